@@ -1,0 +1,34 @@
+// Errors raised on bad input. Every message names the file, the line (1-based, 0 when the problem
+// is not tied to one line) and the field, so a user can find and fix the problem.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace canveg {
+
+class InputError : public std::runtime_error {
+ public:
+  InputError(std::string file, long line, std::string field, const std::string& reason)
+      : std::runtime_error(format(file, line, field, reason)),
+        file_(std::move(file)),
+        line_(line),
+        field_(std::move(field)) {}
+  const std::string& file() const { return file_; }
+  long line() const { return line_; }
+  const std::string& field() const { return field_; }
+
+ private:
+  static std::string format(const std::string& file, long line, const std::string& field,
+                            const std::string& reason) {
+    std::string s = file;
+    if (line > 0) s += ":" + std::to_string(line);
+    if (!field.empty()) s += ": field '" + field + "'";
+    return s + ": " + reason;
+  }
+  std::string file_;
+  long line_;
+  std::string field_;
+};
+
+}  // namespace canveg

@@ -1,0 +1,25 @@
+// Goodness-of-fit metrics between predicted and observed series (README "Evaluation").
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace canveg {
+
+struct FitMetrics {
+  std::size_t n = 0;    // pairs used
+  double nse = 0;       // Nash-Sutcliffe efficiency 1 - sum (p-o)^2 / sum (o - mean o)^2
+  double rmse = 0;      // root-mean-square error
+  double r2 = 0;        // squared Pearson correlation
+  double kge = 0;       // Kling-Gupta efficiency (Gupta et al. 2009)
+  double bias = 0;      // mean(p - o)
+};
+
+// Metrics computed the way JAX-CanVeg's postprocessing did: predictions with |p| > 10000 and
+// non-finite values are dropped together with their observation; observations are expected
+// gap-interpolated already (ObservedFluxes does that). Pairs with a non-finite observation are
+// dropped as well.
+FitMetrics compute_metrics(const std::vector<double>& predicted, const std::vector<double>& observed);
+
+}  // namespace canveg

@@ -1,0 +1,41 @@
+// Reading models and site configurations, and writing outputs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "canveg/parameters.hpp"
+
+namespace canveg {
+
+// Reported metrics stored in a trained model file (JAX-CanVeg metrics.csv rows).
+struct ReportedMetrics {
+  bool present = false;
+  double le_test_nse = 0, nee_test_nse = 0, le_test_rmse = 0, nee_test_rmse = 0;
+  double le_train_nse = 0, nee_train_nse = 0;
+};
+
+struct LoadedModel {
+  Model<double> model;
+  ReportedMetrics reported;
+  std::string path;
+};
+
+// Reads a JAX-CanVeg trained model decoded to JSON (shared/data/jax-canveg-trained/*.json):
+// set-up, `para` values, the LeafRHDL and RsoilDL networks, var_stats and the dispersion matrix.
+// Throws InputError naming the file and the JSON field on malformed or incomplete input.
+LoadedModel read_model_json(const std::string& path);
+
+// Reads a dispersion matrix CSV (rows = levels, columns = canopy source layers, no header).
+// Throws InputError if the shape is not n_total_layers x n_can_layers or a cell is not a number.
+std::vector<double> read_dij_csv(const std::string& path, int n_total_layers, int n_can_layers);
+
+// Reads a JAX-CanVeg configs.json ("model configurations" block) into a model with default
+// parameters; the dispersion matrix path is resolved relative to the config file's folder.
+LoadedModel read_jax_config(const std::string& path);
+
+// Reads a site configuration file in TOML (see examples/sites/*.toml and the README): site
+// location, canopy, options, dispersion matrix and optional parameter overrides.
+LoadedModel read_site_toml(const std::string& path);
+
+}  // namespace canveg

@@ -1,0 +1,33 @@
+// Observed fluxes from a flux-tower CSV (canveg-model.md 5.2), used for evaluation and training.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace canveg {
+
+struct ObservedFluxes {
+  std::string source;
+  std::vector<std::string> timestamp;
+  // Each series is linearly interpolated over gaps in both directions (pandas
+  // interpolate(method="linear", limit_direction="both")), as JAX-CanVeg's get_obs does.
+  // A series whose column is absent is empty.
+  std::vector<double> LE;     // latent heat [W m-2]: LE, else LE_F_MDS
+  std::vector<double> H;      // sensible heat [W m-2]: H, else H_F_MDS
+  std::vector<double> G;      // ground heat flux [W m-2]: G, G_F_MDS, G_5cm
+  std::vector<double> Rnet;   // net radiation [W m-2]: NETRAD
+  std::vector<double> GPP;    // [umol m-2 s-1]: GPP
+  std::vector<double> NEE;    // [umol m-2 s-1]: FCO2, Fco2, FC, NEE_CUT_REF, NEE_VUT_REF
+  std::vector<double> Rsoil;  // [umol m-2 s-1]: Rsoil
+  std::string le_column, nee_column;  // which columns were used
+  std::size_t size() const { return timestamp.size(); }
+};
+
+// Reads an observation CSV. Throws InputError on a non-numeric cell, an unreadable file, or when
+// neither an LE nor an NEE column is present.
+ObservedFluxes read_flux_csv(const std::string& path);
+
+// Linear interpolation over NaN gaps in place; leading/trailing gaps take the nearest value.
+void interpolate_gaps(std::vector<double>& series);
+
+}  // namespace canveg

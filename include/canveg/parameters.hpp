@@ -1,0 +1,145 @@
+// Model parameters (JAX-CanVeg `Para`, canveg-model.md section 4.2), the static set-up, the
+// neural-network weights and the normalisation statistics. Templated on the scalar type so the
+// same struct carries doubles for a forward run and active variables for gradients.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace canveg {
+
+// Scalar parameters read by the physics. Units as in JAX-CanVeg; defaults are JAX-CanVeg's
+// (the legacy alfalfa set), used when no trained model file is given.
+template <class T>
+struct Parameters {
+  T leaf_clumping_factor = 0.95;  // Markov clumping factor Omega [-]
+  T par_reflect = 0.05;           // leaf PAR reflectance [-]
+  T par_trans = 0.05;             // leaf PAR transmittance [-]
+  T par_soil_refl = 0.05;         // soil PAR reflectance [-]
+  T nir_reflect = 0.60;           // leaf NIR reflectance [-]
+  T nir_trans = 0.20;             // leaf NIR transmittance [-]
+  T nir_soil_refl = 0.10;         // soil NIR reflectance [-]
+  T sigma = 5.670367e-8;          // Stefan-Boltzmann constant [W m-2 K-4]
+  T ep = 0.98;                    // leaf emissivity [-]
+  T epsoil = 0.98;                // soil emissivity [-]
+  T rugc = 8.314;                 // gas constant [J mol-1 K-1]
+  T Cp = 1005.0;                  // specific heat of air [J kg-1 K-1]
+  T vcopt = 171.0;                // Vcmax at its optimum temperature [umol m-2 s-1]
+  T jmopt = 259.0;                // Jmax at its optimum temperature [umol m-2 s-1]
+  T rd25 = 2.68;                  // dark respiration at 25 C [umol m-2 s-1]; not read (Rd = 0.004657 vcopt)
+  T hkin = 200000.0;              // deactivation enthalpy [J mol-1] (99999 in every trained model)
+  T ejm = 55000.0;                // activation energy of Jmax [J mol-1]
+  T evc = 55000.0;                // activation energy of Vcmax [J mol-1]
+  T kc25 = 274.6;                 // Kc at 25 C [ppm]
+  T ko25 = 419.8;                 // Ko at 25 C [mbar]
+  T o2 = 210.0;                   // O2 [mmol mol-1]
+  T ekc = 80500.0;                // activation energy of Kc [J mol-1]
+  T erd = 38000.0;                // activation energy of Rd [J mol-1]
+  T tk_25 = 298.16;               // 25 C in K
+  T toptvc = 303.0;               // optimum temperature of Vcmax [K]
+  T toptjm = 303.0;               // optimum temperature of Jmax [K]
+  T kball = 8.17;                 // Ball-Berry slope [-]
+  T bprime = 0.05;                // Ball-Berry intercept [mol m-2 s-1]
+  T qalpha = 0.22;                // quantum yield of electron transport [mol mol-1]
+  T lleaf = 0.04;                 // leaf length scale [m]
+  T theta_min = 0.05;             // soil-water stress thresholds [m3 m-3] (soil-water variant only)
+  T theta_max = 0.2;
+  T nuvisc = 13.27;               // kinematic viscosity of air at STP [mm2 s-1]
+  T dc = 13.81;                   // CO2 diffusivity at STP [mm2 s-1]
+  T dh = 18.69;                   // heat diffusivity at STP [mm2 s-1]
+  T dv = 21.78;                   // water-vapour diffusivity at STP [mm2 s-1]
+  T betfac = 1.5;                 // boundary-layer sheltering factor [-]
+  T Mair = 28.97;                 // molar mass of air [g mol-1]
+  T q10a = 5.0;                   // Q10 soil respiration base rate [umol m-2 s-1]
+  T q10b = 1.7;                   // Q10 [-]
+  T q10c = 0.8;                   // soil-moisture exponent [-]
+};
+
+// Names of the scalar parameters in the order of the struct, for I/O and sensitivity reports.
+inline constexpr std::array<const char*, 41> kParameterNames = {
+    "leaf_clumping_factor", "par_reflect", "par_trans", "par_soil_refl", "nir_reflect",
+    "nir_trans", "nir_soil_refl", "sigma", "ep", "epsoil", "rugc", "Cp", "vcopt", "jmopt",
+    "rd25", "hkin", "ejm", "evc", "kc25", "ko25", "o2", "ekc", "erd", "tk_25", "toptvc",
+    "toptjm", "kball", "bprime", "qalpha", "lleaf", "theta_min", "theta_max", "nuvisc", "dc",
+    "dh", "dv", "betfac", "Mair", "q10a", "q10b", "q10c"};
+
+// Access the i-th scalar parameter (order of kParameterNames).
+template <class T>
+T& parameter_at(Parameters<T>& p, std::size_t i) {
+  static_assert(sizeof(Parameters<T>) == kParameterNames.size() * sizeof(T),
+                "Parameters must hold exactly the named scalars");
+  return reinterpret_cast<T*>(&p)[i];
+}
+template <class T>
+const T& parameter_at(const Parameters<T>& p, std::size_t i) {
+  return reinterpret_cast<const T*>(&p)[i];
+}
+
+enum class Activation { Tanh, Sigmoid, Softplus, Identity };
+
+// A dense network of three affine layers (in -> width -> width -> out) as JAX-CanVeg's MLP/MLP2:
+// h = act(W x + b) with W stored [out][in] row-major.
+template <class T>
+struct DenseNet {
+  int in_size = 0;
+  int width = 0;
+  int out_size = 0;
+  Activation hidden = Activation::Tanh;
+  Activation final = Activation::Sigmoid;
+  std::vector<T> w0, b0, w1, b1, w2, b2;
+  bool empty() const { return w0.empty(); }
+};
+
+// Statistics of the training forcing and flux files stored inside a model (JAX `VarStats`).
+struct VarStats {
+  double T_air = 0, rglobal = 0, eair = 0, wind = 0, CO2 = 0, P_kPa = 0, ustar = 0, Tsoil = 0,
+         soilmoisture = 0, zcanopy = 0, lai = 0, rsoil = 0, LE = 0, H = 0, vpd = 0;
+};
+
+enum class StomataType { Hypostomatous = 0, Amphistomatous = 1 };
+enum class LeafRhModule { Physics = 0, Network = 1 };
+enum class SoilRespirationModule { Alfalfa = 0, Q10 = 1, Network = 2 };
+
+// Static set-up of a site and canopy (JAX `Setup` plus the grid of section 1.2).
+struct Setup {
+  std::string site_name;
+  double latitude = 0;    // [deg]
+  double longitude = 0;   // [deg east]
+  double time_zone = 0;   // [h]
+  int leaf_angle_type = 1;
+  StomataType stomata = StomataType::Amphistomatous;
+  LeafRhModule leaf_rh = LeafRhModule::Physics;
+  SoilRespirationModule soil_respiration = SoilRespirationModule::Q10;
+  int n_can_layers = 10;     // J
+  int n_total_layers = 20;   // N = J + K
+  int n_soil_layers = 10;
+  double dt_soil = 20.0;     // soil sub-step [s]
+  int soil_mtime = 90;       // soil sub-steps per outer iteration
+  int niter = 15;            // outer fixed-point iterations
+  int steps_per_day = 48;
+  double canopy_height = 1.0;       // h [m]
+  double measurement_height = 2.0;  // z_m [m]
+  double soil_depth = 0.15;         // [m]
+  std::vector<double> zht;   // node heights, N values [m]
+  std::vector<double> delz;  // layer thicknesses, N values [m]
+  int n_atmos_layers() const { return n_total_layers - n_can_layers; }
+};
+
+// Builds the uniform grid of canveg-model.md section 1.2 into setup.zht / setup.delz.
+void build_vertical_grid(Setup& setup);
+
+// Everything the physics needs for one model: set-up, parameters, networks, statistics and the
+// dispersion matrix D [N x J], row-major.
+template <class T>
+struct Model {
+  Setup setup;
+  Parameters<T> para;
+  DenseNet<T> leaf_rh_net;  // LeafRHDL
+  DenseNet<T> rsoil_net;    // RsoilDL
+  VarStats var_mean, var_std, var_max, var_min;
+  std::vector<double> dij;  // [n_total_layers * n_can_layers]
+};
+
+}  // namespace canveg

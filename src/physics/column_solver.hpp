@@ -1,0 +1,377 @@
+// One column (one half-hour): initialisation and the fixed-point iteration that composes the
+// processes in JAX-CanVeg's order (canveg-model.md 1.3, 1.5). This is the only place that knows
+// the order of the processes; drivers map it over time.
+#pragma once
+
+#include <cstddef>
+
+#include "canveg/parameters.hpp"
+#include "nn/dense_net.hpp"
+#include "physics/boundary_layer.hpp"
+#include "physics/common.hpp"
+#include "physics/leaf_angle.hpp"
+#include "physics/leaf_energy.hpp"
+#include "physics/longwave.hpp"
+#include "physics/photosynthesis.hpp"
+#include "physics/profiles.hpp"
+#include "physics/radiation_partition.hpp"
+#include "physics/shortwave.hpp"
+#include "physics/soil_energy.hpp"
+#include "physics/soil_respiration.hpp"
+#include "physics/sun.hpp"
+#include "physics/thermo.hpp"
+#include "physics/wind.hpp"
+
+namespace canveg::physics {
+
+// Forcing of one half-hour after JAX-CanVeg's guards (wind >= 0.75, u* >= 0.1, Rg >= 0).
+struct RowForcing {
+  double doy, hour;
+  double t_air_k;      // T_ref [K]
+  double rglobal;      // [W m-2]
+  double parin;        // 4.6 Rg / 2 [umol m-2 s-1]
+  double eair_pa;      // e_ref [Pa]
+  double wind;         // [m s-1]
+  double co2;          // [ppm]
+  double pressure_kpa;
+  double ustar;        // [m s-1]
+  double t_soil_k;     // lower-boundary soil temperature [K]
+  double swc;          // [m3 m-3]
+  double canopy_height_forcing;  // veg_ht column [m]
+  double lai;          // [m2 m-2]
+  double air_density;       // [kg m-3]
+  double air_density_mole;  // [mol m-3]
+};
+
+CANVEG_HD inline RowForcing make_row_forcing(double doy, double hour, double ta_c, double rg, double eair_kpa,
+                                             double ws, double co2, double pa_kpa, double ustar, double ts_c,
+                                             double swc, double veg_ht, double lai) {
+  RowForcing f{};
+  f.doy = doy;
+  f.hour = hour;
+  f.t_air_k = ta_c + 273.15;
+  f.rglobal = rg < 0.0 ? 0.0 : rg;
+  f.parin = 4.6 * f.rglobal / 2.0;
+  f.eair_pa = eair_kpa * 1000.0;
+  f.wind = ws < 0.75 ? 0.75 : ws;
+  f.co2 = co2;
+  f.pressure_kpa = pa_kpa;
+  f.ustar = ustar < 0.1 ? 0.1 : ustar;
+  f.t_soil_k = ts_c + 273.15;
+  f.swc = swc;
+  f.canopy_height_forcing = veg_ht;
+  f.lai = lai;
+  f.air_density = pa_kpa * kMolarMassAir / (kGasConstant * f.t_air_k);
+  f.air_density_mole = 1000.0 * f.air_density / kMolarMassAir;
+  return f;
+}
+
+// Constants of a model shared by all columns.
+template <class T>
+struct ColumnModel {
+  int J = 0;  // canopy layers
+  int N = 0;  // canopy + atmosphere nodes
+  double latitude = 0, longitude = 0, time_zone = 0;
+  int leaf_angle_type = 1;
+  bool amphistomatous = false;
+  LeafRhModule leaf_rh = LeafRhModule::Physics;
+  SoilRespirationModule soil_respiration = SoilRespirationModule::Q10;
+  int niter = 15;
+  int soil_steps = 90;
+  double dt_soil = 20.0;
+  double soil_depth = 0.15;
+  double canopy_height = 1.0;       // h = zht[J-1]
+  double measurement_height = 2.0;  // z_m = zht[N-1]
+  const double* zht = nullptr;      // [N]
+  const double* delz = nullptr;     // [N]
+  const double* dij = nullptr;      // [N x J]
+  const double* dij_t = nullptr;    // the same, transposed [J x N]
+  const Parameters<T>* para = nullptr;
+  nn::DenseNetView<T> leaf_rh_net;
+  nn::DenseNetView<T> rsoil_net;
+  VarStats var_mean, var_std, var_max, var_min;
+  SkyQuadrature sky{};
+  BoundaryLayerConstants<T> blc{};
+};
+
+// Number of scalars of type T a column needs (see ColumnState::bind).
+CANVEG_HD inline std::size_t column_storage_size(int J, int N) {
+  return static_cast<std::size_t>(12 * (J + 1) + 30 * J + 6 * N + kSoilNodes + 8);
+}
+
+// Sunlit or shaded leaves of every layer.
+template <class T>
+struct LeafClass {
+  T *t_leaf, *ps, *rd, *gs, *le, *h, *rnet, *vpd, *closure, *leaf_rh;
+};
+
+template <class T>
+struct ColumnState {
+  int J = 0, N = 0;
+  // Constants of the half-hour.
+  RowForcing forcing{};
+  SoilColumn soil{};
+  double sin_beta = 0, g_sun = 0, cloudiness_ratio = 0;
+  T leaf_area_per_layer = 0;  // dL = LAI / J
+  T leaf_area_density = 0;    // dL / dz_c [m2 m-3]
+  T tau_diffuse = 0;          // diffuse transmissivity of one layer
+  T sky_longwave = 0;         // [W m-2]
+  T lout_soil_init = 0;       // eps_leaf sigma T_ref^4 (soil `llout`, P13)
+  ShortwaveField<T> par{}, nir{};
+  T* wind = nullptr;          // [J]
+  // Iterated state.
+  T *ir_down = nullptr, *ir_up = nullptr;  // [J+1]
+  LeafClass<T> sun{}, shade{};
+  T* t_soil = nullptr;        // [11]
+  T t_surface = 0;            // soil surface temperature = upper boundary of conduction [K]
+  T *t_air = nullptr, *e_air = nullptr, *co2 = nullptr;  // [N]
+  T zl = 0;
+  T veg_ps = 0, veg_rd = 0, veg_le = 0, veg_h = 0, veg_rnet = 0, veg_gs = 0, veg_tleaf = 0;
+  // Soil outputs of the latest iteration.
+  T soil_evap = 0, soil_heat = 0, soil_rnet = 0, soil_g = 0, soil_resp = 0;
+  // Scratch.
+  T *scratch_a = nullptr, *scratch_b = nullptr, *source_h = nullptr, *source_le = nullptr, *source_ps = nullptr;
+  T *profile_t = nullptr, *profile_e = nullptr, *profile_c = nullptr;  // [N] new profiles
+
+  // Points every array into a caller-owned buffer of column_storage_size(J, N) scalars.
+  CANVEG_HD void bind(T* buffer, int n_layers, int n_nodes) {
+    J = n_layers;
+    N = n_nodes;
+    T* b = buffer;
+    auto take = [&b](int n) { T* p = b; b += n; return p; };
+    par.prob_beam = take(J + 1); par.beam = take(J + 1); par.up = take(J + 1); par.down = take(J + 1);
+    par.sun_abs = take(J); par.shade_abs = take(J);
+    nir.prob_beam = take(J + 1); nir.beam = take(J + 1); nir.up = take(J + 1); nir.down = take(J + 1);
+    nir.sun_abs = take(J); nir.shade_abs = take(J);
+    wind = take(J);
+    ir_down = take(J + 1); ir_up = take(J + 1);
+    for (LeafClass<T>* c : {&sun, &shade}) {
+      c->t_leaf = take(J); c->ps = take(J); c->rd = take(J); c->gs = take(J); c->le = take(J);
+      c->h = take(J); c->rnet = take(J); c->vpd = take(J); c->closure = take(J); c->leaf_rh = take(J);
+    }
+    t_soil = take(kSoilNodes + 8);
+    t_air = take(N); e_air = take(N); co2 = take(N);
+    profile_t = take(N); profile_e = take(N); profile_c = take(N);
+    scratch_a = take(J + 1); scratch_b = take(J + 1);
+    source_h = take(J); source_le = take(J); source_ps = take(J);
+  }
+};
+
+template <class T>
+CANVEG_HD inline T probability_shade(const T* prob_beam, int j) {
+  return 1.0 - prob_beam[j];
+}
+
+// Initialisation of a half-hour (canveg-model.md 1.3 A). PAR and NIR are solved here with the
+// single sweep from zero upward flux that every outer iteration repeats identically (P3), so
+// the iteration reuses them.
+template <class T>
+CANVEG_HD void initialise_column(const ColumnModel<T>& m, const RowForcing& f, ColumnState<T>& s) {
+  const Parameters<T>& p = *m.para;
+  const int J = m.J, N = m.N;
+  s.forcing = f;
+  s.sin_beta = solar_sine_elevation(m.latitude, m.longitude, m.time_zone, f.doy, f.hour);
+  s.g_sun = g_function_sun(solar_zenith(s.sin_beta), m.leaf_angle_type);
+  s.leaf_area_per_layer = T(f.lai / J);
+  s.leaf_area_density = s.leaf_area_per_layer / (m.canopy_height / J);
+  s.tau_diffuse = diffuse_transmissivity(m.sky, T(s.leaf_area_per_layer * p.leaf_clumping_factor));
+
+  const RadiationPartition rad = partition_radiation(s.sin_beta, f.rglobal, f.parin, f.pressure_kpa);
+  s.cloudiness_ratio = rad.cloudiness_ratio;
+  shortwave_transfer(J, s.sin_beta, s.g_sun, s.leaf_area_per_layer, p.leaf_clumping_factor, s.tau_diffuse,
+                     Waveband{rad.par_beam, rad.par_diffuse}, p.par_reflect, p.par_trans, p.par_soil_refl, 1,
+                     s.scratch_a, s.scratch_b, s.par);
+  shortwave_transfer(J, s.sin_beta, s.g_sun, s.leaf_area_per_layer, p.leaf_clumping_factor, s.tau_diffuse,
+                     Waveband{rad.nir_beam, rad.nir_diffuse}, p.nir_reflect, p.nir_trans, p.nir_soil_refl, 1,
+                     s.scratch_a, s.scratch_b, s.nir);
+
+  s.sky_longwave = sky_longwave(f.t_air_k, s.cloudiness_ratio, p.sigma);
+  for (int l = 0; l <= J; ++l) s.ir_down[l] = s.sky_longwave, s.ir_up[l] = s.sky_longwave;
+
+  const double top_wind = canopy_top_wind(f.wind, m.canopy_height, m.measurement_height);
+  for (int j = 0; j < J; ++j) s.wind[j] = canopy_wind(top_wind, m.zht[j], m.canopy_height);
+
+  for (int j = 0; j < J; ++j) {
+    s.sun.t_leaf[j] = f.t_air_k;
+    s.shade.t_leaf[j] = f.t_air_k;
+  }
+  for (int i = 0; i < N; ++i) {
+    s.t_air[i] = f.t_air_k;
+    s.e_air[i] = f.eair_pa;
+    s.co2[i] = f.co2;
+  }
+  s.soil = make_soil_column(m.soil_depth, f.swc, f.t_air_k, f.pressure_kpa, f.t_soil_k, m.dt_soil);
+  for (int k = 0; k < kSoilNodes; ++k) s.t_soil[k] = f.t_soil_k;
+  s.t_surface = f.t_air_k;
+  const T ep_sigma = p.ep * p.sigma;
+  const double t2 = f.t_air_k * f.t_air_k;
+  s.lout_soil_init = ep_sigma * (t2 * t2);
+  s.zl = 0.0;
+  s.veg_ps = s.veg_rd = 0.0;
+}
+
+// Leaf relative humidity for Ball-Berry: physics e_a / e_s(T_L), or the LeafRHDL network of
+// [(theta - mean)/std, e_s(T_L)/e_a] (canveg-model.md 3.1, P21).
+template <class T>
+CANVEG_HD inline T leaf_relative_humidity(const ColumnModel<T>& m, const T& t_leaf, const T& e_air, double swc) {
+  if (m.leaf_rh == LeafRhModule::Physics) return e_air / saturation_vapour_pressure(t_leaf);
+  const T x[2] = {T((swc - m.var_mean.soilmoisture) / m.var_std.soilmoisture),
+                  saturation_vapour_pressure(t_leaf) / e_air};
+  return nn::evaluate_scalar(m.leaf_rh_net, x);
+}
+
+// Photosynthesis, stomatal conductance and energy balance of sunlit and shaded leaves in every
+// layer, with the previous leaf temperatures and air profiles (canveg-model.md 1.3 B5). The two
+// classes are independent within an iteration; the layer air properties are shared.
+template <class T>
+CANVEG_HD void leaf_fluxes(const ColumnModel<T>& m, ColumnState<T>& s, const T* q_sun, const T* q_shade) {
+  const Parameters<T>& p = *m.para;
+  const double pkpa = s.forcing.pressure_kpa;
+  for (int j = 0; j < s.J; ++j) {
+    const LayerAir<T> air = layer_air(s.t_air[j], s.e_air[j], pkpa, p);
+    const T tp_factor = diffusivity_scaling(s.t_air[j], pkpa);
+    const double wind = value_of(s.wind[j]);
+    for (int cls = 0; cls < 2; ++cls) {
+      LeafClass<T>& leaf = cls == 0 ? s.sun : s.shade;
+      const T& par_abs = cls == 0 ? s.par.sun_abs[j] : s.par.shade_abs[j];
+      const T& q_abs = cls == 0 ? q_sun[j] : q_shade[j];
+      const T t_prev = leaf.t_leaf[j];
+      const BoundaryResistance<T> rb = boundary_resistance_scaled(t_prev, s.t_air[j], wind, tp_factor, p, m.blc);
+      const T rh = leaf_relative_humidity(m, t_prev, s.e_air[j], s.forcing.swc);
+      const LeafPhotosynthesis<T> ps =
+          leaf_photosynthesis(par_abs, s.co2[j], t_prev, rb.co2, pkpa, rh, m.amphistomatous, p);
+      const LeafEnergy<T> e =
+          leaf_energy_balance(q_abs, rb.heat, rb.vapor, ps.gs_m_s, air, pkpa, m.amphistomatous, p);
+      leaf.ps[j] = ps.net_assimilation;
+      leaf.rd[j] = ps.dark_respiration;
+      leaf.gs[j] = ps.gs_m_s;
+      leaf.leaf_rh[j] = ps.leaf_rh;
+      leaf.le[j] = e.LE;
+      leaf.h[j] = e.H;
+      leaf.t_leaf[j] = e.t_leaf;
+      leaf.rnet[j] = e.rnet;
+      leaf.vpd[j] = e.vpd;
+      leaf.closure[j] = e.closure;
+    }
+  }
+}
+
+// One fixed-point iteration (canveg-model.md 1.3 B).
+//   surface_t_previous_row: the upper soil boundary that the previous half-hour of the same
+//   array uses in this iteration (its surface temperature of the previous iteration), for the
+//   soil heat-storage term; has_previous_row = false gives zero storage (first row, or
+//   independent half-hours).
+template <class T>
+CANVEG_HD void iterate_column(const ColumnModel<T>& m, ColumnState<T>& s, bool has_previous_row,
+                              const T& surface_t_previous_row) {
+  const Parameters<T>& p = *m.para;
+  const int J = s.J, N = s.N;
+  const RowForcing& f = s.forcing;
+
+  // B3: longwave with the previous leaf and soil-surface temperatures (50 sweeps, warm start).
+  longwave_transfer(J, 50, s.sky_longwave, s.par.prob_beam, s.sun.t_leaf, s.shade.t_leaf, s.tau_diffuse, p.ep,
+                    p.epsoil, p.sigma, s.t_surface, s.ir_down, s.ir_up, s.scratch_a);
+
+  // B4-B5: absorbed radiation and the leaf fluxes, sunlit then shaded.
+  T* q_sun = s.source_h;
+  T* q_shade = s.source_le;
+  for (int j = 0; j < J; ++j) {
+    const T ir_layer = (s.ir_up[j] + s.ir_down[j]) * p.ep;
+    q_sun[j] = s.nir.sun_abs[j] + s.par.sun_abs[j] / 4.6 + ir_layer;
+    q_shade[j] = s.nir.shade_abs[j] + s.par.shade_abs[j] / 4.6 + ir_layer;
+  }
+  leaf_fluxes(m, s, q_sun, q_shade);
+
+  // B6: soil energy balance. Conduction sub-steps start from the previous profile with the
+  // previous surface temperature as upper boundary.
+  const T t_boundary = s.t_surface;
+  soil_heat_conduction(s.soil, t_boundary, m.soil_steps, s.t_soil);
+  const T g_conductive = s.soil.k_cond[0] * (s.t_soil[0] - s.t_soil[1]);
+  const T storage = has_previous_row ? T(s.soil.cp_node[0] * (t_boundary - surface_t_previous_row)) : T(0.0);
+  const T q_soil = (s.par.beam[0] + s.par.down[0] - s.par.up[0]) / 4.6 + s.nir.beam[0] + s.nir.down[0] -
+                   s.nir.up[0] + s.ir_down[0] * p.epsoil;
+  // JAX-CanVeg reads the layer-1 wind; a one-layer canopy clamps the index to layer 0 (P5).
+  const double wind_soil = value_of(s.wind[J > 1 ? 1 : 0]);
+  const SoilSurface<T> surf =
+      soil_surface_balance(s.soil, q_soil, g_conductive, storage, s.t_air[0], s.e_air[0], s.t_air[1], wind_soil,
+                           m.zht[1], s.t_surface, s.lout_soil_init, f.air_density, f.pressure_kpa, p);
+  s.soil_evap = surf.evaporation;
+  s.soil_heat = surf.heat;
+  s.soil_rnet = surf.rnet;
+  s.soil_g = surf.gsoil;
+  s.t_surface = surf.temperature;
+
+  // B7: soil respiration with soil node 9 and the previous iteration's canopy Ps, Rd (P7).
+  switch (m.soil_respiration) {
+    case SoilRespirationModule::Alfalfa:
+      s.soil_resp = soil_respiration_alfalfa(s.veg_ps, s.veg_rd, s.t_soil[9], f.swc, f.canopy_height_forcing);
+      break;
+    case SoilRespirationModule::Q10:
+      s.soil_resp = soil_respiration_q10(s.t_soil[9], f.swc, p);
+      break;
+    case SoilRespirationModule::Network:
+      s.soil_resp = soil_respiration_network(s.t_soil[9], f.swc, m.rsoil_net, m.var_max, m.var_min);
+      break;
+  }
+
+  // B8: profiles from the new sources with the previous z/L. Layer sources per unit volume.
+  T hh = 0.0;
+  for (int j = 0; j < J; ++j) {
+    const T pb = s.par.prob_beam[j];
+    const T psh = probability_shade(s.par.prob_beam, j);
+    s.source_h[j] = (pb * s.sun.h[j] + psh * s.shade.h[j]) * s.leaf_area_density;
+    s.source_le[j] = (pb * s.sun.le[j] + psh * s.shade.le[j]) * s.leaf_area_density;
+    s.source_ps[j] = -((pb * s.sun.ps[j] + psh * s.shade.ps[j]) * s.leaf_area_density);
+    hh = hh + (pb * s.sun.h[j] + psh * s.shade.h[j]) * s.leaf_area_per_layer;
+  }
+  const double ustar_factor = 1.0 / f.ustar;
+  const T stab = dispersion_stability_factor(s.zl);
+  dispersion_sums(N, J, m.dij_t, m.delz, s.source_h, s.source_le, s.source_ps, s.profile_t, s.profile_e,
+                  s.profile_c);
+  // Temperature, relaxed 0.25 new / 0.75 old.
+  profile_from_sums(N, m.dij_t, ustar_factor, stab, s.soil_heat, T(f.air_density * p.Cp), f.t_air_k, s.profile_t);
+  for (int i = 0; i < N; ++i) s.t_air[i] = 0.25 * s.profile_t[i] + 0.75 * s.t_air[i];
+  // Vapour pressure with the unit factor at the new temperature of the first node above the
+  // canopy (P4), relaxed likewise.
+  {
+    const T t_top = s.t_air[J];
+    const T factor = latent_heat(t_top) * 18.01 / (1000.0 * 8.314 * t_top);
+    profile_from_sums(N, m.dij_t, ustar_factor, stab, s.soil_evap, factor, f.eair_pa, s.profile_e);
+    for (int i = 0; i < N; ++i) s.e_air[i] = 0.25 * s.profile_e[i] + 0.75 * s.e_air[i];
+  }
+  // CO2 (not relaxed); the factor keeps the inherited 28.97/44 mass ratio.
+  profile_from_sums(N, m.dij_t, ustar_factor, stab, s.soil_resp, T((28.97 / 44.0) * f.air_density_mole), f.co2,
+                    s.profile_c);
+  for (int i = 0; i < N; ++i) s.co2[i] = s.profile_c[i];
+
+  // B9: stability from the canopy (leaf) sensible heat (canveg-model.md 2.17; z_m, not z_m - d).
+  {
+    const double u3 = f.ustar * f.ustar * f.ustar;
+    T zl = -(0.4 * 9.8 * hh * m.measurement_height) / (f.air_density * 1005.0 * f.t_air_k * u3);
+    s.zl = clip(zl, -3.0, 0.25);
+  }
+
+  // B10: canopy sums.
+  T vps = 0.0, vrd = 0.0, vle = 0.0, vh = 0.0, vrn = 0.0, vgs = 0.0, vtl = 0.0;
+  for (int j = 0; j < J; ++j) {
+    const T pb = s.par.prob_beam[j];
+    const T psh = probability_shade(s.par.prob_beam, j);
+    const T dl = s.leaf_area_per_layer;
+    vps = vps + (pb * s.sun.ps[j] + psh * s.shade.ps[j]) * dl;
+    vrd = vrd + (pb * s.sun.rd[j] + psh * s.shade.rd[j]) * dl;
+    vle = vle + (pb * s.sun.le[j] + psh * s.shade.le[j]) * dl;
+    vh = vh + (pb * s.sun.h[j] + psh * s.shade.h[j]) * dl;
+    vrn = vrn + (pb * s.sun.rnet[j] + psh * s.shade.rnet[j]) * dl;
+    vgs = vgs + (pb * s.sun.gs[j] + psh * s.shade.gs[j]) * dl;
+    vtl = vtl + (pb * s.sun.t_leaf[j] + psh * s.shade.t_leaf[j]) * dl;
+  }
+  s.veg_ps = vps;
+  s.veg_rd = vrd;
+  s.veg_le = vle;
+  s.veg_h = vh;
+  s.veg_rnet = vrn;
+  s.veg_gs = vgs;
+  s.veg_tleaf = vtl;
+}
+
+}  // namespace canveg::physics

@@ -1,0 +1,209 @@
+// Farquhar C3 photosynthesis coupled with Ball-Berry stomatal conductance, solved with the
+// analytical cubic of Baldocchi (1994) (canveg-model.md 2.11; Farquhar et al. 1980, Harley &
+// Baldocchi 1995, Collatz et al. 1991; JAX-CanVeg `leaf_ps`). Pitfall P11 lists the branches
+// reproduced here exactly.
+#pragma once
+
+#include "canveg/parameters.hpp"
+#include "physics/common.hpp"
+
+namespace canveg::physics {
+
+template <class T>
+struct LeafPhotosynthesis {
+  T net_assimilation;  // A_n [umol m-2 s-1]
+  T gs_m_s;            // stomatal conductance to water vapour [m s-1]
+  T dark_respiration;  // R_d [umol m-2 s-1]
+  T ci;                // internal CO2 [ppm]
+  T leaf_rh;           // min(rh, 1) used by Ball-Berry [-]
+};
+
+// Arrhenius temperature function: k25 exp((T - T25) E / (T25 R T)).
+template <class T>
+CANVEG_HD inline T arrhenius(const T& rate25, const T& activation, const T& t_minus_25, const T& rugc,
+                             const T& t25, const T& t_leaf) {
+  return rate25 * exp(t_minus_25 * activation / (t25 * rugc * t_leaf));
+}
+
+// Peaked (Boltzmann) temperature function, equal to rate_opt at t_opt (JAX `tboltz`).
+template <class T>
+CANVEG_HD inline T peaked_temperature(const T& rate_opt, const T& activation, const T& t_opt,
+                                      const T& rugc, const T& hkin, const T& t_leaf) {
+  const T dt = t_leaf - t_opt;
+  const T prod = rugc * t_opt * t_leaf;
+  const T numerator = rate_opt * hkin * exp(activation * dt / prod);
+  const T denominator = hkin - activation * (1.0 - exp(hkin * dt / prod));
+  return numerator / denominator;
+}
+
+// CO2/O2 specificity factor tau (Roupsard et al. 1996), t_c in degC.
+template <class T>
+CANVEG_HD inline T co2_o2_specificity(const T& t_c) {
+  const T t2 = t_c * t_c;
+  const T t3 = t2 * t_c;
+  const T kh_co2 = 78.5e-3 + -2.89e-3 * t_c + 54.7e-6 * t2 + -0.417e-6 * t3;
+  const T kh_o2 = 2.1e-3 + -57.1e-6 * t_c + 1.024e-6 * t2 + -7.503e-9 * t3;
+  return 102.0 * kh_co2 / kh_o2;
+}
+
+// Inputs: absorbed PAR [umol m-2 s-1], layer CO2 [ppm], leaf temperature [K], CO2 boundary-layer
+// resistance [s m-1], pressure [kPa], leaf relative humidity rh (physics: e_a/e_s(T_L), or the
+// LeafRHDL network), amphistomatous flag.
+template <class T>
+CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const T& ca, const T& t_leaf,
+                                                    const T& rb_co2, double pressure_kpa, const T& rh,
+                                                    bool amphistomatous, const Parameters<T>& p) {
+  const double pstat273 = 101.3 * 0.022624 / (273.15 * pressure_kpa);
+  const T t_leaf_c = t_leaf - 273.15;
+  const T tprime25 = t_leaf - p.tk_25;
+  const T kct = arrhenius(p.kc25, p.ekc, tprime25, p.rugc, p.tk_25, t_leaf);
+  const T tau = co2_o2_specificity(t_leaf_c);
+  const T ko25_pa = p.ko25 * 100.0;
+  const T o2_pa = p.o2 * 101.3;
+  const T bc = kct * (1.0 + o2_pa / ko25_pa);
+  const T gammac = 500.0 * p.o2 / tau;  // CO2 compensation point [ppm]
+  T rd = arrhenius(T(p.vcopt * 0.004657), p.erd, tprime25, p.rugc, p.tk_25, t_leaf);
+  if (par_absorbed > 10.0) rd = rd * 0.4;  // light inhibition of dark respiration
+  const T jmax = peaked_temperature(p.jmopt, p.ejm, p.toptjm, p.rugc, p.hkin, t_leaf);
+  const T vcmax = peaked_temperature(p.vcopt, p.evc, p.toptvc, p.rugc, p.hkin, t_leaf);
+
+  const T rb_mole = rb_co2 * t_leaf * pstat273;
+  const T gb_mole = 1.0 / rb_mole;
+  const T dd = gammac;
+  const T b8_dd = 8.0 * dd;
+  const T k_rh = rh * p.kball / 1.6;  // Ball-Berry slope for CO2
+  const T gb_k_rh = gb_mole * k_rh;
+  const T bprime16 = p.bprime / 1.6;
+  const T ci_guess = ca * 0.7;
+
+  // Coefficients of the coupled Farquhar / Ball-Berry / diffusion system.
+  T alpha_ps, bbeta, gamma, theta_ps;
+  if (!amphistomatous) {
+    alpha_ps = 1.0 + (bprime16 / gb_mole) - k_rh;
+    bbeta = ca * (gb_k_rh - 2.0 * bprime16 - gb_mole);
+    gamma = ca * ca * gb_mole * bprime16;
+    theta_ps = gb_k_rh - bprime16;
+  } else {
+    alpha_ps = 1.0 + (bprime16 / gb_mole) - k_rh;
+    bbeta = ca * (2.0 * gb_k_rh - 3.0 * bprime16 - 2.0 * gb_mole);
+    gamma = ca * ca * gb_mole * bprime16 * 4.0;
+    theta_ps = 2.0 * gb_k_rh - 2.0 * bprime16;
+  }
+
+  const T j_photon = p.qalpha * par_absorbed /
+                     sqrt(1.0 + (p.qalpha * p.qalpha * par_absorbed * par_absorbed / (jmax * jmax)));
+  T wj = j_photon * (ci_guess - dd) / (4.0 * ci_guess + b8_dd);
+  T wc = vcmax * (ci_guess - dd) / (ci_guess + bc);
+  // Limitation chosen with ci = 0.7 ca: electron transport (a, B, E) = (J, 8 Gamma*, 4),
+  // else Rubisco (Vcmax, Kc(1 + O/Ko), 1).
+  T B_ps, a_ps;
+  double E_ps;
+  if (wj < wc) {
+    B_ps = b8_dd;
+    a_ps = j_photon;
+    E_ps = 4.0;
+  } else {
+    B_ps = bc;
+    a_ps = vcmax;
+    E_ps = 1.0;
+  }
+  const T denom = E_ps * alpha_ps;
+  const T Pcube = (E_ps * bbeta + B_ps * theta_ps - a_ps * alpha_ps + E_ps * rd * alpha_ps) / denom;
+  const T Qcube = (E_ps * gamma + (B_ps * gamma / ca) - a_ps * bbeta + a_ps * dd * theta_ps +
+                   E_ps * rd * bbeta + rd * B_ps * theta_ps) /
+                  denom;
+  const T Rcube = (-a_ps * gamma + a_ps * dd * gamma / ca + E_ps * rd * gamma + rd * B_ps * gamma / ca) / denom;
+
+  // Trigonometric roots (Numerical Recipes) with JAX-CanVeg's stabilising clips.
+  const T P2 = Pcube * Pcube;
+  const T P3 = P2 * Pcube;
+  T Q = (P2 - 3.0 * Qcube) / 9.0;
+  const T R = (2.0 * P3 - 9.0 * Pcube * Qcube + 27.0 * Rcube) / 54.0;
+  const T rr = R * R;
+  T qqq = Q * Q * Q;
+  const T tstroots = qqq - rr;
+  qqq = floor_at(qqq, 0.01);
+  T arg_u = R / sqrt(qqq);
+  arg_u = clip(arg_u, -0.99, 0.99);
+  const T ang_l = acos(arg_u);
+  Q = floor_at(Q, 0.01);
+  const T sqrt_q = sqrt(Q);
+  T root1 = 0.0, root2 = 0.0, root3 = 0.0;
+  if (tstroots > 0.0) {
+    root1 = -2.0 * sqrt_q * cos(ang_l / 3.0) - Pcube / 3.0;
+    root2 = -2.0 * sqrt_q * cos((ang_l + kTwoPiCubic) / 3.0) - Pcube / 3.0;
+    root3 = -2.0 * sqrt_q * cos((ang_l - kTwoPiCubic) / 3.0) - Pcube / 3.0;
+  }
+  // Sort the three roots.
+  T lo = root1, mid = root2, hi = root3;
+  if (mid < lo) { T t = lo; lo = mid; mid = t; }
+  if (hi < mid) { T t = mid; mid = hi; hi = t; }
+  if (mid < lo) { T t = lo; lo = mid; mid = t; }
+  T aphoto;
+  if (lo > 0.0 && mid > 0.0 && hi > 0.0) aphoto = lo;
+  else if (lo < 0.0 && mid < 0.0 && hi > 0.0) aphoto = hi;
+  else if (lo < 0.0 && mid > 0.0 && hi > 0.0) aphoto = mid;
+  else if (lo < 0.0 && mid < 0.0 && hi < 0.0) aphoto = hi;
+  else aphoto = lo;
+
+  aphoto = aphoto - rd;
+  const T j_sucrose = vcmax / 2.0 - rd;
+  if (j_sucrose < aphoto) aphoto = j_sucrose;
+
+  const T cs = amphistomatous ? T(ca - aphoto / (2.0 * gb_mole)) : T(ca - aphoto / gb_mole);
+  const T rh_capped = cap_at(rh, 1.0);
+  T gs_leaf_mole = (p.kball * rh_capped * aphoto / cs) + p.bprime;
+  T gs_m_s = gs_leaf_mole * t_leaf * pstat273;
+  T gs_co2 = gs_leaf_mole / 1.6;
+  T ci = cs - aphoto / gs_co2;
+
+  // Co-limitation: smoothed minimum of Wj, Wc (theta 0.98) and of that with the sucrose limit
+  // (0.95). Replaces A_n when 0 < A_ps < A_n; ci keeps its value (P11).
+  wj = j_photon * (ci - dd) / (4.0 * ci + b8_dd);
+  wc = vcmax * (ci - dd) / (ci + bc);
+  {
+    const double a = 0.98;
+    const T b = -(wj + wc);
+    const T c = wj * wc;
+    const T disc = sqrt(b * b - 4.0 * a * c);
+    const T wp = min_of(T((-b + disc) / (2.0 * a)), T((-b - disc) / (2.0 * a)));
+    const double aa = 0.95;
+    const T bb = -(wp + j_sucrose);
+    const T cc = wp * j_sucrose;
+    const T disc2 = sqrt(bb * bb - 4.0 * aa * cc);
+    const T aps = min_of(T((-bb + disc2) / (2.0 * aa)), T((-bb - disc2) / (2.0 * aa)));
+    if (aps < aphoto && aps > 0.0) {
+      aphoto = aps - rd;
+      gs_leaf_mole = (p.kball * rh_capped * aphoto / cs) / 1.0 + p.bprime;
+      gs_m_s = gs_leaf_mole * t_leaf * 101.3 * 0.022624 / (273.15 * pressure_kpa);
+    }
+  }
+
+  // Dark / negative-photosynthesis fallback: stomata at the intercept and a quadratic for A_n,
+  // triggered by the ci-based Wj, Wc, with (a, B, E) from the first limitation choice.
+  if (wj <= rd || wc <= rd) {
+    const T gs_mole = p.bprime;
+    const T gs_co2_q = gs_mole / 1.6;
+    gs_m_s = gs_mole * t_leaf * pstat273;
+    const T ps_1 = ca * gb_mole * gs_co2_q;
+    const T delta_1 = gs_co2_q + gb_mole;
+    const T den = gb_mole * gs_co2_q;
+    const T a_q = delta_1 * E_ps;
+    const T b_q = -ps_1 * E_ps - a_ps * delta_1 + E_ps * rd * delta_1 - B_ps * den;
+    const T c_q = a_ps * ps_1 - a_ps * dd * den - E_ps * rd * ps_1 - rd * B_ps * den;
+    const T product = floor_at(T(b_q * b_q - 4.0 * a_q * c_q), 0.0);
+    aphoto = (-b_q - sqrt(product)) / (2.0 * a_q);
+    const T cs_q = ca - aphoto / gb_mole;
+    ci = cs_q - aphoto / gs_co2_q;
+  }
+
+  LeafPhotosynthesis<T> out;
+  out.net_assimilation = aphoto;
+  out.gs_m_s = gs_m_s;
+  out.dark_respiration = rd;
+  out.ci = ci;
+  out.leaf_rh = rh_capped;
+  return out;
+}
+
+}  // namespace canveg::physics

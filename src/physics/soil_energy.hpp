@@ -1,0 +1,195 @@
+// Soil energy balance: thermal properties of the (alfalfa) soil, heat conduction in 10 layers
+// with a theta-scheme, soil-surface evaporation and temperature from quadratics
+// (canveg-model.md 2.13; Campbell 1985, Kondo et al. 1990, Daamen & Simmonds 1996;
+// JAX-CanVeg `soil_energy_balance`, `finite_difference_matrix`, `initialize_soil`).
+#pragma once
+
+#include "canveg/parameters.hpp"
+#include "physics/common.hpp"
+#include "physics/thermo.hpp"
+
+namespace canveg::physics {
+
+inline constexpr int kSoilLayers = 10;            // n_s
+inline constexpr int kSoilNodes = kSoilLayers + 1;  // nodes 0 (surface) .. 10 (lower boundary)
+
+// Per-column soil properties; constant over the fixed-point iterations of a half-hour.
+struct SoilColumn {
+  double dz[kSoilLayers];        // layer thickness [m]
+  double k_cond[kSoilLayers];    // K_soil / dz [W m-2 K-1]
+  double cp_node[kSoilLayers];   // C_soil d2z / (2 dt) [W m-2 K-1]
+  double heat_capacity;          // C_soil [J m-3 K-1]
+  double conductivity;           // K_soil [W m-1 K-1]
+  double surface_resistance;     // r_soil for water vapour [s m-1]
+  // Thomas-algorithm factors of the constant tridiagonal matrix (rows 1..9).
+  double elim_factor[kSoilLayers];  // a_m / b'_{m-1}
+  double pivot[kSoilLayers];        // b'_m
+  double lower_boundary;            // T at node 10 [K]
+};
+
+// Soil layer thicknesses for a total depth: dz_m = depth 2^(m+1) / sum_{k=1..10} 2^k.
+CANVEG_HD inline void soil_layer_thickness(double depth, double* dz) {
+  double total = 0.0;
+  for (int m = 1; m <= kSoilLayers; ++m) total += static_cast<double>(1 << m);
+  for (int m = 0; m < kSoilLayers; ++m) dz[m] = depth / total * static_cast<double>(1 << (m + 1));
+}
+
+// swc [m3 m-3]; t_air [K]; pressure [kPa]; t_soil_low [K]; dt_soil [s].
+CANVEG_HD inline SoilColumn make_soil_column(double depth, double swc, double t_air_k, double pressure_kpa,
+                                             double t_soil_low_k, double dt_soil) {
+  SoilColumn s{};
+  soil_layer_thickness(depth, s.dz);
+  const double bulk_density = 1.06;                         // g cm-3
+  const double pore_fraction = 1.0 - bulk_density / 2.65;
+  const double peat_fraction = 0.08;
+  const double mineral_fraction = 1.0 - pore_fraction - peat_fraction;
+  const double air_fraction = pore_fraction - swc;
+  const double cp_water = 4180.0, cp_air = 1065.0, cp_org = 1920.0, cp_mineral = 870.0;
+  const double k_mineral = 2.5, k_org = 0.8, k_water = 0.25;
+
+  const double air_density = pressure_kpa * kMolarMassAir / (kGasConstant * t_air_k);
+  const double air_density_mole = 1000.0 * air_density / kMolarMassAir;
+  const double fw = 1.0 / (1.0 + pow(swc / 0.15, -4.0));
+  const double k_air = 0.024 + 44100.0 * 2.42e-5 * fw * air_density_mole * des_dt(t_air_k) / (pressure_kpa * 1000.0);
+  const double k_fluid = k_air + fw * (k_water - k_air);
+  auto weight = [&](double k) {
+    return 2.0 / (3.0 * (1.0 + 0.2 * (k / k_fluid - 1.0))) +
+           1.0 / (3.0 * (1.0 + (1.0 - 2.0 * 0.2) * (k / k_fluid - 1.0)));
+  };
+  const double w_air = weight(k_air), w_water = weight(k_water), w_org = weight(k_org),
+               w_mineral = weight(k_mineral);
+  // The organic term uses the mineral conductivity, as in both JAX-CanVeg and legacy CanVeg.
+  const double numerator = mineral_fraction * w_mineral * k_mineral + air_fraction * w_air * k_air +
+                           swc * w_water * k_water + peat_fraction * w_org * k_mineral;
+  s.conductivity = numerator / (mineral_fraction * w_mineral + air_fraction * w_air + swc * w_water +
+                                peat_fraction * w_org);
+  s.heat_capacity = air_density * air_fraction * cp_air + 1000.0 * cp_water * swc +
+                    1300.0 * cp_org * peat_fraction + 2650.0 * cp_mineral * mineral_fraction;
+  double z[kSoilNodes];
+  z[0] = 0.0;
+  for (int m = 0; m < kSoilLayers; ++m) z[m + 1] = z[m] + s.dz[m];
+  for (int m = 0; m < kSoilLayers; ++m) {
+    const double d2z = m == 0 ? s.dz[0] : z[m + 1] - z[m - 1];
+    s.cp_node[m] = s.heat_capacity * d2z / (2.0 * dt_soil);
+    s.k_cond[m] = s.conductivity * (1.0 / s.dz[m]);
+  }
+  // Surface resistance to evaporation (theta divided by 10 as in the code, pitfall P13).
+  s.surface_resistance = 3.0e10 * pow(0.395 - swc / 10.0, 16.6);
+  s.lower_boundary = t_soil_low_k;
+
+  // Forward elimination of the constant matrix (implicit weight F = 0.6); node 0 is Dirichlet.
+  const double f_implicit = 0.6;
+  double b_prev = 1.0, c_prev = 0.0;
+  s.pivot[0] = 1.0;
+  s.elim_factor[0] = 0.0;
+  for (int m = 1; m < kSoilLayers; ++m) {
+    const double a = -s.k_cond[m - 1] * f_implicit;
+    const double b = f_implicit * (s.k_cond[m] + s.k_cond[m - 1]) + s.cp_node[m];
+    const double mm = a / b_prev;
+    const double b_new = b - mm * c_prev;
+    s.elim_factor[m] = mm;
+    s.pivot[m] = b_new;
+    b_prev = b_new;
+    c_prev = (m == kSoilLayers - 1) ? 0.0 : -s.k_cond[m] * f_implicit;
+  }
+  return s;
+}
+
+// Advances the soil temperature profile t[0..10] by n_steps theta-scheme sub-steps with node 0
+// held at t_surface and node 10 at the lower boundary (JAX `finite_difference_matrix`).
+template <class T>
+CANVEG_HD void soil_heat_conduction(const SoilColumn& s, const T& t_surface, int n_steps, T* t) {
+  const double f_implicit = 0.6;
+  const double g_explicit = 1.0 - f_implicit;
+  T d[kSoilLayers];
+  for (int step = 0; step < n_steps; ++step) {
+    d[0] = t_surface;
+    for (int m = 1; m < kSoilLayers; ++m) {
+      const double k_up = s.k_cond[m - 1], k_cu = s.k_cond[m], cp = s.cp_node[m];
+      d[m] = t[m - 1] * k_up * g_explicit + t[m] * cp - t[m] * k_cu * g_explicit -
+             t[m] * k_up * g_explicit + t[m + 1] * k_cu * g_explicit;
+    }
+    d[kSoilLayers - 1] = d[kSoilLayers - 1] + f_implicit * s.k_cond[kSoilLayers - 1] * s.lower_boundary;
+    for (int m = 1; m < kSoilLayers; ++m) d[m] = d[m] - s.elim_factor[m] * d[m - 1];
+    // Back substitution; c_m = -k_m F for rows 1..8, 0 for rows 0 and 9.
+    T below = t[kSoilLayers];
+    for (int m = kSoilLayers - 1; m >= 0; --m) {
+      const double c = (m == 0 || m == kSoilLayers - 1) ? 0.0 : -s.k_cond[m] * f_implicit;
+      const T value = (d[m] - c * below) / s.pivot[m];
+      t[m] = value;
+      below = value;
+    }
+  }
+}
+
+template <class T>
+struct SoilSurface {
+  T evaporation;   // LE_s [W m-2]
+  T heat;          // H_s [W m-2]
+  T rnet;          // R_n,s [W m-2]
+  T gsoil;         // G incl. storage [W m-2]
+  T temperature;   // new surface temperature [K]
+};
+
+// Surface energy balance after the conduction sub-steps.
+//   q_soil: absorbed radiation [W m-2] (PAR/4.6 + NIR + eps_s L_down at level 0)
+//   g_conductive: k_0 (T_0 - T_1); storage: gamma_0 (T_0,t - T_0,t-1) or 0
+//   t_air_node0, e_air_node0: profile node 0; t_air_node1: profile node 1; wind_soil: layer-1 wind
+//   z1: height of node 1; t_surface_prev: previous-iteration surface temperature
+//   lout_old: eps_leaf sigma T_ref^4 (fixed at initialisation, P13).
+template <class T>
+CANVEG_HD SoilSurface<T> soil_surface_balance(const SoilColumn& s, const T& q_soil, const T& g_conductive,
+                                              const T& storage, const T& t_air_node0, const T& e_air_node0,
+                                              const T& t_air_node1, double wind_soil, double z1,
+                                              const T& t_surface_prev, const T& lout_old,
+                                              double air_density, double pressure_kpa,
+                                              const Parameters<T>& p) {
+  const double soil_z0 = 0.02;
+  const double ram = pow(log(z1 / soil_z0), 2.0) / (0.4 * 0.4 * wind_soil);
+  T stabdel = 5.0 * 9.8 * z1 * (t_surface_prev - t_air_node1) / (t_air_node1 * wind_soil * wind_soil);
+  stabdel = floor_at(stabdel, -1e5);
+  const double exponent = stabdel > 0.0 ? -0.75 : -2.0;
+  T facstab = pow(1.0 + stabdel, exponent);
+  facstab = clip(facstab, 0.1, 5.0);
+  T rh_soil = ram * facstab;
+  rh_soil = clip(rh_soil, 25.0, 1000.0);
+  const T kcsoil = (p.Cp * air_density) / rh_soil;
+  const T kv_soil = 1.0 / (rh_soil + s.surface_resistance);
+
+  const T tk1 = t_air_node0;
+  const T tk2 = tk1 * tk1;
+  const T tk3 = tk2 * tk1;
+  const MoistAir<T> moist = moist_air(tk1);
+  const T& dest = moist.des_dt;
+  const T& d2est = moist.d2es_dt2;
+  const T& lambda = moist.lambda;
+  const T vpd = moist.es - e_air_node0;
+
+  const T gsoil = g_conductive + storage;
+  const T lecoef = air_density * 0.622 * lambda * kv_soil / (pressure_kpa * 1000.0);
+  const T repeat = kcsoil + 4.0 * p.epsoil * p.sigma * tk3;
+  const T a = lecoef * d2est / (2.0 * repeat);
+  const T b = -repeat - lecoef * dest + a * (-2.0 * q_soil + 2.0 * lout_old + 2.0 * gsoil);
+  const T c = repeat * lecoef * vpd + lecoef * dest * (q_soil - lout_old - gsoil) +
+              a * (q_soil * q_soil + lout_old * lout_old + gsoil * gsoil - 2.0 * q_soil * lout_old -
+                   2.0 * q_soil * gsoil + 2.0 * gsoil * lout_old);
+  // The discriminant is floored at 10, not 0 (P13).
+  const T product = floor_at(T(b * b - 4.0 * a * c), 10.0);
+  SoilSurface<T> out;
+  out.evaporation = (-b - pow(product, 0.5)) / (2.0 * a);
+
+  const T a_t = 6.0 * p.epsoil * p.sigma * tk2 + d2est * lecoef / 2.0;
+  const T b_t = 4.0 * p.epsoil * p.sigma * tk3 + kcsoil + lecoef * dest;
+  const T c_t = -q_soil + lout_old + g_conductive + lecoef * vpd;
+  const T disc = b_t * b_t - 4.0 * a_t * c_t;
+  const T del_tk = disc > 0.0 ? T((-b_t + sqrt(disc)) / (2.0 * a_t)) : T(0.0);
+  // Linearised about node 0 but added to node 1, as in the code (P13).
+  out.temperature = t_air_node1 + del_tk;
+  const T ts2 = out.temperature * out.temperature;
+  out.rnet = q_soil - p.epsoil * p.sigma * (ts2 * ts2);
+  out.heat = del_tk * kcsoil;
+  out.gsoil = gsoil;
+  return out;
+}
+
+}  // namespace canveg::physics
