@@ -22,7 +22,7 @@ class InputError : public std::runtime_error {
   static std::string format(const std::string& file, long line, const std::string& field,
                             const std::string& reason) {
     std::string s = file;
-    if (line > 0) s += ":" + std::to_string(line);
+    if (line > 0) (s += ':') += std::to_string(line);  // not ":" + ...: GCC 12 -Wrestrict false positive
     if (!field.empty()) s += ": field '" + field + "'";
     return s + ": " + reason;
   }

@@ -1,0 +1,308 @@
+// Command-line front end.
+//
+//   canveg run --model <model.json> | --site <site.toml> | --config <configs.json>
+//              --forcing <forcing.csv> --output <fluxes.csv> [--observed <fluxes.csv>] [--dij <Dij.csv>]
+//              [--independent] [--threads N] [--diagnostics] [--quiet]
+//   canveg evaluate --predicted <fluxes.csv> --observed <fluxes.csv>
+//
+// Exit status: 0 success, 2 bad usage, 1 bad input or any other failure. Errors are printed on
+// stderr as "canveg: error: <message>", where the message names the file, line and field.
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "canveg/errors.hpp"
+#include "canveg/forcing.hpp"
+#include "canveg/metrics.hpp"
+#include "canveg/model_io.hpp"
+#include "canveg/observations.hpp"
+#include "canveg/run.hpp"
+#include "io/csv_table.hpp"
+#include "io/output_csv.hpp"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+void print_error(const std::string& message) { std::fprintf(stderr, "canveg: error: %s\n", message.c_str()); }
+
+// ---- interruption: remove the temporary output file, never leave a partial one behind -------
+
+std::atomic<const char*> g_temp_output{nullptr};
+
+extern "C" void on_interrupt(int sig) {
+  if (const char* temp = g_temp_output.load()) ::unlink(temp);  // async-signal-safe
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+void install_interrupt_cleanup(const canveg::io::AtomicOutputFile& file) {
+  static std::string temp;  // outlives the handler's use
+  temp = file.temp_path();
+  g_temp_output.store(temp.c_str());
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+}
+
+void clear_interrupt_cleanup() { g_temp_output.store(nullptr); }
+
+// ---- progress ------------------------------------------------------------------------------
+
+// Progress on stderr: a percentage updated in place on a terminal, a line every 10% otherwise
+// (so that logs of batch jobs stay short).
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled), tty_(::isatty(::fileno(stderr)) != 0) {}
+  void operator()(std::size_t done, std::size_t total) {
+    if (!enabled_ || total == 0) return;
+    const int pct = static_cast<int>(100 * done / total);
+    if (tty_) {
+      if (pct == last_) return;
+      std::fprintf(stderr, "\rcanveg: running %3d%% (%zu / %zu half-hours)", pct, done, total);
+      std::fflush(stderr);
+      open_line_ = true;
+    } else {
+      if (pct / 10 == last_ / 10 && last_ >= 0) return;
+      std::fprintf(stderr, "canveg: running %3d%% (%zu / %zu half-hours)\n", pct / 10 * 10, done, total);
+    }
+    last_ = pct;
+  }
+  void finish() {
+    if (open_line_) std::fprintf(stderr, "\n");
+    open_line_ = false;
+  }
+
+ private:
+  bool enabled_, tty_;
+  bool open_line_ = false;
+  int last_ = -1;
+};
+
+// ---- evaluation ----------------------------------------------------------------------------
+
+// Observations must describe the same half-hours as the predictions; comparing shifted series
+// would give meaningless metrics without any visible sign.
+void check_alignment(const std::vector<std::string>& predicted_ts, const std::string& predicted_file,
+                     const canveg::ObservedFluxes& obs, std::size_t predicted_rows) {
+  if (obs.size() != predicted_rows)
+    throw canveg::InputError(obs.source, 0, "",
+                             "has " + std::to_string(obs.size()) + " rows but " + predicted_file + " has " +
+                                 std::to_string(predicted_rows) + "; they must cover the same half-hours");
+  for (std::size_t i = 0; i < predicted_rows && i < predicted_ts.size(); ++i) {
+    if (predicted_ts[i].empty() || obs.timestamp[i].empty() || predicted_ts[i] == obs.timestamp[i]) continue;
+    throw canveg::InputError(obs.source, static_cast<long>(i) + 2, "TIMESTAMP_END",
+                             "time stamp '" + obs.timestamp[i] + "' differs from '" + predicted_ts[i] + "' in " +
+                                 predicted_file + " (row " + std::to_string(i + 1) + ")");
+  }
+}
+
+std::string fmt_num(double v, int precision = 4) {
+  if (std::isnan(v)) return "nan";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", precision, v);
+  return buf;
+}
+
+// Prints the metrics of LE and NEE on stdout, with JAX-CanVeg's reported test NSE when known.
+void print_metrics(const std::vector<double>& le, const std::vector<double>& nee, const canveg::ObservedFluxes& obs,
+                   const canveg::ReportedMetrics* reported) {
+  std::printf("%-4s %-12s %7s %9s %9s %9s %9s %9s", "flux", "observed", "n", "NSE", "RMSE", "R2", "KGE", "bias");
+  if (reported && reported->present) std::printf(" %12s %9s", "reported_NSE", "diff");
+  std::printf("\n");
+  const auto row = [&](const char* name, const std::vector<double>& pred, const std::vector<double>& observed,
+                       const std::string& column, double reported_nse) {
+    if (observed.empty()) {
+      std::printf("%-4s %-12s (no observed column)\n", name, "-");
+      return;
+    }
+    const canveg::FitMetrics m = canveg::compute_metrics(pred, observed);
+    std::printf("%-4s %-12s %7zu %9s %9s %9s %9s %9s", name, column.c_str(), m.n, fmt_num(m.nse).c_str(),
+                fmt_num(m.rmse, 3).c_str(), fmt_num(m.r2).c_str(), fmt_num(m.kge).c_str(), fmt_num(m.bias, 3).c_str());
+    if (reported && reported->present)
+      std::printf(" %12s %9s", fmt_num(reported_nse).c_str(), fmt_num(m.nse - reported_nse).c_str());
+    std::printf("\n");
+  };
+  row("LE", le, obs.LE, obs.le_column, reported ? reported->le_test_nse : 0);
+  row("NEE", nee, obs.NEE, obs.nee_column, reported ? reported->nee_test_nse : 0);
+  if (reported && reported->present)
+    std::printf("(reported_NSE: JAX-CanVeg's test-period NSE stored in the model file; it applies to the "
+                "site's test forcing)\n");
+  std::fflush(stdout);
+}
+
+// ---- run -----------------------------------------------------------------------------------
+
+struct RunArgs {
+  std::string model, site, config, forcing, output, observed, dij;
+  bool independent = false, diagnostics = false, quiet = false;
+  int threads = 0;
+};
+
+canveg::LoadedModel load_model(const RunArgs& a) {
+  if (!a.model.empty()) return canveg::read_model_json(a.model);
+  if (!a.site.empty()) return canveg::read_site_toml(a.site);
+  return canveg::read_jax_config(a.config);
+}
+
+int command_run(const RunArgs& a) {
+  // The output is checked first: a wrong path must not cost a whole run.
+  canveg::io::AtomicOutputFile output(a.output);
+  install_interrupt_cleanup(output);
+
+  canveg::LoadedModel loaded = load_model(a);
+  canveg::Model<double>& model = loaded.model;
+  if (!a.dij.empty())
+    model.dij = canveg::read_dij_csv(a.dij, model.setup.n_total_layers, model.setup.n_can_layers);
+  spdlog::info("model {}: {} canopy + {} air layers, {} from {}", model.setup.site_name, model.setup.n_can_layers,
+               model.setup.n_atmos_layers(),
+               model.setup.leaf_rh == canveg::LeafRhModule::Network ? "hybrid leaf RH" : "physics leaf RH",
+               loaded.path);
+
+  const canveg::ForcingRecord forcing = canveg::read_forcing_csv(a.forcing);
+  spdlog::info("forcing: {} half-hours from {}", forcing.size(), a.forcing);
+  // Observations are read before the run as well, so that a bad file is reported at once.
+  std::optional<canveg::ObservedFluxes> observed;
+  if (!a.observed.empty()) {
+    observed = canveg::read_flux_csv(a.observed);
+    check_alignment(forcing.timestamp, a.forcing, *observed, forcing.size());
+  }
+
+  canveg::RunOptions options;
+  options.storage_coupling = !a.independent;
+  options.threads = a.threads;
+  options.diagnostics = a.diagnostics;
+  Progress progress(!a.quiet);
+  options.progress = [&progress](std::size_t done, std::size_t total) { progress(done, total); };
+  canveg::RunResult result;
+  try {
+    result = canveg::run_model(model, forcing, options);
+  } catch (...) {
+    progress.finish();
+    throw;
+  }
+  progress.finish();
+
+  canveg::io::write_outputs(output.stream(), forcing.timestamp, result.outputs,
+                            a.diagnostics ? &result.diagnostics : nullptr);
+  output.commit();
+  clear_interrupt_cleanup();
+
+  if (!a.quiet) {
+    const double rate = result.seconds > 0 ? static_cast<double>(forcing.size()) / result.seconds : 0.0;
+    std::fprintf(stderr, "canveg: %zu half-hours in %.2f s (%.0f half-hours/s); wrote %s\n", forcing.size(),
+                 result.seconds, rate, a.output.c_str());
+  }
+  if (observed) print_metrics(result.outputs.LE, result.outputs.NEE, *observed, &loaded.reported);
+  return kExitOk;
+}
+
+// ---- evaluate ------------------------------------------------------------------------------
+
+struct EvaluateArgs {
+  std::string predicted, observed;
+};
+
+int command_evaluate(const EvaluateArgs& a) {
+  const canveg::io::CsvTable table = canveg::io::CsvTable::read(a.predicted);
+  const auto column = [&](const char* name) {
+    const auto col = table.find_exact(name);
+    if (!col)
+      throw canveg::InputError(a.predicted, table.header_line(), name,
+                               std::string("no column '") + name + "' (expected a canveg output file); the header has: " +
+                                   table.header_list());
+    return table.column(*col, canveg::io::EmptyCell::Gap);
+  };
+  const std::vector<double> le = column("LE");
+  const std::vector<double> nee = column("NEE");
+  std::vector<std::string> timestamps;
+  if (auto ts = table.find_exact("TIMESTAMP_END")) timestamps = table.text_column(*ts);
+
+  const canveg::ObservedFluxes observed = canveg::read_flux_csv(a.observed);
+  check_alignment(timestamps, a.predicted, observed, table.size());
+  print_metrics(le, nee, observed, nullptr);
+  return kExitOk;
+}
+
+// ---- command line --------------------------------------------------------------------------
+
+void setup_logging(bool quiet) {
+  auto logger = spdlog::stderr_logger_st("canveg");
+  logger->set_pattern("canveg: %v");
+  logger->set_level(quiet ? spdlog::level::warn : spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"CanVeg multi-layer canopy model (a C++ re-implementation of JAX-CanVeg)", "canveg"};
+  app.set_version_flag("--version", "canveg 0.1.0");
+  app.require_subcommand(1);
+
+  RunArgs ra;
+  CLI::App* run = app.add_subcommand("run", "Run the model over a forcing file and write the fluxes");
+  auto* opt_model = run->add_option("--model", ra.model, "Trained model JSON (jax-canveg-trained/*.json)");
+  auto* opt_site = run->add_option("--site", ra.site, "Site file in TOML (examples/sites/*.toml), default parameters");
+  auto* opt_config = run->add_option("--config", ra.config, "JAX-CanVeg configs.json, default parameters");
+  opt_model->excludes(opt_site)->excludes(opt_config);
+  opt_site->excludes(opt_config);
+  run->add_option("--forcing", ra.forcing, "Forcing CSV (canveg-model.md 5.1)")->required();
+  run->add_option("--output", ra.output, "Output CSV of the fluxes (written atomically)")->required();
+  run->add_option("--observed", ra.observed, "Observed fluxes CSV: print LE and NEE metrics");
+  run->add_option("--dij", ra.dij, "Dispersion matrix CSV replacing the model's");
+  run->add_flag("--independent", ra.independent,
+                "Treat half-hours as independent (no soil storage coupling between rows)");
+  run->add_option("--threads", ra.threads, "Worker threads (0 = all hardware threads)")
+      ->check(CLI::NonNegativeNumber);
+  run->add_flag("--diagnostics", ra.diagnostics, "Append energy-balance residual columns to the output");
+  run->add_flag("--quiet", ra.quiet, "No progress, log or summary on stderr");
+
+  EvaluateArgs ea;
+  CLI::App* evaluate = app.add_subcommand("evaluate", "Compare a canveg output file with observed fluxes");
+  evaluate->add_option("--predicted", ea.predicted, "canveg output CSV")->required();
+  evaluate->add_option("--observed", ea.observed, "Observed fluxes CSV")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);  // --help, --version
+  } catch (const CLI::ParseError& e) {
+    print_error(std::string(e.what()) + "\nRun 'canveg --help' for usage.");
+    return kExitUsage;
+  }
+
+  if (run->parsed()) {
+    const int sources = !ra.model.empty() + !ra.site.empty() + !ra.config.empty();
+    if (sources != 1) {
+      print_error("run: give exactly one of --model, --site or --config\nRun 'canveg run --help' for usage.");
+      return kExitUsage;
+    }
+    setup_logging(ra.quiet);
+    return command_run(ra);
+  }
+  setup_logging(false);
+  return command_evaluate(ea);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_cli(argc, argv);
+  } catch (const std::exception& e) {
+    print_error(e.what());
+  } catch (...) {
+    print_error("unknown failure");
+  }
+  return kExitFailure;
+}

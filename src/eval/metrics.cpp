@@ -1,0 +1,75 @@
+// Goodness-of-fit metrics (metrics.hpp).
+//
+// The pairs used are those JAX-CanVeg's post-processing used: a prediction that is not finite or
+// whose magnitude exceeds 10000 is treated as a failed step and dropped with its observation.
+//
+// Differences from the numbers in the trained-model files ("metrics" block, computed with
+// hydroeval and scikit-learn):
+//  * nse, rmse and kge are the same quantities (hydroeval's KGE with alpha = std ratio,
+//    beta = mean ratio, population standard deviations).
+//  * Our r2 is the squared Pearson correlation. The files' "r2" is scikit-learn's r2_score called
+//    with the arguments swapped (predictions as the reference), i.e.
+//    1 - sum (o - p)^2 / sum (p - mean p)^2, which is neither NSE nor r^2; their "cc" is Pearson r.
+//  * The files' "alpha" and "beta" columns are hydroeval kgeprime's 4th and 3rd outputs, i.e. the
+//    mean ratio and the coefficient-of-variation ratio, not the KGE alpha/beta used here.
+#include "canveg/metrics.hpp"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace canveg {
+
+namespace {
+
+constexpr double kMaxPrediction = 10000.0;  // JAX-CanVeg post-processing's cut-off for failed steps
+
+bool usable(double p, double o) { return std::isfinite(p) && std::fabs(p) <= kMaxPrediction && std::isfinite(o); }
+
+}  // namespace
+
+FitMetrics compute_metrics(const std::vector<double>& predicted, const std::vector<double>& observed) {
+  if (predicted.size() != observed.size())
+    throw std::invalid_argument("compute_metrics: " + std::to_string(predicted.size()) + " predictions but " +
+                                std::to_string(observed.size()) + " observations");
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  FitMetrics m;
+  m.nse = m.rmse = m.r2 = m.kge = m.bias = nan;
+
+  // Two passes (means first) keep the sums of squares accurate for long records.
+  double sum_p = 0, sum_o = 0;
+  for (std::size_t i = 0; i < predicted.size(); ++i) {
+    if (!usable(predicted[i], observed[i])) continue;
+    sum_p += predicted[i];
+    sum_o += observed[i];
+    ++m.n;
+  }
+  if (m.n == 0) return m;
+  const double n = static_cast<double>(m.n);
+  const double mean_p = sum_p / n, mean_o = sum_o / n;
+
+  double sse = 0, ss_p = 0, ss_o = 0, cross = 0;
+  for (std::size_t i = 0; i < predicted.size(); ++i) {
+    if (!usable(predicted[i], observed[i])) continue;
+    const double dp = predicted[i] - mean_p, d_o = observed[i] - mean_o, e = predicted[i] - observed[i];
+    sse += e * e;
+    ss_p += dp * dp;
+    ss_o += d_o * d_o;
+    cross += dp * d_o;
+  }
+  m.rmse = std::sqrt(sse / n);
+  m.bias = mean_p - mean_o;
+  if (ss_o > 0) m.nse = 1.0 - sse / ss_o;  // undefined for a constant observation
+  if (ss_o > 0 && ss_p > 0) {
+    const double r = cross / std::sqrt(ss_p * ss_o);
+    m.r2 = r * r;
+    const double alpha = std::sqrt(ss_p / ss_o);  // ratio of population standard deviations
+    if (mean_o != 0) {
+      const double beta = mean_p / mean_o;
+      m.kge = 1.0 - std::sqrt((r - 1) * (r - 1) + (alpha - 1) * (alpha - 1) + (beta - 1) * (beta - 1));
+    }
+  }
+  return m;
+}
+
+}  // namespace canveg

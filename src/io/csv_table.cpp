@@ -1,0 +1,170 @@
+#include "io/csv_table.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "canveg/errors.hpp"
+
+namespace canveg::io {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && blank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Splits one line at commas. No quoting: none of the model's files use it (5.1, 5.2).
+std::vector<std::string> split_line(std::string_view line) {
+  std::vector<std::string> cells;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = line.find(',', start);
+    const std::size_t end = comma == std::string_view::npos ? line.size() : comma;
+    cells.emplace_back(trim(line.substr(start, end - start)));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return cells;
+}
+
+std::string column_label(const CsvTable& t, std::size_t col) {
+  if (col < t.header().size()) return t.header()[col];
+  return "column " + std::to_string(col + 1);
+}
+
+}  // namespace
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+bool is_missing_marker(std::string_view cell) {
+  // pandas' default NA strings: a file written by pandas or a spreadsheet may use any of them,
+  // and JAX-CanVeg (which reads with pandas) treats them all as gaps.
+  static constexpr std::array<std::string_view, 19> kMarkers = {
+      "",      "#N/A", "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+      "<NA>",  "N/A",  "NA",       "NULL", "NaN",     "None",     "n/a",  "nan",  "null"};
+  return std::find(kMarkers.begin(), kMarkers.end(), cell) != kMarkers.end();
+}
+
+std::optional<double> parse_double(std::string_view cell) {
+  cell = trim(cell);
+  // std::from_chars refuses a leading '+', which some CSV writers emit.
+  if (cell.size() > 1 && cell.front() == '+' && cell[1] != '+' && cell[1] != '-') cell.remove_prefix(1);
+  if (cell.empty()) return std::nullopt;
+  double value = 0;
+  const char* first = cell.data();
+  const char* last = cell.data() + cell.size();
+  const auto [ptr, ec] = std::from_chars(first, last, value);
+  if (ptr != last) return std::nullopt;
+  // from_chars reports out-of-range (e.g. 1e999) with the value untouched; treat it as infinite
+  // so that the caller's finiteness check gives a sensible message.
+  if (ec == std::errc::result_out_of_range) return cell.front() == '-' ? -HUGE_VAL : HUGE_VAL;
+  if (ec != std::errc()) return std::nullopt;
+  return value;
+}
+
+CsvTable CsvTable::read(const std::string& path, bool has_header) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, "", "cannot open file for reading");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) throw InputError(path, 0, "", "error while reading the file");
+  return parse(buffer.str(), path, has_header);
+}
+
+CsvTable CsvTable::parse(std::string_view text, const std::string& path, bool has_header) {
+  CsvTable t;
+  t.path_ = path;
+  if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 BOM
+  long line_no = 0;
+  std::size_t pos = 0;
+  std::size_t width = 0;
+  while (pos < text.size()) {
+    const std::size_t nl = text.find('\n', pos);
+    const std::size_t end = nl == std::string_view::npos ? text.size() : nl;
+    const std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (trim(line).empty()) continue;
+    std::vector<std::string> cells = split_line(line);
+    if (has_header && t.header_line_ == 0) {
+      t.header_ = std::move(cells);
+      t.header_line_ = line_no;
+      width = t.header_.size();
+      continue;
+    }
+    // Every data row must have the header's width: a short or long row means a broken file and
+    // silently shifting columns would feed wrong variables to the model.
+    if (has_header && cells.size() != width)
+      throw InputError(path, line_no, "",
+                       "row has " + std::to_string(cells.size()) + " fields but the header has " +
+                           std::to_string(width));
+    t.rows_.push_back(CsvRow{line_no, std::move(cells)});
+  }
+  if (has_header && t.header_line_ == 0) throw InputError(path, 0, "", "file is empty (no header row)");
+  return t;
+}
+
+std::optional<std::size_t> CsvTable::find_exact(std::string_view name) const {
+  for (std::size_t i = 0; i < header_.size(); ++i)
+    if (header_[i] == name) return i;
+  return std::nullopt;
+}
+
+std::optional<std::size_t> CsvTable::find_prefix(const std::vector<std::string_view>& prefixes) const {
+  for (std::size_t i = 0; i < header_.size(); ++i) {
+    const std::string lower = to_lower(header_[i]);
+    for (std::string_view p : prefixes)
+      if (std::string_view(lower).substr(0, p.size()) == p) return i;
+  }
+  return std::nullopt;
+}
+
+std::string CsvTable::header_list() const {
+  std::string s;
+  for (std::size_t i = 0; i < header_.size(); ++i) s += (i ? ", " : "") + header_[i];
+  return s;
+}
+
+double CsvTable::number(std::size_t row, std::size_t col, EmptyCell policy) const {
+  const CsvRow& r = rows_.at(row);
+  if (col >= r.cells.size())
+    throw InputError(path_, r.line, column_label(*this, col),
+                     "row has only " + std::to_string(r.cells.size()) + " fields");
+  const std::string& cell = r.cells[col];
+  if (is_missing_marker(cell)) {
+    if (policy == EmptyCell::Gap) return std::numeric_limits<double>::quiet_NaN();
+    throw InputError(path_, r.line, column_label(*this, col),
+                     cell.empty() ? "empty cell (a gap)" : "missing value '" + cell + "' (a gap)");
+  }
+  const std::optional<double> v = parse_double(cell);
+  if (!v) throw InputError(path_, r.line, column_label(*this, col), "'" + cell + "' is not a number");
+  return *v;
+}
+
+std::vector<double> CsvTable::column(std::size_t col, EmptyCell policy) const {
+  std::vector<double> out(rows_.size());
+  for (std::size_t i = 0; i < rows_.size(); ++i) out[i] = number(i, col, policy);
+  return out;
+}
+
+std::vector<std::string> CsvTable::text_column(std::size_t col) const {
+  std::vector<std::string> out(rows_.size());
+  for (std::size_t i = 0; i < rows_.size(); ++i)
+    if (col < rows_[i].cells.size()) out[i] = rows_[i].cells[col];
+  return out;
+}
+
+}  // namespace canveg::io

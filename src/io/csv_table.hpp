@@ -1,0 +1,78 @@
+// A small reader for the comma-separated files of canveg-model.md 5.1, 5.2 and 2.15 (forcings,
+// observed fluxes, dispersion matrices). These files are plain: one header row (or none), comma
+// separators, no quoting, possibly CRLF line ends. The reader keeps the 1-based file line of every
+// row so that every error can point the user at the exact line and column (errors.hpp).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace canveg::io {
+
+// What a cell that holds no number means to the caller.
+enum class EmptyCell {
+  Error,  // a gap is an error (forcings must be complete, canveg-model.md 5.1)
+  Gap     // a gap is kept as NaN (observations are gap-filled later, 5.2)
+};
+
+struct CsvRow {
+  long line = 0;                   // 1-based line in the file
+  std::vector<std::string> cells;  // cells with surrounding blanks removed
+};
+
+class CsvTable {
+ public:
+  // Reads a whole file. With has_header, the first non-blank line is the header and every data
+  // row must have as many cells as the header. Blank lines are skipped. Throws InputError when the
+  // file cannot be read or is empty.
+  static CsvTable read(const std::string& path, bool has_header = true);
+  // Same, from text already in memory (path is used for messages only).
+  static CsvTable parse(std::string_view text, const std::string& path, bool has_header = true);
+
+  const std::string& path() const { return path_; }
+  const std::vector<std::string>& header() const { return header_; }
+  long header_line() const { return header_line_; }
+  const std::vector<CsvRow>& rows() const { return rows_; }
+  std::size_t size() const { return rows_.size(); }
+
+  // Index of the first column whose name equals `name` exactly.
+  std::optional<std::size_t> find_exact(std::string_view name) const;
+  // Index of the first column (in file order) whose lower-cased name starts with any of
+  // `prefixes` (given in lower case). All prefixes are tested on a column before moving to the
+  // next column, which is how JAX-CanVeg resolves "rg" or "sw_in" (canveg-model.md 5.1).
+  std::optional<std::size_t> find_prefix(const std::vector<std::string_view>& prefixes) const;
+  // The header as "a, b, c", for messages about missing columns.
+  std::string header_list() const;
+
+  // The cell at (row, col) as a double. Empty cells and the usual spreadsheet missing-value
+  // markers ("NaN", "NA", "N/A", "null", ...) are gaps: NaN when policy is Gap, an InputError
+  // otherwise. Anything else that is not entirely a decimal number is an InputError naming the
+  // file, line and column.
+  double number(std::size_t row, std::size_t col, EmptyCell policy) const;
+  // The whole column, cell by cell as number().
+  std::vector<double> column(std::size_t col, EmptyCell policy) const;
+  // The whole column as text.
+  std::vector<std::string> text_column(std::size_t col) const;
+
+ private:
+  std::string path_;
+  std::vector<std::string> header_;
+  long header_line_ = 0;
+  std::vector<CsvRow> rows_;
+};
+
+// True if the cell is empty or one of the missing-value markers pandas reads as NaN by default.
+bool is_missing_marker(std::string_view cell);
+
+// Parses a whole cell as a double with std::from_chars (locale independent, no partial parse).
+// A leading '+' is accepted. Returns nullopt when the text is not a number; "nan"/"inf" parse to
+// the non-finite values and callers decide whether those are allowed.
+std::optional<double> parse_double(std::string_view cell);
+
+// ASCII lower-case copy.
+std::string to_lower(std::string_view s);
+
+}  // namespace canveg::io

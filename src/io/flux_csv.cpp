@@ -1,0 +1,86 @@
+// Observed-flux CSV reader (canveg-model.md 5.2).
+//
+// JAX-CanVeg's get_obs takes each flux from the first present column of a fixed list of exact
+// names and linearly interpolates every column over its gaps in both directions. The same is done
+// here so that metrics compare against exactly the series JAX-CanVeg compared against.
+#include <cmath>
+#include <string_view>
+
+#include "canveg/errors.hpp"
+#include "canveg/observations.hpp"
+#include "io/csv_table.hpp"
+
+namespace canveg {
+
+namespace {
+
+using io::CsvTable;
+
+// AmeriFlux's missing-value code. The JAX-CanVeg sample files never contain it; a file straight
+// from AmeriFlux does, and -9999 W m-2 taken as an observation would wreck every metric.
+constexpr double kAmerifluxMissing = -9999.0;
+
+// Reads the first present column among `names` (exact, case-sensitive, in priority order).
+// Returns an empty series when none is present; `used` receives the chosen name.
+std::vector<double> read_series(const CsvTable& table, std::initializer_list<std::string_view> names,
+                                std::string* used = nullptr) {
+  for (std::string_view name : names) {
+    const auto col = table.find_exact(name);
+    if (!col) continue;
+    std::vector<double> v = table.column(*col, io::EmptyCell::Gap);
+    for (double& x : v)
+      if (x == kAmerifluxMissing || !std::isfinite(x)) x = std::nan("");
+    interpolate_gaps(v);
+    if (used) *used = std::string(name);
+    return v;
+  }
+  return {};
+}
+
+}  // namespace
+
+void interpolate_gaps(std::vector<double>& series) {
+  // pandas interpolate(method="linear", limit_direction="both") treats values as equally spaced
+  // (index positions), fills interior gaps on the straight line between the neighbouring valid
+  // values and fills leading/trailing gaps with the nearest valid value. A column with no valid
+  // value stays all-NaN.
+  const std::size_t n = series.size();
+  std::size_t prev = n;  // index of the last valid value seen, n if none yet
+  for (std::size_t i = 0; i < n; ++i) {
+    if (std::isnan(series[i])) continue;
+    if (prev == n) {
+      for (std::size_t k = 0; k < i; ++k) series[k] = series[i];  // leading gap
+    } else if (i > prev + 1) {
+      const double a = series[prev], b = series[i];
+      const double span = static_cast<double>(i - prev);
+      for (std::size_t k = prev + 1; k < i; ++k) series[k] = a + (b - a) * (static_cast<double>(k - prev) / span);
+    }
+    prev = i;
+  }
+  if (prev != n)
+    for (std::size_t k = prev + 1; k < n; ++k) series[k] = series[prev];  // trailing gap
+}
+
+ObservedFluxes read_flux_csv(const std::string& path) {
+  const CsvTable table = CsvTable::read(path);
+  ObservedFluxes obs;
+  obs.source = path;
+  obs.LE = read_series(table, {"LE", "LE_F_MDS"}, &obs.le_column);
+  obs.NEE = read_series(table, {"FCO2", "Fco2", "FC", "NEE_CUT_REF", "NEE_VUT_REF"}, &obs.nee_column);
+  if (obs.LE.empty() && obs.NEE.empty())
+    throw InputError(path, table.header_line(), "LE",
+                     "no observed LE column (LE, LE_F_MDS) and no NEE column (FCO2, Fco2, FC, "
+                     "NEE_CUT_REF, NEE_VUT_REF); the header has: " + table.header_list());
+  obs.H = read_series(table, {"H", "H_F_MDS"});
+  obs.G = read_series(table, {"G", "G_F_MDS", "G_5cm"});
+  obs.Rnet = read_series(table, {"NETRAD"});
+  obs.GPP = read_series(table, {"GPP"});
+  obs.Rsoil = read_series(table, {"Rsoil"});
+  auto ts = table.find_exact("TIMESTAMP_END");
+  if (!ts) ts = table.find_exact("TIMESTAMP");
+  if (ts) obs.timestamp = table.text_column(*ts);
+  else obs.timestamp.assign(table.size(), std::string());
+  return obs;
+}
+
+}  // namespace canveg

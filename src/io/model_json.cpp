@@ -1,0 +1,253 @@
+// Reader for JAX-CanVeg trained models decoded to JSON (shared/data/jax-canveg-trained/README.md)
+// and the vertical grid of canveg-model.md 1.2.
+//
+// The JSON holds the 153 leaves of a CanvegIFT object: the set-up leaves under "setup", the Para
+// leaves under "para.<name>.value", the networks under "mlps", the normalisation statistics under
+// "var_stats" and the dispersion matrix under "dij", plus the first line of the .eqx file
+// ("hyperparameter_header") and the metrics JAX-CanVeg reported. Every value is used as stored:
+// in particular hkin is 99999 in every trained file (the bound-clipping artefact of 4.4) and the
+// published metrics were computed with it.
+#include <cmath>
+#include <filesystem>
+
+#include "canveg/errors.hpp"
+#include "canveg/model_io.hpp"
+#include "io/json_node.hpp"
+
+namespace canveg {
+
+namespace {
+
+using io::JsonNode;
+
+int as_int_in(const JsonNode& node, long lo, long hi) {
+  const long v = node.integer();
+  if (v < lo || v > hi)
+    node.fail("value " + std::to_string(v) + " outside " + std::to_string(lo) + ".." + std::to_string(hi));
+  return static_cast<int>(v);
+}
+
+double positive(const JsonNode& node) {
+  const double v = node.number();
+  if (!(v > 0) || !std::isfinite(v)) node.fail("must be a positive number, found " + node.value().dump());
+  return v;
+}
+
+// Site name: an explicit "site name" entry if the file has one, else the file name up to the
+// first '_' (the files are named <SITE>_<FAMILY>-<w>.json).
+std::string site_name_of(const JsonNode& root, const std::string& path) {
+  if (root.has("site name")) return root["site name"].string();
+  if (root.has("model_configurations") && root["model_configurations"].has("site name"))
+    return root["model_configurations"]["site name"].string();
+  const std::string stem = std::filesystem::path(path).stem().string();
+  return stem.substr(0, stem.find('_'));
+}
+
+// The non-Para leaves (canveg-model.md 4.1) and the geometry from the .eqx header line.
+void read_setup(const JsonNode& root, Setup& s) {
+  const JsonNode setup = root["setup"];
+  s.latitude = setup["lat_deg"].number();
+  s.longitude = setup["long_deg"].number();
+  s.time_zone = setup["time_zone"].number();
+  s.leaf_angle_type = as_int_in(setup["leafangle"], 0, 5);
+  s.stomata = static_cast<StomataType>(as_int_in(setup["stomata"], 0, 1));
+  s.leaf_rh = static_cast<LeafRhModule>(as_int_in(setup["leafrh"], 0, 1));
+  s.soil_respiration = static_cast<SoilRespirationModule>(as_int_in(setup["soilresp"], 0, 2));
+  s.n_can_layers = as_int_in(setup["n_can_layers"], 1, 100000);
+  s.n_total_layers = as_int_in(setup["n_total_layers"], s.n_can_layers + 1, 100000);
+  s.n_soil_layers = as_int_in(setup["n_soil_layers"], 1, 1000);
+  s.dt_soil = positive(setup["dt_soil"]);
+  s.soil_mtime = as_int_in(setup["soil_mtime"], 1, 10000000);
+  s.niter = as_int_in(setup["niter"], 1, 100000);
+
+  const JsonNode header = root["hyperparameter_header"];
+  s.canopy_height = positive(header["veg_ht"]);
+  s.measurement_height = positive(header["meas_ht"]);
+  s.steps_per_day = as_int_in(header["n_hr_per_day"], 1, 86400);
+}
+
+// One profile leaf (zht1, delz1, ...): stored as a list of `n` values; a single number is taken
+// as the same value for every node.
+std::vector<double> profile(const JsonNode& para, const std::string& name, int n) {
+  const JsonNode v = para[name]["value"];
+  if (v.value().is_number()) return std::vector<double>(static_cast<std::size_t>(n), v.number());
+  std::vector<double> values = v.numbers();
+  if (static_cast<int>(values.size()) != n)
+    v.fail("expected " + std::to_string(n) + " values, found " + std::to_string(values.size()));
+  return values;
+}
+
+// The grid as the model stored it (zht = zht1 ++ zht2, delz = delz1 ++ delz2), checked against
+// the header geometry it was built from (canveg-model.md 1.2: h = zht1[-1], z_m = zht[-1]).
+void read_grid(const JsonNode& para, Setup& s) {
+  const int J = s.n_can_layers, K = s.n_atmos_layers();
+  s.zht = profile(para, "zht1", J);
+  const std::vector<double> zht2 = profile(para, "zht2", K);
+  s.zht.insert(s.zht.end(), zht2.begin(), zht2.end());
+  s.delz = profile(para, "delz1", J);
+  const std::vector<double> delz2 = profile(para, "delz2", K);
+  s.delz.insert(s.delz.end(), delz2.begin(), delz2.end());
+  s.soil_depth = positive(para["soil_depth"]["value"]);
+
+  const auto close = [](double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b)); };
+  if (!close(s.zht[static_cast<std::size_t>(J - 1)], s.canopy_height))
+    para["zht1"]["value"].fail("top canopy node " + std::to_string(s.zht[static_cast<std::size_t>(J - 1)]) +
+                               " m disagrees with hyperparameter_header.veg_ht = " +
+                               std::to_string(s.canopy_height) + " m");
+  if (!close(s.zht.back(), s.measurement_height))
+    para["zht2"]["value"].fail("top node " + std::to_string(s.zht.back()) +
+                               " m disagrees with hyperparameter_header.meas_ht = " +
+                               std::to_string(s.measurement_height) + " m");
+}
+
+void read_parameters(const JsonNode& para, Parameters<double>& p) {
+  for (std::size_t i = 0; i < kParameterNames.size(); ++i) {
+    const JsonNode v = para[kParameterNames[i]]["value"];
+    const double x = v.number();
+    if (!std::isfinite(x)) v.fail("not a finite number");
+    parameter_at(p, i) = x;
+  }
+}
+
+const char* activation_name(Activation a) {
+  switch (a) {
+    case Activation::Tanh: return "tanh";
+    case Activation::Sigmoid: return "sigmoid";
+    case Activation::Softplus: return "softplus";
+    case Activation::Identity: return "identity";
+  }
+  return "?";
+}
+
+// A stated activation must be the one the network's class implies (canveg-model.md 3): the
+// activations are not stored in the .eqx file, so a disagreement means a wrongly decoded file.
+void check_activation(const JsonNode& net, const char* key, Activation expected) {
+  if (!net.has(key)) return;
+  const std::string stated = net[key].string();
+  if (stated != activation_name(expected))
+    net[key].fail("expected '" + std::string(activation_name(expected)) + "' for this network, found '" + stated + "'");
+}
+
+// A three-layer network (in -> width -> width -> 1), weights stored [out][in] row-major.
+DenseNet<double> read_network(const JsonNode& net, Activation hidden, Activation final) {
+  DenseNet<double> d;
+  d.hidden = hidden;
+  d.final = final;
+  check_activation(net, "hidden_activation", hidden);
+  check_activation(net, "final_activation", final);
+  const JsonNode layers = net["layers"];
+  if (layers.array_size() != 3) layers.fail("expected 3 layers, found " + std::to_string(layers.array_size()));
+
+  long width = -1, in = -1;
+  d.w0 = layers[std::size_t{0}]["weight"].matrix(width, in);
+  if (width < 1 || in < 1) layers[std::size_t{0}]["weight"].fail("empty weight matrix");
+  long w1_rows = width, w1_cols = width;
+  d.w1 = layers[std::size_t{1}]["weight"].matrix(w1_rows, w1_cols);
+  long out = 1, w2_cols = width;
+  d.w2 = layers[std::size_t{2}]["weight"].matrix(out, w2_cols);
+  const auto bias = [&](std::size_t layer, long n) {
+    const JsonNode b = layers[layer]["bias"];
+    std::vector<double> v = b.numbers();
+    if (static_cast<long>(v.size()) != n)
+      b.fail("expected " + std::to_string(n) + " values, found " + std::to_string(v.size()));
+    return v;
+  };
+  d.b0 = bias(0, width);
+  d.b1 = bias(1, width);
+  d.b2 = bias(2, 1);
+  d.in_size = static_cast<int>(in);
+  d.width = static_cast<int>(width);
+  d.out_size = 1;
+  return d;
+}
+
+// The 15 statistics of VarStats, in JAX-CanVeg's field order (canveg-model.md 3).
+void read_stats(const JsonNode& node, VarStats& v) {
+  static const std::pair<const char*, double VarStats::*> kFields[] = {
+      {"T_air", &VarStats::T_air}, {"rglobal", &VarStats::rglobal}, {"eair", &VarStats::eair},
+      {"wind", &VarStats::wind},   {"CO2", &VarStats::CO2},         {"P_kPa", &VarStats::P_kPa},
+      {"ustar", &VarStats::ustar}, {"Tsoil", &VarStats::Tsoil},     {"soilmoisture", &VarStats::soilmoisture},
+      {"zcanopy", &VarStats::zcanopy}, {"lai", &VarStats::lai},     {"rsoil", &VarStats::rsoil},
+      {"LE", &VarStats::LE},       {"H", &VarStats::H},             {"vpd", &VarStats::vpd}};
+  for (const auto& [name, member] : kFields) v.*member = node[name].number_or_nan();
+}
+
+ReportedMetrics read_reported(const JsonNode& root) {
+  ReportedMetrics r;
+  if (!root.has("metrics") || root["metrics"].is_null()) return r;
+  const JsonNode m = root["metrics"];
+  r.le_test_nse = m["LE-test"]["nse"].number();
+  r.nee_test_nse = m["NEE-test"]["nse"].number();
+  r.le_test_rmse = m["LE-test"]["rmse"].number();
+  r.nee_test_rmse = m["NEE-test"]["rmse"].number();
+  r.le_train_nse = m["LE-train"]["nse"].number();
+  r.nee_train_nse = m["NEE-train"]["nse"].number();
+  r.present = true;
+  return r;
+}
+
+}  // namespace
+
+void build_vertical_grid(Setup& s) {
+  // canveg-model.md 1.2: J uniform canopy layers up to h, K uniform air layers from h to z_m.
+  const std::string source = s.site_name.empty() ? "site set-up" : s.site_name;
+  const int J = s.n_can_layers, K = s.n_atmos_layers();
+  if (J < 1) throw InputError(source, 0, "n_can_layers", "must be at least 1, found " + std::to_string(J));
+  if (K < 1)
+    throw InputError(source, 0, "n_total_layers",
+                     "must exceed n_can_layers (at least one atmospheric layer), found " +
+                         std::to_string(s.n_total_layers) + " total for " + std::to_string(J) + " canopy layers");
+  if (!(s.canopy_height > 0))
+    throw InputError(source, 0, "canopy_height", "must be positive, found " + std::to_string(s.canopy_height));
+  if (!(s.measurement_height > s.canopy_height))
+    throw InputError(source, 0, "measurement_height",
+                     "must be above the canopy height " + std::to_string(s.canopy_height) + " m, found " +
+                         std::to_string(s.measurement_height));
+  const double dz_c = s.canopy_height / J;
+  const double dz_a = (s.measurement_height - s.canopy_height) / K;
+  s.zht.assign(static_cast<std::size_t>(J + K), 0.0);
+  s.delz.assign(static_cast<std::size_t>(J + K), 0.0);
+  for (int i = 0; i < J + K; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    s.zht[k] = i < J ? (i + 1) * dz_c : s.canopy_height + (i - J + 1) * dz_a;
+    s.delz[k] = i < J ? dz_c : dz_a;
+  }
+}
+
+LoadedModel read_model_json(const std::string& path) {
+  const nlohmann::json doc = io::parse_json_file(path);
+  const JsonNode root(doc, "", path);
+  if (!root.is_object()) root.fail("expected a JSON object at the top level");
+  // The pure-DNN baselines sit next to the CanVeg models; say what they are instead of "para: missing".
+  if (root.has("inputs_in_order") && !root.has("para"))
+    root.fail("this is a pure neural-network baseline (DNN) file, not a CanVeg model");
+
+  LoadedModel out;
+  out.path = path;
+  Model<double>& m = out.model;
+  m.setup.site_name = site_name_of(root, path);
+  read_setup(root, m.setup);
+  const JsonNode para = root["para"];
+  read_grid(para, m.setup);
+  read_parameters(para, m.para);
+
+  const JsonNode mlps = root["mlps"];
+  m.leaf_rh_net = read_network(mlps["LeafRHDL"], Activation::Tanh, Activation::Sigmoid);  // MLP2
+  m.rsoil_net = read_network(mlps["RsoilDL"], Activation::Tanh, Activation::Tanh);        // MLP
+
+  const JsonNode stats = root["var_stats"];
+  read_stats(stats["var_mean"], m.var_mean);
+  read_stats(stats["var_std"], m.var_std);
+  read_stats(stats["var_max"], m.var_max);
+  read_stats(stats["var_min"], m.var_min);
+
+  const JsonNode dij_node = root["dij"];
+  const JsonNode dij_values = dij_node.is_object() ? dij_node["value"] : dij_node;
+  long rows = m.setup.n_total_layers, cols = m.setup.n_can_layers;
+  m.dij = dij_values.matrix(rows, cols);
+
+  out.reported = read_reported(root);
+  return out;
+}
+
+}  // namespace canveg

@@ -1,0 +1,52 @@
+// Writing run outputs (canveg-model.md 2.18 / 5.5) as CSV.
+//
+// The output path is checked and the file opened before the model runs, so that a typo in the
+// path costs nothing, and the result is written to a temporary file in the same folder that is
+// renamed over the target only when complete: an interrupted or failed run never leaves a
+// truncated output behind, and an existing file is replaced in one step.
+#pragma once
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "canveg/run.hpp"
+
+namespace canveg::io {
+
+// Column names of the output file, in order: TIMESTAMP_END, the six headline fluxes, the
+// component fluxes, and (with diagnostics) the energy-balance residuals.
+std::vector<std::string> output_columns(bool with_diagnostics);
+
+// Writes the CSV text: a header row and one row per half-hour. Numbers are written in the
+// shortest form that reads back to the identical double; NaN as "NaN". `timestamps` may be empty
+// or hold empty strings (forcing files without TIMESTAMP_END). `diagnostics` may be null.
+void write_outputs(std::ostream& out, const std::vector<std::string>& timestamps, const CanopyOutputs& outputs,
+                   const EnergyDiagnostics* diagnostics);
+
+// A file that appears under its final name only on commit().
+class AtomicOutputFile {
+ public:
+  // Checks that `path` can be written (not a folder, folder exists and is writable) by creating
+  // the temporary file now. Throws InputError naming the path otherwise.
+  explicit AtomicOutputFile(std::string path);
+  // Removes the temporary file unless commit() succeeded.
+  ~AtomicOutputFile();
+  AtomicOutputFile(const AtomicOutputFile&) = delete;
+  AtomicOutputFile& operator=(const AtomicOutputFile&) = delete;
+
+  std::ostream& stream() { return out_; }
+  // Flushes, closes and renames the temporary file to the target. Throws InputError on failure.
+  void commit();
+
+  const std::string& path() const { return path_; }
+  const std::string& temp_path() const { return temp_path_; }
+
+ private:
+  std::string path_;
+  std::string temp_path_;
+  std::ofstream out_;
+  bool committed_ = false;
+};
+
+}  // namespace canveg::io

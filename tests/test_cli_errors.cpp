@@ -1,0 +1,162 @@
+// Runs the real `canveg` executable on bad input and checks that it fails cleanly: a non-zero exit
+// status (2 for bad usage, 1 for bad input) and a message on stderr naming the file, the line and
+// the field where that applies. None of these cases reaches the physics.
+#include <filesystem>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "test_support.hpp"
+
+using namespace canveg::test;
+
+namespace {
+
+const std::string kModel = "US-Bi1_PB-1L-0.5.json";  // 1 canopy layer: quick to load
+
+class CliErrors : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    forcing_lines_ = head_lines(fluxtower("US-Bi1", "US-Bi1-forcings-test.csv"), 49);
+    good_forcing_ = dir_.write("forcing.csv", forcing_lines_);
+  }
+
+  // The forcing text with `from` replaced by `to` once, starting the search at line `line`.
+  std::string forcing_with(int line, const std::string& from, const std::string& to) const {
+    std::string text = forcing_lines_;
+    std::size_t pos = 0;
+    for (int i = 1; i < line; ++i) pos = text.find('\n', pos) + 1;
+    const std::size_t at = text.find(from, pos);
+    EXPECT_NE(at, std::string::npos);
+    return text.replace(at, from.size(), to);
+  }
+
+  std::string run_args(const std::string& forcing, const std::string& extra = "") const {
+    return "run --model " + shell_quote(trained(kModel)) + " --forcing " + shell_quote(forcing) + " --output " +
+           shell_quote(dir_.file("out.csv")) + " " + extra;
+  }
+
+  // Runs and checks: exit status, the error prefix, and each expected piece of the message.
+  CommandResult expect_failure(const std::string& args, int exit_code, const std::vector<std::string>& pieces) {
+    CommandResult r = run_canveg(args, dir_);
+    EXPECT_EQ(r.exit_code, exit_code) << r.err;
+    EXPECT_EQ(r.err.rfind("canveg: error: ", 0), 0u) << r.err;
+    for (const std::string& p : pieces) EXPECT_NE(r.err.find(p), std::string::npos) << "missing '" << p << "' in: " << r.err;
+    // A failed run leaves neither an output file nor a temporary file behind.
+    EXPECT_FALSE(std::filesystem::exists(dir_.file("out.csv")));
+    for (const auto& e : std::filesystem::directory_iterator(dir_.path()))
+      EXPECT_EQ(e.path().filename().string().find(".out.csv.tmp"), std::string::npos) << e.path();
+    return r;
+  }
+
+  TempDir dir_;
+  std::string forcing_lines_, good_forcing_;
+};
+
+}  // namespace
+
+TEST_F(CliErrors, MissingColumn) {
+  std::string text = forcing_lines_;
+  text.replace(text.find("TA_F"), 4, "Temp");
+  const std::string path = dir_.write("bad.csv", text);
+  expect_failure(run_args(path), 1, {path + ":1: field 'ta'", "no column whose name starts with 'ta'", "Temp"});
+}
+
+TEST_F(CliErrors, MisnamedColumn) {
+  std::string text = forcing_lines_;
+  text.replace(text.find("PA_F"), 4, "Pres");
+  const std::string path = dir_.write("bad.csv", text);
+  expect_failure(run_args(path), 1, {path + ":1: field 'pa'", "Pres"});
+}
+
+TEST_F(CliErrors, NonNumericCell) {
+  const std::string path = dir_.write("bad.csv", forcing_with(5, ",0.8,", ",tall,"));
+  expect_failure(run_args(path), 1, {path + ":5: field 'veg_ht'", "'tall' is not a number"});
+}
+
+TEST_F(CliErrors, EmptyCellGap) {
+  const std::string path = dir_.write("bad.csv", forcing_with(7, ",0.8,", ",,"));
+  expect_failure(run_args(path), 1, {path + ":7: field 'veg_ht'", "empty cell (a gap)"});
+}
+
+TEST_F(CliErrors, NaNGap) {
+  const std::string path = dir_.write("bad.csv", forcing_with(12, ",0.8,", ",NaN,"));
+  expect_failure(run_args(path), 1, {path + ":12: field 'veg_ht'", "missing value 'NaN'"});
+}
+
+TEST_F(CliErrors, PressureInHectopascal) {
+  const std::string path = dir_.write("bad.csv", forcing_with(3, ",100.37,", ",1003.7,"));
+  expect_failure(run_args(path), 1, {path + ":3: field 'PA_F'", "hPa"});
+}
+
+TEST_F(CliErrors, WrongDijRowCount) {
+  std::string rows;
+  for (int i = 0; i < 50; ++i) rows += "1.0e+00\n";
+  const std::string dij = dir_.write("Dij.csv", rows);
+  expect_failure(run_args(good_forcing_, "--dij " + shell_quote(dij)), 1,
+                 {dij, "expected 51 x 1", "found 50 x 1"});
+}
+
+TEST_F(CliErrors, MalformedJson) {
+  std::string text = read_text(trained(kModel));
+  text.replace(text.find("\"setup\""), 7, "\"setup\" ::");
+  const std::string path = dir_.write("model.json", text);
+  std::string args = run_args(good_forcing_);
+  args.replace(args.find(shell_quote(trained(kModel))), shell_quote(trained(kModel)).size(), shell_quote(path));
+  const CommandResult r = expect_failure(args, 1, {path + ":", "malformed JSON", "line"});
+}
+
+TEST_F(CliErrors, IncompleteJson) {
+  nlohmann::json j = nlohmann::json::parse(read_text(trained(kModel)));
+  j["para"].erase("vcopt");
+  const std::string path = dir_.write("model.json", j.dump(1));
+  std::string args = run_args(good_forcing_);
+  args.replace(args.find(shell_quote(trained(kModel))), shell_quote(trained(kModel)).size(), shell_quote(path));
+  expect_failure(args, 1, {path, "field 'para.vcopt'", "missing"});
+}
+
+TEST_F(CliErrors, MissingModelFile) {
+  expect_failure("run --model /nonexistent/model.json --forcing " + shell_quote(good_forcing_) + " --output " +
+                     shell_quote(dir_.file("out.csv")),
+                 1, {"/nonexistent/model.json", "cannot open"});
+}
+
+TEST_F(CliErrors, UnknownOption) { expect_failure(run_args(good_forcing_, "--fast"), 2, {"--fast"}); }
+
+TEST_F(CliErrors, BadUsage) {
+  expect_failure("", 2, {});                                          // no subcommand
+  expect_failure("fly", 2, {});                                       // unknown subcommand
+  expect_failure("run --model x.json --output o.csv", 2, {"--forcing"});  // missing required option
+  expect_failure("run --forcing f.csv --output o.csv", 2, {"exactly one of --model, --site or --config"});
+  expect_failure("run --model a.json --site b.toml --forcing f.csv --output o.csv", 2, {"excludes"});
+  expect_failure(run_args(good_forcing_, "--threads -1"), 2, {"--threads"});
+}
+
+TEST_F(CliErrors, UnwritableOutputFailsBeforeReadingInputs) {
+  // The forcing does not exist either: the output path must be the first thing reported.
+  const CommandResult r =
+      run_canveg("run --model " + shell_quote(trained(kModel)) +
+                     " --forcing /nonexistent/forcing.csv --output /nonexistent/dir/out.csv",
+                 dir_);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("canveg: error: /nonexistent/dir/out.csv"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("forcing.csv"), std::string::npos) << r.err;
+}
+
+TEST_F(CliErrors, ObservationsOfAnotherLength) {
+  const std::string obs = dir_.write("obs.csv", head_lines(fluxtower("US-Bi1", "US-Bi1-fluxes-test.csv"), 30));
+  expect_failure(run_args(good_forcing_, "--observed " + shell_quote(obs)), 1, {obs, "has 29 rows", "48"});
+}
+
+TEST_F(CliErrors, EvaluateNeedsOutputColumns) {
+  const std::string obs = dir_.write("obs.csv", head_lines(fluxtower("US-Bi1", "US-Bi1-fluxes-test.csv"), 49));
+  expect_failure("evaluate --predicted " + shell_quote(good_forcing_) + " --observed " + shell_quote(obs), 1,
+                 {good_forcing_ + ":1: field 'LE'", "no column 'LE'"});
+  expect_failure("evaluate --predicted " + shell_quote(good_forcing_), 2, {"--observed"});
+}
+
+TEST_F(CliErrors, HelpIsNotAnError) {
+  const CommandResult r = run_canveg("run --help", dir_);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--forcing"), std::string::npos);
+}

@@ -1,0 +1,134 @@
+// Full runs through the `canveg` executable (these need the physics).
+#include <cmath>
+#include <filesystem>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "canveg/metrics.hpp"
+#include "canveg/observations.hpp"
+#include "io/csv_table.hpp"
+#include "test_support.hpp"
+
+using namespace canveg;
+using namespace canveg::test;
+
+namespace {
+
+struct Slice {
+  std::string forcing, observed;
+};
+
+// The first 48 half-hours (one day) of the US-Bi1 test period.
+Slice one_day(const TempDir& dir) {
+  return {dir.write("forcing.csv", head_lines(fluxtower("US-Bi1", "US-Bi1-forcings-test.csv"), 49)),
+          dir.write("observed.csv", head_lines(fluxtower("US-Bi1", "US-Bi1-fluxes-test.csv"), 49))};
+}
+
+std::vector<double> output_column(const std::string& path, const std::string& name) {
+  const io::CsvTable t = io::CsvTable::read(path);
+  const auto col = t.find_exact(name);
+  if (!col) throw std::runtime_error("no column " + name + " in " + path);
+  return t.column(*col, io::EmptyCell::Gap);
+}
+
+}  // namespace
+
+TEST(CliRun, OneDayHybridModel) {
+  TempDir dir;
+  const Slice s = one_day(dir);
+  const std::string out = dir.file("fluxes.csv");
+  const CommandResult r = run_canveg("run --model " + shell_quote(trained("US-Bi1_Hybrid-ML-0.5.json")) +
+                                         " --forcing " + shell_quote(s.forcing) + " --output " + shell_quote(out) +
+                                         " --observed " + shell_quote(s.observed),
+                                     dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("48 half-hours in"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("LE   LE_F_MDS"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("NEE  NEE_VUT_REF"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("reported_NSE"), std::string::npos) << r.out;
+
+  const io::CsvTable t = io::CsvTable::read(out);
+  ASSERT_EQ(t.size(), 48u);
+  EXPECT_EQ(t.header().front(), "TIMESTAMP_END");
+  EXPECT_EQ(t.header().size(), 20u);
+  EXPECT_EQ(t.rows()[0].cells[0], "2020-07-01 00:00:00");
+  for (const char* name : {"LE", "H", "NEE", "GPP", "Rnet", "G"})
+    for (double v : output_column(out, name)) EXPECT_TRUE(std::isfinite(v)) << name;
+
+  // evaluate on the written file reproduces the run's metrics table.
+  const CommandResult e = run_canveg("evaluate --predicted " + shell_quote(out) + " --observed " + shell_quote(s.observed), dir);
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  const std::string le_line = r.out.substr(r.out.find("LE   LE_F_MDS"), 70);
+  EXPECT_NE(e.out.find(le_line), std::string::npos) << e.out << "\nvs\n" << r.out;
+}
+
+TEST(CliRun, SiteFileDiagnosticsAndIndependentRows) {
+  TempDir dir;
+  const Slice s = one_day(dir);
+  const std::string out = dir.file("fluxes.csv");
+  dir.write("fluxes.csv", "stale\n");  // an existing file is replaced
+  const CommandResult r =
+      run_canveg("run --quiet --diagnostics --independent --threads 2 --site " +
+                     shell_quote(std::string(CANVEG_SOURCE_DIR) + "/examples/sites/US-Bi1.toml") + " --forcing " +
+                     shell_quote(s.forcing) + " --output " + shell_quote(out),
+                 dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");  // --quiet
+  const io::CsvTable t = io::CsvTable::read(out);
+  ASSERT_EQ(t.size(), 48u);
+  EXPECT_EQ(t.header().size(), 25u);
+  EXPECT_EQ(t.header().back(), "aggregation_error");
+}
+
+TEST(CliRun, DijOverrideWithTheSameMatrixChangesNothing) {
+  TempDir dir;
+  const Slice s = one_day(dir);
+  const std::string model = shell_quote(trained("US-Bi1_PB-1L-0.5.json"));
+  const std::string a = dir.file("a.csv"), b = dir.file("b.csv");
+  ASSERT_EQ(run_canveg("run --quiet --model " + model + " --forcing " + shell_quote(s.forcing) + " --output " + shell_quote(a), dir).exit_code, 0);
+  ASSERT_EQ(run_canveg("run --quiet --model " + model + " --forcing " + shell_quote(s.forcing) + " --output " +
+                           shell_quote(b) + " --dij " + shell_quote(shared_data("dij/Dij_US-Bi1_1L.csv")),
+                       dir)
+                .exit_code,
+            0);
+  EXPECT_EQ(read_text(a), read_text(b));
+}
+
+// The published JAX-CanVeg test-period metrics of one model are reproduced (US-Hn1, one canopy
+// layer: 8784 half-hours in a few seconds).
+TEST(CliRun, ReproducesReportedTestMetrics) {
+  TempDir dir;
+  const std::string model = trained("US-Hn1_PB-1L-0.5.json");
+  const std::string observed = fluxtower("US-Hn1", "US-Hn1-fluxes-nonegle-test.csv");
+  const std::string out = dir.file("fluxes.csv");
+  const CommandResult r = run_canveg("run --quiet --model " + shell_quote(model) + " --forcing " +
+                                         shell_quote(fluxtower("US-Hn1", "US-Hn1-forcings-test.csv")) +
+                                         " --output " + shell_quote(out),
+                                     dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  const ObservedFluxes obs = read_flux_csv(observed);
+  const nlohmann::json reported = nlohmann::json::parse(read_text(model))["metrics"];
+  for (const auto& [flux, series, key] :
+       {std::tuple{"LE", &obs.LE, "LE-test"}, std::tuple{"NEE", &obs.NEE, "NEE-test"}}) {
+    SCOPED_TRACE(flux);
+    const std::vector<double> predicted = output_column(out, flux);
+    const FitMetrics m = compute_metrics(predicted, *series);
+    const nlohmann::json& ref = reported[key];
+    EXPECT_EQ(m.n, 8784u);
+    EXPECT_NEAR(m.nse, ref["nse"].get<double>(), 1e-4);
+    EXPECT_NEAR(m.rmse, ref["rmse"].get<double>(), 1e-4 * ref["rmse"].get<double>());
+    EXPECT_NEAR(m.kge, ref["kge"].get<double>(), 1e-4);
+    // Our r2 is Pearson's r squared; the file's "cc" is r.
+    EXPECT_NEAR(m.r2, std::pow(ref["cc"].get<double>(), 2), 1e-4);
+    // The file's "r2" is scikit-learn's r2_score with predictions as the reference (metrics.cpp).
+    double sse = 0, ss_p = 0, mean_p = 0;
+    for (double p : predicted) mean_p += p / static_cast<double>(predicted.size());
+    for (std::size_t i = 0; i < predicted.size(); ++i) {
+      sse += std::pow((*series)[i] - predicted[i], 2);
+      ss_p += std::pow(predicted[i] - mean_p, 2);
+    }
+    EXPECT_NEAR(1 - sse / ss_p, ref["r2"].get<double>(), 1e-3);
+  }
+}

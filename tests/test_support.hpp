@@ -1,0 +1,88 @@
+// Helpers shared by the tests: data paths, temporary folders and running the executable.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace canveg::test {
+
+inline std::string shared_data(const std::string& relative) { return std::string(CANVEG_SHARED_DATA) + "/" + relative; }
+inline std::string trained(const std::string& name) { return shared_data("jax-canveg-trained/" + name); }
+inline std::string fluxtower(const std::string& site, const std::string& file) {
+  return shared_data("fluxtower/" + site + "/" + file);
+}
+
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+inline void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+// The first `lines` lines of a file (header included).
+inline std::string head_lines(const std::string& path, int lines) {
+  std::ifstream in(path);
+  std::string line, out;
+  for (int i = 0; i < lines && std::getline(in, line); ++i) out += line + "\n";
+  return out;
+}
+
+// A fresh folder under the system temporary folder, removed with its contents at scope exit.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "canveg-test-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  std::string write(const std::string& name, const std::string& text) const {
+    write_text(file(name), text);
+    return file(name);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+inline std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// Runs the canveg executable with `args` (already quoted where needed), capturing stdout/stderr.
+inline CommandResult run_canveg(const std::string& args, const TempDir& dir) {
+  const std::string out = dir.file("cmd.stdout"), err = dir.file("cmd.stderr");
+  const std::string cmd = shell_quote(CANVEG_EXE) + " " + args + " >" + shell_quote(out) + " 2>" + shell_quote(err);
+  const int status = std::system(cmd.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  r.out = read_text(out);
+  r.err = read_text(err);
+  return r;
+}
+
+}  // namespace canveg::test
