@@ -40,7 +40,9 @@ class CliErrors : public ::testing::Test {
   CommandResult expect_failure(const std::string& args, int exit_code, const std::vector<std::string>& pieces) {
     CommandResult r = run_canveg(args, dir_);
     EXPECT_EQ(r.exit_code, exit_code) << r.err;
-    EXPECT_EQ(r.err.rfind("canveg: error: ", 0), 0u) << r.err;
+    // One line starts with the error prefix (informational log lines and a usage hint may surround it).
+    const std::size_t at = r.err.find("canveg: error: ");
+    EXPECT_TRUE(at != std::string::npos && (at == 0 || r.err[at - 1] == '\n')) << r.err;
     for (const std::string& p : pieces) EXPECT_NE(r.err.find(p), std::string::npos) << "missing '" << p << "' in: " << r.err;
     // A failed run leaves neither an output file nor a temporary file behind.
     EXPECT_FALSE(std::filesystem::exists(dir_.file("out.csv")));

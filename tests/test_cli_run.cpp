@@ -132,3 +132,28 @@ TEST(CliRun, ReproducesReportedTestMetrics) {
     EXPECT_NEAR(1 - sse / ss_p, ref["r2"].get<double>(), 1e-3);
   }
 }
+
+// The same site described by a JAX-CanVeg configs.json and by our TOML file gives the same run.
+TEST(CliRun, JaxConfigAndSiteFileAgree) {
+  TempDir dir;
+  const Slice s = one_day(dir);
+  const std::string config = dir.write(
+      "configs.json",
+      R"({"site name": "US-Bi1", "model configurations": {"time zone": -8, "latitude": 38.0991538,
+          "longitude": -121.49933, "stomata type": 0, "leaf angle type": 0, "soil respiration module": 1,
+          "canopy height": 0.8, "measurement height": 5.0, "soil depth": 0.15, "number of canopy layers": 50,
+          "number of atmospheric layers": 50, "number of observed steps per day": 48,
+          "number of solver iterations": 15, "dispersion matrix": ")" +
+          shared_data("dij/Dij_US-Bi1_50L.csv") + R"("}})");
+  const std::string a = dir.file("config.csv"), b = dir.file("site.csv");
+  const CommandResult ra = run_canveg("run --quiet --config " + shell_quote(config) + " --forcing " +
+                                          shell_quote(s.forcing) + " --output " + shell_quote(a),
+                                      dir);
+  ASSERT_EQ(ra.exit_code, 0) << ra.err;
+  const CommandResult rb = run_canveg("run --quiet --site " +
+                                          shell_quote(std::string(CANVEG_SOURCE_DIR) + "/examples/sites/US-Bi1.toml") +
+                                          " --forcing " + shell_quote(s.forcing) + " --output " + shell_quote(b),
+                                      dir);
+  ASSERT_EQ(rb.exit_code, 0) << rb.err;
+  EXPECT_EQ(read_text(a), read_text(b));
+}

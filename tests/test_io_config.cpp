@@ -56,8 +56,8 @@ TEST(SiteToml, ExampleSitesMatchTrainedSetups) {
     SCOPED_TRACE(site);
     const LoadedModel toml = read_site_toml(site_file(site));
     const LoadedModel trained_model = read_model_json(trained(site + "_PB-ML-0.5.json"));
-    const Setup& a = toml.model.setup;
-    const Setup& b = trained_model.model.setup;
+    const canveg::Setup& a = toml.model.setup;
+    const canveg::Setup& b = trained_model.model.setup;
     EXPECT_EQ(a.site_name, site);
     EXPECT_EQ(a.latitude, b.latitude);
     EXPECT_EQ(a.longitude, b.longitude);
@@ -93,7 +93,7 @@ TEST(SiteToml, SmallSiteWithOverrides) {
       "my-site.toml", small_site(dir, "[parameters]\nvcopt = 150\nhkin = 99999.0\n[soil]\nrespiration = \"alfalfa\"\n",
                                  "leaf_angle_type = \"erectophile\"\nstomata = \"hypostomatous\"\n"));
   const LoadedModel m = read_site_toml(path);
-  const Setup& s = m.model.setup;
+  const canveg::Setup& s = m.model.setup;
   EXPECT_EQ(s.site_name, "my-site");
   EXPECT_EQ(s.leaf_angle_type, 2);
   EXPECT_EQ(s.stomata, StomataType::Hypostomatous);
@@ -160,7 +160,7 @@ TEST(JaxConfig, ReadsWithDefaults) {
   dir.write("dij/d.csv", "3\n2\n0\n");
   const std::string path = dir.write("configs.json", kJaxConfig);
   const LoadedModel m = read_jax_config(path);
-  const Setup& s = m.model.setup;
+  const canveg::Setup& s = m.model.setup;
   EXPECT_EQ(s.site_name, "Test-Site");
   EXPECT_EQ(s.time_zone, -8);
   EXPECT_EQ(s.latitude, 38.1);

@@ -50,7 +50,7 @@ TEST(ModelJson, AllTrainedModelsLoad) {
   for (const std::string& f : files) {
     SCOPED_TRACE(f);
     const LoadedModel m = read_model_json(f);
-    const Setup& s = m.model.setup;
+    const canveg::Setup& s = m.model.setup;
     const std::string site = std::filesystem::path(f).filename().string().substr(0, 6);
     EXPECT_EQ(s.site_name, site);
     EXPECT_TRUE(s.n_can_layers == 1 || s.n_can_layers == 50);
@@ -68,7 +68,7 @@ TEST(ModelJson, AllTrainedModelsLoad) {
     EXPECT_EQ(m.model.rsoil_net.w1.size(), 36u);
 
     // The stored grid is the uniform grid of canveg-model.md 1.2.
-    Setup rebuilt = s;
+    canveg::Setup rebuilt = s;
     build_vertical_grid(rebuilt);
     ASSERT_EQ(s.zht.size(), static_cast<std::size_t>(s.n_total_layers));
     for (std::size_t i = 0; i < s.zht.size(); ++i) {
@@ -83,7 +83,7 @@ TEST(ModelJson, AllTrainedModelsLoad) {
 
 TEST(ModelJson, BouldinHybridKnownValues) {
   const LoadedModel m = read_model_json(trained("US-Bi1_Hybrid-ML-0.5.json"));
-  const Setup& s = m.model.setup;
+  const canveg::Setup& s = m.model.setup;
   EXPECT_EQ(s.site_name, "US-Bi1");
   EXPECT_EQ(s.latitude, 38.0991538);
   EXPECT_EQ(s.longitude, -121.49933);
@@ -204,7 +204,7 @@ TEST(ModelJsonErrors, DnnFileExplained) {
 TEST(ModelJsonErrors, MissingFile) { EXPECT_THROW(read_model_json("/nonexistent/model.json"), InputError); }
 
 TEST(VerticalGrid, UniformLayers) {
-  Setup s;
+  canveg::Setup s;
   s.canopy_height = 1.0;
   s.measurement_height = 3.0;
   s.n_can_layers = 2;
@@ -219,7 +219,7 @@ TEST(VerticalGrid, UniformLayers) {
 }
 
 TEST(VerticalGrid, RejectsImpossibleGeometry) {
-  Setup s;
+  canveg::Setup s;
   s.canopy_height = 2.0;
   s.measurement_height = 1.0;
   EXPECT_THROW(build_vertical_grid(s), InputError);  // z_m below h

@@ -142,4 +142,32 @@ struct Model {
   std::vector<double> dij;  // [n_total_layers * n_can_layers]
 };
 
+// The same model with another scalar type (e.g. long double for round-off studies, or an
+// automatic-differentiation type); every value converts with T(value).
+template <class T, class U>
+Model<T> model_cast(const Model<U>& m) {
+  Model<T> r;
+  r.setup = m.setup;
+  r.dij = m.dij;
+  r.var_mean = m.var_mean;
+  r.var_std = m.var_std;
+  r.var_max = m.var_max;
+  r.var_min = m.var_min;
+  for (std::size_t i = 0; i < kParameterNames.size(); ++i) parameter_at(r.para, i) = T(parameter_at(m.para, i));
+  auto cast_net = [](const DenseNet<U>& a) {
+    DenseNet<T> b;
+    b.in_size = a.in_size;
+    b.width = a.width;
+    b.out_size = a.out_size;
+    b.hidden = a.hidden;
+    b.final = a.final;
+    auto cast = [](const std::vector<U>& v) { return std::vector<T>(v.begin(), v.end()); };
+    b.w0 = cast(a.w0), b.b0 = cast(a.b0), b.w1 = cast(a.w1), b.b1 = cast(a.b1), b.w2 = cast(a.w2), b.b2 = cast(a.b2);
+    return b;
+  };
+  r.leaf_rh_net = cast_net(m.leaf_rh_net);
+  r.rsoil_net = cast_net(m.rsoil_net);
+  return r;
+}
+
 }  // namespace canveg

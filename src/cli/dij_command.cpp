@@ -82,7 +82,10 @@ int run_dij(DijOptions& o) {
                           : o.o_J->count() == 0 && o.site.empty()  ? "--canopy-layers"
                           : o.o_K->count() == 0 && o.site.empty()  ? "--atmos-layers"
                                                                    : nullptr;
-    if (missing) throw InputError("", 0, missing, "required (give it, or a site file with --site)");
+    if (missing) {
+      std::fprintf(stderr, "canveg: error: dij: %s is required (or a site file with --site)\nRun 'canveg dij --help' for usage.\n", missing);
+      return 2;
+    }
     if (!std::isfinite(o.particles) || o.particles != std::floor(o.particles) || o.particles > 9.0e15)
       throw InputError("", 0, "--particles", "the number of particles must be a whole number");
 
@@ -122,11 +125,11 @@ int run_dij(DijOptions& o) {
         const double frac = p.particles_total > 0 ? double(p.particles_done) / double(p.particles_total) : 1.0;
         const double left = frac > 0 ? p.elapsed_s * (1.0 - frac) / frac : 0.0;
         if (tty) {
-          std::fprintf(stderr, "\rcanveg dij: %5.1f%% of %lld particles, %.0f s elapsed, about %.0f s left   ",
+          std::fprintf(stderr, "\rcanveg: dij: %5.1f%% of %lld particles, %.0f s elapsed, about %.0f s left   ",
                        100.0 * frac, static_cast<long long>(p.particles_total), p.elapsed_s, left);
         } else if (static_cast<int>(frac * 10) > last_decile) {
           last_decile = static_cast<int>(frac * 10);
-          std::fprintf(stderr, "canveg dij: %3.0f%% of %lld particles, %.0f s elapsed, about %.0f s left\n",
+          std::fprintf(stderr, "canveg: dij: %3.0f%% of %lld particles, %.0f s elapsed, about %.0f s left\n",
                        100.0 * frac, static_cast<long long>(p.particles_total), p.elapsed_s, left);
         }
         std::fflush(stderr);
@@ -136,28 +139,30 @@ int run_dij(DijOptions& o) {
     if (tty) std::fprintf(stderr, "\n");
     write_dispersion_csv(m, o.output);
 
+    if (o.quiet) return 0;
     const double used = double(m.particles_per_layer) * m.cols;
-    std::printf(
-        "canveg dij: wrote %s: %d levels x %d source layers; grid %s, %d bins up to %.4g m (%.4g h; measurement "
+    std::fprintf(
+        stderr,
+        "canveg: dij: wrote %s: %d levels x %d source layers; grid %s, %d bins up to %.4g m (%.4g h; measurement "
         "height %.4g m); %.0f particles (%lld per layer), seed %llu, dt %.4g s, at most %lld steps; %.1f s on %d "
-        "threads (%.0f particles/s)\n",
+        "thread(s) (%.0f particles/s)\n",
         o.output.c_str(), m.rows, m.cols, o.grid.c_str(), m.rows, m.bin_top.back(), m.bin_top.back() / cfg.canopy_height,
         cfg.measurement_height, used, static_cast<long long>(m.particles_per_layer),
         static_cast<unsigned long long>(cfg.seed), m.time_step, static_cast<long long>(m.max_steps), m.seconds,
         m.threads_used, used / m.seconds);
     return 0;
   } catch (const InputError& e) {
-    std::fprintf(stderr, "canveg dij: error: %s\n", message_of(e).c_str());
+    std::fprintf(stderr, "canveg: error: dij: %s\n", message_of(e).c_str());
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "canveg dij: error: %s\n", e.what());
+    std::fprintf(stderr, "canveg: error: dij: %s\n", e.what());
     return 1;
   }
 }
 
 }  // namespace
 
-void add_dij_command(CLI::App& app, int& exit_code) {
+CLI::App* add_dij_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<DijOptions>();
   CLI::App* cmd = app.add_subcommand(
       "dij",
@@ -187,6 +192,7 @@ void add_dij_command(CLI::App& app, int& exit_code) {
   cmd->add_option("-o,--output", o->output, "output CSV (levels x source layers, no header)")->required();
   cmd->add_flag("-q,--quiet", o->quiet, "no progress on stderr");
   cmd->callback([o, &exit_code] { exit_code = run_dij(*o); });
+  return cmd;
 }
 
 }  // namespace canveg

@@ -7,9 +7,11 @@ class App;
 
 namespace canveg {
 
-// Adds the `dij` subcommand to `app`. When the subcommand runs (from app.parse), it generates the
-// matrix and sets exit_code: 0 on success, 1 on bad input or a failed write (message on stderr).
-// `exit_code` must outlive the parse.
-void add_dij_command(CLI::App& app, int& exit_code);
+// Adds the `dij` subcommand to `app` and returns it. The work runs as the subcommand's callback,
+// inside app.parse(): it generates the matrix, writes it and sets exit_code to 0 on success, 1 on
+// bad input or a failed write, 2 when the geometry is missing (message on stderr, "canveg: error:
+// dij: ..."). `exit_code` must outlive the parse. After parsing, `if (dij->parsed()) return
+// exit_code;`.
+CLI::App* add_dij_command(CLI::App& app, int& exit_code);
 
 }  // namespace canveg

@@ -4,12 +4,14 @@
 //              --forcing <forcing.csv> --output <fluxes.csv> [--observed <fluxes.csv>] [--dij <Dij.csv>]
 //              [--independent] [--threads N] [--diagnostics] [--quiet]
 //   canveg evaluate --predicted <fluxes.csv> --observed <fluxes.csv>
+//   canveg dij ...   (dispersion-matrix generator, cli/dij_command.hpp)
 //
 // Exit status: 0 success, 2 bad usage, 1 bad input or any other failure. Errors are printed on
 // stderr as "canveg: error: <message>", where the message names the file, line and field.
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -27,6 +29,7 @@
 #include "canveg/model_io.hpp"
 #include "canveg/observations.hpp"
 #include "canveg/run.hpp"
+#include "cli/dij_command.hpp"
 #include "io/csv_table.hpp"
 #include "io/output_csv.hpp"
 
@@ -263,7 +266,7 @@ int run_cli(int argc, char** argv) {
   run->add_flag("--independent", ra.independent,
                 "Treat half-hours as independent (no soil storage coupling between rows)");
   run->add_option("--threads", ra.threads, "Worker threads (0 = all hardware threads)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 4096));
   run->add_flag("--diagnostics", ra.diagnostics, "Append energy-balance residual columns to the output");
   run->add_flag("--quiet", ra.quiet, "No progress, log or summary on stderr");
 
@@ -271,6 +274,10 @@ int run_cli(int argc, char** argv) {
   CLI::App* evaluate = app.add_subcommand("evaluate", "Compare a canveg output file with observed fluxes");
   evaluate->add_option("--predicted", ea.predicted, "canveg output CSV")->required();
   evaluate->add_option("--observed", ea.observed, "Observed fluxes CSV")->required();
+
+  // `canveg dij` runs inside app.parse() (cli/dij_command.hpp) and reports its own status.
+  int dij_exit = kExitOk;
+  CLI::App* dij = canveg::add_dij_command(app, dij_exit);
 
   try {
     app.parse(argc, argv);
@@ -281,6 +288,7 @@ int run_cli(int argc, char** argv) {
     return kExitUsage;
   }
 
+  if (dij->parsed()) return dij_exit;
   if (run->parsed()) {
     const int sources = !ra.model.empty() + !ra.site.empty() + !ra.config.empty();
     if (sources != 1) {
@@ -290,8 +298,12 @@ int run_cli(int argc, char** argv) {
     setup_logging(ra.quiet);
     return command_run(ra);
   }
-  setup_logging(false);
-  return command_evaluate(ea);
+  if (evaluate->parsed()) {
+    setup_logging(false);
+    return command_evaluate(ea);
+  }
+  print_error("no command given\nRun 'canveg --help' for usage.");  // unreachable: a subcommand is required
+  return kExitUsage;
 }
 
 }  // namespace

@@ -207,11 +207,8 @@ void run_block(const Setup& s, int layer, std::uint64_t key, std::int64_t count,
   }
 }
 
-// Not inlined: GCC 12 at -O3 otherwise reports a false -Wrestrict (GCC bug 105651) inside
-// std::string concatenation when the empty file name is a visible constant.
-[[gnu::noinline]] InputError config_error(const std::string& option, const std::string& reason) {
-  static const std::string no_file;
-  return InputError(no_file, 0, option, reason);
+InputError config_error(const std::string& option, const std::string& reason) {
+  return InputError("", 0, option, reason);
 }
 
 std::string fmt(double v) {
@@ -365,14 +362,20 @@ DispersionMatrix generate_dispersion_matrix(const DispersionConfig& config, cons
 }
 
 void write_dispersion_csv(const DispersionMatrix& m, const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "w");
+  // Written to a temporary file beside the target and renamed, so that an interrupted or failed
+  // run never leaves a partial matrix that `canveg run` would read.
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
   if (!f) throw InputError(path, 0, "--output", "cannot open the output file for writing");
   bool ok = true;
   for (int i = 0; i < m.rows && ok; ++i)
     for (int j = 0; j < m.cols && ok; ++j)
       ok = std::fprintf(f, "%.18e%c", m(i, j), j + 1 == m.cols ? '\n' : ',') > 0;
   if (std::fclose(f) != 0) ok = false;
-  if (!ok) throw InputError(path, 0, "--output", "error while writing the output file");
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw InputError(path, 0, "--output", "error while writing the output file");
+  }
 }
 
 double relative_frobenius_difference(const std::vector<double>& a, const std::vector<double>& b) {

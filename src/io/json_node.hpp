@@ -3,6 +3,7 @@
 // Used by the model-file and configuration readers (canveg-model.md 5.3, jax-canveg-trained/README).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>

@@ -68,6 +68,17 @@ CANVEG_HD inline T square(const T& x) {
 // Plain value of a scalar (AD types provide their own overload).
 CANVEG_HD inline double value_of(double x) { return x; }
 CANVEG_HD inline float value_of(float x) { return x; }
+inline double value_of(long double x) { return static_cast<double>(x); }
+
+// sqrt(x) whose derivative is taken as zero where x <= 0 (pitfall P10). The value is exactly
+// sqrt(x) for every x, so a double run is unchanged; an automatic-differentiation type gets a
+// constant there instead of the infinite slope of sqrt at 0, so a discriminant clipped to 0 (or
+// exactly 0) never turns a gradient into Inf or NaN.
+template <class T>
+CANVEG_HD inline T sqrt_nonneg(const T& x) {
+  if (x > 0.0) return sqrt(x);
+  return T(sqrt(value_of(x)));
+}
 
 // Sign of x as in numpy: -1, 0 or +1.
 template <class T>

@@ -95,13 +95,13 @@ CANVEG_HD LeafEnergy<T> leaf_energy_balance(const T& q_abs, const T& rb_heat, co
   }
   const T product = floor_at(T(b * b - 4.0 * a * c), 0.0);
   LeafEnergy<T> out;
-  out.LE = (-b - sqrt(product)) / (2.0 * a);
+  out.LE = (-b - sqrt_nonneg(product)) / (2.0 * a);
 
   const T a_t = 12.0 * epsigma * tk2 + d2est * lecoef / 2.0;
   const T b_t = 8.0 * epsigma * tk3 + hcoef2 + lecoef * dest;
   const T c_t = -q_abs + 2.0 * l_air + lecoef * vpd;
   const T disc_t = b_t * b_t - 4.0 * a_t * c_t;
-  const T del_tk = disc_t >= 0.0 ? T((-b_t + sqrt(disc_t)) / (2.0 * a_t)) : T(0.0);
+  const T del_tk = disc_t >= 0.0 ? T((-b_t + sqrt_nonneg(disc_t)) / (2.0 * a_t)) : T(0.0);
   out.t_leaf = air.t_air + del_tk;
   out.H = hcoef2 * del_tk;
   const T tl2 = out.t_leaf * out.t_leaf;

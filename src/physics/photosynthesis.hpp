@@ -165,12 +165,12 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
     const double a = 0.98;
     const T b = -(wj + wc);
     const T c = wj * wc;
-    const T disc = sqrt(b * b - 4.0 * a * c);
+    const T disc = sqrt_nonneg(T(b * b - 4.0 * a * c));
     const T wp = min_of(T((-b + disc) / (2.0 * a)), T((-b - disc) / (2.0 * a)));
     const double aa = 0.95;
     const T bb = -(wp + j_sucrose);
     const T cc = wp * j_sucrose;
-    const T disc2 = sqrt(bb * bb - 4.0 * aa * cc);
+    const T disc2 = sqrt_nonneg(T(bb * bb - 4.0 * aa * cc));
     const T aps = min_of(T((-bb + disc2) / (2.0 * aa)), T((-bb - disc2) / (2.0 * aa)));
     if (aps < aphoto && aps > 0.0) {
       aphoto = aps - rd;
@@ -192,7 +192,7 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
     const T b_q = -ps_1 * E_ps - a_ps * delta_1 + E_ps * rd * delta_1 - B_ps * den;
     const T c_q = a_ps * ps_1 - a_ps * dd * den - E_ps * rd * ps_1 - rd * B_ps * den;
     const T product = floor_at(T(b_q * b_q - 4.0 * a_q * c_q), 0.0);
-    aphoto = (-b_q - sqrt(product)) / (2.0 * a_q);
+    aphoto = (-b_q - sqrt_nonneg(product)) / (2.0 * a_q);
     const T cs_q = ca - aphoto / gb_mole;
     ci = cs_q - aphoto / gs_co2_q;
   }

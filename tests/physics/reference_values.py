@@ -348,7 +348,8 @@ def section_photosynthesis():
     cases = [(1500.0, 400.0, 298.15, 60.0, 101.3, 0.7, False), (1500.0, 400.0, 298.15, 60.0, 101.3, 0.7, True),
              (300.0, 420.0, 293.15, 40.0, 100.35, 0.55, False), (300.0, 420.0, 293.15, 40.0, 100.35, 0.55, True),
              (0.0, 400.0, 290.15, 80.0, 101.3, 0.8, False), (50.0, 380.0, 308.15, 120.0, 99.0, 1.1, True),
-             (2000.0, 400.0, 318.15, 30.0, 101.3, 0.3, False)]
+             (2000.0, 400.0, 318.15, 30.0, 101.3, 0.3, False), (300.0, 400.0, 293.15, 50.0, 101.3, 0.3, False),
+             (8.0, 400.0, 288.15, 50.0, 101.3, 0.6, False)]
     for c in cases:
         r = leaf_ps(*c)
         print("case %s: An %s gs %s Rd %s ci %s rh %s [%s] Vc %s" % (c, f17(r["An"]), f17(r["gs"]), f17(r["Rd"]),
@@ -462,7 +463,10 @@ def section_soil():
     # (Qs, Gc, storage, T0, e0, T1, u_s, z1, T_prev): stable (xi > 0), unstable (xi < 0), R_h clipped at 25
     for args in [(450.0, 60.0, 5.0, 294.0, 1500.0, 293.6, 0.8, 1.0, 295.0),
                  (450.0, 60.0, 5.0, 294.0, 1500.0, 293.6, 0.8, 1.0, 292.0),
-                 (300.0, -20.0, 0.0, 288.0, 1000.0, 288.2, 0.6, 0.032, 289.0)]:
+                 (300.0, -20.0, 0.0, 288.0, 1000.0, 288.2, 0.6, 0.032, 289.0),
+                 # calm (R_h = 1000) with a strongly negative Q_s - L_old - G: LE discriminant < 10
+                 # (floored at 10) and a negative T_s discriminant (Delta T_s = 0)
+                 (10.0, 150.0, 0.0, 291.0, 500.0, 291.5, 0.1, 1.0, 291.464)]:
         rho = pr["rho"]
         r = soil_surface(pr, *args, Lold, rho, 101.3)
         print(args, {k: f17(v) for k, v in r.items()})

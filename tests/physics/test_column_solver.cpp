@@ -192,6 +192,7 @@ TEST(ColumnSolver, FirstDaytimeRowIsFiniteAndAggregatesConsistently) {
 }
 
 TEST(ColumnSolver, MiddayRowAssimilatesAndWarmsSunlitLeaves) {
+  // Section 1.3 at 12:30 (Rg = 1018 W m-2): finite, consistent, and physically plausible.
   Fixture f;
   f.run(kMidday);
   const auto& s = f.state;
@@ -272,6 +273,84 @@ TEST(ColumnSolver, IterationContractsAndIsDeterministic) {
   EXPECT_EQ(g.state.veg_ps, ps);
   EXPECT_EQ(g.state.veg_le, le);
   EXPECT_EQ(g.state.t_surface, ts);
+}
+
+TEST(ColumnSolver, FirstIterationRelaxesTemperatureAndVapourOnly) {
+  // Section 1.5 / 2.16: after the first iteration T_a = 0.25 T_new + 0.75 T_ref and
+  // e_a = 0.25 e_new + 0.75 e_ref, while CO2 takes the new profile unrelaxed.
+  Fixture f;
+  initialise_column(f.model, f.forcing(kMidday), f.state);
+  iterate_column(f.model, f.state, false, 0.0);
+  const auto& s = f.state;
+  double largest_step = 0.0;
+  for (int i = 0; i < Fixture::N; ++i) {
+    EXPECT_REL_NEAR(s.t_air[i], 0.25 * s.profile_t[i] + 0.75 * s.forcing.t_air_k, 1e-14) << i;
+    EXPECT_REL_NEAR(s.e_air[i], 0.25 * s.profile_e[i] + 0.75 * s.forcing.eair_pa, 1e-14) << i;
+    EXPECT_EQ(s.co2[i], s.profile_c[i]) << i;
+    largest_step = std::max(largest_step, std::fabs(s.profile_t[i] - s.forcing.t_air_k));
+  }
+  EXPECT_GT(largest_step, 0.1);  // the new profile really differs from the reference
+
+  // The new profiles follow section 2.16 with z/L = 0 (stability factor 1) in the first iteration:
+  // T from S_H and H_soil with f = rho_a C_p; e from S_LE and LE_soil with
+  // f = lambda(T_J) 18.01 / (1000 x 8.314 T_J) at the new node-J temperature; CO2 from -S_An and
+  // R_soil with f = (28.97/44) rho_m.
+  const int N = Fixture::N, J = Fixture::J;
+  const double ustar = s.forcing.ustar;
+  std::vector<double> expected(N), scratch(J);
+  concentration_profile<double>(N, J, f.dij.data(), s.source_h, f.delz.data(), 1.0 / ustar, 1.0, s.soil_heat,
+                                s.forcing.air_density * 1005.0, s.forcing.t_air_k, scratch.data(), expected.data());
+  for (int i = 0; i < N; ++i) EXPECT_REL_NEAR(s.profile_t[i], expected[i], 1e-13) << i;
+  const double tj = s.t_air[J];
+  const double factor_e = latent_heat(tj) * 18.01 / (1000.0 * 8.314 * tj);
+  concentration_profile<double>(N, J, f.dij.data(), s.source_le, f.delz.data(), 1.0 / ustar, 1.0, s.soil_evap,
+                                factor_e, s.forcing.eair_pa, scratch.data(), expected.data());
+  for (int i = 0; i < N; ++i) EXPECT_REL_NEAR(s.profile_e[i], expected[i], 1e-13) << i;
+  concentration_profile<double>(N, J, f.dij.data(), s.source_ps, f.delz.data(), 1.0 / ustar, 1.0, s.soil_resp,
+                                28.97 / 44.0 * s.forcing.air_density_mole, s.forcing.co2, scratch.data(),
+                                expected.data());
+  for (int i = 0; i < N; ++i) EXPECT_REL_NEAR(s.co2[i], expected[i], 1e-13) << i;
+}
+
+TEST(ColumnSolver, LeafAbsorbedRadiationFollowsSection28) {
+  // Section 2.8: Q_sun = Q_sun,NIR + Q_sun,PAR/4.6 + eps (L_up,j + L_down,j) (shaded alike), and
+  // section 2.12: R_net = Q - 2 eps sigma T_L^4, so Q can be recovered from each leaf's R_net.
+  Fixture f;
+  f.run(kMidday, 3);
+  const auto& s = f.state;
+  const double ep = 0.98, sigma = 5.670367e-8;
+  for (int j = 0; j < Fixture::J; ++j) {
+    const double ir = ep * (s.ir_up[j] + s.ir_down[j]);
+    const double q_sun = s.nir.sun_abs[j] + s.par.sun_abs[j] / 4.6 + ir;
+    const double q_sh = s.nir.shade_abs[j] + s.par.shade_abs[j] / 4.6 + ir;
+    EXPECT_REL_NEAR(s.sun.rnet[j] + 2.0 * ep * sigma * std::pow(s.sun.t_leaf[j], 4), q_sun, 1e-12) << j;
+    EXPECT_REL_NEAR(s.shade.rnet[j] + 2.0 * ep * sigma * std::pow(s.shade.t_leaf[j], 4), q_sh, 1e-12) << j;
+  }
+}
+
+TEST(ColumnSolver, StabilityParameterIsClipped) {
+  // Section 2.17: z/L is clipped to [-3, 0.25]. The midday row with u* below its 0.1 m s-1 guard
+  // and calm wind gives a strongly unstable value beyond -3 (H_c ~ 100 W m-2); with LAI 4 at the
+  // recorded wind the canopy sensible heat turns slightly negative, beyond +0.25.
+  for (const double lai : {2.1890625, 4.0}) {
+    Fixture f;
+    ForcingRow row = kMidday;
+    row.ustar = 0.05;
+    row.lai = lai;
+    row.ws = lai < 3.0 ? 0.5 : row.ws;
+    f.run(row);
+    const auto& s = f.state;
+    const double zl = -(0.4 * 9.8 * s.veg_h * 5.0) / (s.forcing.air_density * 1005.0 * s.forcing.t_air_k * 1e-3);
+    if (lai < 3.0) {
+      EXPECT_LT(zl, -3.0);
+      EXPECT_DOUBLE_EQ(s.zl, -3.0);
+    } else {
+      EXPECT_GT(zl, 0.25);
+      EXPECT_DOUBLE_EQ(s.zl, 0.25);
+    }
+    expect_all_finite(f);
+    expect_aggregation_identities(f);
+  }
 }
 
 TEST(ColumnSolver, StorageTermChangesSoilEvaporationOnly) {

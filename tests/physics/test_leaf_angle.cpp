@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <numbers>
 
 #include "physics/leaf_angle.hpp"
 #include "physics_test_support.hpp"
@@ -42,7 +43,7 @@ TEST(LeafAngle, PdfsIntegrateToOne) {
     const int n = 20000;
     double fine = 0.0;
     for (int i = 0; i < n; ++i) {
-      const double a = (M_PI / 2.0) * i / n, b = (M_PI / 2.0) * (i + 1) / n;
+      const double a = (std::numbers::pi / 2.0) * i / n, b = (std::numbers::pi / 2.0) * (i + 1) / n;
       fine += 0.5 * (leaf_angle_pdf(type, a) + leaf_angle_pdf(type, b)) * (b - a);
     }
     EXPECT_NEAR(fine, 1.0, 1e-5) << "type " << type;
@@ -113,9 +114,10 @@ TEST(LeafAngle, BelowHorizonIsMirrorImageAndGuardInactive) {
   for (int type = 0; type <= 5; ++type)
     for (double theta = 0.05; theta < 1.56; theta += 0.05) {
       const double g = g_function_raw(theta, type);
-      EXPECT_REL_NEAR(g_function_raw(M_PI - theta, type), g, 1e-5) << type << " " << theta;
-      EXPECT_GT(g_function_raw(M_PI - theta, type), 0.0);
-      EXPECT_DOUBLE_EQ(g_function_sun(M_PI - theta, type), g_function_raw(M_PI - theta, type));
+      EXPECT_REL_NEAR(g_function_raw(std::numbers::pi - theta, type), g, 1e-5) << type << " " << theta;
+      const double mirrored = std::numbers::pi - theta;
+      EXPECT_GT(g_function_raw(mirrored, type), 0.0);
+      EXPECT_DOUBLE_EQ(g_function_sun(mirrored, type), g_function_raw(mirrored, type));
     }
 }
 

@@ -107,7 +107,8 @@ TEST(LeafEnergy, BothQuadraticsSolvedIndependently) {
         for (double gs : {0.0008, 0.006, 0.02})
           for (double Ta : {278.15, 296.15, 311.15})
             for (double rh : {0.25, 0.7, 1.05}) {
-              SCOPED_TRACE(::testing::Message() << amphi << " " << Q << " " << rb << " " << gs << " " << Ta << " " << rh);
+              SCOPED_TRACE(::testing::Message()
+                           << amphi << " " << Q << " " << rb << " " << gs << " " << Ta << " " << rh);
               const double ea = rh * saturation_vapour_pressure(Ta);
               const auto r = leaf_energy_balance(Q, rb, 0.9 * rb, gs, Ta, ea, 100.8, amphi, p);
               expect_matches(r, solve_by_hand(Q, rb, 0.9 * rb, gs, Ta, ea, 100.8, amphi), 1e-11, Q);

@@ -82,6 +82,9 @@ TEST(Photosynthesis, ReferenceCases) {
       // plain cubic branch (no co-limitation replacement)
       {300.0, 400.0, 293.15, 50.0, 101.3, 0.3, false, 9.835820040230525, 0.0027224180358145786, 0.24512344586297813,
        247.70213597929998, 0.3},
+      // dim light: the c_i-based w_j (0.36) lies between R_d/2 and R_d (0.47), quadratic fallback
+      {8.0, 400.0, 288.15, 50.0, 101.3, 0.6, false, -0.11878804451668749, 0.0011933197144426138,
+       0.46755194302224001, 403.94296953989584, 0.6},
   };
   const Parameters<double> p;
   for (const Case& c : cases) {

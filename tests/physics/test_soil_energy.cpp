@@ -25,13 +25,13 @@ TEST(SoilEnergy, LayerThicknessesFor15cm) {
   soil_layer_thickness(0.15, dz);
   const double listed_dz[10] = {0.147, 0.293, 0.587, 1.17, 2.35, 4.69, 9.38, 18.8, 37.5, 75.1};
   const double listed_z[11] = {0, 0.15, 0.44, 1.03, 2.20, 4.55, 9.24, 18.6, 37.4, 74.9, 150};
-  double z = 0.0;
-  EXPECT_EQ(z, listed_z[0]);
+  double z = 0.0;  // listed_z[0] = 0, the surface
   for (int m = 0; m < kSoilLayers; ++m) {
     EXPECT_REL_NEAR(dz[m], 0.15 * std::pow(2.0, m + 1) / 2046.0, 1e-14) << m;
     EXPECT_NEAR(dz[m] * 1000.0, listed_dz[m], 0.0051 * listed_dz[m]) << m;  // 3-digit rounding
     z += dz[m];
-    EXPECT_NEAR(z * 1000.0, listed_z[m + 1], std::fmax(0.0051, 0.0051 * listed_z[m + 1])) << m;  // 2 decimals / 3 digits
+    // The listed depths have 2 decimals (mm) or 3 significant digits.
+    EXPECT_NEAR(z * 1000.0, listed_z[m + 1], std::fmax(0.0051, 0.0051 * listed_z[m + 1])) << m;
     if (m > 0) {
       EXPECT_REL_NEAR(dz[m], 2.0 * dz[m - 1], 1e-14);
     }
@@ -217,6 +217,9 @@ TEST(SoilEnergy, SurfaceBalanceQuadraticsByHand) {
        52.340845164501332},
       {300, -20, 0, 288, 1000, 288.2, 0.6, 0.032, 289, 4.4719293694775448, -85.561307265543235, 286.43236197085014,
        -74.046487811549696},
+      // Calm (R_h = 1000) with Q_s - L_old - G = -551 W m-2: the LE discriminant (7.4) is floored
+      // at 10 (P13) and the T_s discriminant is negative, so Delta T_s = 0 and T_s = T_1.
+      {10, 150, 0, 291, 500, 291.5, 0.1, 1.0, 291.464, 116.48261621639583, 0.0, 291.5, -391.22822865510193},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(::testing::Message() << "T_prev " << c.Tprev << " z1 " << c.z1);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <numbers>
 
 #include "physics/sun.hpp"
 #include "physics_test_support.hpp"
@@ -24,7 +25,7 @@ double equation_of_time(double doy) {
 double solar_noon(double lon, double tz, double doy) {
   return 12.0 - (lon - 15.0 * tz) * 4.0 / 60.0 - equation_of_time(doy);
 }
-double elevation_deg(double sin_beta) { return std::asin(sin_beta) * 180.0 / M_PI; }
+double elevation_deg(double sin_beta) { return std::asin(sin_beta) * 180.0 / std::numbers::pi; }
 
 // Day of year at which the declination formula of 2.2 crosses zero: cos(2 PI (D+10)/365) = 0.
 constexpr double kEquinoxDoy = 365.0 / 4.0 - 10.0;  // 81.25
@@ -50,7 +51,7 @@ TEST(Sun, EquinoxSolarNoonElevationIsNinetyMinusLatitude) {
     // equation of time only (|E_t| = 0.12 h here): the zenith distance exceeds |lat| by at most
     // the hour-angle offset 15 |E_t| deg (spherical triangle inequality).
     const double s12 = solar_sine_elevation(lat, 15.0 * kTzBi1, kTzBi1, kEquinoxDoy, 12.0);
-    const double tolerance = 15.0 * std::fabs(equation_of_time(kEquinoxDoy)) * kPI / M_PI + 1e-3;
+    const double tolerance = 15.0 * std::fabs(equation_of_time(kEquinoxDoy)) * kPI / std::numbers::pi + 1e-3;
     EXPECT_GT(tolerance, 1.0);  // E_t is about -7.0 min here
     EXPECT_LT(tolerance, 2.5);
     EXPECT_NEAR(elevation_deg(s12), 90.0 - std::fabs(lat), tolerance) << "lat " << lat;

@@ -1,0 +1,161 @@
+// Loss and gradient of the model with respect to the parameters JAX-CanVeg trains
+// (docs/gradients.md). This is the interface the training code calls.
+//
+//   canveg::ParameterSpace space(model);                       // 21 scalars + networks
+//   canveg::LossSpec loss{0.5, canveg::standard_scaler(training_fluxes)};
+//   canveg::LossGradient g = canveg::loss_and_gradient(model, space, forcing, observed, loss, {});
+//   // g.loss, g.gradient[k] = d loss / d space.name(k)
+//
+// The loss is JAX-CanVeg's: w MSE(LE) + (1 - w) MSE(NEE) on outputs standardised with the scaler
+// of the training flux file, computed per batch of contiguous half-hours (the soil storage term
+// restarts at every batch, as in a JAX-CanVeg call) and averaged over batches; the gradient is the
+// batch mean of the batch gradients (a NaN component of one batch is left out of that
+// component's mean, as JAX-CanVeg's `nanmean`).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "canveg/forcing.hpp"
+#include "canveg/observations.hpp"
+#include "canveg/parameters.hpp"
+
+namespace canveg {
+
+// The scalar parameters JAX-CanVeg lists as tunable in every example configuration, in the
+// configuration's order.
+inline constexpr std::array<const char*, 21> kTrainedScalarNames = {
+    "bprime",      "ep",          "lleaf",        "qalpha",        "kball",     "leaf_clumping_factor",
+    "vcopt",       "jmopt",       "rd25",         "toptvc",        "toptjm",    "epsoil",
+    "par_reflect", "par_trans",   "par_soil_refl", "nir_reflect",  "nir_trans", "nir_soil_refl",
+    "q10a",        "q10b",        "q10c"};
+
+// One differentiable parameter: a scalar of `Parameters` (index into kParameterNames) or one
+// weight/bias of a network, flattened as w0, b0, w1, b1, w2, b2 (W row-major [out][in]).
+struct ParameterRef {
+  enum class Kind { Scalar, LeafRhNet, RsoilNet } kind = Kind::Scalar;
+  int index = 0;
+};
+
+// The parameter vector differentiated for a model: the 21 trained scalars, then every weight and
+// bias of LeafRHDL when the model carries that network (JAX-CanVeg trains it in PB models too,
+// where its gradient is exactly zero), then RsoilDL when soil respiration module 2 is selected.
+class ParameterSpace {
+ public:
+  explicit ParameterSpace(const Model<double>& model);
+  // An explicit selection (for tests and tools).
+  ParameterSpace(const Model<double>& model, std::vector<ParameterRef> refs);
+
+  std::size_t size() const { return refs_.size(); }
+  const std::string& name(std::size_t k) const { return names_[k]; }
+  const std::vector<std::string>& names() const { return names_; }
+  const std::vector<ParameterRef>& refs() const { return refs_; }
+
+  std::vector<double> values(const Model<double>& model) const;
+  void assign(Model<double>& model, const std::vector<double>& values) const;
+
+  // Address of parameter k inside a model of any scalar type.
+  template <class T>
+  T* locate(Model<T>& model, std::size_t k) const;
+
+  // Parameters this model never reads, so that their gradient is identically zero: rd25 (P19),
+  // LeafRHDL when the leaf RH module is the physics one, q10a/b/c unless soil respiration module
+  // 1, RsoilDL unless module 2. One flag per parameter.
+  std::vector<bool> structurally_zero() const;
+
+ private:
+  std::vector<ParameterRef> refs_;
+  std::vector<std::string> names_;
+  LeafRhModule leaf_rh_;
+  SoilRespirationModule soil_respiration_;
+};
+
+// Standardisation of the outputs (JAX-CanVeg "standard" scaler, canveg-model.md 6.3).
+struct OutputScaler {
+  double le_mean = 0.0, le_std = 1.0;    // [W m-2]
+  double nee_mean = 0.0, nee_std = 1.0;  // [umol m-2 s-1]
+};
+
+// Mean and population standard deviation of the observed LE and NEE of a (training) flux file.
+// Throws InputError when a series is missing or constant.
+OutputScaler standard_scaler(const ObservedFluxes& training);
+
+struct LossSpec {
+  double le_weight = 0.5;  // w: loss = w MSE(LE) + (1 - w) MSE(NEE), on standardised outputs
+  OutputScaler scaler;
+};
+
+// How the gradient passes through the 15-iteration fixed point (docs/gradients.md).
+enum class FixedPointGradient {
+  // Exact derivative of what the forward run computes (every iteration differentiated).
+  Unrolled,
+  // Implicit-function theorem at the final state: the gradient of the fixed point x = F(x, p),
+  // solved with adjoint sweeps of one taped iteration until converged.
+  Implicit,
+  // JAX-CanVeg's CanvegIFT rule for the (LE, NEE) sub-state: one iteration differentiated at the
+  // final state with the incoming state held fixed (J = 0, no Neumann terms).
+  OneStep,
+};
+
+struct GradientOptions {
+  // Contiguous half-hours per batch; the storage term restarts at each batch's first row.
+  // 1: independent half-hours (JAX-CanVeg's test-loss convention); 0: the whole record as one
+  // batch.
+  std::size_t batch_size = 1024;
+  // JAX-CanVeg drops the rows after the last full batch from training; true keeps them as a
+  // shorter last batch.
+  bool keep_remainder = false;
+  FixedPointGradient method = FixedPointGradient::Unrolled;
+  int implicit_max_sweeps = 200;       // Implicit: adjoint sweeps per row at most
+  double implicit_tolerance = 1e-12;   // Implicit: stop when max|lambda change| <= tol max|lambda|
+  int threads = 0;                     // 0: all hardware threads
+};
+
+struct LossGradient {
+  double loss = 0.0;               // mean over batches of the batch losses
+  std::vector<double> gradient;    // d loss / d parameter, ParameterSpace order
+  std::vector<double> batch_loss;  // per batch
+  std::size_t rows = 0;            // half-hours used
+  std::size_t batches = 0;
+  std::size_t nonfinite = 0;       // batch gradient components that were NaN/Inf (left out of the mean)
+  double seconds = 0.0;            // wall time
+  std::size_t peak_memory_bytes = 0;  // working memory at its peak, all threads (checkpoints, tapes, buffers)
+  std::size_t max_tape_nodes = 0;     // largest tape of one taped unit (one column iteration)
+  int implicit_sweeps = 0;            // Implicit: most sweeps one row needed
+};
+
+// Loss and gradient over a forcing record with its observations (rows aligned with the forcing;
+// gaps already interpolated, as read_flux_csv does). Throws InputError on mismatched lengths or
+// a record shorter than one batch (unless keep_remainder).
+LossGradient loss_and_gradient(const Model<double>& model, const ParameterSpace& space,
+                               const ForcingRecord& forcing, const ObservedFluxes& observed,
+                               const LossSpec& loss, const GradientOptions& options = {});
+
+// The same gradient computed in forward mode with dual numbers (slow: one pass per 8
+// parameters); the independent cross-check of the reverse tape. Always unrolled.
+LossGradient loss_and_gradient_forward_mode(const Model<double>& model, const ParameterSpace& space,
+                                            const ForcingRecord& forcing, const ObservedFluxes& observed,
+                                            const LossSpec& loss, const GradientOptions& options = {});
+
+// The loss alone (forward run with the same batching), e.g. for finite differences.
+double loss_value(const Model<double>& model, const ForcingRecord& forcing, const ObservedFluxes& observed,
+                  const LossSpec& loss, const GradientOptions& options = {});
+
+// ---------------------------------------------------------------------------------------------
+
+template <class T>
+T* ParameterSpace::locate(Model<T>& model, std::size_t k) const {
+  const ParameterRef& r = refs_[k];
+  if (r.kind == ParameterRef::Kind::Scalar) return &parameter_at(model.para, static_cast<std::size_t>(r.index));
+  DenseNet<T>& net = r.kind == ParameterRef::Kind::LeafRhNet ? model.leaf_rh_net : model.rsoil_net;
+  std::size_t i = static_cast<std::size_t>(r.index);
+  for (std::vector<T>* v : {&net.w0, &net.b0, &net.w1, &net.b1, &net.w2, &net.b2}) {
+    if (i < v->size()) return v->data() + i;
+    i -= v->size();
+  }
+  return nullptr;
+}
+
+}  // namespace canveg

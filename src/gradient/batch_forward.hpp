@@ -1,0 +1,140 @@
+// Lock-step forward run of one batch of contiguous half-hours, templated on the scalar, and the
+// batch loss. The same sequence of physics calls as src/run/runner.cpp (initialise every row,
+// then for each iteration snapshot the surface temperatures and iterate every row), so a double
+// run here is bit-identical to run_model with RunOptions::restart_every = batch size.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <functional>
+#include <limits>
+#include <vector>
+
+#include "canveg/forcing.hpp"
+#include "canveg/gradient.hpp"
+#include "gradient/column_state_io.hpp"
+#include "run/column_model.hpp"
+
+namespace canveg::gradient {
+
+// How the rows of a record are cut into batches (GradientOptions::batch_size).
+struct BatchPlan {
+  std::vector<std::size_t> begin, size;
+  bool independent = false;  // batch_size 1: every row alone (no storage term)
+  std::size_t rows() const {
+    std::size_t n = 0;
+    for (std::size_t s : size) n += s;
+    return n;
+  }
+};
+
+BatchPlan plan_batches(std::size_t n_rows, const GradientOptions& options);
+
+// Buffers of one lock-step batch.
+template <class T>
+struct BatchColumns {
+  std::vector<T> buffer;
+  std::vector<physics::ColumnState<T>> states;
+  std::vector<T> snapshot;
+  std::size_t bytes() const {
+    return buffer.capacity() * sizeof(T) + states.capacity() * sizeof(physics::ColumnState<T>) +
+           snapshot.capacity() * sizeof(T);
+  }
+};
+
+// Runs rows [begin, begin + n) in lock-step. `row_has_previous(i)` is false for the first row of
+// the batch and for independent half-hours. Hooks: after_init(i, state) once per row after
+// initialisation; before_iteration(k) before iteration k of all rows.
+template <class T, class AfterInit, class BeforeIteration>
+void forward_batch(const physics::ColumnModel<T>& cm, const ForcingRecord& forcing, std::size_t begin, std::size_t n,
+                   bool independent, BatchColumns<T>& cols, AfterInit&& after_init,
+                   BeforeIteration&& before_iteration) {
+  const std::size_t stride = physics::column_storage_size(cm.J, cm.N);
+  if (cols.buffer.size() < n * stride) cols.buffer.resize(n * stride);
+  if (cols.states.size() < n) cols.states.resize(n);
+  if (cols.snapshot.size() < n) cols.snapshot.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    cols.states[i].bind(cols.buffer.data() + i * stride, cm.J, cm.N);
+    physics::initialise_column(cm, row_forcing(forcing, begin + i), cols.states[i]);
+    after_init(i, cols.states[i]);
+  }
+  for (int k = 0; k < cm.niter; ++k) {
+    before_iteration(k);
+    for (std::size_t i = 0; i < n; ++i) cols.snapshot[i] = cols.states[i].t_surface;
+    for (std::size_t i = 0; i < n; ++i) {
+      const bool has_previous = !independent && i > 0;
+      const T previous = i == 0 ? T(0.0) : cols.snapshot[i - 1];
+      physics::iterate_column(cm, cols.states[i], has_previous, previous);
+    }
+  }
+}
+
+// Loss of one batch: w mean(dLE^2) + (1 - w) mean(dNEE^2) with d = standardised model minus
+// standardised observation, as JAX-CanVeg's weighted MSE on scaled outputs.
+template <class T>
+T batch_loss(const T* le, const T* nee, const double* le_obs, const double* nee_obs, std::size_t n,
+             const LossSpec& spec) {
+  const OutputScaler& s = spec.scaler;
+  T sum_le = 0.0, sum_nee = 0.0;
+  for (std::size_t t = 0; t < n; ++t) {
+    const T d_le = (le[t] - s.le_mean) / s.le_std - (le_obs[t] - s.le_mean) / s.le_std;
+    const T d_nee = (nee[t] - s.nee_mean) / s.nee_std - (nee_obs[t] - s.nee_mean) / s.nee_std;
+    sum_le = sum_le + d_le * d_le;
+    sum_nee = sum_nee + d_nee * d_nee;
+  }
+  const double inv_n = 1.0 / static_cast<double>(n);
+  return spec.le_weight * (sum_le * inv_n) + (1.0 - spec.le_weight) * (sum_nee * inv_n);
+}
+
+// Derivatives of batch_loss with respect to each row's LE and NEE.
+inline void batch_loss_seeds(const double* le, const double* nee, const double* le_obs, const double* nee_obs,
+                             std::size_t n, const LossSpec& spec, double* d_le, double* d_nee) {
+  const OutputScaler& s = spec.scaler;
+  const double inv_n = 1.0 / static_cast<double>(n);
+  for (std::size_t t = 0; t < n; ++t) {
+    const double dl = (le[t] - s.le_mean) / s.le_std - (le_obs[t] - s.le_mean) / s.le_std;
+    const double dn = (nee[t] - s.nee_mean) / s.nee_std - (nee_obs[t] - s.nee_mean) / s.nee_std;
+    d_le[t] = spec.le_weight * inv_n * 2.0 * dl / s.le_std;
+    d_nee[t] = (1.0 - spec.le_weight) * inv_n * 2.0 * dn / s.nee_std;
+  }
+}
+
+// Checks shared by the entry points; returns the batch plan.
+BatchPlan check_and_plan(const Model<double>& model, const ForcingRecord& forcing, const ObservedFluxes& observed,
+                         const GradientOptions& options);
+
+// Accumulates per-batch gradients into JAX-CanVeg's nanmean over batches.
+struct NanMean {
+  std::vector<double> sum;
+  std::vector<std::size_t> count;
+  std::size_t nonfinite = 0;
+  explicit NanMean(std::size_t n = 0) : sum(n, 0.0), count(n, 0) {}
+  void add(const double* g) {
+    for (std::size_t k = 0; k < sum.size(); ++k) {
+      if (std::isfinite(g[k])) {
+        sum[k] += g[k];
+        ++count[k];
+      } else {
+        ++nonfinite;
+      }
+    }
+  }
+  void merge(const NanMean& o) {
+    for (std::size_t k = 0; k < sum.size(); ++k) sum[k] += o.sum[k], count[k] += o.count[k];
+    nonfinite += o.nonfinite;
+  }
+  std::vector<double> mean() const {
+    std::vector<double> m(sum.size());
+    for (std::size_t k = 0; k < sum.size(); ++k)
+      m[k] = count[k] ? sum[k] / static_cast<double>(count[k]) : std::numeric_limits<double>::quiet_NaN();
+    return m;
+  }
+};
+
+int resolve_threads(int requested, std::size_t work_units);
+
+// Runs work(worker_index, unit) for units [0, n_units) on `threads` threads; rethrows the first
+// exception.
+void parallel_units(int threads, std::size_t n_units, const std::function<void(int, std::size_t)>& work);
+
+}  // namespace canveg::gradient

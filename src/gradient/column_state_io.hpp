@@ -1,0 +1,112 @@
+// What a column carries from one fixed-point iteration to the next, and what its initialisation
+// fixes for all iterations, as flat lists of scalars (docs/gradients.md "Checkpoints").
+//
+// iterate_column (src/physics/column_solver.hpp) reads, besides the model and the forcing:
+//  * the iterated state: longwave down/up profiles (warm start), sunlit and shaded leaf
+//    temperatures, the soil temperature profile and surface temperature, the air temperature,
+//    vapour and CO2 profiles, z/L, and the previous canopy Ps and Rd (alfalfa respiration);
+//  * per-column constants written once by initialise_column, several of which depend on the
+//    parameters: leaf area per layer and density, diffuse transmissivity, sky longwave, the soil
+//    `llout`, the PAR and NIR fields, and the wind profile;
+//  * double-valued set-up of the half-hour (RowHeader).
+// Everything else in ColumnState is written before it is read within an iteration. Visiting both
+// lists in a fixed order lets the same code checkpoint a double column, create tape leaves for a
+// Var column, and seed or read adjoints.
+#pragma once
+
+#include <cstddef>
+
+#include "physics/column_solver.hpp"
+
+namespace canveg::gradient {
+
+// Double-valued per-half-hour set-up of a column (independent of the parameters).
+struct RowHeader {
+  physics::RowForcing forcing{};
+  physics::SoilColumn soil{};
+  double sin_beta = 0, g_sun = 0, cloudiness_ratio = 0;
+};
+
+template <class T>
+RowHeader header_of(const physics::ColumnState<T>& s) {
+  return RowHeader{s.forcing, s.soil, s.sin_beta, s.g_sun, s.cloudiness_ratio};
+}
+
+template <class T>
+void apply_header(const RowHeader& h, physics::ColumnState<T>& s) {
+  s.forcing = h.forcing;
+  s.soil = h.soil;
+  s.sin_beta = h.sin_beta;
+  s.g_sun = h.g_sun;
+  s.cloudiness_ratio = h.cloudiness_ratio;
+}
+
+inline std::size_t iterated_size(int J, int N) {
+  return static_cast<std::size_t>(2 * (J + 1) + 2 * J + physics::kSoilNodes + 3 * N + 4);
+}
+// Position of the soil surface temperature in the iterated list.
+inline std::size_t surface_index(int J, int N) {
+  return static_cast<std::size_t>(2 * (J + 1) + 2 * J + physics::kSoilNodes + 3 * N);
+}
+
+template <class T, class F>
+void visit_iterated(physics::ColumnState<T>& s, F&& f) {
+  const int J = s.J, N = s.N;
+  for (int l = 0; l <= J; ++l) f(s.ir_down[l]);
+  for (int l = 0; l <= J; ++l) f(s.ir_up[l]);
+  for (int j = 0; j < J; ++j) f(s.sun.t_leaf[j]);
+  for (int j = 0; j < J; ++j) f(s.shade.t_leaf[j]);
+  for (int k = 0; k < physics::kSoilNodes; ++k) f(s.t_soil[k]);
+  for (int i = 0; i < N; ++i) f(s.t_air[i]);
+  for (int i = 0; i < N; ++i) f(s.e_air[i]);
+  for (int i = 0; i < N; ++i) f(s.co2[i]);
+  f(s.t_surface);  // surface_index()
+  f(s.zl);
+  f(s.veg_ps);
+  f(s.veg_rd);
+}
+
+inline std::size_t constants_size(int J) { return static_cast<std::size_t>(5 + 2 * (4 * (J + 1) + 2 * J) + J); }
+
+template <class T, class F>
+void visit_constants(physics::ColumnState<T>& s, F&& f) {
+  const int J = s.J;
+  f(s.leaf_area_per_layer);
+  f(s.leaf_area_density);
+  f(s.tau_diffuse);
+  f(s.sky_longwave);
+  f(s.lout_soil_init);
+  for (physics::ShortwaveField<T>* w : {&s.par, &s.nir}) {
+    for (int l = 0; l <= J; ++l) f(w->prob_beam[l]);
+    for (int l = 0; l <= J; ++l) f(w->beam[l]);
+    for (int l = 0; l <= J; ++l) f(w->up[l]);
+    for (int l = 0; l <= J; ++l) f(w->down[l]);
+    for (int j = 0; j < J; ++j) f(w->sun_abs[j]);
+    for (int j = 0; j < J; ++j) f(w->shade_abs[j]);
+  }
+  for (int j = 0; j < J; ++j) f(s.wind[j]);
+}
+
+// Copies a double column's lists into flat arrays.
+inline void save_iterated(physics::ColumnState<double>& s, double* out) {
+  visit_iterated(s, [&out](double& x) { *out++ = x; });
+}
+inline void save_constants(physics::ColumnState<double>& s, double* out) {
+  visit_constants(s, [&out](double& x) { *out++ = x; });
+}
+inline void load_iterated(physics::ColumnState<double>& s, const double* in) {
+  visit_iterated(s, [&in](double& x) { x = *in++; });
+}
+
+// The canopy outputs the loss uses, from a column after its last iteration:
+// LE = veg.LE + soil.evap, NEE = soil.resp - (veg.Ps + veg.Rd) (runner's store_outputs).
+template <class T>
+T column_le(const physics::ColumnState<T>& s) {
+  return s.veg_le + s.soil_evap;
+}
+template <class T>
+T column_nee(const physics::ColumnState<T>& s) {
+  return s.soil_resp - (s.veg_ps + s.veg_rd);
+}
+
+}  // namespace canveg::gradient

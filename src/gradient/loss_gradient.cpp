@@ -1,0 +1,160 @@
+// Entry points of include/canveg/gradient.hpp: batching, threads, and the reverse-mode gradient.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "canveg/errors.hpp"
+#include "canveg/gradient.hpp"
+#include "gradient/batch_forward.hpp"
+#include "gradient/reverse_engine.hpp"
+
+namespace canveg {
+namespace gradient {
+
+BatchPlan plan_batches(std::size_t n_rows, const GradientOptions& options) {
+  BatchPlan plan;
+  const std::size_t b = options.batch_size == 0 ? n_rows : options.batch_size;
+  plan.independent = b == 1;
+  if (b == 0) return plan;
+  const std::size_t full = n_rows / b;
+  for (std::size_t k = 0; k < full; ++k) plan.begin.push_back(k * b), plan.size.push_back(b);
+  if (options.keep_remainder && full * b < n_rows) plan.begin.push_back(full * b), plan.size.push_back(n_rows - full * b);
+  return plan;
+}
+
+BatchPlan check_and_plan(const Model<double>& model, const ForcingRecord& forcing, const ObservedFluxes& observed,
+                         const GradientOptions& options) {
+  validate_model(model, "model");
+  const std::size_t n = forcing.size();
+  if (observed.LE.size() != n || observed.NEE.size() != n)
+    throw InputError(observed.source, 0, observed.LE.size() != n ? "LE" : "NEE",
+                     "the observations have " +
+                         std::to_string(observed.LE.size() != n ? observed.LE.size() : observed.NEE.size()) +
+                         " rows, the forcing " + std::to_string(n) + "; both series must cover every forcing row");
+  BatchPlan plan = plan_batches(n, options);
+  if (plan.begin.empty())
+    throw InputError(forcing.source, 0, "",
+                     "the record has " + std::to_string(n) + " rows, fewer than one batch of " +
+                         std::to_string(options.batch_size) + " (use a smaller batch or keep the remainder)");
+  return plan;
+}
+
+int resolve_threads(int requested, std::size_t work_units) {
+  int t = requested > 0 ? requested : static_cast<int>(std::thread::hardware_concurrency());
+  t = std::max(1, t);
+  return static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(t), std::max<std::size_t>(1, work_units)));
+}
+
+void parallel_units(int threads, std::size_t n_units, const std::function<void(int, std::size_t)>& work) {
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex mutex;
+  auto worker = [&](int w) {
+    ad::TapeGuard guard;  // frees this thread's tape at exit
+    try {
+      for (;;) {
+        const std::size_t u = next.fetch_add(1);
+        if (u >= n_units) break;
+        work(w, u);
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!failure) failure = std::current_exception();
+      next = n_units;
+    }
+  };
+  if (threads <= 1) {
+    worker(0);
+  } else {
+    std::vector<std::thread> pool;
+    for (int w = 0; w < threads; ++w) pool.emplace_back(worker, w);
+    for (auto& t : pool) t.join();
+  }
+  if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace gradient
+
+LossGradient loss_and_gradient(const Model<double>& model, const ParameterSpace& space, const ForcingRecord& forcing,
+                               const ObservedFluxes& observed, const LossSpec& loss, const GradientOptions& options) {
+  using namespace gradient;
+  const auto start = std::chrono::steady_clock::now();
+  const BatchPlan plan = check_and_plan(model, forcing, observed, options);
+  SharedProblem problem;
+  problem.model = &model;
+  problem.space = &space;
+  problem.forcing = &forcing;
+  problem.observed = &observed;
+  problem.loss = loss;
+  problem.options = options;
+  problem.dij_t = transpose_dij(model.dij, model.setup.n_total_layers, model.setup.n_can_layers);
+  problem.cm = make_column_model(model, problem.dij_t);
+
+  const std::size_t n_batches = plan.begin.size();
+  const int threads = resolve_threads(options.threads, n_batches);
+  std::vector<std::unique_ptr<ReverseEngine>> engines(static_cast<std::size_t>(threads));
+  std::vector<NanMean> means(static_cast<std::size_t>(threads), NanMean(space.size()));
+  std::vector<int> sweeps(static_cast<std::size_t>(threads), 0);
+  LossGradient out;
+  out.batch_loss.assign(n_batches, 0.0);
+  parallel_units(threads, n_batches, [&](int w, std::size_t b) {
+    auto& engine = engines[static_cast<std::size_t>(w)];
+    if (!engine) engine = std::make_unique<ReverseEngine>(problem);
+    BatchGradient g;
+    engine->run_batch(plan.begin[b], plan.size[b], plan.independent, g);
+    out.batch_loss[b] = g.loss;
+    means[static_cast<std::size_t>(w)].add(g.gradient.data());
+    sweeps[static_cast<std::size_t>(w)] = std::max(sweeps[static_cast<std::size_t>(w)], g.implicit_sweeps);
+  });
+  NanMean total(space.size());
+  for (const NanMean& m : means) total.merge(m);
+  out.gradient = total.mean();
+  out.nonfinite = total.nonfinite;
+  double sum = 0.0;
+  for (double l : out.batch_loss) sum += l;
+  out.loss = sum / static_cast<double>(n_batches);
+  out.rows = plan.rows();
+  out.batches = n_batches;
+  for (std::size_t w = 0; w < engines.size(); ++w) {
+    if (!engines[w]) continue;
+    out.peak_memory_bytes += engines[w]->peak_bytes();
+    out.max_tape_nodes = std::max(out.max_tape_nodes, engines[w]->max_tape_nodes());
+    out.implicit_sweeps = std::max(out.implicit_sweeps, sweeps[w]);
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+double loss_value(const Model<double>& model, const ForcingRecord& forcing, const ObservedFluxes& observed,
+                  const LossSpec& loss, const GradientOptions& options) {
+  using namespace gradient;
+  const BatchPlan plan = check_and_plan(model, forcing, observed, options);
+  const std::vector<double> dij_t =
+      transpose_dij(model.dij, model.setup.n_total_layers, model.setup.n_can_layers);
+  const physics::ColumnModel<double> cm = make_column_model(model, dij_t);
+  const std::size_t n_batches = plan.begin.size();
+  const int threads = resolve_threads(options.threads, n_batches);
+  std::vector<double> losses(n_batches, 0.0);
+  std::vector<BatchColumns<double>> cols(static_cast<std::size_t>(threads));
+  std::vector<std::vector<double>> le(static_cast<std::size_t>(threads)), nee(static_cast<std::size_t>(threads));
+  parallel_units(threads, n_batches, [&](int w, std::size_t b) {
+    const std::size_t n = plan.size[b], begin = plan.begin[b];
+    auto& c = cols[static_cast<std::size_t>(w)];
+    forward_batch(cm, forcing, begin, n, plan.independent, c, [](std::size_t, physics::ColumnState<double>&) {},
+                  [](int) {});
+    auto& l = le[static_cast<std::size_t>(w)];
+    auto& e = nee[static_cast<std::size_t>(w)];
+    l.resize(n);
+    e.resize(n);
+    for (std::size_t i = 0; i < n; ++i) l[i] = column_le(c.states[i]), e[i] = column_nee(c.states[i]);
+    losses[b] = batch_loss(l.data(), e.data(), observed.LE.data() + begin, observed.NEE.data() + begin, n, loss);
+  });
+  double sum = 0.0;
+  for (double x : losses) sum += x;
+  return sum / static_cast<double>(n_batches);
+}
+
+}  // namespace canveg

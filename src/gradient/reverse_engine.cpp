@@ -1,0 +1,269 @@
+// Reverse-mode gradient of one batch; see reverse_engine.hpp and docs/gradients.md.
+#include "gradient/reverse_engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace canveg::gradient {
+
+ReverseEngine::ReverseEngine(const SharedProblem& problem) : p_(problem) {
+  const Model<double>& m = *p_.model;
+  J_ = m.setup.n_can_layers;
+  N_ = m.setup.n_total_layers;
+  niter_ = m.setup.niter;
+  S_ = iterated_size(J_, N_);
+  C_ = constants_size(J_);
+  P_ = p_.space->size();
+  surface_ = surface_index(J_, N_);
+
+  model_v_ = model_cast<Var>(m);
+  dij_t_ = p_.dij_t;
+  cm_v_ = make_column_model(model_v_, dij_t_);
+  buffer_v_.resize(physics::column_storage_size(J_, N_));
+  s_v_.bind(buffer_v_.data(), J_, N_);
+  param_ptr_.resize(P_);
+  param_value_.resize(P_);
+  for (std::size_t k = 0; k < P_; ++k) {
+    param_ptr_[k] = p_.space->locate(model_v_, k);
+    param_value_[k] = param_ptr_[k]->v;
+  }
+}
+
+void ReverseEngine::note_memory() {
+  auto cap = [](const auto& v) { return v.capacity() * sizeof(typename std::decay_t<decltype(v)>::value_type); };
+  const std::size_t bytes = cols_.bytes() + cap(headers_) + cap(constants_) + cap(checkpoints_) + cap(le_) +
+                            cap(nee_) + cap(d_le_) + cap(d_nee_) + cap(adj_next_) + cap(adj_prev_) +
+                            cap(adj_const_) + cap(lambda_) + cap(lambda_new_) + cap(buffer_v_) +
+                            ad::thread_tape().bytes();
+  peak_bytes_ = std::max(peak_bytes_, bytes);
+}
+
+// ----- forward ------------------------------------------------------------------------------
+
+void ReverseEngine::forward(std::size_t begin, std::size_t n, bool independent, bool all_checkpoints) {
+  const std::size_t n_ckpt = all_checkpoints ? static_cast<std::size_t>(niter_) : 1;
+  headers_.resize(n);
+  constants_.resize(n * C_);
+  checkpoints_.resize(n_ckpt * n * S_);
+  auto save_all = [&](std::size_t slot) {
+    for (std::size_t i = 0; i < n; ++i) save_iterated(cols_.states[i], checkpoints_.data() + (slot * n + i) * S_);
+  };
+  forward_batch(
+      p_.cm, *p_.forcing, begin, n, independent, cols_,
+      [&](std::size_t i, physics::ColumnState<double>& s) {
+        headers_[i] = header_of(s);
+        save_constants(s, constants_.data() + i * C_);
+      },
+      [&](int k) {
+        if (all_checkpoints) save_all(static_cast<std::size_t>(k));
+        else if (k == niter_ - 1) save_all(0);
+      });
+  le_.resize(n);
+  nee_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    le_[i] = column_le(cols_.states[i]);
+    nee_[i] = column_nee(cols_.states[i]);
+  }
+}
+
+// ----- taping -------------------------------------------------------------------------------
+
+void ReverseEngine::bind_parameter_leaves() {
+  param_first_ = static_cast<ad::Index>(ad::thread_tape().size());
+  for (std::size_t k = 0; k < P_; ++k) *param_ptr_[k] = Var::leaf(param_value_[k]);
+  cm_v_.blc = physics::make_boundary_layer_constants(model_v_.para);
+}
+
+void ReverseEngine::tape_iteration(std::size_t row, const double* state, bool has_previous, double previous_surface) {
+  ad::Tape& tape = ad::thread_tape();
+  tape.reset();
+  bind_parameter_leaves();
+  apply_header(headers_[row], s_v_);
+  const double* c = constants_.data() + row * C_;
+  const_first_ = static_cast<ad::Index>(tape.size());
+  visit_constants(s_v_, [&c](Var& x) { x = Var::leaf(*c++); });
+  state_first_ = static_cast<ad::Index>(tape.size());
+  visit_iterated(s_v_, [&state](Var& x) { x = Var::leaf(*state++); });
+  Var previous(0.0);
+  surface_leaf_ = 0;
+  if (has_previous) {
+    previous = Var::leaf(previous_surface);
+    surface_leaf_ = previous.i;
+  }
+  physics::iterate_column(cm_v_, s_v_, has_previous, previous);
+  max_tape_nodes_ = std::max(max_tape_nodes_, tape.size());
+}
+
+void ReverseEngine::tape_initialisation(std::size_t row) {
+  ad::Tape& tape = ad::thread_tape();
+  tape.reset();
+  bind_parameter_leaves();
+  physics::initialise_column(cm_v_, headers_[row].forcing, s_v_);
+  max_tape_nodes_ = std::max(max_tape_nodes_, tape.size());
+}
+
+// Seeds the adjoints of the taped iteration's outputs: the next iterated state (if given) and,
+// at the last iteration, the loss derivatives with respect to the row's LE and NEE.
+void ReverseEngine::seed_outputs(const double* state_adjoint, const double* d_le, const double* d_nee,
+                                 std::size_t row) {
+  double* adj = ad::thread_tape().adjoints();
+  if (state_adjoint) {
+    visit_iterated(s_v_, [&](Var& x) {
+      if (x.i) adj[x.i] += *state_adjoint;
+      ++state_adjoint;
+    });
+  }
+  if (d_le) {
+    const double gl = d_le[row], gn = d_nee[row];
+    // LE = veg_le + soil_evap; NEE = soil_resp - (veg_ps + veg_rd).
+    adj[s_v_.veg_le.i] += gl;
+    adj[s_v_.soil_evap.i] += gl;
+    adj[s_v_.soil_resp.i] += gn;
+    adj[s_v_.veg_ps.i] -= gn;
+    adj[s_v_.veg_rd.i] -= gn;
+    adj[0] = 0.0;  // constants point at the sink
+  }
+}
+
+void ReverseEngine::collect_parameters(double* gradient) const {
+  const double* adj = ad::thread_tape().adjoints();
+  for (std::size_t k = 0; k < P_; ++k) gradient[k] += adj[param_first_ + static_cast<ad::Index>(k)];
+}
+
+// ----- reverse sweeps -----------------------------------------------------------------------
+
+void ReverseEngine::reverse_unrolled(std::size_t n, bool independent, double* gradient) {
+  adj_next_.assign(n * S_, 0.0);
+  adj_prev_.resize(n * S_);
+  adj_const_.assign(n * C_, 0.0);
+  for (int k = niter_ - 1; k >= 0; --k) {
+    const bool last = k == niter_ - 1;
+    const double* ckpt = checkpoints_.data() + static_cast<std::size_t>(k) * n * S_;
+    for (std::size_t i = 0; i < n; ++i) {
+      const bool has_previous = !independent && i > 0;
+      const double prev_surface = has_previous ? ckpt[(i - 1) * S_ + surface_] : 0.0;
+      tape_iteration(i, ckpt + i * S_, has_previous, prev_surface);
+      ad::Tape& tape = ad::thread_tape();
+      tape.zero_adjoints();
+      seed_outputs(last ? nullptr : adj_next_.data() + i * S_, last ? d_le_.data() : nullptr,
+                   last ? d_nee_.data() : nullptr, i);
+      tape.reverse();
+      const double* adj = tape.adjoints();
+      collect_parameters(gradient);
+      double* ac = adj_const_.data() + i * C_;
+      for (std::size_t m = 0; m < C_; ++m) ac[m] += adj[const_first_ + static_cast<ad::Index>(m)];
+      double* ap = adj_prev_.data() + i * S_;
+      for (std::size_t m = 0; m < S_; ++m) ap[m] = adj[state_first_ + static_cast<ad::Index>(m)];
+      if (surface_leaf_) adj_prev_[(i - 1) * S_ + surface_] += adj[surface_leaf_];
+      if (i == 0 || i + 1 == n) note_memory();
+    }
+    std::swap(adj_next_, adj_prev_);
+  }
+  reverse_initialisation(n, true, gradient);
+}
+
+// Implicit-function theorem at the final state x* (the input of the last iteration), or the
+// one-step rule. With F the taped iteration, h the outputs (LE, NEE) and ybar their loss
+// adjoints: lambda = h_x^T ybar + F_x^T lambda (+ the storage coupling from the next row),
+// solved per row by sweeps of the same tape (Neumann series), rows last to first (the coupling
+// runs from row t to row t + 1 only, so the system is block triangular). The parameter gradient
+// is h_p^T ybar + F_p^T lambda, from the last sweep. One-step: lambda = 0, one sweep.
+int ReverseEngine::reverse_fixed_point(std::size_t n, bool independent, bool one_step, double* gradient) {
+  adj_const_.assign(n * C_, 0.0);
+  lambda_.resize(S_);
+  lambda_new_.resize(S_);
+  const double* xlast = checkpoints_.data();
+  const int max_sweeps = one_step ? 1 : std::max(1, p_.options.implicit_max_sweeps);
+  int most = 0;
+  double coupling = 0.0;  // adjoint of this row's surface temperature coming from the next row
+  for (std::size_t ii = n; ii-- > 0;) {
+    const bool has_previous = !independent && ii > 0;
+    const double prev_surface = has_previous ? xlast[(ii - 1) * S_ + surface_] : 0.0;
+    tape_iteration(ii, xlast + ii * S_, has_previous, prev_surface);
+    ad::Tape& tape = ad::thread_tape();
+    std::fill(lambda_.begin(), lambda_.end(), 0.0);
+    // Components that the iteration passes through unchanged (the soil's lower-boundary node)
+    // are constants of the half-hour, not unknowns of the fixed point: I - F_x is singular
+    // there, so their adjoint is held at zero.
+    passthrough_.assign(S_, 0);
+    {
+      std::size_t m = 0;
+      visit_iterated(s_v_, [&](Var& x) {
+        passthrough_[m] = x.i == state_first_ + static_cast<ad::Index>(m);
+        ++m;
+      });
+    }
+    int sweeps = 0;
+    for (;;) {
+      tape.zero_adjoints();
+      seed_outputs(lambda_.data(), d_le_.data(), d_nee_.data(), ii);
+      tape.reverse();
+      ++sweeps;
+      if (one_step) break;
+      const double* adj = tape.adjoints();
+      double change = 0.0, size = 0.0;
+      for (std::size_t m = 0; m < S_; ++m) {
+        double v = passthrough_[m] ? 0.0 : adj[state_first_ + static_cast<ad::Index>(m)];
+        if (m == surface_) v += coupling;
+        change = std::max(change, std::abs(v - lambda_[m]));
+        size = std::max(size, std::abs(v));
+        lambda_new_[m] = v;
+      }
+      std::swap(lambda_, lambda_new_);
+      if (change <= p_.options.implicit_tolerance * size || sweeps >= max_sweeps) break;
+    }
+    most = std::max(most, sweeps);
+    const double* adj = tape.adjoints();
+    collect_parameters(gradient);
+    double* ac = adj_const_.data() + ii * C_;
+    for (std::size_t m = 0; m < C_; ++m) ac[m] += adj[const_first_ + static_cast<ad::Index>(m)];
+    coupling = (!one_step && surface_leaf_) ? adj[surface_leaf_] : 0.0;
+    if (ii == 0 || ii + 1 == n) note_memory();
+  }
+  reverse_initialisation(n, false, gradient);
+  return most;
+}
+
+// Tapes each row's initialisation and sweeps it with the adjoints of the constants and (unrolled)
+// of the initial state.
+void ReverseEngine::reverse_initialisation(std::size_t n, bool with_state, double* gradient) {
+  for (std::size_t i = 0; i < n; ++i) {
+    tape_initialisation(i);
+    ad::Tape& tape = ad::thread_tape();
+    tape.zero_adjoints();
+    double* adj = tape.adjoints();
+    const double* ac = adj_const_.data() + i * C_;
+    visit_constants(s_v_, [&](Var& x) {
+      if (x.i) adj[x.i] += *ac;
+      ++ac;
+    });
+    if (with_state) seed_outputs(adj_next_.data() + i * S_, nullptr, nullptr, i);
+    adj[0] = 0.0;
+    tape.reverse();
+    collect_parameters(gradient);
+  }
+  note_memory();
+}
+
+void ReverseEngine::run_batch(std::size_t begin, std::size_t n, bool independent, BatchGradient& out) {
+  const FixedPointGradient method = p_.options.method;
+  forward(begin, n, independent, method == FixedPointGradient::Unrolled);
+  const double* le_obs = p_.observed->LE.data() + begin;
+  const double* nee_obs = p_.observed->NEE.data() + begin;
+  out.loss = batch_loss(le_.data(), nee_.data(), le_obs, nee_obs, n, p_.loss);
+  d_le_.resize(n);
+  d_nee_.resize(n);
+  batch_loss_seeds(le_.data(), nee_.data(), le_obs, nee_obs, n, p_.loss, d_le_.data(), d_nee_.data());
+  out.gradient.assign(P_, 0.0);
+  out.implicit_sweeps = 0;
+  note_memory();
+  switch (method) {
+    case FixedPointGradient::Unrolled: reverse_unrolled(n, independent, out.gradient.data()); break;
+    case FixedPointGradient::Implicit:
+      out.implicit_sweeps = reverse_fixed_point(n, independent, false, out.gradient.data());
+      break;
+    case FixedPointGradient::OneStep: reverse_fixed_point(n, independent, true, out.gradient.data()); break;
+  }
+}
+
+}  // namespace canveg::gradient

@@ -1,0 +1,102 @@
+// Reverse-mode gradient of one batch (docs/gradients.md "Design"):
+//
+//  1. forward run of the batch in double, in lock-step, checkpointing each column's iterated
+//     state before every iteration (unrolled) or only before the last one (implicit, one-step),
+//     and each column's initialisation constants once;
+//  2. adjoint sweep backwards over iterations; within an iteration the rows are independent
+//     given the checkpoints, so each (row, iteration) is taped on its own with a small
+//     thread-local tape, its outputs seeded with the adjoint of the row's next state, and the
+//     adjoints of its inputs passed to the row's previous state, to the previous row's surface
+//     temperature (storage term), to the row's initialisation constants and to the parameters;
+//  3. each row's initialisation is taped last, seeded with the adjoints of the initial state
+//     and of the constants.
+// Working memory is proportional to the batch size (checkpoints: niter x iterated state per row,
+// about 4 KB per row-iteration at 50 layers) and independent of the record length.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "ad/reverse.hpp"
+#include "canveg/gradient.hpp"
+#include "gradient/batch_forward.hpp"
+#include "gradient/kernels.hpp"
+
+namespace canveg::gradient {
+
+using ad::Var;
+
+// What one worker thread shares with the others (read only).
+struct SharedProblem {
+  const Model<double>* model = nullptr;
+  const ParameterSpace* space = nullptr;
+  const ForcingRecord* forcing = nullptr;
+  const ObservedFluxes* observed = nullptr;
+  LossSpec loss;
+  GradientOptions options;
+  std::vector<double> dij_t;
+  physics::ColumnModel<double> cm;  // points into *model and dij_t
+};
+
+struct BatchGradient {
+  double loss = 0.0;
+  std::vector<double> gradient;  // ParameterSpace order
+  int implicit_sweeps = 0;
+};
+
+class ReverseEngine {
+ public:
+  explicit ReverseEngine(const SharedProblem& problem);
+  ReverseEngine(const ReverseEngine&) = delete;
+  ReverseEngine& operator=(const ReverseEngine&) = delete;
+
+  // Gradient of the loss of rows [begin, begin + n) as one batch.
+  void run_batch(std::size_t begin, std::size_t n, bool independent, BatchGradient& out);
+
+  std::size_t peak_bytes() const { return peak_bytes_; }
+  std::size_t max_tape_nodes() const { return max_tape_nodes_; }
+
+ private:
+  void forward(std::size_t begin, std::size_t n, bool independent, bool all_checkpoints);
+  // Tapes iteration of one row from (constants, state, previous-row surface); leaves: parameters
+  // first (param_first_), then constants (const_first_), then state (state_first_), then the
+  // surface (surface_leaf_, 0 when the row has no previous row).
+  void tape_iteration(std::size_t row, const double* state, bool has_previous, double previous_surface);
+  void tape_initialisation(std::size_t row);
+  void bind_parameter_leaves();
+  void seed_outputs(const double* state_adjoint, const double* d_le, const double* d_nee, std::size_t row);
+  void collect_parameters(double* gradient) const;
+  void reverse_unrolled(std::size_t n, bool independent, double* gradient);
+  int reverse_fixed_point(std::size_t n, bool independent, bool one_step, double* gradient);
+  void reverse_initialisation(std::size_t n, bool with_state, double* gradient);
+  void note_memory();
+
+  const SharedProblem& p_;
+  int J_, N_, niter_;
+  std::size_t S_, C_, P_, surface_;
+
+  // Double forward.
+  BatchColumns<double> cols_;
+  std::vector<RowHeader> headers_;
+  std::vector<double> constants_;    // [n][C]
+  std::vector<double> checkpoints_;  // [n_ckpt][n][S]
+  std::vector<double> le_, nee_, d_le_, d_nee_;
+
+  // Adjoints.
+  std::vector<double> adj_next_, adj_prev_, adj_const_, lambda_, lambda_new_;
+  std::vector<char> passthrough_;
+
+  // Taped column.
+  Model<Var> model_v_;
+  physics::ColumnModel<Var> cm_v_;
+  std::vector<double> dij_t_;
+  std::vector<Var> buffer_v_;
+  physics::ColumnState<Var> s_v_;
+  std::vector<Var*> param_ptr_;
+  std::vector<double> param_value_;
+  ad::Index param_first_ = 0, const_first_ = 0, state_first_ = 0, surface_leaf_ = 0;
+
+  std::size_t peak_bytes_ = 0, max_tape_nodes_ = 0;
+};
+
+}  // namespace canveg::gradient
