@@ -99,6 +99,30 @@ TEST(Runner, RestartsEqualSeparateArrays) {
   }
 }
 
+// The optional corrections of JAX-CanVeg behaviour change the results in the expected direction.
+TEST(Runner, CorrectedDarkRespirationRaisesDaytimeAssimilation) {
+  canveg::Model<double> m = bi1().model;
+  const auto reference = canveg::run_model(m, bi1().forcing);
+  m.setup.single_dark_respiration = true;
+  const auto corrected = canveg::run_model(m, bi1().forcing);
+  int higher = 0;
+  for (std::size_t r = 0; r < bi1().forcing.size(); ++r)
+    if (bi1().forcing.rg[r] > 300 && corrected.outputs.Ps[r] > reference.outputs.Ps[r] + 0.1) ++higher;
+  EXPECT_GT(higher, 10);
+}
+
+TEST(Runner, MoreShortwaveSweepsChangeCanopyReflection) {
+  canveg::Model<double> m = bi1().model;
+  const auto reference = canveg::run_model(m, bi1().forcing);
+  m.setup.shortwave_sweeps = 25;
+  const auto converged = canveg::run_model(m, bi1().forcing);
+  double largest = 0;
+  for (std::size_t r = 0; r < bi1().forcing.size(); ++r)
+    largest = std::max(largest, std::abs(converged.outputs.Rnet_top[r] - reference.outputs.Rnet_top[r]));
+  // Soil-reflected light now leaves the canopy: the top-of-canopy balance changes by day.
+  EXPECT_GT(largest, 1.0);
+}
+
 TEST(Runner, RejectsModelWithWrongDispersionMatrix) {
   canveg::Model<double> m = bi1().model;
   m.dij.pop_back();

@@ -122,6 +122,11 @@ struct Setup {
   double canopy_height = 1.0;       // h [m]
   double measurement_height = 2.0;  // z_m [m]
   double soil_depth = 0.15;         // [m]
+  // Corrections of JAX-CanVeg behaviour, off by default for reproduction (docs/jax-comparison.md):
+  // subtract leaf dark respiration once (the cubic's root is already net assimilation), and
+  // the number of PAR/NIR scattering sweeps per iteration (JAX-CanVeg: 1 from zero, pitfall P3).
+  bool single_dark_respiration = false;
+  int shortwave_sweeps = 1;
   std::vector<double> zht;   // node heights, N values [m]
   std::vector<double> delz;  // layer thicknesses, N values [m]
   int n_atmos_layers() const { return n_total_layers - n_can_layers; }

@@ -149,8 +149,9 @@ void print_metrics(const std::vector<double>& le, const std::vector<double>& nee
 
 struct RunArgs {
   std::string model, site, config, forcing, output, observed, dij;
-  bool independent = false, diagnostics = false, quiet = false;
+  bool independent = false, diagnostics = false, quiet = false, single_dark_respiration = false;
   int threads = 0;
+  int shortwave_sweeps = 1;
 };
 
 canveg::LoadedModel load_model(const RunArgs& a) {
@@ -168,6 +169,8 @@ int command_run(const RunArgs& a) {
   canveg::Model<double>& model = loaded.model;
   if (!a.dij.empty())
     model.dij = canveg::read_dij_csv(a.dij, model.setup.n_total_layers, model.setup.n_can_layers);
+  model.setup.single_dark_respiration = a.single_dark_respiration;
+  model.setup.shortwave_sweeps = a.shortwave_sweeps;
   spdlog::info("model {}: {} canopy + {} air layers, {} from {}", model.setup.site_name, model.setup.n_can_layers,
                model.setup.n_atmos_layers(),
                model.setup.leaf_rh == canveg::LeafRhModule::Network ? "hybrid leaf RH" : "physics leaf RH",
@@ -267,6 +270,11 @@ int run_cli(int argc, char** argv) {
                 "Treat half-hours as independent (no soil storage coupling between rows)");
   run->add_option("--threads", ra.threads, "Worker threads (0 = all hardware threads)")
       ->check(CLI::Range(0, 4096));
+  run->add_flag("--single-dark-respiration", ra.single_dark_respiration,
+                "Subtract leaf dark respiration once (corrects JAX-CanVeg, which subtracts it twice)");
+  run->add_option("--shortwave-sweeps", ra.shortwave_sweeps,
+                  "PAR/NIR scattering sweeps per iteration (JAX-CanVeg: 1; more converge the scattering)")
+      ->check(CLI::Range(1, 1000));
   run->add_flag("--diagnostics", ra.diagnostics, "Append energy-balance residual columns to the output");
   run->add_flag("--quiet", ra.quiet, "No progress, log or summary on stderr");
 

@@ -77,6 +77,8 @@ struct ColumnModel {
   LeafRhModule leaf_rh = LeafRhModule::Physics;
   SoilRespirationModule soil_respiration = SoilRespirationModule::Q10;
   int niter = 15;
+  bool single_dark_respiration = false;
+  int shortwave_sweeps = 1;
   int soil_steps = 90;
   double dt_soil = 20.0;
   double soil_depth = 0.15;
@@ -179,10 +181,10 @@ CANVEG_HD void initialise_column(const ColumnModel<T>& m, const RowForcing& f, C
   const RadiationPartition rad = partition_radiation(s.sin_beta, f.rglobal, f.parin, f.pressure_kpa);
   s.cloudiness_ratio = rad.cloudiness_ratio;
   shortwave_transfer(J, s.sin_beta, s.g_sun, s.leaf_area_per_layer, p.leaf_clumping_factor, s.tau_diffuse,
-                     Waveband{rad.par_beam, rad.par_diffuse}, p.par_reflect, p.par_trans, p.par_soil_refl, 1,
+                     Waveband{rad.par_beam, rad.par_diffuse}, p.par_reflect, p.par_trans, p.par_soil_refl, m.shortwave_sweeps,
                      s.scratch_a, s.scratch_b, s.par);
   shortwave_transfer(J, s.sin_beta, s.g_sun, s.leaf_area_per_layer, p.leaf_clumping_factor, s.tau_diffuse,
-                     Waveband{rad.nir_beam, rad.nir_diffuse}, p.nir_reflect, p.nir_trans, p.nir_soil_refl, 1,
+                     Waveband{rad.nir_beam, rad.nir_diffuse}, p.nir_reflect, p.nir_trans, p.nir_soil_refl, m.shortwave_sweeps,
                      s.scratch_a, s.scratch_b, s.nir);
 
   s.sky_longwave = sky_longwave(f.t_air_k, s.cloudiness_ratio, p.sigma);
@@ -239,7 +241,8 @@ CANVEG_HD void leaf_fluxes(const ColumnModel<T>& m, ColumnState<T>& s, const T* 
       const BoundaryResistance<T> rb = boundary_resistance_scaled(t_prev, s.t_air[j], wind, tp_factor, p, m.blc);
       const T rh = leaf_relative_humidity(m, t_prev, s.e_air[j], s.forcing.swc);
       const LeafPhotosynthesis<T> ps =
-          leaf_photosynthesis(par_abs, s.co2[j], t_prev, rb.co2, pkpa, rh, m.amphistomatous, p);
+          leaf_photosynthesis(par_abs, s.co2[j], t_prev, rb.co2, pkpa, rh, m.amphistomatous, p,
+                              m.single_dark_respiration);
       const LeafEnergy<T> e =
           leaf_energy_balance(q_abs, rb.heat, rb.vapor, ps.gs_m_s, air, pkpa, m.amphistomatous, p);
       leaf.ps[j] = ps.net_assimilation;

@@ -52,7 +52,8 @@ CANVEG_HD inline T co2_o2_specificity(const T& t_c) {
 template <class T>
 CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const T& ca, const T& t_leaf,
                                                     const T& rb_co2, double pressure_kpa, const T& rh,
-                                                    bool amphistomatous, const Parameters<T>& p) {
+                                                    bool amphistomatous, const Parameters<T>& p,
+                                                    bool single_dark_respiration = false) {
   const double pstat273 = 101.3 * 0.022624 / (273.15 * pressure_kpa);
   const T t_leaf_c = t_leaf - 273.15;
   const T tprime25 = t_leaf - p.tk_25;
@@ -146,7 +147,9 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
   else if (lo < 0.0 && mid < 0.0 && hi < 0.0) aphoto = hi;
   else aphoto = lo;
 
-  aphoto = aphoto - rd;
+  // JAX-CanVeg subtracts R_d from the root although the cubic already includes it (kept by
+  // default for reproduction; single_dark_respiration is the corrected behaviour).
+  if (!single_dark_respiration) aphoto = aphoto - rd;
   const T j_sucrose = vcmax / 2.0 - rd;
   if (j_sucrose < aphoto) aphoto = j_sucrose;
 
