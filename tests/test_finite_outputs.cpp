@@ -8,6 +8,7 @@
 #include <string>
 
 #include "canveg/forcing.hpp"
+#include "test_support.hpp"
 #include "canveg/model_io.hpp"
 #include "canveg/run.hpp"
 
@@ -60,11 +61,6 @@ std::vector<std::string> cases() {
 }
 
 INSTANTIATE_TEST_SUITE_P(TestPeriods, FiniteOutputs, ::testing::ValuesIn(cases()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string n = info.param;
-                           for (char& ch : n)
-                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           return n;
-                         });
+                         [](const ::testing::TestParamInfo<std::string>& info) { return canveg::test::test_name_of(info.param); });
 
 }  // namespace

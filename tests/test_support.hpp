@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <cctype>
 #include <string>
 
 namespace canveg::test {
@@ -83,6 +84,13 @@ inline CommandResult run_canveg(const std::string& args, const TempDir& dir) {
   r.out = read_text(out);
   r.err = read_text(err);
   return r;
+}
+
+// A GoogleTest parameter name from a model name such as "US-Bi1_PB-ML-0.5".
+inline std::string test_name_of(std::string name) {
+  for (char& ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return name;
 }
 
 }  // namespace canveg::test

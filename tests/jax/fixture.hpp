@@ -4,6 +4,8 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -32,6 +34,19 @@ inline std::vector<double> as_vector(const nlohmann::json& j) {
 inline bool within_oracle_tolerance(double ours, double reference) {
   const double tol = std::max(1e-8 * std::abs(reference), 1e-6);
   return std::abs(ours - reference) <= tol;
+}
+
+// Model names of the fixture files (*.json.gz) in a folder, sorted.
+inline std::vector<std::string> fixture_models(const std::string& folder) {
+  std::vector<std::string> names;
+  const std::string suffix = ".json.gz";
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    const std::string file = entry.path().filename().string();
+    if (file.size() > suffix.size() && file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0)
+      names.push_back(file.substr(0, file.size() - suffix.size()));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 }  // namespace canveg::testing

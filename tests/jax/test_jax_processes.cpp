@@ -10,6 +10,7 @@
 #include <string>
 
 #include "canveg/forcing.hpp"
+#include "test_support.hpp"
 #include "canveg/model_io.hpp"
 #include "jax/fixture.hpp"
 #include "physics/column_solver.hpp"
@@ -24,16 +25,6 @@ using nlohmann::json;
 
 const std::string kData = CANVEG_SHARED_DATA;
 const std::string kFixtures = CANVEG_FIXTURE_DIR;
-
-std::vector<std::string> fixture_models() {
-  std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(kFixtures)) {
-    const std::string f = e.path().filename().string();
-    if (f.size() > 8 && f.substr(f.size() - 8) == ".json.gz") names.push_back(f.substr(0, f.size() - 8));
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 struct Checker {
   std::string where;
@@ -251,12 +242,7 @@ TEST_P(JaxProcesses, EveryProcessMatchesOnJaxInputs) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, JaxProcesses, ::testing::ValuesIn(fixture_models()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string n = info.param;
-                           for (char& ch : n)
-                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Fixtures, JaxProcesses, ::testing::ValuesIn(canveg::testing::fixture_models(kFixtures)),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return canveg::test::test_name_of(info.param); });
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "canveg/forcing.hpp"
+#include "test_support.hpp"
 #include "canveg/model_io.hpp"
 #include "canveg/run.hpp"
 #include "jax/fixture.hpp"
@@ -22,16 +23,6 @@ using nlohmann::json;
 
 const std::string kData = CANVEG_SHARED_DATA;
 const std::string kFixtures = CANVEG_FIXTURE_DIR;
-
-std::vector<std::string> fixture_models() {
-  std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(kFixtures)) {
-    const std::string f = e.path().filename().string();
-    if (f.size() > 8 && f.substr(f.size() - 8) == ".json.gz") names.push_back(f.substr(0, f.size() - 8));
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 // Lock-step solution of a window with scalar type T; returns can.LE, H, NEE, GPP, Rnet, G per row.
 template <class T>
@@ -133,12 +124,7 @@ TEST_P(JaxWindows, FluxesAndIterationTraceMatch) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, JaxWindows, ::testing::ValuesIn(fixture_models()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string n = info.param;
-                           for (char& ch : n)
-                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Fixtures, JaxWindows, ::testing::ValuesIn(canveg::testing::fixture_models(kFixtures)),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return canveg::test::test_name_of(info.param); });
 
 }  // namespace
