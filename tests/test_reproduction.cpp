@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <ostream>
 #include <string>
 
 #include "canveg/forcing.hpp"
@@ -34,6 +35,9 @@ struct Case {
   std::string site, family, weight;
   std::string name() const { return site + "_" + family + "-" + weight; }
 };
+
+// Prints a case by its model name in test logs (instead of raw bytes).
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name(); }
 
 class Reproduction : public ::testing::TestWithParam<Case> {};
 
