@@ -92,7 +92,7 @@ enum class FixedPointGradient {
   // Exact derivative of what the forward run computes (every iteration differentiated).
   Unrolled,
   // Implicit-function theorem at the final state: the gradient of the fixed point x = F(x, p),
-  // solved with adjoint sweeps of one taped iteration until converged.
+  // (I - F_x)^T lambda = ..., solved by GMRES with reverse sweeps of one taped iteration.
   Implicit,
   // JAX-CanVeg's CanvegIFT rule for the (LE, NEE) sub-state: one iteration differentiated at the
   // final state with the incoming state held fixed (J = 0, no Neumann terms).
@@ -108,8 +108,8 @@ struct GradientOptions {
   // shorter last batch.
   bool keep_remainder = false;
   FixedPointGradient method = FixedPointGradient::Unrolled;
-  int implicit_max_sweeps = 200;       // Implicit: adjoint sweeps per row at most
-  double implicit_tolerance = 1e-12;   // Implicit: stop when max|lambda change| <= tol max|lambda|
+  int implicit_max_sweeps = 400;       // Implicit: adjoint sweeps (Jacobian products) per row at most
+  double implicit_tolerance = 1e-10;   // Implicit: GMRES relative residual
   int threads = 0;                     // 0: all hardware threads
 };
 
@@ -124,6 +124,7 @@ struct LossGradient {
   std::size_t peak_memory_bytes = 0;  // working memory at its peak, all threads (checkpoints, tapes, buffers)
   std::size_t max_tape_nodes = 0;     // largest tape of one taped unit (one column iteration)
   int implicit_sweeps = 0;            // Implicit: most sweeps one row needed
+  std::size_t implicit_unconverged = 0;  // Implicit: rows whose linear solve did not converge
 };
 
 // Loss and gradient over a forcing record with its observations (rows aligned with the forcing;

@@ -164,8 +164,8 @@ struct Setup {
   }
 };
 
-// Releases particles [first, first + count) of source layer `layer` (1-based) and adds their
-// residence steps per bin to counts[1..nbins].
+// Releases `count` particles of source layer `layer` (1-based), drawing from the stream `key`, and
+// adds their residence steps per bin to counts[1..nbins].
 void run_block(const Setup& s, int layer, std::uint64_t key, std::int64_t count, std::uint64_t* counts) {
   NormalStream rng(key);
   const double dt = s.dt;

@@ -1,10 +1,10 @@
-// Hand-written adjoints of the three hot linear kernels of a column iteration, for the reverse
+// Hand-written adjoints of the hot kernels of a column iteration, for the reverse
 // tape (docs/gradients.md "Speed"). Each is an overload for ad::Var of a template in src/physics,
 // preferred over the template by overload resolution (found by argument-dependent lookup when
 // the physics is instantiated with Var). Each computes its values with the same double
 // operations in the same order as the template (so taped values stay bit-identical to a double
 // run) and records one external block whose adjoint is written out by hand, instead of one node
-// per operation. tests/gradient/test_gradient_kernels.cpp checks each against the generic
+// per operation. tests/gradient/test_gradient_processes.cpp checks each against the generic
 // template: values bit for bit, derivatives against forward mode.
 //
 //   dispersion_sums:      three products with the constant dispersion matrix
@@ -13,6 +13,8 @@
 //                         (adjoint = 90 transposed steps, no stored values)
 //   longwave_transfer:    50 down/up sweeps, bilinear in fluxes and layer coefficients
 //                         (adjoint = transposed sweeps over the stored sweep values)
+//   evaluate_scalar:      the small dense networks (LeafRHDL per leaf, RsoilDL)
+//                         (adjoint = backpropagation over the stored pre-activations)
 #pragma once
 
 #include <algorithm>
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "ad/reverse.hpp"
+#include "nn/dense_net.hpp"
 #include "physics/column_solver.hpp"
 
 namespace canveg::ad {
@@ -177,7 +180,154 @@ inline void longwave_adjoint(const double* out_adj, const Index* in, double* adj
   adj[0] = 0.0;
 }
 
+// --- dense network (LeafRHDL, RsoilDL) ---------------------------------------------------------
+
+// Layout: header, then weights w0 b0 w1 b1 w2 b2 (as DenseNet), x[in], z1[width], z2[width], z3.
+struct NetHeader {
+  int in, width;
+  Activation hidden, final;
+};
+
+inline double activation_slope(Activation a, double z) {
+  switch (a) {
+    case Activation::Tanh: {
+      const double t = std::tanh(z);
+      return 1.0 - t * t;
+    }
+    case Activation::Sigmoid: {
+      const double e = std::exp(-z);
+      const double s = 1.0 / (1.0 + e);
+      return s * s * e;
+    }
+    case Activation::Softplus: return z > 30.0 ? 1.0 : std::exp(z) / (1.0 + std::exp(z));
+    case Activation::Identity:
+    default: return 1.0;
+  }
+}
+
+// Inputs: the network's weights (w0 b0 w1 b1 w2 b2), then x[in]; one output.
+inline void net_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
+  const NetHeader& h = *static_cast<const NetHeader*>(data);
+  const int I = h.in, W = h.width;
+  const double* w0 = reinterpret_cast<const double*>(static_cast<const unsigned char*>(data) + sizeof(NetHeader));
+  const double* b0 = w0 + W * I;
+  const double* w1 = b0 + W;
+  const double* b1 = w1 + W * W;
+  const double* w2 = b1 + W;
+  const double* b2 = w2 + W;
+  const double* x = b2 + 1;
+  const double* z1 = x + I;
+  const double* z2 = z1 + W;
+  const double z3 = z2[W];
+  (void)b0, (void)b1;
+  const Index* iw0 = in;
+  const Index* ib0 = iw0 + W * I;
+  const Index* iw1 = ib0 + W;
+  const Index* ib1 = iw1 + W * W;
+  const Index* iw2 = ib1 + W;
+  const Index* ib2 = iw2 + W;
+  const Index* ix = ib2 + 1;
+  auto act = [](Activation a, double z) {
+    switch (a) {
+      case Activation::Tanh: return std::tanh(z);
+      case Activation::Sigmoid: return 1.0 / (1.0 + std::exp(-z));
+      case Activation::Softplus: return z > 30.0 ? z : std::log(1.0 + std::exp(z));
+      case Activation::Identity:
+      default: return z;
+    }
+  };
+  double h1[nn::kMaxWidth], h2[nn::kMaxWidth], g2[nn::kMaxWidth], g1[nn::kMaxWidth];
+  for (int j = 0; j < W; ++j) h1[j] = act(h.hidden, z1[j]), h2[j] = act(h.hidden, z2[j]);
+  const double g3 = out_adj[0] * activation_slope(h.final, z3);
+  adj[ib2[0]] += g3;
+  for (int j = 0; j < W; ++j) {
+    adj[iw2[j]] += g3 * h2[j];
+    g2[j] = g3 * w2[j] * activation_slope(h.hidden, z2[j]);
+    adj[ib1[j]] += g2[j];
+  }
+  for (int i = 0; i < W; ++i) {
+    double s = 0.0;
+    for (int j = 0; j < W; ++j) {
+      adj[iw1[j * W + i]] += g2[j] * h1[i];
+      s += g2[j] * w1[j * W + i];
+    }
+    g1[i] = s * activation_slope(h.hidden, z1[i]);
+    adj[ib0[i]] += g1[i];
+  }
+  for (int k = 0; k < I; ++k) {
+    double s = 0.0;
+    for (int i = 0; i < W; ++i) {
+      adj[iw0[i * I + k]] += g1[i] * x[k];
+      s += g1[i] * w0[i * I + k];
+    }
+    adj[ix[k]] += s;
+  }
+  adj[0] = 0.0;
+}
+
 }  // namespace kernels_detail
+
+#ifndef CANVEG_GRADIENT_GENERIC_ONLY  // diagnostics: tape the generic templates instead
+
+// nn::evaluate_scalar for Var (LeafRHDL per leaf, RsoilDL): one external block with the
+// backpropagation written out, instead of about 130 nodes per evaluation.
+inline Var evaluate_scalar(const nn::DenseNetView<Var>& net, const Var* x) {
+  using kernels_detail::NetHeader;
+  const int I = net.in_size, W = net.width;
+  if (net.out_size != 1 || W > nn::kMaxWidth || I > 64) return nn::evaluate_scalar<Var, Var>(net, x);
+  Tape& tape = thread_tape();
+  const std::size_t n_weights = static_cast<std::size_t>(W * I + W + W * W + W + W + 1);
+  const std::size_t n_in = n_weights + static_cast<std::size_t>(I);
+  const std::size_t bytes = sizeof(NetHeader) + (n_weights + static_cast<std::size_t>(I + 2 * W + 1)) * sizeof(double);
+  void* where = nullptr;
+  const std::size_t offset = tape.reserve_external_data(bytes, &where);
+  auto* h = static_cast<NetHeader*>(where);
+  h->in = I, h->width = W, h->hidden = net.hidden, h->final = net.final;
+  double* w = reinterpret_cast<double*>(static_cast<unsigned char*>(where) + sizeof(NetHeader));
+  thread_local std::vector<Index> inputs;
+  inputs.resize(n_in);
+  std::size_t k = 0;
+  bool active = false;
+  auto take = [&](const Var* v, int n) {
+    for (int i = 0; i < n; ++i, ++k) {
+      w[k] = v[i].v;
+      inputs[k] = v[i].i;
+      active = active || v[i].i != 0;
+    }
+  };
+  take(net.w0, W * I), take(net.b0, W), take(net.w1, W * W), take(net.b1, W), take(net.w2, W), take(net.b2, 1);
+  take(x, I);
+  const double* w0 = w;
+  const double* b0 = w0 + W * I;
+  const double* w1 = b0 + W;
+  const double* b1 = w1 + W * W;
+  const double* w2 = b1 + W;
+  const double* b2 = w2 + W;
+  const double* xv = b2 + 1;
+  double* z1 = w + n_weights + I;
+  double* z2 = z1 + W;
+  // Values exactly as nn::dense_layer with doubles.
+  double h1[nn::kMaxWidth], h2[nn::kMaxWidth];
+  for (int o = 0; o < W; ++o) {
+    double sum = b0[o];
+    for (int i = 0; i < I; ++i) sum = sum + w0[o * I + i] * xv[i];
+    z1[o] = sum;
+    h1[o] = nn::activate(net.hidden, sum);
+  }
+  for (int o = 0; o < W; ++o) {
+    double sum = b1[o];
+    for (int i = 0; i < W; ++i) sum = sum + w1[o * W + i] * h1[i];
+    z2[o] = sum;
+    h2[o] = nn::activate(net.hidden, sum);
+  }
+  double sum = b2[0];
+  for (int i = 0; i < W; ++i) sum = sum + w2[i] * h2[i];
+  z2[W] = sum;
+  const double y = nn::activate(net.final, sum);
+  if (!active) return Var(y);  // the reserved data stays unused
+  const Index id = tape.push_external_inplace(inputs.data(), n_in, 1, &kernels_detail::net_adjoint, offset);
+  return Var(y, id);
+}
 
 // physics::dispersion_sums for Var.
 inline void dispersion_sums(int N, int J, const double* __restrict__ dij_t, const double* delz, const Var* source_a,
@@ -311,5 +461,7 @@ inline void longwave_transfer(int J, int sweeps, const Var& sky, const Var* prob
   for (int i = 0; i < J; ++i) ir_down[i] = Var(dn[i], first + i);
   for (int i = 0; i <= J; ++i) ir_up[i] = Var(up[i], first + J + i);
 }
+
+#endif  // CANVEG_GRADIENT_GENERIC_ONLY
 
 }  // namespace canveg::ad

@@ -123,6 +123,7 @@ LossGradient loss_and_gradient(const Model<double>& model, const ParameterSpace&
     out.peak_memory_bytes += engines[w]->peak_bytes();
     out.max_tape_nodes = std::max(out.max_tape_nodes, engines[w]->max_tape_nodes());
     out.implicit_sweeps = std::max(out.implicit_sweeps, sweeps[w]);
+    out.implicit_unconverged += engines[w]->implicit_unconverged();
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace canveg::gradient {
 
@@ -164,54 +165,67 @@ void ReverseEngine::reverse_unrolled(std::size_t n, bool independent, double* gr
 
 // Implicit-function theorem at the final state x* (the input of the last iteration), or the
 // one-step rule. With F the taped iteration, h the outputs (LE, NEE) and ybar their loss
-// adjoints: lambda = h_x^T ybar + F_x^T lambda (+ the storage coupling from the next row),
-// solved per row by sweeps of the same tape (Neumann series), rows last to first (the coupling
-// runs from row t to row t + 1 only, so the system is block triangular). The parameter gradient
-// is h_p^T ybar + F_p^T lambda, from the last sweep. One-step: lambda = 0, one sweep.
+// adjoints, lambda solves (I - F_x^T) lambda = h_x^T ybar (+ the storage coupling from the next
+// row), per row, rows last to first (the coupling runs from row t to row t + 1 only, so the
+// system is block triangular). Each product with F_x^T is one reverse sweep of the same tape;
+// the system is solved with restarted GMRES (the Neumann series lambda <- h_x^T ybar +
+// F_x^T lambda diverges where the iteration has an eigenvalue beyond -1, e.g. rows whose
+// forward iteration ends in a 2-cycle). The parameter gradient is h_p^T ybar + F_p^T lambda,
+// from a last sweep seeded with ybar and lambda. One-step: lambda = 0, one sweep.
 int ReverseEngine::reverse_fixed_point(std::size_t n, bool independent, bool one_step, double* gradient) {
   adj_const_.assign(n * C_, 0.0);
-  lambda_.resize(S_);
-  lambda_new_.resize(S_);
+  lambda_.assign(S_, 0.0);
+  lambda_new_.assign(S_, 0.0);
   const double* xlast = checkpoints_.data();
-  const int max_sweeps = one_step ? 1 : std::max(1, p_.options.implicit_max_sweeps);
   int most = 0;
   double coupling = 0.0;  // adjoint of this row's surface temperature coming from the next row
+  ad::Tape& tape = ad::thread_tape();
   for (std::size_t ii = n; ii-- > 0;) {
     const bool has_previous = !independent && ii > 0;
     const double prev_surface = has_previous ? xlast[(ii - 1) * S_ + surface_] : 0.0;
     tape_iteration(ii, xlast + ii * S_, has_previous, prev_surface);
-    ad::Tape& tape = ad::thread_tape();
     std::fill(lambda_.begin(), lambda_.end(), 0.0);
-    // Components that the iteration passes through unchanged (the soil's lower-boundary node)
-    // are constants of the half-hour, not unknowns of the fixed point: I - F_x is singular
-    // there, so their adjoint is held at zero.
-    passthrough_.assign(S_, 0);
-    {
-      std::size_t m = 0;
-      visit_iterated(s_v_, [&](Var& x) {
-        passthrough_[m] = x.i == state_first_ + static_cast<ad::Index>(m);
-        ++m;
-      });
-    }
     int sweeps = 0;
-    for (;;) {
+    if (!one_step) {
+      // Components that the iteration passes through unchanged (the soil's lower-boundary node)
+      // are constants of the half-hour, not unknowns of the fixed point: I - F_x is singular
+      // there, so their adjoint is held at zero.
+      passthrough_.assign(S_, 0);
+      {
+        std::size_t m = 0;
+        visit_iterated(s_v_, [&](Var& x) {
+          passthrough_[m] = x.i == state_first_ + static_cast<ad::Index>(m);
+          ++m;
+        });
+      }
+      // Right-hand side h_x^T ybar + coupling.
       tape.zero_adjoints();
-      seed_outputs(lambda_.data(), d_le_.data(), d_nee_.data(), ii);
+      seed_outputs(nullptr, d_le_.data(), d_nee_.data(), ii);
       tape.reverse();
       ++sweeps;
-      if (one_step) break;
       const double* adj = tape.adjoints();
-      double change = 0.0, size = 0.0;
-      for (std::size_t m = 0; m < S_; ++m) {
-        double v = passthrough_[m] ? 0.0 : adj[state_first_ + static_cast<ad::Index>(m)];
-        if (m == surface_) v += coupling;
-        change = std::max(change, std::abs(v - lambda_[m]));
-        size = std::max(size, std::abs(v));
-        lambda_new_[m] = v;
-      }
-      std::swap(lambda_, lambda_new_);
-      if (change <= p_.options.implicit_tolerance * size || sweeps >= max_sweeps) break;
+      for (std::size_t m = 0; m < S_; ++m) lambda_new_[m] = passthrough_[m] ? 0.0 : adj[state_first_ + static_cast<ad::Index>(m)];
+      lambda_new_[surface_] += coupling;
+      // v -> (I - F_x^T) v.
+      auto apply = [&](const double* v, double* out) {
+        tape.zero_adjoints();
+        seed_outputs(v, nullptr, nullptr, ii);
+        tape.reverse();
+        ++sweeps;
+        const double* ad = tape.adjoints();
+        for (std::size_t m = 0; m < S_; ++m)
+          out[m] = passthrough_[m] ? v[m] : v[m] - ad[state_first_ + static_cast<ad::Index>(m)];
+      };
+      const bool converged = gmres(apply, lambda_new_.data(), lambda_.data());
+      bool finite = true;
+      for (double v : lambda_) finite = finite && std::isfinite(v);
+      if (!finite) std::fill(lambda_.begin(), lambda_.end(), 0.0);
+      if (!converged || !finite) ++unconverged_;
     }
+    tape.zero_adjoints();
+    seed_outputs(one_step ? nullptr : lambda_.data(), d_le_.data(), d_nee_.data(), ii);
+    tape.reverse();
+    ++sweeps;
     most = std::max(most, sweeps);
     const double* adj = tape.adjoints();
     collect_parameters(gradient);
@@ -222,6 +236,89 @@ int ReverseEngine::reverse_fixed_point(std::size_t n, bool independent, bool one
   }
   reverse_initialisation(n, false, gradient);
   return most;
+}
+
+// Restarted GMRES for A x = b (A applied by `apply`), x from 0, until ||b - A x|| <= tol ||b||
+// or the sweep budget is spent. Returns whether it converged.
+bool ReverseEngine::gmres(const std::function<void(const double*, double*)>& apply, const double* b, double* x) {
+  const std::size_t n = S_;
+  const int restart = 40;
+  const double tol = p_.options.implicit_tolerance;
+  const int budget = std::max(1, p_.options.implicit_max_sweeps);
+  auto norm = [n](const double* v) {
+    double s = 0.0;
+    for (std::size_t i = 0; i < n; ++i) s += v[i] * v[i];
+    return std::sqrt(s);
+  };
+  const double bnorm = norm(b);
+  std::fill(x, x + n, 0.0);
+  if (bnorm == 0.0) return true;
+  krylov_.resize(static_cast<std::size_t>(restart + 1) * n);
+  std::vector<double> h(static_cast<std::size_t>(restart + 1) * restart), cs(restart), sn(restart), g(restart + 1), w(n);
+  int used = 0;
+  for (;;) {
+    // r = b - A x.
+    double* v0 = krylov_.data();
+    apply(x, w.data());
+    ++used;
+    for (std::size_t i = 0; i < n; ++i) v0[i] = b[i] - w[i];
+    double beta = norm(v0);
+    if (!(beta > tol * bnorm)) return std::isfinite(beta);
+    if (used >= budget) return false;
+    for (std::size_t i = 0; i < n; ++i) v0[i] /= beta;
+    std::fill(g.begin(), g.end(), 0.0);
+    g[0] = beta;
+    int k = 0;
+    for (; k < restart && used < budget; ++k) {
+      double* vk = krylov_.data() + static_cast<std::size_t>(k) * n;
+      double* vn = krylov_.data() + static_cast<std::size_t>(k + 1) * n;
+      apply(vk, vn);
+      ++used;
+      for (int j = 0; j <= k; ++j) {  // modified Gram-Schmidt
+        const double* vj = krylov_.data() + static_cast<std::size_t>(j) * n;
+        double d = 0.0;
+        for (std::size_t i = 0; i < n; ++i) d += vn[i] * vj[i];
+        h[static_cast<std::size_t>(j) * restart + k] = d;
+        for (std::size_t i = 0; i < n; ++i) vn[i] -= d * vj[i];
+      }
+      const double hn = norm(vn);
+      h[static_cast<std::size_t>(k + 1) * restart + k] = hn;
+      if (hn > 0.0)
+        for (std::size_t i = 0; i < n; ++i) vn[i] /= hn;
+      for (int j = 0; j < k; ++j) {  // previous rotations
+        double& a = h[static_cast<std::size_t>(j) * restart + k];
+        double& c = h[static_cast<std::size_t>(j + 1) * restart + k];
+        const double t = cs[j] * a + sn[j] * c;
+        c = -sn[j] * a + cs[j] * c;
+        a = t;
+      }
+      double& a = h[static_cast<std::size_t>(k) * restart + k];
+      double& c = h[static_cast<std::size_t>(k + 1) * restart + k];
+      const double r = std::hypot(a, c);
+      cs[k] = r > 0.0 ? a / r : 1.0;
+      sn[k] = r > 0.0 ? c / r : 0.0;
+      a = r;
+      c = 0.0;
+      g[k + 1] = -sn[k] * g[k];
+      g[k] = cs[k] * g[k];
+      if (std::abs(g[k + 1]) <= tol * bnorm || hn == 0.0) {
+        ++k;
+        break;
+      }
+    }
+    // x += V y with H y = g (upper triangular k x k).
+    std::vector<double> y(static_cast<std::size_t>(k), 0.0);
+    for (int j = k - 1; j >= 0; --j) {
+      double t = g[j];
+      for (int l = j + 1; l < k; ++l) t -= h[static_cast<std::size_t>(j) * restart + l] * y[l];
+      const double d = h[static_cast<std::size_t>(j) * restart + j];
+      y[j] = d != 0.0 ? t / d : 0.0;
+    }
+    for (int j = 0; j < k; ++j) {
+      const double* vj = krylov_.data() + static_cast<std::size_t>(j) * n;
+      for (std::size_t i = 0; i < n; ++i) x[i] += y[j] * vj[i];
+    }
+  }
 }
 
 // Tapes each row's initialisation and sweeps it with the adjoints of the constants and (unrolled)

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <vector>
 
 #include "ad/reverse.hpp"
@@ -55,6 +56,7 @@ class ReverseEngine {
 
   std::size_t peak_bytes() const { return peak_bytes_; }
   std::size_t max_tape_nodes() const { return max_tape_nodes_; }
+  std::size_t implicit_unconverged() const { return unconverged_; }
 
  private:
   void forward(std::size_t begin, std::size_t n, bool independent, bool all_checkpoints);
@@ -68,6 +70,7 @@ class ReverseEngine {
   void collect_parameters(double* gradient) const;
   void reverse_unrolled(std::size_t n, bool independent, double* gradient);
   int reverse_fixed_point(std::size_t n, bool independent, bool one_step, double* gradient);
+  bool gmres(const std::function<void(const double*, double*)>& apply, const double* b, double* x);
   void reverse_initialisation(std::size_t n, bool with_state, double* gradient);
   void note_memory();
 
@@ -85,6 +88,7 @@ class ReverseEngine {
   // Adjoints.
   std::vector<double> adj_next_, adj_prev_, adj_const_, lambda_, lambda_new_;
   std::vector<char> passthrough_;
+  std::vector<double> krylov_;
 
   // Taped column.
   Model<Var> model_v_;
@@ -96,7 +100,7 @@ class ReverseEngine {
   std::vector<double> param_value_;
   ad::Index param_first_ = 0, const_first_ = 0, state_first_ = 0, surface_leaf_ = 0;
 
-  std::size_t peak_bytes_ = 0, max_tape_nodes_ = 0;
+  std::size_t peak_bytes_ = 0, max_tape_nodes_ = 0, unconverged_ = 0;
 };
 
 }  // namespace canveg::gradient

@@ -219,7 +219,8 @@ CANVEG_HD inline T leaf_relative_humidity(const ColumnModel<T>& m, const T& t_le
   if (m.leaf_rh == LeafRhModule::Physics) return e_air / saturation_vapour_pressure(t_leaf);
   const T x[2] = {T((swc - m.var_mean.soilmoisture) / m.var_std.soilmoisture),
                   saturation_vapour_pressure(t_leaf) / e_air};
-  return nn::evaluate_scalar(m.leaf_rh_net, x);
+  // Unqualified: found by argument-dependent lookup, so an AD type can supply its own overload.
+  return evaluate_scalar(m.leaf_rh_net, x);
 }
 
 // Photosynthesis, stomatal conductance and energy balance of sunlit and shaded leaves in every

@@ -37,7 +37,7 @@ CANVEG_HD inline T soil_respiration_network(const T& t_soil_k, double swc, const
                                             const VarStats& vmax, const VarStats& vmin) {
   const T x[2] = {(t_soil_k - 273.15 - vmin.T_air) / (vmax.T_air - vmin.T_air),
                   T((swc - vmin.soilmoisture) / (vmax.soilmoisture - vmin.soilmoisture))};
-  const T y = nn::evaluate_scalar(net, x);
+  const T y = evaluate_scalar(net, x);  // unqualified: AD types may overload (by ADL)
   return y * (vmax.rsoil - vmin.rsoil) + vmin.rsoil;
 }
 

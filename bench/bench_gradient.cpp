@@ -1,0 +1,133 @@
+// Gradient benchmark (docs/gradients.md "Speed and memory"): loss and gradient of JAX-CanVeg's
+// training loss over the US-Bi1 training period (35,088 half-hours; 34 batches of 1024, the
+// remainder dropped as in training) with the trained 50-layer Hybrid and PB models, against the
+// forward run of the same batches (loss only) measured in the same process, on 1 and 2 threads.
+// Reports seconds, gradient/forward ratio, the gradient's peak working memory and the process's
+// peak resident memory. CANVEG_BENCH_ROWS (environment) limits the rows for a quick look
+// (rounded down to whole batches).
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <string>
+
+#include "canveg/forcing.hpp"
+#include "canveg/gradient.hpp"
+#include "canveg/model_io.hpp"
+
+namespace {
+
+const std::string kData = CANVEG_SHARED_DATA;
+
+struct Training {
+  canveg::ForcingRecord forcing;
+  canveg::ObservedFluxes observed;
+  canveg::LossSpec loss;
+};
+
+const Training& training() {
+  static const Training t = [] {
+    Training d;
+    d.forcing = canveg::read_forcing_csv(kData + "/fluxtower/US-Bi1/US-Bi1-forcings.csv");
+    d.observed = canveg::read_flux_csv(kData + "/fluxtower/US-Bi1/US-Bi1-fluxes.csv");
+    d.loss.scaler = canveg::standard_scaler(d.observed);
+    if (const char* rows = std::getenv("CANVEG_BENCH_ROWS")) {
+      const std::size_t n = std::strtoul(rows, nullptr, 10);
+      if (n > 0 && n < d.forcing.size()) {
+        d.forcing = d.forcing.slice(0, n);
+        d.observed.LE.resize(n);
+        d.observed.NEE.resize(n);
+      }
+    }
+    return d;
+  }();
+  return t;
+}
+
+const canveg::Model<double>& model(const std::string& name) {
+  static std::map<std::string, canveg::Model<double>> cache;
+  auto it = cache.find(name);
+  if (it == cache.end())
+    it = cache.emplace(name, canveg::read_model_json(kData + "/jax-canveg-trained/" + name + ".json").model).first;
+  return it->second;
+}
+
+// Forward seconds per (model, threads), measured by the forward case that runs first.
+std::map<std::pair<std::string, int>, double>& forward_seconds() {
+  static std::map<std::pair<std::string, int>, double> s;
+  return s;
+}
+
+double max_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024.0;  // kB on Linux
+}
+
+canveg::GradientOptions options(int threads, canveg::FixedPointGradient method) {
+  canveg::GradientOptions o;
+  o.batch_size = 1024;
+  o.threads = threads;
+  o.method = method;
+  return o;
+}
+
+void forward(benchmark::State& state, const std::string& name) {
+  const Training& t = training();
+  const auto& m = model(name);
+  const int threads = static_cast<int>(state.range(0));
+  double seconds = 0.0;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    const double loss = canveg::loss_value(m, t.forcing, t.observed, t.loss,
+                                           options(threads, canveg::FixedPointGradient::Unrolled));
+    benchmark::DoNotOptimize(loss);
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  forward_seconds()[{name, threads}] = seconds;
+  state.counters["seconds"] = seconds;
+  state.counters["rows"] = static_cast<double>(t.forcing.size() / 1024 * 1024);
+  state.counters["max_rss_MB"] = max_rss_mb();
+}
+
+void gradient(benchmark::State& state, const std::string& name, canveg::FixedPointGradient method) {
+  const Training& t = training();
+  const auto& m = model(name);
+  const int threads = static_cast<int>(state.range(0));
+  const canveg::ParameterSpace space(m);
+  canveg::LossGradient g;
+  for (auto _ : state) {
+    g = canveg::loss_and_gradient(m, space, t.forcing, t.observed, t.loss, options(threads, method));
+    benchmark::DoNotOptimize(g.gradient.data());
+  }
+  state.counters["seconds"] = g.seconds;
+  const auto f = forward_seconds().find({name, threads});
+  if (f != forward_seconds().end() && f->second > 0) state.counters["ratio_to_forward"] = g.seconds / f->second;
+  state.counters["peak_working_MB"] = g.peak_memory_bytes / 1e6;
+  state.counters["max_rss_MB"] = max_rss_mb();
+  state.counters["tape_nodes"] = static_cast<double>(g.max_tape_nodes);
+  state.counters["parameters"] = static_cast<double>(space.size());
+}
+
+constexpr auto kUnrolled = canveg::FixedPointGradient::Unrolled;
+constexpr auto kImplicit = canveg::FixedPointGradient::Implicit;
+constexpr auto kOneStep = canveg::FixedPointGradient::OneStep;
+
+}  // namespace
+
+#define CANVEG_GRADIENT_BENCH(NAME, MODEL)                                                                  \
+  BENCHMARK_CAPTURE(forward, NAME, std::string(MODEL))                                                      \
+      ->Arg(1)->Arg(2)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                            \
+  BENCHMARK_CAPTURE(gradient, NAME##_unrolled, std::string(MODEL), kUnrolled)                               \
+      ->Arg(1)->Arg(2)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                            \
+  BENCHMARK_CAPTURE(gradient, NAME##_implicit, std::string(MODEL), kImplicit)                               \
+      ->Arg(2)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                                     \
+  BENCHMARK_CAPTURE(gradient, NAME##_onestep, std::string(MODEL), kOneStep)                                 \
+      ->Arg(2)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
+
+CANVEG_GRADIENT_BENCH(US_Bi1_Hybrid_ML_50L, "US-Bi1_Hybrid-ML-0.5")
+CANVEG_GRADIENT_BENCH(US_Bi1_PB_ML_50L, "US-Bi1_PB-ML-0.5")
+
+BENCHMARK_MAIN();

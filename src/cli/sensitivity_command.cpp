@@ -1,0 +1,174 @@
+// `canveg sensitivity`: which parameters matter for the fit of a model to observations.
+//
+//   canveg sensitivity --model <model.json> --forcing <forcing.csv> --observed <fluxes.csv>
+//                      [--output <sensitivity.csv>] [--scaler-fluxes <training fluxes.csv>]
+//                      [--le-weight 0.5] [--batch-size 1024] [--drop-remainder]
+//                      [--method unrolled|implicit|onestep] [--first-row N] [--rows N] [--threads N]
+//
+// The loss is JAX-CanVeg's training loss (include/canveg/gradient.hpp): w MSE(LE) + (1 - w)
+// MSE(NEE) on outputs standardised with the mean and standard deviation of the observed fluxes
+// (of --scaler-fluxes, by default of --observed), per batch of contiguous half-hours.
+#include "cli/sensitivity_command.hpp"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "canveg/errors.hpp"
+#include "canveg/gradient.hpp"
+#include "canveg/model_io.hpp"
+#include "io/output_csv.hpp"
+
+namespace canveg {
+namespace {
+
+struct SensitivityOptions {
+  std::string model, forcing, observed, output, scaler_fluxes, method = "unrolled";
+  double le_weight = 0.5;
+  std::size_t batch_size = 1024, first_row = 0, rows = 0;
+  bool drop_remainder = false, quiet = false;
+  int threads = 0;
+};
+
+std::string message_of(const InputError& e) {
+  std::string s = e.what();
+  return s.rfind(": ", 0) == 0 ? s.substr(2) : s;
+}
+
+ObservedFluxes slice(const ObservedFluxes& o, std::size_t b, std::size_t e) {
+  ObservedFluxes r = o;
+  auto cut = [b, e](std::vector<double>& v) {
+    if (v.size() >= e) v = std::vector<double>(v.begin() + static_cast<long>(b), v.begin() + static_cast<long>(e));
+  };
+  for (auto* v : {&r.LE, &r.H, &r.G, &r.Rnet, &r.GPP, &r.NEE, &r.Rsoil}) cut(*v);
+  if (r.timestamp.size() >= e)
+    r.timestamp = std::vector<std::string>(o.timestamp.begin() + static_cast<long>(b), o.timestamp.begin() + static_cast<long>(e));
+  return r;
+}
+
+int run_sensitivity(const SensitivityOptions& o) {
+  try {
+    if (!(o.le_weight >= 0.0 && o.le_weight <= 1.0))
+      throw InputError("", 0, "--le-weight", "must lie in [0, 1]");
+    const LoadedModel loaded = read_model_json(o.model);
+    ForcingRecord forcing = read_forcing_csv(o.forcing);
+    ObservedFluxes observed = read_flux_csv(o.observed);
+    if (observed.LE.empty()) throw InputError(o.observed, 0, "LE", "no latent-heat column (LE or LE_F_MDS)");
+    if (observed.NEE.empty()) throw InputError(o.observed, 0, "NEE", "no NEE column (FCO2, Fco2, FC, NEE_*)");
+    if (observed.size() != forcing.size())
+      throw InputError(o.observed, 0, "",
+                       "has " + std::to_string(observed.size()) + " rows but the forcing " + o.forcing + " has " +
+                           std::to_string(forcing.size()) + "; give the observations of the same half-hours");
+    if (!observed.timestamp.empty() && !forcing.timestamp.empty() && !forcing.timestamp.front().empty() &&
+        (observed.timestamp.front() != forcing.timestamp.front() || observed.timestamp.back() != forcing.timestamp.back()))
+      throw InputError(o.observed, 0, "TIMESTAMP_END",
+                       "covers " + observed.timestamp.front() + " .. " + observed.timestamp.back() +
+                           " but the forcing covers " + forcing.timestamp.front() + " .. " + forcing.timestamp.back());
+    // The scaler comes from the whole flux file (JAX-CanVeg: the training fluxes), before slicing.
+    const OutputScaler scaler = standard_scaler(o.scaler_fluxes.empty() ? observed : read_flux_csv(o.scaler_fluxes));
+    if (o.first_row > 0 || o.rows > 0) {
+      if (o.first_row >= forcing.size())
+        throw InputError("", 0, "--first-row", "beyond the last row (" + std::to_string(forcing.size()) + " rows)");
+      const std::size_t end = o.rows > 0 ? std::min(forcing.size(), o.first_row + o.rows) : forcing.size();
+      forcing = forcing.slice(o.first_row, end);
+      observed = slice(observed, o.first_row, end);
+    }
+
+    LossSpec loss;
+    loss.le_weight = o.le_weight;
+    loss.scaler = scaler;
+    GradientOptions options;
+    options.batch_size = o.batch_size;
+    options.keep_remainder = !o.drop_remainder;
+    options.threads = o.threads;
+    options.method = o.method == "implicit" ? FixedPointGradient::Implicit
+                     : o.method == "onestep" ? FixedPointGradient::OneStep
+                                             : FixedPointGradient::Unrolled;
+    const ParameterSpace space(loaded.model);
+    if (!o.quiet)
+      std::fprintf(stderr, "canveg: sensitivity: %zu parameters over %zu half-hours (%s gradient)...\n", space.size(),
+                   forcing.size(), o.method.c_str());
+    const LossGradient g = loss_and_gradient(loaded.model, space, forcing, observed, loss, options);
+    const std::vector<double> values = space.values(loaded.model);
+    const std::vector<bool> zero = space.structurally_zero();
+
+    std::printf("# model %s; %zu half-hours in %zu batch(es) of %zu%s; loss %.9g = %.3g MSE(LE) + %.3g MSE(NEE) "
+                "on standardised outputs\n",
+                o.model.c_str(), g.rows, g.batches, o.batch_size == 0 ? g.rows : o.batch_size,
+                o.batch_size == 1 ? " (independent half-hours)" : "", g.loss, o.le_weight, 1.0 - o.le_weight);
+    std::printf("# %s gradient in %.1f s, peak working memory %.1f MB", o.method.c_str(), g.seconds,
+                g.peak_memory_bytes / 1e6);
+    if (options.method == FixedPointGradient::Implicit)
+      std::printf(", linear solves: at most %d sweeps, %zu row(s) unconverged", g.implicit_sweeps, g.implicit_unconverged);
+    std::printf("\n# elasticity = gradient x value / loss; 'unused' marks parameters this model never reads\n");
+    std::printf("%-40s %14s %16s %14s\n", "parameter", "value", "gradient", "elasticity");
+    std::vector<double> elasticity(space.size());
+    for (std::size_t k = 0; k < space.size(); ++k) {
+      elasticity[k] = g.loss != 0.0 && g.gradient[k] != 0.0 ? g.gradient[k] * values[k] / g.loss : 0.0;
+      std::printf("%-40s %14.6g %16.8g %14.6g%s\n", space.name(k).c_str(), values[k], g.gradient[k], elasticity[k],
+                  zero[k] ? "  unused" : "");
+    }
+    if (g.nonfinite > 0)
+      std::fprintf(stderr, "canveg: sensitivity: warning: %zu batch gradient component(s) were NaN/Inf and left out\n",
+                   g.nonfinite);
+    if (!o.output.empty()) {
+      io::AtomicOutputFile file(o.output);
+      std::ostream& out = file.stream();
+      out.precision(17);
+      out << "parameter,value,gradient,elasticity,used\n";
+      for (std::size_t k = 0; k < space.size(); ++k)
+        out << space.name(k) << ',' << values[k] << ',' << g.gradient[k] << ',' << elasticity[k] << ','
+            << (zero[k] ? 0 : 1) << '\n';
+      file.commit();
+      if (!o.quiet) std::fprintf(stderr, "canveg: sensitivity: wrote %s\n", o.output.c_str());
+    }
+    return 0;
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "canveg: error: sensitivity: %s\n", message_of(e).c_str());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "canveg: error: sensitivity: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+CLI::App* add_sensitivity_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<SensitivityOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "sensitivity",
+      "Gradient of JAX-CanVeg's training loss with respect to each trained parameter (21 scalars and the "
+      "networks): one line per parameter with value, gradient and elasticity (docs/gradients.md)");
+  cmd->add_option("--model", o->model, "trained model JSON (jax-canveg-trained/*.json)")->required();
+  cmd->add_option("--forcing", o->forcing, "forcing CSV")->required();
+  cmd->add_option("--observed", o->observed, "observed fluxes CSV of the same half-hours (LE and NEE)")->required();
+  cmd->add_option("-o,--output", o->output, "write the table as CSV (parameter,value,gradient,elasticity,used)");
+  cmd->add_option("--scaler-fluxes", o->scaler_fluxes,
+                  "flux CSV whose LE/NEE mean and std standardise the outputs (JAX-CanVeg: the training fluxes; "
+                  "default: --observed)");
+  cmd->add_option("--le-weight", o->le_weight, "w in w MSE(LE) + (1 - w) MSE(NEE)")->capture_default_str();
+  cmd->add_option("--batch-size", o->batch_size,
+                  "contiguous half-hours per batch, storage term restarting at each (JAX-CanVeg training: 1024; "
+                  "1: independent half-hours; 0: the whole record)")
+      ->capture_default_str();
+  cmd->add_flag("--drop-remainder", o->drop_remainder,
+                "drop the rows after the last full batch, as JAX-CanVeg's training does");
+  cmd->add_option("--method", o->method,
+                  "through the fixed point: unrolled (exact), implicit (implicit function theorem at the final "
+                  "state), onestep (JAX-CanVeg's CanvegIFT rule)")
+      ->check(CLI::IsMember({"unrolled", "implicit", "onestep"}))
+      ->capture_default_str();
+  cmd->add_option("--first-row", o->first_row, "first forcing row to use (0-based)");
+  cmd->add_option("--rows", o->rows, "number of rows to use (0: to the end)");
+  cmd->add_option("--threads", o->threads, "worker threads (0: all cores)")->check(CLI::Range(0, 4096));
+  cmd->add_flag("-q,--quiet", o->quiet, "nothing on stderr but errors");
+  cmd->callback([o, &exit_code] { exit_code = run_sensitivity(*o); });
+  return cmd;
+}
+
+}  // namespace canveg

@@ -1,0 +1,76 @@
+// `canveg sensitivity` end to end: table on stdout, CSV with one row per parameter whose
+// gradients equal the library's, and errors that name the file.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "../test_support.hpp"
+#include "canveg/gradient.hpp"
+#include "canveg/model_io.hpp"
+
+namespace {
+
+using namespace canveg;
+using canveg::test::shell_quote;
+
+TEST(SensitivityCommand, WritesOneRowPerParameterMatchingTheLibrary) {
+  canveg::test::TempDir dir;
+  const std::string model = canveg::test::trained("US-Hn1_PB-1L-0.5.json");
+  const std::string forcing = canveg::test::fluxtower("US-Hn1", "US-Hn1-forcings-test.csv");
+  const std::string observed = canveg::test::fluxtower("US-Hn1", "US-Hn1-fluxes-nonegle-test.csv");
+  const std::string csv = dir.file("s.csv");
+  const auto r = canveg::test::run_canveg("sensitivity --model " + shell_quote(model) + " --forcing " +
+                                              shell_quote(forcing) + " --observed " + shell_quote(observed) +
+                                              " --first-row 4800 --rows 96 --batch-size 48 --threads 2 -o " +
+                                              shell_quote(csv),
+                                          dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("elasticity"), std::string::npos);
+  EXPECT_NE(r.out.find("rd25"), std::string::npos);
+
+  // The library on the same rows.
+  const Model<double> m = read_model_json(model).model;
+  const ParameterSpace space(m);
+  const ObservedFluxes all = read_flux_csv(observed);
+  LossSpec loss;
+  loss.scaler = standard_scaler(all);
+  ObservedFluxes obs;
+  obs.LE.assign(all.LE.begin() + 4800, all.LE.begin() + 4896);
+  obs.NEE.assign(all.NEE.begin() + 4800, all.NEE.begin() + 4896);
+  GradientOptions go;
+  go.batch_size = 48;
+  const LossGradient g = loss_and_gradient(m, space, read_forcing_csv(forcing).slice(4800, 4896), obs, loss, go);
+
+  std::istringstream in(canveg::test::read_text(csv));
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "parameter,value,gradient,elasticity,used");
+  std::size_t k = 0;
+  while (std::getline(in, line)) {
+    ASSERT_LT(k, space.size());
+    std::istringstream row(line);
+    std::string name, value, gradient;
+    std::getline(row, name, ',');
+    std::getline(row, value, ',');
+    std::getline(row, gradient, ',');
+    EXPECT_EQ(name, space.name(k));
+    EXPECT_EQ(std::stod(gradient), g.gradient[k]) << name;
+    ++k;
+  }
+  EXPECT_EQ(k, space.size());
+}
+
+TEST(SensitivityCommand, MismatchedObservationsAreAnErrorNamingTheFile) {
+  canveg::test::TempDir dir;
+  const std::string observed = canveg::test::fluxtower("US-Bi1", "US-Bi1-fluxes-test.csv");
+  const auto r = canveg::test::run_canveg(
+      "sensitivity --model " + shell_quote(canveg::test::trained("US-Hn1_PB-1L-0.5.json")) + " --forcing " +
+          shell_quote(canveg::test::fluxtower("US-Hn1", "US-Hn1-forcings-test.csv")) + " --observed " +
+          shell_quote(observed),
+      dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("canveg: error: sensitivity:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(observed), std::string::npos) << r.err;
+}
+
+}  // namespace
