@@ -33,7 +33,8 @@ inline constexpr std::array<const char*, 21> kTrainedScalarNames = {
     "q10a",        "q10b",        "q10c"};
 
 // One differentiable parameter: a scalar of `Parameters` (index into kParameterNames) or one
-// weight/bias of a network, flattened as w0, b0, w1, b1, w2, b2 (W row-major [out][in]).
+// weight/bias of a network, flattened as w0, b0, w1, b1, w2, b2 (W row-major [out][in]) and named
+// <net>.layers[l].weight[o][i] / <net>.layers[l].bias[o].
 struct ParameterRef {
   enum class Kind { Scalar, LeafRhNet, RsoilNet } kind = Kind::Scalar;
   int index = 0;

@@ -1,6 +1,7 @@
 // Reading models and site configurations, and writing outputs.
 #pragma once
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct ReportedMetrics {
 struct LoadedModel {
   Model<double> model;
   ReportedMetrics reported;
+  // LE weight w of the training loss w MSE(LE) + (1 - w) MSE(NEE) ("learning" / "loss function" /
+  // "weights"[0] of a trained model file); NaN when the file does not say.
+  double trained_le_weight = std::numeric_limits<double>::quiet_NaN();
   std::string path;
 };
 

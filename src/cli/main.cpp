@@ -5,6 +5,7 @@
 //              [--independent] [--threads N] [--diagnostics] [--quiet]
 //   canveg evaluate --predicted <fluxes.csv> --observed <fluxes.csv>
 //   canveg dij ...   (dispersion-matrix generator, cli/dij_command.hpp)
+//   canveg sensitivity ...   (loss gradient per parameter, cli/sensitivity_command.hpp)
 //
 // Exit status: 0 success, 2 bad usage, 1 bad input or any other failure. Errors are printed on
 // stderr as "canveg: error: <message>", where the message names the file, line and field.
@@ -30,6 +31,7 @@
 #include "canveg/observations.hpp"
 #include "canveg/run.hpp"
 #include "cli/dij_command.hpp"
+#include "cli/sensitivity_command.hpp"
 #include "io/csv_table.hpp"
 #include "io/output_csv.hpp"
 
@@ -286,6 +288,9 @@ int run_cli(int argc, char** argv) {
   // `canveg dij` runs inside app.parse() (cli/dij_command.hpp) and reports its own status.
   int dij_exit = kExitOk;
   CLI::App* dij = canveg::add_dij_command(app, dij_exit);
+  // `canveg sensitivity` likewise (cli/sensitivity_command.hpp).
+  int sensitivity_exit = kExitOk;
+  CLI::App* sensitivity = canveg::add_sensitivity_command(app, sensitivity_exit);
 
   try {
     app.parse(argc, argv);
@@ -297,6 +302,7 @@ int run_cli(int argc, char** argv) {
   }
 
   if (dij->parsed()) return dij_exit;
+  if (sensitivity->parsed()) return sensitivity_exit;
   if (run->parsed()) {
     const int sources = !ra.model.empty() + !ra.site.empty() + !ra.config.empty();
     if (sources != 1) {

@@ -15,6 +15,7 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -28,7 +29,7 @@ namespace {
 
 struct SensitivityOptions {
   std::string model, forcing, observed, output, scaler_fluxes, method = "unrolled";
-  double le_weight = 0.5;
+  double le_weight = std::numeric_limits<double>::quiet_NaN();  // NaN: the model's training weight, else 0.5
   std::size_t batch_size = 1024, first_row = 0, rows = 0;
   bool drop_remainder = false, quiet = false;
   int threads = 0;
@@ -52,9 +53,12 @@ ObservedFluxes slice(const ObservedFluxes& o, std::size_t b, std::size_t e) {
 
 int run_sensitivity(const SensitivityOptions& o) {
   try {
-    if (!(o.le_weight >= 0.0 && o.le_weight <= 1.0))
+    if (!std::isnan(o.le_weight) && !(o.le_weight >= 0.0 && o.le_weight <= 1.0))
       throw InputError("", 0, "--le-weight", "must lie in [0, 1]");
     const LoadedModel loaded = read_model_json(o.model);
+    const double le_weight = !std::isnan(o.le_weight)                ? o.le_weight
+                             : !std::isnan(loaded.trained_le_weight) ? loaded.trained_le_weight
+                                                                     : 0.5;
     ForcingRecord forcing = read_forcing_csv(o.forcing);
     ObservedFluxes observed = read_flux_csv(o.observed);
     if (observed.LE.empty()) throw InputError(o.observed, 0, "LE", "no latent-heat column (LE or LE_F_MDS)");
@@ -79,7 +83,7 @@ int run_sensitivity(const SensitivityOptions& o) {
     }
 
     LossSpec loss;
-    loss.le_weight = o.le_weight;
+    loss.le_weight = le_weight;
     loss.scaler = scaler;
     GradientOptions options;
     options.batch_size = o.batch_size;
@@ -99,7 +103,7 @@ int run_sensitivity(const SensitivityOptions& o) {
     std::printf("# model %s; %zu half-hours in %zu batch(es) of %zu%s; loss %.9g = %.3g MSE(LE) + %.3g MSE(NEE) "
                 "on standardised outputs\n",
                 o.model.c_str(), g.rows, g.batches, o.batch_size == 0 ? g.rows : o.batch_size,
-                o.batch_size == 1 ? " (independent half-hours)" : "", g.loss, o.le_weight, 1.0 - o.le_weight);
+                o.batch_size == 1 ? " (independent half-hours)" : "", g.loss, le_weight, 1.0 - le_weight);
     std::printf("# %s gradient in %.1f s, peak working memory %.1f MB", o.method.c_str(), g.seconds,
                 g.peak_memory_bytes / 1e6);
     if (options.method == FixedPointGradient::Implicit)
@@ -151,7 +155,8 @@ CLI::App* add_sensitivity_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--scaler-fluxes", o->scaler_fluxes,
                   "flux CSV whose LE/NEE mean and std standardise the outputs (JAX-CanVeg: the training fluxes; "
                   "default: --observed)");
-  cmd->add_option("--le-weight", o->le_weight, "w in w MSE(LE) + (1 - w) MSE(NEE)")->capture_default_str();
+  cmd->add_option("--le-weight", o->le_weight,
+                  "w in w MSE(LE) + (1 - w) MSE(NEE) (default: the weight the model was trained with, else 0.5)");
   cmd->add_option("--batch-size", o->batch_size,
                   "contiguous half-hours per batch, storage term restarting at each (JAX-CanVeg training: 1024; "
                   "1: independent half-hours; 0: the whole record)")

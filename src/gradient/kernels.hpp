@@ -7,6 +7,10 @@
 // per operation. tests/gradient/test_gradient_processes.cpp checks each against the generic
 // template: values bit for bit, derivatives against forward mode.
 //
+// One-definition rule: every translation unit that instantiates the physics with ad::Var must
+// include this header first (src/gradient/reverse_engine.hpp does), so that all of them resolve
+// these calls to the same overloads.
+//
 //   dispersion_sums:      three products with the constant dispersion matrix
 //                         (3 N J multiply-adds -> adjoint D^T s, no stored edges)
 //   soil_heat_conduction: 90 theta-scheme steps, linear with constant coefficients

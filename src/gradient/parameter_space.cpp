@@ -16,7 +16,8 @@ int scalar_index(const char* name) {
   throw std::logic_error(std::string("unknown parameter ") + name);
 }
 
-// Names of a network's flattened weights: <net>.layers[l].weight[o,i] and .bias[o], the JSON
+// Names of a network's flattened weights: <net>.layers[l].weight[o][i] and .bias[o] (no commas,
+// so they need no quoting in CSV), the JSON
 // layout of shared/data/jax-canveg-trained (mlps.<net>.layers[l]).
 void network_names(const DenseNet<double>& net, const std::string& prefix, std::vector<std::string>& out) {
   const int sizes[4] = {net.in_size, net.width, net.width, net.out_size};
@@ -24,7 +25,7 @@ void network_names(const DenseNet<double>& net, const std::string& prefix, std::
     const int n_in = sizes[l], n_out = sizes[l + 1];
     for (int o = 0; o < n_out; ++o)
       for (int i = 0; i < n_in; ++i)
-        out.push_back(prefix + ".layers[" + std::to_string(l) + "].weight[" + std::to_string(o) + "," +
+        out.push_back(prefix + ".layers[" + std::to_string(l) + "].weight[" + std::to_string(o) + "][" +
                       std::to_string(i) + "]");
     for (int o = 0; o < n_out; ++o)
       out.push_back(prefix + ".layers[" + std::to_string(l) + "].bias[" + std::to_string(o) + "]");

@@ -247,6 +247,9 @@ LoadedModel read_model_json(const std::string& path) {
   m.dij = dij_values.matrix(rows, cols);
 
   out.reported = read_reported(root);
+  if (root.has("learning") && root["learning"].has("loss function") &&
+      root["learning"]["loss function"].has("weights"))
+    out.trained_le_weight = root["learning"]["loss function"]["weights"][0].number();
   return out;
 }
 

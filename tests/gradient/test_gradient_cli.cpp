@@ -2,6 +2,7 @@
 // gradients equal the library's, and errors that name the file.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <sstream>
 
 #include "../test_support.hpp"
@@ -71,6 +72,39 @@ TEST(SensitivityCommand, MismatchedObservationsAreAnErrorNamingTheFile) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("canveg: error: sensitivity:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(observed), std::string::npos) << r.err;
+}
+
+// The loss weight defaults to the one the model was trained with (w = 1.0 here: LE only), and
+// --le-weight overrides it; the library with that weight gives the same loss.
+TEST(SensitivityCommand, LossWeightDefaultsToTheModelsTrainingWeight) {
+  canveg::test::TempDir dir;
+  const std::string model = canveg::test::trained("US-Hn1_PB-1L-1.0.json");
+  ASSERT_EQ(read_model_json(model).trained_le_weight, 1.0);
+  const std::string forcing = canveg::test::fluxtower("US-Hn1", "US-Hn1-forcings-test.csv");
+  const std::string observed = canveg::test::fluxtower("US-Hn1", "US-Hn1-fluxes-nonegle-test.csv");
+  const std::string common = "sensitivity --model " + shell_quote(model) + " --forcing " + shell_quote(forcing) +
+                             " --observed " + shell_quote(observed) + " --first-row 4800 --rows 48 --threads 1";
+  const auto trained = canveg::test::run_canveg(common, dir);
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  EXPECT_NE(trained.out.find("= 1 MSE(LE) + 0 MSE(NEE)"), std::string::npos) << trained.out;
+  const auto half = canveg::test::run_canveg(common + " --le-weight 0.5", dir);
+  ASSERT_EQ(half.exit_code, 0) << half.err;
+  EXPECT_NE(half.out.find("= 0.5 MSE(LE) + 0.5 MSE(NEE)"), std::string::npos) << half.out;
+
+  const Model<double> m = read_model_json(model).model;
+  const ObservedFluxes all = read_flux_csv(observed);
+  LossSpec loss;
+  loss.le_weight = 1.0;
+  loss.scaler = standard_scaler(all);
+  ObservedFluxes obs;
+  obs.LE.assign(all.LE.begin() + 4800, all.LE.begin() + 4848);
+  obs.NEE.assign(all.NEE.begin() + 4800, all.NEE.begin() + 4848);
+  GradientOptions go;
+  go.keep_remainder = true;  // as the command: 48 rows, one short batch
+  const double expected = loss_value(m, read_forcing_csv(forcing).slice(4800, 4848), obs, loss, go);
+  char text[64];
+  std::snprintf(text, sizeof text, "loss %.9g = 1 MSE(LE)", expected);
+  EXPECT_NE(trained.out.find(text), std::string::npos) << trained.out << "\nexpected " << text;
 }
 
 }  // namespace
