@@ -293,6 +293,7 @@ enum PsInput {
 struct PsWork {
   double pst, tlc, tp25, kct, tau, ko25_pa, o2_pa, bc, gammac, rd0, rd, jmax, vcmax, rb_mole, gb, dd, b8, k_rh, gbk,
       bp16, cig;
+  double e_kc, e_rd, e_jm[2], e_vc[2];  // the exponentials of the temperature functions
   double alpha, bbeta, gamma, theta, jp;
   bool electron;
   double B, a, E;
@@ -322,6 +323,22 @@ struct PsData {
   PsWork w;
 };
 
+// physics::arrhenius<double> and physics::peaked_temperature<double> (the same operations),
+// keeping their exponentials for the adjoint.
+inline double arrhenius_kept(double r25, double act, double tm, double rugc, double t25, double tl, double& e) {
+  e = std::exp(tm * act / (t25 * rugc * tl));
+  return r25 * e;
+}
+inline double peaked_kept(double ro, double act, double to, double rugc, double hk, double tl, double* e) {
+  const double dt = tl - to;
+  const double prod = rugc * to * tl;
+  e[0] = std::exp(act * dt / prod);
+  const double numerator = ro * hk * e[0];
+  e[1] = std::exp(hk * dt / prod);
+  const double denominator = hk - act * (1.0 - e[1]);
+  return numerator / denominator;
+}
+
 // physics::leaf_photosynthesis<double> written out with its intermediates kept: the same double
 // operations in the same order (so values and branch decisions are bit-identical to the
 // template; the tests check it).
@@ -332,16 +349,16 @@ inline void ps_forward(const double* x, double pressure_kpa, bool amphistomatous
   w.pst = 101.3 * 0.022624 / (273.15 * pressure_kpa);
   w.tlc = t_leaf - 273.15;
   w.tp25 = t_leaf - x[kPsTk25];
-  w.kct = physics::arrhenius<double>(x[kPsKc25], x[kPsEkc], w.tp25, x[kPsRugc], x[kPsTk25], t_leaf);
+  w.kct = arrhenius_kept(x[kPsKc25], x[kPsEkc], w.tp25, x[kPsRugc], x[kPsTk25], t_leaf, w.e_kc);
   w.tau = physics::co2_o2_specificity<double>(w.tlc);
   w.ko25_pa = x[kPsKo25] * 100.0;
   w.o2_pa = x[kPsO2] * 101.3;
   w.bc = w.kct * (1.0 + w.o2_pa / w.ko25_pa);
   w.gammac = 500.0 * x[kPsO2] / w.tau;
-  w.rd0 = physics::arrhenius<double>(double(x[kPsVcopt] * 0.004657), x[kPsErd], w.tp25, x[kPsRugc], x[kPsTk25], t_leaf);
+  w.rd0 = arrhenius_kept(x[kPsVcopt] * 0.004657, x[kPsErd], w.tp25, x[kPsRugc], x[kPsTk25], t_leaf, w.e_rd);
   w.rd = par > 10.0 ? w.rd0 * 0.4 : w.rd0;
-  w.jmax = physics::peaked_temperature<double>(x[kPsJmopt], x[kPsEjm], x[kPsToptjm], x[kPsRugc], x[kPsHkin], t_leaf);
-  w.vcmax = physics::peaked_temperature<double>(x[kPsVcopt], x[kPsEvc], x[kPsToptvc], x[kPsRugc], x[kPsHkin], t_leaf);
+  w.jmax = peaked_kept(x[kPsJmopt], x[kPsEjm], x[kPsToptjm], x[kPsRugc], x[kPsHkin], t_leaf, w.e_jm);
+  w.vcmax = peaked_kept(x[kPsVcopt], x[kPsEvc], x[kPsToptvc], x[kPsRugc], x[kPsHkin], t_leaf, w.e_vc);
   w.rb_mole = rb_co2 * t_leaf * w.pst;
   w.gb = 1.0 / w.rb_mole;
   w.dd = w.gammac;
@@ -476,13 +493,12 @@ inline void ps_forward(const double* x, double pressure_kpa, bool amphistomatous
   w.out_ci = ci;
 }
 
-// Adjoint of arrhenius: r25 exp(z), z = tm act / (t25 rugc tl).
-inline void arrhenius_adjoint(double g, double r25, double act, double tm, double rugc, double t25, double tl,
-                              double& r25_bar, double& act_bar, double& tm_bar, double& rugc_bar, double& t25_bar,
-                              double& tl_bar) {
+// Adjoint of arrhenius: r25 e, e = exp(z) (kept from the forward pass), z = tm act / (t25 rugc tl).
+inline void arrhenius_adjoint(double g, double e, double r25, double act, double tm, double rugc, double t25,
+                              double tl, double& r25_bar, double& act_bar, double& tm_bar, double& rugc_bar,
+                              double& t25_bar, double& tl_bar) {
   const double wd = t25 * rugc * tl;
   const double z = tm * act / wd;
-  const double e = std::exp(z);
   r25_bar += g * e;
   const double z_bar = g * r25 * e;
   const double u_bar = z_bar / wd;
@@ -495,13 +511,13 @@ inline void arrhenius_adjoint(double g, double r25, double act, double tm, doubl
 }
 
 // Adjoint of peaked_temperature: ro hk e1 / (hk - act (1 - e2)), e1 = exp(act dt / prod),
-// e2 = exp(hk dt / prod), dt = tl - to, prod = rugc to tl.
-inline void peaked_adjoint(double g, double ro, double act, double to, double rugc, double hk, double tl,
-                           double& ro_bar, double& act_bar, double& to_bar, double& rugc_bar, double& hk_bar,
-                           double& tl_bar) {
+// e2 = exp(hk dt / prod) (e1, e2 kept from the forward pass), dt = tl - to, prod = rugc to tl.
+inline void peaked_adjoint(double g, const double* e, double ro, double act, double to, double rugc, double hk,
+                           double tl, double& ro_bar, double& act_bar, double& to_bar, double& rugc_bar,
+                           double& hk_bar, double& tl_bar) {
   const double dt = tl - to, prod = rugc * to * tl;
   const double z1 = act * dt / prod, z2 = hk * dt / prod;
-  const double e1 = std::exp(z1), e2 = std::exp(z2);
+  const double e1 = e[0], e2 = e[1];
   const double num = ro * hk * e1, den = hk - act * (1.0 - e2);
   const double out = num / den;
   const double num_bar = g / den, den_bar = -g * out / den;
@@ -751,13 +767,13 @@ inline void photosynthesis_adjoint(const double* out_adj, const Index* in, doubl
     tl_bar += rbm_bar * rb * w.pst;
   }
   double tp25_bar = 0;
-  peaked_adjoint(vcmax_bar, x[kPsVcopt], x[kPsEvc], x[kPsToptvc], x[kPsRugc], x[kPsHkin], tl, xb[kPsVcopt],
+  peaked_adjoint(vcmax_bar, w.e_vc, x[kPsVcopt], x[kPsEvc], x[kPsToptvc], x[kPsRugc], x[kPsHkin], tl, xb[kPsVcopt],
                  xb[kPsEvc], xb[kPsToptvc], xb[kPsRugc], xb[kPsHkin], tl_bar);
-  peaked_adjoint(jmax_bar, x[kPsJmopt], x[kPsEjm], x[kPsToptjm], x[kPsRugc], x[kPsHkin], tl, xb[kPsJmopt],
+  peaked_adjoint(jmax_bar, w.e_jm, x[kPsJmopt], x[kPsEjm], x[kPsToptjm], x[kPsRugc], x[kPsHkin], tl, xb[kPsJmopt],
                  xb[kPsEjm], xb[kPsToptjm], xb[kPsRugc], xb[kPsHkin], tl_bar);
   {
     double r25_bar = 0;
-    arrhenius_adjoint(par > 10.0 ? rd_bar * 0.4 : rd_bar, x[kPsVcopt] * 0.004657, x[kPsErd], w.tp25, x[kPsRugc],
+    arrhenius_adjoint(par > 10.0 ? rd_bar * 0.4 : rd_bar, w.e_rd, x[kPsVcopt] * 0.004657, x[kPsErd], w.tp25, x[kPsRugc],
                       x[kPsTk25], tl, r25_bar, xb[kPsErd], tp25_bar, xb[kPsRugc], xb[kPsTk25], tl_bar);
     xb[kPsVcopt] += r25_bar * 0.004657;
   }
@@ -767,8 +783,8 @@ inline void photosynthesis_adjoint(const double* out_adj, const Index* in, doubl
     const double kct_bar = bc_bar * (1.0 + ratio), ratio_bar = bc_bar * w.kct;
     xb[kPsO2] += ratio_bar / w.ko25_pa * 101.3;
     xb[kPsKo25] += -ratio_bar * ratio / w.ko25_pa * 100.0;
-    arrhenius_adjoint(kct_bar, x[kPsKc25], x[kPsEkc], w.tp25, x[kPsRugc], x[kPsTk25], tl, xb[kPsKc25], xb[kPsEkc],
-                      tp25_bar, xb[kPsRugc], xb[kPsTk25], tl_bar);
+    arrhenius_adjoint(kct_bar, w.e_kc, x[kPsKc25], x[kPsEkc], w.tp25, x[kPsRugc], x[kPsTk25], tl, xb[kPsKc25],
+                      xb[kPsEkc], tp25_bar, xb[kPsRugc], xb[kPsTk25], tl_bar);
   }
   // tau(T_L - 273.15): ratio of two cubics.
   {
