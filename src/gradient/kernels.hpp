@@ -19,15 +19,24 @@
 //                         (adjoint = transposed sweeps over the stored sweep values)
 //   evaluate_scalar:      the small dense networks (LeafRHDL per leaf, RsoilDL)
 //                         (adjoint = backpropagation over the stored pre-activations)
+//   leaf_photosynthesis:  Farquhar / Ball-Berry cubic per leaf (about 250 nodes -> one block;
+//                         adjoint = the stored double forward pass run backwards through the
+//                         branches it took)
+//   leaf_energy_balance:  the two leaf quadratics (LE, T_L) per leaf (about 70 nodes -> one
+//                         block; adjoint = the stored forward pass run backwards)
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 #include "ad/reverse.hpp"
 #include "nn/dense_net.hpp"
 #include "physics/column_solver.hpp"
+#include "physics/leaf_energy.hpp"
+#include "physics/photosynthesis.hpp"
 
 namespace canveg::ad {
 
@@ -269,6 +278,752 @@ inline void net_adjoint(const double* out_adj, const Index* in, double* adj, con
   adj[0] = 0.0;
 }
 
+// --- leaf photosynthesis -----------------------------------------------------------------------
+
+// Inputs of the block, in this order: the five active arguments, then every Parameters field that
+// physics::leaf_photosynthesis reads (constants have tape index 0).
+enum PsInput {
+  kPsPar, kPsCa, kPsTleaf, kPsRb, kPsRh,
+  kPsTk25, kPsKc25, kPsEkc, kPsRugc, kPsKo25, kPsO2, kPsVcopt, kPsErd, kPsJmopt, kPsEjm, kPsToptjm, kPsHkin,
+  kPsEvc, kPsToptvc, kPsQalpha, kPsKball, kPsBprime,
+  kPsInputs
+};
+
+// Every intermediate of physics::leaf_photosynthesis that its derivatives or branches need.
+struct PsWork {
+  double pst, tlc, tp25, kct, tau, ko25_pa, o2_pa, bc, gammac, rd0, rd, jmax, vcmax, rb_mole, gb, dd, b8, k_rh, gbk,
+      bp16, cig;
+  double e_kc, e_rd, e_jm[2], e_vc[2];  // the exponentials of the temperature functions
+  double alpha, bbeta, gamma, theta, jp;
+  bool electron;
+  double B, a, E;
+  double denom, P, Qc, Rc, P2, Q, R, qqq_raw, tst, qqq, sqq, argu, argc, ang, Qf, sq;
+  double roots[3], shift[3];
+  int sel;  // index of the chosen root, -1 when the roots are the constant 0 (tstroots <= 0)
+  double aph1, jsuc;
+  bool sucrose;
+  double aph2, cs, rhc, gsl, gsco2, ci, wj, wc;
+  // co-limitation (smoothed minima)
+  double b, c, dsc, disc, wp, bb, cc, dsc2, disc2, aps;
+  bool wp_minus, aps_minus, colim;
+  double aph3, gsl2;
+  // dark fallback
+  bool fallback;
+  double gq, ps1, d1, den, aq, bq, cq, prd, sv, aphq;
+  // outputs
+  double out_a, out_gs, out_ci;
+};
+
+// The block's data: the input values, the constant arguments and the forward pass's
+// intermediates (about 1 kB per leaf; storing them halves the adjoint's cost against recomputing).
+struct PsData {
+  double x[kPsInputs];
+  double pressure_kpa;
+  bool amphistomatous, single_dark_respiration;
+  PsWork w;
+};
+
+// physics::arrhenius<double> and physics::peaked_temperature<double> (the same operations),
+// keeping their exponentials for the adjoint.
+inline double arrhenius_kept(double r25, double act, double tm, double rugc, double t25, double tl, double& e) {
+  e = std::exp(tm * act / (t25 * rugc * tl));
+  return r25 * e;
+}
+inline double peaked_kept(double ro, double act, double to, double rugc, double hk, double tl, double* e) {
+  const double dt = tl - to;
+  const double prod = rugc * to * tl;
+  e[0] = std::exp(act * dt / prod);
+  const double numerator = ro * hk * e[0];
+  e[1] = std::exp(hk * dt / prod);
+  const double denominator = hk - act * (1.0 - e[1]);
+  return numerator / denominator;
+}
+
+// physics::leaf_photosynthesis<double> written out with its intermediates kept: the same double
+// operations in the same order (so values and branch decisions are bit-identical to the
+// template; the tests check it).
+inline void ps_forward(const double* x, double pressure_kpa, bool amphistomatous, bool single_rd, PsWork& w) {
+  using std::sqrt;
+  const double par = x[kPsPar], ca = x[kPsCa], t_leaf = x[kPsTleaf], rb_co2 = x[kPsRb], rh = x[kPsRh];
+  const double kball = x[kPsKball], bprime = x[kPsBprime], qalpha = x[kPsQalpha];
+  w.pst = 101.3 * 0.022624 / (273.15 * pressure_kpa);
+  w.tlc = t_leaf - 273.15;
+  w.tp25 = t_leaf - x[kPsTk25];
+  w.kct = arrhenius_kept(x[kPsKc25], x[kPsEkc], w.tp25, x[kPsRugc], x[kPsTk25], t_leaf, w.e_kc);
+  w.tau = physics::co2_o2_specificity<double>(w.tlc);
+  w.ko25_pa = x[kPsKo25] * 100.0;
+  w.o2_pa = x[kPsO2] * 101.3;
+  w.bc = w.kct * (1.0 + w.o2_pa / w.ko25_pa);
+  w.gammac = 500.0 * x[kPsO2] / w.tau;
+  w.rd0 = arrhenius_kept(x[kPsVcopt] * 0.004657, x[kPsErd], w.tp25, x[kPsRugc], x[kPsTk25], t_leaf, w.e_rd);
+  w.rd = par > 10.0 ? w.rd0 * 0.4 : w.rd0;
+  w.jmax = peaked_kept(x[kPsJmopt], x[kPsEjm], x[kPsToptjm], x[kPsRugc], x[kPsHkin], t_leaf, w.e_jm);
+  w.vcmax = peaked_kept(x[kPsVcopt], x[kPsEvc], x[kPsToptvc], x[kPsRugc], x[kPsHkin], t_leaf, w.e_vc);
+  w.rb_mole = rb_co2 * t_leaf * w.pst;
+  w.gb = 1.0 / w.rb_mole;
+  w.dd = w.gammac;
+  w.b8 = 8.0 * w.dd;
+  w.k_rh = rh * kball / 1.6;
+  w.gbk = w.gb * w.k_rh;
+  w.bp16 = bprime / 1.6;
+  w.cig = ca * 0.7;
+  const double gb = w.gb, k_rh = w.k_rh, gbk = w.gbk, bp16 = w.bp16, dd = w.dd, b8 = w.b8, rd = w.rd;
+  if (!amphistomatous) {
+    w.alpha = 1.0 + (bp16 / gb) - k_rh;
+    w.bbeta = ca * (gbk - 2.0 * bp16 - gb);
+    w.gamma = ca * ca * gb * bp16;
+    w.theta = gbk - bp16;
+  } else {
+    w.alpha = 1.0 + (bp16 / gb) - k_rh;
+    w.bbeta = ca * (2.0 * gbk - 3.0 * bp16 - 2.0 * gb);
+    w.gamma = ca * ca * gb * bp16 * 4.0;
+    w.theta = 2.0 * gbk - 2.0 * bp16;
+  }
+  const double alpha = w.alpha, bbeta = w.bbeta, gamma = w.gamma, theta = w.theta;
+  w.jp = qalpha * par / sqrt(1.0 + (qalpha * qalpha * par * par / (w.jmax * w.jmax)));
+  {
+    const double wj0 = w.jp * (w.cig - dd) / (4.0 * w.cig + b8);
+    const double wc0 = w.vcmax * (w.cig - dd) / (w.cig + w.bc);
+    w.electron = wj0 < wc0;
+  }
+  if (w.electron) w.B = b8, w.a = w.jp, w.E = 4.0;
+  else w.B = w.bc, w.a = w.vcmax, w.E = 1.0;
+  const double B = w.B, a = w.a, E = w.E;
+  w.denom = E * alpha;
+  w.P = (E * bbeta + B * theta - a * alpha + E * rd * alpha) / w.denom;
+  w.Qc = (E * gamma + (B * gamma / ca) - a * bbeta + a * dd * theta + E * rd * bbeta + rd * B * theta) / w.denom;
+  w.Rc = (-a * gamma + a * dd * gamma / ca + E * rd * gamma + rd * B * gamma / ca) / w.denom;
+  const double P = w.P;
+  w.P2 = P * P;
+  const double P3 = w.P2 * P;
+  w.Q = (w.P2 - 3.0 * w.Qc) / 9.0;
+  w.R = (2.0 * P3 - 9.0 * P * w.Qc + 27.0 * w.Rc) / 54.0;
+  const double rr = w.R * w.R;
+  w.qqq_raw = w.Q * w.Q * w.Q;
+  w.tst = w.qqq_raw - rr;
+  w.qqq = physics::floor_at(w.qqq_raw, 0.01);
+  w.sqq = sqrt(w.qqq);
+  w.argu = w.R / w.sqq;
+  w.argc = physics::clip(w.argu, -0.99, 0.99);
+  w.ang = std::acos(w.argc);
+  w.Qf = physics::floor_at(w.Q, 0.01);
+  w.sq = sqrt(w.Qf);
+  w.shift[0] = 0.0, w.shift[1] = physics::kTwoPiCubic, w.shift[2] = -physics::kTwoPiCubic;
+  double r[3] = {0.0, 0.0, 0.0};
+  if (w.tst > 0.0) {
+    r[0] = -2.0 * w.sq * std::cos(w.ang / 3.0) - P / 3.0;
+    r[1] = -2.0 * w.sq * std::cos((w.ang + physics::kTwoPiCubic) / 3.0) - P / 3.0;
+    r[2] = -2.0 * w.sq * std::cos((w.ang - physics::kTwoPiCubic) / 3.0) - P / 3.0;
+  }
+  for (int k = 0; k < 3; ++k) w.roots[k] = r[k];
+  // The template's sort and root choice, following which root lands where.
+  int lo = 0, mid = 1, hi = 2;
+  if (r[mid] < r[lo]) std::swap(lo, mid);
+  if (r[hi] < r[mid]) std::swap(mid, hi);
+  if (r[mid] < r[lo]) std::swap(lo, mid);
+  const double l = r[lo], m = r[mid], h = r[hi];
+  int chosen;
+  if (l > 0.0 && m > 0.0 && h > 0.0) chosen = lo;
+  else if (l < 0.0 && m < 0.0 && h > 0.0) chosen = hi;
+  else if (l < 0.0 && m > 0.0 && h > 0.0) chosen = mid;
+  else if (l < 0.0 && m < 0.0 && h < 0.0) chosen = hi;
+  else chosen = lo;
+  w.sel = w.tst > 0.0 ? chosen : -1;
+  double aphoto = r[chosen];
+  if (!single_rd) aphoto = aphoto - rd;
+  w.aph1 = aphoto;
+  w.jsuc = w.vcmax / 2.0 - rd;
+  w.sucrose = w.jsuc < aphoto;
+  if (w.sucrose) aphoto = w.jsuc;
+  w.aph2 = aphoto;
+  w.cs = amphistomatous ? ca - aphoto / (2.0 * gb) : ca - aphoto / gb;
+  w.rhc = physics::cap_at(rh, 1.0);
+  w.gsl = (kball * w.rhc * aphoto / w.cs) + bprime;
+  double gs_m_s = w.gsl * t_leaf * w.pst;
+  w.gsco2 = w.gsl / 1.6;
+  w.ci = w.cs - aphoto / w.gsco2;
+  w.wj = w.jp * (w.ci - dd) / (4.0 * w.ci + b8);
+  w.wc = w.vcmax * (w.ci - dd) / (w.ci + w.bc);
+  {
+    const double ac = 0.98;
+    w.b = -(w.wj + w.wc);
+    w.c = w.wj * w.wc;
+    w.dsc = w.b * w.b - 4.0 * ac * w.c;
+    w.disc = sqrt(w.dsc);  // sqrt_nonneg: the same value
+    const double rp = (-w.b + w.disc) / (2.0 * ac), rm = (-w.b - w.disc) / (2.0 * ac);
+    w.wp_minus = rm < rp;
+    w.wp = w.wp_minus ? rm : rp;
+    const double aa = 0.95;
+    w.bb = -(w.wp + w.jsuc);
+    w.cc = w.wp * w.jsuc;
+    w.dsc2 = w.bb * w.bb - 4.0 * aa * w.cc;
+    w.disc2 = sqrt(w.dsc2);
+    const double sp = (-w.bb + w.disc2) / (2.0 * aa), sm = (-w.bb - w.disc2) / (2.0 * aa);
+    w.aps_minus = sm < sp;
+    w.aps = w.aps_minus ? sm : sp;
+    w.colim = w.aps < aphoto && w.aps > 0.0;
+    if (w.colim) {
+      aphoto = w.aps - rd;
+      w.aph3 = aphoto;
+      w.gsl2 = (kball * w.rhc * aphoto / w.cs) / 1.0 + bprime;
+      gs_m_s = w.gsl2 * t_leaf * 101.3 * 0.022624 / (273.15 * pressure_kpa);
+    }
+  }
+  double ci = w.ci;
+  w.fallback = w.wj <= rd || w.wc <= rd;
+  if (w.fallback) {
+    const double gs_mole = bprime;
+    w.gq = gs_mole / 1.6;
+    gs_m_s = gs_mole * t_leaf * w.pst;
+    w.ps1 = ca * gb * w.gq;
+    w.d1 = w.gq + gb;
+    w.den = gb * w.gq;
+    w.aq = w.d1 * E;
+    w.bq = -w.ps1 * E - a * w.d1 + E * rd * w.d1 - B * w.den;
+    w.cq = a * w.ps1 - a * dd * w.den - E * rd * w.ps1 - rd * B * w.den;
+    w.prd = w.bq * w.bq - 4.0 * w.aq * w.cq;
+    w.sv = sqrt(physics::floor_at(w.prd, 0.0));
+    aphoto = (-w.bq - w.sv) / (2.0 * w.aq);
+    w.aphq = aphoto;
+    const double cs_q = ca - aphoto / gb;
+    ci = cs_q - aphoto / w.gq;
+  }
+  w.out_a = aphoto;
+  w.out_gs = gs_m_s;
+  w.out_ci = ci;
+}
+
+// Adjoint of arrhenius: r25 e, e = exp(z) (kept from the forward pass), z = tm act / (t25 rugc tl).
+inline void arrhenius_adjoint(double g, double e, double r25, double act, double tm, double rugc, double t25,
+                              double tl, double& r25_bar, double& act_bar, double& tm_bar, double& rugc_bar,
+                              double& t25_bar, double& tl_bar) {
+  const double wd = t25 * rugc * tl;
+  const double z = tm * act / wd;
+  r25_bar += g * e;
+  const double z_bar = g * r25 * e;
+  const double u_bar = z_bar / wd;
+  const double w_bar = -z_bar * z / wd;
+  tm_bar += u_bar * act;
+  act_bar += u_bar * tm;
+  t25_bar += w_bar * rugc * tl;
+  rugc_bar += w_bar * t25 * tl;
+  tl_bar += w_bar * t25 * rugc;
+}
+
+// Adjoint of peaked_temperature: ro hk e1 / (hk - act (1 - e2)), e1 = exp(act dt / prod),
+// e2 = exp(hk dt / prod) (e1, e2 kept from the forward pass), dt = tl - to, prod = rugc to tl.
+inline void peaked_adjoint(double g, const double* e, double ro, double act, double to, double rugc, double hk,
+                           double tl, double& ro_bar, double& act_bar, double& to_bar, double& rugc_bar,
+                           double& hk_bar, double& tl_bar) {
+  const double dt = tl - to, prod = rugc * to * tl;
+  const double z1 = act * dt / prod, z2 = hk * dt / prod;
+  const double e1 = e[0], e2 = e[1];
+  const double num = ro * hk * e1, den = hk - act * (1.0 - e2);
+  const double out = num / den;
+  const double num_bar = g / den, den_bar = -g * out / den;
+  ro_bar += num_bar * hk * e1;
+  hk_bar += num_bar * ro * e1 + den_bar;
+  const double z1_bar = num_bar * ro * hk * e1;
+  act_bar += -den_bar * (1.0 - e2);
+  const double z2_bar = den_bar * act * e2;
+  act_bar += z1_bar * dt / prod;
+  hk_bar += z2_bar * dt / prod;
+  const double dt_bar = (z1_bar * act + z2_bar * hk) / prod;
+  const double prod_bar = -(z1_bar * z1 + z2_bar * z2) / prod;
+  tl_bar += dt_bar + prod_bar * rugc * to;
+  to_bar += -dt_bar + prod_bar * rugc * tl;
+  rugc_bar += prod_bar * to * tl;
+}
+
+// Outputs: A_n, g_s, R_d, c_i. Runs the stored forward pass backwards (canveg-model.md 2.11; the
+// branch structure is that of physics::leaf_photosynthesis).
+inline void photosynthesis_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
+  const PsData& d = *static_cast<const PsData*>(data);
+  const double* x = d.x;
+  const PsWork& w = d.w;
+  const double ca = x[kPsCa], tl = x[kPsTleaf], rb = x[kPsRb], rh = x[kPsRh], par = x[kPsPar];
+  const double kball = x[kPsKball], bprime = x[kPsBprime], qa = x[kPsQalpha];
+  const double gb = w.gb, dd = w.dd, rd = w.rd, E = w.E, B = w.B, a = w.a;
+  const double alpha = w.alpha, bbeta = w.bbeta, gamma = w.gamma, theta = w.theta;
+  double xb[kPsInputs] = {};
+  double rd_bar = out_adj[2];
+  double a_bar = 0, B_bar = 0, dd_bar = 0, gb_bar = 0, ca_bar = 0, tl_bar = 0, bprime_bar = 0, kball_bar = 0;
+  double aphF_bar = 0, gsF_bar = 0, ciF_bar = 0;
+
+  // Dark fallback: A_n from the quadratic, g_s at the intercept, c_i from the diffusion chain.
+  if (w.fallback) {
+    const double A_bar = out_adj[0], G_bar = out_adj[1], CI_bar = out_adj[3];
+    double gq_bar = 0, aph_bar = A_bar;
+    const double aph = w.aphq, gq = w.gq;
+    // ci = cs_q - A / g_q, cs_q = ca - A / g_b
+    const double csq_bar = CI_bar;
+    aph_bar += -CI_bar / gq;
+    gq_bar += CI_bar * aph / (gq * gq);
+    ca_bar += csq_bar;
+    aph_bar += -csq_bar / gb;
+    gb_bar += csq_bar * aph / (gb * gb);
+    // A = (-b_q - sqrt(max(disc, 0))) / (2 a_q)
+    double bq_bar = -aph_bar / (2.0 * w.aq);
+    const double sv_bar = -aph_bar / (2.0 * w.aq);
+    double aq_bar = -aph_bar * aph / w.aq;
+    const double prd_bar = w.prd > 0.0 ? sv_bar * 0.5 / w.sv : 0.0;  // floor_at and sqrt_nonneg
+    bq_bar += prd_bar * 2.0 * w.bq;
+    aq_bar += -4.0 * prd_bar * w.cq;
+    const double cq_bar = -4.0 * prd_bar * w.aq;
+    double ps1_bar = 0, den_bar = 0, d1_bar = 0;
+    // c_q = a ps1 - a dd den - E rd ps1 - rd B den
+    a_bar += cq_bar * (w.ps1 - dd * w.den);
+    ps1_bar += cq_bar * (a - E * rd);
+    dd_bar += -cq_bar * a * w.den;
+    den_bar += cq_bar * (-a * dd - rd * B);
+    rd_bar += cq_bar * (-E * w.ps1 - B * w.den);
+    B_bar += -cq_bar * rd * w.den;
+    // b_q = -ps1 E - a d1 + E rd d1 - B den
+    ps1_bar += -bq_bar * E;
+    a_bar += -bq_bar * w.d1;
+    d1_bar += bq_bar * (-a + E * rd);
+    rd_bar += bq_bar * E * w.d1;
+    B_bar += -bq_bar * w.den;
+    den_bar += -bq_bar * B;
+    d1_bar += aq_bar * E;  // a_q = d1 E
+    gb_bar += den_bar * gq + d1_bar + ps1_bar * ca * gq;
+    gq_bar += den_bar * gb + d1_bar + ps1_bar * ca * gb;
+    ca_bar += ps1_bar * gb * gq;
+    // g_s = b' T_L pst, g_q = b' / 1.6
+    bprime_bar += G_bar * tl * w.pst + gq_bar / 1.6;
+    tl_bar += G_bar * bprime * w.pst;
+  } else {
+    aphF_bar = out_adj[0], gsF_bar = out_adj[1], ciF_bar = out_adj[3];
+  }
+
+  double aph2_bar = 0, gsms1_bar = 0, jsuc_bar = 0, cs_bar = 0, rhc_bar = 0, wj_bar = 0, wc_bar = 0;
+  const double kr = kball * w.rhc;
+  // Co-limitation replacement: A_n = A_ps - R_d, g_s from Ball-Berry with it; c_i unchanged.
+  if (w.colim) {
+    const double K = 101.3 * 0.022624 / (273.15 * d.pressure_kpa);
+    const double gsl2_bar = gsF_bar * tl * K;
+    tl_bar += gsF_bar * w.gsl2 * K;
+    kball_bar += gsl2_bar * w.rhc * w.aph3 / w.cs;
+    rhc_bar += gsl2_bar * kball * w.aph3 / w.cs;
+    const double aph3_bar = aphF_bar + gsl2_bar * kr / w.cs;
+    cs_bar += -gsl2_bar * kr * w.aph3 / (w.cs * w.cs);
+    bprime_bar += gsl2_bar;
+    const double aps_bar = aph3_bar;
+    rd_bar -= aph3_bar;
+    // A_ps: smaller root of 0.95 A^2 + bb A + cc, bb = -(wp + J_s), cc = wp J_s
+    const double aa = 0.95, ac = 0.98;
+    double bb_bar = -aps_bar / (2.0 * aa);
+    const double disc2_bar = (w.aps_minus ? -aps_bar : aps_bar) / (2.0 * aa);
+    const double dsc2_bar = w.dsc2 > 0.0 ? disc2_bar * 0.5 / w.disc2 : 0.0;
+    bb_bar += 2.0 * w.bb * dsc2_bar;
+    const double cc_bar = -4.0 * aa * dsc2_bar;
+    double wp_bar = cc_bar * w.jsuc - bb_bar;
+    jsuc_bar += cc_bar * w.wp - bb_bar;
+    // wp: smaller root of 0.98 W^2 + b W + c, b = -(Wj + Wc), c = Wj Wc
+    double b_bar = -wp_bar / (2.0 * ac);
+    const double disc_bar = (w.wp_minus ? -wp_bar : wp_bar) / (2.0 * ac);
+    const double dsc_bar = w.dsc > 0.0 ? disc_bar * 0.5 / w.disc : 0.0;
+    b_bar += 2.0 * w.b * dsc_bar;
+    const double c_bar = -4.0 * ac * dsc_bar;
+    wj_bar += c_bar * w.wc - b_bar;
+    wc_bar += c_bar * w.wj - b_bar;
+  } else {
+    aph2_bar += aphF_bar;
+    gsms1_bar += gsF_bar;
+  }
+  // Wj, Wc at c_i.
+  double ci_bar = ciF_bar, jp_bar = 0, vcmax_bar = 0, b8_bar = 0, bc_bar = 0;
+  {
+    const double nj = w.ci - dd, dj = 4.0 * w.ci + w.b8;
+    jp_bar += wj_bar * nj / dj;
+    const double nj_bar = wj_bar * w.jp / dj, dj_bar = -wj_bar * w.wj / dj;
+    ci_bar += nj_bar + 4.0 * dj_bar;
+    dd_bar -= nj_bar;
+    b8_bar += dj_bar;
+    const double nc = w.ci - dd, dc = w.ci + w.bc;
+    vcmax_bar += wc_bar * nc / dc;
+    const double nc_bar = wc_bar * w.vcmax / dc, dc_bar = -wc_bar * w.wc / dc;
+    ci_bar += nc_bar + dc_bar;
+    dd_bar -= nc_bar;
+    bc_bar += dc_bar;
+  }
+  // c_i = c_s - A / g_co2, g_co2 = g_sl / 1.6, g_s = g_sl T_L pst, g_sl = m rh A / c_s + b'.
+  {
+    cs_bar += ci_bar;
+    aph2_bar += -ci_bar / w.gsco2;
+    const double gsl_bar = ci_bar * w.aph2 / (w.gsco2 * w.gsco2) / 1.6 + gsms1_bar * tl * w.pst;
+    tl_bar += gsms1_bar * w.gsl * w.pst;
+    kball_bar += gsl_bar * w.rhc * w.aph2 / w.cs;
+    rhc_bar += gsl_bar * kball * w.aph2 / w.cs;
+    aph2_bar += gsl_bar * kr / w.cs;
+    cs_bar += -gsl_bar * kr * w.aph2 / (w.cs * w.cs);
+    bprime_bar += gsl_bar;
+    if (!(rh > 1.0)) xb[kPsRh] += rhc_bar;  // cap_at(rh, 1)
+    // c_s = ca - A / (n g_b), n = 2 for amphistomatous leaves
+    const double ng = d.amphistomatous ? 2.0 * gb : gb;
+    ca_bar += cs_bar;
+    aph2_bar += -cs_bar / ng;
+    gb_bar += cs_bar * w.aph2 / (ng * gb);
+  }
+  // Sucrose cap and the root.
+  double aph1_bar = 0;
+  if (w.sucrose) jsuc_bar += aph2_bar;
+  else aph1_bar = aph2_bar;
+  vcmax_bar += jsuc_bar / 2.0;
+  rd_bar -= jsuc_bar;
+  if (!d.single_dark_respiration) rd_bar -= aph1_bar;
+  double P_bar = 0, Qc_bar = 0, Rc_bar = 0;
+  if (w.sel >= 0) {
+    const double root_bar = aph1_bar;
+    const double arg = (w.ang + w.shift[w.sel]) / 3.0;
+    const double sq_bar = root_bar * -2.0 * std::cos(arg);
+    const double ang_bar = root_bar * 2.0 * w.sq * std::sin(arg) / 3.0;
+    P_bar += -root_bar / 3.0;
+    double Q_bar = w.Q < 0.01 ? 0.0 : sq_bar * 0.5 / w.sq;
+    const bool clipped = w.argu < -0.99 || w.argu > 0.99;
+    const double argu_bar = clipped ? 0.0 : -ang_bar / std::sqrt(1.0 - w.argc * w.argc);
+    double R_bar = argu_bar / w.sqq;
+    const double sqq_bar = -argu_bar * w.argu / w.sqq;
+    const double qqq_bar = w.qqq_raw < 0.01 ? 0.0 : sqq_bar * 0.5 / w.sqq;
+    Q_bar += qqq_bar * 3.0 * w.Q * w.Q;
+    // R = (2 P^3 - 9 P Qc + 27 Rc) / 54, Q = (P^2 - 3 Qc) / 9
+    P_bar += R_bar * (6.0 * w.P2 - 9.0 * w.Qc) / 54.0 + Q_bar * 2.0 * w.P / 9.0;
+    Qc_bar += -R_bar * 9.0 * w.P / 54.0 - Q_bar * 3.0 / 9.0;
+    Rc_bar += R_bar * 27.0 / 54.0;
+  }
+  // P, Q, R of the cubic = numerators / (E alpha).
+  double alpha_bar = 0, bbeta_bar = 0, gamma_bar = 0, theta_bar = 0;
+  {
+    const double Pn_bar = P_bar / w.denom, Qn_bar = Qc_bar / w.denom, Rn_bar = Rc_bar / w.denom;
+    const double denom_bar = -(P_bar * w.P + Qc_bar * w.Qc + Rc_bar * w.Rc) / w.denom;
+    alpha_bar += E * denom_bar;
+    // Pn = E bbeta + B theta - a alpha + E rd alpha
+    bbeta_bar += E * Pn_bar;
+    B_bar += theta * Pn_bar;
+    theta_bar += B * Pn_bar;
+    a_bar += -alpha * Pn_bar;
+    alpha_bar += (-a + E * rd) * Pn_bar;
+    rd_bar += E * alpha * Pn_bar;
+    // Qn = E gamma + B gamma / ca - a bbeta + a dd theta + E rd bbeta + rd B theta
+    gamma_bar += (E + B / ca) * Qn_bar;
+    B_bar += (gamma / ca + rd * theta) * Qn_bar;
+    ca_bar += -B * gamma / (ca * ca) * Qn_bar;
+    a_bar += (-bbeta + dd * theta) * Qn_bar;
+    bbeta_bar += (-a + E * rd) * Qn_bar;
+    dd_bar += a * theta * Qn_bar;
+    theta_bar += (a * dd + rd * B) * Qn_bar;
+    rd_bar += (E * bbeta + B * theta) * Qn_bar;
+    // Rn = -a gamma + a dd gamma / ca + E rd gamma + rd B gamma / ca
+    a_bar += (-gamma + dd * gamma / ca) * Rn_bar;
+    gamma_bar += (-a + a * dd / ca + E * rd + rd * B / ca) * Rn_bar;
+    dd_bar += a * gamma / ca * Rn_bar;
+    ca_bar += -(a * dd * gamma + rd * B * gamma) / (ca * ca) * Rn_bar;
+    rd_bar += (E * gamma + B * gamma / ca) * Rn_bar;
+    B_bar += rd * gamma / ca * Rn_bar;
+  }
+  // (a, B) from the limitation chosen at ci = 0.7 ca.
+  if (w.electron) b8_bar += B_bar, jp_bar += a_bar;
+  else bc_bar += B_bar, vcmax_bar += a_bar;
+  // J = qalpha I / sqrt(1 + qalpha^2 I^2 / Jmax^2)
+  double jmax_bar = 0;
+  {
+    const double n2 = qa * qa * par * par, d2 = w.jmax * w.jmax;
+    const double s = 1.0 + n2 / d2, sq = std::sqrt(s);
+    const double qp_bar = jp_bar / sq;
+    const double s_bar = -jp_bar * w.jp / sq * 0.5 / sq;
+    const double n2_bar = s_bar / d2, d2_bar = -s_bar * n2 / (d2 * d2);
+    xb[kPsQalpha] += qp_bar * par + n2_bar * 2.0 * qa * par * par;
+    xb[kPsPar] += qp_bar * qa + n2_bar * 2.0 * par * qa * qa;
+    jmax_bar += d2_bar * 2.0 * w.jmax;
+  }
+  // Coefficients of the coupled system.
+  double gbk_bar = 0, bp16_bar = 0, krh_bar = 0;
+  {
+    const double m = d.amphistomatous ? 2.0 : 1.0, g4 = d.amphistomatous ? 4.0 : 1.0;
+    bp16_bar += alpha_bar / gb;
+    gb_bar += -alpha_bar * w.bp16 / (gb * gb);
+    krh_bar -= alpha_bar;
+    ca_bar += bbeta_bar * (m * w.gbk - (m + 1.0) * w.bp16 - m * gb);
+    gbk_bar += bbeta_bar * ca * m + m * theta_bar;
+    bp16_bar -= bbeta_bar * ca * (m + 1.0) + m * theta_bar;
+    gb_bar -= bbeta_bar * ca * m;
+    ca_bar += gamma_bar * 2.0 * ca * gb * w.bp16 * g4;
+    gb_bar += gamma_bar * ca * ca * w.bp16 * g4;
+    bp16_bar += gamma_bar * ca * ca * gb * g4;
+    bprime_bar += bp16_bar / 1.6;
+    gb_bar += gbk_bar * w.k_rh;
+    krh_bar += gbk_bar * gb;
+    xb[kPsRh] += krh_bar * kball / 1.6;
+    kball_bar += krh_bar * rh / 1.6;
+  }
+  dd_bar += 8.0 * b8_bar;
+  // Gamma* = 500 O2 / tau(T_L)
+  double tau_bar = -dd_bar * w.gammac / w.tau;
+  xb[kPsO2] += dd_bar * 500.0 / w.tau;
+  // g_b = 1 / (rb T_L pst)
+  {
+    const double rbm_bar = -gb_bar * gb * gb;
+    xb[kPsRb] += rbm_bar * tl * w.pst;
+    tl_bar += rbm_bar * rb * w.pst;
+  }
+  double tp25_bar = 0;
+  peaked_adjoint(vcmax_bar, w.e_vc, x[kPsVcopt], x[kPsEvc], x[kPsToptvc], x[kPsRugc], x[kPsHkin], tl, xb[kPsVcopt],
+                 xb[kPsEvc], xb[kPsToptvc], xb[kPsRugc], xb[kPsHkin], tl_bar);
+  peaked_adjoint(jmax_bar, w.e_jm, x[kPsJmopt], x[kPsEjm], x[kPsToptjm], x[kPsRugc], x[kPsHkin], tl, xb[kPsJmopt],
+                 xb[kPsEjm], xb[kPsToptjm], xb[kPsRugc], xb[kPsHkin], tl_bar);
+  {
+    double r25_bar = 0;
+    arrhenius_adjoint(par > 10.0 ? rd_bar * 0.4 : rd_bar, w.e_rd, x[kPsVcopt] * 0.004657, x[kPsErd], w.tp25, x[kPsRugc],
+                      x[kPsTk25], tl, r25_bar, xb[kPsErd], tp25_bar, xb[kPsRugc], xb[kPsTk25], tl_bar);
+    xb[kPsVcopt] += r25_bar * 0.004657;
+  }
+  // B_c = K_c(T) (1 + O / K_o)
+  {
+    const double ratio = w.o2_pa / w.ko25_pa;
+    const double kct_bar = bc_bar * (1.0 + ratio), ratio_bar = bc_bar * w.kct;
+    xb[kPsO2] += ratio_bar / w.ko25_pa * 101.3;
+    xb[kPsKo25] += -ratio_bar * ratio / w.ko25_pa * 100.0;
+    arrhenius_adjoint(kct_bar, w.e_kc, x[kPsKc25], x[kPsEkc], w.tp25, x[kPsRugc], x[kPsTk25], tl, xb[kPsKc25],
+                      xb[kPsEkc], tp25_bar, xb[kPsRugc], xb[kPsTk25], tl_bar);
+  }
+  // tau(T_L - 273.15): ratio of two cubics.
+  {
+    const double t = w.tlc, t2 = t * t, t3 = t2 * t;
+    const double kc = 78.5e-3 + -2.89e-3 * t + 54.7e-6 * t2 + -0.417e-6 * t3;
+    const double ko = 2.1e-3 + -57.1e-6 * t + 1.024e-6 * t2 + -7.503e-9 * t3;
+    const double dkc = -2.89e-3 + 2.0 * 54.7e-6 * t + 3.0 * -0.417e-6 * t2;
+    const double dko = -57.1e-6 + 2.0 * 1.024e-6 * t + 3.0 * -7.503e-9 * t2;
+    tl_bar += tau_bar * 102.0 * (dkc * ko - kc * dko) / (ko * ko);
+  }
+  tl_bar += tp25_bar;
+  xb[kPsTk25] -= tp25_bar;
+  xb[kPsCa] += ca_bar;
+  xb[kPsTleaf] += tl_bar;
+  xb[kPsKball] += kball_bar;
+  xb[kPsBprime] += bprime_bar;
+  for (int k = 0; k < kPsInputs; ++k) adj[in[k]] += xb[k];
+  adj[0] = 0.0;
+}
+
+// --- leaf energy balance -----------------------------------------------------------------------
+
+// Inputs of the block, in this order.
+enum LeInput {
+  kLeQ, kLeRbHeat, kLeRbVapor, kLeGs,
+  kLeTair, kLeTk2, kLeTk3, kLeLair, kLeD2es, kLeDes, kLeVpd, kLeLatentBase, kLeDensity,
+  kLeEp, kLeSigma, kLeCp,
+  kLeInputs
+};
+
+struct LeWork {
+  double gb, r_side, r_water, gw, eps, lecoef, hcoef, hcoef2, repeat, a, b, c, prod, sv, LE;
+  double a_t, b_t, c_t, disc_t, st, del, t_leaf, H, l_out, rnet, closure;
+};
+
+struct LeData {
+  double x[kLeInputs];
+  double pressure_kpa;
+  bool amphistomatous;
+  LeWork w;
+};
+
+// physics::leaf_energy_balance<double> written out with its intermediates kept: the same double
+// operations in the same order (values and branches bit-identical to the template; tested).
+inline void le_forward(const double* x, double pressure_kpa, bool amphistomatous, LeWork& w) {
+  using std::sqrt;
+  const double q_abs = x[kLeQ], rb_heat = x[kLeRbHeat], rb_vapor = x[kLeRbVapor], gs = x[kLeGs];
+  const double tk2 = x[kLeTk2], tk3 = x[kLeTk3], l_air = x[kLeLair], d2est = x[kLeD2es], dest = x[kLeDes],
+               vpd = x[kLeVpd];
+  w.gb = 1.0 / rb_vapor;
+  if (!amphistomatous) {
+    w.r_water = (w.gb + gs) / (w.gb * gs);
+  } else {
+    w.r_side = rb_vapor + 2.0 / gs;
+    w.r_water = w.r_side * w.r_side / (w.r_side + w.r_side);
+  }
+  w.gw = 1.0 / w.r_water;
+  w.eps = x[kLeEp] * x[kLeSigma];
+  const double epsigma = w.eps;
+  w.lecoef = (1.0 / (pressure_kpa * 1000.0)) * (x[kLeLatentBase] * w.gw);
+  w.hcoef = x[kLeDensity] * x[kLeCp] / rb_heat;
+  w.hcoef2 = 2.0 * w.hcoef;
+  w.repeat = w.hcoef2 + 8.0 * epsigma * tk3;
+  const double lecoef = w.lecoef, repeat = w.repeat, llout2 = 2.0 * l_air;
+  double a, b, c;
+  if (!amphistomatous) {
+    a = lecoef * d2est / (2.0 * repeat) / 2.0;
+    b = -repeat - lecoef * dest + a * (-2.0 * q_abs + 4.0 * l_air);
+    c = a * (q_abs * q_abs - 4.0 * q_abs * l_air + 4.0 * l_air * l_air) +
+        lecoef * (vpd * repeat + dest * (q_abs - 2.0 * l_air));
+  } else {
+    a = lecoef * d2est / (2.0 * repeat);
+    b = -repeat - lecoef * dest - (q_abs / repeat) * (2.0 * a) + 2.0 * a * (2.0 * l_air / repeat);
+    c = repeat * lecoef * vpd + lecoef * dest * (q_abs - llout2) +
+        lecoef * d2est / 2.0 * (q_abs * q_abs - 4.0 * q_abs * l_air + 4.0 * l_air * l_air) / repeat;
+  }
+  w.a = a, w.b = b, w.c = c;
+  w.prod = b * b - 4.0 * a * c;
+  w.sv = sqrt(physics::floor_at(w.prod, 0.0));
+  w.LE = (-b - w.sv) / (2.0 * a);
+  w.a_t = 12.0 * epsigma * tk2 + d2est * lecoef / 2.0;
+  w.b_t = 8.0 * epsigma * tk3 + w.hcoef2 + lecoef * dest;
+  w.c_t = -q_abs + 2.0 * l_air + lecoef * vpd;
+  w.disc_t = w.b_t * w.b_t - 4.0 * w.a_t * w.c_t;
+  w.st = w.disc_t >= 0.0 ? sqrt(w.disc_t) : 0.0;
+  w.del = w.disc_t >= 0.0 ? (-w.b_t + w.st) / (2.0 * w.a_t) : 0.0;
+  w.t_leaf = x[kLeTair] + w.del;
+  w.H = w.hcoef2 * w.del;
+  const double tl2 = w.t_leaf * w.t_leaf;
+  w.l_out = 2.0 * epsigma * (tl2 * tl2);
+  w.rnet = q_abs - w.l_out;
+  w.closure = w.rnet - w.H - w.LE;
+}
+
+// Outputs: LE, H, T_L, R_net, closure (canveg-model.md 2.12). Runs the stored forward pass
+// backwards.
+inline void leaf_energy_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
+  const LeData& d = *static_cast<const LeData*>(data);
+  const double* x = d.x;
+  const LeWork& w = d.w;
+  const double q = x[kLeQ], tk2 = x[kLeTk2], tk3 = x[kLeTk3], l = x[kLeLair], d2 = x[kLeD2es], de = x[kLeDes],
+               vpd = x[kLeVpd];
+  const double eps = w.eps, lec = w.lecoef, rep = w.repeat, a = w.a, b = w.b, c = w.c;
+  double xb[kLeInputs] = {};
+  double LEb = out_adj[0], Hb = out_adj[1], TLb = out_adj[2], RNb = out_adj[3];
+  const double CLb = out_adj[4];
+  // closure = R_net - H - LE; R_net = Q - 2 eps sigma T_L^4
+  RNb += CLb, Hb -= CLb, LEb -= CLb;
+  xb[kLeQ] += RNb;
+  double eps_b = 0, lec_b = 0, rep_b = 0, hc2_b = 0;
+  {
+    const double tl2 = w.t_leaf * w.t_leaf;
+    eps_b += -RNb * 2.0 * tl2 * tl2;
+    TLb += -RNb * 2.0 * eps * 2.0 * tl2 * 2.0 * w.t_leaf;
+  }
+  // T_L = T_a + dT, H = 2 hcoef dT; dT = (-b_t + sqrt(disc_t)) / (2 a_t) where disc_t >= 0, else 0.
+  hc2_b += Hb * w.del;
+  const double del_b = Hb * w.hcoef2 + TLb;
+  xb[kLeTair] += TLb;
+  if (w.disc_t >= 0.0) {
+    double bt_b = -del_b / (2.0 * w.a_t);
+    double at_b = -del_b * w.del / w.a_t;
+    const double dt_b = w.disc_t > 0.0 ? del_b / (2.0 * w.a_t) * 0.5 / w.st : 0.0;  // sqrt_nonneg
+    bt_b += 2.0 * w.b_t * dt_b;
+    at_b += -4.0 * w.c_t * dt_b;
+    const double ct_b = -4.0 * w.a_t * dt_b;
+    // c_t = -Q + 2 L_air + lecoef vpd
+    xb[kLeQ] -= ct_b;
+    xb[kLeLair] += 2.0 * ct_b;
+    lec_b += ct_b * vpd;
+    xb[kLeVpd] += ct_b * lec;
+    // b_t = 8 eps tk3 + 2 hcoef + lecoef des
+    eps_b += 8.0 * tk3 * bt_b;
+    xb[kLeTk3] += 8.0 * eps * bt_b;
+    hc2_b += bt_b;
+    lec_b += bt_b * de;
+    xb[kLeDes] += bt_b * lec;
+    // a_t = 12 eps tk2 + d2es lecoef / 2
+    eps_b += 12.0 * tk2 * at_b;
+    xb[kLeTk2] += 12.0 * eps * at_b;
+    xb[kLeD2es] += at_b * lec / 2.0;
+    lec_b += at_b * d2 / 2.0;
+  }
+  // LE = (-b - sqrt(max(b^2 - 4 a c, 0))) / (2 a)
+  double b_b = -LEb / (2.0 * a);
+  double a_b = -LEb * w.LE / a;
+  {
+    const double p_b = w.prod > 0.0 ? -LEb / (2.0 * a) * 0.5 / w.sv : 0.0;  // floor_at and sqrt_nonneg
+    b_b += 2.0 * b * p_b;
+    a_b += -4.0 * c * p_b;
+  }
+  const double c_b = w.prod > 0.0 ? -4.0 * a * (-LEb / (2.0 * a) * 0.5 / w.sv) : 0.0;
+  const double k1 = q * q - 4.0 * q * l + 4.0 * l * l;
+  double k1_b = 0;
+  if (!d.amphistomatous) {
+    // c = a K1 + lecoef (vpd repeat + des (Q - 2 L_air))
+    a_b += c_b * k1;
+    k1_b += c_b * a;
+    lec_b += c_b * (vpd * rep + de * (q - 2.0 * l));
+    xb[kLeVpd] += c_b * lec * rep;
+    rep_b += c_b * lec * vpd;
+    xb[kLeDes] += c_b * lec * (q - 2.0 * l);
+    xb[kLeQ] += c_b * lec * de;
+    xb[kLeLair] += -2.0 * c_b * lec * de;
+    // b = -repeat - lecoef des + a (-2 Q + 4 L_air)
+    rep_b -= b_b;
+    lec_b -= b_b * de;
+    xb[kLeDes] -= b_b * lec;
+    a_b += b_b * (-2.0 * q + 4.0 * l);
+    xb[kLeQ] += -2.0 * a * b_b;
+    xb[kLeLair] += 4.0 * a * b_b;
+    // a = lecoef d2es / (4 repeat)
+    lec_b += a_b * d2 / (4.0 * rep);
+    xb[kLeD2es] += a_b * lec / (4.0 * rep);
+    rep_b += -a_b * a / rep;
+  } else {
+    // c = repeat lecoef vpd + lecoef des (Q - 2 L_air) + lecoef d2es K1 / (2 repeat)
+    rep_b += c_b * lec * vpd;
+    lec_b += c_b * rep * vpd;
+    xb[kLeVpd] += c_b * rep * lec;
+    lec_b += c_b * de * (q - 2.0 * l);
+    xb[kLeDes] += c_b * lec * (q - 2.0 * l);
+    xb[kLeQ] += c_b * lec * de;
+    xb[kLeLair] += -2.0 * c_b * lec * de;
+    const double t3 = lec * d2 * k1 / (2.0 * rep);
+    lec_b += c_b * d2 * k1 / (2.0 * rep);
+    xb[kLeD2es] += c_b * lec * k1 / (2.0 * rep);
+    k1_b += c_b * lec * d2 / (2.0 * rep);
+    rep_b += -c_b * t3 / rep;
+    // b = -repeat - lecoef des + 2 a (2 L_air - Q) / repeat
+    rep_b -= b_b;
+    lec_b -= b_b * de;
+    xb[kLeDes] -= b_b * lec;
+    a_b += b_b * 2.0 * (2.0 * l - q) / rep;
+    xb[kLeLair] += b_b * 4.0 * a / rep;
+    xb[kLeQ] += -b_b * 2.0 * a / rep;
+    rep_b += -b_b * 2.0 * a * (2.0 * l - q) / (rep * rep);
+    // a = lecoef d2es / (2 repeat)
+    lec_b += a_b * d2 / (2.0 * rep);
+    xb[kLeD2es] += a_b * lec / (2.0 * rep);
+    rep_b += -a_b * a / rep;
+  }
+  // K1 = Q^2 - 4 Q L_air + 4 L_air^2
+  xb[kLeQ] += k1_b * (2.0 * q - 4.0 * l);
+  xb[kLeLair] += k1_b * (-4.0 * q + 8.0 * l);
+  // repeat = 2 hcoef + 8 eps tk3; hcoef = rho Cp / rb_heat
+  hc2_b += rep_b;
+  eps_b += 8.0 * tk3 * rep_b;
+  xb[kLeTk3] += 8.0 * eps * rep_b;
+  {
+    const double hc_b = 2.0 * hc2_b, rbh = x[kLeRbHeat];
+    xb[kLeDensity] += hc_b * x[kLeCp] / rbh;
+    xb[kLeCp] += hc_b * x[kLeDensity] / rbh;
+    xb[kLeRbHeat] += -hc_b * w.hcoef / rbh;
+  }
+  // lecoef = latent_base g_w / (1000 P); eps = ep sigma
+  const double kp = 1.0 / (d.pressure_kpa * 1000.0);
+  xb[kLeLatentBase] += lec_b * kp * w.gw;
+  const double gw_b = lec_b * kp * x[kLeLatentBase];
+  xb[kLeEp] += eps_b * x[kLeSigma];
+  xb[kLeSigma] += eps_b * x[kLeEp];
+  // g_w = 1 / r_water
+  const double rw_b = -gw_b * w.gw * w.gw;
+  const double gs = x[kLeGs];
+  if (!d.amphistomatous) {
+    // r_water = 1/g_b + 1/g_s, g_b = 1 / rb_vapor
+    const double gb_b = -rw_b / (w.gb * w.gb);
+    xb[kLeGs] += -rw_b / (gs * gs);
+    xb[kLeRbVapor] += -gb_b * w.gb * w.gb;
+  } else {
+    // r_water = r_side / 2, r_side = rb_vapor + 2 / g_s
+    const double rs_b = rw_b * 0.5;
+    xb[kLeRbVapor] += rs_b;
+    xb[kLeGs] += -2.0 * rs_b / (gs * gs);
+  }
+  for (int k = 0; k < kLeInputs; ++k) adj[in[k]] += xb[k];
+  adj[0] = 0.0;
+}
+
 }  // namespace kernels_detail
 
 #ifndef CANVEG_GRADIENT_GENERIC_ONLY  // diagnostics: tape the generic templates instead
@@ -464,6 +1219,86 @@ inline void longwave_transfer(int J, int sweeps, const Var& sky, const Var* prob
   ir_down[J] = sky;
   for (int i = 0; i < J; ++i) ir_down[i] = Var(dn[i], first + i);
   for (int i = 0; i <= J; ++i) ir_up[i] = Var(up[i], first + J + i);
+}
+
+// physics::leaf_photosynthesis for Var: one external block (outputs A_n, g_s, R_d, c_i) instead of
+// about 250 nodes per leaf; the adjoint runs the stored double forward pass backwards. leaf_rh is min(rh, 1) as in the template (rh itself, or the constant 1).
+inline physics::LeafPhotosynthesis<Var> leaf_photosynthesis(const Var& par_absorbed, const Var& ca, const Var& t_leaf,
+                                                            const Var& rb_co2, double pressure_kpa, const Var& rh,
+                                                            bool amphistomatous, const Parameters<Var>& p,
+                                                            bool single_dark_respiration = false) {
+  using namespace kernels_detail;
+  const Var* args[kPsInputs] = {&par_absorbed, &ca,     &t_leaf,   &rb_co2,  &rh,      &p.tk_25,  &p.kc25,   &p.ekc,
+                                &p.rugc,       &p.ko25, &p.o2,     &p.vcopt, &p.erd,   &p.jmopt,  &p.ejm,    &p.toptjm,
+                                &p.hkin,       &p.evc,  &p.toptvc, &p.qalpha, &p.kball, &p.bprime};
+  Tape& tape = thread_tape();
+  void* where = nullptr;
+  const std::size_t offset = tape.reserve_external_data(sizeof(PsData), &where);
+  auto* d = static_cast<PsData*>(where);
+  Index inputs[kPsInputs];
+  bool active = false;
+  for (int k = 0; k < kPsInputs; ++k) {
+    d->x[k] = args[k]->v;
+    inputs[k] = args[k]->i;
+    active = active || inputs[k] != 0;
+  }
+  d->pressure_kpa = pressure_kpa;
+  d->amphistomatous = amphistomatous;
+  d->single_dark_respiration = single_dark_respiration;
+  PsWork& w = d->w;
+  ps_forward(d->x, pressure_kpa, amphistomatous, single_dark_respiration, w);
+  physics::LeafPhotosynthesis<Var> out;
+  out.leaf_rh = rh > 1.0 ? Var(1.0) : rh;
+  if (!active) {  // the reserved data stays unused
+    out.net_assimilation = w.out_a, out.gs_m_s = w.out_gs, out.dark_respiration = w.rd, out.ci = w.out_ci;
+    return out;
+  }
+  const Index first = tape.push_external_inplace(inputs, kPsInputs, 4, &photosynthesis_adjoint, offset);
+  out.net_assimilation = Var(w.out_a, first);
+  out.gs_m_s = Var(w.out_gs, first + 1);
+  out.dark_respiration = Var(w.rd, first + 2);
+  out.ci = Var(w.out_ci, first + 3);
+  return out;
+}
+
+// physics::leaf_energy_balance for Var: one external block (outputs LE, H, T_L, R_net, closure)
+// instead of about 70 nodes per leaf; the adjoint runs the stored double forward pass backwards.
+inline physics::LeafEnergy<Var> leaf_energy_balance(const Var& q_abs, const Var& rb_heat, const Var& rb_vapor,
+                                                    const Var& gs, const physics::LayerAir<Var>& air,
+                                                    double pressure_kpa, bool amphistomatous,
+                                                    const Parameters<Var>& p) {
+  using namespace kernels_detail;
+  const Var* args[kLeInputs] = {&q_abs,    &rb_heat,    &rb_vapor,        &gs,          &air.t_air, &air.tk2,
+                                &air.tk3,  &air.l_air,  &air.d2es_dt2,    &air.des_dt,  &air.vpd,   &air.latent_base,
+                                &air.air_density, &p.ep, &p.sigma, &p.Cp};
+  Tape& tape = thread_tape();
+  void* where = nullptr;
+  const std::size_t offset = tape.reserve_external_data(sizeof(LeData), &where);
+  auto* d = static_cast<LeData*>(where);
+  Index inputs[kLeInputs];
+  bool active = false;
+  for (int k = 0; k < kLeInputs; ++k) {
+    d->x[k] = args[k]->v;
+    inputs[k] = args[k]->i;
+    active = active || inputs[k] != 0;
+  }
+  d->pressure_kpa = pressure_kpa;
+  d->amphistomatous = amphistomatous;
+  LeWork& w = d->w;
+  le_forward(d->x, pressure_kpa, amphistomatous, w);
+  physics::LeafEnergy<Var> out;
+  out.vpd = air.vpd;
+  if (!active) {  // the reserved data stays unused
+    out.LE = w.LE, out.H = w.H, out.t_leaf = w.t_leaf, out.rnet = w.rnet, out.closure = w.closure;
+    return out;
+  }
+  const Index first = tape.push_external_inplace(inputs, kLeInputs, 5, &leaf_energy_adjoint, offset);
+  out.LE = Var(w.LE, first);
+  out.H = Var(w.H, first + 1);
+  out.t_leaf = Var(w.t_leaf, first + 2);
+  out.rnet = Var(w.rnet, first + 3);
+  out.closure = Var(w.closure, first + 4);
+  return out;
 }
 
 #endif  // CANVEG_GRADIENT_GENERIC_ONLY

@@ -1,12 +1,16 @@
 // Derivatives of every differentiable physics process in isolation (docs/gradients.md
 // "Verification"): reverse tape vs forward-mode dual numbers (relative 1e-10, every Jacobian
-// entry), vs central finite differences, taped values bit-identical to double, and the three
-// hand-written kernels (src/gradient/kernels.hpp) against the generic templates. Regimes: day
-// and night, forced and free convection, light-limited, saturated and dark photosynthesis,
-// stable and unstable soil surface, dry soil (swc = 0), parameters at their bounds.
+// entry), vs central finite differences, taped values bit-identical to double, and the
+// hand-written kernels (src/gradient/kernels.hpp) against the generic templates, the leaf
+// kernels at every branch. Regimes: day and night, forced and free convection, light-limited,
+// saturated and dark photosynthesis, stable and unstable soil surface, dry soil (swc = 0),
+// parameters at their bounds.
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <functional>
 #include <random>
+#include <string>
 
 #include "canveg/gradient.hpp"
 #include "canveg/parameters.hpp"
@@ -169,6 +173,152 @@ TEST(GradientProcess, Photosynthesis) {
   }
 }
 
+// --- leaf photosynthesis kernel ------------------------------------------------------------------
+
+// x = the 22 inputs of the kernel's block (ad::kernels_detail::PsInput order): par, ca, t_leaf,
+// rb_co2, rh, then tk_25 kc25 ekc rugc ko25 o2 vcopt erd jmopt ejm toptjm hkin evc toptvc qalpha
+// kball bprime. Returns the forward pass with its branch decisions.
+struct PsCase {
+  std::vector<double> x;
+  bool amphi = false, single_rd = false;
+};
+
+ad::kernels_detail::PsWork ps_branches(const PsCase& c) {
+  ad::kernels_detail::PsWork w;
+  ad::kernels_detail::ps_forward(c.x.data(), 100.0, c.amphi, c.single_rd, w);
+  return w;
+}
+
+PsCase ps_sample(std::mt19937& rng, bool flip_signs) {
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const Parameters<double> p = trained_like();
+  PsCase c;
+  double par = u(rng) < 0.2 ? 20.0 * u(rng) : 2000.0 * u(rng);
+  if (u(rng) < 0.5) par = std::pow(10.0, -3.0 + 6.5 * u(rng));
+  double ca = 50.0 + 1000.0 * u(rng), rb = std::pow(10.0, 3.0 * u(rng)), rh = 1.5 * u(rng);
+  const double tl = 255.0 + 70.0 * u(rng);
+  c.amphi = u(rng) < 0.3;
+  if (flip_signs && u(rng) < 0.5) {
+    double* q[] = {&par, &ca, &rb, &rh};
+    *q[static_cast<int>(4.0 * u(rng))] *= -1.0;
+  }
+  c.x = {par, ca, tl, rb, rh, p.tk_25, p.kc25, p.ekc, p.rugc, p.ko25, p.o2,
+         p.vcopt * std::pow(10.0, -2.0 + 3.0 * u(rng)), p.erd, p.jmopt * std::pow(10.0, -2.0 + 3.0 * u(rng)), p.ejm,
+         p.toptjm, p.hkin, p.evc, p.toptvc, p.qalpha * (0.5 + u(rng)), p.kball * std::pow(10.0, -2.0 + 2.5 * u(rng)),
+         p.bprime * std::pow(10.0, -3.0 + 4.0 * u(rng))};
+  return c;
+}
+
+// The hand-written kernel against forward mode of the generic template (values and all 5 x 22
+// derivatives), at a case where the generically taped template itself passes the standard checks
+// (values, reverse == forward to 1e-10, finite differences to 1e-5). Near-degenerate cubics, where
+// the chain rule in any order loses digits (the generic tape then differs from forward mode by up
+// to 1e-5 itself), are skipped: returns false, and the caller looks further.
+bool photosynthesis_kernel_case(const PsCase& c, const std::string& what, double fd_tol = 1e-5) {
+  canveg::test::JacobianCheck r[2];
+  for (int kernel = 0; kernel < 2; ++kernel) {
+    auto f = [&](const auto* x, auto* y) {
+      using T = std::decay_t<decltype(*y)>;
+      Parameters<T> p = cast_parameters<T>(trained_like());
+      T* fields[] = {&p.tk_25, &p.kc25, &p.ekc, &p.rugc, &p.ko25, &p.o2, &p.vcopt, &p.erd, &p.jmopt,
+                     &p.ejm, &p.toptjm, &p.hkin, &p.evc, &p.toptvc, &p.qalpha, &p.kball, &p.bprime};
+      for (int k = 0; k < 17; ++k) *fields[k] = x[5 + k];
+      // Unqualified: Var picks the hand-written kernel; qualified: the generic template.
+      const LeafPhotosynthesis<T> out =
+          kernel ? leaf_photosynthesis(x[0], x[1], x[2], x[3], 100.0, x[4], c.amphi, p, c.single_rd)
+                 : physics::leaf_photosynthesis<T>(x[0], x[1], x[2], x[3], 100.0, x[4], c.amphi, p, c.single_rd);
+      y[0] = out.net_assimilation, y[1] = out.gs_m_s, y[2] = out.dark_respiration, y[3] = out.ci, y[4] = out.leaf_rh;
+    };
+    r[kernel] = check_jacobian(f, c.x, 5, 1e-6);
+  }
+  if (!canveg::test::jacobian_ok(r[0], 22, fd_tol)) return false;
+  EXPECT_JACOBIAN_OK(r[1], 22, fd_tol) << what;
+  return true;
+}
+
+TEST(GradientProcess, PhotosynthesisKernelReplicatesTemplate) {
+  // The kernel's double forward pass (whose branch decisions drive its adjoint) is the template's,
+  // bit for bit, over physical and sign-flipped inputs.
+  std::mt19937 rng(17);
+  const Parameters<double> p0 = trained_like();
+  for (int it = 0; it < 40000; ++it) {
+    const PsCase c = ps_sample(rng, it % 2 == 1);
+    Parameters<double> p = p0;
+    double* fields[] = {&p.tk_25, &p.kc25, &p.ekc, &p.rugc, &p.ko25, &p.o2, &p.vcopt, &p.erd, &p.jmopt,
+                        &p.ejm, &p.toptjm, &p.hkin, &p.evc, &p.toptvc, &p.qalpha, &p.kball, &p.bprime};
+    for (int k = 0; k < 17; ++k) *fields[k] = c.x[5 + k];
+    const auto r = physics::leaf_photosynthesis<double>(c.x[0], c.x[1], c.x[2], c.x[3], 100.0, c.x[4], c.amphi, p,
+                                                        it % 3 == 0);
+    ad::kernels_detail::PsWork w;
+    ad::kernels_detail::ps_forward(c.x.data(), 100.0, c.amphi, it % 3 == 0, w);
+    const double a[4] = {r.net_assimilation, r.gs_m_s, r.dark_respiration, r.ci}, b[4] = {w.out_a, w.out_gs, w.rd, w.out_ci};
+    ASSERT_EQ(std::memcmp(a, b, sizeof(a)), 0) << it;
+  }
+}
+
+TEST(GradientProcess, PhotosynthesisKernelEveryBranch) {
+  using W = ad::kernels_detail::PsWork;
+  // Each branch of section 2.11 as the template takes it (decisions from the replicated forward
+  // pass, bit-identical to the template), the first random case that takes it.
+  const std::vector<std::pair<std::string, std::function<bool(const W&, const PsCase&)>>> branches = {
+      {"Rubisco-limited", [](const W& w, const PsCase&) { return !w.electron && !w.fallback && w.sel >= 0; }},
+      {"electron transport", [](const W& w, const PsCase&) { return w.electron && !w.fallback && w.sel >= 0; }},
+      {"co-limitation 0 < Aps < A", [](const W& w, const PsCase&) { return w.colim && !w.fallback; }},
+      // A_ps <= min(W_p, J_s) < J_s: a sucrose cap is followed by the co-limitation replacement
+      // (unless A_ps <= 0, then the fallback follows), so the capped A_n reaches the outputs through c_i.
+      {"sucrose cap then co-limitation", [](const W& w, const PsCase&) { return w.sucrose && w.colim && !w.fallback; }},
+      {"dark fallback", [](const W& w, const PsCase&) { return w.fallback && w.prd > 0.0; }},
+      {"dark fallback, electron", [](const W& w, const PsCase&) { return w.fallback && w.electron && w.prd > 0.0; }},
+      {"amphistomatous", [](const W& w, const PsCase& c) { return c.amphi && !w.fallback && w.sel >= 0; }},
+      {"amphistomatous fallback", [](const W& w, const PsCase& c) { return c.amphi && w.fallback; }},
+      {"rh > 1", [](const W& w, const PsCase& c) { return c.x[4] > 1.0 && !w.fallback && w.sel >= 0; }},
+      {"qqq floor", [](const W& w, const PsCase&) { return w.qqq_raw < 0.01 && w.sel >= 0 && !w.fallback; }},
+      {"arg_u clip high", [](const W& w, const PsCase&) { return w.argu > 0.99 && w.sel >= 0 && !w.fallback; }},
+      {"arg_u clip low", [](const W& w, const PsCase&) { return w.argu < -0.99 && w.sel >= 0 && !w.fallback; }},
+      {"no real roots", [](const W& w, const PsCase&) { return w.sel < 0 && !w.fallback; }},
+      {"smallest root", [](const W& w, const PsCase&) { return w.sel == 0 && !w.fallback; }},
+      {"second root", [](const W& w, const PsCase&) { return w.sel == 1 && !w.fallback; }},
+      {"third root", [](const W& w, const PsCase&) { return w.sel == 2 && !w.fallback; }},
+  };
+  std::mt19937 rng(23);
+  std::vector<bool> found(branches.size(), false);
+  for (int it = 0; it < 400000; ++it) {
+    const PsCase c = ps_sample(rng, false);
+    const W w = ps_branches(c);
+    for (std::size_t b = 0; b < branches.size(); ++b)
+      if (!found[b] && branches[b].second(w, c)) found[b] = photosynthesis_kernel_case(c, branches[b].first);
+  }
+  for (std::size_t b = 0; b < branches.size(); ++b) EXPECT_TRUE(found[b]) << "branch not reached: " << branches[b].first;
+  // The fallback discriminant floored at 0: reached only with a negative boundary-layer
+  // resistance (a check of the floor's zero slope, not a physical state).
+  {
+    std::mt19937 r2(29);
+    bool clipped = false;
+    for (int it = 0; it < 4000000 && !clipped; ++it) {
+      const PsCase c = ps_sample(r2, true);
+      const W w = ps_branches(c);
+      if (w.fallback && w.prd < 0.0) clipped = photosynthesis_kernel_case(c, "fallback discriminant floor");
+    }
+    EXPECT_TRUE(clipped) << "branch not reached: fallback discriminant floor";
+  }
+  // Light inhibition of R_d around PAR = 10 (at 10 exactly the finite differences straddle its
+  // jump and are not compared), and the corrected single R_d.
+  const Parameters<double> p = trained_like();
+  for (double par : {9.5, 10.0, 10.5, 2.0}) {
+    PsCase c;
+    c.x = {par, 410.0, 296.0, 60.0, 0.7, p.tk_25, p.kc25, p.ekc, p.rugc, p.ko25, p.o2, 171.0, p.erd, 259.0, p.ejm,
+           p.toptjm, p.hkin, p.evc, p.toptvc, 0.22, 8.17, 0.05};
+    EXPECT_TRUE(photosynthesis_kernel_case(c, "par " + std::to_string(par), par == 10.0 ? 1e300 : 1e-5)) << par;
+  }
+  for (const bool amphi : {false, true}) {
+    PsCase c;
+    c.x = {1200.0, 410.0, 300.0, 40.0, 0.6, p.tk_25, p.kc25, p.ekc, p.rugc, p.ko25, p.o2, 171.0, p.erd, 259.0, p.ejm,
+           p.toptjm, p.hkin, p.evc, p.toptvc, 0.22, 8.17, 0.05};
+    c.amphi = amphi, c.single_rd = true;
+    EXPECT_TRUE(photosynthesis_kernel_case(c, "single dark respiration")) << amphi;
+  }
+}
+
 // x = [q_abs, rb_heat, rb_vapor, gs, t_air, e_air, ep].
 TEST(GradientProcess, LeafEnergyBalance) {
   const Parameters<double> p0 = trained_like();
@@ -186,6 +336,82 @@ TEST(GradientProcess, LeafEnergyBalance) {
       EXPECT_JACOBIAN_OK(check_jacobian(f, x, 4), 7, 1e-6) << amphi;
     }
   }
+}
+
+// --- leaf energy balance kernel ------------------------------------------------------------------
+
+// x = [q_abs, rb_heat, rb_vapor, gs, t_air, e_air, ep, Cp]; the layer air from layer_air (taped),
+// then the kernel or the generic template. Accepted when the generically taped template passes
+// the standard checks (as for photosynthesis above).
+bool energy_kernel_case(const std::vector<double>& x, bool amphi, const std::string& what, double fd_tol = 1e-5) {
+  canveg::test::JacobianCheck r[2];
+  for (int kernel = 0; kernel < 2; ++kernel) {
+    auto f = [&](const auto* xin, auto* y) {
+      using T = std::decay_t<decltype(*y)>;
+      Parameters<T> p = cast_parameters<T>(trained_like());
+      p.ep = xin[6], p.Cp = xin[7];
+      const LayerAir<T> air = layer_air(xin[4], xin[5], 100.0, p);
+      // Unqualified: Var picks the hand-written kernel; qualified: the generic template.
+      const LeafEnergy<T> e = kernel ? leaf_energy_balance(xin[0], xin[1], xin[2], xin[3], air, 100.0, amphi, p)
+                                     : physics::leaf_energy_balance<T>(xin[0], xin[1], xin[2], xin[3], air, 100.0, amphi, p);
+      y[0] = e.LE, y[1] = e.H, y[2] = e.t_leaf, y[3] = e.rnet, y[4] = e.closure, y[5] = e.vpd;
+    };
+    r[kernel] = check_jacobian(f, x, 6);
+  }
+  if (!canveg::test::jacobian_ok(r[0], 8, fd_tol)) return false;
+  EXPECT_JACOBIAN_OK(r[1], 8, fd_tol) << what;
+  return true;
+}
+
+ad::kernels_detail::LeWork energy_branches(const std::vector<double>& x, bool amphi) {
+  Parameters<double> p = trained_like();
+  p.ep = x[6], p.Cp = x[7];
+  const LayerAir<double> air = layer_air(x[4], x[5], 100.0, p);
+  const double in[ad::kernels_detail::kLeInputs] = {x[0],    x[1],      x[2],      x[3],      air.t_air, air.tk2,
+                                                    air.tk3, air.l_air, air.d2es_dt2, air.des_dt, air.vpd,
+                                                    air.latent_base, air.air_density, p.ep, p.sigma, p.Cp};
+  ad::kernels_detail::LeWork w;
+  ad::kernels_detail::le_forward(in, 100.0, amphi, w);
+  return w;
+}
+
+TEST(GradientProcess, LeafEnergyKernelEveryBranch) {
+  std::mt19937 rng(31);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  // name, amphistomatous, condition
+  struct Branch {
+    std::string name;
+    bool amphi;
+    std::function<bool(const ad::kernels_detail::LeWork&)> taken;
+    bool found = false;
+  };
+  std::vector<Branch> branches = {
+      {"hypostomatous", false, [](const auto& w) { return w.prod > 0.0 && w.disc_t > 0.0; }},
+      {"amphistomatous", true, [](const auto& w) { return w.prod > 0.0 && w.disc_t > 0.0; }},
+      {"LE discriminant floor", false, [](const auto& w) { return w.prod < 0.0; }},
+      {"LE discriminant floor, amphistomatous", true, [](const auto& w) { return w.prod < 0.0; }},
+      {"no leaf temperature root", false, [](const auto& w) { return w.disc_t < 0.0; }},
+      {"no leaf temperature root, amphistomatous", true, [](const auto& w) { return w.disc_t < 0.0; }},
+  };
+  for (int it = 0; it < 400000; ++it) {
+    // Physical ranges, widened (negative absorbed radiation, tiny conductance) to reach the floors.
+    const std::vector<double> x = {-3000.0 + 5000.0 * u(rng), 2.0 + 400.0 * u(rng), 2.0 + 400.0 * u(rng),
+                                   std::pow(10.0, -6.0 + 5.0 * u(rng)), 255.0 + 65.0 * u(rng), 50.0 + 6000.0 * u(rng),
+                                   0.3 + 0.7 * u(rng), 1005.0};
+    // Bit-identical to the template (its branch decisions drive the adjoint).
+    {
+      Parameters<double> p = trained_like();
+      p.ep = x[6], p.Cp = x[7];
+      const bool amphi = it % 2 == 1;
+      const LeafEnergy<double> e = physics::leaf_energy_balance<double>(x[0], x[1], x[2], x[3], x[4], x[5], 100.0, amphi, p);
+      const ad::kernels_detail::LeWork w = energy_branches(x, amphi);
+      const double a[5] = {e.LE, e.H, e.t_leaf, e.rnet, e.closure}, b[5] = {w.LE, w.H, w.t_leaf, w.rnet, w.closure};
+      ASSERT_EQ(std::memcmp(a, b, sizeof(a)), 0) << it;
+    }
+    for (Branch& b : branches)
+      if (!b.found && b.taken(energy_branches(x, b.amphi))) b.found = energy_kernel_case(x, b.amphi, b.name);
+  }
+  for (const Branch& b : branches) EXPECT_TRUE(b.found) << "branch not reached: " << b.name;
 }
 
 TEST(GradientProcess, SquareRootGuardKeepsValuesAndGivesFiniteSlopes) {
