@@ -21,10 +21,12 @@ class InputError : public std::runtime_error {
  private:
   static std::string format(const std::string& file, long line, const std::string& field,
                             const std::string& reason) {
+    // "file:line: field 'f': reason"; parts that are absent (no file for a command-line option,
+    // line 0, no field) are left out with their separators.
     std::string s = file;
     if (line > 0) (s += ':') += std::to_string(line);  // not ":" + ...: GCC 12 -Wrestrict false positive
-    if (!field.empty()) s += ": field '" + field + "'";
-    return s + ": " + reason;
+    if (!field.empty()) (s += s.empty() ? "" : ": ") += "field '" + field + "'";
+    return s.empty() ? reason : s + ": " + reason;
   }
   std::string file_;
   long line_;

@@ -69,11 +69,6 @@ void apply_site(DijOptions& o) {
   if (o.o_K->count() == 0) read_site_value(tbl, o.site, "atmosphere_layers", o.atmosphere_layers);
 }
 
-std::string message_of(const InputError& e) {
-  std::string s = e.what();
-  return s.rfind(": ", 0) == 0 ? s.substr(2) : s;  // no file: drop the empty file prefix
-}
-
 int run_dij(DijOptions& o) {
   try {
     if (!o.site.empty()) apply_site(o);
@@ -110,7 +105,7 @@ int run_dij(DijOptions& o) {
                               (e.field() == "--canopy-layers" && o.o_J->count() == 0) ||
                               (e.field() == "--atmos-layers" && o.o_K->count() == 0));
       if (from_site) {
-        std::string reason = message_of(e);
+        std::string reason = e.what();
         reason = reason.substr(reason.find("': ") + 3);
         throw InputError(o.site, 0, key->second, reason);
       }
@@ -151,10 +146,7 @@ int run_dij(DijOptions& o) {
         static_cast<unsigned long long>(cfg.seed), m.time_step, static_cast<long long>(m.max_steps), m.seconds,
         m.threads_used, used / m.seconds);
     return 0;
-  } catch (const InputError& e) {
-    std::fprintf(stderr, "canveg: error: dij: %s\n", message_of(e).c_str());
-    return 1;
-  } catch (const std::exception& e) {
+  } catch (const std::exception& e) {  // InputError included: its message names file, line and field
     std::fprintf(stderr, "canveg: error: dij: %s\n", e.what());
     return 1;
   }
