@@ -278,6 +278,18 @@ inline void net_adjoint(const double* out_adj, const Index* in, double* adj, con
   adj[0] = 0.0;
 }
 
+// Copies the values and tape indices of an external block's n inputs; true when any of them is on
+// the tape (otherwise the block is not recorded and its outputs are constants).
+inline bool gather_inputs(const Var* const* args, int n, double* values, Index* indices) {
+  bool active = false;
+  for (int k = 0; k < n; ++k) {
+    values[k] = args[k]->v;
+    indices[k] = args[k]->i;
+    active = active || indices[k] != 0;
+  }
+  return active;
+}
+
 // --- leaf photosynthesis -----------------------------------------------------------------------
 
 // Inputs of the block, in this order: the five active arguments, then every Parameters field that
@@ -1236,12 +1248,7 @@ inline physics::LeafPhotosynthesis<Var> leaf_photosynthesis(const Var& par_absor
   const std::size_t offset = tape.reserve_external_data(sizeof(PsData), &where);
   auto* d = static_cast<PsData*>(where);
   Index inputs[kPsInputs];
-  bool active = false;
-  for (int k = 0; k < kPsInputs; ++k) {
-    d->x[k] = args[k]->v;
-    inputs[k] = args[k]->i;
-    active = active || inputs[k] != 0;
-  }
+  const bool active = gather_inputs(args, kPsInputs, d->x, inputs);
   d->pressure_kpa = pressure_kpa;
   d->amphistomatous = amphistomatous;
   d->single_dark_respiration = single_dark_respiration;
@@ -1276,12 +1283,7 @@ inline physics::LeafEnergy<Var> leaf_energy_balance(const Var& q_abs, const Var&
   const std::size_t offset = tape.reserve_external_data(sizeof(LeData), &where);
   auto* d = static_cast<LeData*>(where);
   Index inputs[kLeInputs];
-  bool active = false;
-  for (int k = 0; k < kLeInputs; ++k) {
-    d->x[k] = args[k]->v;
-    inputs[k] = args[k]->i;
-    active = active || inputs[k] != 0;
-  }
+  const bool active = gather_inputs(args, kLeInputs, d->x, inputs);
   d->pressure_kpa = pressure_kpa;
   d->amphistomatous = amphistomatous;
   LeWork& w = d->w;
