@@ -5,40 +5,26 @@
 // CANVEG_BENCH_ROWS (environment) limits the rows for a quick look.
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
-#include <map>
 #include <string>
 
+#include "bench_data.hpp"
 #include "canveg/forcing.hpp"
-#include "canveg/model_io.hpp"
 #include "canveg/run.hpp"
 
 namespace {
 
-const std::string kData = CANVEG_SHARED_DATA;
+using canveg::bench::kData;
 
 const canveg::ForcingRecord& training_forcing() {
   static const canveg::ForcingRecord record = [] {
-    canveg::ForcingRecord f = canveg::read_forcing_csv(kData + "/fluxtower/US-Bi1/US-Bi1-forcings.csv");
-    if (const char* rows = std::getenv("CANVEG_BENCH_ROWS")) {
-      const std::size_t n = std::strtoul(rows, nullptr, 10);
-      if (n > 0 && n < f.size()) f = f.slice(0, n);
-    }
-    return f;
+    const canveg::ForcingRecord f = canveg::read_forcing_csv(kData + "/fluxtower/US-Bi1/US-Bi1-forcings.csv");
+    return f.slice(0, canveg::bench::bench_rows(f.size()));
   }();
   return record;
 }
 
-const canveg::Model<double>& model(const std::string& name) {
-  static std::map<std::string, canveg::Model<double>> cache;
-  auto it = cache.find(name);
-  if (it == cache.end())
-    it = cache.emplace(name, canveg::read_model_json(kData + "/jax-canveg-trained/" + name + ".json").model).first;
-  return it->second;
-}
-
 void forward(benchmark::State& state, const std::string& name) {
-  const auto& m = model(name);
+  const auto& m = canveg::bench::trained_model(name);
   const auto& f = training_forcing();
   canveg::RunOptions options;
   options.threads = static_cast<int>(state.range(0));

@@ -9,17 +9,16 @@
 #include <sys/resource.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <map>
 #include <string>
 
+#include "bench_data.hpp"
 #include "canveg/forcing.hpp"
 #include "canveg/gradient.hpp"
-#include "canveg/model_io.hpp"
 
 namespace {
 
-const std::string kData = CANVEG_SHARED_DATA;
+using canveg::bench::kData;
 
 struct Training {
   canveg::ForcingRecord forcing;
@@ -33,25 +32,15 @@ const Training& training() {
     d.forcing = canveg::read_forcing_csv(kData + "/fluxtower/US-Bi1/US-Bi1-forcings.csv");
     d.observed = canveg::read_flux_csv(kData + "/fluxtower/US-Bi1/US-Bi1-fluxes.csv");
     d.loss.scaler = canveg::standard_scaler(d.observed);
-    if (const char* rows = std::getenv("CANVEG_BENCH_ROWS")) {
-      const std::size_t n = std::strtoul(rows, nullptr, 10);
-      if (n > 0 && n < d.forcing.size()) {
-        d.forcing = d.forcing.slice(0, n);
-        d.observed.LE.resize(n);
-        d.observed.NEE.resize(n);
-      }
+    const std::size_t n = canveg::bench::bench_rows(d.forcing.size());
+    if (n < d.forcing.size()) {
+      d.forcing = d.forcing.slice(0, n);
+      d.observed.LE.resize(n);
+      d.observed.NEE.resize(n);
     }
     return d;
   }();
   return t;
-}
-
-const canveg::Model<double>& model(const std::string& name) {
-  static std::map<std::string, canveg::Model<double>> cache;
-  auto it = cache.find(name);
-  if (it == cache.end())
-    it = cache.emplace(name, canveg::read_model_json(kData + "/jax-canveg-trained/" + name + ".json").model).first;
-  return it->second;
 }
 
 // Forward seconds per (model, threads), measured by the forward case that runs first.
@@ -76,7 +65,7 @@ canveg::GradientOptions options(int threads, canveg::FixedPointGradient method) 
 
 void forward(benchmark::State& state, const std::string& name) {
   const Training& t = training();
-  const auto& m = model(name);
+  const auto& m = canveg::bench::trained_model(name);
   const int threads = static_cast<int>(state.range(0));
   double seconds = 0.0;
   for (auto _ : state) {
@@ -94,7 +83,7 @@ void forward(benchmark::State& state, const std::string& name) {
 
 void gradient(benchmark::State& state, const std::string& name, canveg::FixedPointGradient method) {
   const Training& t = training();
-  const auto& m = model(name);
+  const auto& m = canveg::bench::trained_model(name);
   const int threads = static_cast<int>(state.range(0));
   const canveg::ParameterSpace space(m);
   canveg::LossGradient g;
