@@ -160,6 +160,16 @@ std::pair<double, double> training_bounds(const std::string& name) {
   return {-99999.0, 99999.0};
 }
 
+// The loss with parameter k of `space` set to x and the others at v0; m is the model to perturb
+// (a copy of the unperturbed one, reused between calls).
+double loss_with_parameter(Model<double>& m, const ParameterSpace& space, const std::vector<double>& v0,
+                           std::size_t k, double x, const Problem& p, const GradientOptions& options) {
+  std::vector<double> v = v0;
+  v[k] = x;
+  space.assign(m, v);
+  return loss_value(m, p.forcing, p.observed, p.loss, options);
+}
+
 // Reverse against finite differences of the loss: |fd - g| <= tol |g| + 1e-8 max|g|.
 //
 // Two properties of the loss shape the difference scheme. (1) It is rough at the 1e-13 level:
@@ -187,12 +197,7 @@ std::pair<double, double> training_bounds(const std::string& name) {
   for (std::size_t k = 0; k < std::min(n_params, space.size()); ++k) {
     const double h = 1e-5 * std::max(std::abs(v0[k]), 0.1);
     Model<double> m = m0;
-    auto loss_at = [&](double x) {
-      std::vector<double> v = v0;
-      v[k] = x;
-      space.assign(m, v);
-      return loss_value(m, p.forcing, p.observed, p.loss, options);
-    };
+    auto loss_at = [&](double x) { return loss_with_parameter(m, space, v0, k, x, p, options); };
     const double lp = loss_at(v0[k] + h), lm = loss_at(v0[k] - h);
     const double lp2 = loss_at(v0[k] + 2 * h), lm2 = loss_at(v0[k] - 2 * h);
     const double f1 = (lp - l0) / h, f2 = (lp2 - lp) / h, b1 = (l0 - lm) / h, b2 = (lm - lm2) / h;
@@ -268,12 +273,7 @@ std::pair<double, double> training_bounds(const std::string& name) {
       const double allowed = tol * std::abs(g) + 1e-8 * big;
       const double h = 1e-4 * std::max(std::abs(v0[k]), 0.1);
       Model<double> m = m0;
-      auto loss_at = [&](double x) {
-        std::vector<double> v = v0;
-        v[k] = x;
-        space.assign(m, v);
-        return loss_value(m, p.forcing, p.observed, p.loss, go);
-      };
+      auto loss_at = [&](double x) { return loss_with_parameter(m, space, v0, k, x, p, go); };
       const auto [lower, upper] = training_bounds(space.name(k));
       double fd = 0.0;
       bool jump = false;
