@@ -85,7 +85,7 @@ TEST(Forcing, BouldinColumnsMapped) {
 
 TEST(Forcing, HanfordColumnsMappedAndNegativeRgKept) {
   // US-Hn1 uses Tair, Rg, WS_x, CO2, PA, Ustar, TS_15cm, SWC_15cm; its night Rg is negative,
-  // which is accepted (the physics clips it, canveg-model.md 2.1).
+  // which is accepted (the physics clips it, docs/model.md 2.1).
   const ForcingRecord f = read_forcing_csv(fluxtower("US-Hn1", "US-Hn1-forcings-test.csv"));
   EXPECT_EQ(f.ta[0], 18.936171);
   EXPECT_EQ(f.rg[0], -2.88159212333333);

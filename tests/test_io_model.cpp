@@ -5,7 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "canveg/errors.hpp"
+#include "canveg/fields.hpp"
+#include "canveg/forcing.hpp"
 #include "canveg/model_io.hpp"
+#include "canveg/run.hpp"
 #include "test_support.hpp"
 
 using namespace canveg;
@@ -67,7 +70,7 @@ TEST(ModelJson, AllTrainedModelsLoad) {
     EXPECT_EQ(m.model.leaf_rh_net.width, 6);
     EXPECT_EQ(m.model.rsoil_net.w1.size(), 36u);
 
-    // The stored grid is the uniform grid of canveg-model.md 1.2.
+    // The stored grid is the uniform grid of docs/model.md 1.2.
     canveg::Setup rebuilt = s;
     build_vertical_grid(rebuilt);
     ASSERT_EQ(s.zht.size(), static_cast<std::size_t>(s.n_total_layers));
@@ -255,4 +258,107 @@ TEST(DijCsv, ShapeErrors) {
   const std::string text = dir.write("t.csv", "1,x\n");
   EXPECT_THROW(read_dij_csv(text, 1, 2), InputError);
   EXPECT_EQ(read_dij_csv(shared_data("dij/Dij_US-Me2_1L.csv"), 51, 1).size(), 51u);
+}
+
+TEST(ModelJsonErrors, SoilLayersOtherThanTenRefused) {
+  TempDir dir;
+  expect_field_error(edited_model(dir, [](nlohmann::json& j) { j["setup"]["n_soil_layers"] = 12; }),
+                     "setup.n_soil_layers", "the soil heat-conduction model has 10 layers; 12 is not supported");
+}
+
+// write_model_json -> read_model_json keeps every value and therefore every output bit for bit:
+// trained models with networks (1 and 50 layers), and a site-file model without any.
+namespace {
+
+void expect_same_model(const Model<double>& a, const Model<double>& b) {
+  for (std::size_t i = 0; i < kParameterCount; ++i)
+    EXPECT_EQ(parameter_at(a.para, i), parameter_at(b.para, i)) << kParameterFields[i].name;
+  EXPECT_EQ(a.dij, b.dij);
+  EXPECT_EQ(a.setup.zht, b.setup.zht);
+  EXPECT_EQ(a.setup.delz, b.setup.delz);
+  EXPECT_EQ(a.setup.site_name, b.setup.site_name);
+  EXPECT_EQ(a.setup.n_can_layers, b.setup.n_can_layers);
+  EXPECT_EQ(a.setup.n_total_layers, b.setup.n_total_layers);
+  EXPECT_EQ(a.setup.leaf_rh, b.setup.leaf_rh);
+  EXPECT_EQ(a.setup.soil_respiration, b.setup.soil_respiration);
+  EXPECT_EQ(a.setup.stomata, b.setup.stomata);
+  EXPECT_EQ(a.setup.leaf_angle_type, b.setup.leaf_angle_type);
+  EXPECT_EQ(a.setup.latitude, b.setup.latitude);
+  EXPECT_EQ(a.setup.longitude, b.setup.longitude);
+  EXPECT_EQ(a.setup.time_zone, b.setup.time_zone);
+  EXPECT_EQ(a.setup.soil_depth, b.setup.soil_depth);
+  EXPECT_EQ(a.setup.dt_soil, b.setup.dt_soil);
+  EXPECT_EQ(a.setup.soil_mtime, b.setup.soil_mtime);
+  EXPECT_EQ(a.setup.niter, b.setup.niter);
+  EXPECT_EQ(a.setup.single_dark_respiration, b.setup.single_dark_respiration);
+  EXPECT_EQ(a.setup.shortwave_sweeps, b.setup.shortwave_sweeps);
+  for (const auto& [x, y] : {std::pair{&a.leaf_rh_net, &b.leaf_rh_net}, std::pair{&a.rsoil_net, &b.rsoil_net}}) {
+    EXPECT_EQ(x->w0, y->w0);
+    EXPECT_EQ(x->b0, y->b0);
+    EXPECT_EQ(x->w1, y->w1);
+    EXPECT_EQ(x->b1, y->b1);
+    EXPECT_EQ(x->w2, y->w2);
+    EXPECT_EQ(x->b2, y->b2);
+    EXPECT_EQ(x->hidden, y->hidden);
+    EXPECT_EQ(x->final, y->final);
+  }
+  const auto same_stats = [](const VarStats& s, const VarStats& t) {
+    const double* p = &s.T_air;
+    const double* q = &t.T_air;
+    for (std::size_t k = 0; k < sizeof(VarStats) / sizeof(double); ++k)
+      EXPECT_TRUE(p[k] == q[k] || (std::isnan(p[k]) && std::isnan(q[k]))) << "statistic " << k;
+  };
+  same_stats(a.var_mean, b.var_mean);
+  same_stats(a.var_std, b.var_std);
+  same_stats(a.var_max, b.var_max);
+  same_stats(a.var_min, b.var_min);
+}
+
+void expect_identical_outputs(const Model<double>& a, const Model<double>& b, const std::string& forcing_file) {
+  const ForcingRecord forcing = read_forcing_csv(forcing_file).slice(4000, 4200);
+  RunOptions options;
+  options.threads = 1;
+  options.diagnostics = true;
+  const RunResult ra = run_model(a, forcing, options), rb = run_model(b, forcing, options);
+  for (std::size_t i = 0; i < kOutputCount; ++i)
+    EXPECT_EQ(ra.outputs.series(i), rb.outputs.series(i)) << kOutputFields[i].name;
+  for (std::size_t i = 0; i < kDiagnosticCount; ++i)
+    EXPECT_EQ(ra.diagnostics.series(i), rb.diagnostics.series(i)) << kDiagnosticFields[i].name;
+}
+
+}  // namespace
+
+TEST(ModelJsonWriter, TrainedModelsReadBackIdentically) {
+  TempDir dir;
+  for (const char* name : {"US-Hn1_Hybrid-1L-0.5.json", "US-Bi1_Hybrid-ML-0.0.json", "US-Whs_PB-ML-1.0.json"}) {
+    SCOPED_TRACE(name);
+    const LoadedModel original = read_model_json(trained(name));
+    const std::string path = (dir.path() / "written.json").string();
+    write_model_json(original, path);
+    const LoadedModel back = read_model_json(path);
+    expect_same_model(original.model, back.model);
+    EXPECT_EQ(back.trained_le_weight, original.trained_le_weight);
+    EXPECT_EQ(back.reported.le_test_nse, original.reported.le_test_nse);
+    EXPECT_EQ(back.reported.nee_train_nse, original.reported.nee_train_nse);
+    const std::string site = std::string(name).substr(0, 6);
+    expect_identical_outputs(original.model, back.model, fluxtower(site, site + "-forcings-test.csv"));
+  }
+}
+
+TEST(ModelJsonWriter, SiteFileModelWithCorrectionsReadsBackIdentically) {
+  TempDir dir;
+  LoadedModel original = read_site_toml(std::string(CANVEG_SOURCE_DIR) + "/examples/sites/US-Bi1.toml");
+  original.model.setup.single_dark_respiration = true;
+  original.model.setup.shortwave_sweeps = 3;
+  const std::string path = (dir.path() / "site.json").string();
+  write_model_json(original, path);
+  const LoadedModel back = read_model_json(path);
+  EXPECT_TRUE(back.model.leaf_rh_net.empty());
+  expect_same_model(original.model, back.model);
+  expect_identical_outputs(original.model, back.model, fluxtower("US-Bi1", "US-Bi1-forcings-test.csv"));
+}
+
+TEST(ModelJsonWriter, UnwritablePathIsAnError) {
+  const LoadedModel m = read_model_json(trained("US-Hn1_PB-1L-0.5.json"));
+  EXPECT_THROW(write_model_json(m, "/nonexistent-folder/model.json"), InputError);
 }

@@ -7,7 +7,7 @@
 
 #include "canveg/errors.hpp"
 #include "io/csv_table.hpp"
-#include "io/output_csv.hpp"
+#include "canveg/output_io.hpp"
 #include "test_support.hpp"
 
 using namespace canveg;

@@ -1,4 +1,4 @@
-// The driver's time coupling (canveg-model.md 1.4, pitfall P1): chunked lock-step solving with a
+// The driver's time coupling (docs/model.md 1.4, pitfall P1): chunked lock-step solving with a
 // halo must give exactly the whole-record result whatever the chunk size and thread count; the
 // independent mode must equal solving each half-hour alone; restarts must equal separate arrays.
 #include <gtest/gtest.h>

@@ -24,15 +24,7 @@
 
 namespace canveg {
 
-// The scalar parameters JAX-CanVeg lists as tunable in every example configuration, in the
-// configuration's order.
-inline constexpr std::array<const char*, 21> kTrainedScalarNames = {
-    "bprime",      "ep",          "lleaf",        "qalpha",        "kball",     "leaf_clumping_factor",
-    "vcopt",       "jmopt",       "rd25",         "toptvc",        "toptjm",    "epsoil",
-    "par_reflect", "par_trans",   "par_soil_refl", "nir_reflect",  "nir_trans", "nir_soil_refl",
-    "q10a",        "q10b",        "q10c"};
-
-// One differentiable parameter: a scalar of `Parameters` (index into kParameterNames) or one
+// One differentiable parameter: a scalar of `Parameters` (index into kParameterFields) or one
 // weight/bias of a network, flattened as w0, b0, w1, b1, w2, b2 (W row-major [out][in]) and named
 // <net>.layers[l].weight[o][i] / <net>.layers[l].bias[o].
 struct ParameterRef {
@@ -40,7 +32,8 @@ struct ParameterRef {
   int index = 0;
 };
 
-// The parameter vector differentiated for a model: the 21 trained scalars, then every weight and
+// The parameter vector differentiated for a model: the scalars JAX-CanVeg trains (kParameterFields
+// entries with a training rank, in rank order: 21 scalars), then every weight and
 // bias of LeafRHDL when the model carries that network (JAX-CanVeg trains it in PB models too,
 // where its gradient is exactly zero), then RsoilDL when soil respiration module 2 is selected.
 class ParameterSpace {
@@ -73,7 +66,7 @@ class ParameterSpace {
   SoilRespirationModule soil_respiration_;
 };
 
-// Standardisation of the outputs (JAX-CanVeg "standard" scaler, canveg-model.md 6.3).
+// Standardisation of the outputs (JAX-CanVeg "standard" scaler, docs/model.md 6.3).
 struct OutputScaler {
   double le_mean = 0.0, le_std = 1.0;    // [W m-2]
   double nee_mean = 0.0, nee_std = 1.0;  // [umol m-2 s-1]

@@ -30,6 +30,12 @@ struct LoadedModel {
 // Throws InputError naming the file and the JSON field on malformed or incomplete input.
 LoadedModel read_model_json(const std::string& path);
 
+// Writes a model as JSON in the layout read_model_json reads (the JAX-CanVeg model layout plus
+// canveg's corrections under "setup"), atomically: reading it back gives a model whose outputs are
+// identical bit for bit (every double is written in a form that reads back to the same value).
+// Throws InputError when the model is inconsistent or the path cannot be written.
+void write_model_json(const LoadedModel& model, const std::string& path);
+
 // Reads a dispersion matrix CSV (rows = levels, columns = canopy source layers, no header).
 // Throws InputError if the shape is not n_total_layers x n_can_layers or a cell is not a number.
 std::vector<double> read_dij_csv(const std::string& path, int n_total_layers, int n_can_layers);

@@ -1,4 +1,4 @@
-// Observed fluxes from a flux-tower CSV (canveg-model.md 5.2), used for evaluation and training.
+// Observed fluxes from a flux-tower CSV (docs/model.md 5.2), used for evaluation and training.
 #pragma once
 
 #include <string>
@@ -21,11 +21,21 @@ struct ObservedFluxes {
   std::vector<double> Rsoil;  // [umol m-2 s-1]: Rsoil
   std::string le_column, nee_column;  // which columns were used
   std::size_t size() const { return timestamp.size(); }
+  // Rows [begin, end) as a new record.
+  ObservedFluxes slice(std::size_t begin, std::size_t end) const;
 };
 
 // Reads an observation CSV. Throws InputError on a non-numeric cell, an unreadable file, or when
 // neither an LE nor an NEE column is present.
 ObservedFluxes read_flux_csv(const std::string& path);
+
+// Checks that the observations describe the same half-hours as another record (a forcing file, or
+// a canveg output file), given that record's time stamps (one per row, TIMESTAMP_END): the same
+// number of rows and, row by row wherever both files carry a time stamp, the same time stamp.
+// Comparing shifted series gives meaningless metrics or gradients without any visible sign, so a
+// mismatch throws InputError naming the observation file, the line and TIMESTAMP_END.
+void check_alignment(const ObservedFluxes& observed, const std::vector<std::string>& timestamps,
+                     const std::string& other_file);
 
 // Linear interpolation over NaN gaps in place; leading/trailing gaps take the nearest value.
 void interpolate_gaps(std::vector<double>& series);

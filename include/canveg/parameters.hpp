@@ -1,4 +1,4 @@
-// Model parameters (JAX-CanVeg `Para`, canveg-model.md section 4.2), the static set-up, the
+// Model parameters (JAX-CanVeg `Para`, docs/model.md section 4.2), the static set-up, the
 // neural-network weights and the normalisation statistics. Templated on the scalar type so the
 // same struct carries doubles for a forward run and active variables for gradients.
 #pragma once
@@ -8,73 +8,36 @@
 #include <string>
 #include <vector>
 
+#include "canveg/fields.hpp"
+
 namespace canveg {
 
-// Scalar parameters read by the physics. Units as in JAX-CanVeg; defaults are JAX-CanVeg's
-// (the legacy alfalfa set), used when no trained model file is given.
+// Scalar parameters read by the physics, one member per line of CANVEG_PARAMETER_FIELDS
+// (include/canveg/fields.hpp: name, default, unit, meaning, training bounds). Defaults are
+// JAX-CanVeg's (the legacy alfalfa set), used when no trained model file is given.
 template <class T>
 struct Parameters {
-  T leaf_clumping_factor = 0.95;  // Markov clumping factor Omega [-]
-  T par_reflect = 0.05;           // leaf PAR reflectance [-]
-  T par_trans = 0.05;             // leaf PAR transmittance [-]
-  T par_soil_refl = 0.05;         // soil PAR reflectance [-]
-  T nir_reflect = 0.60;           // leaf NIR reflectance [-]
-  T nir_trans = 0.20;             // leaf NIR transmittance [-]
-  T nir_soil_refl = 0.10;         // soil NIR reflectance [-]
-  T sigma = 5.670367e-8;          // Stefan-Boltzmann constant [W m-2 K-4]
-  T ep = 0.98;                    // leaf emissivity [-]
-  T epsoil = 0.98;                // soil emissivity [-]
-  T rugc = 8.314;                 // gas constant [J mol-1 K-1]
-  T Cp = 1005.0;                  // specific heat of air [J kg-1 K-1]
-  T vcopt = 171.0;                // Vcmax at its optimum temperature [umol m-2 s-1]
-  T jmopt = 259.0;                // Jmax at its optimum temperature [umol m-2 s-1]
-  T rd25 = 2.68;                  // dark respiration at 25 C [umol m-2 s-1]; not read (Rd = 0.004657 vcopt)
-  T hkin = 200000.0;              // deactivation enthalpy [J mol-1] (99999 in every trained model)
-  T ejm = 55000.0;                // activation energy of Jmax [J mol-1]
-  T evc = 55000.0;                // activation energy of Vcmax [J mol-1]
-  T kc25 = 274.6;                 // Kc at 25 C [ppm]
-  T ko25 = 419.8;                 // Ko at 25 C [mbar]
-  T o2 = 210.0;                   // O2 [mmol mol-1]
-  T ekc = 80500.0;                // activation energy of Kc [J mol-1]
-  T erd = 38000.0;                // activation energy of Rd [J mol-1]
-  T tk_25 = 298.16;               // 25 C in K
-  T toptvc = 303.0;               // optimum temperature of Vcmax [K]
-  T toptjm = 303.0;               // optimum temperature of Jmax [K]
-  T kball = 8.17;                 // Ball-Berry slope [-]
-  T bprime = 0.05;                // Ball-Berry intercept [mol m-2 s-1]
-  T qalpha = 0.22;                // quantum yield of electron transport [mol mol-1]
-  T lleaf = 0.04;                 // leaf length scale [m]
-  T theta_min = 0.05;             // soil-water stress thresholds [m3 m-3] (soil-water variant only)
-  T theta_max = 0.2;
-  T nuvisc = 13.27;               // kinematic viscosity of air at STP [mm2 s-1]
-  T dc = 13.81;                   // CO2 diffusivity at STP [mm2 s-1]
-  T dh = 18.69;                   // heat diffusivity at STP [mm2 s-1]
-  T dv = 21.78;                   // water-vapour diffusivity at STP [mm2 s-1]
-  T betfac = 1.5;                 // boundary-layer sheltering factor [-]
-  T Mair = 28.97;                 // molar mass of air [g mol-1]
-  T q10a = 5.0;                   // Q10 soil respiration base rate [umol m-2 s-1]
-  T q10b = 1.7;                   // Q10 [-]
-  T q10c = 0.8;                   // soil-moisture exponent [-]
+#define CANVEG_PARAMETER_MEMBER(name, default_value, ...) T name = default_value;
+  CANVEG_PARAMETER_FIELDS(CANVEG_PARAMETER_MEMBER)
+#undef CANVEG_PARAMETER_MEMBER
 };
 
-// Names of the scalar parameters in the order of the struct, for I/O and sensitivity reports.
-inline constexpr std::array<const char*, 41> kParameterNames = {
-    "leaf_clumping_factor", "par_reflect", "par_trans", "par_soil_refl", "nir_reflect",
-    "nir_trans", "nir_soil_refl", "sigma", "ep", "epsoil", "rugc", "Cp", "vcopt", "jmopt",
-    "rd25", "hkin", "ejm", "evc", "kc25", "ko25", "o2", "ekc", "erd", "tk_25", "toptvc",
-    "toptjm", "kball", "bprime", "qalpha", "lleaf", "theta_min", "theta_max", "nuvisc", "dc",
-    "dh", "dv", "betfac", "Mair", "q10a", "q10b", "q10c"};
+// The members of Parameters in table order (kParameterFields), for access by index.
+template <class T>
+inline constexpr std::array<T Parameters<T>::*, kParameterCount> kParameterMembers = {
+#define CANVEG_PARAMETER_POINTER(name, ...) &Parameters<T>::name,
+    CANVEG_PARAMETER_FIELDS(CANVEG_PARAMETER_POINTER)
+#undef CANVEG_PARAMETER_POINTER
+};
 
-// Access the i-th scalar parameter (order of kParameterNames).
+// The i-th scalar parameter (order of kParameterFields).
 template <class T>
 T& parameter_at(Parameters<T>& p, std::size_t i) {
-  static_assert(sizeof(Parameters<T>) == kParameterNames.size() * sizeof(T),
-                "Parameters must hold exactly the named scalars");
-  return reinterpret_cast<T*>(&p)[i];
+  return p.*kParameterMembers<T>[i];
 }
 template <class T>
 const T& parameter_at(const Parameters<T>& p, std::size_t i) {
-  return reinterpret_cast<const T*>(&p)[i];
+  return p.*kParameterMembers<T>[i];
 }
 
 enum class Activation { Tanh, Sigmoid, Softplus, Identity };
@@ -132,7 +95,7 @@ struct Setup {
   int n_atmos_layers() const { return n_total_layers - n_can_layers; }
 };
 
-// Builds the uniform grid of canveg-model.md section 1.2 into setup.zht / setup.delz.
+// Builds the uniform grid of docs/model.md section 1.2 into setup.zht / setup.delz.
 void build_vertical_grid(Setup& setup);
 
 // Everything the physics needs for one model: set-up, parameters, networks, statistics and the
@@ -158,7 +121,7 @@ Model<T> model_cast(const Model<U>& m) {
   r.var_std = m.var_std;
   r.var_max = m.var_max;
   r.var_min = m.var_min;
-  for (std::size_t i = 0; i < kParameterNames.size(); ++i) parameter_at(r.para, i) = T(parameter_at(m.para, i));
+  for (std::size_t i = 0; i < kParameterCount; ++i) parameter_at(r.para, i) = T(parameter_at(m.para, i));
   auto cast_net = [](const DenseNet<U>& a) {
     DenseNet<T> b;
     b.in_size = a.in_size;

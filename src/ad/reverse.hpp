@@ -1,7 +1,8 @@
 // Reverse-mode automatic differentiation: a scalar type `Var` that records every operation on a
 // per-thread tape, and the reverse sweep over that tape (docs/gradients.md "Tape").
 //
-// Design (measured in shared/docs/autodiff-options.md):
+// Design (chosen after measuring operator-overloading and source-transformation tools on this
+// problem; docs/gradients.md):
 //  * one tape per thread (`thread_local`), reset for every taped unit of work (one column
 //    iteration), so the tape stays small (about 0.1 M nodes for a 50-layer column iteration) and
 //    threads never share state;

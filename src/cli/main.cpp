@@ -31,9 +31,9 @@
 #include "canveg/observations.hpp"
 #include "canveg/run.hpp"
 #include "cli/dij_command.hpp"
+#include "cli/fields_help.hpp"
 #include "cli/sensitivity_command.hpp"
-#include "io/csv_table.hpp"
-#include "io/output_csv.hpp"
+#include "canveg/output_io.hpp"
 
 namespace {
 
@@ -97,22 +97,6 @@ class Progress {
 
 // ---- evaluation ----------------------------------------------------------------------------
 
-// Observations must describe the same half-hours as the predictions; comparing shifted series
-// would give meaningless metrics without any visible sign.
-void check_alignment(const std::vector<std::string>& predicted_ts, const std::string& predicted_file,
-                     const canveg::ObservedFluxes& obs, std::size_t predicted_rows) {
-  if (obs.size() != predicted_rows)
-    throw canveg::InputError(obs.source, 0, "",
-                             "has " + std::to_string(obs.size()) + " rows but " + predicted_file + " has " +
-                                 std::to_string(predicted_rows) + "; they must cover the same half-hours");
-  for (std::size_t i = 0; i < predicted_rows && i < predicted_ts.size(); ++i) {
-    if (predicted_ts[i].empty() || obs.timestamp[i].empty() || predicted_ts[i] == obs.timestamp[i]) continue;
-    throw canveg::InputError(obs.source, static_cast<long>(i) + 2, "TIMESTAMP_END",
-                             "time stamp '" + obs.timestamp[i] + "' differs from '" + predicted_ts[i] + "' in " +
-                                 predicted_file + " (row " + std::to_string(i + 1) + ")");
-  }
-}
-
 std::string fmt_num(double v, int precision = 4) {
   if (std::isnan(v)) return "nan";
   char buf[64];
@@ -153,7 +137,7 @@ struct RunArgs {
   std::string model, site, config, forcing, output, observed, dij;
   bool independent = false, diagnostics = false, quiet = false, single_dark_respiration = false;
   int threads = 0;
-  int shortwave_sweeps = 1;
+  int shortwave_sweeps = 0;  // 0: as the model says (JAX-CanVeg: 1)
 };
 
 canveg::LoadedModel load_model(const RunArgs& a) {
@@ -171,8 +155,9 @@ int command_run(const RunArgs& a) {
   canveg::Model<double>& model = loaded.model;
   if (!a.dij.empty())
     model.dij = canveg::read_dij_csv(a.dij, model.setup.n_total_layers, model.setup.n_can_layers);
-  model.setup.single_dark_respiration = a.single_dark_respiration;
-  model.setup.shortwave_sweeps = a.shortwave_sweeps;
+  // The corrections apply when asked for; otherwise the model file's own setting stands.
+  if (a.single_dark_respiration) model.setup.single_dark_respiration = true;
+  if (a.shortwave_sweeps > 0) model.setup.shortwave_sweeps = a.shortwave_sweeps;
   spdlog::info("model {}: {} canopy + {} air layers, {} from {}", model.setup.site_name, model.setup.n_can_layers,
                model.setup.n_atmos_layers(),
                model.setup.leaf_rh == canveg::LeafRhModule::Network ? "hybrid leaf RH" : "physics leaf RH",
@@ -184,7 +169,7 @@ int command_run(const RunArgs& a) {
   std::optional<canveg::ObservedFluxes> observed;
   if (!a.observed.empty()) {
     observed = canveg::read_flux_csv(a.observed);
-    check_alignment(forcing.timestamp, a.forcing, *observed, forcing.size());
+    canveg::check_alignment(*observed, forcing.timestamp, a.forcing);
   }
 
   canveg::RunOptions options;
@@ -223,23 +208,10 @@ struct EvaluateArgs {
 };
 
 int command_evaluate(const EvaluateArgs& a) {
-  const canveg::io::CsvTable table = canveg::io::CsvTable::read(a.predicted);
-  const auto column = [&](const char* name) {
-    const auto col = table.find_exact(name);
-    if (!col)
-      throw canveg::InputError(a.predicted, table.header_line(), name,
-                               std::string("no column '") + name + "' (expected a canveg output file); the header has: " +
-                                   table.header_list());
-    return table.column(*col, canveg::io::EmptyCell::Gap);
-  };
-  const std::vector<double> le = column("LE");
-  const std::vector<double> nee = column("NEE");
-  std::vector<std::string> timestamps;
-  if (auto ts = table.find_exact("TIMESTAMP_END")) timestamps = table.text_column(*ts);
-
+  const canveg::io::PredictedFluxes predicted = canveg::io::read_predicted_fluxes(a.predicted);
   const canveg::ObservedFluxes observed = canveg::read_flux_csv(a.observed);
-  check_alignment(timestamps, a.predicted, observed, table.size());
-  print_metrics(le, nee, observed, nullptr);
+  canveg::check_alignment(observed, predicted.timestamp, a.predicted);
+  print_metrics(predicted.LE, predicted.NEE, observed, nullptr);
   return kExitOk;
 }
 
@@ -256,6 +228,7 @@ int run_cli(int argc, char** argv) {
   CLI::App app{"CanVeg multi-layer canopy model (a C++ re-implementation of JAX-CanVeg)", "canveg"};
   app.set_version_flag("--version", "canveg 0.1.0");
   app.require_subcommand(1);
+  app.footer("\n" + canveg::cli::fields_text());
 
   RunArgs ra;
   CLI::App* run = app.add_subcommand("run", "Run the model over a forcing file and write the fluxes");
@@ -264,7 +237,7 @@ int run_cli(int argc, char** argv) {
   auto* opt_config = run->add_option("--config", ra.config, "JAX-CanVeg configs.json, default parameters");
   opt_model->excludes(opt_site)->excludes(opt_config);
   opt_site->excludes(opt_config);
-  run->add_option("--forcing", ra.forcing, "Forcing CSV (canveg-model.md 5.1)")->required();
+  run->add_option("--forcing", ra.forcing, "Forcing CSV (docs/model.md 5.1)")->required();
   run->add_option("--output", ra.output, "Output CSV of the fluxes (written atomically)")->required();
   run->add_option("--observed", ra.observed, "Observed fluxes CSV: print LE and NEE metrics");
   run->add_option("--dij", ra.dij, "Dispersion matrix CSV replacing the model's");
@@ -291,6 +264,7 @@ int run_cli(int argc, char** argv) {
   // `canveg sensitivity` likewise (cli/sensitivity_command.hpp).
   int sensitivity_exit = kExitOk;
   CLI::App* sensitivity = canveg::add_sensitivity_command(app, sensitivity_exit);
+  CLI::App* fields = canveg::cli::add_fields_command(app);
 
   try {
     app.parse(argc, argv);
@@ -303,6 +277,7 @@ int run_cli(int argc, char** argv) {
 
   if (dij->parsed()) return dij_exit;
   if (sensitivity->parsed()) return sensitivity_exit;
+  if (fields->parsed()) return kExitOk;
   if (run->parsed()) {
     const int sources = !ra.model.empty() + !ra.site.empty() + !ra.config.empty();
     if (sources != 1) {

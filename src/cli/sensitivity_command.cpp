@@ -22,7 +22,8 @@
 #include "canveg/errors.hpp"
 #include "canveg/gradient.hpp"
 #include "canveg/model_io.hpp"
-#include "io/output_csv.hpp"
+#include "canveg/observations.hpp"
+#include "canveg/output_io.hpp"
 
 namespace canveg {
 namespace {
@@ -34,17 +35,6 @@ struct SensitivityOptions {
   bool drop_remainder = false, quiet = false;
   int threads = 0;
 };
-
-ObservedFluxes slice(const ObservedFluxes& o, std::size_t b, std::size_t e) {
-  ObservedFluxes r = o;
-  auto cut = [b, e](std::vector<double>& v) {
-    if (v.size() >= e) v = std::vector<double>(v.begin() + static_cast<long>(b), v.begin() + static_cast<long>(e));
-  };
-  for (auto* v : {&r.LE, &r.H, &r.G, &r.Rnet, &r.GPP, &r.NEE, &r.Rsoil}) cut(*v);
-  if (r.timestamp.size() >= e)
-    r.timestamp = std::vector<std::string>(o.timestamp.begin() + static_cast<long>(b), o.timestamp.begin() + static_cast<long>(e));
-  return r;
-}
 
 int run_sensitivity(const SensitivityOptions& o) {
   try {
@@ -58,15 +48,7 @@ int run_sensitivity(const SensitivityOptions& o) {
     ObservedFluxes observed = read_flux_csv(o.observed);
     if (observed.LE.empty()) throw InputError(o.observed, 0, "LE", "no latent-heat column (LE or LE_F_MDS)");
     if (observed.NEE.empty()) throw InputError(o.observed, 0, "NEE", "no NEE column (FCO2, Fco2, FC, NEE_*)");
-    if (observed.size() != forcing.size())
-      throw InputError(o.observed, 0, "",
-                       "has " + std::to_string(observed.size()) + " rows but the forcing " + o.forcing + " has " +
-                           std::to_string(forcing.size()) + "; give the observations of the same half-hours");
-    if (!observed.timestamp.empty() && !forcing.timestamp.empty() && !forcing.timestamp.front().empty() &&
-        (observed.timestamp.front() != forcing.timestamp.front() || observed.timestamp.back() != forcing.timestamp.back()))
-      throw InputError(o.observed, 0, "TIMESTAMP_END",
-                       "covers " + observed.timestamp.front() + " .. " + observed.timestamp.back() +
-                           " but the forcing covers " + forcing.timestamp.front() + " .. " + forcing.timestamp.back());
+    check_alignment(observed, forcing.timestamp, o.forcing);
     // The scaler comes from the whole flux file (JAX-CanVeg: the training fluxes), before slicing.
     const OutputScaler scaler = standard_scaler(o.scaler_fluxes.empty() ? observed : read_flux_csv(o.scaler_fluxes));
     if (o.first_row > 0 || o.rows > 0) {
@@ -74,7 +56,7 @@ int run_sensitivity(const SensitivityOptions& o) {
         throw InputError("", 0, "--first-row", "beyond the last row (" + std::to_string(forcing.size()) + " rows)");
       const std::size_t end = o.rows > 0 ? std::min(forcing.size(), o.first_row + o.rows) : forcing.size();
       forcing = forcing.slice(o.first_row, end);
-      observed = slice(observed, o.first_row, end);
+      observed = observed.slice(o.first_row, end);
     }
 
     LossSpec loss;

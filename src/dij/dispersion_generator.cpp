@@ -1,4 +1,4 @@
-// Lagrangian random-walk generator of the dispersion matrix (canveg-model.md 2.15).
+// Lagrangian random-walk generator of the dispersion matrix (docs/model.md 2.15).
 //
 // Physics (JAX-CanVeg DispersionMatrix.cpp, for u* = 1 m s-1 and neutral stability):
 //  * sigma_w(z) = sigma_0 + z dsigma in the canopy (linear, Wilson et al.), sigma_h u* above, with
@@ -20,13 +20,11 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <cstdio>
 #include <limits>
-#include <mutex>
-#include <thread>
 
 #include "canveg/errors.hpp"
+#include "run/thread_pool.hpp"
 
 namespace canveg {
 namespace {
@@ -34,7 +32,7 @@ namespace {
 constexpr double kUstar = 1.0;          // reference friction velocity; the model rescales D by 1/u*
 constexpr double kSigmaH = 1.25;        // sigma_w / u* at and above the canopy top
 constexpr double kSigma0 = 0.25;        // sigma_w at the ground [m s-1] (as used by the original)
-constexpr double kDisplacement = 0.6;   // d / h, zero-plane displacement (canveg-model.md 1.2)
+constexpr double kDisplacement = 0.6;   // d / h, zero-plane displacement (docs/model.md 1.2)
 constexpr std::int64_t kBlockSize = 4096;  // particles per random stream; fixed, so the result
                                            // does not depend on how blocks meet threads
 
@@ -135,7 +133,7 @@ struct Setup {
   std::int64_t max_steps = 0;
   std::int64_t per_layer = 0;
   std::int64_t blocks_per_layer = 0;
-  // Per-step constants of the Langevin update, by T_L regime (canveg-model.md 2.15):
+  // Per-step constants of the Langevin update, by T_L regime (docs/model.md 2.15):
   double a_const = 0, b_const = 0;  // dt / T_L and sqrt(2 dt / T_L) below 1.5 h (T_L = 0.25 h / u*)
   double k_tl = 0, sqrt_2k_tl = 0;  // above 1.5 h dt / T_L = k_tl / (z - d)
 
@@ -278,56 +276,31 @@ DispersionMatrix generate_dispersion_matrix(const DispersionConfig& config, cons
   const auto t0 = std::chrono::steady_clock::now();
 
   const std::int64_t n_tasks = s.blocks_per_layer * s.J;
-  int threads = config.threads > 0 ? config.threads : static_cast<int>(std::thread::hardware_concurrency());
-  threads = static_cast<int>(std::clamp<std::int64_t>(threads, 1, n_tasks));
+  const int threads = run::resolve_threads(config.threads, static_cast<std::size_t>(n_tasks));
 
   // Per-thread integer step counts per (layer, bin). Integer addition is exact, so how blocks
   // were shared among threads cannot change the sums: the result is bit-identical for any count.
   const std::size_t stride = static_cast<std::size_t>(s.nbins) + 2;
-  std::vector<std::vector<std::uint64_t>> counts(threads, std::vector<std::uint64_t>(stride * s.J, 0));
+  std::vector<std::vector<std::uint64_t>> counts(static_cast<std::size_t>(threads), std::vector<std::uint64_t>(stride * s.J, 0));
 
-  std::atomic<std::int64_t> next_task{0};
   std::atomic<std::int64_t> done_particles{0};
-  std::mutex mutex;
-  std::condition_variable finished_cv;
-  int running = threads;
-
-  auto worker = [&](int t) {
-    for (;;) {
-      const std::int64_t task = next_task.fetch_add(1, std::memory_order_relaxed);
-      if (task >= n_tasks) break;
-      // Tasks run layer by layer, blocks in order; the stream depends only on (seed, layer, block).
-      const int layer = static_cast<int>(task / s.blocks_per_layer) + 1;
-      const std::int64_t block = task % s.blocks_per_layer;
-      const std::int64_t first = block * kBlockSize;
-      const std::int64_t count = std::min(kBlockSize, s.per_layer - first);
-      run_block(s, layer, stream_key(config.seed, layer, block), count,
-                counts[t].data() + static_cast<std::size_t>(layer - 1) * stride);
-      done_particles.fetch_add(count, std::memory_order_relaxed);
-    }
-    std::lock_guard lock(mutex);
-    if (--running == 0) finished_cv.notify_all();
+  auto run_task = [&](int worker, std::size_t unit) {
+    // Tasks run layer by layer, blocks in order; the stream depends only on (seed, layer, block).
+    const auto task = static_cast<std::int64_t>(unit);
+    const int layer = static_cast<int>(task / s.blocks_per_layer) + 1;
+    const std::int64_t block = task % s.blocks_per_layer;
+    const std::int64_t first = block * kBlockSize;
+    const std::int64_t count = std::min(kBlockSize, s.per_layer - first);
+    run_block(s, layer, stream_key(config.seed, layer, block), count,
+              counts[static_cast<std::size_t>(worker)].data() + static_cast<std::size_t>(layer - 1) * stride);
+    done_particles.fetch_add(count, std::memory_order_relaxed);
   };
-
-  std::vector<std::thread> pool;
-  pool.reserve(threads);
-  for (int t = 0; t < threads; ++t) pool.emplace_back(worker, t);
-
   const std::int64_t total = s.per_layer * s.J;
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-  {
-    std::unique_lock lock(mutex);
-    const auto interval = std::chrono::duration<double>(progress_interval_s > 0 ? progress_interval_s : 1.0);
-    while (running > 0) {
-      finished_cv.wait_for(lock, interval, [&] { return running == 0; });
-      if (running > 0 && progress) {
-        lock.unlock();
-        progress({done_particles.load(), total, elapsed()});
-        lock.lock();
-      }
-    }
-  }
-  for (auto& th : pool) th.join();
+  std::function<void()> report;
+  if (progress) report = [&] { progress({done_particles.load(), total, elapsed()}); };
+  run::parallel_units(threads, static_cast<std::size_t>(n_tasks), run_task, report,
+                      progress_interval_s > 0 ? progress_interval_s : 1.0);
 
   // Reduce the per-thread counts in thread order, then normalise per source layer.
   std::vector<std::uint64_t> sum(stride * s.J, 0);

@@ -1,4 +1,4 @@
-// Lagrangian dispersion matrix D_ij for CanVeg's scalar profiles (canveg-model.md 2.15).
+// Lagrangian dispersion matrix D_ij for CanVeg's scalar profiles (docs/model.md 2.15).
 //
 // A 1-D random-walk particle model: Thomson's (1987) well-mixed Gaussian Langevin equation for the
 // vertical velocity in inhomogeneous turbulence, and Raupach's (1989) localized near-field theory
@@ -23,7 +23,7 @@ enum class DispersionGrid {
   // JAX-CanVeg's generator: J+K uniform bins of height h/J from the ground, so the domain top is
   // (J+K) h/J (2h for J=K=50, 51h for J=1), whatever the measurement height.
   jax,
-  // The model's own levels (canveg-model.md 1.2): J bins of h/J in the canopy, then K bins of
+  // The model's own levels (docs/model.md 1.2): J bins of h/J in the canopy, then K bins of
   // (zm-h)/K up to the measurement height zm, which is the domain top.
   model,
 };

@@ -1,12 +1,10 @@
-// Lock-step forward run of one batch of contiguous half-hours, templated on the scalar, and the
-// batch loss. The same sequence of physics calls as src/run/runner.cpp (initialise every row,
-// then for each iteration snapshot the surface temperatures and iterate every row), so a double
-// run here is bit-identical to run_model with RunOptions::restart_every = batch size.
+// Batches of the loss: how a record is cut into them, and the loss of one batch. Each batch is
+// solved by the lock-step driver (run/lockstep.hpp) as one JAX-CanVeg call, so a double run of a
+// batch is bit-identical to run_model with RunOptions::restart_every = batch size.
 #pragma once
 
 #include <cmath>
 #include <cstddef>
-#include <functional>
 #include <limits>
 #include <vector>
 
@@ -14,6 +12,7 @@
 #include "canveg/gradient.hpp"
 #include "gradient/column_state_io.hpp"
 #include "run/column_model.hpp"
+#include "run/lockstep.hpp"
 
 namespace canveg::gradient {
 
@@ -30,43 +29,12 @@ struct BatchPlan {
 
 BatchPlan plan_batches(std::size_t n_rows, const GradientOptions& options);
 
-// Buffers of one lock-step batch.
-template <class T>
-struct BatchColumns {
-  std::vector<T> buffer;
-  std::vector<physics::ColumnState<T>> states;
-  std::vector<T> snapshot;
-  std::size_t bytes() const {
-    return buffer.capacity() * sizeof(T) + states.capacity() * sizeof(physics::ColumnState<T>) +
-           snapshot.capacity() * sizeof(T);
-  }
-};
-
-// Runs rows [begin, begin + n) in lock-step. `row_has_previous(i)` is false for the first row of
-// the batch and for independent half-hours. Hooks: after_init(i, state) once per row after
-// initialisation; before_iteration(k) before iteration k of all rows.
-template <class T, class AfterInit, class BeforeIteration>
-void forward_batch(const physics::ColumnModel<T>& cm, const ForcingRecord& forcing, std::size_t begin, std::size_t n,
-                   bool independent, BatchColumns<T>& cols, AfterInit&& after_init,
-                   BeforeIteration&& before_iteration) {
-  const std::size_t stride = physics::column_storage_size(cm.J, cm.N);
-  if (cols.buffer.size() < n * stride) cols.buffer.resize(n * stride);
-  if (cols.states.size() < n) cols.states.resize(n);
-  if (cols.snapshot.size() < n) cols.snapshot.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    cols.states[i].bind(cols.buffer.data() + i * stride, cm.J, cm.N);
-    physics::initialise_column(cm, row_forcing(forcing, begin + i), cols.states[i]);
-    after_init(i, cols.states[i]);
-  }
-  for (int k = 0; k < cm.niter; ++k) {
-    before_iteration(k);
-    for (std::size_t i = 0; i < n; ++i) cols.snapshot[i] = cols.states[i].t_surface;
-    for (std::size_t i = 0; i < n; ++i) {
-      const bool has_previous = !independent && i > 0;
-      const T previous = i == 0 ? T(0.0) : cols.snapshot[i - 1];
-      physics::iterate_column(cm, cols.states[i], has_previous, previous);
-    }
-  }
+// The lock-step coupling of a batch: its first row restarts the storage term; with batch size 1
+// every row stands alone.
+inline run::LockstepCoupling batch_coupling(const BatchPlan& plan) {
+  run::LockstepCoupling c;
+  c.independent = plan.independent;
+  return c;
 }
 
 // Loss of one batch: w mean(dLE^2) + (1 - w) mean(dNEE^2) with d = standardised model minus
@@ -130,11 +98,5 @@ struct NanMean {
     return m;
   }
 };
-
-int resolve_threads(int requested, std::size_t work_units);
-
-// Runs work(worker_index, unit) for units [0, n_units) on `threads` threads; rethrows the first
-// exception.
-void parallel_units(int threads, std::size_t n_units, const std::function<void(int, std::size_t)>& work);
 
 }  // namespace canveg::gradient

@@ -98,15 +98,4 @@ inline void load_iterated(physics::ColumnState<double>& s, const double* in) {
   visit_iterated(s, [&in](double& x) { x = *in++; });
 }
 
-// The canopy outputs the loss uses, from a column after its last iteration:
-// LE = veg.LE + soil.evap, NEE = soil.resp - (veg.Ps + veg.Rd) (runner's store_outputs).
-template <class T>
-T column_le(const physics::ColumnState<T>& s) {
-  return s.veg_le + s.soil_evap;
-}
-template <class T>
-T column_nee(const physics::ColumnState<T>& s) {
-  return s.soil_resp - (s.veg_ps + s.veg_rd);
-}
-
 }  // namespace canveg::gradient

@@ -5,6 +5,8 @@
 #include "ad/forward.hpp"
 #include "canveg/gradient.hpp"
 #include "gradient/batch_forward.hpp"
+#include "physics/column_outputs.hpp"
+#include "run/thread_pool.hpp"
 
 namespace canveg {
 
@@ -25,10 +27,10 @@ LossGradient loss_and_gradient_forward_mode(const Model<double>& model, const Pa
   const std::size_t n_batches = plan.begin.size();
   // Work unit = (batch, chunk of parameters).
   const std::size_t n_units = n_batches * n_chunks;
-  const int threads = resolve_threads(options.threads, n_units);
+  const int threads = run::resolve_threads(options.threads, n_units);
   std::vector<std::vector<double>> batch_grad(n_batches, std::vector<double>(P, 0.0));
   std::vector<double> losses(n_batches, 0.0);
-  parallel_units(threads, n_units, [&](int, std::size_t u) {
+  run::parallel_units(threads, n_units, [&](int, std::size_t u) {
     const std::size_t b = u / n_chunks, chunk = u % n_chunks;
     Model<D> md = model_cast<D>(model);
     for (std::size_t l = 0; l < static_cast<std::size_t>(kLanes); ++l) {
@@ -36,12 +38,12 @@ LossGradient loss_and_gradient_forward_mode(const Model<double>& model, const Pa
       if (k < P) space.locate(md, k)->d[l] = 1.0;
     }
     const physics::ColumnModel<D> cm = make_column_model(md, dij_t);
-    BatchColumns<D> cols;
+    run::LockstepColumns<D> cols;
     const std::size_t n = plan.size[b], begin = plan.begin[b];
-    forward_batch(cm, forcing, begin, n, plan.independent, cols, [](std::size_t, physics::ColumnState<D>&) {},
-                  [](int) {});
+    run::solve_lockstep(cm, forcing, begin, n, batch_coupling(plan), cols);
     std::vector<D> le(n), nee(n);
-    for (std::size_t i = 0; i < n; ++i) le[i] = column_le(cols.states[i]), nee[i] = column_nee(cols.states[i]);
+    for (std::size_t i = 0; i < n; ++i)
+      le[i] = physics::column_le(cols.states[i]), nee[i] = physics::column_nee(cols.states[i]);
     const D l = batch_loss(le.data(), nee.data(), observed.LE.data() + begin, observed.NEE.data() + begin, n, loss);
     if (chunk == 0) losses[b] = l.v;
     for (std::size_t q = 0; q < static_cast<std::size_t>(kLanes); ++q) {

@@ -547,7 +547,7 @@ inline void peaked_adjoint(double g, const double* e, double ro, double act, dou
   rugc_bar += prod_bar * to * tl;
 }
 
-// Outputs: A_n, g_s, R_d, c_i. Runs the stored forward pass backwards (canveg-model.md 2.11; the
+// Outputs: A_n, g_s, R_d, c_i. Runs the stored forward pass backwards (docs/model.md 2.11; the
 // branch structure is that of physics::leaf_photosynthesis).
 inline void photosynthesis_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
   const PsData& d = *static_cast<const PsData*>(data);
@@ -891,7 +891,7 @@ inline void le_forward(const double* x, double pressure_kpa, bool amphistomatous
   w.closure = w.rnet - w.H - w.LE;
 }
 
-// Outputs: LE, H, T_L, R_net, closure (canveg-model.md 2.12). Runs the stored forward pass
+// Outputs: LE, H, T_L, R_net, closure (docs/model.md 2.12). Runs the stored forward pass
 // backwards.
 inline void leaf_energy_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
   const LeData& d = *static_cast<const LeData*>(data);

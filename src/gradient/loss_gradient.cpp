@@ -1,15 +1,13 @@
 // Entry points of include/canveg/gradient.hpp: batching, threads, and the reverse-mode gradient.
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <exception>
-#include <mutex>
-#include <thread>
 
 #include "canveg/errors.hpp"
 #include "canveg/gradient.hpp"
 #include "gradient/batch_forward.hpp"
 #include "gradient/reverse_engine.hpp"
+#include "physics/column_outputs.hpp"
+#include "run/thread_pool.hpp"
 
 namespace canveg {
 namespace gradient {
@@ -42,40 +40,6 @@ BatchPlan check_and_plan(const Model<double>& model, const ForcingRecord& forcin
   return plan;
 }
 
-int resolve_threads(int requested, std::size_t work_units) {
-  int t = requested > 0 ? requested : static_cast<int>(std::thread::hardware_concurrency());
-  t = std::max(1, t);
-  return static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(t), std::max<std::size_t>(1, work_units)));
-}
-
-void parallel_units(int threads, std::size_t n_units, const std::function<void(int, std::size_t)>& work) {
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr failure;
-  std::mutex mutex;
-  auto worker = [&](int w) {
-    ad::TapeGuard guard;  // frees this thread's tape at exit
-    try {
-      for (;;) {
-        const std::size_t u = next.fetch_add(1);
-        if (u >= n_units) break;
-        work(w, u);
-      }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (!failure) failure = std::current_exception();
-      next = n_units;
-    }
-  };
-  if (threads <= 1) {
-    worker(0);
-  } else {
-    std::vector<std::thread> pool;
-    for (int w = 0; w < threads; ++w) pool.emplace_back(worker, w);
-    for (auto& t : pool) t.join();
-  }
-  if (failure) std::rethrow_exception(failure);
-}
-
 }  // namespace gradient
 
 LossGradient loss_and_gradient(const Model<double>& model, const ParameterSpace& space, const ForcingRecord& forcing,
@@ -94,13 +58,13 @@ LossGradient loss_and_gradient(const Model<double>& model, const ParameterSpace&
   problem.cm = make_column_model(model, problem.dij_t);
 
   const std::size_t n_batches = plan.begin.size();
-  const int threads = resolve_threads(options.threads, n_batches);
+  const int threads = run::resolve_threads(options.threads, n_batches);
   std::vector<std::unique_ptr<ReverseEngine>> engines(static_cast<std::size_t>(threads));
   std::vector<NanMean> means(static_cast<std::size_t>(threads), NanMean(space.size()));
   std::vector<int> sweeps(static_cast<std::size_t>(threads), 0);
   LossGradient out;
   out.batch_loss.assign(n_batches, 0.0);
-  parallel_units(threads, n_batches, [&](int w, std::size_t b) {
+  run::parallel_units<ad::TapeGuard>(threads, n_batches, [&](int w, std::size_t b) {
     auto& engine = engines[static_cast<std::size_t>(w)];
     if (!engine) engine = std::make_unique<ReverseEngine>(problem);
     BatchGradient g;
@@ -137,20 +101,19 @@ double loss_value(const Model<double>& model, const ForcingRecord& forcing, cons
       transpose_dij(model.dij, model.setup.n_total_layers, model.setup.n_can_layers);
   const physics::ColumnModel<double> cm = make_column_model(model, dij_t);
   const std::size_t n_batches = plan.begin.size();
-  const int threads = resolve_threads(options.threads, n_batches);
+  const int threads = run::resolve_threads(options.threads, n_batches);
   std::vector<double> losses(n_batches, 0.0);
-  std::vector<BatchColumns<double>> cols(static_cast<std::size_t>(threads));
+  std::vector<run::LockstepColumns<double>> cols(static_cast<std::size_t>(threads));
   std::vector<std::vector<double>> le(static_cast<std::size_t>(threads)), nee(static_cast<std::size_t>(threads));
-  parallel_units(threads, n_batches, [&](int w, std::size_t b) {
+  run::parallel_units(threads, n_batches, [&](int w, std::size_t b) {
     const std::size_t n = plan.size[b], begin = plan.begin[b];
     auto& c = cols[static_cast<std::size_t>(w)];
-    forward_batch(cm, forcing, begin, n, plan.independent, c, [](std::size_t, physics::ColumnState<double>&) {},
-                  [](int) {});
+    run::solve_lockstep(cm, forcing, begin, n, batch_coupling(plan), c);
     auto& l = le[static_cast<std::size_t>(w)];
     auto& e = nee[static_cast<std::size_t>(w)];
     l.resize(n);
     e.resize(n);
-    for (std::size_t i = 0; i < n; ++i) l[i] = column_le(c.states[i]), e[i] = column_nee(c.states[i]);
+    for (std::size_t i = 0; i < n; ++i) l[i] = physics::column_le(c.states[i]), e[i] = physics::column_nee(c.states[i]);
     losses[b] = batch_loss(l.data(), e.data(), observed.LE.data() + begin, observed.NEE.data() + begin, n, loss);
   });
   double sum = 0.0;

@@ -1,6 +1,5 @@
 // The parameter vector of the gradient (include/canveg/gradient.hpp) and the output scaler.
 #include <cmath>
-#include <cstring>
 #include <stdexcept>
 
 #include "canveg/errors.hpp"
@@ -9,12 +8,6 @@
 namespace canveg {
 
 namespace {
-
-int scalar_index(const char* name) {
-  for (std::size_t i = 0; i < kParameterNames.size(); ++i)
-    if (std::strcmp(kParameterNames[i], name) == 0) return static_cast<int>(i);
-  throw std::logic_error(std::string("unknown parameter ") + name);
-}
 
 // Names of a network's flattened weights: <net>.layers[l].weight[o][i] and .bias[o] (no commas,
 // so they need no quoting in CSV), the JSON
@@ -38,7 +31,8 @@ std::size_t network_size(const DenseNet<double>& net) {
 
 std::vector<ParameterRef> default_refs(const Model<double>& model) {
   std::vector<ParameterRef> refs;
-  for (const char* name : kTrainedScalarNames) refs.push_back({ParameterRef::Kind::Scalar, scalar_index(name)});
+  for (std::size_t index : kTrainedParameterIndices)
+    refs.push_back({ParameterRef::Kind::Scalar, static_cast<int>(index)});
   if (!model.leaf_rh_net.empty())
     for (std::size_t k = 0; k < network_size(model.leaf_rh_net); ++k)
       refs.push_back({ParameterRef::Kind::LeafRhNet, static_cast<int>(k)});
@@ -60,9 +54,8 @@ ParameterSpace::ParameterSpace(const Model<double>& model, std::vector<Parameter
   for (const ParameterRef& r : refs_) {
     switch (r.kind) {
       case ParameterRef::Kind::Scalar:
-        if (r.index < 0 || r.index >= static_cast<int>(kParameterNames.size()))
-          throw std::out_of_range("parameter index");
-        names_.emplace_back(kParameterNames[static_cast<std::size_t>(r.index)]);
+        if (r.index < 0 || r.index >= static_cast<int>(kParameterCount)) throw std::out_of_range("parameter index");
+        names_.emplace_back(kParameterFields[static_cast<std::size_t>(r.index)].name);
         break;
       case ParameterRef::Kind::LeafRhNet:
         if (r.index < 0 || r.index >= static_cast<int>(leaf_names.size()))

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <functional>
 
+#include "physics/column_outputs.hpp"
+
 namespace canveg::gradient {
 
 ReverseEngine::ReverseEngine(const SharedProblem& problem) : p_(problem) {
@@ -46,24 +48,29 @@ void ReverseEngine::forward(std::size_t begin, std::size_t n, bool independent, 
   headers_.resize(n);
   constants_.resize(n * C_);
   checkpoints_.resize(n_ckpt * n * S_);
-  auto save_all = [&](std::size_t slot) {
-    for (std::size_t i = 0; i < n; ++i) save_iterated(cols_.states[i], checkpoints_.data() + (slot * n + i) * S_);
+  // Checkpoints: each row's constants after its initialisation, and the iterated state of all rows
+  // before every iteration (or only before the last one).
+  struct CheckpointHooks : run::LockstepHooks {
+    ReverseEngine& e;
+    std::size_t n;
+    bool all;
+    void after_init(std::size_t i, physics::ColumnState<double>& s) {
+      e.headers_[i] = header_of(s);
+      save_constants(s, e.constants_.data() + i * e.C_);
+    }
+    void before_iteration(int k) {
+      if (!all && k != e.niter_ - 1) return;
+      const std::size_t slot = all ? static_cast<std::size_t>(k) : 0;
+      for (std::size_t i = 0; i < n; ++i) save_iterated(e.cols_.states[i], e.checkpoints_.data() + (slot * n + i) * e.S_);
+    }
   };
-  forward_batch(
-      p_.cm, *p_.forcing, begin, n, independent, cols_,
-      [&](std::size_t i, physics::ColumnState<double>& s) {
-        headers_[i] = header_of(s);
-        save_constants(s, constants_.data() + i * C_);
-      },
-      [&](int k) {
-        if (all_checkpoints) save_all(static_cast<std::size_t>(k));
-        else if (k == niter_ - 1) save_all(0);
-      });
+  run::solve_lockstep(p_.cm, *p_.forcing, begin, n, run::LockstepCoupling{nullptr, independent}, cols_,
+                      CheckpointHooks{{}, *this, n, all_checkpoints});
   le_.resize(n);
   nee_.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
-    le_[i] = column_le(cols_.states[i]);
-    nee_[i] = column_nee(cols_.states[i]);
+    le_[i] = physics::column_le(cols_.states[i]);
+    nee_[i] = physics::column_nee(cols_.states[i]);
   }
 }
 
@@ -92,6 +99,8 @@ void ReverseEngine::tape_iteration(std::size_t row, const double* state, bool ha
     surface_leaf_ = previous.i;
   }
   physics::iterate_column(cm_v_, s_v_, has_previous, previous);
+  le_v_ = physics::column_le(s_v_);
+  nee_v_ = physics::column_nee(s_v_);
   max_tape_nodes_ = std::max(max_tape_nodes_, tape.size());
 }
 
@@ -115,13 +124,8 @@ void ReverseEngine::seed_outputs(const double* state_adjoint, const double* d_le
     });
   }
   if (d_le) {
-    const double gl = d_le[row], gn = d_nee[row];
-    // LE = veg_le + soil_evap; NEE = soil_resp - (veg_ps + veg_rd).
-    adj[s_v_.veg_le.i] += gl;
-    adj[s_v_.soil_evap.i] += gl;
-    adj[s_v_.soil_resp.i] += gn;
-    adj[s_v_.veg_ps.i] -= gn;
-    adj[s_v_.veg_rd.i] -= gn;
+    adj[le_v_.i] += d_le[row];
+    adj[nee_v_.i] += d_nee[row];
     adj[0] = 0.0;  // constants point at the sink
   }
 }

@@ -79,7 +79,7 @@ class ReverseEngine {
   std::size_t S_, C_, P_, surface_;
 
   // Double forward.
-  BatchColumns<double> cols_;
+  run::LockstepColumns<double> cols_;
   std::vector<RowHeader> headers_;
   std::vector<double> constants_;    // [n][C]
   std::vector<double> checkpoints_;  // [n_ckpt][n][S]
@@ -96,6 +96,7 @@ class ReverseEngine {
   std::vector<double> dij_t_;
   std::vector<Var> buffer_v_;
   physics::ColumnState<Var> s_v_;
+  Var le_v_, nee_v_;  // the taped iteration's LE and NEE (physics::column_le / column_nee)
   std::vector<Var*> param_ptr_;
   std::vector<double> param_value_;
   ad::Index param_first_ = 0, const_first_ = 0, state_first_ = 0, surface_leaf_ = 0;

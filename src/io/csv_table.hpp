@@ -1,4 +1,4 @@
-// A small reader for the comma-separated files of canveg-model.md 5.1, 5.2 and 2.15 (forcings,
+// A small reader for the comma-separated files of docs/model.md 5.1, 5.2 and 2.15 (forcings,
 // observed fluxes, dispersion matrices). These files are plain: one header row (or none), comma
 // separators, no quoting, possibly CRLF line ends. The reader keeps the 1-based file line of every
 // row so that every error can point the user at the exact line and column (errors.hpp).
@@ -14,7 +14,7 @@ namespace canveg::io {
 
 // What a cell that holds no number means to the caller.
 enum class EmptyCell {
-  Error,  // a gap is an error (forcings must be complete, canveg-model.md 5.1)
+  Error,  // a gap is an error (forcings must be complete, docs/model.md 5.1)
   Gap     // a gap is kept as NaN (observations are gap-filled later, 5.2)
 };
 
@@ -42,7 +42,7 @@ class CsvTable {
   std::optional<std::size_t> find_exact(std::string_view name) const;
   // Index of the first column (in file order) whose lower-cased name starts with any of
   // `prefixes` (given in lower case). All prefixes are tested on a column before moving to the
-  // next column, which is how JAX-CanVeg resolves "rg" or "sw_in" (canveg-model.md 5.1).
+  // next column, which is how JAX-CanVeg resolves "rg" or "sw_in" (docs/model.md 5.1).
   std::optional<std::size_t> find_prefix(const std::vector<std::string_view>& prefixes) const;
   // The header as "a, b, c", for messages about missing columns.
   std::string header_list() const;

@@ -1,4 +1,4 @@
-// Dispersion-matrix CSV reader (canveg-model.md 2.15).
+// Dispersion-matrix CSV reader (docs/model.md 2.15).
 //
 // JAX-CanVeg writes D_ij with numpy savetxt ('%.18e', comma separated, no header): one row per
 // profile node i (bottom to top), one column per canopy source layer j. JAX does not check the

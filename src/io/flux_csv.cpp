@@ -1,9 +1,10 @@
-// Observed-flux CSV reader (canveg-model.md 5.2).
+// Observed-flux CSV reader (docs/model.md 5.2).
 //
 // JAX-CanVeg's get_obs takes each flux from the first present column of a fixed list of exact
 // names and linearly interpolates every column over its gaps in both directions. The same is done
 // here so that metrics compare against exactly the series JAX-CanVeg compared against.
 #include <cmath>
+#include <stdexcept>
 #include <string_view>
 
 #include "canveg/errors.hpp"
@@ -81,6 +82,36 @@ ObservedFluxes read_flux_csv(const std::string& path) {
   if (ts) obs.timestamp = table.text_column(*ts);
   else obs.timestamp.assign(table.size(), std::string());
   return obs;
+}
+
+ObservedFluxes ObservedFluxes::slice(std::size_t begin, std::size_t end) const {
+  if (begin > end || end > size())
+    throw std::out_of_range("ObservedFluxes::slice: rows [" + std::to_string(begin) + ", " + std::to_string(end) +
+                            ") outside a record of " + std::to_string(size()));
+  ObservedFluxes r = *this;
+  const auto cut = [begin, end](auto& v) {
+    if (v.size() >= end) v = std::decay_t<decltype(v)>(v.begin() + static_cast<long>(begin), v.begin() + static_cast<long>(end));
+  };
+  for (auto* v : {&r.LE, &r.H, &r.G, &r.Rnet, &r.GPP, &r.NEE, &r.Rsoil}) cut(*v);
+  cut(r.timestamp);
+  return r;
+}
+
+void check_alignment(const ObservedFluxes& observed, const std::vector<std::string>& timestamps,
+                     const std::string& other_file) {
+  const std::size_t rows = timestamps.size();
+  if (observed.size() != rows)
+    throw InputError(observed.source, 0, "",
+                     "has " + std::to_string(observed.size()) + " rows but " + other_file + " has " +
+                         std::to_string(rows) + "; they must cover the same half-hours");
+  for (std::size_t i = 0; i < rows; ++i) {
+    const std::string& theirs = timestamps[i];
+    const std::string& ours = observed.timestamp[i];
+    if (theirs.empty() || ours.empty() || theirs == ours) continue;
+    throw InputError(observed.source, static_cast<long>(i) + 2, "TIMESTAMP_END",
+                     "time stamp '" + ours + "' differs from '" + theirs + "' in " + other_file + " (row " +
+                         std::to_string(i + 1) + ")");
+  }
 }
 
 }  // namespace canveg

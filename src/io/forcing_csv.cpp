@@ -1,4 +1,4 @@
-// Forcing CSV reader (canveg-model.md 5.1).
+// Forcing CSV reader (docs/model.md 5.1).
 //
 // Columns are found as JAX-CanVeg finds them: for each variable, in a fixed order, the first
 // column (in file order) whose lower-cased name starts with the variable's prefix. This accepts
@@ -10,6 +10,7 @@
 // the file, line and column, before any time is spent running the model. Values are otherwise
 // kept as they are: the physics applies the load-time guards of 2.1 (wind >= 0.75, u* >= 0.1,
 // Rg >= 0), which is why the slightly negative night-time Rg of US-Hn1 is accepted.
+#include <array>
 #include <cmath>
 #include <functional>
 #include <sstream>
@@ -68,32 +69,32 @@ std::string check_doy(double d) {
   return d >= 1.0 && d <= 366.0 ? std::string() : "day of year " + num(d) + " is outside 1..366";
 }
 
-struct ForcingColumn {
-  std::vector<std::string_view> prefixes;  // lower case, tested in this order on each column
-  std::vector<double> ForcingRecord::*member;
-  RangeCheck check;                        // may be empty
+// The plausibility rule of a forcing variable (kForcingFields name), or none.
+RangeCheck range_check(std::string_view name) {
+  if (name == "doy") return check_doy;
+  if (name == "hour") return check_hour;
+  if (name == "pa") return check_pressure;
+  if (name == "swc") return check_swc;
+  if (name == "lai") return check_lai;
+  return {};
+}
+
+constexpr std::array<std::vector<double> ForcingRecord::*, kForcingCount> kForcingMembers = {
+#define CANVEG_FORCING_POINTER(name, ...) &ForcingRecord::name,
+    CANVEG_FORCING_FIELDS(CANVEG_FORCING_POINTER)
+#undef CANVEG_FORCING_POINTER
 };
 
-// JAX-CanVeg's variable order (5.1). Order matters only for the messages, since each variable
-// searches the whole header independently.
-const std::vector<ForcingColumn>& forcing_columns() {
-  static const std::vector<ForcingColumn> columns = {
-      {{"year"}, &ForcingRecord::year, {}},
-      {{"doy"}, &ForcingRecord::doy, check_doy},
-      {{"hour"}, &ForcingRecord::hour, check_hour},
-      {{"ta"}, &ForcingRecord::ta, {}},
-      {{"rg", "sw_in"}, &ForcingRecord::rg, {}},
-      {{"eair"}, &ForcingRecord::eair, {}},
-      {{"ws"}, &ForcingRecord::ws, {}},
-      {{"co2"}, &ForcingRecord::co2, {}},
-      {{"pa"}, &ForcingRecord::pa, check_pressure},
-      {{"ustar"}, &ForcingRecord::ustar, {}},
-      {{"ts"}, &ForcingRecord::ts, {}},
-      {{"swc"}, &ForcingRecord::swc, check_swc},
-      {{"veg_ht"}, &ForcingRecord::veg_ht, {}},
-      {{"lai"}, &ForcingRecord::lai, check_lai},
-  };
-  return columns;
+// The column-name prefixes of a variable ('|'-separated in the table).
+std::vector<std::string_view> prefixes_of(const ForcingField& field) {
+  std::vector<std::string_view> out;
+  std::string_view rest = field.prefixes;
+  for (;;) {
+    const std::size_t bar = rest.find('|');
+    out.push_back(rest.substr(0, bar));
+    if (bar == std::string_view::npos) return out;
+    rest.remove_prefix(bar + 1);
+  }
 }
 
 std::string prefix_label(const std::vector<std::string_view>& prefixes) {
@@ -102,11 +103,13 @@ std::string prefix_label(const std::vector<std::string_view>& prefixes) {
   return s;
 }
 
-std::size_t require_column(const CsvTable& table, const ForcingColumn& spec) {
-  if (auto col = table.find_prefix(spec.prefixes)) return *col;
-  throw InputError(table.path(), table.header_line(), prefix_label(spec.prefixes),
-                   "no column whose name starts with '" + prefix_label(spec.prefixes) +
-                       "' (case-insensitive); the header has: " + table.header_list());
+std::size_t require_column(const CsvTable& table, const ForcingField& field) {
+  const std::vector<std::string_view> prefixes = prefixes_of(field);
+  if (auto col = table.find_prefix(prefixes)) return *col;
+  throw InputError(table.path(), table.header_line(), prefix_label(prefixes),
+                   "no column whose name starts with '" + prefix_label(prefixes) + "' (case-insensitive; " +
+                       std::string(field.meaning) + ", " + std::string(field.unit) + "); the header has: " +
+                       table.header_list());
 }
 
 // Reads one column: every cell must be a finite number and pass the variable's range check.
@@ -133,6 +136,19 @@ std::vector<double> read_column(const CsvTable& table, std::size_t col, const Ra
 
 }  // namespace
 
+std::vector<double>& forcing_series(ForcingRecord& record, std::size_t i) { return record.*kForcingMembers.at(i); }
+const std::vector<double>& forcing_series(const ForcingRecord& record, std::size_t i) {
+  return record.*kForcingMembers.at(i);
+}
+
+ForcingRow ForcingRecord::row(std::size_t r) const {
+  ForcingRow row;
+#define CANVEG_FORCING_ROW_VALUE(name, ...) row.name = name[r];
+  CANVEG_FORCING_FIELDS(CANVEG_FORCING_ROW_VALUE)
+#undef CANVEG_FORCING_ROW_VALUE
+  return row;
+}
+
 ForcingRecord ForcingRecord::slice(std::size_t begin, std::size_t end) const {
   if (begin > end || end > size())
     throw std::out_of_range("ForcingRecord::slice: rows [" + std::to_string(begin) + ", " +
@@ -144,7 +160,7 @@ ForcingRecord ForcingRecord::slice(std::size_t begin, std::size_t end) const {
   ForcingRecord out;
   out.source = source;
   out.timestamp = cut(timestamp);
-  for (const ForcingColumn& c : forcing_columns()) out.*(c.member) = cut(this->*(c.member));
+  for (std::size_t i = 0; i < kForcingCount; ++i) forcing_series(out, i) = cut(forcing_series(*this, i));
   return out;
 }
 
@@ -155,11 +171,9 @@ ForcingRecord read_forcing_csv(const std::string& path) {
   rec.source = path;
   // Locate every column first, so a file with a wrong header fails before any cell is parsed.
   std::vector<std::size_t> cols;
-  for (const ForcingColumn& spec : forcing_columns()) cols.push_back(require_column(table, spec));
-  for (std::size_t i = 0; i < cols.size(); ++i) {
-    const ForcingColumn& spec = forcing_columns()[i];
-    rec.*(spec.member) = read_column(table, cols[i], spec.check);
-  }
+  for (const ForcingField& field : kForcingFields) cols.push_back(require_column(table, field));
+  for (std::size_t i = 0; i < cols.size(); ++i)
+    forcing_series(rec, i) = read_column(table, cols[i], range_check(kForcingFields[i].name));
   // The time stamp is informational (it is copied to the output); the model reads year/doy/hour.
   auto ts = table.find_exact("TIMESTAMP_END");
   if (!ts) ts = table.find_exact("TIMESTAMP");

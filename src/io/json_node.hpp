@@ -1,6 +1,6 @@
 // Navigation of a parsed JSON document that remembers where it is, so that every missing or
 // mistyped field is reported with its full path (e.g. "para.vcopt.value"), as errors.hpp asks.
-// Used by the model-file and configuration readers (canveg-model.md 5.3, jax-canveg-trained/README).
+// Used by the model-file and configuration readers (docs/model.md 5.3, jax-canveg-trained/README).
 #pragma once
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 // Reader for JAX-CanVeg trained models decoded to JSON (shared/data/jax-canveg-trained/README.md)
-// and the vertical grid of canveg-model.md 1.2.
+// and the vertical grid of docs/model.md 1.2.
 //
 // The JSON holds the 153 leaves of a CanvegIFT object: the set-up leaves under "setup", the Para
 // leaves under "para.<name>.value", the networks under "mlps", the normalisation statistics under
@@ -12,7 +12,10 @@
 
 #include "canveg/errors.hpp"
 #include "canveg/model_io.hpp"
+#include "canveg/output_io.hpp"
+#include "run/column_model.hpp"
 #include "io/json_node.hpp"
+#include "physics/soil_energy.hpp"
 
 namespace canveg {
 
@@ -43,7 +46,7 @@ std::string site_name_of(const JsonNode& root, const std::string& path) {
   return stem.substr(0, stem.find('_'));
 }
 
-// The non-Para leaves (canveg-model.md 4.1) and the geometry from the .eqx header line.
+// The non-Para leaves (docs/model.md 4.1) and the geometry from the .eqx header line.
 void read_setup(const JsonNode& root, Setup& s) {
   const JsonNode setup = root["setup"];
   s.latitude = setup["lat_deg"].number();
@@ -55,10 +58,18 @@ void read_setup(const JsonNode& root, Setup& s) {
   s.soil_respiration = static_cast<SoilRespirationModule>(as_int_in(setup["soilresp"], 0, 2));
   s.n_can_layers = as_int_in(setup["n_can_layers"], 1, 100000);
   s.n_total_layers = as_int_in(setup["n_total_layers"], s.n_can_layers + 1, 100000);
-  s.n_soil_layers = as_int_in(setup["n_soil_layers"], 1, 1000);
+  // The soil heat-conduction model has a fixed set of layers (docs/model.md 2.13).
+  const long soil_layers = setup["n_soil_layers"].integer();
+  if (soil_layers != physics::kSoilLayers)
+    setup["n_soil_layers"].fail("the soil heat-conduction model has " + std::to_string(physics::kSoilLayers) +
+                                " layers; " + std::to_string(soil_layers) + " is not supported");
+  s.n_soil_layers = physics::kSoilLayers;
   s.dt_soil = positive(setup["dt_soil"]);
   s.soil_mtime = as_int_in(setup["soil_mtime"], 1, 10000000);
   s.niter = as_int_in(setup["niter"], 1, 100000);
+  // canveg's optional corrections of JAX-CanVeg (README "Usage"), stored by write_model_json.
+  if (setup.has("single_dark_respiration")) s.single_dark_respiration = as_int_in(setup["single_dark_respiration"], 0, 1);
+  if (setup.has("shortwave_sweeps")) s.shortwave_sweeps = as_int_in(setup["shortwave_sweeps"], 1, 1000);
 
   const JsonNode header = root["hyperparameter_header"];
   s.canopy_height = positive(header["veg_ht"]);
@@ -78,7 +89,7 @@ std::vector<double> profile(const JsonNode& para, const std::string& name, int n
 }
 
 // The grid as the model stored it (zht = zht1 ++ zht2, delz = delz1 ++ delz2), checked against
-// the header geometry it was built from (canveg-model.md 1.2: h = zht1[-1], z_m = zht[-1]).
+// the header geometry it was built from (docs/model.md 1.2: h = zht1[-1], z_m = zht[-1]).
 void read_grid(const JsonNode& para, Setup& s) {
   const int J = s.n_can_layers, K = s.n_atmos_layers();
   s.zht = profile(para, "zht1", J);
@@ -101,8 +112,8 @@ void read_grid(const JsonNode& para, Setup& s) {
 }
 
 void read_parameters(const JsonNode& para, Parameters<double>& p) {
-  for (std::size_t i = 0; i < kParameterNames.size(); ++i) {
-    const JsonNode v = para[kParameterNames[i]]["value"];
+  for (std::size_t i = 0; i < kParameterCount; ++i) {
+    const JsonNode v = para[std::string(kParameterFields[i].name)]["value"];
     const double x = v.number();
     if (!std::isfinite(x)) v.fail("not a finite number");
     parameter_at(p, i) = x;
@@ -119,7 +130,7 @@ const char* activation_name(Activation a) {
   return "?";
 }
 
-// A stated activation must be the one the network's class implies (canveg-model.md 3): the
+// A stated activation must be the one the network's class implies (docs/model.md 3): the
 // activations are not stored in the .eqx file, so a disagreement means a wrongly decoded file.
 void check_activation(const JsonNode& net, const char* key, Activation expected) {
   if (!net.has(key)) return;
@@ -161,15 +172,21 @@ DenseNet<double> read_network(const JsonNode& net, Activation hidden, Activation
   return d;
 }
 
-// The 15 statistics of VarStats, in JAX-CanVeg's field order (canveg-model.md 3).
+// The 15 statistics of VarStats, in JAX-CanVeg's field order (docs/model.md 3).
+constexpr std::pair<const char*, double VarStats::*> kStatsFields[] = {
+    {"T_air", &VarStats::T_air}, {"rglobal", &VarStats::rglobal}, {"eair", &VarStats::eair},
+    {"wind", &VarStats::wind},   {"CO2", &VarStats::CO2},         {"P_kPa", &VarStats::P_kPa},
+    {"ustar", &VarStats::ustar}, {"Tsoil", &VarStats::Tsoil},     {"soilmoisture", &VarStats::soilmoisture},
+    {"zcanopy", &VarStats::zcanopy}, {"lai", &VarStats::lai},     {"rsoil", &VarStats::rsoil},
+    {"LE", &VarStats::LE},       {"H", &VarStats::H},             {"vpd", &VarStats::vpd}};
+
+constexpr std::pair<const char*, VarStats Model<double>::*> kStatsKinds[] = {{"var_mean", &Model<double>::var_mean},
+                                                                              {"var_std", &Model<double>::var_std},
+                                                                              {"var_max", &Model<double>::var_max},
+                                                                              {"var_min", &Model<double>::var_min}};
+
 void read_stats(const JsonNode& node, VarStats& v) {
-  static const std::pair<const char*, double VarStats::*> kFields[] = {
-      {"T_air", &VarStats::T_air}, {"rglobal", &VarStats::rglobal}, {"eair", &VarStats::eair},
-      {"wind", &VarStats::wind},   {"CO2", &VarStats::CO2},         {"P_kPa", &VarStats::P_kPa},
-      {"ustar", &VarStats::ustar}, {"Tsoil", &VarStats::Tsoil},     {"soilmoisture", &VarStats::soilmoisture},
-      {"zcanopy", &VarStats::zcanopy}, {"lai", &VarStats::lai},     {"rsoil", &VarStats::rsoil},
-      {"LE", &VarStats::LE},       {"H", &VarStats::H},             {"vpd", &VarStats::vpd}};
-  for (const auto& [name, member] : kFields) v.*member = node[name].number_or_nan();
+  for (const auto& [name, member] : kStatsFields) v.*member = node[name].number_or_nan();
 }
 
 ReportedMetrics read_reported(const JsonNode& root) {
@@ -186,10 +203,44 @@ ReportedMetrics read_reported(const JsonNode& root) {
   return r;
 }
 
+
+// ---- writer --------------------------------------------------------------------------------
+
+using nlohmann::json;
+
+json value_entry(const json& v) { return json{{"value", v}}; }
+
+json network_json(const DenseNet<double>& net) {
+  const auto matrix = [](const std::vector<double>& w, int rows, int cols) {
+    json m = json::array();
+    for (int o = 0; o < rows; ++o)
+      m.push_back(std::vector<double>(w.begin() + static_cast<long>(o) * cols, w.begin() + static_cast<long>(o + 1) * cols));
+    return m;
+  };
+  const int sizes[4] = {net.in_size, net.width, net.width, net.out_size};
+  const std::vector<double>* weights[3] = {&net.w0, &net.w1, &net.w2};
+  const std::vector<double>* biases[3] = {&net.b0, &net.b1, &net.b2};
+  json layers = json::array();
+  for (int l = 0; l < 3; ++l)
+    layers.push_back({{"weight", matrix(*weights[l], sizes[l + 1], sizes[l])}, {"bias", *biases[l]}});
+  return json{{"in_size", net.in_size},
+              {"width_size", net.width},
+              {"out_size", net.out_size},
+              {"hidden_activation", activation_name(net.hidden)},
+              {"final_activation", activation_name(net.final)},
+              {"layers", layers}};
+}
+
+json stats_json(const VarStats& v) {
+  json j = json::object();
+  for (const auto& [name, member] : kStatsFields) j[name] = v.*member;  // NaN is written as null
+  return j;
+}
+
 }  // namespace
 
 void build_vertical_grid(Setup& s) {
-  // canveg-model.md 1.2: J uniform canopy layers up to h, K uniform air layers from h to z_m.
+  // docs/model.md 1.2: J uniform canopy layers up to h, K uniform air layers from h to z_m.
   const std::string source = s.site_name.empty() ? "site set-up" : s.site_name;
   const int J = s.n_can_layers, K = s.n_atmos_layers();
   if (J < 1) throw InputError(source, 0, "n_can_layers", "must be at least 1, found " + std::to_string(J));
@@ -231,15 +282,14 @@ LoadedModel read_model_json(const std::string& path) {
   read_grid(para, m.setup);
   read_parameters(para, m.para);
 
+  // A network may be absent (a model written from a site file has none); validate_model refuses a
+  // model whose modules need a missing one.
   const JsonNode mlps = root["mlps"];
-  m.leaf_rh_net = read_network(mlps["LeafRHDL"], Activation::Tanh, Activation::Sigmoid);  // MLP2
-  m.rsoil_net = read_network(mlps["RsoilDL"], Activation::Tanh, Activation::Tanh);        // MLP
+  if (mlps.has("LeafRHDL")) m.leaf_rh_net = read_network(mlps["LeafRHDL"], Activation::Tanh, Activation::Sigmoid);  // MLP2
+  if (mlps.has("RsoilDL")) m.rsoil_net = read_network(mlps["RsoilDL"], Activation::Tanh, Activation::Tanh);  // MLP
 
   const JsonNode stats = root["var_stats"];
-  read_stats(stats["var_mean"], m.var_mean);
-  read_stats(stats["var_std"], m.var_std);
-  read_stats(stats["var_max"], m.var_max);
-  read_stats(stats["var_min"], m.var_min);
+  for (const auto& [name, member] : kStatsKinds) read_stats(stats[name], m.*member);
 
   const JsonNode dij_node = root["dij"];
   const JsonNode dij_values = dij_node.is_object() ? dij_node["value"] : dij_node;
@@ -251,6 +301,76 @@ LoadedModel read_model_json(const std::string& path) {
       root["learning"]["loss function"].has("weights"))
     out.trained_le_weight = root["learning"]["loss function"]["weights"][0].number();
   return out;
+}
+
+
+void write_model_json(const LoadedModel& loaded, const std::string& path) {
+  const Model<double>& m = loaded.model;
+  validate_model(m, path);
+  const Setup& s = m.setup;
+  const int J = s.n_can_layers, K = s.n_atmos_layers();
+  json root;
+  root["description"] = "canveg model of site " + s.site_name;
+  root["site name"] = s.site_name;
+  root["hyperparameter_header"] = {{"veg_ht", s.canopy_height},
+                                   {"meas_ht", s.measurement_height},
+                                   {"n_hr_per_day", s.steps_per_day},
+                                   {"n_can_layers", J},
+                                   {"n_atmos_layers", K},
+                                   {"soil_depth", s.soil_depth},
+                                   {"niter", s.niter}};
+  root["setup"] = {{"lat_deg", s.latitude},
+                   {"long_deg", s.longitude},
+                   {"time_zone", s.time_zone},
+                   {"leafangle", s.leaf_angle_type},
+                   {"stomata", static_cast<int>(s.stomata)},
+                   {"leafrh", static_cast<int>(s.leaf_rh)},
+                   {"soilresp", static_cast<int>(s.soil_respiration)},
+                   {"n_can_layers", J},
+                   {"n_total_layers", s.n_total_layers},
+                   {"n_soil_layers", s.n_soil_layers},
+                   {"dt_soil", s.dt_soil},
+                   {"soil_mtime", s.soil_mtime},
+                   {"niter", s.niter},
+                   {"single_dark_respiration", s.single_dark_respiration ? 1 : 0},
+                   {"shortwave_sweeps", s.shortwave_sweeps}};
+  json para = json::object();
+  const auto part = [](const std::vector<double>& v, std::size_t b, std::size_t e) {
+    return std::vector<double>(v.begin() + static_cast<long>(b), v.begin() + static_cast<long>(e));
+  };
+  const auto Jz = static_cast<std::size_t>(J), Nz = static_cast<std::size_t>(s.n_total_layers);
+  para["zht1"] = value_entry(part(s.zht, 0, Jz));
+  para["zht2"] = value_entry(part(s.zht, Jz, Nz));
+  para["delz1"] = value_entry(part(s.delz, 0, Jz));
+  para["delz2"] = value_entry(part(s.delz, Jz, Nz));
+  para["soil_depth"] = value_entry(s.soil_depth);
+  for (std::size_t i = 0; i < kParameterCount; ++i)
+    para[std::string(kParameterFields[i].name)] = value_entry(parameter_at(m.para, i));
+  root["para"] = para;
+  json mlps = json::object();
+  if (!m.leaf_rh_net.empty()) mlps["LeafRHDL"] = network_json(m.leaf_rh_net);
+  if (!m.rsoil_net.empty()) mlps["RsoilDL"] = network_json(m.rsoil_net);
+  root["mlps"] = mlps;
+  json stats = json::object();
+  for (const auto& [name, member] : kStatsKinds) stats[name] = stats_json(m.*member);
+  root["var_stats"] = stats;
+  json dij = json::array();
+  for (std::size_t i = 0; i < Nz; ++i) dij.push_back(part(m.dij, i * Jz, (i + 1) * Jz));
+  root["dij"] = {{"shape", {s.n_total_layers, J}}, {"value", dij}};
+  if (loaded.reported.present) {
+    const ReportedMetrics& r = loaded.reported;
+    root["metrics"] = {{"LE-test", {{"nse", r.le_test_nse}, {"rmse", r.le_test_rmse}}},
+                       {"NEE-test", {{"nse", r.nee_test_nse}, {"rmse", r.nee_test_rmse}}},
+                       {"LE-train", {{"nse", r.le_train_nse}}},
+                       {"NEE-train", {{"nse", r.nee_train_nse}}}};
+  }
+  if (std::isfinite(loaded.trained_le_weight))
+    root["learning"] = {{"loss function", {{"type", "MSE"}, {"weights", {loaded.trained_le_weight, 1.0 - loaded.trained_le_weight}}}}};
+
+  // nlohmann::json writes every double in the shortest form that reads back to the same value.
+  io::AtomicOutputFile file(path);
+  file.stream() << root.dump(1) << '\n';
+  file.commit();
 }
 
 }  // namespace canveg

@@ -1,4 +1,4 @@
-#include "io/output_csv.hpp"
+#include "canveg/output_io.hpp"
 
 #include <unistd.h>
 
@@ -12,41 +12,13 @@
 #include <system_error>
 
 #include "canveg/errors.hpp"
+#include "io/csv_table.hpp"
 
 namespace canveg::io {
 
 namespace {
 
 namespace fs = std::filesystem;
-
-using OutputMember = std::vector<double> CanopyOutputs::*;
-using DiagnosticMember = std::vector<double> EnergyDiagnostics::*;
-
-// Headline fluxes first (the ones compared with observations), then the components (2.18).
-const std::vector<std::pair<const char*, OutputMember>>& output_fields() {
-  static const std::vector<std::pair<const char*, OutputMember>> fields = {
-      {"LE", &CanopyOutputs::LE},           {"H", &CanopyOutputs::H},
-      {"NEE", &CanopyOutputs::NEE},         {"GPP", &CanopyOutputs::GPP},
-      {"Rnet", &CanopyOutputs::Rnet},       {"G", &CanopyOutputs::G},
-      {"Rnet_top", &CanopyOutputs::Rnet_top}, {"LE_veg", &CanopyOutputs::LE_veg},
-      {"LE_soil", &CanopyOutputs::LE_soil}, {"H_veg", &CanopyOutputs::H_veg},
-      {"H_soil", &CanopyOutputs::H_soil},   {"Rnet_veg", &CanopyOutputs::Rnet_veg},
-      {"Rnet_soil", &CanopyOutputs::Rnet_soil}, {"Rsoil", &CanopyOutputs::Rsoil},
-      {"Ps", &CanopyOutputs::Ps},           {"gs", &CanopyOutputs::gs},
-      {"Tleaf", &CanopyOutputs::Tleaf},     {"Tsoil_sfc", &CanopyOutputs::Tsoil_sfc},
-      {"zL", &CanopyOutputs::zL}};
-  return fields;
-}
-
-const std::vector<std::pair<const char*, DiagnosticMember>>& diagnostic_fields() {
-  static const std::vector<std::pair<const char*, DiagnosticMember>> fields = {
-      {"leaf_closure", &EnergyDiagnostics::leaf_closure},
-      {"layer_closure_max", &EnergyDiagnostics::layer_closure_max},
-      {"soil_closure", &EnergyDiagnostics::soil_closure},
-      {"column_closure", &EnergyDiagnostics::column_closure},
-      {"aggregation_error", &EnergyDiagnostics::aggregation_error}};
-  return fields;
-}
 
 // Shortest decimal that reads back to the same double (std::to_chars), so the file loses nothing.
 void append_number(std::string& line, double v) {
@@ -59,9 +31,9 @@ void append_number(std::string& line, double v) {
   line.append(buf, ec == std::errc() ? ptr : buf);
 }
 
-void check_length(const std::vector<double>& v, std::size_t n, const char* name) {
+void check_length(const std::vector<double>& v, std::size_t n, std::string_view name) {
   if (v.size() != n)
-    throw std::invalid_argument(std::string("output column ") + name + " has " + std::to_string(v.size()) +
+    throw std::invalid_argument("output column " + std::string(name) + " has " + std::to_string(v.size()) +
                                 " rows, expected " + std::to_string(n));
 }
 
@@ -69,18 +41,19 @@ void check_length(const std::vector<double>& v, std::size_t n, const char* name)
 
 std::vector<std::string> output_columns(bool with_diagnostics) {
   std::vector<std::string> names = {"TIMESTAMP_END"};
-  for (const auto& f : output_fields()) names.emplace_back(f.first);
+  for (const OutputField& f : kOutputFields) names.emplace_back(f.name);
   if (with_diagnostics)
-    for (const auto& f : diagnostic_fields()) names.emplace_back(f.first);
+    for (const DiagnosticField& f : kDiagnosticFields) names.emplace_back(f.name);
   return names;
 }
 
 void write_outputs(std::ostream& out, const std::vector<std::string>& timestamps, const CanopyOutputs& outputs,
                    const EnergyDiagnostics* diagnostics) {
   const std::size_t n = outputs.size();
-  for (const auto& [name, member] : output_fields()) check_length(outputs.*member, n, name);
+  for (std::size_t i = 0; i < kOutputCount; ++i) check_length(outputs.series(i), n, kOutputFields[i].name);
   if (diagnostics)
-    for (const auto& [name, member] : diagnostic_fields()) check_length(diagnostics->*member, n, name);
+    for (std::size_t i = 0; i < kDiagnosticCount; ++i)
+      check_length(diagnostics->series(i), n, kDiagnosticFields[i].name);
   if (!timestamps.empty() && timestamps.size() != n)
     throw std::invalid_argument("output has " + std::to_string(n) + " rows but " +
                                 std::to_string(timestamps.size()) + " time stamps");
@@ -92,17 +65,36 @@ void write_outputs(std::ostream& out, const std::vector<std::string>& timestamps
   for (std::size_t r = 0; r < n; ++r) {
     line.clear();
     if (!timestamps.empty()) line += timestamps[r];
-    for (const auto& f : output_fields()) {
+    for (std::size_t i = 0; i < kOutputCount; ++i) {
       line += ',';
-      append_number(line, (outputs.*f.second)[r]);
+      append_number(line, outputs.series(i)[r]);
     }
     if (diagnostics)
-      for (const auto& f : diagnostic_fields()) {
+      for (std::size_t i = 0; i < kDiagnosticCount; ++i) {
         line += ',';
-        append_number(line, (diagnostics->*f.second)[r]);
+        append_number(line, diagnostics->series(i)[r]);
       }
     out << line << '\n';
   }
+}
+
+PredictedFluxes read_predicted_fluxes(const std::string& path) {
+  const CsvTable table = CsvTable::read(path);
+  const auto column = [&](const char* name) {
+    const auto col = table.find_exact(name);
+    if (!col)
+      throw InputError(path, table.header_line(), name,
+                       std::string("no column '") + name + "' (expected a canveg output file); the header has: " +
+                           table.header_list());
+    return table.column(*col, EmptyCell::Gap);
+  };
+  PredictedFluxes p;
+  p.source = path;
+  p.LE = column("LE");
+  p.NEE = column("NEE");
+  p.timestamp.assign(table.size(), std::string());
+  if (auto ts = table.find_exact("TIMESTAMP_END")) p.timestamp = table.text_column(*ts);
+  return p;
 }
 
 AtomicOutputFile::AtomicOutputFile(std::string path) : path_(std::move(path)) {

@@ -1,4 +1,4 @@
-// Evaluation of the small dense networks used inside the physics (canveg-model.md 3):
+// Evaluation of the small dense networks used inside the physics (docs/model.md 3):
 // three affine layers in -> width -> width -> out, y = act(W x + b), W stored [out][in].
 #pragma once
 

@@ -1,4 +1,4 @@
-// Leaf boundary-layer resistances for heat, water vapour and CO2 (canveg-model.md 2.10;
+// Leaf boundary-layer resistances for heat, water vapour and CO2 (docs/model.md 2.10;
 // Schuepp 1993, Grace & Wilson 1981; JAX-CanVeg `boundary_resistance`).
 #pragma once
 

@@ -1,5 +1,5 @@
 // One column (one half-hour): initialisation and the fixed-point iteration that composes the
-// processes in JAX-CanVeg's order (canveg-model.md 1.3, 1.5). This is the only place that knows
+// processes in JAX-CanVeg's order (docs/model.md 1.3, 1.5). This is the only place that knows
 // the order of the processes; drivers map it over time.
 #pragma once
 
@@ -43,25 +43,25 @@ struct RowForcing {
   double air_density_mole;  // [mol m-3]
 };
 
-CANVEG_HD inline RowForcing make_row_forcing(double doy, double hour, double ta_c, double rg, double eair_kpa,
-                                             double ws, double co2, double pa_kpa, double ustar, double ts_c,
-                                             double swc, double veg_ht, double lai) {
+// The physics' view of one half-hour's raw forcing (units of kForcingFields): SI units and
+// JAX-CanVeg's load-time guards (docs/model.md 2.1).
+CANVEG_HD inline RowForcing make_row_forcing(const ForcingRow& raw) {
   RowForcing f{};
-  f.doy = doy;
-  f.hour = hour;
-  f.t_air_k = ta_c + 273.15;
-  f.rglobal = rg < 0.0 ? 0.0 : rg;
+  f.doy = raw.doy;
+  f.hour = raw.hour;
+  f.t_air_k = raw.ta + 273.15;
+  f.rglobal = raw.rg < 0.0 ? 0.0 : raw.rg;
   f.parin = 4.6 * f.rglobal / 2.0;
-  f.eair_pa = eair_kpa * 1000.0;
-  f.wind = ws < 0.75 ? 0.75 : ws;
-  f.co2 = co2;
-  f.pressure_kpa = pa_kpa;
-  f.ustar = ustar < 0.1 ? 0.1 : ustar;
-  f.t_soil_k = ts_c + 273.15;
-  f.swc = swc;
-  f.canopy_height_forcing = veg_ht;
-  f.lai = lai;
-  f.air_density = pa_kpa * kMolarMassAir / (kGasConstant * f.t_air_k);
+  f.eair_pa = raw.eair * 1000.0;
+  f.wind = raw.ws < 0.75 ? 0.75 : raw.ws;
+  f.co2 = raw.co2;
+  f.pressure_kpa = raw.pa;
+  f.ustar = raw.ustar < 0.1 ? 0.1 : raw.ustar;
+  f.t_soil_k = raw.ts + 273.15;
+  f.swc = raw.swc;
+  f.canopy_height_forcing = raw.veg_ht;
+  f.lai = raw.lai;
+  f.air_density = raw.pa * kMolarMassAir / (kGasConstant * f.t_air_k);
   f.air_density_mole = 1000.0 * f.air_density / kMolarMassAir;
   return f;
 }
@@ -164,7 +164,11 @@ CANVEG_HD inline T probability_shade(const T* prob_beam, int j) {
   return 1.0 - prob_beam[j];
 }
 
-// Initialisation of a half-hour (canveg-model.md 1.3 A). PAR and NIR are solved here with the
+// The soil surface temperature a half-hour starts its iteration from: the air temperature. The
+// lock-step driver also needs it for a row whose previous row lies outside the rows it solves.
+CANVEG_HD inline double initial_surface_temperature(const RowForcing& f) { return f.t_air_k; }
+
+// Initialisation of a half-hour (docs/model.md 1.3 A). PAR and NIR are solved here with the
 // single sweep from zero upward flux that every outer iteration repeats identically (P3), so
 // the iteration reuses them.
 template <class T>
@@ -204,7 +208,7 @@ CANVEG_HD void initialise_column(const ColumnModel<T>& m, const RowForcing& f, C
   }
   s.soil = make_soil_column(m.soil_depth, f.swc, f.t_air_k, f.pressure_kpa, f.t_soil_k, m.dt_soil);
   for (int k = 0; k < kSoilNodes; ++k) s.t_soil[k] = f.t_soil_k;
-  s.t_surface = f.t_air_k;
+  s.t_surface = initial_surface_temperature(f);
   const T ep_sigma = p.ep * p.sigma;
   const double t2 = f.t_air_k * f.t_air_k;
   s.lout_soil_init = ep_sigma * (t2 * t2);
@@ -213,7 +217,7 @@ CANVEG_HD void initialise_column(const ColumnModel<T>& m, const RowForcing& f, C
 }
 
 // Leaf relative humidity for Ball-Berry: physics e_a / e_s(T_L), or the LeafRHDL network of
-// [(theta - mean)/std, e_s(T_L)/e_a] (canveg-model.md 3.1, P21).
+// [(theta - mean)/std, e_s(T_L)/e_a] (docs/model.md 3.1, P21).
 template <class T>
 CANVEG_HD inline T leaf_relative_humidity(const ColumnModel<T>& m, const T& t_leaf, const T& e_air, double swc) {
   if (m.leaf_rh == LeafRhModule::Physics) return e_air / saturation_vapour_pressure(t_leaf);
@@ -224,7 +228,7 @@ CANVEG_HD inline T leaf_relative_humidity(const ColumnModel<T>& m, const T& t_le
 }
 
 // Photosynthesis, stomatal conductance and energy balance of sunlit and shaded leaves in every
-// layer, with the previous leaf temperatures and air profiles (canveg-model.md 1.3 B5). The two
+// layer, with the previous leaf temperatures and air profiles (docs/model.md 1.3 B5). The two
 // classes are independent within an iteration; the layer air properties are shared.
 template <class T>
 CANVEG_HD void leaf_fluxes(const ColumnModel<T>& m, ColumnState<T>& s, const T* q_sun, const T* q_shade) {
@@ -260,7 +264,7 @@ CANVEG_HD void leaf_fluxes(const ColumnModel<T>& m, ColumnState<T>& s, const T* 
   }
 }
 
-// One fixed-point iteration (canveg-model.md 1.3 B).
+// One fixed-point iteration (docs/model.md 1.3 B).
 //   surface_t_previous_row: the upper soil boundary that the previous half-hour of the same
 //   array uses in this iteration (its surface temperature of the previous iteration), for the
 //   soil heat-storage term; has_previous_row = false gives zero storage (first row, or
@@ -348,7 +352,7 @@ CANVEG_HD void iterate_column(const ColumnModel<T>& m, ColumnState<T>& s, bool h
                     s.profile_c);
   for (int i = 0; i < N; ++i) s.co2[i] = s.profile_c[i];
 
-  // B9: stability from the canopy (leaf) sensible heat (canveg-model.md 2.17; z_m, not z_m - d).
+  // B9: stability from the canopy (leaf) sensible heat (docs/model.md 2.17; z_m, not z_m - d).
   {
     const double u3 = f.ustar * f.ustar * f.ustar;
     T zl = -(0.4 * 9.8 * hh * m.measurement_height) / (f.air_density * 1005.0 * f.t_air_k * u3);

@@ -1,5 +1,5 @@
 // Leaf-inclination distributions, the G-function and the diffuse transmissivity of a canopy layer
-// (canveg-model.md 2.4; Wang et al. 2007, as in JAX-CanVeg `leaf_angle`, `Gfunc_dir`, `Gfunc_diff`).
+// (docs/model.md 2.4; Wang et al. 2007, as in JAX-CanVeg `leaf_angle`, `Gfunc_dir`, `Gfunc_diff`).
 #pragma once
 
 #include "physics/common.hpp"
@@ -20,7 +20,7 @@ CANVEG_HD inline double leaf_class_angle(int k) {
 
 // Leaf-angle probability density for JAX-CanVeg's type codes (0 "planophile", 1 spherical,
 // 2 "erectophile", 3 plagiophile, 4 extremophile, 5 uniform, other: spherical). Note the
-// naming caveat of canveg-model.md 2.4 / P18: type 0 has de Wit's erectophile shape.
+// naming caveat of docs/model.md 2.4 / P18: type 0 has de Wit's erectophile shape.
 CANVEG_HD inline double leaf_angle_pdf(int type, double theta_leaf) {
   const double pi = kPiLiteral;
   switch (type) {

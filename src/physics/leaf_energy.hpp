@@ -1,5 +1,5 @@
 // Leaf energy balance of a sunlit or shaded leaf: latent heat from a quadratic in LE and leaf
-// temperature from a separate quadratic in T_L - T_a (canveg-model.md 2.12; Paw U 1987;
+// temperature from a separate quadratic in T_L - T_a (docs/model.md 2.12; Paw U 1987;
 // JAX-CanVeg `leaf_energy`). The two quadratics make the leaf closure Rnet - H - LE non-zero by
 // construction (pitfall P12), which the diagnostics report.
 #pragma once

@@ -1,4 +1,4 @@
-// Sky longwave radiation and longwave transfer through the canopy (canveg-model.md 2.7;
+// Sky longwave radiation and longwave transfer through the canopy (docs/model.md 2.7;
 // Norman 1979 as formulated by Bonan; JAX-CanVeg `sky_ir`, `ir_rad_tran_canopy`).
 #pragma once
 

@@ -1,5 +1,5 @@
 // Farquhar C3 photosynthesis coupled with Ball-Berry stomatal conductance, solved with the
-// analytical cubic of Baldocchi (1994) (canveg-model.md 2.11; Farquhar et al. 1980, Harley &
+// analytical cubic of Baldocchi (1994) (docs/model.md 2.11; Farquhar et al. 1980, Harley &
 // Baldocchi 1995, Collatz et al. 1991; JAX-CanVeg `leaf_ps`). Pitfall P11 lists the branches
 // reproduced here exactly.
 #pragma once

@@ -1,5 +1,5 @@
 // Scalar concentration profiles from layer sources and the Lagrangian dispersion matrix
-// (canveg-model.md 2.15-2.16; Raupach 1989 localized near-field theory; JAX-CanVeg `conc`).
+// (docs/model.md 2.15-2.16; Raupach 1989 localized near-field theory; JAX-CanVeg `conc`).
 #pragma once
 
 #include "physics/common.hpp"

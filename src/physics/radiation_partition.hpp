@@ -1,4 +1,4 @@
-// Direct/diffuse partitioning of incoming PAR and NIR (canveg-model.md 2.5; Weiss & Norman 1985).
+// Direct/diffuse partitioning of incoming PAR and NIR (docs/model.md 2.5; Weiss & Norman 1985).
 #pragma once
 
 #include "physics/common.hpp"

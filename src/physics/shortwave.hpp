@@ -1,6 +1,6 @@
 // PAR and NIR transfer through the canopy: beam penetration with Markov clumping, sunlit
 // probability, and the Norman (1979) adding scheme for diffuse and scattered light
-// (canveg-model.md 2.6, JAX-CanVeg `rad_tran_canopy`).
+// (docs/model.md 2.6, JAX-CanVeg `rad_tran_canopy`).
 #pragma once
 
 #include "physics/common.hpp"

@@ -1,6 +1,6 @@
 // Soil energy balance: thermal properties of the (alfalfa) soil, heat conduction in 10 layers
 // with a theta-scheme, soil-surface evaporation and temperature from quadratics
-// (canveg-model.md 2.13; Campbell 1985, Kondo et al. 1990, Daamen & Simmonds 1996;
+// (docs/model.md 2.13; Campbell 1985, Kondo et al. 1990, Daamen & Simmonds 1996;
 // JAX-CanVeg `soil_energy_balance`, `finite_difference_matrix`, `initialize_soil`).
 #pragma once
 

@@ -1,4 +1,4 @@
-// Soil respiration options (canveg-model.md 2.14, 3.2; JAX-CanVeg `soil_respiration_*`).
+// Soil respiration options (docs/model.md 2.14, 3.2; JAX-CanVeg `soil_respiration_*`).
 // All return R_soil [umol m-2 s-1], positive = CO2 source.
 #pragma once
 

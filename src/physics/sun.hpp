@@ -1,4 +1,4 @@
-// Solar elevation (canveg-model.md 2.2; Walraven 1978 as coded in JAX-CanVeg `angle`).
+// Solar elevation (docs/model.md 2.2; Walraven 1978 as coded in JAX-CanVeg `angle`).
 #pragma once
 
 #include "physics/common.hpp"

@@ -1,4 +1,4 @@
-// Thermodynamic helpers (canveg-model.md section 2.1): saturation vapour pressure, latent heat of
+// Thermodynamic helpers (docs/model.md section 2.1): saturation vapour pressure, latent heat of
 // vaporisation and their temperature derivatives. Temperatures in K, pressures in Pa.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Wind speed inside the canopy (canveg-model.md 2.9; JAX-CanVeg `uz`): neutral log law from the
+// Wind speed inside the canopy (docs/model.md 2.9; JAX-CanVeg `uz`): neutral log law from the
 // measurement height to the canopy top, exponential attenuation (coefficient 2) below.
 #pragma once
 

@@ -59,9 +59,9 @@ physics::ColumnModel<T> make_column_model(const Model<T>& model, const std::vect
   return m;
 }
 
+// The physics' view of forcing row r.
 inline physics::RowForcing row_forcing(const ForcingRecord& f, std::size_t r) {
-  return physics::make_row_forcing(f.doy[r], f.hour[r], f.ta[r], f.rg[r], f.eair[r], f.ws[r], f.co2[r], f.pa[r],
-                                   f.ustar[r], f.ts[r], f.swc[r], f.veg_ht[r], f.lai[r]);
+  return physics::make_row_forcing(f.row(r));
 }
 
 }  // namespace canveg

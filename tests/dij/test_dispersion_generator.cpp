@@ -1,4 +1,4 @@
-// The Lagrangian dispersion-matrix generator (src/dij, canveg-model.md 2.15) and `canveg dij`.
+// The Lagrangian dispersion-matrix generator (src/dij, docs/model.md 2.15) and `canveg dij`.
 // Every run here uses at most 20,000 particles.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -21,7 +21,7 @@ namespace {
 const std::string kData = CANVEG_SHARED_DATA;
 namespace fs = std::filesystem;
 
-// US-Bi1 (canveg-model.md 5.4): h = 0.8 m, zm = 5 m, J = K = 50.
+// US-Bi1 (docs/model.md 5.4): h = 0.8 m, zm = 5 m, J = K = 50.
 canveg::DispersionConfig bi1_50L(std::int64_t particles, std::uint64_t seed, int threads) {
   canveg::DispersionConfig c;
   c.canopy_height = 0.8;

@@ -108,3 +108,27 @@ TEST(SensitivityCommand, LossWeightDefaultsToTheModelsTrainingWeight) {
 }
 
 }  // namespace
+
+// Observations are aligned with the forcing row by row: a file whose first and last time stamps
+// agree but one row in between does not (a shifted or spliced file) is refused, naming the line.
+TEST(SensitivityCommand, ObservationsMisalignedInsideTheRecordAreAnError) {
+  canveg::test::TempDir dir;
+  const std::string forcing = canveg::test::fluxtower("US-Hn1", "US-Hn1-forcings-test.csv");
+  std::istringstream in(canveg::test::read_text(canveg::test::fluxtower("US-Hn1", "US-Hn1-fluxes-nonegle-test.csv")));
+  std::string text, line;
+  // Line 101 of the file gets the time stamp of the line after it.
+  std::vector<std::string> lines;
+  while (std::getline(in, line)) lines.push_back(line);
+  ASSERT_EQ(lines[0].substr(0, lines[0].find(',')), "TIMESTAMP_END");
+  const std::string next_stamp = lines[101].substr(0, lines[101].find(','));
+  lines[100] = next_stamp + lines[100].substr(lines[100].find(','));
+  for (const std::string& l : lines) text += l + "\n";
+  const std::string observed = dir.write("shifted-fluxes.csv", text);
+  const auto r = canveg::test::run_canveg("sensitivity --model " +
+                                              shell_quote(canveg::test::trained("US-Hn1_PB-1L-0.5.json")) +
+                                              " --forcing " + shell_quote(forcing) + " --observed " + shell_quote(observed),
+                                          dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(observed + ":101: field 'TIMESTAMP_END'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("differs from"), std::string::npos) << r.err;
+}

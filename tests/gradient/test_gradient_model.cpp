@@ -149,15 +149,12 @@ void check_reverse_forward(const std::string& name, const Problem& p, const Grad
               name.c_str(), rev.rows, rev.batches, rel, ratio, rev.seconds, fwd.seconds);
 }
 
-// The box JAX-CanVeg clips the trained scalars to (canveg-model.md 4.2); networks are unbounded.
+// The box JAX-CanVeg clips a parameter to (the parameter table, include/canveg/fields.hpp); the
+// network weights are clipped to +-kNetworkWeightBound.
 std::pair<double, double> training_bounds(const std::string& name) {
-  for (const char* unit : {"leaf_clumping_factor", "par_reflect", "par_trans", "par_soil_refl", "nir_reflect",
-                           "nir_trans", "nir_soil_refl", "ep", "epsoil"})
-    if (name == unit) return {5e-5, 1.0};
-  if (name == "lleaf") return {5e-5, 0.1};
-  for (const char* positive : {"bprime", "q10a", "q10b", "q10c"})
-    if (name == positive) return {5e-5, 99999.0};
-  return {-99999.0, 99999.0};
+  const std::size_t i = field_index(kParameterFields, name);
+  if (i == kParameterCount) return {-kNetworkWeightBound, kNetworkWeightBound};
+  return {kParameterFields[i].lower, kParameterFields[i].upper};
 }
 
 // The loss with parameter k of `space` set to x and the others at v0; m is the model to perturb

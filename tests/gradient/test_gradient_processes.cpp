@@ -28,7 +28,7 @@ using canveg::test::check_jacobian;
 template <class T>
 Parameters<T> cast_parameters(const Parameters<double>& p) {
   Parameters<T> r;
-  for (std::size_t i = 0; i < kParameterNames.size(); ++i) parameter_at(r, i) = T(parameter_at(p, i));
+  for (std::size_t i = 0; i < kParameterCount; ++i) parameter_at(r, i) = T(parameter_at(p, i));
   return r;
 }
 
@@ -602,8 +602,11 @@ Model<double> small_model(LeafRhModule rh) {
 void column_case(LeafRhModule rh, double hour, double lai, double swc, double fd_tol = 1e-4) {
   const Model<double> m0 = small_model(rh);
   const std::vector<double> dij_t = transpose_dij(m0.dij, 6, 3);
-  const RowForcing row = make_row_forcing(180, hour, 24.0, hour > 6 && hour < 19 ? 650.0 : 0.0, 1.6, 2.5, 410.0,
-                                          101.2, 0.35, 21.0, swc, 0.8, lai);
+  ForcingRow raw;
+  raw.doy = 180, raw.hour = hour, raw.ta = 24.0, raw.rg = hour > 6 && hour < 19 ? 650.0 : 0.0, raw.eair = 1.6;
+  raw.ws = 2.5, raw.co2 = 410.0, raw.pa = 101.2, raw.ustar = 0.35, raw.ts = 21.0, raw.swc = swc, raw.veg_ht = 0.8;
+  raw.lai = lai;
+  const RowForcing row = make_row_forcing(raw);
   const ParameterSpace space(m0);
   std::vector<double> x = space.values(m0);
   x.resize(21);  // the scalars

@@ -71,7 +71,7 @@ TEST_P(JaxProcesses, EveryProcessMatchesOnJaxInputs) {
       const ph::RowForcing f = canveg::row_forcing(forcing, start + row);
       auto vec = [](const json& j, const char* key) { return as_vector(j[key]); };
 
-      // Sun angle and leaf-angle quantities (canveg-model.md 2.2, 2.4).
+      // Sun angle and leaf-angle quantities (docs/model.md 2.2, 2.4).
       const double sin_beta = ph::solar_sine_elevation(m.latitude, m.longitude, m.time_zone, f.doy, f.hour);
       c.check("sin_beta", sin_beta, rec["sin_beta"].get<double>());
       const double g_sun = ph::g_function_sun(ph::solar_zenith(sin_beta), m.leaf_angle_type);

@@ -11,8 +11,9 @@
 #include "canveg/model_io.hpp"
 #include "canveg/run.hpp"
 #include "jax/fixture.hpp"
-#include "physics/column_solver.hpp"
+#include "physics/column_outputs.hpp"
 #include "run/column_model.hpp"
+#include "run/lockstep.hpp"
 
 namespace {
 
@@ -24,31 +25,20 @@ using nlohmann::json;
 const std::string kData = CANVEG_SHARED_DATA;
 const std::string kFixtures = CANVEG_FIXTURE_DIR;
 
-// Lock-step solution of a window with scalar type T; returns can.LE, H, NEE, GPP, Rnet, G per row.
+// Lock-step solution of a window with scalar type T (the driver every run uses); returns can.LE, H,
+// NEE, GPP, Rnet, G per row.
 template <class T>
 std::vector<std::vector<double>> solve_window(const canveg::Model<double>& model_d, const canveg::ForcingRecord& f) {
   const canveg::Model<T> model = canveg::model_cast<T>(model_d);
   const std::vector<double> dij_t = canveg::transpose_dij(model.dij, model.setup.n_total_layers, model.setup.n_can_layers);
   const ph::ColumnModel<T> m = canveg::make_column_model(model, dij_t);
-  const std::size_t n = f.size(), stride = ph::column_storage_size(m.J, m.N);
-  std::vector<T> buffer(n * stride), surface(n);
-  std::vector<ph::ColumnState<T>> s(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    s[i].bind(buffer.data() + i * stride, m.J, m.N);
-    ph::initialise_column(m, canveg::row_forcing(f, i), s[i]);
-  }
-  for (int k = 0; k < m.niter; ++k) {
-    for (std::size_t i = 0; i < n; ++i) surface[i] = s[i].t_surface;
-    for (std::size_t i = 0; i < n; ++i) ph::iterate_column(m, s[i], i > 0, i > 0 ? surface[i - 1] : T(0));
-  }
-  std::vector<std::vector<double>> out(6, std::vector<double>(n));
-  for (std::size_t i = 0; i < n; ++i) {
-    out[0][i] = static_cast<double>(s[i].veg_le + s[i].soil_evap);
-    out[1][i] = static_cast<double>(s[i].veg_h + s[i].soil_heat);
-    out[2][i] = static_cast<double>(s[i].soil_resp - (s[i].veg_ps + s[i].veg_rd));
-    out[3][i] = static_cast<double>(s[i].veg_ps + s[i].veg_rd);
-    out[4][i] = static_cast<double>(s[i].veg_rnet + s[i].soil_rnet);
-    out[5][i] = static_cast<double>(s[i].soil_g);
+  canveg::run::LockstepColumns<T> cols;
+  canveg::run::solve_lockstep(m, f, 0, f.size(), {}, cols);
+  std::vector<std::vector<double>> out(6, std::vector<double>(f.size()));
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    const ph::ColumnFluxes<T> c = ph::column_fluxes(cols.states[i]);
+    const T values[6] = {c.LE, c.H, c.NEE, c.GPP, c.Rnet, c.G};
+    for (int k = 0; k < 6; ++k) out[k][i] = static_cast<double>(values[k]);
   }
   return out;
 }
@@ -96,31 +86,29 @@ TEST_P(JaxWindows, FluxesAndIterationTraceMatch) {
     // Such rows are rare (here under 1 %); many would mean a systematic drift.
     EXPECT_LE(outside, static_cast<int>(6 * rows / 100)) << name << " " << wname;
 
-    // Iteration trace: rows 0..trace_row in lock-step, one iteration at a time.
+    // Iteration trace: rows 0..trace_row in lock-step, checked after every iteration.
     const std::size_t trace_row = win["trace_row"].get<std::size_t>();
     const std::vector<double> dij_t =
         canveg::transpose_dij(model.dij, model.setup.n_total_layers, model.setup.n_can_layers);
     const ph::ColumnModel<double> m = canveg::make_column_model(model, dij_t);
-    const std::size_t n = trace_row + 1, stride = ph::column_storage_size(m.J, m.N);
-    std::vector<double> buffer(n * stride), surface(n);
-    std::vector<ph::ColumnState<double>> states(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      states[i].bind(buffer.data() + i * stride, m.J, m.N);
-      ph::initialise_column(m, canveg::row_forcing(forcing, i), states[i]);
-    }
     const json& trace = win["trace"];
-    for (int k = 0; k < m.niter; ++k) {
-      for (std::size_t i = 0; i < n; ++i) surface[i] = states[i].t_surface;
-      for (std::size_t i = 0; i < n; ++i) ph::iterate_column(m, states[i], i > 0, i > 0 ? surface[i - 1] : 0.0);
-      const auto& s = states[trace_row];
-      const double le = s.veg_le + s.soil_evap, h = s.veg_h + s.soil_heat;
-      const double nee = s.soil_resp - (s.veg_ps + s.veg_rd);
-      EXPECT_TRUE(within_oracle_tolerance(le, trace["can.LE"][k].get<double>())) << wname << " iteration " << k + 1;
-      EXPECT_TRUE(within_oracle_tolerance(h, trace["can.H"][k].get<double>())) << wname << " iteration " << k + 1;
-      EXPECT_TRUE(within_oracle_tolerance(nee, trace["can.NEE"][k].get<double>())) << wname << " iteration " << k + 1;
-      EXPECT_TRUE(within_oracle_tolerance(s.t_surface, trace["soil.sfc_temperature"][k].get<double>()))
-          << wname << " iteration " << k + 1;
-    }
+    canveg::run::LockstepColumns<double> cols;
+    struct TraceHooks : canveg::run::LockstepHooks {
+      const canveg::run::LockstepColumns<double>& cols;
+      std::size_t row;
+      const json& trace;
+      const std::string& window;
+      void after_iteration(int k) {
+        const auto& s = cols.states[row];
+        const ph::ColumnFluxes<double> c = ph::column_fluxes(s);
+        const std::string at = window + " iteration " + std::to_string(k + 1);
+        EXPECT_TRUE(within_oracle_tolerance(c.LE, trace["can.LE"][k].get<double>())) << at;
+        EXPECT_TRUE(within_oracle_tolerance(c.H, trace["can.H"][k].get<double>())) << at;
+        EXPECT_TRUE(within_oracle_tolerance(c.NEE, trace["can.NEE"][k].get<double>())) << at;
+        EXPECT_TRUE(within_oracle_tolerance(s.t_surface, trace["soil.sfc_temperature"][k].get<double>())) << at;
+      }
+    };
+    canveg::run::solve_lockstep(m, forcing, 0, trace_row + 1, {}, cols, TraceHooks{{}, cols, trace_row, trace, wname});
   }
 }
 

@@ -2,7 +2,7 @@
 """Independent reference values for the physics unit tests (tests/physics/test_*.cpp).
 
 Every function below re-derives a quantity directly from the equations of
-/work/shared/docs/canveg-model.md (section given in each docstring), written from the document,
+docs/model.md (section given in each docstring), written from the document,
 not from any implementation. Run `python3 reference_values.py` to print the numbers that are pasted
 into the C++ tests (17 significant digits). Requires numpy.
 """

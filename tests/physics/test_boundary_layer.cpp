@@ -1,4 +1,4 @@
-// Leaf boundary-layer resistances for heat, vapour and CO2, canveg-model.md section 2.10.
+// Leaf boundary-layer resistances for heat, vapour and CO2, docs/model.md section 2.10.
 #include <gtest/gtest.h>
 
 #include <cmath>

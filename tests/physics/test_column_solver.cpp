@@ -1,5 +1,5 @@
 // One column (one half-hour): initialise_column + iterate_column on real US-Bi1 forcing rows with a
-// small synthetic set-up, canveg-model.md sections 1.2, 1.3, 2.16-2.18.
+// small synthetic set-up, docs/model.md sections 1.2, 1.3, 2.16-2.18.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,23 +13,22 @@
 namespace {
 
 using namespace canveg::physics;
+using canveg::ForcingRow;
 using canveg::LeafRhModule;
 using canveg::Parameters;
 using canveg::SoilRespirationModule;
 
 // US-Bi1-forcings-test.csv rows of 2020-07-01 (doy 183): columns
 // DoY, Hour, TA_F, SW_IN_F, eair, WS_F, CO2_F_MDS, PA_F, USTAR, TS_F_MDS_4, SWC_F_MDS_1, veg_ht, LAI.
-struct ForcingRow {
-  double doy, hour, ta, rg, eair, ws, co2, pa, ustar, ts, swc, veg_ht, lai;
-};
+// canveg::ForcingRow: year, doy, hour, ta, rg, eair, ws, co2, pa, ustar, ts, swc, veg_ht, lai.
 // 05:00, the first row with SW_IN_F > 0 (sun just above the horizon, u* and wind below the guards).
-constexpr ForcingRow kFirstDaytime{183, 5.0, 10.2, 4.286, 1.1124107, 0.483, 442.593, 100.35, 0.013219, 24.377,
+constexpr ForcingRow kFirstDaytime{2020, 183, 5.0, 10.2, 4.286, 1.1124107, 0.483, 442.593, 100.35, 0.013219, 24.377,
                                    0.092, 0.8, 2.165625};
 // 12:30, midday.
-constexpr ForcingRow kMidday{183, 12.5, 26.33, 1017.71, 1.0954999, 2.428, 380.594, 100.34, 0.32971, 24.31,
+constexpr ForcingRow kMidday{2020, 183, 12.5, 26.33, 1017.71, 1.0954999, 2.428, 380.594, 100.34, 0.32971, 24.31,
                              0.10099999999999999, 0.8, 2.1890625};
 // 00:30, night.
-constexpr ForcingRow kNight{183, 0.5, 13.59, 0.0, 1.1410015, 1.415, 465.409, 100.37, 0.102037, 25.88, 0.09433,
+constexpr ForcingRow kNight{2020, 183, 0.5, 13.59, 0.0, 1.1410015, 1.415, 465.409, 100.37, 0.102037, 25.88, 0.09433,
                             0.8, 2.1515625};
 
 // A tiny synthetic set-up: J = 5 canopy layers, K = 5 atmospheric layers, US-Bi1 geometry
@@ -83,8 +82,7 @@ struct Fixture {
   }
 
   RowForcing forcing(const ForcingRow& r) const {
-    return make_row_forcing(r.doy, r.hour, r.ta, r.rg, r.eair, r.ws, r.co2, r.pa, r.ustar, r.ts, r.swc, r.veg_ht,
-                            r.lai);
+    return make_row_forcing(r);
   }
 
   void run(const ForcingRow& r, int niter = 15) {

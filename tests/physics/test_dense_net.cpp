@@ -1,4 +1,4 @@
-// Dense networks inside the physics (LeafRHDL = MLP2, RsoilDL = MLP), canveg-model.md section 3:
+// Dense networks inside the physics (LeafRHDL = MLP2, RsoilDL = MLP), docs/model.md section 3:
 // three affine layers in -> width -> width -> out, y = act(W x + b), W stored [out][in].
 #include <gtest/gtest.h>
 

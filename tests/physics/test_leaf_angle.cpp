@@ -1,4 +1,4 @@
-// Leaf-angle distributions, G-function and diffuse transmissivity, canveg-model.md section 2.4.
+// Leaf-angle distributions, G-function and diffuse transmissivity, docs/model.md section 2.4.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,4 +1,4 @@
-// Leaf energy balance (LE from one quadratic, leaf temperature from another), canveg-model.md
+// Leaf energy balance (LE from one quadratic, leaf temperature from another), docs/model.md
 // section 2.12 and pitfall P12.
 #include <gtest/gtest.h>
 

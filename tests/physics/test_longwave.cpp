@@ -1,4 +1,4 @@
-// Sky longwave and longwave transfer through the canopy, canveg-model.md section 2.7.
+// Sky longwave and longwave transfer through the canopy, docs/model.md section 2.7.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,5 +1,5 @@
 // Farquhar C3 photosynthesis coupled with Ball-Berry stomatal conductance (analytical cubic),
-// canveg-model.md section 2.11 and pitfall P11.
+// docs/model.md section 2.11 and pitfall P11.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,5 +1,5 @@
 // Scalar profiles from layer sources and the dispersion matrix, and the stability factor of the
-// dispersion matrix, canveg-model.md sections 2.15-2.16 (and P15).
+// dispersion matrix, docs/model.md sections 2.15-2.16 (and P15).
 #include <gtest/gtest.h>
 
 #include <cmath>

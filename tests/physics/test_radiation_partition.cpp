@@ -1,4 +1,4 @@
-// Direct/diffuse partitioning of PAR and NIR, canveg-model.md section 2.5 (Weiss & Norman 1985).
+// Direct/diffuse partitioning of PAR and NIR, docs/model.md section 2.5 (Weiss & Norman 1985).
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,5 +1,5 @@
 // PAR/NIR transfer through the canopy (beam penetration with Markov clumping, sunlit probability,
-// Norman adding scheme), canveg-model.md section 2.6.
+// Norman adding scheme), docs/model.md section 2.6.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,5 +1,5 @@
 // Soil energy balance: grid, thermal properties, heat conduction (theta-scheme) and surface balance,
-// canveg-model.md section 2.13 and pitfall P13.
+// docs/model.md section 2.13 and pitfall P13.
 #include <gtest/gtest.h>
 
 #include <array>

@@ -1,5 +1,5 @@
 // Soil respiration options (Q10 power law, alfalfa regression, RsoilDL network),
-// canveg-model.md sections 2.14 and 3.2.
+// docs/model.md sections 2.14 and 3.2.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,4 +1,4 @@
-// Solar elevation, canveg-model.md section 2.2 (Walraven 1978 with the literal PI = 3.14159).
+// Solar elevation, docs/model.md section 2.2 (Walraven 1978 with the literal PI = 3.14159).
 #include <gtest/gtest.h>
 
 #include <cmath>

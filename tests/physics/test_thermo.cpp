@@ -1,4 +1,4 @@
-// Thermodynamic helpers, canveg-model.md section 2.1: e_s(T), lambda(T), s = de_s/dT and
+// Thermodynamic helpers, docs/model.md section 2.1: e_s(T), lambda(T), s = de_s/dT and
 // s' = d2e_s/dT2 (with lambda treated as constant).
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Wind speed at the canopy top and inside the canopy, canveg-model.md section 2.9.
+// Wind speed at the canopy top and inside the canopy, docs/model.md section 2.9.
 #include <gtest/gtest.h>
 
 #include <cmath>

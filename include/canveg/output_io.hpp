@@ -1,4 +1,4 @@
-// Writing run outputs (canveg-model.md 2.18 / 5.5) as CSV.
+// Writing run outputs (docs/model.md 2.18 / 5.5) as CSV, atomically.
 //
 // The output path is checked and the file opened before the model runs, so that a typo in the
 // path costs nothing, and the result is written to a temporary file in the same folder that is
@@ -23,6 +23,18 @@ std::vector<std::string> output_columns(bool with_diagnostics);
 // or hold empty strings (forcing files without TIMESTAMP_END). `diagnostics` may be null.
 void write_outputs(std::ostream& out, const std::vector<std::string>& timestamps, const CanopyOutputs& outputs,
                    const EnergyDiagnostics* diagnostics);
+
+// LE and NEE of a canveg output file (`canveg evaluate`), with its time stamps (empty strings when
+// the file has no TIMESTAMP_END column).
+struct PredictedFluxes {
+  std::string source;
+  std::vector<std::string> timestamp;
+  std::vector<double> LE, NEE;
+};
+
+// Reads the LE and NEE columns of a canveg output CSV. Throws InputError naming the file and
+// column when one is missing or a cell is not a number.
+PredictedFluxes read_predicted_fluxes(const std::string& path);
 
 // A file that appears under its final name only on commit().
 class AtomicOutputFile {

@@ -1,0 +1,93 @@
+#include "cli/fields_help.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <sstream>
+#include <string_view>
+
+#include "canveg/fields.hpp"
+
+namespace canveg::cli {
+
+namespace {
+
+// Shortest decimal form of a default value or bound (e.g. 5e-05, 99999, 0.95).
+std::string number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+std::string pad(std::string_view s, std::size_t width) {
+  std::string out(s);
+  if (out.size() < width) out.append(width - out.size(), ' ');
+  return out;
+}
+
+std::string bounds(const ParameterField& f) { return "[" + number(f.lower) + ", " + number(f.upper) + "]"; }
+
+}  // namespace
+
+std::string fields_text() {
+  std::ostringstream o;
+  o << "Outputs (columns of the output CSV after TIMESTAMP_END; JAX-CanVeg name in brackets):\n";
+  for (const OutputField& f : kOutputFields)
+    o << "  " << pad(f.name, 11) << pad(f.unit, 14) << f.meaning << " [" << f.jax_name << "]\n";
+  o << "Diagnostics (run --diagnostics):\n";
+  for (const DiagnosticField& f : kDiagnosticFields) o << "  " << pad(f.name, 19) << pad(f.unit, 12) << f.meaning << "\n";
+  o << "Forcings (forcing CSV columns, found by case-insensitive name prefix):\n";
+  for (const ForcingField& f : kForcingFields)
+    o << "  " << pad(f.name, 8) << pad(f.prefixes, 10) << pad(f.unit, 12) << f.meaning << "\n";
+  o << "Parameters (default, unit, training bounds; * = trained by JAX-CanVeg, in the gradient's order):\n";
+  for (const ParameterField& f : kParameterFields)
+    o << "  " << (f.trained() ? '*' : ' ') << pad(f.name, 21) << pad(number(f.default_value), 12) << pad(f.unit, 14)
+      << pad(bounds(f), 18) << f.meaning << "\n";
+  o << "  (LeafRHDL / RsoilDL network weights: trained, bounds [-" << number(kNetworkWeightBound) << ", "
+    << number(kNetworkWeightBound) << "])\n";
+  return o.str();
+}
+
+std::string fields_markdown() {
+  std::ostringstream o;
+  o << "# Fields\n\n"
+       "canveg's outputs, forcings and parameters, generated from the tables in `include/canveg/fields.hpp`\n"
+       "by `canveg fields --markdown` (a test keeps this file equal to that output).\n\n";
+  o << "## Outputs\n\nColumns of the output CSV, in order, after `TIMESTAMP_END`.\n\n"
+       "| column | JAX-CanVeg name | unit | meaning |\n|---|---|---|---|\n";
+  for (const OutputField& f : kOutputFields)
+    o << "| `" << f.name << "` | `" << f.jax_name << "` | " << f.unit << " | " << f.meaning << " |\n";
+  o << "\n## Diagnostics\n\nWith `--diagnostics`, after the outputs.\n\n| column | unit | meaning |\n|---|---|---|\n";
+  for (const DiagnosticField& f : kDiagnosticFields)
+    o << "| `" << f.name << "` | " << f.unit << " | " << f.meaning << " |\n";
+  o << "\n## Forcings\n\nA forcing CSV column belongs to a variable when its lower-cased name starts with one of the\n"
+       "prefixes.\n\n| variable | column prefixes | unit | meaning |\n|---|---|---|---|\n";
+  for (const ForcingField& f : kForcingFields) {
+    std::string prefixes(f.prefixes);
+    for (std::size_t p = prefixes.find('|'); p != std::string::npos; p = prefixes.find('|', p)) prefixes.replace(p, 1, "`, `");
+    o << "| `" << f.name << "` | `" << prefixes << "` | " << f.unit << " | " << f.meaning << " |\n";
+  }
+  o << "\n## Parameters\n\nDefaults are JAX-CanVeg's (the legacy alfalfa set). Bounds: the box JAX-CanVeg clips each\n"
+       "parameter to after every optimiser step. Rank: position in the gradient's parameter vector\n"
+       "(JAX-CanVeg's list of tunable parameters); empty for a parameter JAX-CanVeg does not train. The\n"
+       "LeafRHDL and RsoilDL network weights follow the ranked scalars, bounded by +-"
+    << number(kNetworkWeightBound) << ".\n\n| name | default | unit | lower | upper | rank | meaning |\n"
+       "|---|---|---|---|---|---|---|\n";
+  for (const ParameterField& f : kParameterFields)
+    o << "| `" << f.name << "` | " << number(f.default_value) << " | " << f.unit << " | " << number(f.lower) << " | "
+      << number(f.upper) << " | " << (f.trained() ? std::to_string(f.training_rank) : std::string()) << " | "
+      << f.meaning << " |\n";
+  return o.str();
+}
+
+CLI::App* add_fields_command(CLI::App& app) {
+  auto markdown = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand("fields", "List the outputs, diagnostics, forcings and parameters");
+  cmd->add_flag("--markdown", *markdown, "Print the tables in Markdown (docs/fields.md)");
+  cmd->callback([markdown] {
+    const std::string text = *markdown ? fields_markdown() : fields_text();
+    std::fwrite(text.data(), 1, text.size(), stdout);
+  });
+  return cmd;
+}
+
+}  // namespace canveg::cli
