@@ -4,7 +4,7 @@
 
 #include "ad/forward.hpp"
 #include "canveg/gradient.hpp"
-#include "gradient/batch_forward.hpp"
+#include "gradient/batch_loss.hpp"
 #include "physics/column_outputs.hpp"
 #include "run/thread_pool.hpp"
 

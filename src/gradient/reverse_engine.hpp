@@ -20,7 +20,7 @@
 
 #include "ad/reverse.hpp"
 #include "canveg/gradient.hpp"
-#include "gradient/batch_forward.hpp"
+#include "gradient/batch_loss.hpp"
 #include "gradient/kernels.hpp"
 
 namespace canveg::gradient {
