@@ -58,6 +58,21 @@ TEST(FieldTables, ParametersAndBoundsAreConsistent) {
   }
 }
 
+// Defaults and bounds equal those JAX-CanVeg stores with every parameter of its trained models
+// (para.<name>.default, lower_bound, upper_bound).
+TEST(FieldTables, DefaultsAndBoundsAreJaxCanVegs) {
+  for (const char* file : {"US-Bi1_PB-1L-0.5.json", "US-Whs_Hybrid-ML-1.0.json"}) {
+    const nlohmann::json j = nlohmann::json::parse(read_text(trained(file)));
+    for (const ParameterField& f : kParameterFields) {
+      const nlohmann::json& p = j["para"][std::string(f.name)];
+      EXPECT_EQ(p["default"].get<double>(), f.default_value) << file << " " << f.name;
+      EXPECT_EQ(p["lower_bound"].get<double>(), f.lower) << file << " " << f.name;
+      EXPECT_EQ(p["upper_bound"].get<double>(), f.upper) << file << " " << f.name;
+      EXPECT_EQ(p["tunable"].get<bool>(), f.trained()) << file << " " << f.name;
+    }
+  }
+}
+
 TEST(FieldTables, OutputHeaderIsTheTable) {
   const std::vector<std::string> columns = io::output_columns(true);
   ASSERT_EQ(columns.size(), 1 + kOutputCount + kDiagnosticCount);

@@ -110,6 +110,8 @@ struct GradientOptions {
 struct LossGradient {
   double loss = 0.0;               // mean over batches of the batch losses
   std::vector<double> gradient;    // d loss / d parameter, ParameterSpace order
+  std::vector<double> gradient_sum;          // per parameter: sum of its finite batch gradients
+  std::vector<std::size_t> gradient_count;   // per parameter: number of finite batch gradients
   std::vector<double> batch_loss;  // per batch
   std::size_t rows = 0;            // half-hours used
   std::size_t batches = 0;

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "canveg/parameters.hpp"
 
 namespace canveg {
@@ -34,7 +36,9 @@ LoadedModel read_model_json(const std::string& path);
 // canveg's corrections under "setup"), atomically: reading it back gives a model whose outputs are
 // identical bit for bit (every double is written in a form that reads back to the same value).
 // Throws InputError when the model is inconsistent or the path cannot be written.
-void write_model_json(const LoadedModel& model, const std::string& path);
+// `extra` (a JSON object, e.g. a training record) is added at the top level.
+void write_model_json(const LoadedModel& model, const std::string& path,
+                      const nlohmann::json& extra = nlohmann::json::object());
 
 // Reads a dispersion matrix CSV (rows = levels, columns = canopy source layers, no header).
 // Throws InputError if the shape is not n_total_layers x n_can_layers or a cell is not a number.

@@ -6,6 +6,8 @@
 //   canveg evaluate --predicted <fluxes.csv> --observed <fluxes.csv>
 //   canveg dij ...   (dispersion-matrix generator, cli/dij_command.hpp)
 //   canveg sensitivity ...   (loss gradient per parameter, cli/sensitivity_command.hpp)
+//   canveg train ...   (fit the parameters to observed LE and NEE, cli/train_command.hpp)
+//   canveg fields [--markdown]   (the outputs, forcings and parameters)
 //
 // Exit status: 0 success, 2 bad usage, 1 bad input or any other failure. Errors are printed on
 // stderr as "canveg: error: <message>", where the message names the file, line and field.
@@ -33,6 +35,7 @@
 #include "cli/dij_command.hpp"
 #include "cli/fields_help.hpp"
 #include "cli/sensitivity_command.hpp"
+#include "cli/train_command.hpp"
 #include "canveg/output_io.hpp"
 
 namespace {
@@ -264,6 +267,8 @@ int run_cli(int argc, char** argv) {
   // `canveg sensitivity` likewise (cli/sensitivity_command.hpp).
   int sensitivity_exit = kExitOk;
   CLI::App* sensitivity = canveg::add_sensitivity_command(app, sensitivity_exit);
+  int train_exit = kExitOk;
+  CLI::App* train = canveg::add_train_command(app, train_exit);
   CLI::App* fields = canveg::cli::add_fields_command(app);
 
   try {
@@ -277,6 +282,7 @@ int run_cli(int argc, char** argv) {
 
   if (dij->parsed()) return dij_exit;
   if (sensitivity->parsed()) return sensitivity_exit;
+  if (train->parsed()) return train_exit;
   if (fields->parsed()) return kExitOk;
   if (run->parsed()) {
     const int sources = !ra.model.empty() + !ra.site.empty() + !ra.config.empty();

@@ -87,10 +87,6 @@ struct NanMean {
       }
     }
   }
-  void merge(const NanMean& o) {
-    for (std::size_t k = 0; k < sum.size(); ++k) sum[k] += o.sum[k], count[k] += o.count[k];
-    nonfinite += o.nonfinite;
-  }
   std::vector<double> mean() const {
     std::vector<double> m(sum.size());
     for (std::size_t k = 0; k < sum.size(); ++k)

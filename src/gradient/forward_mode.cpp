@@ -55,6 +55,8 @@ LossGradient loss_and_gradient_forward_mode(const Model<double>& model, const Pa
   for (const auto& g : batch_grad) mean.add(g.data());
   LossGradient out;
   out.gradient = mean.mean();
+  out.gradient_sum = mean.sum;
+  out.gradient_count = mean.count;
   out.nonfinite = mean.nonfinite;
   out.batch_loss = losses;
   double sum = 0.0;

@@ -60,7 +60,9 @@ LossGradient loss_and_gradient(const Model<double>& model, const ParameterSpace&
   const std::size_t n_batches = plan.begin.size();
   const int threads = run::resolve_threads(options.threads, n_batches);
   std::vector<std::unique_ptr<ReverseEngine>> engines(static_cast<std::size_t>(threads));
-  std::vector<NanMean> means(static_cast<std::size_t>(threads), NanMean(space.size()));
+  // Per-batch gradients, reduced in batch order below: the result does not depend on which
+  // worker computed which batch (bit-identical for any thread count and run to run).
+  std::vector<std::vector<double>> batch_gradient(n_batches);
   std::vector<int> sweeps(static_cast<std::size_t>(threads), 0);
   LossGradient out;
   out.batch_loss.assign(n_batches, 0.0);
@@ -70,12 +72,14 @@ LossGradient loss_and_gradient(const Model<double>& model, const ParameterSpace&
     BatchGradient g;
     engine->run_batch(plan.begin[b], plan.size[b], plan.independent, g);
     out.batch_loss[b] = g.loss;
-    means[static_cast<std::size_t>(w)].add(g.gradient.data());
+    batch_gradient[b] = std::move(g.gradient);
     sweeps[static_cast<std::size_t>(w)] = std::max(sweeps[static_cast<std::size_t>(w)], g.implicit_sweeps);
   });
   NanMean total(space.size());
-  for (const NanMean& m : means) total.merge(m);
+  for (const std::vector<double>& g : batch_gradient) total.add(g.data());
   out.gradient = total.mean();
+  out.gradient_sum = total.sum;
+  out.gradient_count = total.count;
   out.nonfinite = total.nonfinite;
   double sum = 0.0;
   for (double l : out.batch_loss) sum += l;

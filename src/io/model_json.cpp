@@ -304,7 +304,7 @@ LoadedModel read_model_json(const std::string& path) {
 }
 
 
-void write_model_json(const LoadedModel& loaded, const std::string& path) {
+void write_model_json(const LoadedModel& loaded, const std::string& path, const nlohmann::json& extra) {
   const Model<double>& m = loaded.model;
   validate_model(m, path);
   const Setup& s = m.setup;
@@ -367,6 +367,7 @@ void write_model_json(const LoadedModel& loaded, const std::string& path) {
   if (std::isfinite(loaded.trained_le_weight))
     root["learning"] = {{"loss function", {{"type", "MSE"}, {"weights", {loaded.trained_le_weight, 1.0 - loaded.trained_le_weight}}}}};
 
+  for (const auto& [key, value] : extra.items()) root[key] = value;
   // nlohmann::json writes every double in the shortest form that reads back to the same value.
   io::AtomicOutputFile file(path);
   file.stream() << root.dump(1) << '\n';

@@ -1,0 +1,139 @@
+// Training: fitting the parameters of a model to observed LE and NEE with JAX-CanVeg's procedure
+// (docs/model.md 6; docs/training.md), with its defects available for reproduction only.
+//
+//   canveg::TrainProblem problem{model, forcing, observed, &test_forcing, &test_observed};
+//   canveg::TrainOptions options;                // 300 epochs, Adam, lr 0.01 halved at 50/100/200
+//   options.loss.le_weight = 0.5;
+//   canveg::TrainResult r = canveg::train(problem, options);
+//   canveg::write_model_json(r.model, "trained.json");
+//
+// One epoch is one Adam step: the loss and gradient of every batch of contiguous half-hours,
+// averaged over batches (the loss_and_gradient of canveg/gradient.hpp); then the update, then
+// every parameter clipped to its bounds (the parameter table's, include/canveg/fields.hpp); then
+// the test loss (independent half-hours, as JAX-CanVeg logs it).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "canveg/forcing.hpp"
+#include "canveg/gradient.hpp"
+#include "canveg/model_io.hpp"
+#include "canveg/observations.hpp"
+
+namespace canveg {
+
+// optax's piecewise-constant schedule as JAX-CanVeg configures it: the rate of epoch e (0-based)
+// is initial x scale^(number of boundaries <= e).
+struct LearningRateSchedule {
+  double initial = 0.01;
+  std::vector<int> boundaries = {50, 100, 200};
+  double scale = 0.5;
+  double at(int epoch) const;
+};
+
+// What JAX-CanVeg does when a stop rule fires (docs/training.md).
+enum class StopModel {
+  LastAccepted,  // ours: the last model whose training loss passed the rules
+  Tripping,      // JAX-CanVeg's: the model whose loss tripped the rule
+};
+
+struct TrainOptions {
+  int epochs = 300;
+  LearningRateSchedule learning_rate;
+  double adam_b1 = 0.9, adam_b2 = 0.999, adam_eps = 1e-8;  // optax defaults
+  // Loss weight and output standardisation. When the scaler is left at its default (mean 0,
+  // std 1) train() computes it from the training observations, as JAX-CanVeg does.
+  LossSpec loss;
+  bool scaler_given = false;
+  // Batches (JAX-CanVeg: 1024 contiguous half-hours, the rows after the last full batch dropped),
+  // the fixed-point gradient method and the threads.
+  GradientOptions gradient{1024, false, FixedPointGradient::Unrolled};
+  // Parameters to train by name: scalars of the parameter table, or "LeafRHDL" / "RsoilDL" for a
+  // whole network. Empty: JAX-CanVeg's list (every trained scalar, and the networks the model uses).
+  std::vector<std::string> trained;
+  // Bounds replacing the table's, by parameter name (lower, upper).
+  std::map<std::string, std::pair<double, double>> bounds;
+  // JAX-CanVeg's defect, for reproduction only: the gradient of each network array (one weight
+  // matrix or bias vector) averaged over batches and elements, so all elements of an array move
+  // together (pitfall P22). Default: the batch mean of each element's gradient.
+  bool jax_pooled_update = false;
+  // JAX-CanVeg's stop rules: stop at a NaN training loss, or when the loss exceeds 1000 times the
+  // mean of the last 10.
+  bool stop_rules = true;
+  StopModel stop_model = StopModel::LastAccepted;
+};
+
+// One epoch of the history.
+struct EpochRecord {
+  int epoch = 0;                  // 0-based
+  double learning_rate = 0.0;     // used for this epoch's step
+  double train_loss = 0.0;        // at the parameters the epoch started from
+  double test_loss = 0.0;         // after the step (NaN without test data)
+  double seconds = 0.0;
+  std::vector<double> parameters;  // after the step, in TrainResult::parameter_names order
+};
+
+// Everything needed to continue a training exactly where it stopped (checkpoint / resume).
+struct TrainState {
+  int epochs_done = 0;
+  std::vector<double> parameters;  // current values, TrainResult::parameter_names order
+  std::vector<double> previous;    // the values before the last step (StopModel::LastAccepted)
+  std::vector<double> adam_m, adam_v;
+  std::vector<EpochRecord> history;
+};
+
+struct TrainResult {
+  LoadedModel model;                        // the trained model
+  std::vector<std::string> parameter_names;  // trained parameters, ParameterSpace order
+  std::vector<EpochRecord> history;
+  std::string stop_reason;  // "completed N epochs", "NaN training loss at epoch N", ...
+  int epochs_run = 0;
+  OutputScaler scaler;
+};
+
+struct TrainProblem {
+  LoadedModel initial;
+  ForcingRecord forcing;    // training period
+  ObservedFluxes observed;  // its observed LE and NEE (gaps interpolated)
+  const ForcingRecord* test_forcing = nullptr;     // optional test period
+  const ObservedFluxes* test_observed = nullptr;
+};
+
+// Called after every epoch with the state to save for a resume (the callback may write it).
+using EpochCallback = std::function<void(const TrainState&, const EpochRecord&)>;
+
+// Checks the problem and options (InputError naming the file or option: misaligned files, fewer
+// rows than one batch, w outside [0, 1], an unknown parameter, bounds with min > max, a network
+// asked to train in a model without it) and trains. `resume_from`: a state saved by the callback
+// of an earlier call with the same problem and options; the result is then bit-identical to an
+// uninterrupted run.
+TrainResult train(const TrainProblem& problem, const TrainOptions& options, const EpochCallback& on_epoch = {},
+                  const TrainState* resume_from = nullptr);
+
+// The parameter space train() uses for a model and options (also validates the names).
+ParameterSpace training_space(const Model<double>& model, const std::vector<std::string>& trained);
+
+// Bounds of every parameter of a space: the table's (networks: +-kNetworkWeightBound), replaced
+// by `overrides`. Throws InputError on an unknown name or min > max.
+std::vector<std::pair<double, double>> training_bounds(const ParameterSpace& space,
+                                                       const std::map<std::string, std::pair<double, double>>& overrides);
+
+// Checkpoints: the state after an epoch, with the settings it was made under (any JSON the caller
+// chooses, e.g. file names and options), written atomically (a crash leaves the previous one).
+void write_train_state(const TrainState& state, const nlohmann::json& settings, const std::string& path);
+// Reads a checkpoint; throws InputError naming the file when it is malformed or was made under
+// other settings than `settings`.
+TrainState read_train_state(const std::string& path, const nlohmann::json& settings);
+
+// The epoch history as CSV: epoch, learning_rate, train_loss, test_loss, seconds, then one
+// column per trained parameter (its value after the epoch's step).
+void write_train_history(const TrainResult& result, const std::string& path);
+
+}  // namespace canveg

@@ -1,0 +1,255 @@
+// `canveg train`: fits a model to observed LE and NEE (include/canveg/train.hpp, docs/training.md).
+//
+//   canveg train (--model <model.json> | --site <site.toml>) --forcing <train forcing.csv>
+//                --observed <train fluxes.csv> [--test-forcing <csv> --test-observed <csv>]
+//                --output <trained.json> [--history <history.csv>] [--checkpoint <file>] [--resume]
+//                [--epochs 300] [--learning-rate 0.01] [--lr-boundaries 50,100,200] [--lr-scale 0.5]
+//                [--batch-size 1024] [--keep-remainder] [--le-weight w] [--train name,...]
+//                [--bounds name=lower:upper ...] [--method unrolled|implicit|onestep]
+//                [--jax-pooled-update] [--jax-stop-model] [--no-stop-rules] [--threads N] [--quiet]
+#include "cli/train_command.hpp"
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <string>
+
+#include "canveg/errors.hpp"
+#include "canveg/model_io.hpp"
+#include "canveg/output_io.hpp"
+#include "canveg/train.hpp"
+
+namespace canveg {
+namespace {
+
+struct TrainArgs {
+  std::string model, site, forcing, observed, test_forcing, test_observed, output, history, checkpoint;
+  std::string scaler_fluxes, method = "unrolled";
+  std::vector<std::string> trained, bounds;
+  std::vector<int> lr_boundaries = {50, 100, 200};
+  double learning_rate = 0.01, lr_scale = 0.5;
+  double le_weight = std::numeric_limits<double>::quiet_NaN();  // NaN: the model's training weight, else 0.5
+  int epochs = 300, threads = 0;
+  std::size_t batch_size = 1024;
+  bool keep_remainder = false, jax_pooled_update = false, jax_stop_model = false, no_stop_rules = false;
+  bool resume = false, quiet = false;
+};
+
+// "<output stem>-history.csv" / "<output stem>.checkpoint.json" next to the output.
+std::string beside(const std::string& output, const std::string& suffix) {
+  std::filesystem::path p(output);
+  return (p.parent_path() / (p.stem().string() + suffix)).string();
+}
+
+std::map<std::string, std::pair<double, double>> parse_bounds(const std::vector<std::string>& specs) {
+  std::map<std::string, std::pair<double, double>> out;
+  for (const std::string& spec : specs) {
+    const std::size_t eq = spec.find('='), colon = spec.find(':', eq == std::string::npos ? 0 : eq);
+    if (eq == std::string::npos || colon == std::string::npos)
+      throw InputError("", 0, "--bounds", "expected name=lower:upper, found '" + spec + "'");
+    try {
+      std::size_t used_lo = 0, used_hi = 0;
+      const std::string lo_text = spec.substr(eq + 1, colon - eq - 1), hi_text = spec.substr(colon + 1);
+      const double lo = std::stod(lo_text, &used_lo), hi = std::stod(hi_text, &used_hi);
+      if (used_lo != lo_text.size() || used_hi != hi_text.size()) throw std::invalid_argument("trailing text");
+      out[spec.substr(0, eq)] = {lo, hi};
+    } catch (const std::logic_error&) {
+      throw InputError("", 0, "--bounds", "expected numbers in name=lower:upper, found '" + spec + "'");
+    }
+  }
+  return out;
+}
+
+std::string duration(double seconds) {
+  char buf[32];
+  if (seconds < 120) std::snprintf(buf, sizeof buf, "%.0f s", seconds);
+  else if (seconds < 7200) std::snprintf(buf, sizeof buf, "%.0f min", seconds / 60);
+  else std::snprintf(buf, sizeof buf, "%.1f h", seconds / 3600);
+  return buf;
+}
+
+int run_train(const TrainArgs& a) {
+  try {
+    if (a.model.empty() == a.site.empty()) throw InputError("", 0, "--model", "give exactly one of --model or --site");
+    if (!std::isnan(a.le_weight) && !(a.le_weight >= 0.0 && a.le_weight <= 1.0))
+      throw InputError("", 0, "--le-weight", "the LE weight w must lie in [0, 1]");
+    const std::string history_path = a.history.empty() ? beside(a.output, "-history.csv") : a.history;
+    const std::string checkpoint_path = a.checkpoint.empty() ? beside(a.output, ".checkpoint.json") : a.checkpoint;
+    // Output paths are checked before any work is done, and none may overwrite an input.
+    namespace fs = std::filesystem;
+    for (const std::string& out : {a.output, history_path, checkpoint_path}) {
+      for (const std::string& in : {a.model, a.site, a.forcing, a.observed, a.test_forcing, a.test_observed, a.scaler_fluxes})
+        if (!in.empty() && fs::weakly_canonical(out) == fs::weakly_canonical(in))
+          throw InputError(out, 0, "", "the output would overwrite the input " + in + "; choose another output path");
+      io::AtomicOutputFile check(out);
+    }
+    if (history_path == a.output || checkpoint_path == a.output || history_path == checkpoint_path)
+      throw InputError(a.output, 0, "", "--output, --history and --checkpoint must be three different files");
+
+    TrainProblem problem;
+    problem.initial = a.model.empty() ? read_site_toml(a.site) : read_model_json(a.model);
+    problem.forcing = read_forcing_csv(a.forcing);
+    problem.observed = read_flux_csv(a.observed);
+    ForcingRecord test_forcing;
+    ObservedFluxes test_observed;
+    if (!a.test_forcing.empty() || !a.test_observed.empty()) {
+      if (a.test_forcing.empty() || a.test_observed.empty())
+        throw InputError("", 0, "--test-forcing", "give --test-forcing and --test-observed together");
+      test_forcing = read_forcing_csv(a.test_forcing);
+      test_observed = read_flux_csv(a.test_observed);
+      problem.test_forcing = &test_forcing;
+      problem.test_observed = &test_observed;
+    }
+
+    TrainOptions options;
+    options.epochs = a.epochs;
+    options.learning_rate.initial = a.learning_rate;
+    options.learning_rate.boundaries = a.lr_boundaries;
+    options.learning_rate.scale = a.lr_scale;
+    options.loss.le_weight = !std::isnan(a.le_weight)                          ? a.le_weight
+                             : !std::isnan(problem.initial.trained_le_weight) ? problem.initial.trained_le_weight
+                                                                              : 0.5;
+    if (!a.scaler_fluxes.empty()) {
+      options.loss.scaler = standard_scaler(read_flux_csv(a.scaler_fluxes));
+      options.scaler_given = true;
+    }
+    options.gradient.batch_size = a.batch_size;
+    options.gradient.keep_remainder = a.keep_remainder;
+    options.gradient.threads = a.threads;
+    options.gradient.method = a.method == "implicit" ? FixedPointGradient::Implicit
+                              : a.method == "onestep" ? FixedPointGradient::OneStep
+                                                      : FixedPointGradient::Unrolled;
+    options.trained = a.trained;
+    options.bounds = parse_bounds(a.bounds);
+    options.jax_pooled_update = a.jax_pooled_update;
+    options.stop_rules = !a.no_stop_rules;
+    options.stop_model = a.jax_stop_model ? StopModel::Tripping : StopModel::LastAccepted;
+
+    // What a checkpoint must agree with to be resumed (everything that changes the result).
+    const nlohmann::json settings = {
+        {"model", a.model},         {"site", a.site},
+        {"forcing", a.forcing},     {"observed", a.observed},
+        {"test_forcing", a.test_forcing}, {"test_observed", a.test_observed},
+        {"scaler_fluxes", a.scaler_fluxes}, {"epochs", a.epochs},
+        {"learning_rate", a.learning_rate}, {"lr_boundaries", a.lr_boundaries},
+        {"lr_scale", a.lr_scale},   {"le_weight", options.loss.le_weight},
+        {"batch_size", a.batch_size}, {"keep_remainder", a.keep_remainder},
+        {"method", a.method},       {"trained", a.trained},
+        {"bounds", a.bounds},       {"jax_pooled_update", a.jax_pooled_update},
+        {"jax_stop_model", a.jax_stop_model}, {"stop_rules", !a.no_stop_rules}};
+    std::unique_ptr<TrainState> resume;
+    if (a.resume) {
+      if (std::filesystem::exists(checkpoint_path)) {
+        resume = std::make_unique<TrainState>(read_train_state(checkpoint_path, settings));
+        if (!a.quiet)
+          std::fprintf(stderr, "canveg: train: resuming from %s after epoch %d\n", checkpoint_path.c_str(),
+                       resume->epochs_done);
+      } else if (!a.quiet) {
+        std::fprintf(stderr, "canveg: train: no checkpoint %s yet; starting afresh\n", checkpoint_path.c_str());
+      }
+    }
+
+    const auto start = std::chrono::steady_clock::now();
+    const int first_epoch = resume ? resume->epochs_done : 0;
+    const auto on_epoch = [&](const TrainState& state, const EpochRecord& r) {
+      write_train_state(state, settings, checkpoint_path);
+      if (a.quiet) return;
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const int done = r.epoch + 1 - first_epoch;
+      const double left = elapsed / done * (a.epochs - r.epoch - 1);
+      std::fprintf(stderr, "canveg: train: epoch %d/%d  lr %.3g  train loss %.6g", r.epoch + 1, a.epochs,
+                   r.learning_rate, r.train_loss);
+      if (std::isfinite(r.test_loss)) std::fprintf(stderr, "  test loss %.6g", r.test_loss);
+      std::fprintf(stderr, "  (%.1f s, %s left)\n", r.seconds, duration(left).c_str());
+    };
+    const TrainResult result = train(problem, options, on_epoch, resume.get());
+
+    nlohmann::json losses_train = nlohmann::json::array(), losses_test = nlohmann::json::array();
+    for (const EpochRecord& r : result.history) losses_train.push_back(r.train_loss), losses_test.push_back(r.test_loss);
+    const nlohmann::json extra = {
+        {"description", "canveg model of site " + result.model.model.setup.site_name + ", trained by canveg train"},
+        {"learning", {{"loss function", {{"type", "MSE"}, {"weights", {options.loss.le_weight, 1.0 - options.loss.le_weight}}}},
+                      {"output scaler", "standard"},
+                      {"number of epochs", a.epochs},
+                      {"tunable parameters", a.trained}}},
+        {"training",
+         {{"program", "canveg 0.1.0"},
+          {"settings", settings},
+          {"scaler", {{"le_mean", result.scaler.le_mean}, {"le_std", result.scaler.le_std},
+                      {"nee_mean", result.scaler.nee_mean}, {"nee_std", result.scaler.nee_std}}},
+          {"epochs_run", result.epochs_run},
+          {"stop_reason", result.stop_reason},
+          {"train_loss", losses_train},
+          {"test_loss", losses_test},
+          {"history_file", history_path}}}};
+    write_model_json(result.model, a.output, extra);
+    write_train_history(result, history_path);
+    if (!a.quiet)
+      std::fprintf(stderr, "canveg: train: %s; wrote %s and %s\n", result.stop_reason.c_str(), a.output.c_str(),
+                   history_path.c_str());
+    return 0;
+  } catch (const std::exception& e) {  // InputError included: its message names file, line and field
+    std::fprintf(stderr, "canveg: error: train: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+CLI::App* add_train_command(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<TrainArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "train", "Fit a model's parameters to observed LE and NEE with JAX-CanVeg's procedure (docs/training.md)");
+  auto* model = cmd->add_option("--model", a->model, "initial model JSON (e.g. jax-canveg-trained/*.json)");
+  auto* site = cmd->add_option("--site", a->site, "initial model from a site TOML file (default parameters)");
+  model->excludes(site);
+  cmd->add_option("--forcing", a->forcing, "training forcing CSV")->required();
+  cmd->add_option("--observed", a->observed, "observed fluxes of the same half-hours (LE and NEE)")->required();
+  cmd->add_option("--test-forcing", a->test_forcing, "test forcing CSV (test loss logged per epoch)");
+  cmd->add_option("--test-observed", a->test_observed, "observed fluxes of the test period");
+  cmd->add_option("-o,--output", a->output, "trained model JSON (readable by canveg run)")->required();
+  cmd->add_option("--history", a->history, "per-epoch CSV (default: <output stem>-history.csv)");
+  cmd->add_option("--checkpoint", a->checkpoint,
+                  "state written after every epoch (default: <output stem>.checkpoint.json)");
+  cmd->add_flag("--resume", a->resume, "continue from the checkpoint (bit-identical to an uninterrupted run)");
+  cmd->add_option("--epochs", a->epochs, "epochs = Adam steps")->capture_default_str()->check(CLI::Range(0, 1000000));
+  cmd->add_option("--learning-rate", a->learning_rate, "initial learning rate")->capture_default_str();
+  cmd->add_option("--lr-boundaries", a->lr_boundaries, "epochs at which the rate is scaled")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--lr-scale", a->lr_scale, "factor applied at each boundary")->capture_default_str();
+  cmd->add_option("--batch-size", a->batch_size, "contiguous half-hours per batch")->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000000}));
+  cmd->add_flag("--keep-remainder", a->keep_remainder,
+                "keep the rows after the last full batch as a shorter batch (JAX-CanVeg drops them)");
+  cmd->add_option("--le-weight", a->le_weight,
+                  "w in w MSE(LE) + (1 - w) MSE(NEE) (default: the model's training weight, else 0.5)");
+  cmd->add_option("--scaler-fluxes", a->scaler_fluxes,
+                  "flux CSV whose LE/NEE mean and std standardise the outputs (default: --observed)");
+  cmd->add_option("--train", a->trained,
+                  "parameters to train, comma-separated (scalars of 'canveg fields', LeafRHDL, RsoilDL; default: "
+                  "JAX-CanVeg's list)")
+      ->delimiter(',');
+  cmd->add_option("--bounds", a->bounds, "replace a parameter's bounds: name=lower:upper (repeatable)");
+  cmd->add_option("--method", a->method, "gradient through the fixed point")
+      ->check(CLI::IsMember({"unrolled", "implicit", "onestep"}))
+      ->capture_default_str();
+  cmd->add_flag("--jax-pooled-update", a->jax_pooled_update,
+                "reproduction only: one gradient per network array, averaged over batches and elements, as "
+                "JAX-CanVeg's nanmean without an axis");
+  cmd->add_flag("--jax-stop-model", a->jax_stop_model,
+                "when a stop rule fires, keep the model whose loss tripped it (JAX-CanVeg) instead of the last "
+                "accepted one");
+  cmd->add_flag("--no-stop-rules", a->no_stop_rules,
+                "do not stop at a NaN loss or a loss above 1000 x the mean of the last 10");
+  cmd->add_option("--threads", a->threads, "worker threads (0: all cores)")->check(CLI::Range(0, 4096));
+  cmd->add_flag("-q,--quiet", a->quiet, "nothing on stderr but errors");
+  cmd->callback([a, &exit_code] { exit_code = run_train(*a); });
+  return cmd;
+}
+
+}  // namespace canveg

@@ -1,0 +1,277 @@
+// Training loop of include/canveg/train.hpp: JAX-CanVeg's perform_optimization_batch
+// (docs/model.md 6.6) with the loss and gradient of canveg/gradient.hpp.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "canveg/errors.hpp"
+#include "canveg/fields.hpp"
+#include "canveg/train.hpp"
+
+namespace canveg {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::size_t network_size(const DenseNet<double>& net) {
+  return net.w0.size() + net.b0.size() + net.w1.size() + net.b1.size() + net.w2.size() + net.b2.size();
+}
+
+void add_network(const Model<double>& model, ParameterRef::Kind kind, std::vector<ParameterRef>& refs) {
+  const DenseNet<double>& net = kind == ParameterRef::Kind::LeafRhNet ? model.leaf_rh_net : model.rsoil_net;
+  for (std::size_t k = 0; k < network_size(net); ++k) refs.push_back({kind, static_cast<int>(k)});
+}
+
+// The arrays of JAX-CanVeg's parameter tree (one weight matrix or bias vector each) as index
+// ranges of the space; scalars are arrays of one element. For --jax-pooled-update.
+std::vector<std::pair<std::size_t, std::size_t>> parameter_arrays(const Model<double>& model,
+                                                                  const ParameterSpace& space) {
+  std::vector<std::pair<std::size_t, std::size_t>> arrays;
+  const auto& refs = space.refs();
+  std::size_t k = 0;
+  while (k < refs.size()) {
+    if (refs[k].kind == ParameterRef::Kind::Scalar) {
+      arrays.emplace_back(k, k + 1);
+      ++k;
+      continue;
+    }
+    const DenseNet<double>& net = refs[k].kind == ParameterRef::Kind::LeafRhNet ? model.leaf_rh_net : model.rsoil_net;
+    std::size_t offset = 0;
+    for (std::size_t size : {net.w0.size(), net.b0.size(), net.w1.size(), net.b1.size(), net.w2.size(), net.b2.size()}) {
+      arrays.emplace_back(k + offset, k + offset + size);
+      offset += size;
+    }
+    k += offset;
+  }
+  return arrays;
+}
+
+// JAX-CanVeg clips every leaf of its parameter tree after each step, trained or not (this is how
+// hkin becomes 99999 in every trained model, pitfall P8): the scalars to their bounds, the network
+// weights to +-kNetworkWeightBound.
+void clip_model(Model<double>& m, const std::map<std::string, std::pair<double, double>>& overrides) {
+  for (std::size_t i = 0; i < kParameterCount; ++i) {
+    double lo = kParameterFields[i].lower, hi = kParameterFields[i].upper;
+    if (auto it = overrides.find(std::string(kParameterFields[i].name)); it != overrides.end())
+      lo = it->second.first, hi = it->second.second;
+    double& x = parameter_at(m.para, i);
+    x = std::clamp(x, lo, hi);
+  }
+  for (DenseNet<double>* net : {&m.leaf_rh_net, &m.rsoil_net}) {
+    double lo = -kNetworkWeightBound, hi = kNetworkWeightBound;
+    if (auto it = overrides.find(net == &m.leaf_rh_net ? "LeafRHDL" : "RsoilDL"); it != overrides.end())
+      lo = it->second.first, hi = it->second.second;
+    for (std::vector<double>* v : {&net->w0, &net->b0, &net->w1, &net->b1, &net->w2, &net->b2})
+      for (double& x : *v) x = std::clamp(x, lo, hi);
+  }
+}
+
+bool all_finite(const std::vector<double>& v) {
+  return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
+}
+
+void check_problem(const TrainProblem& p, const TrainOptions& o) {
+  if (!(o.loss.le_weight >= 0.0 && o.loss.le_weight <= 1.0))
+    throw InputError("", 0, "--le-weight", "the LE weight w must lie in [0, 1], found " + std::to_string(o.loss.le_weight));
+  if (o.epochs < 0) throw InputError("", 0, "--epochs", "must be 0 or more");
+  if (!(o.learning_rate.initial > 0) || !(o.learning_rate.scale > 0))
+    throw InputError("", 0, "--learning-rate", "the learning rate and its scale must be positive");
+  if (p.observed.LE.empty()) throw InputError(p.observed.source, 0, "LE", "no latent-heat column (LE or LE_F_MDS)");
+  if (p.observed.NEE.empty()) throw InputError(p.observed.source, 0, "NEE", "no NEE column (FCO2, Fco2, FC, NEE_*)");
+  check_alignment(p.observed, p.forcing.timestamp, p.forcing.source);
+  const std::size_t batch = o.gradient.batch_size == 0 ? p.forcing.size() : o.gradient.batch_size;
+  if (p.forcing.size() < batch && !o.gradient.keep_remainder)
+    throw InputError(p.forcing.source, 0, "",
+                     "the training record has " + std::to_string(p.forcing.size()) + " half-hours, fewer than one batch of " +
+                         std::to_string(batch) + " (use a smaller --batch-size)");
+  if ((p.test_forcing == nullptr) != (p.test_observed == nullptr))
+    throw InputError("", 0, "--test-forcing", "give the test forcing and the test observations together");
+  if (p.test_forcing) {
+    if (p.test_observed->LE.empty() || p.test_observed->NEE.empty())
+      throw InputError(p.test_observed->source, 0, p.test_observed->LE.empty() ? "LE" : "NEE",
+                       "the test observations need both LE and NEE");
+    check_alignment(*p.test_observed, p.test_forcing->timestamp, p.test_forcing->source);
+  }
+}
+
+}  // namespace
+
+double LearningRateSchedule::at(int epoch) const {
+  double rate = initial;
+  for (int b : boundaries)
+    if (epoch >= b) rate *= scale;
+  return rate;
+}
+
+ParameterSpace training_space(const Model<double>& model, const std::vector<std::string>& trained) {
+  if (trained.empty()) return ParameterSpace(model);
+  std::vector<ParameterRef> refs;
+  std::vector<std::string> seen;
+  for (const std::string& name : trained) {
+    if (std::find(seen.begin(), seen.end(), name) != seen.end())
+      throw InputError("", 0, "--train", "parameter '" + name + "' is listed twice");
+    seen.push_back(name);
+    if (name == "LeafRHDL" || name == "RsoilDL") {
+      const bool leaf = name == "LeafRHDL";
+      if ((leaf ? model.leaf_rh_net : model.rsoil_net).empty())
+        throw InputError("", 0, "--train", "the model has no " + name + " network to train");
+      add_network(model, leaf ? ParameterRef::Kind::LeafRhNet : ParameterRef::Kind::RsoilNet, refs);
+      continue;
+    }
+    const std::size_t i = field_index(kParameterFields, name);
+    if (i == kParameterCount)
+      throw InputError("", 0, "--train",
+                       "unknown parameter '" + name + "' (the parameters are listed by 'canveg fields'; networks: "
+                       "LeafRHDL, RsoilDL)");
+    refs.push_back({ParameterRef::Kind::Scalar, static_cast<int>(i)});
+  }
+  return ParameterSpace(model, refs);
+}
+
+std::vector<std::pair<double, double>> training_bounds(const ParameterSpace& space,
+                                                       const std::map<std::string, std::pair<double, double>>& overrides) {
+  for (const auto& [name, box] : overrides) {
+    if (name != "LeafRHDL" && name != "RsoilDL" && field_index(kParameterFields, name) == kParameterCount)
+      throw InputError("", 0, "--bounds", "unknown parameter '" + name + "'");
+    if (!(box.first <= box.second))
+      throw InputError("", 0, "--bounds",
+                       "for '" + name + "' the lower bound " + std::to_string(box.first) + " exceeds the upper bound " +
+                           std::to_string(box.second));
+  }
+  std::vector<std::pair<double, double>> bounds(space.size());
+  for (std::size_t k = 0; k < space.size(); ++k) {
+    const ParameterRef& r = space.refs()[k];
+    std::string key;
+    if (r.kind == ParameterRef::Kind::Scalar) {
+      const ParameterField& f = kParameterFields[static_cast<std::size_t>(r.index)];
+      bounds[k] = {f.lower, f.upper};
+      key = std::string(f.name);
+    } else {
+      bounds[k] = {-kNetworkWeightBound, kNetworkWeightBound};
+      key = r.kind == ParameterRef::Kind::LeafRhNet ? "LeafRHDL" : "RsoilDL";
+    }
+    if (auto it = overrides.find(key); it != overrides.end()) bounds[k] = it->second;
+  }
+  return bounds;
+}
+
+TrainResult train(const TrainProblem& problem, const TrainOptions& options, const EpochCallback& on_epoch,
+                  const TrainState* resume_from) {
+  check_problem(problem, options);
+  LoadedModel current = problem.initial;
+  Model<double>& model = current.model;
+  const ParameterSpace space = training_space(model, options.trained);
+  training_bounds(space, options.bounds);  // validates the overrides
+  const std::vector<std::pair<std::size_t, std::size_t>> arrays = parameter_arrays(model, space);
+  const std::size_t P = space.size();
+
+  TrainResult result;
+  result.parameter_names = space.names();
+  LossSpec loss = options.loss;
+  if (!options.scaler_given) loss.scaler = standard_scaler(problem.observed);
+  result.scaler = loss.scaler;
+  GradientOptions test_options = options.gradient;
+  test_options.batch_size = 1;  // JAX-CanVeg's test loss: independent half-hours
+
+  TrainState state;
+  state.parameters = space.values(model);
+  state.previous = state.parameters;
+  state.adam_m.assign(P, 0.0);
+  state.adam_v.assign(P, 0.0);
+  if (resume_from) {
+    const TrainState& r = *resume_from;
+    if (r.parameters.size() != P || r.previous.size() != P || r.adam_m.size() != P || r.adam_v.size() != P ||
+        r.epochs_done != static_cast<int>(r.history.size()))
+      throw InputError("", 0, "--resume",
+                       "the checkpoint holds " + std::to_string(r.parameters.size()) + " parameters, this training " +
+                           std::to_string(P) + "; it belongs to another model or parameter selection");
+    state = r;
+    space.assign(model, state.parameters);
+    if (state.epochs_done > 0) clip_model(model, options.bounds);  // as after every step
+  }
+
+  result.stop_reason = "completed " + std::to_string(options.epochs) + " epochs";
+  bool stopped = false;
+  for (int epoch = state.epochs_done; epoch < options.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const LossGradient g =
+        loss_and_gradient(model, space, problem.forcing, problem.observed, loss, options.gradient);
+
+    if (options.stop_rules) {
+      std::string reason;
+      if (std::isnan(g.loss)) {
+        reason = "NaN training loss at epoch " + std::to_string(epoch);
+      } else if (!state.history.empty()) {
+        double recent = 0.0;
+        const std::size_t n = std::min<std::size_t>(10, state.history.size());
+        for (std::size_t k = state.history.size() - n; k < state.history.size(); ++k) recent += state.history[k].train_loss;
+        recent /= static_cast<double>(n);
+        if (g.loss / recent > 1e3)
+          reason = "training loss " + std::to_string(g.loss) + " at epoch " + std::to_string(epoch) +
+                   " above 1000 x the mean of the last " + std::to_string(n);
+      }
+      if (!reason.empty()) {
+        result.stop_reason = reason;
+        if (options.stop_model == StopModel::LastAccepted) space.assign(model, state.previous);
+        stopped = true;
+        break;
+      }
+    }
+
+    // The gradient of each parameter: the batch mean of its finite batch gradients; with the pooled
+    // update, one mean over the batches and elements of each array, given to all its elements.
+    std::vector<double> grad(P, 0.0);
+    for (const auto& [begin, end] : arrays) {
+      if (options.jax_pooled_update) {
+        double sum = 0.0;
+        std::size_t count = 0;
+        for (std::size_t k = begin; k < end; ++k) sum += g.gradient_sum[k], count += g.gradient_count[k];
+        const double pooled = count ? sum / static_cast<double>(count) : 0.0;
+        for (std::size_t k = begin; k < end; ++k) grad[k] = pooled;
+      } else {
+        for (std::size_t k = begin; k < end; ++k) grad[k] = g.gradient_count[k] ? g.gradient[k] : 0.0;
+      }
+    }
+
+    // Adam (optax.adam: scale_by_adam then the learning rate), step count epoch + 1.
+    const double lr = options.learning_rate.at(epoch);
+    const double b1 = options.adam_b1, b2 = options.adam_b2;
+    const double correction1 = 1.0 - std::pow(b1, epoch + 1), correction2 = 1.0 - std::pow(b2, epoch + 1);
+    state.previous = state.parameters;
+    std::vector<double> next(P);
+    for (std::size_t k = 0; k < P; ++k) {
+      state.adam_m[k] = (1.0 - b1) * grad[k] + b1 * state.adam_m[k];
+      state.adam_v[k] = (1.0 - b2) * (grad[k] * grad[k]) + b2 * state.adam_v[k];
+      const double m_hat = state.adam_m[k] / correction1, v_hat = state.adam_v[k] / correction2;
+      next[k] = state.parameters[k] + -lr * (m_hat / (std::sqrt(v_hat) + options.adam_eps));
+    }
+    space.assign(model, next);
+    clip_model(model, options.bounds);
+    state.parameters = space.values(model);
+
+    EpochRecord record;
+    record.epoch = epoch;
+    record.learning_rate = lr;
+    record.train_loss = g.loss;
+    record.test_loss = problem.test_forcing
+                           ? loss_value(model, *problem.test_forcing, *problem.test_observed, loss, test_options)
+                           : kNaN;
+    record.parameters = state.parameters;
+    record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    state.history.push_back(record);
+    state.epochs_done = epoch + 1;
+    if (on_epoch) on_epoch(state, record);
+  }
+  if (!stopped && !all_finite(space.values(model))) result.stop_reason += " (non-finite parameters)";
+
+  result.history = state.history;
+  result.epochs_run = static_cast<int>(state.history.size());
+  current.trained_le_weight = loss.le_weight;
+  current.reported = ReportedMetrics{};  // the file's published metrics describe another model
+  result.model = std::move(current);
+  return result;
+}
+
+}  // namespace canveg

@@ -1,0 +1,248 @@
+// Training (include/canveg/train.hpp, `canveg train`) on a 192-half-hour window of the US-Hn1
+// training period (summer 2016 midday to evening and night), batches of 64, 1 canopy layer.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <sstream>
+
+#include "../test_support.hpp"
+#include "canveg/canveg.hpp"
+#include "canveg/train.hpp"
+
+namespace {
+
+using namespace canveg;
+using canveg::test::shell_quote;
+
+constexpr std::size_t kFirst = 4800, kRows = 192;
+
+struct Window {
+  ForcingRecord forcing;
+  ObservedFluxes observed;
+};
+
+const Window& window() {
+  static const Window w = [] {
+    Window x;
+    x.forcing = read_forcing_csv(test::fluxtower("US-Hn1", "US-Hn1-forcings.csv")).slice(kFirst, kFirst + kRows);
+    x.observed = read_flux_csv(test::fluxtower("US-Hn1", "US-Hn1-fluxes-nonegle.csv")).slice(kFirst, kFirst + kRows);
+    return x;
+  }();
+  return w;
+}
+
+TrainProblem problem(const std::string& model_file) {
+  TrainProblem p;
+  p.initial = read_model_json(test::trained(model_file));
+  p.forcing = window().forcing;
+  p.observed = window().observed;
+  return p;
+}
+
+TrainOptions small_options(int epochs) {
+  TrainOptions o;
+  o.epochs = epochs;
+  o.learning_rate.initial = 0.001;
+  o.loss.le_weight = 0.5;
+  o.gradient.batch_size = 64;
+  o.gradient.threads = 2;
+  return o;
+}
+
+}  // namespace
+
+TEST(LearningRate, JaxCanVegsPiecewiseConstantSchedule) {
+  const LearningRateSchedule s;
+  EXPECT_EQ(s.at(0), 0.01);
+  EXPECT_EQ(s.at(49), 0.01);
+  EXPECT_EQ(s.at(50), 0.005);
+  EXPECT_EQ(s.at(99), 0.005);
+  EXPECT_EQ(s.at(100), 0.0025);
+  EXPECT_EQ(s.at(200), 0.00125);
+  EXPECT_EQ(s.at(299), 0.00125);
+}
+
+// Three epochs lower the training loss, keep every parameter inside its bounds, and the first
+// step is Adam's: each parameter moves by lr g / (|g| + eps) against its gradient (bias-corrected
+// moments of one step are g and g^2), clipped to the box.
+TEST(Train, LossDecreasesBoundsHoldFirstStepIsAdams) {
+  const TrainProblem p = problem("US-Hn1_Hybrid-1L-0.5.json");
+  TrainOptions o = small_options(3);
+  const TrainResult r = train(p, o);
+  ASSERT_EQ(r.epochs_run, 3) << r.stop_reason;
+  EXPECT_LT(r.history[1].train_loss, r.history[0].train_loss);
+  EXPECT_LT(r.history[2].train_loss, r.history[1].train_loss);
+
+  const ParameterSpace space = training_space(r.model.model, {});
+  const auto bounds = training_bounds(space, {});
+  const std::vector<double> final_values = space.values(r.model.model);
+  for (std::size_t k = 0; k < space.size(); ++k) {
+    EXPECT_GE(final_values[k], bounds[k].first) << space.name(k);
+    EXPECT_LE(final_values[k], bounds[k].second) << space.name(k);
+  }
+  // Untrained parameters are clipped too (hkin: 99999 already in the trained file).
+  EXPECT_EQ(r.model.model.para.hkin, 99999.0);
+
+  const LossGradient g0 = loss_and_gradient(p.initial.model, space, p.forcing, p.observed,
+                                            LossSpec{0.5, standard_scaler(p.observed)}, o.gradient);
+  EXPECT_EQ(g0.loss, r.history[0].train_loss);
+  const std::vector<double> v0 = space.values(p.initial.model);
+  for (std::size_t k = 0; k < space.size(); ++k) {
+    const double g = g0.gradient[k];
+    const double expected = std::clamp(v0[k] - 0.001 * (g / (std::abs(g) + 1e-8)), bounds[k].first, bounds[k].second);
+    EXPECT_NEAR(r.history[0].parameters[k], expected, 1e-15 * std::max(1.0, std::abs(expected))) << space.name(k);
+  }
+}
+
+// The model written after training reads back to the same predictions, bit for bit.
+TEST(Train, SavedModelReloadsToIdenticalPredictions) {
+  const TrainResult r = train(problem("US-Hn1_PB-1L-0.5.json"), small_options(2));
+  test::TempDir dir;
+  const std::string path = (dir.path() / "trained.json").string();
+  write_model_json(r.model, path);
+  const LoadedModel back = read_model_json(path);
+  EXPECT_EQ(back.trained_le_weight, 0.5);
+  const RunResult a = run_model(r.model.model, window().forcing), b = run_model(back.model, window().forcing);
+  for (std::size_t i = 0; i < kOutputCount; ++i) EXPECT_EQ(a.outputs.series(i), b.outputs.series(i)) << kOutputFields[i].name;
+}
+
+// Stopped after 2 epochs and resumed from the checkpoint file, a 4-epoch training ends exactly where
+// the uninterrupted one does.
+TEST(Train, ResumeIsBitIdenticalToAnUninterruptedRun) {
+  const TrainProblem p = problem("US-Hn1_Hybrid-1L-0.5.json");
+  const TrainResult whole = train(p, small_options(4));
+  test::TempDir dir;
+  const std::string checkpoint = (dir.path() / "state.json").string();
+  const nlohmann::json settings = {{"case", "resume test"}};
+  TrainOptions first = small_options(4);
+  int calls = 0;
+  try {
+    train(p, first, [&](const TrainState& s, const EpochRecord&) {
+      write_train_state(s, settings, checkpoint);
+      if (++calls == 2) throw std::runtime_error("interrupted");
+    });
+  } catch (const std::runtime_error&) {
+  }
+  ASSERT_EQ(calls, 2);
+  const TrainState state = read_train_state(checkpoint, settings);
+  EXPECT_EQ(state.epochs_done, 2);
+  const TrainResult resumed = train(p, small_options(4), {}, &state);
+  ASSERT_EQ(resumed.history.size(), whole.history.size());
+  for (std::size_t e = 0; e < whole.history.size(); ++e) {
+    EXPECT_EQ(resumed.history[e].train_loss, whole.history[e].train_loss) << "epoch " << e;
+    EXPECT_EQ(resumed.history[e].parameters, whole.history[e].parameters) << "epoch " << e;
+  }
+  const ParameterSpace space = training_space(whole.model.model, {});
+  EXPECT_EQ(space.values(resumed.model.model), space.values(whole.model.model));
+  EXPECT_THROW(read_train_state(checkpoint, nlohmann::json{{"case", "another"}}), InputError);
+}
+
+// JAX-CanVeg's defect, reproduced on request: the elements of a network array (a weight matrix or
+// bias vector) share one gradient, the mean over batches and elements, so Adam's first step moves
+// them all by lr against its sign. By default each element moves against its own gradient.
+TEST(Train, PooledUpdateMovesEachNetworkArrayAsOne) {
+  const TrainProblem p = problem("US-Hn1_Hybrid-1L-0.5.json");
+  const TrainOptions base = small_options(1);
+  const ParameterSpace space = training_space(p.initial.model, {});
+  const LossGradient g = loss_and_gradient(p.initial.model, space, p.forcing, p.observed,
+                                           LossSpec{0.5, standard_scaler(p.observed)}, base.gradient);
+  const std::vector<double> before = space.values(p.initial.model);
+  const DenseNet<double>& net = p.initial.model.leaf_rh_net;
+  // The arrays of LeafRHDL in the space: after the scalars, w0 b0 w1 b1 w2 b2.
+  std::vector<std::pair<std::size_t, std::size_t>> arrays;
+  std::size_t at = kTrainedParameterCount;
+  for (std::size_t n : {net.w0.size(), net.b0.size(), net.w1.size(), net.b1.size(), net.w2.size(), net.b2.size()})
+    arrays.emplace_back(at, at + n), at += n;
+  ASSERT_EQ(at, space.size());
+  int mixed = 0;  // arrays whose elements' gradients differ in sign: there the two modes must differ
+  for (const bool pooled : {true, false}) {
+    TrainOptions o = base;
+    o.jax_pooled_update = pooled;
+    const std::vector<double> after = space.values(train(p, o).model.model);
+    for (const auto& [first, last] : arrays) {
+      double sum = 0.0;
+      for (std::size_t k = first; k < last; ++k) sum += g.gradient[k];
+      const double mean = sum / static_cast<double>(last - first);
+      bool positive = false, negative = false;
+      for (std::size_t k = first; k < last; ++k) {
+        positive |= g.gradient[k] > 0, negative |= g.gradient[k] < 0;
+        const double used = pooled ? mean : g.gradient[k];
+        const double expected_step = -0.001 * used / (std::abs(used) + 1e-8);  // Adam's first step
+        EXPECT_NEAR(after[k] - before[k], expected_step, 1e-15) << space.name(k) << (pooled ? " pooled" : "");
+      }
+      mixed += !pooled && positive && negative;
+    }
+  }
+  EXPECT_GT(mixed, 0);
+}
+
+TEST(Train, BadSettingsAreRefused) {
+  const TrainProblem p = problem("US-Hn1_PB-1L-0.5.json");
+  const auto refused = [&](TrainOptions o, const TrainProblem& q, const std::string& field, const std::string& text) {
+    try {
+      train(q, o);
+      ADD_FAILURE() << "expected InputError naming " << field;
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.field(), field) << e.what();
+      EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+    }
+  };
+  TrainOptions o = small_options(1);
+  o.loss.le_weight = 1.5;
+  refused(o, p, "--le-weight", "[0, 1]");
+  o = small_options(1);
+  o.trained = {"vcmax"};
+  refused(o, p, "--train", "unknown parameter 'vcmax'");
+  o = small_options(1);
+  o.bounds = {{"vcopt", {200.0, 100.0}}};
+  refused(o, p, "--bounds", "lower bound");
+  o = small_options(1);
+  o.gradient.batch_size = 1024;
+  refused(o, p, "", "fewer than one batch of 1024");
+  TrainProblem site = p;
+  site.initial = read_site_toml(std::string(CANVEG_SOURCE_DIR) + "/examples/sites/US-Hn1.toml");
+  o = small_options(1);
+  o.trained = {"vcopt", "LeafRHDL"};
+  refused(o, site, "--train", "no LeafRHDL network");
+  TrainProblem shifted = p;
+  shifted.observed = read_flux_csv(test::fluxtower("US-Hn1", "US-Hn1-fluxes-nonegle.csv")).slice(kFirst + 1, kFirst + kRows + 1);
+  refused(small_options(1), shifted, "TIMESTAMP_END", "differs from");
+}
+
+// The program end to end: trained model, history CSV and checkpoint written; the model runs; an
+// output that would overwrite an input is refused before any work.
+TEST(TrainCommand, WritesModelHistoryAndCheckpoint) {
+  test::TempDir dir;
+  const auto window_file = [&](const std::string& source, const std::string& name) {
+    std::istringstream in(test::read_text(source));
+    std::string line, text;
+    for (std::size_t i = 0; std::getline(in, line); ++i)
+      if (i == 0 || (i > kFirst && i <= kFirst + kRows)) text += line + "\n";
+    return dir.write(name, text);
+  };
+  const std::string f = window_file(test::fluxtower("US-Hn1", "US-Hn1-forcings.csv"), "forcing.csv");
+  const std::string o = window_file(test::fluxtower("US-Hn1", "US-Hn1-fluxes-nonegle.csv"), "fluxes.csv");
+  const std::string out = (dir.path() / "trained.json").string();
+  const std::string common = "train --model " + shell_quote(test::trained("US-Hn1_Hybrid-1L-0.5.json")) +
+                             " --forcing " + shell_quote(f) + " --observed " + shell_quote(o) +
+                             " --batch-size 64 --learning-rate 0.001 --epochs 2 --quiet";
+  const auto r = test::run_canveg(common + " --output " + shell_quote(out), dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const LoadedModel m = read_model_json(out);
+  EXPECT_EQ(m.trained_le_weight, 0.5);
+  const std::string history = test::read_text((dir.path() / "trained-history.csv").string());
+  EXPECT_EQ(std::count(history.begin(), history.end(), '\n'), 3);
+  EXPECT_EQ(history.rfind("epoch,learning_rate,train_loss,test_loss,seconds,bprime,", 0), 0u);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "trained.checkpoint.json"));
+  const auto run = test::run_canveg("run --quiet --model " + shell_quote(out) + " --forcing " + shell_quote(f) +
+                                        " --output " + shell_quote((dir.path() / "fluxes-out.csv").string()),
+                                    dir);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+
+  const auto clobber = test::run_canveg(common + " --output " + shell_quote(f), dir);
+  EXPECT_EQ(clobber.exit_code, 1);
+  EXPECT_NE(clobber.err.find("would overwrite the input"), std::string::npos) << clobber.err;
+  const auto weight = test::run_canveg(common + " --output " + shell_quote(out) + " --le-weight 2", dir);
+  EXPECT_EQ(weight.exit_code, 1);
+  EXPECT_NE(weight.err.find("--le-weight"), std::string::npos) << weight.err;
+}
