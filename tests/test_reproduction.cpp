@@ -1,7 +1,7 @@
 // Reproduction of JAX-CanVeg's published test-period metrics with its own trained parameters
 // (shared/data/jax-canveg-trained): for every model, our LE and NEE Nash-Sutcliffe efficiencies
-// over the site's test period must differ from the reported ones by at most
-// 0.01 x max(1, |NSE|). The predictions run as JAX-CanVeg's postprocessing ran them: the whole
+// over the site's test period must differ from the reported ones by at most kNseTolerance (1e-4,
+// below). The predictions run as JAX-CanVeg's postprocessing ran them: the whole
 // test forcing file as one array (storage coupling on), |prediction| > 10000 dropped, observations
 // gap-interpolated. Every test appends its row to reproduction_table.csv in the working folder.
 #include <gtest/gtest.h>
@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <iomanip>
 #include <ostream>
 #include <string>
 
@@ -21,6 +22,15 @@
 namespace {
 
 const std::string kData = CANVEG_SHARED_DATA;
+
+// Largest accepted |NSE_canveg - NSE_reported|, absolute. The reported NSEs are JAX-CanVeg's
+// own numbers, computed from its runs and stored with its trained parameters, so exact agreement
+// cannot be asked for: over the 96 numbers (48 models x LE, NEE; docs/reproduction.md) the worst
+// difference is 7.5e-6 (US-Bi1 PB-1L-0.0, LE), the next 8e-7, and most agree to 1e-11. 1e-4
+// leaves a margin of more than ten over the worst case and still fails any change of the physics
+// that moves a test-period NSE by more than a ten-thousandth (the former 0.01 x max(1, |NSE|) let
+// through changes a hundred times larger).
+constexpr double kNseTolerance = 1e-4;
 
 std::string test_forcing(const std::string& site) {
   return kData + "/fluxtower/" + site + "/" + site + "-forcings-test.csv";
@@ -63,8 +73,9 @@ TEST_P(Reproduction, TestPeriodNseMatchesReported) {
     table << c.name() << "," << le.nse << "," << le_rep << "," << le.nse - le_rep << "," << nee.nse << ","
           << nee_rep << "," << nee.nse - nee_rep << "\n";
   }
-  EXPECT_LE(std::abs(le.nse - le_rep), 0.01 * std::max(1.0, std::abs(le_rep))) << c.name() << " LE";
-  EXPECT_LE(std::abs(nee.nse - nee_rep), 0.01 * std::max(1.0, std::abs(nee_rep))) << c.name() << " NEE";
+  EXPECT_LE(std::abs(le.nse - le_rep), kNseTolerance) << std::setprecision(10) << c.name() << " LE: ours " << le.nse << ", reported " << le_rep;
+  EXPECT_LE(std::abs(nee.nse - nee_rep), kNseTolerance)
+      << std::setprecision(10) << c.name() << " NEE: ours " << nee.nse << ", reported " << nee_rep;
 }
 
 std::vector<Case> all_cases() {
