@@ -6,6 +6,7 @@
 //                [--epochs 300] [--learning-rate 0.01] [--lr-boundaries 50,100,200] [--lr-scale 0.5]
 //                [--batch-size 1024] [--keep-remainder] [--le-weight w] [--train name,...]
 //                [--bounds name=lower:upper ...] [--method unrolled|implicit|onestep]
+//                [--reset-parameters] [--networks-from <model.json>]
 //                [--jax-pooled-update] [--jax-stop-model] [--no-stop-rules] [--threads N] [--quiet]
 #include "cli/train_command.hpp"
 
@@ -17,6 +18,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <tuple>
 
 #include "canveg/errors.hpp"
 #include "canveg/model_io.hpp"
@@ -28,7 +30,7 @@ namespace {
 
 struct TrainArgs {
   std::string model, site, forcing, observed, test_forcing, test_observed, output, history, checkpoint;
-  std::string scaler_fluxes, method = "unrolled";
+  std::string scaler_fluxes, networks_from, method = "unrolled";
   std::vector<std::string> trained, bounds;
   std::vector<int> lr_boundaries = {50, 100, 200};
   double learning_rate = 0.01, lr_scale = 0.5;
@@ -36,7 +38,7 @@ struct TrainArgs {
   int epochs = 300, threads = 0;
   std::size_t batch_size = 1024;
   bool keep_remainder = false, jax_pooled_update = false, jax_stop_model = false, no_stop_rules = false;
-  bool resume = false, quiet = false;
+  bool resume = false, quiet = false, reset_parameters = false;
 };
 
 // "<output stem>-history.csv" / "<output stem>.checkpoint.json" next to the output.
@@ -82,7 +84,7 @@ int run_train(const TrainArgs& a) {
     // Output paths are checked before any work is done, and none may overwrite an input.
     namespace fs = std::filesystem;
     for (const std::string& out : {a.output, history_path, checkpoint_path}) {
-      for (const std::string& in : {a.model, a.site, a.forcing, a.observed, a.test_forcing, a.test_observed, a.scaler_fluxes})
+      for (const std::string& in : {a.model, a.site, a.forcing, a.observed, a.test_forcing, a.test_observed, a.scaler_fluxes, a.networks_from})
         if (!in.empty() && fs::weakly_canonical(out) == fs::weakly_canonical(in))
           throw InputError(out, 0, "", "the output would overwrite the input " + in + "; choose another output path");
       io::AtomicOutputFile check(out);
@@ -92,6 +94,21 @@ int run_train(const TrainArgs& a) {
 
     TrainProblem problem;
     problem.initial = a.model.empty() ? read_site_toml(a.site) : read_model_json(a.model);
+    // JAX-CanVeg's initial state: every parameter at its default (the parameter table's, which are
+    // JAX-CanVeg's), the networks as initialised (a PB model's LeafRHDL was never updated).
+    if (a.reset_parameters) problem.initial.model.para = Parameters<double>{};
+    if (!a.networks_from.empty()) {
+      const LoadedModel source = read_model_json(a.networks_from);
+      Model<double>& m = problem.initial.model;
+      for (auto [to, from, name] : {std::tuple{&m.leaf_rh_net, &source.model.leaf_rh_net, "LeafRHDL"},
+                                    std::tuple{&m.rsoil_net, &source.model.rsoil_net, "RsoilDL"}}) {
+        if (from->empty()) continue;
+        if (!to->empty() && (to->in_size != from->in_size || to->width != from->width))
+          throw InputError(a.networks_from, 0, std::string("mlps.") + name,
+                           "the network's shape differs from the model's");
+        *to = *from;
+      }
+    }
     problem.forcing = read_forcing_csv(a.forcing);
     problem.observed = read_flux_csv(a.observed);
     ForcingRecord test_forcing;
@@ -140,7 +157,8 @@ int run_train(const TrainArgs& a) {
         {"batch_size", a.batch_size}, {"keep_remainder", a.keep_remainder},
         {"method", a.method},       {"trained", a.trained},
         {"bounds", a.bounds},       {"jax_pooled_update", a.jax_pooled_update},
-        {"jax_stop_model", a.jax_stop_model}, {"stop_rules", !a.no_stop_rules}};
+        {"jax_stop_model", a.jax_stop_model}, {"stop_rules", !a.no_stop_rules},
+        {"reset_parameters", a.reset_parameters}, {"networks_from", a.networks_from}};
     std::unique_ptr<TrainState> resume;
     if (a.resume) {
       if (std::filesystem::exists(checkpoint_path)) {
@@ -209,6 +227,11 @@ CLI::App* add_train_command(CLI::App& app, int& exit_code) {
   model->excludes(site);
   cmd->add_option("--forcing", a->forcing, "training forcing CSV")->required();
   cmd->add_option("--observed", a->observed, "observed fluxes of the same half-hours (LE and NEE)")->required();
+  cmd->add_flag("--reset-parameters", a->reset_parameters,
+                "start every scalar parameter from its default (JAX-CanVeg's initial state; 'canveg fields')");
+  cmd->add_option("--networks-from", a->networks_from,
+                  "take the initial LeafRHDL/RsoilDL weights from this model JSON (e.g. a PB model, whose "
+                  "LeafRHDL is JAX-CanVeg's untouched initialisation)");
   cmd->add_option("--test-forcing", a->test_forcing, "test forcing CSV (test loss logged per epoch)");
   cmd->add_option("--test-observed", a->test_observed, "observed fluxes of the test period");
   cmd->add_option("-o,--output", a->output, "trained model JSON (readable by canveg run)")->required();
