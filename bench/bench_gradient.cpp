@@ -3,8 +3,10 @@
 // remainder dropped as in training) with the trained 50-layer Hybrid and PB models, against the
 // forward run of the same batches (loss only) measured in the same process, on 1 and 2 threads.
 // Reports seconds, gradient/forward ratio, the gradient's peak working memory and the process's
-// peak resident memory. CANVEG_BENCH_ROWS (environment) limits the rows for a quick look
-// (rounded down to whole batches).
+// peak resident memory. The unrolled case also runs, on one thread, with the leaf blocks
+// preaccumulated instead of hand-written (docs/gradients.md "Preaccumulation"), in the same
+// process. CANVEG_BENCH_ROWS (environment) limits the rows for a quick look (rounded down to
+// whole batches).
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
@@ -15,6 +17,7 @@
 #include "bench_data.hpp"
 #include "canveg/forcing.hpp"
 #include "canveg/gradient.hpp"
+#include "gradient/kernels.hpp"
 
 namespace {
 
@@ -81,7 +84,9 @@ void forward(benchmark::State& state, const std::string& name) {
   state.counters["max_rss_MB"] = max_rss_mb();
 }
 
-void gradient(benchmark::State& state, const std::string& name, canveg::FixedPointGradient method) {
+void gradient(benchmark::State& state, const std::string& name, canveg::FixedPointGradient method,
+              bool preaccumulated_leaves = false) {
+  canveg::ad::preaccumulate_leaf_blocks() = preaccumulated_leaves;
   const Training& t = training();
   const auto& m = canveg::bench::trained_model(name);
   const int threads = static_cast<int>(state.range(0));
@@ -98,6 +103,7 @@ void gradient(benchmark::State& state, const std::string& name, canveg::FixedPoi
   state.counters["max_rss_MB"] = max_rss_mb();
   state.counters["tape_nodes"] = static_cast<double>(g.max_tape_nodes);
   state.counters["parameters"] = static_cast<double>(space.size());
+  canveg::ad::preaccumulate_leaf_blocks() = false;
 }
 
 constexpr auto kUnrolled = canveg::FixedPointGradient::Unrolled;
@@ -111,6 +117,8 @@ constexpr auto kOneStep = canveg::FixedPointGradient::OneStep;
       ->Arg(1)->Arg(2)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                            \
   BENCHMARK_CAPTURE(gradient, NAME##_unrolled, std::string(MODEL), kUnrolled)                               \
       ->Arg(1)->Arg(2)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                            \
+  BENCHMARK_CAPTURE(gradient, NAME##_unrolled_preaccumulated, std::string(MODEL), kUnrolled, true)          \
+      ->Arg(1)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                                     \
   BENCHMARK_CAPTURE(gradient, NAME##_implicit, std::string(MODEL), kImplicit)                               \
       ->Arg(2)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                                     \
   BENCHMARK_CAPTURE(gradient, NAME##_onestep, std::string(MODEL), kOneStep)                                 \

@@ -24,6 +24,13 @@
 //                         branches it took)
 //   leaf_energy_balance:  the two leaf quadratics (LE, T_L) per leaf (about 70 nodes -> one
 //                         block; adjoint = the stored forward pass run backwards)
+//
+// The two leaf blocks also exist preaccumulated (leaf_*_preaccumulated, selected by
+// preaccumulate_leaf_blocks()): the template itself evaluated once with dual numbers over the
+// block's active inputs, recorded as its local Jacobian. They need no second copy of the leaf
+// physics but make the unrolled gradient 1.2-1.5 times slower, so the hand-written blocks are
+// the default; the preaccumulated ones are kept as the tests' and the benchmark's reference
+// (docs/gradients.md "Preaccumulation").
 #pragma once
 
 #include <algorithm>
@@ -32,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "ad/forward.hpp"
 #include "ad/reverse.hpp"
 #include "nn/dense_net.hpp"
 #include "physics/column_solver.hpp"
@@ -1036,7 +1044,285 @@ inline void leaf_energy_adjoint(const double* out_adj, const Index* in, double* 
   adj[0] = 0.0;
 }
 
+// --- preaccumulated leaf blocks ----------------------------------------------------------------
+
+// A leaf call recorded as one block whose adjoint is the transposed local Jacobian: the physics
+// template is evaluated once with dual numbers seeded on the block's active inputs (tape index
+// != 0), which gives the values (the same double operations as the template) and every column of
+// d(outputs)/d(active inputs) in one pass. Data: this header, then the Jacobian column by column
+// (n_out entries per active input).
+struct LocalJacobian {
+  int n_in, n_out;
+};
+
+inline void local_jacobian_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
+  const LocalJacobian& h = *static_cast<const LocalJacobian*>(data);
+  const double* J = reinterpret_cast<const double*>(static_cast<const unsigned char*>(data) + sizeof(LocalJacobian));
+  const int n_out = h.n_out;
+  for (int k = 0; k < h.n_in; ++k) {
+    const double* col = J + static_cast<std::size_t>(k) * n_out;
+    double s = 0.0;
+    for (int o = 0; o < n_out; ++o) s += col[o] * out_adj[o];
+    adj[in[k]] += s;
+  }
+}
+
+// The active inputs among a block's n inputs: their positions and tape indices; returns how many.
+inline int active_inputs(const Index* indices, int n, int* position, Index* active) {
+  int m = 0;
+  for (int k = 0; k < n; ++k)
+    if (indices[k]) position[m] = k, active[m++] = indices[k];
+  return m;
+}
+
+// Per thread and width K: the dual-number Parameters and layer air the leaf templates read. Their
+// values are refreshed for every evaluation; their tangents are zero except, during one
+// evaluation, the unit tangents of the block's active inputs (so seeding costs one store per
+// active input, not a full Parameters of dual numbers per leaf).
+template <int K>
+struct DualScratch {
+  Parameters<Dual<K>> p;
+  physics::LayerAir<Dual<K>> air;
+};
+template <int K>
+inline DualScratch<K>& dual_scratch(const Parameters<Var>& p) {
+  thread_local DualScratch<K> s;
+  for (std::size_t i = 0; i < kParameterNames.size(); ++i) parameter_at(s.p, i).v = parameter_at(p, i).v;
+  return s;
+}
+
+// Sets the values of the block inputs `target` to x and seeds the m active ones (positions
+// `position`) as directions 0..m-1; unseed() clears those tangents again.
+template <int K>
+inline void seed(Dual<K>* const* target, const double* x, int n, const int* position, int m) {
+  for (int k = 0; k < n; ++k) target[k]->v = x[k];
+  for (int j = 0; j < m; ++j) target[position[j]]->d[j] = 1.0;
+}
+template <int K>
+inline void unseed(Dual<K>* const* target, const int* position, int m) {
+  for (int j = 0; j < m; ++j) target[position[j]]->d[j] = 0.0;
+}
+
+// physics::leaf_photosynthesis with Dual<K> on the block inputs x (kPsInput order); y: A_n, g_s,
+// R_d, c_i; jac: their columns over the m active inputs.
+template <int K>
+void ps_preaccumulate(const double* x, const int* position, int m, double pressure_kpa, bool amphistomatous,
+                      bool single_dark_respiration, const Parameters<Var>& p, double* y, double* jac) {
+  using D = Dual<K>;
+  DualScratch<K>& s = dual_scratch<K>(p);
+  Parameters<D>& pd = s.p;
+  D args[kPsTk25];
+  D* target[kPsInputs] = {&args[kPsPar], &args[kPsCa], &args[kPsTleaf], &args[kPsRb], &args[kPsRh],
+                          &pd.tk_25,     &pd.kc25,     &pd.ekc,         &pd.rugc,     &pd.ko25,
+                          &pd.o2,        &pd.vcopt,    &pd.erd,         &pd.jmopt,    &pd.ejm,
+                          &pd.toptjm,    &pd.hkin,     &pd.evc,         &pd.toptvc,   &pd.qalpha,
+                          &pd.kball,     &pd.bprime};
+  seed<K>(target, x, kPsInputs, position, m);
+  const physics::LeafPhotosynthesis<D> r = physics::leaf_photosynthesis<D>(
+      args[kPsPar], args[kPsCa], args[kPsTleaf], args[kPsRb], pressure_kpa, args[kPsRh], amphistomatous, pd,
+      single_dark_respiration);
+  unseed<K>(target, position, m);
+  const D* out[4] = {&r.net_assimilation, &r.gs_m_s, &r.dark_respiration, &r.ci};
+  for (int o = 0; o < 4; ++o) y[o] = out[o]->v;
+  for (int j = 0; j < m; ++j)
+    for (int o = 0; o < 4; ++o) jac[4 * j + o] = out[o]->d[j];
+}
+
+// physics::leaf_energy_balance with Dual<K> on the block inputs x (kLeInput order); y: LE, H,
+// T_L, R_net, closure.
+template <int K>
+void le_preaccumulate(const double* x, double e_air, const int* position, int m, double pressure_kpa,
+                      bool amphistomatous, const Parameters<Var>& p, double* y, double* jac) {
+  using D = Dual<K>;
+  DualScratch<K>& s = dual_scratch<K>(p);
+  Parameters<D>& pd = s.p;
+  physics::LayerAir<D>& air = s.air;
+  D args[kLeTair];
+  D* target[kLeInputs] = {&args[kLeQ],  &args[kLeRbHeat], &args[kLeRbVapor], &args[kLeGs],
+                          &air.t_air,   &air.tk2,         &air.tk3,          &air.l_air,
+                          &air.d2es_dt2, &air.des_dt,     &air.vpd,          &air.latent_base,
+                          &air.air_density, &pd.ep,       &pd.sigma,         &pd.Cp};
+  seed<K>(target, x, kLeInputs, position, m);
+  air.e_air.v = e_air;
+  const physics::LeafEnergy<D> r = physics::leaf_energy_balance<D>(args[kLeQ], args[kLeRbHeat], args[kLeRbVapor],
+                                                                   args[kLeGs], air, pressure_kpa, amphistomatous, pd);
+  unseed<K>(target, position, m);
+  const D* out[5] = {&r.LE, &r.H, &r.t_leaf, &r.rnet, &r.closure};
+  for (int o = 0; o < 5; ++o) y[o] = out[o]->v;
+  for (int j = 0; j < m; ++j)
+    for (int o = 0; o < 5; ++o) jac[5 * j + o] = out[o]->d[j];
+}
+
+// physics::leaf_photosynthesis for Var, hand-written: one external block (outputs A_n, g_s, R_d,
+// c_i) instead of about 250 nodes per leaf; the adjoint runs the stored double forward pass
+// backwards. leaf_rh is min(rh, 1) as in the template (rh itself, or the constant 1).
+inline physics::LeafPhotosynthesis<Var> leaf_photosynthesis_handwritten(
+    const Var& par_absorbed, const Var& ca, const Var& t_leaf, const Var& rb_co2, double pressure_kpa, const Var& rh,
+    bool amphistomatous, const Parameters<Var>& p, bool single_dark_respiration) {
+  const Var* args[kPsInputs] = {&par_absorbed, &ca,     &t_leaf,   &rb_co2,  &rh,      &p.tk_25,  &p.kc25,   &p.ekc,
+                                &p.rugc,       &p.ko25, &p.o2,     &p.vcopt, &p.erd,   &p.jmopt,  &p.ejm,    &p.toptjm,
+                                &p.hkin,       &p.evc,  &p.toptvc, &p.qalpha, &p.kball, &p.bprime};
+  Tape& tape = thread_tape();
+  void* where = nullptr;
+  const std::size_t offset = tape.reserve_external_data(sizeof(PsData), &where);
+  auto* d = static_cast<PsData*>(where);
+  Index inputs[kPsInputs];
+  const bool active = gather_inputs(args, kPsInputs, d->x, inputs);
+  d->pressure_kpa = pressure_kpa;
+  d->amphistomatous = amphistomatous;
+  d->single_dark_respiration = single_dark_respiration;
+  PsWork& w = d->w;
+  ps_forward(d->x, pressure_kpa, amphistomatous, single_dark_respiration, w);
+  physics::LeafPhotosynthesis<Var> out;
+  out.leaf_rh = rh > 1.0 ? Var(1.0) : rh;
+  if (!active) {  // the reserved data stays unused
+    out.net_assimilation = w.out_a, out.gs_m_s = w.out_gs, out.dark_respiration = w.rd, out.ci = w.out_ci;
+    return out;
+  }
+  const Index first = tape.push_external_inplace(inputs, kPsInputs, 4, &photosynthesis_adjoint, offset);
+  out.net_assimilation = Var(w.out_a, first);
+  out.gs_m_s = Var(w.out_gs, first + 1);
+  out.dark_respiration = Var(w.rd, first + 2);
+  out.ci = Var(w.out_ci, first + 3);
+  return out;
+}
+
+// physics::leaf_energy_balance for Var, hand-written: one external block (outputs LE, H, T_L,
+// R_net, closure) instead of about 70 nodes per leaf; the adjoint runs the stored double forward
+// pass backwards.
+inline physics::LeafEnergy<Var> leaf_energy_balance_handwritten(const Var& q_abs, const Var& rb_heat,
+                                                                const Var& rb_vapor, const Var& gs,
+                                                                const physics::LayerAir<Var>& air,
+                                                                double pressure_kpa, bool amphistomatous,
+                                                                const Parameters<Var>& p) {
+  const Var* args[kLeInputs] = {&q_abs,    &rb_heat,    &rb_vapor,        &gs,          &air.t_air, &air.tk2,
+                                &air.tk3,  &air.l_air,  &air.d2es_dt2,    &air.des_dt,  &air.vpd,   &air.latent_base,
+                                &air.air_density, &p.ep, &p.sigma, &p.Cp};
+  Tape& tape = thread_tape();
+  void* where = nullptr;
+  const std::size_t offset = tape.reserve_external_data(sizeof(LeData), &where);
+  auto* d = static_cast<LeData*>(where);
+  Index inputs[kLeInputs];
+  const bool active = gather_inputs(args, kLeInputs, d->x, inputs);
+  d->pressure_kpa = pressure_kpa;
+  d->amphistomatous = amphistomatous;
+  LeWork& w = d->w;
+  le_forward(d->x, pressure_kpa, amphistomatous, w);
+  physics::LeafEnergy<Var> out;
+  out.vpd = air.vpd;
+  if (!active) {  // the reserved data stays unused
+    out.LE = w.LE, out.H = w.H, out.t_leaf = w.t_leaf, out.rnet = w.rnet, out.closure = w.closure;
+    return out;
+  }
+  const Index first = tape.push_external_inplace(inputs, kLeInputs, 5, &leaf_energy_adjoint, offset);
+  out.LE = Var(w.LE, first);
+  out.H = Var(w.H, first + 1);
+  out.t_leaf = Var(w.t_leaf, first + 2);
+  out.rnet = Var(w.rnet, first + 3);
+  out.closure = Var(w.closure, first + 4);
+  return out;
+}
+
+// physics::leaf_photosynthesis for Var, preaccumulated: one external block (outputs A_n, g_s, R_d,
+// c_i) holding the 4 x m Jacobian over the m active inputs, from one Dual<K> evaluation of the
+// template.
+inline physics::LeafPhotosynthesis<Var> leaf_photosynthesis_preaccumulated(
+    const Var& par_absorbed, const Var& ca, const Var& t_leaf, const Var& rb_co2, double pressure_kpa, const Var& rh,
+    bool amphistomatous, const Parameters<Var>& p, bool single_dark_respiration) {
+  const Var* args[kPsInputs] = {&par_absorbed, &ca,     &t_leaf,   &rb_co2,  &rh,      &p.tk_25,  &p.kc25,   &p.ekc,
+                                &p.rugc,       &p.ko25, &p.o2,     &p.vcopt, &p.erd,   &p.jmopt,  &p.ejm,    &p.toptjm,
+                                &p.hkin,       &p.evc,  &p.toptvc, &p.qalpha, &p.kball, &p.bprime};
+  double x[kPsInputs];
+  Index indices[kPsInputs], active[kPsInputs];
+  int position[kPsInputs];
+  gather_inputs(args, kPsInputs, x, indices);
+  const int m = active_inputs(indices, kPsInputs, position, active);
+  physics::LeafPhotosynthesis<Var> out;
+  out.leaf_rh = rh > 1.0 ? Var(1.0) : rh;
+  if (m == 0) {
+    Parameters<double> pv;
+    for (std::size_t i = 0; i < kParameterNames.size(); ++i) parameter_at(pv, i) = parameter_at(p, i).v;
+    const auto r = physics::leaf_photosynthesis<double>(par_absorbed.v, ca.v, t_leaf.v, rb_co2.v, pressure_kpa, rh.v,
+                                                        amphistomatous, pv, single_dark_respiration);
+    out.net_assimilation = r.net_assimilation, out.gs_m_s = r.gs_m_s, out.dark_respiration = r.dark_respiration;
+    out.ci = r.ci;
+    return out;
+  }
+  Tape& tape = thread_tape();
+  void* where = nullptr;
+  const std::size_t offset =
+      tape.reserve_external_data(sizeof(LocalJacobian) + 4 * static_cast<std::size_t>(m) * sizeof(double), &where);
+  auto* h = static_cast<LocalJacobian*>(where);
+  h->n_in = m, h->n_out = 4;
+  double* jac = reinterpret_cast<double*>(static_cast<unsigned char*>(where) + sizeof(LocalJacobian));
+  double y[4];
+  if (m <= 12) ps_preaccumulate<12>(x, position, m, pressure_kpa, amphistomatous, single_dark_respiration, p, y, jac);
+  else ps_preaccumulate<kPsInputs>(x, position, m, pressure_kpa, amphistomatous, single_dark_respiration, p, y, jac);
+  const Index first = tape.push_external_inplace(active, m, 4, &local_jacobian_adjoint, offset);
+  out.net_assimilation = Var(y[0], first);
+  out.gs_m_s = Var(y[1], first + 1);
+  out.dark_respiration = Var(y[2], first + 2);
+  out.ci = Var(y[3], first + 3);
+  return out;
+}
+
+// physics::leaf_energy_balance for Var, preaccumulated: one external block (outputs LE, H, T_L,
+// R_net, closure) holding the 5 x m Jacobian over the m active inputs.
+inline physics::LeafEnergy<Var> leaf_energy_balance_preaccumulated(const Var& q_abs, const Var& rb_heat,
+                                                                   const Var& rb_vapor, const Var& gs,
+                                                                   const physics::LayerAir<Var>& air,
+                                                                   double pressure_kpa, bool amphistomatous,
+                                                                   const Parameters<Var>& p) {
+  const Var* args[kLeInputs] = {&q_abs,    &rb_heat,    &rb_vapor,        &gs,          &air.t_air, &air.tk2,
+                                &air.tk3,  &air.l_air,  &air.d2es_dt2,    &air.des_dt,  &air.vpd,   &air.latent_base,
+                                &air.air_density, &p.ep, &p.sigma, &p.Cp};
+  double x[kLeInputs];
+  Index indices[kLeInputs], active[kLeInputs];
+  int position[kLeInputs];
+  gather_inputs(args, kLeInputs, x, indices);
+  const int m = active_inputs(indices, kLeInputs, position, active);
+  physics::LeafEnergy<Var> out;
+  out.vpd = air.vpd;
+  if (m == 0) {
+    Parameters<double> pv;
+    for (std::size_t i = 0; i < kParameterNames.size(); ++i) parameter_at(pv, i) = parameter_at(p, i).v;
+    physics::LayerAir<double> a;
+    a.t_air = air.t_air.v, a.e_air = air.e_air.v, a.tk2 = air.tk2.v, a.tk3 = air.tk3.v, a.l_air = air.l_air.v;
+    a.vpd = air.vpd.v, a.air_density = air.air_density.v, a.latent_base = air.latent_base.v;
+    a.des_dt = air.des_dt.v, a.d2es_dt2 = air.d2es_dt2.v;
+    const auto r = physics::leaf_energy_balance<double>(q_abs.v, rb_heat.v, rb_vapor.v, gs.v, a, pressure_kpa,
+                                                        amphistomatous, pv);
+    out.LE = r.LE, out.H = r.H, out.t_leaf = r.t_leaf, out.rnet = r.rnet, out.closure = r.closure;
+    return out;
+  }
+  Tape& tape = thread_tape();
+  void* where = nullptr;
+  const std::size_t offset =
+      tape.reserve_external_data(sizeof(LocalJacobian) + 5 * static_cast<std::size_t>(m) * sizeof(double), &where);
+  auto* h = static_cast<LocalJacobian*>(where);
+  h->n_in = m, h->n_out = 5;
+  double* jac = reinterpret_cast<double*>(static_cast<unsigned char*>(where) + sizeof(LocalJacobian));
+  double y[5];
+  if (m <= 14) le_preaccumulate<14>(x, air.e_air.v, position, m, pressure_kpa, amphistomatous, p, y, jac);
+  else le_preaccumulate<kLeInputs>(x, air.e_air.v, position, m, pressure_kpa, amphistomatous, p, y, jac);
+  const Index first = tape.push_external_inplace(active, m, 5, &local_jacobian_adjoint, offset);
+  out.LE = Var(y[0], first);
+  out.H = Var(y[1], first + 1);
+  out.t_leaf = Var(y[2], first + 2);
+  out.rnet = Var(y[3], first + 3);
+  out.closure = Var(y[4], first + 4);
+  return out;
+}
+
 }  // namespace kernels_detail
+
+// Which blocks the two leaf overloads below record: the hand-written adjoints (false, the default)
+// or the preaccumulated Jacobians (true). Set before a gradient run, not during one
+// (bench_gradient measures both).
+inline bool& preaccumulate_leaf_blocks() {
+  static bool on = false;
+  return on;
+}
 
 #ifndef CANVEG_GRADIENT_GENERIC_ONLY  // diagnostics: tape the generic templates instead
 
@@ -1233,74 +1519,29 @@ inline void longwave_transfer(int J, int sweeps, const Var& sky, const Var* prob
   for (int i = 0; i <= J; ++i) ir_up[i] = Var(up[i], first + J + i);
 }
 
-// physics::leaf_photosynthesis for Var: one external block (outputs A_n, g_s, R_d, c_i) instead of
-// about 250 nodes per leaf; the adjoint runs the stored double forward pass backwards. leaf_rh is min(rh, 1) as in the template (rh itself, or the constant 1).
+// physics::leaf_photosynthesis for Var: one external block per leaf (outputs A_n, g_s, R_d, c_i).
 inline physics::LeafPhotosynthesis<Var> leaf_photosynthesis(const Var& par_absorbed, const Var& ca, const Var& t_leaf,
                                                             const Var& rb_co2, double pressure_kpa, const Var& rh,
                                                             bool amphistomatous, const Parameters<Var>& p,
                                                             bool single_dark_respiration = false) {
-  using namespace kernels_detail;
-  const Var* args[kPsInputs] = {&par_absorbed, &ca,     &t_leaf,   &rb_co2,  &rh,      &p.tk_25,  &p.kc25,   &p.ekc,
-                                &p.rugc,       &p.ko25, &p.o2,     &p.vcopt, &p.erd,   &p.jmopt,  &p.ejm,    &p.toptjm,
-                                &p.hkin,       &p.evc,  &p.toptvc, &p.qalpha, &p.kball, &p.bprime};
-  Tape& tape = thread_tape();
-  void* where = nullptr;
-  const std::size_t offset = tape.reserve_external_data(sizeof(PsData), &where);
-  auto* d = static_cast<PsData*>(where);
-  Index inputs[kPsInputs];
-  const bool active = gather_inputs(args, kPsInputs, d->x, inputs);
-  d->pressure_kpa = pressure_kpa;
-  d->amphistomatous = amphistomatous;
-  d->single_dark_respiration = single_dark_respiration;
-  PsWork& w = d->w;
-  ps_forward(d->x, pressure_kpa, amphistomatous, single_dark_respiration, w);
-  physics::LeafPhotosynthesis<Var> out;
-  out.leaf_rh = rh > 1.0 ? Var(1.0) : rh;
-  if (!active) {  // the reserved data stays unused
-    out.net_assimilation = w.out_a, out.gs_m_s = w.out_gs, out.dark_respiration = w.rd, out.ci = w.out_ci;
-    return out;
-  }
-  const Index first = tape.push_external_inplace(inputs, kPsInputs, 4, &photosynthesis_adjoint, offset);
-  out.net_assimilation = Var(w.out_a, first);
-  out.gs_m_s = Var(w.out_gs, first + 1);
-  out.dark_respiration = Var(w.rd, first + 2);
-  out.ci = Var(w.out_ci, first + 3);
-  return out;
+  if (preaccumulate_leaf_blocks())
+    return kernels_detail::leaf_photosynthesis_preaccumulated(par_absorbed, ca, t_leaf, rb_co2, pressure_kpa, rh,
+                                                              amphistomatous, p, single_dark_respiration);
+  return kernels_detail::leaf_photosynthesis_handwritten(par_absorbed, ca, t_leaf, rb_co2, pressure_kpa, rh,
+                                                         amphistomatous, p, single_dark_respiration);
 }
 
-// physics::leaf_energy_balance for Var: one external block (outputs LE, H, T_L, R_net, closure)
-// instead of about 70 nodes per leaf; the adjoint runs the stored double forward pass backwards.
+// physics::leaf_energy_balance for Var: one external block per leaf (outputs LE, H, T_L, R_net,
+// closure).
 inline physics::LeafEnergy<Var> leaf_energy_balance(const Var& q_abs, const Var& rb_heat, const Var& rb_vapor,
                                                     const Var& gs, const physics::LayerAir<Var>& air,
                                                     double pressure_kpa, bool amphistomatous,
                                                     const Parameters<Var>& p) {
-  using namespace kernels_detail;
-  const Var* args[kLeInputs] = {&q_abs,    &rb_heat,    &rb_vapor,        &gs,          &air.t_air, &air.tk2,
-                                &air.tk3,  &air.l_air,  &air.d2es_dt2,    &air.des_dt,  &air.vpd,   &air.latent_base,
-                                &air.air_density, &p.ep, &p.sigma, &p.Cp};
-  Tape& tape = thread_tape();
-  void* where = nullptr;
-  const std::size_t offset = tape.reserve_external_data(sizeof(LeData), &where);
-  auto* d = static_cast<LeData*>(where);
-  Index inputs[kLeInputs];
-  const bool active = gather_inputs(args, kLeInputs, d->x, inputs);
-  d->pressure_kpa = pressure_kpa;
-  d->amphistomatous = amphistomatous;
-  LeWork& w = d->w;
-  le_forward(d->x, pressure_kpa, amphistomatous, w);
-  physics::LeafEnergy<Var> out;
-  out.vpd = air.vpd;
-  if (!active) {  // the reserved data stays unused
-    out.LE = w.LE, out.H = w.H, out.t_leaf = w.t_leaf, out.rnet = w.rnet, out.closure = w.closure;
-    return out;
-  }
-  const Index first = tape.push_external_inplace(inputs, kLeInputs, 5, &leaf_energy_adjoint, offset);
-  out.LE = Var(w.LE, first);
-  out.H = Var(w.H, first + 1);
-  out.t_leaf = Var(w.t_leaf, first + 2);
-  out.rnet = Var(w.rnet, first + 3);
-  out.closure = Var(w.closure, first + 4);
-  return out;
+  if (preaccumulate_leaf_blocks())
+    return kernels_detail::leaf_energy_balance_preaccumulated(q_abs, rb_heat, rb_vapor, gs, air, pressure_kpa,
+                                                              amphistomatous, p);
+  return kernels_detail::leaf_energy_balance_handwritten(q_abs, rb_heat, rb_vapor, gs, air, pressure_kpa,
+                                                         amphistomatous, p);
 }
 
 #endif  // CANVEG_GRADIENT_GENERIC_ONLY

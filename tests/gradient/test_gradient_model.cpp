@@ -5,7 +5,8 @@
 //  * parameters the model never reads (rd25, LeafRHDL in PB models) have exactly zero gradient;
 //  * no NaN/Inf in any regime (night, zero LAI, dry soil, parameters at their bounds, stable and
 //    unstable surface), batched and independent half-hours;
-//  * the implicit (IFT) gradient equals the unrolled gradient of a fixed point run to convergence.
+//  * the implicit (IFT) gradient equals the unrolled gradient of a fixed point run to convergence;
+//  * the leaf blocks preaccumulated from the templates give the hand-written blocks' gradient.
 // CI runs one model (US-Hn1, 1 layer, PB and Hybrid) on one day; with CANVEG_GRADIENT_ALL_SITES
 // (label `long`) every site, PB and Hybrid, 1 and 50 layers, on two sampled days.
 #include <gtest/gtest.h>
@@ -19,6 +20,7 @@
 #include "canveg/gradient.hpp"
 #include "canveg/model_io.hpp"
 #include "canveg/run.hpp"
+#include "gradient/kernels.hpp"
 
 namespace {
 
@@ -358,6 +360,42 @@ TEST(GradientModel, ReverseEqualsForwardMode) {
   GradientOptions independent;
   independent.batch_size = 1;
   check_reverse_forward("US-Hn1_Hybrid-1L-0.5", day("US-Hn1", 4810, 12), independent);
+}
+
+// The leaf blocks preaccumulated from the templates (dual numbers) against the hand-written
+// adjoints (docs/gradients.md "Preaccumulation"): the same loss bit for bit, the same gradient up
+// to the round-off of the leaf Jacobians.
+TEST(GradientModel, PreaccumulatedLeafBlocksMatchHandWritten) {
+  struct Case {
+    std::string model, site;
+    std::size_t first, rows;
+  };
+  for (const Case& c : {Case{"US-Hn1_Hybrid-1L-0.5", "US-Hn1", 4800, 48}, Case{"US-Hn1_PB-1L-0.5", "US-Hn1", 4800, 48},
+                        Case{"US-Bi1_PB-ML-0.5", "US-Bi1", 4810, 8}, Case{"US-Bi1_Hybrid-ML-0.5", "US-Bi1", 4810, 8}}) {
+    const Problem p = day(c.site, c.first, c.rows);
+    const ParameterSpace space(model(c.model));
+    GradientOptions go;
+    go.batch_size = 0;
+    LossGradient g[2];
+    for (int pre = 0; pre < 2; ++pre) {
+      ad::preaccumulate_leaf_blocks() = pre == 1;
+      g[pre] = loss_and_gradient(model(c.model), space, p.forcing, p.observed, p.loss, go);
+    }
+    ad::preaccumulate_leaf_blocks() = false;
+    EXPECT_EQ(g[0].loss, g[1].loss) << c.model;
+    double norm = 0.0, diff = 0.0, worst_self = 0.0, worst_ratio = 0.0, big = 0.0;
+    for (double x : g[0].gradient) big = std::max(big, std::abs(x));
+    for (std::size_t k = 0; k < space.size(); ++k) {
+      const double a = g[0].gradient[k], b = g[1].gradient[k];
+      norm += a * a, diff += (a - b) * (a - b);
+      if (a != b) worst_self = std::max(worst_self, std::abs(a - b) / std::abs(a));
+      worst_ratio = std::max(worst_ratio, std::abs(a - b) / (1e-12 * (std::abs(a) + big)));
+    }
+    std::printf("[ preaccumulated ] %-22s rows %zu: relative L2 difference %.3g, largest component difference %.3g of "
+                "itself, error / allowed %.2f\n",
+                c.model.c_str(), c.rows, std::sqrt(diff / norm), worst_self, worst_ratio);
+    EXPECT_LE(worst_ratio, 1.0) << c.model << "\n" << table(space, g[0].gradient, g[1].gradient);
+  }
 }
 
 TEST(GradientModel, ReverseAgreesWithFiniteDifferences) {
