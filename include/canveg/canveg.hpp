@@ -1,6 +1,6 @@
 // canveg's public API in one include: read models, forcing and observations, check their
 // alignment, run the model, write and read outputs, evaluate, and compute the training loss and
-// its gradient. Link canveg_core. The field tables (outputs, forcings, parameters) are in
+// its gradient, train. Link canveg_core. The field tables (outputs, forcings, parameters) are in
 // canveg/fields.hpp.
 #pragma once
 
@@ -14,3 +14,4 @@
 #include "canveg/output_io.hpp"
 #include "canveg/parameters.hpp"
 #include "canveg/run.hpp"
+#include "canveg/train.hpp"

@@ -1087,7 +1087,7 @@ struct DualScratch {
 template <int K>
 inline DualScratch<K>& dual_scratch(const Parameters<Var>& p) {
   thread_local DualScratch<K> s;
-  for (std::size_t i = 0; i < kParameterNames.size(); ++i) parameter_at(s.p, i).v = parameter_at(p, i).v;
+  for (std::size_t i = 0; i < kParameterCount; ++i) parameter_at(s.p, i).v = parameter_at(p, i).v;
   return s;
 }
 
@@ -1241,7 +1241,7 @@ inline physics::LeafPhotosynthesis<Var> leaf_photosynthesis_preaccumulated(
   out.leaf_rh = rh > 1.0 ? Var(1.0) : rh;
   if (m == 0) {
     Parameters<double> pv;
-    for (std::size_t i = 0; i < kParameterNames.size(); ++i) parameter_at(pv, i) = parameter_at(p, i).v;
+    for (std::size_t i = 0; i < kParameterCount; ++i) parameter_at(pv, i) = parameter_at(p, i).v;
     const auto r = physics::leaf_photosynthesis<double>(par_absorbed.v, ca.v, t_leaf.v, rb_co2.v, pressure_kpa, rh.v,
                                                         amphistomatous, pv, single_dark_respiration);
     out.net_assimilation = r.net_assimilation, out.gs_m_s = r.gs_m_s, out.dark_respiration = r.dark_respiration;
@@ -1285,7 +1285,7 @@ inline physics::LeafEnergy<Var> leaf_energy_balance_preaccumulated(const Var& q_
   out.vpd = air.vpd;
   if (m == 0) {
     Parameters<double> pv;
-    for (std::size_t i = 0; i < kParameterNames.size(); ++i) parameter_at(pv, i) = parameter_at(p, i).v;
+    for (std::size_t i = 0; i < kParameterCount; ++i) parameter_at(pv, i) = parameter_at(p, i).v;
     physics::LayerAir<double> a;
     a.t_air = air.t_air.v, a.e_air = air.e_air.v, a.tk2 = air.tk2.v, a.tk3 = air.tk3.v, a.l_air = air.l_air.v;
     a.vpd = air.vpd.v, a.air_density = air.air_density.v, a.latent_base = air.latent_base.v;
