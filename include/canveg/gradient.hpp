@@ -91,7 +91,17 @@ enum class FixedPointGradient {
   // JAX-CanVeg's CanvegIFT rule for the (LE, NEE) sub-state: one iteration differentiated at the
   // final state with the incoming state held fixed (J = 0, no Neumann terms).
   OneStep,
+  // JAX-CanVeg's training gradient exactly, for reproduction: OneStep with the diffuse
+  // transmissivity tau_d and the initial state (the soil's initial longwave `llout`) held as
+  // non-differentiated inputs, as JAX-CanVeg passes them (docs/gradients.md "Which one matches
+  // JAX-CanVeg"). It drops the clumping -> tau_d and ep -> llout paths.
+  JaxOneStep,
 };
+
+// The method's name on the command line (unrolled, implicit, onestep, onestep-jax) and back;
+// parse_fixed_point_gradient throws InputError naming `option` for an unknown name.
+const char* fixed_point_gradient_name(FixedPointGradient method);
+FixedPointGradient parse_fixed_point_gradient(const std::string& name, const std::string& option);
 
 struct GradientOptions {
   // Contiguous half-hours per batch; the storage term restarts at each batch's first row.

@@ -66,9 +66,7 @@ int run_sensitivity(const SensitivityOptions& o) {
     options.batch_size = o.batch_size;
     options.keep_remainder = !o.drop_remainder;
     options.threads = o.threads;
-    options.method = o.method == "implicit" ? FixedPointGradient::Implicit
-                     : o.method == "onestep" ? FixedPointGradient::OneStep
-                                             : FixedPointGradient::Unrolled;
+    options.method = parse_fixed_point_gradient(o.method, "--method");
     const ParameterSpace space(loaded.model);
     if (!o.quiet)
       std::fprintf(stderr, "canveg: sensitivity: %zu parameters over %zu half-hours (%s gradient)...\n", space.size(),
@@ -139,8 +137,9 @@ CLI::App* add_sensitivity_command(CLI::App& app, int& exit_code) {
                 "drop the rows after the last full batch, as JAX-CanVeg's training does");
   cmd->add_option("--method", o->method,
                   "through the fixed point: unrolled (exact), implicit (implicit function theorem at the final "
-                  "state), onestep (JAX-CanVeg's CanvegIFT rule)")
-      ->check(CLI::IsMember({"unrolled", "implicit", "onestep"}))
+                  "state), onestep (one iteration at the final state, JAX-CanVeg's CanvegIFT rule), onestep-jax "
+                  "(that rule exactly as JAX-CanVeg applies it: tau_d and the initial state not differentiated)")
+      ->check(CLI::IsMember({"unrolled", "implicit", "onestep", "onestep-jax"}))
       ->capture_default_str();
   cmd->add_option("--first-row", o->first_row, "first forcing row to use (0-based)");
   cmd->add_option("--rows", o->rows, "number of rows to use (0: to the end)");

@@ -137,9 +137,7 @@ int run_train(const TrainArgs& a) {
     options.gradient.batch_size = a.batch_size;
     options.gradient.keep_remainder = a.keep_remainder;
     options.gradient.threads = a.threads;
-    options.gradient.method = a.method == "implicit" ? FixedPointGradient::Implicit
-                              : a.method == "onestep" ? FixedPointGradient::OneStep
-                                                      : FixedPointGradient::Unrolled;
+    options.gradient.method = parse_fixed_point_gradient(a.method, "--method");
     options.trained = a.trained;
     options.bounds = parse_bounds(a.bounds);
     options.jax_pooled_update = a.jax_pooled_update;
@@ -258,8 +256,10 @@ CLI::App* add_train_command(CLI::App& app, int& exit_code) {
                   "JAX-CanVeg's list)")
       ->delimiter(',');
   cmd->add_option("--bounds", a->bounds, "replace a parameter's bounds: name=lower:upper (repeatable)");
-  cmd->add_option("--method", a->method, "gradient through the fixed point")
-      ->check(CLI::IsMember({"unrolled", "implicit", "onestep"}))
+  cmd->add_option("--method", a->method,
+                  "gradient through the fixed point: unrolled (exact), implicit, onestep, onestep-jax "
+                  "(JAX-CanVeg's training gradient exactly; docs/gradients.md)")
+      ->check(CLI::IsMember({"unrolled", "implicit", "onestep", "onestep-jax"}))
       ->capture_default_str();
   cmd->add_flag("--jax-pooled-update", a->jax_pooled_update,
                 "reproduction only: one gradient per network array, averaged over batches and elements, as "

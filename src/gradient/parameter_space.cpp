@@ -120,4 +120,21 @@ OutputScaler standard_scaler(const ObservedFluxes& training) {
   return s;
 }
 
+const char* fixed_point_gradient_name(FixedPointGradient method) {
+  switch (method) {
+    case FixedPointGradient::Unrolled: return "unrolled";
+    case FixedPointGradient::Implicit: return "implicit";
+    case FixedPointGradient::OneStep: return "onestep";
+    case FixedPointGradient::JaxOneStep: return "onestep-jax";
+  }
+  return "?";
+}
+
+FixedPointGradient parse_fixed_point_gradient(const std::string& name, const std::string& option) {
+  for (FixedPointGradient m : {FixedPointGradient::Unrolled, FixedPointGradient::Implicit, FixedPointGradient::OneStep,
+                               FixedPointGradient::JaxOneStep})
+    if (name == fixed_point_gradient_name(m)) return m;
+  throw InputError("", 0, option, "unknown method '" + name + "' (unrolled, implicit, onestep, onestep-jax)");
+}
+
 }  // namespace canveg

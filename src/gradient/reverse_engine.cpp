@@ -24,6 +24,11 @@ ReverseEngine::ReverseEngine(const SharedProblem& problem) : p_(problem) {
   cm_v_ = make_column_model(model_v_, dij_t_);
   buffer_v_.resize(physics::column_storage_size(J_, N_));
   s_v_.bind(buffer_v_.data(), J_, N_);
+  clumping_ = P_;
+  const auto clumping_index = static_cast<int>(field_index(kParameterFields, "leaf_clumping_factor"));
+  for (std::size_t k = 0; k < P_; ++k)
+    if (p_.space->refs()[k].kind == ParameterRef::Kind::Scalar && p_.space->refs()[k].index == clumping_index)
+      clumping_ = k;
   param_ptr_.resize(P_);
   param_value_.resize(P_);
   for (std::size_t k = 0; k < P_; ++k) {
@@ -334,14 +339,26 @@ void ReverseEngine::reverse_initialisation(std::size_t n, bool with_state, doubl
     tape.zero_adjoints();
     double* adj = tape.adjoints();
     const double* ac = adj_const_.data() + i * C_;
+    const bool jax = p_.options.method == FixedPointGradient::JaxOneStep;
     visit_constants(s_v_, [&](Var& x) {
-      if (x.i) adj[x.i] += *ac;
+      // JaxOneStep: tau_d and the soil's initial longwave are non-differentiated inputs.
+      const bool detached = jax && (&x == &s_v_.tau_diffuse || &x == &s_v_.lout_soil_init);
+      if (x.i && !detached) adj[x.i] += *ac;
       ++ac;
     });
     if (with_state) seed_outputs(adj_next_.data() + i * S_, nullptr, nullptr, i);
     adj[0] = 0.0;
     tape.reverse();
     collect_parameters(gradient);
+    // JaxOneStep: inside the initialisation tau_d still passes the adjoint of the shortwave fields
+    // on to the clumping factor; take that path out: adj(tau_d) x dtau_d / dOmega.
+    if (jax && clumping_ < P_ && s_v_.tau_diffuse.i) {
+      const double lai_layer = s_v_.leaf_area_per_layer.v;
+      ad::Dual<1> x(lai_layer * param_value_[clumping_]);
+      x.d[0] = lai_layer;
+      const ad::Dual<1> tau = physics::diffuse_transmissivity(cm_v_.sky, x);
+      gradient[clumping_] -= adj[s_v_.tau_diffuse.i] * tau.d[0];
+    }
   }
   note_memory();
 }
@@ -363,7 +380,8 @@ void ReverseEngine::run_batch(std::size_t begin, std::size_t n, bool independent
     case FixedPointGradient::Implicit:
       out.implicit_sweeps = reverse_fixed_point(n, independent, false, out.gradient.data());
       break;
-    case FixedPointGradient::OneStep: reverse_fixed_point(n, independent, true, out.gradient.data()); break;
+    case FixedPointGradient::OneStep:
+    case FixedPointGradient::JaxOneStep: reverse_fixed_point(n, independent, true, out.gradient.data()); break;
   }
 }
 

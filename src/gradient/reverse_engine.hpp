@@ -77,6 +77,7 @@ class ReverseEngine {
   const SharedProblem& p_;
   int J_, N_, niter_;
   std::size_t S_, C_, P_, surface_;
+  std::size_t clumping_;  // position of leaf_clumping_factor in the space, P_ when absent
 
   // Double forward.
   run::LockstepColumns<double> cols_;

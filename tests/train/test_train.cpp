@@ -246,3 +246,28 @@ TEST(TrainCommand, WritesModelHistoryAndCheckpoint) {
   EXPECT_EQ(weight.exit_code, 1);
   EXPECT_NE(weight.err.find("--le-weight"), std::string::npos) << weight.err;
 }
+
+// JAX-CanVeg's training gradient holds tau_d and the soil's initial longwave fixed: the
+// onestep-jax gradient equals the one-step gradient for every parameter except the two that act
+// through them (clumping through tau_d, ep through the soil's initial longwave), which differ.
+TEST(TrainGradient, JaxOneStepDiffersOnlyThroughTauAndInitialLongwave) {
+  const TrainProblem p = problem("US-Hn1_Hybrid-1L-0.5.json");
+  const ParameterSpace space = training_space(p.initial.model, {});
+  GradientOptions o = small_options(1).gradient;
+  const LossSpec loss{0.5, standard_scaler(p.observed)};
+  o.method = FixedPointGradient::OneStep;
+  const LossGradient ours = loss_and_gradient(p.initial.model, space, p.forcing, p.observed, loss, o);
+  o.method = FixedPointGradient::JaxOneStep;
+  const LossGradient jax = loss_and_gradient(p.initial.model, space, p.forcing, p.observed, loss, o);
+  EXPECT_EQ(jax.loss, ours.loss);
+  for (std::size_t k = 0; k < space.size(); ++k) {
+    const std::string& n = space.name(k);
+    if (n == "ep" || n == "leaf_clumping_factor") {
+      EXPECT_GT(std::abs(jax.gradient[k] - ours.gradient[k]), 1e-6 * std::abs(ours.gradient[k])) << n;
+    } else {
+      EXPECT_NEAR(jax.gradient[k], ours.gradient[k], 1e-13 * std::abs(ours.gradient[k])) << n;
+    }
+  }
+  EXPECT_EQ(parse_fixed_point_gradient("onestep-jax", "--method"), FixedPointGradient::JaxOneStep);
+  EXPECT_THROW(parse_fixed_point_gradient("exact", "--method"), InputError);
+}
