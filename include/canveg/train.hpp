@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -68,6 +69,10 @@ struct TrainOptions {
   // mean of the last 10.
   bool stop_rules = true;
   StopModel stop_model = StopModel::LastAccepted;
+  // Hold out the last N days of the training period (N x steps per day half-hours), train on the
+  // rest, and return the epoch with the lowest loss on the held-out days (independent half-hours).
+  // 0: off, as in JAX-CanVeg.
+  int validation_days = 0;
 };
 
 // One epoch of the history.
@@ -76,6 +81,7 @@ struct EpochRecord {
   double learning_rate = 0.0;     // used for this epoch's step
   double train_loss = 0.0;        // at the parameters the epoch started from
   double test_loss = 0.0;         // after the step (NaN without test data)
+  double validation_loss = 0.0;   // after the step, on the held-out days (NaN without them)
   double seconds = 0.0;
   std::vector<double> parameters;  // after the step, in TrainResult::parameter_names order
 };
@@ -95,6 +101,7 @@ struct TrainResult {
   std::vector<EpochRecord> history;
   std::string stop_reason;  // "completed N epochs", "NaN training loss at epoch N", ...
   int epochs_run = 0;
+  int best_epoch = -1;  // with validation days: the epoch whose parameters were kept
   OutputScaler scaler;
 };
 
@@ -117,6 +124,11 @@ using EpochCallback = std::function<void(const TrainState&, const EpochRecord&)>
 TrainResult train(const TrainProblem& problem, const TrainOptions& options, const EpochCallback& on_epoch = {},
                   const TrainState* resume_from = nullptr);
 
+// Draws new weights and biases for a network, uniform in +-1/sqrt(fan-in) of each layer (the
+// default initialisation of JAX-CanVeg's equinox networks), from a seeded generator: the same seed
+// gives the same network on every machine.
+void initialise_network(DenseNet<double>& net, std::uint64_t seed);
+
 // The parameter space train() uses for a model and options (also validates the names).
 ParameterSpace training_space(const Model<double>& model, const std::vector<std::string>& trained);
 
@@ -132,7 +144,7 @@ void write_train_state(const TrainState& state, const nlohmann::json& settings, 
 // other settings than `settings`.
 TrainState read_train_state(const std::string& path, const nlohmann::json& settings);
 
-// The epoch history as CSV: epoch, learning_rate, train_loss, test_loss, seconds, then one
+// The epoch history as CSV: epoch, learning_rate, train_loss, test_loss, validation_loss, seconds, then one
 // column per trained parameter (its value after the epoch's step).
 void write_train_history(const TrainResult& result, const std::string& path);
 

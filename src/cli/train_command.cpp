@@ -6,7 +6,7 @@
 //                [--epochs 300] [--learning-rate 0.01] [--lr-boundaries 50,100,200] [--lr-scale 0.5]
 //                [--batch-size 1024] [--keep-remainder] [--le-weight w] [--train name,...]
 //                [--bounds name=lower:upper ...] [--method unrolled|implicit|onestep]
-//                [--reset-parameters] [--networks-from <model.json>]
+//                [--reset-parameters] [--networks-from <model.json> | --seed N] [--validation-days N]
 //                [--jax-pooled-update] [--jax-stop-model] [--no-stop-rules] [--threads N] [--quiet]
 #include "cli/train_command.hpp"
 
@@ -35,7 +35,8 @@ struct TrainArgs {
   std::vector<int> lr_boundaries = {50, 100, 200};
   double learning_rate = 0.01, lr_scale = 0.5;
   double le_weight = std::numeric_limits<double>::quiet_NaN();  // NaN: the model's training weight, else 0.5
-  int epochs = 300, threads = 0;
+  int epochs = 300, threads = 0, validation_days = 0;
+  long long seed = -1;  // -1: keep the model's network weights
   std::size_t batch_size = 1024;
   bool keep_remainder = false, jax_pooled_update = false, jax_stop_model = false, no_stop_rules = false;
   bool resume = false, quiet = false, reset_parameters = false;
@@ -97,6 +98,14 @@ int run_train(const TrainArgs& a) {
     // JAX-CanVeg's initial state: every parameter at its default (the parameter table's, which are
     // JAX-CanVeg's), the networks as initialised (a PB model's LeafRHDL was never updated).
     if (a.reset_parameters) problem.initial.model.para = Parameters<double>{};
+    if (a.seed >= 0) {
+      Model<double>& m = problem.initial.model;
+      if (m.leaf_rh_net.empty() && m.rsoil_net.empty())
+        throw InputError("", 0, "--seed", "the model has no network (LeafRHDL, RsoilDL) to initialise");
+      // One stream per network, so that adding RsoilDL does not change LeafRHDL's draw.
+      if (!m.leaf_rh_net.empty()) initialise_network(m.leaf_rh_net, static_cast<std::uint64_t>(a.seed) * 2);
+      if (!m.rsoil_net.empty()) initialise_network(m.rsoil_net, static_cast<std::uint64_t>(a.seed) * 2 + 1);
+    }
     if (!a.networks_from.empty()) {
       const LoadedModel source = read_model_json(a.networks_from);
       Model<double>& m = problem.initial.model;
@@ -143,6 +152,9 @@ int run_train(const TrainArgs& a) {
     options.jax_pooled_update = a.jax_pooled_update;
     options.stop_rules = !a.no_stop_rules;
     options.stop_model = a.jax_stop_model ? StopModel::Tripping : StopModel::LastAccepted;
+    options.validation_days = a.validation_days;
+    if (a.seed >= 0 && !a.networks_from.empty())
+      throw InputError("", 0, "--seed", "give either --seed or --networks-from for the initial networks");
 
     // What a checkpoint must agree with to be resumed (everything that changes the result).
     const nlohmann::json settings = {
@@ -156,7 +168,8 @@ int run_train(const TrainArgs& a) {
         {"method", a.method},       {"trained", a.trained},
         {"bounds", a.bounds},       {"jax_pooled_update", a.jax_pooled_update},
         {"jax_stop_model", a.jax_stop_model}, {"stop_rules", !a.no_stop_rules},
-        {"reset_parameters", a.reset_parameters}, {"networks_from", a.networks_from}};
+        {"reset_parameters", a.reset_parameters}, {"networks_from", a.networks_from},
+        {"seed", a.seed},           {"validation_days", a.validation_days}};
     std::unique_ptr<TrainState> resume;
     if (a.resume) {
       if (std::filesystem::exists(checkpoint_path)) {
@@ -198,6 +211,7 @@ int run_train(const TrainArgs& a) {
           {"scaler", {{"le_mean", result.scaler.le_mean}, {"le_std", result.scaler.le_std},
                       {"nee_mean", result.scaler.nee_mean}, {"nee_std", result.scaler.nee_std}}},
           {"epochs_run", result.epochs_run},
+          {"best_epoch", result.best_epoch},
           {"stop_reason", result.stop_reason},
           {"train_loss", losses_train},
           {"test_loss", losses_test},
@@ -230,6 +244,14 @@ CLI::App* add_train_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--networks-from", a->networks_from,
                   "take the initial LeafRHDL/RsoilDL weights from this model JSON (e.g. a PB model, whose "
                   "LeafRHDL is JAX-CanVeg's untouched initialisation)");
+  cmd->add_option("--seed", a->seed,
+                  "draw new initial network weights from this seed (uniform in +-1/sqrt(fan-in), as JAX-CanVeg's "
+                  "networks are initialised)")
+      ->check(CLI::Range(0LL, 1LL << 62));
+  cmd->add_option("--validation-days", a->validation_days,
+                  "hold out the last N days of the training period and keep the epoch with the lowest loss on them "
+                  "(default 0: off, as in JAX-CanVeg)")
+      ->check(CLI::Range(0, 100000));
   cmd->add_option("--test-forcing", a->test_forcing, "test forcing CSV (test loss logged per epoch)");
   cmd->add_option("--test-observed", a->test_observed, "observed fluxes of the test period");
   cmd->add_option("-o,--output", a->output, "trained model JSON (readable by canveg run)")->required();

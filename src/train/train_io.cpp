@@ -18,6 +18,7 @@ void write_train_state(const TrainState& state, const json& settings, const std:
                        {"learning_rate", r.learning_rate},
                        {"train_loss", r.train_loss},
                        {"test_loss", r.test_loss},
+                       {"validation_loss", r.validation_loss},
                        {"seconds", r.seconds},
                        {"parameters", r.parameters}});
   const json root = {{"format", "canveg training checkpoint"},
@@ -55,6 +56,7 @@ TrainState read_train_state(const std::string& path, const json& settings) {
     r.learning_rate = h["learning_rate"].number();
     r.train_loss = h["train_loss"].number_or_nan();  // NaN (stored as null) without stop rules
     r.test_loss = h["test_loss"].number_or_nan();  // NaN without test data
+    r.validation_loss = h["validation_loss"].number_or_nan();
     r.seconds = h["seconds"].number();
     r.parameters = h["parameters"].numbers();
     s.history.push_back(std::move(r));
@@ -66,12 +68,14 @@ void write_train_history(const TrainResult& result, const std::string& path) {
   io::AtomicOutputFile file(path);
   std::ostream& out = file.stream();
   out.precision(17);
-  out << "epoch,learning_rate,train_loss,test_loss,seconds";
+  out << "epoch,learning_rate,train_loss,test_loss,validation_loss,seconds";
   for (const std::string& name : result.parameter_names) out << ',' << name;
   out << '\n';
   for (const EpochRecord& r : result.history) {
     out << r.epoch << ',' << r.learning_rate << ',' << r.train_loss << ',';
     if (std::isfinite(r.test_loss)) out << r.test_loss;
+    out << ',';
+    if (std::isfinite(r.validation_loss)) out << r.validation_loss;
     out << ',' << r.seconds;
     for (double p : r.parameters) out << ',' << p;
     out << '\n';

@@ -96,7 +96,38 @@ void check_problem(const TrainProblem& p, const TrainOptions& o) {
   }
 }
 
+// The last `days` days of a record as a held-out set, and the record without them.
+std::size_t held_out_rows(const TrainProblem& p, int days) {
+  if (days <= 0) return 0;
+  const std::size_t rows = static_cast<std::size_t>(days) * static_cast<std::size_t>(p.initial.model.setup.steps_per_day);
+  if (rows >= p.forcing.size())
+    throw InputError("", 0, "--validation-days",
+                     std::to_string(days) + " days (" + std::to_string(rows) + " half-hours) leave nothing of the " +
+                         std::to_string(p.forcing.size()) + "-row training period to train on");
+  return rows;
+}
+
 }  // namespace
+
+void initialise_network(DenseNet<double>& net, std::uint64_t seed) {
+  // splitmix64: a small, fully specified generator, so a seed means the same weights everywhere.
+  std::uint64_t state = seed;
+  auto next_uniform = [&state]() {
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return static_cast<double>(z >> 11) * 0x1.0p-53;  // [0, 1)
+  };
+  const int fan_in[3] = {net.in_size, net.width, net.width};
+  std::vector<double>* weights[3] = {&net.w0, &net.w1, &net.w2};
+  std::vector<double>* biases[3] = {&net.b0, &net.b1, &net.b2};
+  for (int l = 0; l < 3; ++l) {
+    const double limit = 1.0 / std::sqrt(static_cast<double>(fan_in[l]));
+    for (std::vector<double>* v : {weights[l], biases[l]})
+      for (double& x : *v) x = limit * (2.0 * next_uniform() - 1.0);
+  }
+}
 
 double LearningRateSchedule::at(int epoch) const {
   double rate = initial;
@@ -157,8 +188,23 @@ std::vector<std::pair<double, double>> training_bounds(const ParameterSpace& spa
   return bounds;
 }
 
-TrainResult train(const TrainProblem& problem, const TrainOptions& options, const EpochCallback& on_epoch,
+TrainResult train(const TrainProblem& full_problem, const TrainOptions& options, const EpochCallback& on_epoch,
                   const TrainState* resume_from) {
+  // With validation days the training record loses its last days to a held-out set.
+  const std::size_t held_out = held_out_rows(full_problem, options.validation_days);
+  TrainProblem trimmed;
+  ForcingRecord validation_forcing;
+  ObservedFluxes validation_observed;
+  if (held_out > 0) {
+    trimmed = full_problem;
+    const std::size_t n = full_problem.forcing.size(), cut = n - held_out;
+    check_alignment(full_problem.observed, full_problem.forcing.timestamp, full_problem.forcing.source);
+    trimmed.forcing = full_problem.forcing.slice(0, cut);
+    trimmed.observed = full_problem.observed.slice(0, cut);
+    validation_forcing = full_problem.forcing.slice(cut, n);
+    validation_observed = full_problem.observed.slice(cut, n);
+  }
+  const TrainProblem& problem = held_out > 0 ? trimmed : full_problem;
   check_problem(problem, options);
   LoadedModel current = problem.initial;
   Model<double>& model = current.model;
@@ -258,6 +304,8 @@ TrainResult train(const TrainProblem& problem, const TrainOptions& options, cons
     record.test_loss = problem.test_forcing
                            ? loss_value(model, *problem.test_forcing, *problem.test_observed, loss, test_options)
                            : kNaN;
+    record.validation_loss =
+        held_out > 0 ? loss_value(model, validation_forcing, validation_observed, loss, test_options) : kNaN;
     record.parameters = state.parameters;
     record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     state.history.push_back(record);
@@ -268,6 +316,19 @@ TrainResult train(const TrainProblem& problem, const TrainOptions& options, cons
 
   result.history = state.history;
   result.epochs_run = static_cast<int>(state.history.size());
+  if (held_out > 0 && !result.history.empty()) {
+    // Keep the parameters of the epoch with the lowest validation loss (NaN never wins).
+    const EpochRecord* best = nullptr;
+    for (const EpochRecord& r : result.history)
+      if (std::isfinite(r.validation_loss) && (!best || r.validation_loss < best->validation_loss)) best = &r;
+    if (best) {
+      space.assign(model, best->parameters);
+      clip_model(model, options.bounds);
+      result.best_epoch = best->epoch;
+      result.stop_reason += "; kept epoch " + std::to_string(best->epoch) + " (lowest validation loss " +
+                            std::to_string(best->validation_loss) + ")";
+    }
+  }
   current.trained_le_weight = loss.le_weight;
   current.reported = ReportedMetrics{};  // the file's published metrics describe another model
   result.model = std::move(current);

@@ -232,7 +232,7 @@ TEST(TrainCommand, WritesModelHistoryAndCheckpoint) {
   EXPECT_EQ(m.trained_le_weight, 0.5);
   const std::string history = test::read_text((dir.path() / "trained-history.csv").string());
   EXPECT_EQ(std::count(history.begin(), history.end(), '\n'), 3);
-  EXPECT_EQ(history.rfind("epoch,learning_rate,train_loss,test_loss,seconds,bprime,", 0), 0u);
+  EXPECT_EQ(history.rfind("epoch,learning_rate,train_loss,test_loss,validation_loss,seconds,bprime,", 0), 0u);
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "trained.checkpoint.json"));
   const auto run = test::run_canveg("run --quiet --model " + shell_quote(out) + " --forcing " + shell_quote(f) +
                                         " --output " + shell_quote((dir.path() / "fluxes-out.csv").string()),
@@ -270,4 +270,55 @@ TEST(TrainGradient, JaxOneStepDiffersOnlyThroughTauAndInitialLongwave) {
   }
   EXPECT_EQ(parse_fixed_point_gradient("onestep-jax", "--method"), FixedPointGradient::JaxOneStep);
   EXPECT_THROW(parse_fixed_point_gradient("exact", "--method"), InputError);
+}
+
+// --seed: a fully specified draw, uniform in +-1/sqrt(fan-in) per layer.
+TEST(TrainSeed, NetworkInitialisationIsSeededAndBounded) {
+  const Model<double> m = read_model_json(test::trained("US-Hn1_Hybrid-1L-0.5.json")).model;
+  DenseNet<double> a = m.leaf_rh_net, b = m.leaf_rh_net, c = m.leaf_rh_net;
+  initialise_network(a, 7);
+  initialise_network(b, 7);
+  initialise_network(c, 8);
+  EXPECT_EQ(a.w0, b.w0);
+  EXPECT_EQ(a.b2, b.b2);
+  EXPECT_NE(a.w1, c.w1);
+  const int fan_in[3] = {a.in_size, a.width, a.width};
+  const std::vector<double>* arrays[3][2] = {{&a.w0, &a.b0}, {&a.w1, &a.b1}, {&a.w2, &a.b2}};
+  double sum = 0.0, n = 0.0;
+  for (int l = 0; l < 3; ++l)
+    for (const std::vector<double>* v : arrays[l])
+      for (double x : *v) {
+        EXPECT_LE(std::abs(x), 1.0 / std::sqrt(static_cast<double>(fan_in[l])));
+        sum += x * std::sqrt(static_cast<double>(fan_in[l])), n += 1.0;
+      }
+  EXPECT_LT(std::abs(sum / n), 3.0 / std::sqrt(3.0 * n));  // mean of U(-1, 1) within 3 standard errors
+}
+
+// --validation-days: the last day of the 4-day window is held out; the model returned carries the
+// parameters of the epoch with the lowest loss on it.
+TEST(TrainValidation, KeepsTheEpochWithTheLowestValidationLoss) {
+  const TrainProblem p = problem("US-Hn1_Hybrid-1L-0.5.json");
+  TrainOptions o = small_options(4);
+  o.learning_rate.initial = 0.01;  // large steps, so that the validation loss does not just fall
+  o.validation_days = 1;
+  const TrainResult r = train(p, o);
+  ASSERT_EQ(r.epochs_run, 4);
+  ASSERT_GE(r.best_epoch, 0);
+  double lowest = 1e300;
+  for (const EpochRecord& e : r.history) {
+    ASSERT_TRUE(std::isfinite(e.validation_loss));
+    lowest = std::min(lowest, e.validation_loss);
+  }
+  EXPECT_EQ(r.history[static_cast<std::size_t>(r.best_epoch)].validation_loss, lowest);
+  const ParameterSpace space = training_space(r.model.model, {});
+  EXPECT_EQ(space.values(r.model.model), r.history[static_cast<std::size_t>(r.best_epoch)].parameters);
+  // 144 training rows: 2 batches of 64 (the remainder dropped); the held-out day is not trained on.
+  TrainOptions none = small_options(1);
+  TrainProblem first_three_days = p;
+  first_three_days.forcing = p.forcing.slice(0, 144);
+  first_three_days.observed = p.observed.slice(0, 144);
+  o.epochs = 1;
+  EXPECT_EQ(train(p, o).history[0].train_loss, train(first_three_days, none).history[0].train_loss);
+  o.validation_days = 4;
+  EXPECT_THROW(train(p, o), InputError);
 }
