@@ -34,6 +34,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <utility>
@@ -1153,21 +1154,35 @@ void le_preaccumulate(const double* x, double e_air, const int* position, int m,
     for (int o = 0; o < 5; ++o) jac[5 * j + o] = out[o]->d[j];
 }
 
+// The inputs of a leaf photosynthesis block, in the order of PsWork / the block's Jacobian.
+inline std::array<const Var*, kPsInputs> ps_arguments(const Var& par_absorbed, const Var& ca, const Var& t_leaf,
+                                                      const Var& rb_co2, const Var& rh, const Parameters<Var>& p) {
+  return {&par_absorbed, &ca,     &t_leaf,   &rb_co2,  &rh,      &p.tk_25,  &p.kc25,   &p.ekc,
+          &p.rugc,       &p.ko25, &p.o2,     &p.vcopt, &p.erd,   &p.jmopt,  &p.ejm,    &p.toptjm,
+          &p.hkin,       &p.evc,  &p.toptvc, &p.qalpha, &p.kball, &p.bprime};
+}
+
+// The inputs of a leaf energy-balance block, in the order of LeWork / the block's Jacobian.
+inline std::array<const Var*, kLeInputs> le_arguments(const Var& q_abs, const Var& rb_heat, const Var& rb_vapor,
+                                                      const Var& gs, const physics::LayerAir<Var>& air,
+                                                      const Parameters<Var>& p) {
+  return {&q_abs,   &rb_heat, &rb_vapor,     &gs,         &air.t_air, &air.tk2,         &air.tk3, &air.l_air,
+          &air.d2es_dt2, &air.des_dt, &air.vpd, &air.latent_base, &air.air_density, &p.ep, &p.sigma, &p.Cp};
+}
+
 // physics::leaf_photosynthesis for Var, hand-written: one external block (outputs A_n, g_s, R_d,
 // c_i) instead of about 250 nodes per leaf; the adjoint runs the stored double forward pass
 // backwards. leaf_rh is min(rh, 1) as in the template (rh itself, or the constant 1).
 inline physics::LeafPhotosynthesis<Var> leaf_photosynthesis_handwritten(
     const Var& par_absorbed, const Var& ca, const Var& t_leaf, const Var& rb_co2, double pressure_kpa, const Var& rh,
     bool amphistomatous, const Parameters<Var>& p, bool single_dark_respiration) {
-  const Var* args[kPsInputs] = {&par_absorbed, &ca,     &t_leaf,   &rb_co2,  &rh,      &p.tk_25,  &p.kc25,   &p.ekc,
-                                &p.rugc,       &p.ko25, &p.o2,     &p.vcopt, &p.erd,   &p.jmopt,  &p.ejm,    &p.toptjm,
-                                &p.hkin,       &p.evc,  &p.toptvc, &p.qalpha, &p.kball, &p.bprime};
+  const std::array<const Var*, kPsInputs> args = ps_arguments(par_absorbed, ca, t_leaf, rb_co2, rh, p);
   Tape& tape = thread_tape();
   void* where = nullptr;
   const std::size_t offset = tape.reserve_external_data(sizeof(PsData), &where);
   auto* d = static_cast<PsData*>(where);
   Index inputs[kPsInputs];
-  const bool active = gather_inputs(args, kPsInputs, d->x, inputs);
+  const bool active = gather_inputs(args.data(), kPsInputs, d->x, inputs);
   d->pressure_kpa = pressure_kpa;
   d->amphistomatous = amphistomatous;
   d->single_dark_respiration = single_dark_respiration;
@@ -1195,15 +1210,13 @@ inline physics::LeafEnergy<Var> leaf_energy_balance_handwritten(const Var& q_abs
                                                                 const physics::LayerAir<Var>& air,
                                                                 double pressure_kpa, bool amphistomatous,
                                                                 const Parameters<Var>& p) {
-  const Var* args[kLeInputs] = {&q_abs,    &rb_heat,    &rb_vapor,        &gs,          &air.t_air, &air.tk2,
-                                &air.tk3,  &air.l_air,  &air.d2es_dt2,    &air.des_dt,  &air.vpd,   &air.latent_base,
-                                &air.air_density, &p.ep, &p.sigma, &p.Cp};
+  const std::array<const Var*, kLeInputs> args = le_arguments(q_abs, rb_heat, rb_vapor, gs, air, p);
   Tape& tape = thread_tape();
   void* where = nullptr;
   const std::size_t offset = tape.reserve_external_data(sizeof(LeData), &where);
   auto* d = static_cast<LeData*>(where);
   Index inputs[kLeInputs];
-  const bool active = gather_inputs(args, kLeInputs, d->x, inputs);
+  const bool active = gather_inputs(args.data(), kLeInputs, d->x, inputs);
   d->pressure_kpa = pressure_kpa;
   d->amphistomatous = amphistomatous;
   LeWork& w = d->w;
@@ -1229,13 +1242,11 @@ inline physics::LeafEnergy<Var> leaf_energy_balance_handwritten(const Var& q_abs
 inline physics::LeafPhotosynthesis<Var> leaf_photosynthesis_preaccumulated(
     const Var& par_absorbed, const Var& ca, const Var& t_leaf, const Var& rb_co2, double pressure_kpa, const Var& rh,
     bool amphistomatous, const Parameters<Var>& p, bool single_dark_respiration) {
-  const Var* args[kPsInputs] = {&par_absorbed, &ca,     &t_leaf,   &rb_co2,  &rh,      &p.tk_25,  &p.kc25,   &p.ekc,
-                                &p.rugc,       &p.ko25, &p.o2,     &p.vcopt, &p.erd,   &p.jmopt,  &p.ejm,    &p.toptjm,
-                                &p.hkin,       &p.evc,  &p.toptvc, &p.qalpha, &p.kball, &p.bprime};
+  const std::array<const Var*, kPsInputs> args = ps_arguments(par_absorbed, ca, t_leaf, rb_co2, rh, p);
   double x[kPsInputs];
   Index indices[kPsInputs], active[kPsInputs];
   int position[kPsInputs];
-  gather_inputs(args, kPsInputs, x, indices);
+  gather_inputs(args.data(), kPsInputs, x, indices);
   const int m = active_inputs(indices, kPsInputs, position, active);
   physics::LeafPhotosynthesis<Var> out;
   out.leaf_rh = rh > 1.0 ? Var(1.0) : rh;
@@ -1273,13 +1284,11 @@ inline physics::LeafEnergy<Var> leaf_energy_balance_preaccumulated(const Var& q_
                                                                    const physics::LayerAir<Var>& air,
                                                                    double pressure_kpa, bool amphistomatous,
                                                                    const Parameters<Var>& p) {
-  const Var* args[kLeInputs] = {&q_abs,    &rb_heat,    &rb_vapor,        &gs,          &air.t_air, &air.tk2,
-                                &air.tk3,  &air.l_air,  &air.d2es_dt2,    &air.des_dt,  &air.vpd,   &air.latent_base,
-                                &air.air_density, &p.ep, &p.sigma, &p.Cp};
+  const std::array<const Var*, kLeInputs> args = le_arguments(q_abs, rb_heat, rb_vapor, gs, air, p);
   double x[kLeInputs];
   Index indices[kLeInputs], active[kLeInputs];
   int position[kLeInputs];
-  gather_inputs(args, kLeInputs, x, indices);
+  gather_inputs(args.data(), kLeInputs, x, indices);
   const int m = active_inputs(indices, kLeInputs, position, active);
   physics::LeafEnergy<Var> out;
   out.vpd = air.vpd;
