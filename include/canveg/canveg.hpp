@@ -4,6 +4,7 @@
 // canveg/fields.hpp.
 #pragma once
 
+#include "canveg/dnn.hpp"
 #include "canveg/errors.hpp"
 #include "canveg/fields.hpp"
 #include "canveg/forcing.hpp"

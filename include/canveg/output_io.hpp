@@ -24,6 +24,10 @@ std::vector<std::string> output_columns(bool with_diagnostics);
 void write_outputs(std::ostream& out, const std::vector<std::string>& timestamps, const CanopyOutputs& outputs,
                    const EnergyDiagnostics* diagnostics);
 
+// Writes TIMESTAMP_END, LE and NEE (the neural-network baseline's outputs), numbers as write_outputs.
+void write_predicted_fluxes(std::ostream& out, const std::vector<std::string>& timestamps,
+                            const std::vector<double>& le, const std::vector<double>& nee);
+
 // LE and NEE of a canveg output file (`canveg evaluate`), with its time stamps (empty strings when
 // the file has no TIMESTAMP_END column).
 struct PredictedFluxes {

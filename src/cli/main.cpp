@@ -26,6 +26,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "canveg/dnn.hpp"
 #include "canveg/errors.hpp"
 #include "canveg/forcing.hpp"
 #include "canveg/metrics.hpp"
@@ -137,7 +138,7 @@ void print_metrics(const std::vector<double>& le, const std::vector<double>& nee
 // ---- run -----------------------------------------------------------------------------------
 
 struct RunArgs {
-  std::string model, site, config, forcing, output, observed, dij;
+  std::string model, site, config, forcing, output, observed, dij, scaler_forcing, scaler_fluxes;
   bool independent = false, diagnostics = false, quiet = false, single_dark_respiration = false;
   int threads = 0;
   int shortwave_sweeps = 0;  // 0: as the model says (JAX-CanVeg: 1)
@@ -149,10 +150,37 @@ canveg::LoadedModel load_model(const RunArgs& a) {
   return canveg::read_jax_config(a.config);
 }
 
+// The neural-network baseline: LE and NEE from the forcing alone (canveg/dnn.hpp).
+int command_run_dnn(const RunArgs& a, canveg::io::AtomicOutputFile& output) {
+  canveg::DnnModel dnn = canveg::read_dnn_json(a.model);
+  if (!a.scaler_forcing.empty() || !a.scaler_fluxes.empty()) {
+    if (a.scaler_forcing.empty() || a.scaler_fluxes.empty())
+      throw canveg::InputError("", 0, "--scaler-forcing", "give --scaler-forcing and --scaler-fluxes together");
+    canveg::fit_dnn_scalers(dnn, canveg::read_forcing_csv(a.scaler_forcing), canveg::read_flux_csv(a.scaler_fluxes));
+  }
+  const canveg::ForcingRecord forcing = canveg::read_forcing_csv(a.forcing);
+  std::optional<canveg::ObservedFluxes> observed;
+  if (!a.observed.empty()) {
+    observed = canveg::read_flux_csv(a.observed);
+    canveg::check_alignment(*observed, forcing.timestamp, a.forcing);
+  }
+  const canveg::DnnPrediction p = canveg::run_dnn(dnn, forcing);
+  canveg::io::write_predicted_fluxes(output.stream(), forcing.timestamp, p.LE, p.NEE);
+  output.commit();
+  clear_interrupt_cleanup();
+  if (!a.quiet)
+    std::fprintf(stderr, "canveg: neural-network baseline, %zu half-hours; wrote %s\n", forcing.size(), a.output.c_str());
+  if (observed) print_metrics(p.LE, p.NEE, *observed, &dnn.reported);
+  return kExitOk;
+}
+
 int command_run(const RunArgs& a) {
   // The output is checked first: a wrong path must not cost a whole run.
   canveg::io::AtomicOutputFile output(a.output);
   install_interrupt_cleanup(output);
+  if (!a.model.empty() && canveg::is_dnn_json(a.model)) return command_run_dnn(a, output);
+  if (!a.scaler_forcing.empty() || !a.scaler_fluxes.empty())
+    throw canveg::InputError("", 0, "--scaler-forcing", "only the neural-network baseline (DNN files) uses scalers");
 
   canveg::LoadedModel loaded = load_model(a);
   canveg::Model<double>& model = loaded.model;
@@ -253,6 +281,10 @@ int run_cli(int argc, char** argv) {
   run->add_option("--shortwave-sweeps", ra.shortwave_sweeps,
                   "PAR/NIR scattering sweeps per iteration (JAX-CanVeg: 1; more converge the scattering)")
       ->check(CLI::Range(1, 1000));
+  run->add_option("--scaler-forcing", ra.scaler_forcing,
+                  "DNN baseline models: the training forcing whose statistics standardise the inputs");
+  run->add_option("--scaler-fluxes", ra.scaler_fluxes,
+                  "DNN baseline models: the training fluxes whose LE/NEE statistics standardise the outputs");
   run->add_flag("--diagnostics", ra.diagnostics, "Append energy-balance residual columns to the output");
   run->add_flag("--quiet", ra.quiet, "No progress, log or summary on stderr");
 

@@ -78,6 +78,23 @@ void write_outputs(std::ostream& out, const std::vector<std::string>& timestamps
   }
 }
 
+void write_predicted_fluxes(std::ostream& out, const std::vector<std::string>& timestamps,
+                            const std::vector<double>& le, const std::vector<double>& nee) {
+  if (le.size() != nee.size() || (!timestamps.empty() && timestamps.size() != le.size()))
+    throw std::invalid_argument("LE, NEE and time stamps differ in length");
+  out << "TIMESTAMP_END,LE,NEE\n";
+  std::string line;
+  for (std::size_t r = 0; r < le.size(); ++r) {
+    line.clear();
+    if (!timestamps.empty()) line += timestamps[r];
+    line += ',';
+    append_number(line, le[r]);
+    line += ',';
+    append_number(line, nee[r]);
+    out << line << '\n';
+  }
+}
+
 PredictedFluxes read_predicted_fluxes(const std::string& path) {
   const CsvTable table = CsvTable::read(path);
   const auto column = [&](const char* name) {

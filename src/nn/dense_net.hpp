@@ -56,6 +56,15 @@ CANVEG_HD inline void dense_layer(int n_in, int n_out, const T* w, const T* b, c
   }
 }
 
+// Forward pass writing all net.out_size outputs to y (the DNN baseline: LE and NEE).
+template <class T, class X>
+CANVEG_HD inline void evaluate(const DenseNetView<T>& net, const X* x, T* y) {
+  T h1[kMaxWidth], h2[kMaxWidth];
+  dense_layer(net.in_size, net.width, net.w0, net.b0, x, net.hidden, h1);
+  dense_layer(net.width, net.width, net.w1, net.b1, h1, net.hidden, h2);
+  dense_layer(net.width, net.out_size, net.w2, net.b2, h2, net.final, y);
+}
+
 // Forward pass for a network with a single output.
 template <class T, class X>
 CANVEG_HD inline T evaluate_scalar(const DenseNetView<T>& net, const X* x) {
