@@ -7,6 +7,7 @@
 //   canveg dij ...   (dispersion-matrix generator, cli/dij_command.hpp)
 //   canveg sensitivity ...   (loss gradient per parameter, cli/sensitivity_command.hpp)
 //   canveg train ...   (fit the parameters to observed LE and NEE, cli/train_command.hpp)
+//   canveg sweep ...   (one training per site x family x LE weight x seed, cli/sweep_command.hpp)
 //   canveg fields [--markdown]   (the outputs, forcings and parameters)
 //
 // Exit status: 0 success, 2 bad usage, 1 bad input or any other failure. Errors are printed on
@@ -36,6 +37,7 @@
 #include "cli/dij_command.hpp"
 #include "cli/fields_help.hpp"
 #include "cli/sensitivity_command.hpp"
+#include "cli/sweep_command.hpp"
 #include "cli/train_command.hpp"
 #include "canveg/output_io.hpp"
 
@@ -301,6 +303,8 @@ int run_cli(int argc, char** argv) {
   CLI::App* sensitivity = canveg::add_sensitivity_command(app, sensitivity_exit);
   int train_exit = kExitOk;
   CLI::App* train = canveg::add_train_command(app, train_exit);
+  int sweep_exit = kExitOk;
+  CLI::App* sweep = canveg::add_sweep_command(app, sweep_exit);
   CLI::App* fields = canveg::cli::add_fields_command(app);
 
   try {
@@ -315,6 +319,7 @@ int run_cli(int argc, char** argv) {
   if (dij->parsed()) return dij_exit;
   if (sensitivity->parsed()) return sensitivity_exit;
   if (train->parsed()) return train_exit;
+  if (sweep->parsed()) return sweep_exit;
   if (fields->parsed()) return kExitOk;
   if (run->parsed()) {
     const int sources = !ra.model.empty() + !ra.site.empty() + !ra.config.empty();

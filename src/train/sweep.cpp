@@ -1,0 +1,190 @@
+// The LE/NEE weight sweep (include/canveg/sweep.hpp).
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <sstream>
+
+#include "canveg/errors.hpp"
+#include "canveg/metrics.hpp"
+#include "canveg/output_io.hpp"
+#include "canveg/run.hpp"
+#include "canveg/sweep.hpp"
+#include "io/json_node.hpp"
+#include "run/thread_pool.hpp"
+
+namespace canveg {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string weight_text(double w) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.1f", w);
+  return buf;
+}
+
+// JAX-CanVeg trained and scored US-Hn1 on the "-nonegle" flux files (negative LE removed).
+std::string flux_file(const SweepOptions& o, const std::string& site, bool test) {
+  const std::string stem = site == "US-Hn1" ? "-fluxes-nonegle" : "-fluxes";
+  return o.data_dir + "/fluxtower/" + site + "/" + site + stem + (test ? "-test" : "") + ".csv";
+}
+std::string forcing_file(const SweepOptions& o, const std::string& site, bool test) {
+  return o.data_dir + "/fluxtower/" + site + "/" + site + "-forcings" + (test ? "-test" : "") + ".csv";
+}
+
+void require_file(const std::string& path, const std::string& what) {
+  if (!fs::exists(path)) throw InputError(path, 0, "", what + " not found");
+}
+
+template <class Record>
+Record first_rows(const Record& r, std::size_t rows) {
+  return rows > 0 && rows < r.size() ? r.slice(0, rows) : r;
+}
+
+// JAX-CanVeg's initial state for a task: the family's set-up (from its w = 0.5 model file), every
+// parameter at its default, and the network of the PB file (JAX-CanVeg's initialisation) or a
+// seeded draw.
+LoadedModel initial_model(const SweepOptions& o, const SweepTask& t) {
+  const std::string dir = o.data_dir + "/jax-canveg-trained/";
+  const std::string layers = t.family.substr(t.family.find('-') + 1);  // 1L or ML
+  LoadedModel m = read_model_json(dir + t.site + "_" + t.family + "-0.5.json");
+  m.model.para = Parameters<double>{};
+  m.reported = ReportedMetrics{};
+  if (t.seed == 0) {
+    m.model.leaf_rh_net = read_model_json(dir + t.site + "_PB-" + layers + "-0.5.json").model.leaf_rh_net;
+  } else {
+    initialise_network(m.model.leaf_rh_net, static_cast<std::uint64_t>(t.seed) * 2);
+  }
+  return m;
+}
+
+struct Scores {
+  double le = 0, nee = 0;
+};
+
+Scores score(const Model<double>& model, const ForcingRecord& forcing, const ObservedFluxes& observed) {
+  RunOptions options;
+  options.threads = 1;
+  const RunResult r = run_model(model, forcing, options);
+  return {compute_metrics(r.outputs.LE, observed.LE).nse, compute_metrics(r.outputs.NEE, observed.NEE).nse};
+}
+
+std::string csv_text(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+}  // namespace
+
+std::string SweepTask::name() const {
+  return site + "_" + family + "-" + weight_text(le_weight) + "_s" + std::to_string(seed);
+}
+
+std::vector<SweepTask> sweep_tasks(const SweepOptions& o) {
+  std::vector<SweepTask> tasks;
+  for (const std::string& site : o.sites)
+    for (const std::string& family : o.families)
+      for (double w : o.le_weights)
+        for (int seed : o.seeds) tasks.push_back({site, family, w, seed});
+  return tasks;
+}
+
+std::vector<SweepRow> run_sweep(const SweepOptions& o,
+                                const std::function<void(const SweepRow&, std::size_t, std::size_t)>& progress) {
+  const std::vector<SweepTask> tasks = sweep_tasks(o);
+  if (tasks.empty()) throw InputError("", 0, "--weights", "the sweep has no tasks");
+  for (const SweepTask& t : tasks) {
+    if (t.family != "PB-1L" && t.family != "PB-ML" && t.family != "Hybrid-1L" && t.family != "Hybrid-ML")
+      throw InputError("", 0, "--families", "unknown family '" + t.family + "' (PB-1L, PB-ML, Hybrid-1L, Hybrid-ML)");
+    if (!(t.le_weight >= 0.0 && t.le_weight <= 1.0))
+      throw InputError("", 0, "--weights", "the LE weight must lie in [0, 1], found " + std::to_string(t.le_weight));
+    if (t.seed < 0) throw InputError("", 0, "--seeds", "seeds are 0 (JAX-CanVeg's initialisation) or positive");
+    for (bool test : {false, true}) {
+      require_file(forcing_file(o, t.site, test), std::string(test ? "test" : "training") + " forcing of " + t.site);
+      require_file(flux_file(o, t.site, test), std::string(test ? "test" : "training") + " fluxes of " + t.site);
+    }
+    require_file(o.data_dir + "/jax-canveg-trained/" + t.site + "_" + t.family + "-0.5.json", "model set-up");
+  }
+  if (!fs::is_directory(o.output_dir)) throw InputError(o.output_dir, 0, "", "output folder does not exist");
+
+  std::vector<SweepRow> rows(tasks.size());
+  std::mutex mutex;
+  std::size_t done = 0;
+  const auto run_task = [&](int, std::size_t k) {
+    const SweepTask& t = tasks[k];
+    const auto start = std::chrono::steady_clock::now();
+    SweepRow& row = rows[k];
+    row.task = t;
+    TrainProblem p;
+    p.initial = initial_model(o, t);
+    p.forcing = first_rows(read_forcing_csv(forcing_file(o, t.site, false)), o.rows);
+    p.observed = first_rows(read_flux_csv(flux_file(o, t.site, false)), o.rows);
+    const ForcingRecord test_forcing = first_rows(read_forcing_csv(forcing_file(o, t.site, true)), o.rows);
+    const ObservedFluxes test_observed = first_rows(read_flux_csv(flux_file(o, t.site, true)), o.rows);
+    p.test_forcing = &test_forcing;
+    p.test_observed = &test_observed;
+    const std::string base = (fs::path(o.output_dir) / t.name()).string();
+    LoadedModel trained;
+    if (fs::exists(base + ".json")) {
+      trained = read_model_json(base + ".json");
+      const nlohmann::json doc = io::parse_json_file(base + ".json");
+      if (doc.contains("training")) {
+        row.epochs_run = doc["training"].value("epochs_run", 0);
+        row.stop_reason = doc["training"].value("stop_reason", std::string());
+      }
+      row.reused = true;
+    } else {
+      TrainOptions options = o.train;
+      options.loss.le_weight = t.le_weight;
+      options.gradient.threads = 1;
+      const nlohmann::json settings = {{"task", t.name()},
+                                       {"epochs", options.epochs},
+                                       {"rows", o.rows},
+                                       {"method", fixed_point_gradient_name(options.gradient.method)},
+                                       {"jax_pooled_update", options.jax_pooled_update}};
+      const std::string checkpoint = base + ".checkpoint.json";
+      std::unique_ptr<TrainState> resume;
+      if (fs::exists(checkpoint)) resume = std::make_unique<TrainState>(read_train_state(checkpoint, settings));
+      const TrainResult r = train(
+          p, options, [&](const TrainState& s, const EpochRecord&) { write_train_state(s, settings, checkpoint); },
+          resume.get());
+      row.epochs_run = r.epochs_run;
+      row.stop_reason = r.stop_reason;
+      write_train_history(r, base + "-history.csv");
+      write_model_json(r.model, base + ".json",
+                       {{"training", {{"program", "canveg 0.1.0"},
+                                      {"sweep_task", t.name()},
+                                      {"settings", settings},
+                                      {"epochs_run", r.epochs_run},
+                                      {"stop_reason", r.stop_reason}}}});
+      trained = r.model;
+    }
+    const Scores train_scores = score(trained.model, p.forcing, p.observed);
+    const Scores test_scores = score(trained.model, test_forcing, test_observed);
+    row.train_nse_le = train_scores.le, row.train_nse_nee = train_scores.nee;
+    row.test_nse_le = test_scores.le, row.test_nse_nee = test_scores.nee;
+    row.minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60.0;
+    std::lock_guard<std::mutex> lock(mutex);
+    ++done;
+    if (progress) progress(row, done, tasks.size());
+  };
+  run::parallel_units(run::resolve_threads(o.jobs, tasks.size()), tasks.size(), run_task);
+
+  io::AtomicOutputFile table((fs::path(o.output_dir) / "sweep.csv").string());
+  std::ostream& out = table.stream();
+  out.precision(10);
+  out << "site,family,le_weight,seed,epochs_run,stop_reason,train_nse_le,train_nse_nee,test_nse_le,test_nse_nee,minutes\n";
+  for (const SweepRow& r : rows)
+    out << r.task.site << ',' << r.task.family << ',' << weight_text(r.task.le_weight) << ',' << r.task.seed << ','
+        << r.epochs_run << ',' << csv_text(r.stop_reason) << ',' << r.train_nse_le << ',' << r.train_nse_nee << ','
+        << r.test_nse_le << ',' << r.test_nse_nee << ',' << r.minutes << '\n';
+  table.commit();
+  return rows;
+}
+
+}  // namespace canveg

@@ -1,0 +1,59 @@
+// `canveg sweep` end to end on a small grid (US-Hn1, PB-1L, w = 0 and 1, 2 epochs, the first 192
+// half-hours of each period): one model per task, the table, finished tasks kept, and the plot.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "../test_support.hpp"
+#include "canveg/model_io.hpp"
+
+using canveg::test::shell_quote;
+
+TEST(SweepCommand, TrainsEachTaskOnceAndTabulates) {
+  canveg::test::TempDir dir;
+  const std::string out = dir.path().string();
+  const std::string args = "sweep --output-dir " + shell_quote(out) + " --data " +
+                           shell_quote(CANVEG_SHARED_DATA) +
+                           " --families PB-1L --weights 0,1 --epochs 2 --rows 192 --batch-size 64 --jobs 2";
+  const auto first = canveg::test::run_canveg(args, dir);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  for (const char* task : {"US-Hn1_PB-1L-0.0_s0", "US-Hn1_PB-1L-1.0_s0"}) {
+    const canveg::LoadedModel m = canveg::read_model_json(out + "/" + task + ".json");
+    EXPECT_EQ(m.trained_le_weight, std::string(task).find("-0.0_") != std::string::npos ? 0.0 : 1.0) << task;
+    EXPECT_TRUE(std::filesystem::exists(out + "/" + task + "-history.csv")) << task;
+  }
+  const std::string table = canveg::test::read_text(out + "/sweep.csv");
+  EXPECT_EQ(table.rfind("site,family,le_weight,seed,epochs_run,stop_reason,train_nse_le,", 0), 0u);
+  EXPECT_NE(table.find("US-Hn1,PB-1L,0.0,0,2,completed 2 epochs,"), std::string::npos) << table;
+  EXPECT_NE(table.find("US-Hn1,PB-1L,1.0,0,2,completed 2 epochs,"), std::string::npos) << table;
+
+  // A second call keeps the finished models and reports the same scores.
+  const auto model_time = std::filesystem::last_write_time(out + "/US-Hn1_PB-1L-0.0_s0.json");
+  const auto second = canveg::test::run_canveg(args, dir);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("done earlier"), std::string::npos) << second.err;
+  EXPECT_EQ(std::filesystem::last_write_time(out + "/US-Hn1_PB-1L-0.0_s0.json"), model_time);
+  // Everything but the last column (minutes) is the same.
+  const auto without_minutes = [](const std::string& text) {
+    std::string kept, line;
+    std::istringstream in(text);
+    while (std::getline(in, line)) kept += line.substr(0, line.rfind(',')) + "\n";
+    return kept;
+  };
+  EXPECT_EQ(without_minutes(canveg::test::read_text(out + "/sweep.csv")), without_minutes(table));
+
+  // The Pareto plot (matplotlib, scripts/plot_sweep.py).
+  const std::string png = out + "/pareto.png";
+  const std::string plot = shell_quote(std::string(CANVEG_SOURCE_DIR) + "/scripts/plot_sweep.py") + " " +
+                           shell_quote(out + "/sweep.csv") + " --data " + shell_quote(CANVEG_SHARED_DATA) +
+                           " --output " + shell_quote(png) + " > /dev/null";
+  ASSERT_EQ(std::system(plot.c_str()), 0);
+  EXPECT_GT(std::filesystem::file_size(png), 10000u);
+
+  const auto bad = canveg::test::run_canveg("sweep --output-dir " + shell_quote(out) + " --data " +
+                                                shell_quote(CANVEG_SHARED_DATA) + " --families PB-2L --epochs 1",
+                                            dir);
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("unknown family 'PB-2L'"), std::string::npos) << bad.err;
+}
