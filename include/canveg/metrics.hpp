@@ -22,4 +22,13 @@ struct FitMetrics {
 // dropped as well.
 FitMetrics compute_metrics(const std::vector<double>& predicted, const std::vector<double>& observed);
 
+// Mean and population standard deviation of a series (scikit-learn's StandardScaler, JAX-CanVeg's
+// "standard" scaler), for standardising model inputs and outputs. Throws InputError naming `file`
+// and `field` when the series is empty, constant or not finite.
+struct Standardisation {
+  double mean = 0.0, std = 1.0;
+};
+Standardisation standardisation_of(const std::vector<double>& series, const std::string& file,
+                                   const std::string& field);
+
 }  // namespace canveg

@@ -4,6 +4,7 @@
 
 #include "canveg/dnn.hpp"
 #include "canveg/errors.hpp"
+#include "canveg/metrics.hpp"
 #include "io/json_node.hpp"
 #include "nn/dense_net.hpp"
 #include "physics/column_solver.hpp"
@@ -21,21 +22,6 @@ std::array<double, kDnnInputs> dnn_inputs(const ForcingRecord& f, std::size_t r)
   const physics::RowForcing guarded = physics::make_row_forcing(raw);
   return {raw.ta, guarded.rglobal, raw.eair, guarded.wind, raw.co2, raw.pa, guarded.ustar, raw.swc, raw.lai};
 }
-
-// Mean and population standard deviation (StandardScaler), refusing a constant series.
-void mean_and_std(const std::vector<double>& v, const std::string& file, const std::string& field, double& mean,
-                  double& sd) {
-  double sum = 0.0;
-  for (double x : v) sum += x;
-  mean = sum / static_cast<double>(v.size());
-  double squares = 0.0;
-  for (double x : v) squares += (x - mean) * (x - mean);
-  sd = std::sqrt(squares / static_cast<double>(v.size()));
-  if (!(sd > 0) || !std::isfinite(sd))
-    throw InputError(file, 0, field, "the series is constant or not finite; cannot standardise");
-}
-
-std::vector<double> matrix_of(const JsonNode& node, long rows, long cols) { return node.matrix(rows, cols); }
 
 }  // namespace
 
@@ -66,7 +52,7 @@ DnnModel read_dnn_json(const std::string& path) {
   long width = -1, in = kDnnInputs;
   m.net.w0 = layers[std::size_t{0}]["weight"].matrix(width, in);
   long w1_rows = width, w1_cols = width, out = 2;
-  m.net.w1 = matrix_of(layers[std::size_t{1}]["weight"], w1_rows, w1_cols);
+  m.net.w1 = layers[std::size_t{1}]["weight"].matrix(w1_rows, w1_cols);
   m.net.w2 = layers[std::size_t{2}]["weight"].matrix(out, w1_cols);
   m.net.b0 = layers[std::size_t{0}]["bias"].numbers();
   m.net.b1 = layers[std::size_t{1}]["bias"].numbers();
@@ -120,10 +106,13 @@ void fit_dnn_scalers(DnnModel& model, const ForcingRecord& forcing, const Observ
   for (std::size_t k = 0; k < kDnnInputs; ++k) {
     std::vector<double> column(n);
     for (std::size_t r = 0; r < n; ++r) column[r] = dnn_inputs(forcing, r)[k];
-    mean_and_std(column, forcing.source, kDnnInputNames[k], model.input_mean[k], model.input_std[k]);
+    const Standardisation s = standardisation_of(column, forcing.source, kDnnInputNames[k]);
+    model.input_mean[k] = s.mean, model.input_std[k] = s.std;
   }
-  mean_and_std(fluxes.LE, fluxes.source, "LE", model.output_mean[0], model.output_std[0]);
-  mean_and_std(fluxes.NEE, fluxes.source, "NEE", model.output_mean[1], model.output_std[1]);
+  const Standardisation le = standardisation_of(fluxes.LE, fluxes.source, "LE");
+  const Standardisation nee = standardisation_of(fluxes.NEE, fluxes.source, "NEE");
+  model.output_mean = {le.mean, nee.mean};
+  model.output_std = {le.std, nee.std};
   model.has_scalers = true;
 }
 

@@ -14,6 +14,8 @@
 //    mean ratio and the coefficient-of-variation ratio, not the KGE alpha/beta used here.
 #include "canveg/metrics.hpp"
 
+#include "canveg/errors.hpp"
+
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -70,6 +72,21 @@ FitMetrics compute_metrics(const std::vector<double>& predicted, const std::vect
     }
   }
   return m;
+}
+
+Standardisation standardisation_of(const std::vector<double>& series, const std::string& file,
+                                   const std::string& field) {
+  if (series.empty()) throw InputError(file, 0, field, "the file has no such series to standardise with");
+  double sum = 0.0;
+  for (double x : series) sum += x;
+  Standardisation s;
+  s.mean = sum / static_cast<double>(series.size());
+  double squares = 0.0;
+  for (double x : series) squares += (x - s.mean) * (x - s.mean);
+  s.std = std::sqrt(squares / static_cast<double>(series.size()));
+  if (!(s.std > 0) || !std::isfinite(s.std))
+    throw InputError(file, 0, field, "the series is constant or not finite; cannot standardise");
+  return s;
 }
 
 }  // namespace canveg

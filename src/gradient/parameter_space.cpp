@@ -4,6 +4,7 @@
 
 #include "canveg/errors.hpp"
 #include "canveg/gradient.hpp"
+#include "canveg/metrics.hpp"
 
 namespace canveg {
 
@@ -103,21 +104,9 @@ std::vector<bool> ParameterSpace::structurally_zero() const {
 }
 
 OutputScaler standard_scaler(const ObservedFluxes& training) {
-  auto stats = [&](const std::vector<double>& v, const char* field, double& mean, double& sd) {
-    if (v.empty()) throw InputError(training.source, 0, field, "the flux file has no such series for the scaler");
-    double s = 0;
-    for (double x : v) s += x;
-    mean = s / static_cast<double>(v.size());
-    double q = 0;
-    for (double x : v) q += (x - mean) * (x - mean);
-    sd = std::sqrt(q / static_cast<double>(v.size()));
-    if (!(sd > 0) || !std::isfinite(sd))
-      throw InputError(training.source, 0, field, "the series is constant or not finite; cannot standardise");
-  };
-  OutputScaler s;
-  stats(training.LE, "LE", s.le_mean, s.le_std);
-  stats(training.NEE, "NEE", s.nee_mean, s.nee_std);
-  return s;
+  const Standardisation le = standardisation_of(training.LE, training.source, "LE");
+  const Standardisation nee = standardisation_of(training.NEE, training.source, "NEE");
+  return OutputScaler{le.mean, le.std, nee.mean, nee.std};
 }
 
 const char* fixed_point_gradient_name(FixedPointGradient method) {

@@ -19,8 +19,6 @@
 
 namespace canveg::run {
 
-using canveg::row_forcing;
-
 // The buffers of one lock-step block, reused from call to call.
 template <class T>
 struct LockstepColumns {
