@@ -145,6 +145,27 @@ TEST_F(CliErrors, UnwritableOutputFailsBeforeReadingInputs) {
   EXPECT_EQ(r.err.find("forcing.csv"), std::string::npos) << r.err;
 }
 
+// An output path that names an input (here through another spelling of the same path) is refused
+// before anything is written, and the input is left as it was.
+TEST_F(CliErrors, OutputOverAnInputIsRefused) {
+  const std::string before = read_text(good_forcing_);
+  const std::filesystem::path p(good_forcing_);
+  const std::string same_file = (p.parent_path() / "." / p.filename()).string();
+  const CommandResult r = run_canveg("run --model " + shell_quote(trained(kModel)) + " --forcing " +
+                                         shell_quote(good_forcing_) + " --output " + shell_quote(same_file),
+                                     dir_);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("the output would overwrite the input " + good_forcing_), std::string::npos) << r.err;
+  EXPECT_EQ(read_text(good_forcing_), before);
+  const CommandResult s = run_canveg("sensitivity --model " + shell_quote(trained(kModel)) + " --forcing " +
+                                         shell_quote(good_forcing_) + " --observed " + shell_quote(good_forcing_) +
+                                         " -o " + shell_quote(same_file),
+                                     dir_);
+  EXPECT_EQ(s.exit_code, 1) << s.err;
+  EXPECT_NE(s.err.find("would overwrite the input"), std::string::npos) << s.err;
+  EXPECT_EQ(read_text(good_forcing_), before);
+}
+
 TEST_F(CliErrors, ObservationsOfAnotherLength) {
   const std::string obs = dir_.write("obs.csv", head_lines(fluxtower("US-Bi1", "US-Bi1-fluxes-test.csv"), 30));
   expect_failure(run_args(good_forcing_, "--observed " + shell_quote(obs)), 1, {obs, "has 29 rows", "48"});

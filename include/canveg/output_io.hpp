@@ -45,7 +45,9 @@ class AtomicOutputFile {
  public:
   // Checks that `path` can be written (not a folder, folder exists and is writable) by creating
   // the temporary file now. Throws InputError naming the path otherwise.
-  explicit AtomicOutputFile(std::string path);
+  // `inputs`: the files the program reads; an output that is one of them (same file, however the
+  // path is written) is refused, so that a run never replaces its own input.
+  explicit AtomicOutputFile(std::string path, const std::vector<std::string>& inputs = {});
   // Removes the temporary file unless commit() succeeded.
   ~AtomicOutputFile();
   AtomicOutputFile(const AtomicOutputFile&) = delete;

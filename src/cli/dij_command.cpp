@@ -16,6 +16,7 @@
 #include <toml++/toml.h>
 
 #include "canveg/errors.hpp"
+#include "canveg/output_io.hpp"
 #include "dij/dispersion_generator.hpp"
 
 namespace canveg {
@@ -71,6 +72,7 @@ void apply_site(DijOptions& o) {
 
 int run_dij(DijOptions& o) {
   try {
+    io::AtomicOutputFile(o.output, {o.site});  // refuses an unwritable output or the site file, before the run
     if (!o.site.empty()) apply_site(o);
     const char* missing = o.o_h->count() == 0 && o.site.empty()    ? "--canopy-height"
                           : o.o_zm->count() == 0 && o.site.empty() ? "--measurement-height"

@@ -178,7 +178,8 @@ int command_run_dnn(const RunArgs& a, canveg::io::AtomicOutputFile& output) {
 
 int command_run(const RunArgs& a) {
   // The output is checked first: a wrong path must not cost a whole run.
-  canveg::io::AtomicOutputFile output(a.output);
+  canveg::io::AtomicOutputFile output(
+      a.output, {a.model, a.site, a.config, a.forcing, a.observed, a.dij, a.scaler_forcing, a.scaler_fluxes});
   install_interrupt_cleanup(output);
   if (!a.model.empty() && canveg::is_dnn_json(a.model)) return command_run_dnn(a, output);
   if (!a.scaler_forcing.empty() || !a.scaler_fluxes.empty())

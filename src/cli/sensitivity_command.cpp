@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "canveg/errors.hpp"
@@ -40,6 +41,9 @@ int run_sensitivity(const SensitivityOptions& o) {
   try {
     if (!std::isnan(o.le_weight) && !(o.le_weight >= 0.0 && o.le_weight <= 1.0))
       throw InputError("", 0, "--le-weight", "must lie in [0, 1]");
+    // The output is opened first: a wrong path, or one that is an input, must not cost the gradient.
+    std::optional<io::AtomicOutputFile> file;
+    if (!o.output.empty()) file.emplace(o.output, std::vector<std::string>{o.model, o.forcing, o.observed, o.scaler_fluxes});
     const LoadedModel loaded = read_model_json(o.model);
     const double le_weight = !std::isnan(o.le_weight)                ? o.le_weight
                              : !std::isnan(loaded.trained_le_weight) ? loaded.trained_le_weight
@@ -94,15 +98,14 @@ int run_sensitivity(const SensitivityOptions& o) {
     if (g.nonfinite > 0)
       std::fprintf(stderr, "canveg: sensitivity: warning: %zu batch gradient component(s) were NaN/Inf and left out\n",
                    g.nonfinite);
-    if (!o.output.empty()) {
-      io::AtomicOutputFile file(o.output);
-      std::ostream& out = file.stream();
+    if (file) {
+      std::ostream& out = file->stream();
       out.precision(17);
       out << "parameter,value,gradient,elasticity,used\n";
       for (std::size_t k = 0; k < space.size(); ++k)
         out << space.name(k) << ',' << values[k] << ',' << g.gradient[k] << ',' << elasticity[k] << ','
             << (zero[k] ? 0 : 1) << '\n';
-      file.commit();
+      file->commit();
       if (!o.quiet) std::fprintf(stderr, "canveg: sensitivity: wrote %s\n", o.output.c_str());
     }
     return 0;

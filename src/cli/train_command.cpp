@@ -83,13 +83,9 @@ int run_train(const TrainArgs& a) {
     const std::string history_path = a.history.empty() ? beside(a.output, "-history.csv") : a.history;
     const std::string checkpoint_path = a.checkpoint.empty() ? beside(a.output, ".checkpoint.json") : a.checkpoint;
     // Output paths are checked before any work is done, and none may overwrite an input.
-    namespace fs = std::filesystem;
-    for (const std::string& out : {a.output, history_path, checkpoint_path}) {
-      for (const std::string& in : {a.model, a.site, a.forcing, a.observed, a.test_forcing, a.test_observed, a.scaler_fluxes, a.networks_from})
-        if (!in.empty() && fs::weakly_canonical(out) == fs::weakly_canonical(in))
-          throw InputError(out, 0, "", "the output would overwrite the input " + in + "; choose another output path");
-      io::AtomicOutputFile check(out);
-    }
+    const std::vector<std::string> inputs = {a.model,         a.site,          a.forcing,       a.observed,
+                                             a.test_forcing,  a.test_observed, a.scaler_fluxes, a.networks_from};
+    for (const std::string& out : {a.output, history_path, checkpoint_path}) io::AtomicOutputFile check(out, inputs);
     if (history_path == a.output || checkpoint_path == a.output || history_path == checkpoint_path)
       throw InputError(a.output, 0, "", "--output, --history and --checkpoint must be three different files");
 

@@ -114,8 +114,13 @@ PredictedFluxes read_predicted_fluxes(const std::string& path) {
   return p;
 }
 
-AtomicOutputFile::AtomicOutputFile(std::string path) : path_(std::move(path)) {
+AtomicOutputFile::AtomicOutputFile(std::string path, const std::vector<std::string>& inputs) : path_(std::move(path)) {
   if (path_.empty()) throw InputError(path_, 0, "", "empty output path");
+  for (const std::string& input : inputs) {
+    std::error_code same_ec;
+    if (!input.empty() && fs::weakly_canonical(path_, same_ec) == fs::weakly_canonical(input, same_ec))
+      throw InputError(path_, 0, "", "the output would overwrite the input " + input + "; choose another output path");
+  }
   const fs::path target(path_);
   std::error_code ec;
   if (fs::is_directory(target, ec)) throw InputError(path_, 0, "", "output path is a folder, not a file");
