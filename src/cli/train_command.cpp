@@ -78,8 +78,6 @@ std::string duration(double seconds) {
 int run_train(const TrainArgs& a) {
   try {
     if (a.model.empty() == a.site.empty()) throw InputError("", 0, "--model", "give exactly one of --model or --site");
-    if (!std::isnan(a.le_weight) && !(a.le_weight >= 0.0 && a.le_weight <= 1.0))
-      throw InputError("", 0, "--le-weight", "the LE weight w must lie in [0, 1]");
     const std::string history_path = a.history.empty() ? beside(a.output, "-history.csv") : a.history;
     const std::string checkpoint_path = a.checkpoint.empty() ? beside(a.output, ".checkpoint.json") : a.checkpoint;
     // Output paths are checked before any work is done, and none may overwrite an input.

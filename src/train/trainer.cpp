@@ -51,18 +51,25 @@ std::vector<std::pair<std::size_t, std::size_t>> parameter_arrays(const Model<do
 // JAX-CanVeg clips every leaf of its parameter tree after each step, trained or not (this is how
 // hkin becomes 99999 in every trained model, pitfall P8): the scalars to their bounds, the network
 // weights to +-kNetworkWeightBound.
-void clip_model(Model<double>& m, const std::map<std::string, std::pair<double, double>>& overrides) {
+using BoundOverrides = std::map<std::string, std::pair<double, double>>;
+
+// The box of a scalar parameter (its table entry) or of a network's weights ("LeafRHDL",
+// "RsoilDL": +-kNetworkWeightBound), unless `overrides` replaces it.
+std::pair<double, double> bounds_of(const std::string& name, const BoundOverrides& overrides) {
+  if (auto it = overrides.find(name); it != overrides.end()) return it->second;
+  const std::size_t i = field_index(kParameterFields, name);
+  if (i < kParameterCount) return {kParameterFields[i].lower, kParameterFields[i].upper};
+  return {-kNetworkWeightBound, kNetworkWeightBound};
+}
+
+void clip_model(Model<double>& m, const BoundOverrides& overrides) {
   for (std::size_t i = 0; i < kParameterCount; ++i) {
-    double lo = kParameterFields[i].lower, hi = kParameterFields[i].upper;
-    if (auto it = overrides.find(std::string(kParameterFields[i].name)); it != overrides.end())
-      lo = it->second.first, hi = it->second.second;
+    const auto [lo, hi] = bounds_of(std::string(kParameterFields[i].name), overrides);
     double& x = parameter_at(m.para, i);
     x = std::clamp(x, lo, hi);
   }
   for (DenseNet<double>* net : {&m.leaf_rh_net, &m.rsoil_net}) {
-    double lo = -kNetworkWeightBound, hi = kNetworkWeightBound;
-    if (auto it = overrides.find(net == &m.leaf_rh_net ? "LeafRHDL" : "RsoilDL"); it != overrides.end())
-      lo = it->second.first, hi = it->second.second;
+    const auto [lo, hi] = bounds_of(net == &m.leaf_rh_net ? "LeafRHDL" : "RsoilDL", overrides);
     for (std::vector<double>* v : {&net->w0, &net->b0, &net->w1, &net->b1, &net->w2, &net->b2})
       for (double& x : *v) x = std::clamp(x, lo, hi);
   }
@@ -174,16 +181,11 @@ std::vector<std::pair<double, double>> training_bounds(const ParameterSpace& spa
   std::vector<std::pair<double, double>> bounds(space.size());
   for (std::size_t k = 0; k < space.size(); ++k) {
     const ParameterRef& r = space.refs()[k];
-    std::string key;
-    if (r.kind == ParameterRef::Kind::Scalar) {
-      const ParameterField& f = kParameterFields[static_cast<std::size_t>(r.index)];
-      bounds[k] = {f.lower, f.upper};
-      key = std::string(f.name);
-    } else {
-      bounds[k] = {-kNetworkWeightBound, kNetworkWeightBound};
-      key = r.kind == ParameterRef::Kind::LeafRhNet ? "LeafRHDL" : "RsoilDL";
-    }
-    if (auto it = overrides.find(key); it != overrides.end()) bounds[k] = it->second;
+    const std::string name = r.kind == ParameterRef::Kind::Scalar
+                                 ? std::string(kParameterFields[static_cast<std::size_t>(r.index)].name)
+                             : r.kind == ParameterRef::Kind::LeafRhNet ? "LeafRHDL"
+                                                                       : "RsoilDL";
+    bounds[k] = bounds_of(name, overrides);
   }
   return bounds;
 }
