@@ -61,7 +61,7 @@ TEST_F(CliErrors, MissingColumn) {
   std::string text = forcing_lines_;
   text.replace(text.find("TA_F"), 4, "Temp");
   const std::string path = dir_.write("bad.csv", text);
-  expect_failure(run_args(path), 1, {path + ":1: field 'ta'", "no column whose name starts with 'ta'", "Temp"});
+  expect_failure(run_args(path), 1, {path + ":1: field 'ta'", "1 forcing variable(s) missing", "a column named TA_F, Tair", "Temp"});
 }
 
 TEST_F(CliErrors, MisnamedColumn) {
@@ -78,12 +78,12 @@ TEST_F(CliErrors, NonNumericCell) {
 
 TEST_F(CliErrors, EmptyCellGap) {
   const std::string path = dir_.write("bad.csv", forcing_with(7, ",0.8,", ",,"));
-  expect_failure(run_args(path), 1, {path + ":7: field 'veg_ht'", "empty cell (a gap)"});
+  expect_failure(run_args(path), 1, {path + ":7: field 'veg_ht'", "a gap (empty, NA or -9999) of 1 half-hour(s)", "--fill linear"});
 }
 
 TEST_F(CliErrors, NaNGap) {
   const std::string path = dir_.write("bad.csv", forcing_with(12, ",0.8,", ",NaN,"));
-  expect_failure(run_args(path), 1, {path + ":12: field 'veg_ht'", "missing value 'NaN'"});
+  expect_failure(run_args(path), 1, {path + ":12: field 'veg_ht'", "a gap (empty, NA or -9999)"});
 }
 
 TEST_F(CliErrors, PressureInHectopascal) {

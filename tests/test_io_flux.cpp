@@ -134,3 +134,18 @@ TEST(FluxCsv, NeitherLeNorNeeIsAnError) {
     EXPECT_NE(std::string(e.what()).find("TIMESTAMP_END, H"), std::string::npos);
   }
 }
+
+TEST(FluxCsv, AlignmentComparesInstantsNotSpellings) {
+  TempDir dir;
+  const ObservedFluxes o =
+      read_flux_csv(dir.write("obs.csv", "TIMESTAMP_END,LE\n202007010000,1\n202007010030,2\n"));
+  // The forcing reader writes its time stamps as YYYY-MM-DD HH:MM:SS.
+  canveg::check_alignment(o, {"2020-07-01 00:00:00", "2020-07-01 00:30:00"}, "forcing.csv");
+  try {
+    canveg::check_alignment(o, {"2020-07-01 00:00:00", "2020-07-01 01:00:00"}, "forcing.csv");
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.line(), 3);
+    EXPECT_NE(std::string(e.what()).find("differs from '2020-07-01 01:00:00'"), std::string::npos) << e.what();
+  }
+}

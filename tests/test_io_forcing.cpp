@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -28,11 +29,12 @@ std::string with_cell(std::string row, int col, const std::string& value) {
 }
 
 // Expects read_forcing_csv to fail on line/field with a message containing `text`.
-void expect_error(const std::string& csv, long line, const std::string& field, const std::string& text) {
+void expect_error(const std::string& csv, long line, const std::string& field, const std::string& text,
+                  const canveg::ForcingReadOptions& options = {}) {
   TempDir dir;
   const std::string path = dir.write("forcing.csv", csv);
   try {
-    read_forcing_csv(path);
+    read_forcing_csv(path, options);
     FAIL() << "expected InputError for " << text;
   } catch (const InputError& e) {
     EXPECT_EQ(e.file(), path);
@@ -99,15 +101,16 @@ TEST(Forcing, HanfordColumnsMappedAndNegativeRgKept) {
   EXPECT_EQ(f.lai[0], 2.9999999999999996);
 }
 
-TEST(Forcing, RgOrSwInFirstInFileOrder) {
+TEST(Forcing, AliasTiersDecideNotFileOrder) {
   TempDir dir;
-  // SW_IN comes before Rg: JAX-CanVeg tests both prefixes on each column in file order.
+  // Rg (tier 2) is taken over SW_IN (tier 4) whatever their order in the file.
   const std::string csv = "Year,DoY,Hour,Tair,SW_IN,Rg,eair,WS,CO2,PA,Ustar,TS,SWC,veg_ht,LAI\n"
-                          "2020,1,0,10,111,222,1,2,400,100,0.3,10,0.2,1,2\n";
+                          "2020,1,0.5,10,111,222,1,2,400,100,0.3,10,0.2,1,2\n";
   const ForcingRecord f = read_forcing_csv(dir.write("f.csv", csv));
-  EXPECT_EQ(f.rg[0], 111);
-  EXPECT_EQ(f.timestamp.size(), 1u);  // no TIMESTAMP_END: empty time stamps
-  EXPECT_EQ(f.timestamp[0], "");
+  EXPECT_EQ(f.rg[0], 222);
+  // No time stamp column: the output time stamp is built from Year/DoY/Hour.
+  ASSERT_EQ(f.timestamp.size(), 1u);
+  EXPECT_EQ(f.timestamp[0], "2020-01-01 00:30:00");
 }
 
 TEST(Forcing, CrlfFile) {
@@ -134,37 +137,208 @@ TEST(Forcing, Slice) {
   EXPECT_THROW(f.slice(1, 3), std::out_of_range);
 }
 
-TEST(ForcingErrors, MissingColumn) {
+TEST(ForcingErrors, EveryMissingColumnAtOnce) {
   std::string header = kHeader;
-  header.replace(header.find("TA_F"), 4, "Temp");  // misnamed: no column starts with "ta"
-  expect_error(header + kRow1, 1, "ta", "no column whose name starts with 'ta'");
-  expect_error(header + kRow1, 1, "ta", "TIMESTAMP_END, Year, DoY, Hour, Temp");
-}
-
-TEST(ForcingErrors, MissingRadiationNamesBothPrefixes) {
-  std::string header = kHeader;
-  header.replace(header.find("SW_IN_F"), 7, "Radiat");
-  expect_error(header + kRow1, 1, "rg' or 'sw_in", "starts with 'rg' or 'sw_in'");
+  header.replace(header.find("TA_F"), 4, "Temp");  // no exact alias of ta
+  header.replace(header.find("USTAR"), 5, "U_STAR");
+  header.replace(header.find("LAI"), 3, "LAI_NDVI");
+  const std::string csv = header + kRow1;
+  expect_error(csv, 1, "ta, ustar, lai", "3 forcing variable(s) missing");
+  expect_error(csv, 1, "ta, ustar, lai", "a column named TA_F, Tair, TA_F_MDS or TA");
+  expect_error(csv, 1, "ta, ustar, lai", "a column named LAI, or --lai VALUE");
+  expect_error(csv, 1, "ta, ustar, lai", "The header has: TIMESTAMP_END, Year, DoY, Hour, Temp");
 }
 
 TEST(ForcingErrors, BadCells) {
   expect_error(kHeader + kRow1 + with_cell(kRow2, 4, "warm"), 3, "TA_F", "'warm' is not a number");
-  expect_error(kHeader + kRow1 + with_cell(kRow2, 6, ""), 3, "eair", "empty cell (a gap)");
-  expect_error(kHeader + with_cell(kRow1, 7, "NaN"), 2, "WS_F", "missing value 'NaN'");
+  expect_error(kHeader + kRow1 + with_cell(kRow2, 6, ""), 3, "eair", "a gap (empty, NA or -9999) of 1 half-hour");
+  expect_error(kHeader + with_cell(kRow1, 7, "NaN"), 2, "WS_F", "--fill linear --max-gap N");
   expect_error(kHeader + with_cell(kRow1, 8, "inf"), 2, "CO2_F_MDS", "not finite");
-  expect_error(kHeader + with_cell(kRow1, 4, "-9999"), 2, "TA_F", "AmeriFlux missing-value code");
+  expect_error(kHeader + with_cell(kRow1, 4, "-9999"), 2, "TA_F", "a gap (empty, NA or -9999)");
 }
 
-TEST(ForcingErrors, ImplausibleValues) {
-  expect_error(kHeader + with_cell(kRow1, 9, "1003.5"), 2, "PA_F", "looks like hPa");
-  expect_error(kHeader + with_cell(kRow1, 9, "100350"), 2, "PA_F", "looks like Pa");
+TEST(ForcingErrors, ImplausibleValuesNameTheLikelyUnit) {
+  expect_error(kHeader + with_cell(kRow1, 9, "1003.5"), 2, "PA_F", "this looks like hPa: declare it with --units pa=hPa");
+  expect_error(kHeader + with_cell(kRow1, 9, "100350"), 2, "PA_F", "this looks like Pa");
   expect_error(kHeader + with_cell(kRow1, 9, "10"), 2, "PA_F", "outside 30..120 kPa");
-  expect_error(kHeader + with_cell(kRow1, 12, "9.467"), 2, "SWC_F_MDS_1", "looks like percent");
-  expect_error(kHeader + with_cell(kRow1, 12, "-0.1"), 2, "SWC_F_MDS_1", "outside 0..1");
-  expect_error(kHeader + with_cell(kRow1, 14, "-0.5"), 2, "LAI", "negative");
-  expect_error(kHeader + with_cell(kRow1, 3, "24"), 2, "Hour", "outside [0, 24)");
+  expect_error(kHeader + with_cell(kRow1, 12, "9.467"), 2, "SWC_F_MDS_1", "this looks like %");
+  expect_error(kHeader + with_cell(kRow1, 12, "-0.1"), 2, "SWC_F_MDS_1", "outside 0..1 m3 m-3");
+  expect_error(kHeader + with_cell(kRow1, 14, "-0.5"), 2, "LAI", "outside 0..20 m2 m-2");
+  expect_error(kHeader + with_cell(kRow1, 4, "285.86"), 2, "TA_F", "this looks like K: declare it with --units ta=K");
+  expect_error(kHeader + with_cell(kRow1, 11, "299.2"), 2, "TS_F_MDS_4", "this looks like K");
+  expect_error(kHeader + with_cell(kRow1, 5, "2500"), 2, "SW_IN_F", "outside -100..1500 W m-2");
+  expect_error(kHeader + with_cell(kRow1, 7, "80"), 2, "WS_F", "outside 0..75 m s-1");
+  expect_error(kHeader + with_cell(kRow1, 8, "0.49"), 2, "CO2_F_MDS", "outside 100..3000 umol mol-1");
+  expect_error(kHeader + with_cell(kRow1, 10, "-0.2"), 2, "USTAR", "outside 0..12 m s-1");
+  expect_error(kHeader + with_cell(kRow1, 13, "800"), 2, "veg_ht", "outside 0..150 m");
+  // Vapour pressure is judged against saturation at the row's air temperature: hPa in humid air
+  // (10.95 "kPa" at 12.7 degC, 7.5 es) and Pa in one row are both caught.
+  expect_error(kHeader + with_cell(kRow1, 6, "10.952244"), 2, "eair", "this looks like hPa: declare it with --units eair=hPa");
+  expect_error(kHeader + kRow1 + with_cell(kRow2, 6, "1141.0015"), 3, "eair", "this looks like Pa");
+}
+
+TEST(ForcingErrors, TimeAxisIsChecked) {
+  expect_error(kHeader + with_cell(kRow1, 3, "25"), 2, "Hour", "outside 0..24");
   expect_error(kHeader + with_cell(kRow1, 2, "0"), 2, "DoY", "outside 1..366");
   expect_error(kHeader + with_cell(kRow1, 2, "367"), 2, "DoY", "outside 1..366");
+  // The time stamp and Year/DoY/Hour must describe the same end of the half-hour.
+  expect_error(kHeader + with_cell(kRow1, 3, "0.5"), 2, "Hour", "say the half-hour ends at 2020-07-01 00:30:00");
+  expect_error(kHeader + with_cell(kRow1, 0, "2020-07-01 00:10"), 2, "Hour", "ends at 2020-07-01 00:00:00");
+  expect_error(kHeader + with_cell(kRow1, 0, "2020-02-30 00:00:00"), 2, "TIMESTAMP_END", "not a time stamp");
+  // Duplicates, gaps and rows out of order.
+  expect_error(kHeader + kRow1 + kRow1, 3, "TIMESTAMP_END", "appears twice (lines 2 and 3)");
+  const std::string row3 = "2020-07-01 01:00:00,2020,183,1.0,13.0,0.0,1.1,1.0,460,100.4,0.1,25.8,0.094,0.8,2.15\n";
+  const std::string row4 = "2020-07-01 01:30:00,2020,183,1.5,13.0,0.0,1.1,1.0,460,100.4,0.1,25.8,0.094,0.8,2.15\n";
+  expect_error(kHeader + kRow1 + kRow2 + row4, 4, "TIMESTAMP_END", "a gap of 1 missing half-hour(s)");
+  expect_error(kHeader + kRow1 + row3 + kRow2 + row4, 4, "TIMESTAMP_END",
+               "rows out of order: the half-hour ending 2020-07-01 00:30:00 is on line 4");
+  expect_error(kHeader + kRow1 + kRow2 + kRow1 + kRow2, 4, "TIMESTAMP_END", "rows out of order");
+  // An hourly file is not a half-hourly one.
+  expect_error(kHeader + kRow1 + row3, 3, "TIMESTAMP_END", "needs a 30-minute step");
+}
+
+TEST(Forcing, HourTwentyFourEndsTheDay) {
+  TempDir dir;
+  // Without time stamps, hour 24 of day 183 is 00:00 of day 184; the next row is 00:30 of 184.
+  const std::string csv = "Year,DoY,Hour,TA_F,SW_IN_F,eair,WS_F,CO2_F_MDS,PA_F,USTAR,TS_F_MDS_4,SWC_F_MDS_1,veg_ht,LAI\n"
+                          "2020,183,23.5,12,0,1.0,1,400,100,0.2,25,0.1,0.8,2\n"
+                          "2020,183,24,12,0,1.0,1,400,100,0.2,25,0.1,0.8,2\n"
+                          "2020,184,0.5,12,0,1.0,1,400,100,0.2,25,0.1,0.8,2\n"
+                          "2020,366,24,12,0,1.0,1,400,100,0.2,25,0.1,0.8,2\n";
+  const std::string path = dir.write("f.csv", csv);
+  try {
+    read_forcing_csv(path);
+    FAIL() << "the jump to day 366 must be refused";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.line(), 5);
+  }
+  const ForcingRecord f = read_forcing_csv(dir.write("g.csv", csv.substr(0, csv.rfind("2020,366"))));
+  ASSERT_EQ(f.size(), 3u);
+  EXPECT_EQ(f.timestamp[1], "2020-07-02 00:00:00");
+  EXPECT_EQ(f.doy[1], 184);
+  EXPECT_EQ(f.hour[1], 0.0);
+  EXPECT_EQ(f.hour[2], 0.5);
+}
+
+TEST(Forcing, LookAlikeColumnsAreNeverTaken) {
+  TempDir dir;
+  // FLUXNET files carry TAU, TA_F_QC, SW_IN_POT and satellite LAI_NDVI beside the real columns;
+  // placed first, they used to be read as air temperature, radiation and LAI.
+  const std::string header =
+      "TIMESTAMP_END,TAU,TA_F_QC,Year,DoY,Hour,TA_F,SW_IN_POT,SW_IN_F,eair,WS_F,CO2_F_MDS,PA_F,USTAR,TS_F_MDS_4,"
+      "SWC_F_MDS_1,veg_ht,LAI_NDVI,LAI\n";
+  const std::string row = "2020-07-01 00:00:00,0.3,1,2020,183,0.0,12.71,900,0.0,1.0952244,0.24,490.474,100.35,0.061085,"
+                          "26.063,0.09467,0.8,0.5,2.15\n";
+  const ForcingRecord f = read_forcing_csv(dir.write("f.csv", header + row));
+  EXPECT_EQ(f.ta[0], 12.71);
+  EXPECT_EQ(f.rg[0], 0.0);
+  EXPECT_EQ(f.lai[0], 2.15);
+  const std::vector<std::string> lines = canveg::describe_forcing_sources(f);
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "ta <- TA_F [degC]"), lines.end());
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "rg <- SW_IN_F [W m-2]"), lines.end());
+}
+
+TEST(Forcing, AmbiguousDepthsNeedAChoice) {
+  TempDir dir;
+  const std::string header = "TIMESTAMP_END,TA_F,SW_IN_F,eair,WS_F,CO2_F_MDS,PA_F,USTAR,TS_F_MDS_1,TS_F_MDS_2,"
+                             "SWC_F_MDS_1,veg_ht,LAI\n";
+  const std::string row = "202007010030,12.7,0,1.1,1,400,100,0.2,20.5,18.25,9.5,0.8,2\n";
+  const std::string path = dir.write("f.csv", header + row);
+  try {
+    read_forcing_csv(path);
+    FAIL() << "two soil temperatures must be refused";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "ts");
+    EXPECT_NE(std::string(e.what()).find("TS_F_MDS_1 and TS_F_MDS_2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--column ts=TS_F_MDS_1"), std::string::npos) << e.what();
+  }
+  canveg::ForcingReadOptions options;
+  options.columns = {{"ts", "TS_F_MDS_2"}};
+  const ForcingRecord f = read_forcing_csv(path, options);
+  EXPECT_EQ(f.ts[0], 18.25);
+  // A YYYYMMDDHHMM time stamp marks a FLUXNET file: SWC in percent.
+  EXPECT_DOUBLE_EQ(f.swc[0], 0.095);
+  EXPECT_EQ(f.timestamp[0], "2020-07-01 00:30:00");
+  EXPECT_EQ(f.doy[0], 183);
+  EXPECT_EQ(f.hour[0], 0.5);
+  options.columns = {{"ts", "TS_F_MDS_9"}};
+  EXPECT_THROW(read_forcing_csv(path, options), InputError);
+}
+
+TEST(Forcing, DeclaredUnitsAreConverted) {
+  TempDir dir;
+  const std::string row = with_cell(with_cell(with_cell(kRow1, 4, "285.86"), 6, "10.952244"), 9, "1003.5");
+  canveg::ForcingReadOptions options;
+  options.units = {{"ta", "K"}, {"eair", "hPa"}, {"pa", "hPa"}};
+  const ForcingRecord f = read_forcing_csv(dir.write("f.csv", kHeader + with_cell(row, 12, "9.467")),
+                                           [&] {
+                                             auto o = options;
+                                             o.units.emplace_back("swc", "%");
+                                             return o;
+                                           }());
+  EXPECT_NEAR(f.ta[0], 12.71, 1e-12);
+  EXPECT_NEAR(f.eair[0], 1.0952244, 1e-15);
+  EXPECT_NEAR(f.pa[0], 100.35, 1e-12);
+  EXPECT_NEAR(f.swc[0], 0.09467, 1e-15);
+  const std::vector<std::string> lines = canveg::describe_forcing_sources(f);
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "ta <- TA_F [K] (converted from K)"), lines.end());
+  // A unit that does not fit the variable, or an unknown variable, is refused.
+  options.units = {{"ta", "hPa"}};
+  EXPECT_THROW(read_forcing_csv(dir.write("g.csv", kHeader + kRow1), options), InputError);
+  options.units = {{"temperature", "K"}};
+  EXPECT_THROW(read_forcing_csv(dir.write("g.csv", kHeader + kRow1), options), InputError);
+}
+
+TEST(Forcing, VapourPressureFromVpdOrSpecificHumidity) {
+  TempDir dir;
+  // FLUXNET's VPD_F in hPa: eair = es(ta) - VPD, es of docs/model.md 2.1.
+  const double ta = 25.0;
+  const double es = 0.1 * std::exp(54.8781919 - 6790.4985 / (ta + 273.15) - 5.02808 * std::log(ta + 273.15));
+  const std::string header = "TIMESTAMP_END,TA_F,SW_IN_F,VPD_F,WS_F,CO2_F_MDS,PA_F,USTAR,TS_F_MDS_1,SWC_F_MDS_1\n";
+  const std::string row = "202007011200,25,600,12.5,2,400,100,0.4,20,25\n";
+  canveg::ForcingReadOptions options;
+  options.constants = {{"lai", 2.5}, {"veg_ht", 0.8}};
+  const ForcingRecord f = read_forcing_csv(dir.write("f.csv", header + row), options);
+  EXPECT_NEAR(f.eair[0], es - 1.25, 1e-12);
+  EXPECT_EQ(f.lai[0], 2.5);
+  EXPECT_EQ(f.veg_ht[0], 0.8);
+  // VPD in Pa, or beyond saturation, is refused.
+  expect_error(header + "202007011200,25,600,1250,2,400,100,0.4,20,25\n", 2, "VPD_F", "outside -5..150 hPa", options);
+  expect_error(header + "202007011200,25,600,40,2,400,100,0.4,20,25\n", 2, "VPD_F",
+               "exceeds the saturation vapour pressure", options);
+  // ALMA's Qair (kg kg-1) with PSurf (Pa, implied by the name).
+  const std::string alma = "TIMESTAMP_END,Tair,SWdown,Qair,Wind,CO2air,PSurf,USTAR,TS,SWC,LAI,veg_ht\n"
+                           "2020-07-01 12:00:00,25,600,0.01,2,400,100000,0.4,20,0.25,2,1\n";
+  const ForcingRecord g = read_forcing_csv(dir.write("alma.csv", alma));
+  EXPECT_NEAR(g.pa[0], 100.0, 1e-12);
+  EXPECT_NEAR(g.eair[0], 0.01 * 100.0 / (0.622 + 0.378 * 0.01), 1e-12);
+}
+
+TEST(Forcing, GapsFilledOnlyWhenAskedAndShort) {
+  TempDir dir;
+  std::string csv = kHeader + kRow1 + with_cell(kRow2, 4, "-9999") +
+                    "2020-07-01 01:00:00,2020,183,1.0,14.59,0.0,1.1,1.0,460,100.4,0.1,25.8,0.094,0.8,2.15\n";
+  const std::string path = dir.write("f.csv", csv);
+  EXPECT_THROW(read_forcing_csv(path), InputError);
+  canveg::ForcingReadOptions options;
+  options.fill = canveg::ForcingGapFill::Linear;
+  options.max_gap = 1;
+  const ForcingRecord f = read_forcing_csv(path, options);
+  EXPECT_DOUBLE_EQ(f.ta[1], 0.5 * (12.71 + 14.59));
+  const std::vector<std::string> lines = canveg::describe_forcing_sources(f);
+  EXPECT_NE(std::find(lines.begin(), lines.end(),
+                      "ta <- TA_F [degC] (filled 1 value(s) in 1 gap(s), the longest 1 half-hour(s))"),
+            lines.end());
+  const std::string longer = kHeader + kRow1 + with_cell(kRow2, 4, "") +
+                             "2020-07-01 01:00:00,2020,183,1.0,,0.0,1.1,1.0,460,100.4,0.1,25.8,0.094,0.8,2.15\n" +
+                             "2020-07-01 01:30:00,2020,183,1.5,15,0.0,1.1,1.0,460,100.4,0.1,25.8,0.094,0.8,2.15\n";
+  try {
+    read_forcing_csv(dir.write("g.csv", longer), options);
+    FAIL() << "a gap of 2 with --max-gap 1 must be refused";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.line(), 3);
+    EXPECT_NE(std::string(e.what()).find("longer than --max-gap 1"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ForcingErrors, ShortRowAndNoRows) {

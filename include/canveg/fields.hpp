@@ -51,24 +51,43 @@ namespace canveg {
   X(aggregation_error, "W m-2", "layer sources against canopy sums, column against canopy + soil (round-off)")
 
 // ---- forcings (docs/model.md 5.1) -----------------------------------------------------------
-// X(name, column prefixes, unit, meaning). A forcing CSV column belongs to a variable when its
-// lower-cased name starts with one of the prefixes ('|' separates alternatives), as in
-// JAX-CanVeg; the order is JAX-CanVeg's.
+// X(name, column names, unit, units accepted, lower, upper, meaning).
+//
+// Column names: the exact names (compared case-insensitively, never as prefixes) a forcing file
+// may use for the variable: JAX-CanVeg's, AmeriFlux/FLUXNET's and ALMA's. '|' separates tiers in
+// priority order (the gap-filled FLUXNET variable before the raw one); ',' separates names of
+// equal rank, and a file holding two of them is ambiguous (two soil depths, say) and must say
+// which with `--column`. '#' stands for a run of digits (a FLUXNET depth or replicate index). A
+// name followed by [unit] implies that unit (ALMA's PSurf is in Pa). Quality flags (_QC), potential
+// radiation (_POT) and look-alikes such as TAU or LAI_NDVI are never taken.
+// Units accepted: the units `--units VAR=UNIT` may declare; values are converted to `unit`.
+// lower, upper: the physical range (in `unit`) outside which a value is refused as a unit or
+// column mix-up. The ranges are wide on purpose: every shared site file and the extremes of the
+// regime tests lie inside them.
+// year, doy and hour may instead come from a TIMESTAMP_END/TIMESTAMP_START column.
 #define CANVEG_FORCING_FIELDS(X)                                                                             \
-  X(year, "year", "-", "calendar year")                                                                      \
-  X(doy, "doy", "-", "day of year, 1-based")                                                                 \
-  X(hour, "hour", "h", "local standard time, e.g. 13.5")                                                    \
-  X(ta, "ta", "degC", "air temperature at the measurement height")                                           \
-  X(rg, "rg|sw_in", "W m-2", "global shortwave radiation")                                                   \
-  X(eair, "eair", "kPa", "vapour pressure of the air")                                                       \
-  X(ws, "ws", "m s-1", "wind speed at the measurement height")                                               \
-  X(co2, "co2", "umol mol-1", "CO2 mole fraction of the air")                                                \
-  X(pa, "pa", "kPa", "air pressure")                                                                         \
-  X(ustar, "ustar", "m s-1", "friction velocity")                                                            \
-  X(ts, "ts", "degC", "soil temperature at the lower boundary")                                              \
-  X(swc, "swc", "m3 m-3", "volumetric soil water content")                                                   \
-  X(veg_ht, "veg_ht", "m", "canopy height (read by the alfalfa respiration option only)")                   \
-  X(lai, "lai", "m2 m-2", "leaf area index")
+  X(year, "Year", "-", "-", 1800, 2300, "calendar year of the end of the half-hour")                          \
+  X(doy, "DoY", "-", "-", 1, 366, "day of year of the end of the half-hour, 1-based")                   \
+  X(hour, "Hour", "h", "h", 0, 24, "end of the half-hour in local standard time, e.g. 13.5 (24 = 0 of the next day)") \
+  X(ta, "TA_F|Tair|TA_F_MDS|TA", "degC", "degC,K", -60, 60, "air temperature at the measurement height")    \
+  X(rg, "SW_IN_F|Rg|SW_IN_F_MDS|SW_IN|SWdown", "W m-2", "W m-2", -100, 1500, "global shortwave radiation")      \
+  X(eair, "eair", "kPa", "kPa,hPa,Pa", 0, 15, "vapour pressure of the air")   \
+  X(ws, "WS_F|WS_x|WS|Wind", "m s-1", "m s-1", 0, 75, "wind speed at the measurement height")              \
+  X(co2, "CO2_F_MDS|CO2|CO2air|CO2_F", "umol mol-1", "umol mol-1,ppm", 100, 3000, "CO2 mole fraction of the air") \
+  X(pa, "PA_F|PA|PSurf[Pa]", "kPa", "kPa,hPa,Pa", 30, 120, "air pressure")                                 \
+  X(ustar, "USTAR", "m s-1", "m s-1", 0, 12, "friction velocity")                                           \
+  X(ts, "TS_F_MDS_#,TS_#cm,TS_#|TS_F|TS", "degC", "degC,K", -60, 80, "soil temperature at the lower boundary")   \
+  X(swc, "SWC_F_MDS_#,SWC_#cm,SWC_#|SWC_F|SWC", "m3 m-3", "m3 m-3,%", 0, 1, "volumetric soil water content") \
+  X(veg_ht, "veg_ht|canopy_height", "m", "m", 0, 150, "canopy height (read by the alfalfa respiration option only)") \
+  X(lai, "LAI", "m2 m-2", "m2 m-2", 0, 20, "leaf area index")
+
+// X(name, column names, unit, units accepted, lower, upper, meaning): inputs that stand in for a
+// forcing variable the file lacks (columns as above). eair = es(ta) - VPD, or from the specific
+// humidity and pressure (e = q p / (0.622 + 0.378 q)), with es of docs/model.md 2.1. FLUXNET gives
+// VPD in hPa, hence its default unit.
+#define CANVEG_FORCING_SUBSTITUTE_FIELDS(X)                                                                  \
+  X(vpd, "VPD_F|VPD_F_MDS|VPD", "hPa", "hPa,kPa,Pa", -5, 150, "vapour-pressure deficit (gives eair with ta)")   \
+  X(qair, "Qair[kg kg-1]|SH", "kg kg-1", "kg kg-1,g kg-1", 0, 0.06, "specific humidity (gives eair with ta and pa)")
 
 // The raw forcing values of one half-hour, as in the file (units of the table above; the physics
 // applies JAX-CanVeg's guards when it builds its own view, physics::make_row_forcing).
@@ -140,7 +159,9 @@ struct DiagnosticField {
   std::string_view name, unit, meaning;
 };
 struct ForcingField {
-  std::string_view name, prefixes, unit, meaning;  // prefixes: lower case, '|'-separated
+  std::string_view name, columns, unit, units_accepted;
+  double lower, upper;  // physical range in `unit`
+  std::string_view meaning;
 };
 struct ParameterField {
   std::string_view name;
@@ -153,7 +174,8 @@ struct ParameterField {
 
 #define CANVEG_FIELD_OUTPUT_ROW(name, jax, unit, meaning) OutputField{#name, jax, unit, meaning},
 #define CANVEG_FIELD_DIAGNOSTIC_ROW(name, unit, meaning) DiagnosticField{#name, unit, meaning},
-#define CANVEG_FIELD_FORCING_ROW(name, prefixes, unit, meaning) ForcingField{#name, prefixes, unit, meaning},
+#define CANVEG_FIELD_FORCING_ROW(name, columns, unit, units, lo, hi, meaning) \
+  ForcingField{#name, columns, unit, units, lo, hi, meaning},
 #define CANVEG_FIELD_PARAMETER_ROW(name, def, unit, meaning, lo, hi, rank) \
   ParameterField{#name, def, unit, meaning, lo, hi, rank},
 #define CANVEG_FIELD_COUNT(...) +1
@@ -161,6 +183,7 @@ struct ParameterField {
 inline constexpr std::size_t kOutputCount = 0 CANVEG_OUTPUT_FIELDS(CANVEG_FIELD_COUNT);
 inline constexpr std::size_t kDiagnosticCount = 0 CANVEG_DIAGNOSTIC_FIELDS(CANVEG_FIELD_COUNT);
 inline constexpr std::size_t kForcingCount = 0 CANVEG_FORCING_FIELDS(CANVEG_FIELD_COUNT);
+inline constexpr std::size_t kForcingSubstituteCount = 0 CANVEG_FORCING_SUBSTITUTE_FIELDS(CANVEG_FIELD_COUNT);
 inline constexpr std::size_t kParameterCount = 0 CANVEG_PARAMETER_FIELDS(CANVEG_FIELD_COUNT);
 
 inline constexpr std::array<OutputField, kOutputCount> kOutputFields = {
@@ -169,6 +192,8 @@ inline constexpr std::array<DiagnosticField, kDiagnosticCount> kDiagnosticFields
     CANVEG_DIAGNOSTIC_FIELDS(CANVEG_FIELD_DIAGNOSTIC_ROW)};
 inline constexpr std::array<ForcingField, kForcingCount> kForcingFields = {
     CANVEG_FORCING_FIELDS(CANVEG_FIELD_FORCING_ROW)};
+inline constexpr std::array<ForcingField, kForcingSubstituteCount> kForcingSubstituteFields = {
+    CANVEG_FORCING_SUBSTITUTE_FIELDS(CANVEG_FIELD_FORCING_ROW)};
 inline constexpr std::array<ParameterField, kParameterCount> kParameterFields = {
     CANVEG_PARAMETER_FIELDS(CANVEG_FIELD_PARAMETER_ROW)};
 

@@ -4,17 +4,30 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "canveg/fields.hpp"
 
 namespace canveg {
 
+// Where a forcing variable's values came from, for the run summary: a file column, a constant
+// from an option, or a derivation.
+struct ForcingSource {
+  std::string variable;     // kForcingFields name
+  std::string origin;       // "TA_F", "constant (--lai)", "es(TA_F) - VPD_F", ...
+  std::string unit;         // the unit the values were read in
+  std::string note;         // conversions and fills, "" if none
+};
+
 // The forcing variables (one vector per line of CANVEG_FORCING_FIELDS, include/canveg/fields.hpp:
-// year, doy, hour, ta, rg, eair, ws, co2, pa, ustar, ts, swc, veg_ht, lai), one value per half-hour.
+// year, doy, hour, ta, rg, eair, ws, co2, pa, ustar, ts, swc, veg_ht, lai), one value per half-hour,
+// in the units of that table.
 struct ForcingRecord {
   std::string source;                  // file path, for messages
-  std::vector<std::string> timestamp;  // TIMESTAMP_END (empty strings if the file has none)
+  std::vector<std::string> timestamp;  // end of each half-hour, "YYYY-MM-DD HH:MM:SS"
+  std::vector<long> line;              // the file line of each row (empty for built records)
+  std::vector<ForcingSource> sources;  // one per variable, for the run summary
 #define CANVEG_FORCING_SERIES(name, ...) std::vector<double> name;
   CANVEG_FORCING_FIELDS(CANVEG_FORCING_SERIES)
 #undef CANVEG_FORCING_SERIES
@@ -29,12 +42,43 @@ struct ForcingRecord {
 std::vector<double>& forcing_series(ForcingRecord& record, std::size_t i);
 const std::vector<double>& forcing_series(const ForcingRecord& record, std::size_t i);
 
-// Reads a forcing CSV. Columns are matched by case-insensitive prefix in JAX-CanVeg's order
-// (year, doy, hour, ta, rg|sw_in, eair, ws, co2, pa, ustar, ts, swc, veg_ht, lai); the first
-// column whose lower-cased name starts with the key is taken. Throws InputError (file, line,
-// field) on a missing column, a non-numeric or empty cell, NaN/Inf, or a physically impossible
-// value (pressure outside 30..120 kPa, which catches hPa or Pa given for kPa; swc outside 0..1;
-// negative LAI; hour outside 0..24; doy outside 1..366).
-ForcingRecord read_forcing_csv(const std::string& path);
+// How short gaps in forcing columns are treated.
+enum class ForcingGapFill {
+  None,   // any gap is an error (the default: forcings must be complete)
+  Linear  // runs of at most max_gap missing cells are interpolated linearly in time
+};
+
+// Settings of the forcing reader, all optional (the command-line options of the same names).
+struct ForcingReadOptions {
+  // --column VAR=NAME: the file column of a variable (kForcingFields or kForcingSubstituteFields
+  // name), exact and case-sensitive; overrides the alias table.
+  std::vector<std::pair<std::string, std::string>> columns;
+  // --units VAR=UNIT: the unit of a variable's column, one of its accepted units.
+  std::vector<std::pair<std::string, std::string>> units;
+  // --lai VALUE, --canopy-height VALUE, ...: a constant for a variable, used instead of any column.
+  std::vector<std::pair<std::string, double>> constants;
+  ForcingGapFill fill = ForcingGapFill::None;
+  int max_gap = 0;  // half-hours, with ForcingGapFill::Linear
+};
+
+// Reads a half-hourly forcing CSV (docs/model.md 5.1; the alias table and ranges of
+// CANVEG_FORCING_FIELDS):
+//  - every variable is found by an exact column name (never a prefix), the first tier present;
+//    two names of one tier present is an ambiguity to resolve with options.columns. Every missing
+//    variable is reported in one error.
+//  - eair may come from VPD and ta, or from specific humidity, ta and pa.
+//  - values are converted to the table's units (options.units, ALMA's implied units, and
+//    FLUXNET's: a file whose time stamps are AmeriFlux's YYYYMMDDHHMM is read with FLUXNET's
+//    units, SWC in % and VPD in hPa) and checked against the physical ranges; a value outside
+//    is refused with the file, line and column and the unit it looks like.
+//  - the time axis (TIMESTAMP_END, TIMESTAMP_START or Year/DoY/Hour; where several are present
+//    they must agree) must be consecutive half-hours: gaps, duplicates and rows out of order are
+//    refused naming the lines.
+//  - gaps (empty, NA, -9999) are errors unless options.fill fills them.
+// Throws InputError (file, line, field) for all of these.
+ForcingRecord read_forcing_csv(const std::string& path, const ForcingReadOptions& options = {});
+
+// One line per variable: "ta <- TA_F [degC]", with conversions and fills; for the run summary.
+std::vector<std::string> describe_forcing_sources(const ForcingRecord& record);
 
 }  // namespace canveg

@@ -24,6 +24,8 @@ std::string pad(std::string_view s, std::size_t width) {
   return out;
 }
 
+std::string range(const ForcingField& f) { return number(f.lower) + " .. " + number(f.upper); }
+
 std::string bounds(const ParameterField& f) { return "[" + number(f.lower) + ", " + number(f.upper) + "]"; }
 
 }  // namespace
@@ -35,9 +37,14 @@ std::string fields_text() {
     o << "  " << pad(f.name, 11) << pad(f.unit, 14) << f.meaning << " [" << f.jax_name << "]\n";
   o << "Diagnostics (run --diagnostics):\n";
   for (const DiagnosticField& f : kDiagnosticFields) o << "  " << pad(f.name, 19) << pad(f.unit, 12) << f.meaning << "\n";
-  o << "Forcings (forcing CSV columns, found by case-insensitive name prefix):\n";
-  for (const ForcingField& f : kForcingFields)
-    o << "  " << pad(f.name, 8) << pad(f.prefixes, 10) << pad(f.unit, 12) << f.meaning << "\n";
+  o << "Forcings (forcing CSV columns, exact names, case-insensitive; '|' = next in priority, # = digits;\n"
+       "time: TIMESTAMP_END, TIMESTAMP_START or Year/DoY/Hour, the END of each half-hour, local standard time):\n";
+  const auto forcing_line = [&o](const ForcingField& f) {
+    o << "  " << pad(f.name, 8) << pad(f.unit, 12) << pad(range(f), 18) << f.meaning << "\n"
+      << "  " << pad("", 8) << "columns " << f.columns << "; units " << f.units_accepted << "\n";
+  };
+  for (const ForcingField& f : kForcingFields) forcing_line(f);
+  for (const ForcingField& f : kForcingSubstituteFields) forcing_line(f);
   o << "Parameters (default, unit, training bounds; * = trained by JAX-CanVeg, in the gradient's order):\n";
   for (const ParameterField& f : kParameterFields)
     o << "  " << (f.trained() ? '*' : ' ') << pad(f.name, 21) << pad(number(f.default_value), 12) << pad(f.unit, 14)
@@ -59,13 +66,24 @@ std::string fields_markdown() {
   o << "\n## Diagnostics\n\nWith `--diagnostics`, after the outputs.\n\n| column | unit | meaning |\n|---|---|---|\n";
   for (const DiagnosticField& f : kDiagnosticFields)
     o << "| `" << f.name << "` | " << f.unit << " | " << f.meaning << " |\n";
-  o << "\n## Forcings\n\nA forcing CSV column belongs to a variable when its lower-cased name starts with one of the\n"
-       "prefixes.\n\n| variable | column prefixes | unit | meaning |\n|---|---|---|---|\n";
-  for (const ForcingField& f : kForcingFields) {
-    std::string prefixes(f.prefixes);
-    for (std::size_t p = prefixes.find('|'); p != std::string::npos; p = prefixes.find('|', p)) prefixes.replace(p, 1, "`, `");
-    o << "| `" << f.name << "` | `" << prefixes << "` | " << f.unit << " | " << f.meaning << " |\n";
-  }
+  o << "\n## Forcings\n\n"
+       "A forcing CSV column feeds a variable when its name equals one of the column names (compared\n"
+       "case-insensitively; never a prefix). Names are listed in priority order, `|` separating tiers;\n"
+       "names of one tier separated by `,` have equal rank, and a file holding two of them must choose\n"
+       "one with `--column VAR=NAME`. `#` stands for a run of digits (a FLUXNET depth index). A unit in\n"
+       "brackets is the unit that name implies. Values are converted from the unit declared with\n"
+       "`--units VAR=UNIT` (one of *units accepted*) and must lie in the physical range. The time axis\n"
+       "comes from `TIMESTAMP_END`, `TIMESTAMP_START` or Year/DoY/Hour: each row is the half-hour\n"
+       "*ending* at that time, in local standard time.\n\n"
+       "| variable | column names | unit | units accepted | range | meaning |\n|---|---|---|---|---|---|\n";
+  const auto forcing_row = [&o](const ForcingField& f) {
+    o << "| `" << f.name << "` | `" << f.columns << "` | " << f.unit << " | " << f.units_accepted << " | "
+      << range(f) << " | " << f.meaning << " |\n";
+  };
+  for (const ForcingField& f : kForcingFields) forcing_row(f);
+  o << "\nWhen the file has no `eair` column, vapour pressure comes from one of these:\n\n"
+       "| input | column names | unit | units accepted | range | meaning |\n|---|---|---|---|---|---|\n";
+  for (const ForcingField& f : kForcingSubstituteFields) forcing_row(f);
   o << "\n## Parameters\n\nDefaults are JAX-CanVeg's (the legacy alfalfa set). Bounds: the box JAX-CanVeg clips each\n"
        "parameter to after every optimiser step. Rank: position in the gradient's parameter vector\n"
        "(JAX-CanVeg's list of tunable parameters); empty for a parameter JAX-CanVeg does not train. The\n"

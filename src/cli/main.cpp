@@ -36,6 +36,7 @@
 #include "canveg/run.hpp"
 #include "cli/dij_command.hpp"
 #include "cli/fields_help.hpp"
+#include "cli/forcing_options.hpp"
 #include "cli/sensitivity_command.hpp"
 #include "cli/sweep_command.hpp"
 #include "cli/train_command.hpp"
@@ -144,7 +145,15 @@ struct RunArgs {
   bool independent = false, diagnostics = false, quiet = false, single_dark_respiration = false;
   int threads = 0;
   int shortwave_sweeps = 0;  // 0: as the model says (JAX-CanVeg: 1)
+  canveg::cli::ForcingOptionArgs forcing_options;
 };
+
+// Reads the run's forcing file with its options and, unless quiet, says where each variable came from.
+canveg::ForcingRecord read_run_forcing(const RunArgs& a) {
+  canveg::ForcingRecord forcing = canveg::read_forcing_csv(a.forcing, canveg::cli::forcing_read_options(a.forcing_options));
+  if (!a.quiet) canveg::cli::print_forcing_sources(forcing);
+  return forcing;
+}
 
 canveg::LoadedModel load_model(const RunArgs& a) {
   if (!a.model.empty()) return canveg::read_model_json(a.model);
@@ -158,9 +167,11 @@ int command_run_dnn(const RunArgs& a, canveg::io::AtomicOutputFile& output) {
   if (!a.scaler_forcing.empty() || !a.scaler_fluxes.empty()) {
     if (a.scaler_forcing.empty() || a.scaler_fluxes.empty())
       throw canveg::InputError("", 0, "--scaler-forcing", "give --scaler-forcing and --scaler-fluxes together");
-    canveg::fit_dnn_scalers(dnn, canveg::read_forcing_csv(a.scaler_forcing), canveg::read_flux_csv(a.scaler_fluxes));
+    canveg::fit_dnn_scalers(
+        dnn, canveg::read_forcing_csv(a.scaler_forcing, canveg::cli::forcing_read_options(a.forcing_options)),
+        canveg::read_flux_csv(a.scaler_fluxes));
   }
-  const canveg::ForcingRecord forcing = canveg::read_forcing_csv(a.forcing);
+  const canveg::ForcingRecord forcing = read_run_forcing(a);
   std::optional<canveg::ObservedFluxes> observed;
   if (!a.observed.empty()) {
     observed = canveg::read_flux_csv(a.observed);
@@ -197,8 +208,7 @@ int command_run(const RunArgs& a) {
                model.setup.leaf_rh == canveg::LeafRhModule::Network ? "hybrid leaf RH" : "physics leaf RH",
                loaded.path);
 
-  const canveg::ForcingRecord forcing = canveg::read_forcing_csv(a.forcing);
-  spdlog::info("forcing: {} half-hours from {}", forcing.size(), a.forcing);
+  const canveg::ForcingRecord forcing = read_run_forcing(a);
   // Observations are read before the run as well, so that a bad file is reported at once.
   std::optional<canveg::ObservedFluxes> observed;
   if (!a.observed.empty()) {
@@ -271,7 +281,9 @@ int run_cli(int argc, char** argv) {
   auto* opt_config = run->add_option("--config", ra.config, "JAX-CanVeg configs.json, default parameters");
   opt_model->excludes(opt_site)->excludes(opt_config);
   opt_site->excludes(opt_config);
-  run->add_option("--forcing", ra.forcing, "Forcing CSV (docs/model.md 5.1)")->required();
+  run->add_option("--forcing", ra.forcing,
+                  std::string("Forcing CSV (docs/model.md 5.1, docs/fields.md). ") + canveg::cli::kTimeConvention)
+      ->required();
   run->add_option("--output", ra.output, "Output CSV of the fluxes (written atomically)")->required();
   run->add_option("--observed", ra.observed, "Observed fluxes CSV: print LE and NEE metrics");
   run->add_option("--dij", ra.dij, "Dispersion matrix CSV replacing the model's");
@@ -290,6 +302,7 @@ int run_cli(int argc, char** argv) {
                   "DNN baseline models: the training fluxes whose LE/NEE statistics standardise the outputs");
   run->add_flag("--diagnostics", ra.diagnostics, "Append energy-balance residual columns to the output");
   run->add_flag("--quiet", ra.quiet, "No progress, log or summary on stderr");
+  canveg::cli::add_forcing_options(*run, ra.forcing_options);
 
   EvaluateArgs ea;
   CLI::App* evaluate = app.add_subcommand("evaluate", "Compare a canveg output file with observed fluxes");

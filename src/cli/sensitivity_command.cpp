@@ -21,6 +21,7 @@
 #include <string>
 
 #include "canveg/errors.hpp"
+#include "cli/forcing_options.hpp"
 #include "canveg/gradient.hpp"
 #include "canveg/model_io.hpp"
 #include "canveg/observations.hpp"
@@ -31,6 +32,7 @@ namespace {
 
 struct SensitivityOptions {
   std::string model, forcing, observed, output, scaler_fluxes, method = "unrolled";
+  cli::ForcingOptionArgs forcing_options;
   double le_weight = std::numeric_limits<double>::quiet_NaN();  // NaN: the model's training weight, else 0.5
   std::size_t batch_size = 1024, first_row = 0, rows = 0;
   bool drop_remainder = false, quiet = false;
@@ -48,7 +50,8 @@ int run_sensitivity(const SensitivityOptions& o) {
     const double le_weight = !std::isnan(o.le_weight)                ? o.le_weight
                              : !std::isnan(loaded.trained_le_weight) ? loaded.trained_le_weight
                                                                      : 0.5;
-    ForcingRecord forcing = read_forcing_csv(o.forcing);
+    ForcingRecord forcing = read_forcing_csv(o.forcing, cli::forcing_read_options(o.forcing_options));
+    if (!o.quiet) cli::print_forcing_sources(forcing);
     ObservedFluxes observed = read_flux_csv(o.observed);
     if (observed.LE.empty()) throw InputError(o.observed, 0, "LE", "no latent-heat column (LE or LE_F_MDS)");
     if (observed.NEE.empty()) throw InputError(o.observed, 0, "NEE", "no NEE column (FCO2, Fco2, FC, NEE_*)");
@@ -148,6 +151,7 @@ CLI::App* add_sensitivity_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--rows", o->rows, "number of rows to use (0: to the end)");
   cmd->add_option("--threads", o->threads, "worker threads (0: all cores)")->check(CLI::Range(0, 4096));
   cmd->add_flag("-q,--quiet", o->quiet, "nothing on stderr but errors");
+  cli::add_forcing_options(*cmd, o->forcing_options);
   cmd->callback([o, &exit_code] { exit_code = run_sensitivity(*o); });
   return cmd;
 }

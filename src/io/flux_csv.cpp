@@ -10,6 +10,7 @@
 #include "canveg/errors.hpp"
 #include "canveg/observations.hpp"
 #include "io/csv_table.hpp"
+#include "io/time_axis.hpp"
 
 namespace canveg {
 
@@ -108,6 +109,10 @@ void check_alignment(const ObservedFluxes& observed, const std::vector<std::stri
     const std::string& theirs = timestamps[i];
     const std::string& ours = observed.timestamp[i];
     if (theirs.empty() || ours.empty() || theirs == ours) continue;
+    // The same instant written two ways (YYYYMMDDHHMM and YYYY-MM-DD HH:MM:SS) is the same row.
+    const auto a = io::parse_timestamp(theirs);
+    const auto b = io::parse_timestamp(ours);
+    if (a && b && *a == *b) continue;
     throw InputError(observed.source, static_cast<long>(i) + 2, "TIMESTAMP_END",
                      "time stamp '" + ours + "' differs from '" + theirs + "' in " + other_file + " (row " +
                          std::to_string(i + 1) + ")");

@@ -1,18 +1,16 @@
 // Forcing CSV reader (docs/model.md 5.1).
 //
-// Columns are found as JAX-CanVeg finds them: for each variable, in a fixed order, the first
-// column (in file order) whose lower-cased name starts with the variable's prefix. This accepts
-// every header variant of the four sites (TA_F/Tair, SW_IN_F/Rg, WS_F/WS_x, CO2_F_MDS/CO2,
-// PA_F/PA, USTAR/Ustar, TS_F_MDS_4/TS_15cm, SWC_F_MDS_1/SWC_15cm, ...).
-//
-// JAX-CanVeg does no gap filling of forcings and no sanity checks, so a gap or a unit mix-up
-// silently produces NaN or nonsense fluxes for the whole run. Here such input is rejected with
-// the file, line and column, before any time is spent running the model. Values are otherwise
-// kept as they are: the physics applies the load-time guards of 2.1 (wind >= 0.75, u* >= 0.1,
-// Rg >= 0), which is why the slightly negative night-time Rg of US-Hn1 is accepted.
-#include <array>
+// A forcing file is read exactly as it is or refused: every variable comes from one column named
+// exactly as in the alias table of include/canveg/fields.hpp (JAX-CanVeg's, AmeriFlux/FLUXNET's and
+// ALMA's names), in a known unit, inside a physical range, on a checked half-hourly time axis.
+// JAX-CanVeg matched columns by name prefix and checked nothing, so a QC flag, a potential
+// radiation or a Kelvin temperature ran silently; here each is an error naming the file, line and
+// column, and the unit the value looks like. Values inside the ranges are kept as they are: the
+// physics applies the load-time guards of 2.1 (wind >= 0.75, u* >= 0.1, Rg >= 0), which is why
+// the slightly negative night-time Rg of US-Hn1 is accepted.
+#include <algorithm>
 #include <cmath>
-#include <functional>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
@@ -20,16 +18,25 @@
 #include "canveg/errors.hpp"
 #include "canveg/forcing.hpp"
 #include "io/csv_table.hpp"
+#include "io/time_axis.hpp"
+#include "io/units.hpp"
+#include "physics/thermo.hpp"
 
 namespace canveg {
 
 namespace {
 
 using io::CsvTable;
+using io::Minutes;
+using io::UnitConversion;
 
 // AmeriFlux's missing-value code. It parses as a number, so without this check a gap coded
 // the AmeriFlux way would be run as a real -9999 degC or -9999 W m-2.
 constexpr double kAmerifluxMissing = -9999.0;
+
+// Vapour pressure may exceed saturation a little in measured data (sensor and gap-filling
+// error; the shared files reach 1.23 es(ta)); more than this is a unit mix-up.
+constexpr double kMaxSupersaturation = 1.5;
 
 std::string num(double v) {
   std::ostringstream s;
@@ -38,45 +45,13 @@ std::string num(double v) {
   return s.str();
 }
 
-// A plausibility rule for one variable: returns an empty string if the value is acceptable,
-// otherwise the reason it is not.
-using RangeCheck = std::function<std::string(double)>;
-
-std::string check_pressure(double pa) {
-  if (pa >= 30.0 && pa <= 120.0) return {};
-  std::string reason = "air pressure " + num(pa) + " is outside 30..120 kPa; the forcing must give kPa";
-  if (pa >= 300.0 && pa <= 1200.0) reason += " (this looks like hPa: divide by 10)";
-  else if (pa >= 30000.0 && pa <= 120000.0) reason += " (this looks like Pa: divide by 1000)";
-  return reason;
-}
-
-std::string check_swc(double swc) {
-  if (swc >= 0.0 && swc <= 1.0) return {};
-  std::string reason = "soil water content " + num(swc) + " is outside 0..1 m3 m-3";
-  if (swc > 1.0 && swc <= 100.0) reason += " (this looks like percent: divide by 100)";
-  return reason;
-}
-
-std::string check_lai(double lai) {
-  return lai >= 0.0 ? std::string() : "leaf area index " + num(lai) + " is negative";
-}
-
-std::string check_hour(double h) {
-  return h >= 0.0 && h < 24.0 ? std::string() : "hour " + num(h) + " is outside [0, 24)";
-}
-
-std::string check_doy(double d) {
-  return d >= 1.0 && d <= 366.0 ? std::string() : "day of year " + num(d) + " is outside 1..366";
-}
-
-// The plausibility rule of a forcing variable (kForcingFields name), or none.
-RangeCheck range_check(std::string_view name) {
-  if (name == "doy") return check_doy;
-  if (name == "hour") return check_hour;
-  if (name == "pa") return check_pressure;
-  if (name == "swc") return check_swc;
-  if (name == "lai") return check_lai;
-  return {};
+std::string quoted_list(const std::vector<std::string>& items, std::string_view last_joiner) {
+  std::string s;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) s += i + 1 == items.size() ? std::string(last_joiner) : std::string(", ");
+    s += items[i];
+  }
+  return s;
 }
 
 constexpr std::array<std::vector<double> ForcingRecord::*, kForcingCount> kForcingMembers = {
@@ -85,53 +60,364 @@ constexpr std::array<std::vector<double> ForcingRecord::*, kForcingCount> kForci
 #undef CANVEG_FORCING_POINTER
 };
 
-// The column-name prefixes of a variable ('|'-separated in the table).
-std::vector<std::string_view> prefixes_of(const ForcingField& field) {
-  std::vector<std::string_view> out;
-  std::string_view rest = field.prefixes;
-  for (;;) {
-    const std::size_t bar = rest.find('|');
-    out.push_back(rest.substr(0, bar));
-    if (bar == std::string_view::npos) return out;
-    rest.remove_prefix(bar + 1);
+// ---- the alias table --------------------------------------------------------------------------
+
+struct AliasName {
+  std::string_view pattern;       // '#' = a run of digits
+  std::string_view implied_unit;  // "" when the name implies none
+};
+using AliasTier = std::vector<AliasName>;
+
+std::vector<AliasTier> alias_tiers(std::string_view columns) {
+  std::vector<AliasTier> tiers(1);
+  for (std::size_t i = 0; i <= columns.size();) {
+    const std::size_t end = columns.find_first_of(",|", i);
+    std::string_view name = columns.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i);
+    AliasName alias{name, {}};
+    if (const std::size_t bracket = name.find('['); bracket != std::string_view::npos) {
+      alias.pattern = name.substr(0, bracket);
+      alias.implied_unit = name.substr(bracket + 1, name.size() - bracket - 2);
+    }
+    tiers.back().push_back(alias);
+    if (end == std::string_view::npos) break;
+    if (columns[end] == '|') tiers.emplace_back();
+    i = end + 1;
   }
+  return tiers;
 }
 
-std::string prefix_label(const std::vector<std::string_view>& prefixes) {
-  std::string s;
-  for (std::size_t i = 0; i < prefixes.size(); ++i) s += (i ? "' or '" : "") + std::string(prefixes[i]);
-  return s;
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Whole-name, case-insensitive match; '#' in the pattern matches one or more digits.
+bool matches(std::string_view pattern, std::string_view name) {
+  std::size_t n = 0;
+  for (std::size_t p = 0; p < pattern.size(); ++p) {
+    if (pattern[p] == '#') {
+      if (n >= name.size() || !is_digit(name[n])) return false;
+      while (n < name.size() && is_digit(name[n])) ++n;
+      continue;
+    }
+    if (n >= name.size() || lower(pattern[p]) != lower(name[n])) return false;
+    ++n;
+  }
+  return n == name.size();
 }
 
-std::size_t require_column(const CsvTable& table, const ForcingField& field) {
-  const std::vector<std::string_view> prefixes = prefixes_of(field);
-  if (auto col = table.find_prefix(prefixes)) return *col;
-  throw InputError(table.path(), table.header_line(), prefix_label(prefixes),
-                   "no column whose name starts with '" + prefix_label(prefixes) + "' (case-insensitive; " +
-                       std::string(field.meaning) + ", " + std::string(field.unit) + "); the header has: " +
-                       table.header_list());
+// The names of a table row as "TA_F, Tair, TA_F_MDS or TA", for messages.
+std::string alias_list(std::string_view columns) {
+  std::vector<std::string> names;
+  for (const AliasTier& tier : alias_tiers(columns))
+    for (const AliasName& a : tier) names.emplace_back(a.pattern);
+  return quoted_list(names, " or ");
 }
 
-// Reads one column: every cell must be a finite number and pass the variable's range check.
-std::vector<double> read_column(const CsvTable& table, std::size_t col, const RangeCheck& check) {
-  std::vector<double> values(table.size());
+const std::string* option_value(const std::vector<std::pair<std::string, std::string>>& options,
+                                std::string_view variable) {
+  for (const auto& [var, value] : options)
+    if (var == variable) return &value;
+  return nullptr;
+}
+
+const double* constant_value(const ForcingReadOptions& options, std::string_view variable) {
+  for (const auto& [var, value] : options.constants)
+    if (var == variable) return &value;
+  return nullptr;
+}
+
+// The column of one variable, as found.
+struct FoundColumn {
+  std::size_t index = 0;
+  std::string implied_unit;  // from an ALMA-style name, "" otherwise
+};
+
+// Finds a variable's column: the --column override, else the first tier of the alias table with
+// a column present. Throws when the override names no column or a tier matches two columns.
+std::optional<FoundColumn> find_column(const CsvTable& table, const ForcingField& field,
+                                       const ForcingReadOptions& options) {
+  if (const std::string* name = option_value(options.columns, field.name)) {
+    if (auto col = table.find_exact(*name)) return FoundColumn{*col, {}};
+    throw InputError(table.path(), table.header_line(), *name,
+                     "--column " + std::string(field.name) + "=" + *name + " names no column of the file; the header has: " +
+                         table.header_list());
+  }
+  const std::vector<std::string>& header = table.header();
+  for (const AliasTier& tier : alias_tiers(field.columns)) {
+    std::vector<std::size_t> hits;
+    std::string implied;
+    for (std::size_t c = 0; c < header.size(); ++c)
+      for (const AliasName& a : tier)
+        if (matches(a.pattern, header[c])) {
+          hits.push_back(c);
+          implied = std::string(a.implied_unit);
+          break;
+        }
+    if (hits.size() == 1) return FoundColumn{hits.front(), implied};
+    if (hits.size() > 1) {
+      std::vector<std::string> names;
+      for (std::size_t c : hits) names.push_back(header[c]);
+      throw InputError(table.path(), table.header_line(), std::string(field.name),
+                       "several columns could hold " + std::string(field.meaning) + ": " + quoted_list(names, " and ") +
+                           "; choose one with --column " + std::string(field.name) + "=" + names.front() +
+                           " (or the [forcing.columns] table of the site file)");
+    }
+  }
+  return std::nullopt;
+}
+
+// ---- units and ranges ---------------------------------------------------------------------------
+
+// The file's convention, which sets the units of columns that do not declare theirs.
+enum class FileConvention { JaxCanveg, Fluxnet };
+
+FileConvention detect_convention(const CsvTable& table) {
+  for (const char* name : {"TIMESTAMP_END", "TIMESTAMP_START"})
+    if (auto col = table.find_exact(name); col && table.size() > 0 && io::is_compact_timestamp(table.rows()[0].cells[*col]))
+      return FileConvention::Fluxnet;
+  return FileConvention::JaxCanveg;
+}
+
+// FLUXNET's units where they differ from the table's (FLUXNET2015 and AmeriFlux FULLSET).
+std::string_view convention_unit(FileConvention convention, std::string_view variable) {
+  if (convention != FileConvention::Fluxnet) return {};
+  if (variable == "swc") return "%";
+  return {};
+}
+
+bool same_conversion(const UnitConversion& a, const UnitConversion& b) {
+  return a.scale == b.scale && a.offset == b.offset;
+}
+
+// True when `unit` is one of the field's accepted units or a synonym of one ("ppm", "C").
+bool accepts(const ForcingField& field, std::string_view unit) {
+  const auto conversion = io::unit_conversion(unit, field.unit);
+  if (!conversion) return false;
+  for (std::string_view u : io::split_units(field.units_accepted))
+    if (same_conversion(*io::unit_conversion(u, field.unit), *conversion)) return true;
+  return false;
+}
+
+// The unit a column is read in: --units, else the unit its name implies, else the file
+// convention's, else the table's.
+UnitConversion column_unit(const ForcingField& field, const FoundColumn* column, FileConvention convention,
+                           const ForcingReadOptions& options) {
+  std::string_view unit = field.unit;
+  if (const std::string* declared = option_value(options.units, field.name)) unit = *declared;
+  else if (column && !column->implied_unit.empty()) unit = column->implied_unit;
+  else if (!convention_unit(convention, field.name).empty()) unit = convention_unit(convention, field.name);
+  if (!accepts(field, unit))
+    throw InputError("", 0, "--units",
+                     "unit '" + std::string(unit) + "' is not one of the units of " + std::string(field.name) + " (" +
+                         std::string(field.units_accepted) + ")");
+  return *io::unit_conversion(unit, field.unit);
+}
+
+// The accepted unit, other than `used`, in which `raw` would satisfy `ok`, the one giving a value
+// nearest `typical` when several do: the likely fix ("" if none).
+template <class Check>
+std::string likely_unit(const ForcingField& field, const UnitConversion& used, double raw, double typical, Check ok) {
+  std::string best;
+  double best_distance = 0.0;
+  for (std::string_view u : io::split_units(field.units_accepted)) {
+    const UnitConversion c = *io::unit_conversion(u, field.unit);
+    const double v = c.to_canonical(raw);
+    if (same_conversion(c, used) || !ok(v)) continue;
+    if (best.empty() || std::abs(v - typical) < best_distance) {
+      best = std::string(u);
+      best_distance = std::abs(v - typical);
+    }
+  }
+  return best;
+}
+
+std::string unit_hint(const ForcingField& field, const std::string& unit) {
+  if (unit.empty()) return {};
+  return " (this looks like " + unit + ": declare it with --units " + std::string(field.name) + "=" + unit + ")";
+}
+
+std::string range_text(const ForcingField& field) {
+  return num(field.lower) + ".." + num(field.upper) + " " + std::string(field.unit);
+}
+
+// ---- reading a column -------------------------------------------------------------------------
+
+struct ColumnValues {
+  std::vector<double> values;  // in the table's unit
+  std::string note;            // conversion and fill, for the summary
+};
+
+void fill_gaps(const CsvTable& table, std::size_t col, std::vector<double>& v, const ForcingReadOptions& options,
+               std::string& note) {
+  const std::string& name = table.header()[col];
+  std::size_t filled = 0, runs = 0, longest = 0;
+  for (std::size_t i = 0; i < v.size();) {
+    if (!std::isnan(v[i])) {
+      ++i;
+      continue;
+    }
+    std::size_t end = i;
+    while (end < v.size() && std::isnan(v[end])) ++end;
+    const std::size_t length = end - i;
+    const long first_line = table.rows()[i].line;
+    if (options.fill == ForcingGapFill::None)
+      throw InputError(table.path(), first_line, name,
+                       "a gap (empty, NA or -9999) of " + std::to_string(length) +
+                           " half-hour(s); forcings must be complete: fill it, or let canveg fill short gaps "
+                           "linearly with --fill linear --max-gap N");
+    if (static_cast<int>(length) > options.max_gap)
+      throw InputError(table.path(), first_line, name,
+                       "a gap of " + std::to_string(length) + " half-hours (lines " + std::to_string(first_line) + "-" +
+                           std::to_string(table.rows()[end - 1].line) + ") is longer than --max-gap " +
+                           std::to_string(options.max_gap));
+    if (i == 0 && end == v.size())
+      throw InputError(table.path(), first_line, name, "the column holds no value at all");
+    // Interior gaps on the straight line between their neighbours; a gap at either end takes
+    // the nearest value.
+    const double before = i > 0 ? v[i - 1] : v[end];
+    const double after = end < v.size() ? v[end] : v[i - 1];
+    for (std::size_t k = i; k < end; ++k)
+      v[k] = before + (after - before) * static_cast<double>(k - i + 1) / static_cast<double>(length + 1);
+    filled += length;
+    ++runs;
+    longest = std::max(longest, length);
+    i = end;
+  }
+  if (filled > 0)
+    note += (note.empty() ? "" : "; ") + std::string("filled ") + std::to_string(filled) + " value(s) in " +
+            std::to_string(runs) + " gap(s), the longest " + std::to_string(longest) + " half-hour(s)";
+}
+
+ColumnValues read_column(const CsvTable& table, std::size_t col, const ForcingField& field, const UnitConversion& unit,
+                         const ForcingReadOptions& options) {
+  ColumnValues out;
+  out.values.resize(table.size());
   const std::string& name = table.header()[col];
   for (std::size_t r = 0; r < table.size(); ++r) {
     const long line = table.rows()[r].line;
-    const double v = table.number(r, col, io::EmptyCell::Error);
-    if (!std::isfinite(v))
-      throw InputError(table.path(), line, name, "value '" + table.rows()[r].cells[col] +
-                                                      "' is not finite; forcings must be complete");
-    if (v == kAmerifluxMissing)
-      throw InputError(table.path(), line, name,
-                       "-9999 is the AmeriFlux missing-value code (a gap); forcings must be complete");
-    if (check) {
-      const std::string reason = check(v);
-      if (!reason.empty()) throw InputError(table.path(), line, name, reason);
+    const double raw = table.number(r, col, io::EmptyCell::Gap);
+    if (std::isnan(raw) || raw == kAmerifluxMissing) {
+      out.values[r] = std::nan("");
+      continue;
     }
-    values[r] = v;
+    if (!std::isfinite(raw))
+      throw InputError(table.path(), line, name, "value '" + table.rows()[r].cells[col] + "' is not finite");
+    const double v = unit.to_canonical(raw);
+    const auto inside = [&field](double x) { return x >= field.lower && x <= field.upper; };
+    if (!inside(v))
+      throw InputError(table.path(), line, name,
+                       std::string(field.meaning) + " " + num(raw) + " " + std::string(unit.unit) + " is outside " +
+                           range_text(field) +
+                           unit_hint(field, likely_unit(field, unit, raw, 0.5 * (field.lower + field.upper), inside)));
+    out.values[r] = v;
   }
-  return values;
+  if (unit.unit != field.unit) out.note = "converted from " + std::string(unit.unit);
+  // Percent read as a fraction is caught by the range; a fraction read as percent is not, but no
+  // soil holds under 1 % water all season.
+  if (unit.unit == "%" && table.size() >= 48 &&
+      *std::max_element(out.values.begin(), out.values.end(), [](double a, double b) {
+        return std::isnan(b) ? false : std::isnan(a) || a < b;
+      }) <= 0.01)
+    throw InputError(table.path(), table.header_line(), name,
+                     "read as percent, the soil water never exceeds 1 %: the column looks like a fraction (m3 m-3); "
+                     "declare it with --units " + std::string(field.name) + "=m3/m3");
+  fill_gaps(table, col, out.values, options, out.note);
+  return out;
+}
+
+// ---- the time axis ------------------------------------------------------------------------------
+
+struct TimeAxis {
+  std::vector<Minutes> end;  // end of each half-hour
+  std::string origin;        // for the summary
+};
+
+std::vector<Minutes> parse_time_column(const CsvTable& table, std::size_t col) {
+  std::vector<Minutes> t(table.size());
+  for (std::size_t r = 0; r < table.size(); ++r) {
+    const std::string& cell = table.rows()[r].cells[col];
+    const auto parsed = io::parse_timestamp(cell);
+    if (!parsed)
+      throw InputError(table.path(), table.rows()[r].line, table.header()[col],
+                       "'" + cell + "' is not a time stamp (YYYYMMDDHHMM or YYYY-MM-DD HH:MM:SS) of a real date");
+    t[r] = *parsed;
+  }
+  return t;
+}
+
+// Reads the time axis from whatever the file has, checking that all of it agrees.
+TimeAxis read_time_axis(const CsvTable& table, const std::optional<std::size_t> ydh[3]) {
+  TimeAxis axis;
+  const auto end_col = table.find_exact("TIMESTAMP_END");
+  const auto start_col = table.find_exact("TIMESTAMP_START");
+  const auto plain_col = table.find_exact("TIMESTAMP");
+  if (end_col) {
+    axis.end = parse_time_column(table, *end_col);
+    axis.origin = "TIMESTAMP_END";
+  }
+  if (start_col) {
+    const std::vector<Minutes> start = parse_time_column(table, *start_col);
+    if (axis.end.empty()) {
+      axis.end = start;
+      for (Minutes& t : axis.end) t += io::kHalfHour;
+      axis.origin = "TIMESTAMP_START + 30 min";
+    } else {
+      for (std::size_t r = 0; r < start.size(); ++r)
+        if (axis.end[r] - start[r] != io::kHalfHour)
+          throw InputError(table.path(), table.rows()[r].line, "TIMESTAMP_START",
+                           "TIMESTAMP_START " + table.rows()[r].cells[*start_col] + " is not 30 minutes before TIMESTAMP_END " +
+                               table.rows()[r].cells[*end_col]);
+    }
+  }
+  if (axis.end.empty() && plain_col) {
+    axis.end = parse_time_column(table, *plain_col);
+    axis.origin = "TIMESTAMP (taken as the end of the half-hour)";
+  }
+  if (ydh[0] && ydh[1] && ydh[2]) {
+    std::vector<Minutes> from_columns(table.size());
+    for (std::size_t r = 0; r < table.size(); ++r) {
+      const long line = table.rows()[r].line;
+      const double y = table.number(r, *ydh[0], io::EmptyCell::Error);
+      const double d = table.number(r, *ydh[1], io::EmptyCell::Error);
+      const double h = table.number(r, *ydh[2], io::EmptyCell::Error);
+      const auto bad = [&](std::size_t col, const std::string& why) {
+        return InputError(table.path(), line, table.header()[col], why);
+      };
+      if (!(y >= kForcingFields[0].lower && y <= kForcingFields[0].upper) || y != std::floor(y))
+        throw bad(*ydh[0], "year " + num(y) + " is not a whole year in 1800..2300");
+      if (!(d >= 1 && d <= 366) || d != std::floor(d)) throw bad(*ydh[1], "day of year " + num(d) + " is outside 1..366");
+      if (!(h >= 0 && h <= 24))
+        throw bad(*ydh[2], "hour " + num(h) + " is outside 0..24 (the end of the half-hour, local standard time)");
+      const auto t = io::instant_of(static_cast<int>(y), static_cast<int>(d), h);
+      if (!t)
+        throw bad(d == 366 ? *ydh[1] : *ydh[2], "day " + num(d) + " hour " + num(h) + " of " + num(y) +
+                                                     " is not a time (day 366 of a common year, or not a whole minute)");
+      from_columns[r] = *t;
+      if (!axis.end.empty() && axis.end[r] != *t)
+        throw InputError(table.path(), line, table.header()[*ydh[2]],
+                         "Year/DoY/Hour (" + num(y) + ", " + num(d) + ", " + num(h) + ") say the half-hour ends at " +
+                             io::format_timestamp(*t) + " but " + axis.origin + " says " + io::format_timestamp(axis.end[r]) +
+                             "; both must mark the end of the half-hour in local standard time");
+    }
+    if (axis.end.empty()) {
+      axis.end = std::move(from_columns);
+      axis.origin = table.header()[*ydh[0]] + "/" + table.header()[*ydh[1]] + "/" + table.header()[*ydh[2]];
+    }
+  }
+  return axis;
+}
+
+// ---- substitutes for eair ----------------------------------------------------------------------
+
+double saturation_kpa(double ta_celsius) { return 1e-3 * physics::saturation_vapour_pressure(ta_celsius + 273.15); }
+
+const std::string& origin_of(const ForcingRecord& rec, std::string_view variable) {
+  for (const ForcingSource& s : rec.sources)
+    if (s.variable == variable) return s.origin;
+  throw std::logic_error("no source recorded for " + std::string(variable));
+}
+
+const ForcingField& substitute(std::string_view name) {
+  return kForcingSubstituteFields[field_index(kForcingSubstituteFields, name)];
 }
 
 }  // namespace
@@ -159,27 +445,190 @@ ForcingRecord ForcingRecord::slice(std::size_t begin, std::size_t end) const {
   };
   ForcingRecord out;
   out.source = source;
+  out.sources = sources;
   out.timestamp = cut(timestamp);
+  out.line = cut(line);
   for (std::size_t i = 0; i < kForcingCount; ++i) forcing_series(out, i) = cut(forcing_series(*this, i));
   return out;
 }
 
-ForcingRecord read_forcing_csv(const std::string& path) {
+ForcingRecord read_forcing_csv(const std::string& path, const ForcingReadOptions& options) {
+  // Options naming no variable are mistakes, not no-ops.
+  const auto known = [](std::string_view v) {
+    for (const ForcingField& f : kForcingFields)
+      if (f.name == v) return true;
+    for (const ForcingField& f : kForcingSubstituteFields)
+      if (f.name == v) return true;
+    return false;
+  };
+  for (const auto* list : {&options.columns, &options.units})
+    for (const auto& [var, value] : *list)
+      if (!known(var))
+        throw InputError("", 0, list == &options.columns ? "--column" : "--units",
+                         "'" + var + "' is not a forcing variable (see canveg fields)");
+  for (const auto& [var, value] : options.constants)
+    if (!known(var) || var == "year" || var == "doy" || var == "hour")
+      throw InputError("", 0, var, "'" + var + "' cannot be given as a constant");
+
   const CsvTable table = CsvTable::read(path);
   if (table.size() == 0) throw InputError(path, 0, "", "the forcing file has a header but no data rows");
+  const FileConvention convention = detect_convention(table);
+
+  // Locate every column first, so that a wrong header fails, with every missing variable named
+  // at once, before any cell is parsed.
+  std::array<std::optional<FoundColumn>, kForcingCount> found;
+  for (std::size_t i = 0; i < kForcingCount; ++i)
+    if (!constant_value(options, kForcingFields[i].name)) found[i] = find_column(table, kForcingFields[i], options);
+  const std::size_t eair_index = field_index(kForcingFields, "eair");
+  std::optional<FoundColumn> vpd, qair;
+  if (!found[eair_index] && !constant_value(options, "eair")) {
+    vpd = find_column(table, substitute("vpd"), options);
+    if (!vpd) qair = find_column(table, substitute("qair"), options);
+  }
+  const bool has_timestamps = table.find_exact("TIMESTAMP_END") || table.find_exact("TIMESTAMP_START") ||
+                              table.find_exact("TIMESTAMP");
+  std::vector<std::string> missing;
+  for (std::size_t i = 0; i < kForcingCount; ++i) {
+    const ForcingField& f = kForcingFields[i];
+    if (found[i] || constant_value(options, f.name)) continue;
+    if (i < 3 && has_timestamps) continue;  // year, doy, hour from the time stamps
+    if (i == eair_index && (vpd || qair)) continue;
+    std::string what = std::string(f.name) + " (" + std::string(f.meaning) + ", " + std::string(f.unit) + "; a column named " +
+                       alias_list(f.columns);
+    if (i == eair_index)
+      what += ", or VPD (" + alias_list(substitute("vpd").columns) + ") or specific humidity (" +
+              alias_list(substitute("qair").columns) + ")";
+    if (f.name == "lai") what += ", or --lai VALUE";
+    if (f.name == "veg_ht") what += ", or --canopy-height VALUE";
+    missing.push_back(what + ")");
+  }
+  if (!missing.empty()) {
+    std::string fields;
+    for (const std::string& m : missing) fields += (fields.empty() ? "" : ", ") + m.substr(0, m.find(' '));
+    std::string text = std::to_string(missing.size()) + " forcing variable(s) missing:";
+    for (const std::string& m : missing) text += "\n  " + m;
+    throw InputError(path, table.header_line(), fields,
+                     text + "\nNames are matched exactly (case-insensitive); name another column with --column VAR=NAME. "
+                            "The header has: " + table.header_list());
+  }
+
   ForcingRecord rec;
   rec.source = path;
-  // Locate every column first, so a file with a wrong header fails before any cell is parsed.
-  std::vector<std::size_t> cols;
-  for (const ForcingField& field : kForcingFields) cols.push_back(require_column(table, field));
-  for (std::size_t i = 0; i < cols.size(); ++i)
-    forcing_series(rec, i) = read_column(table, cols[i], range_check(kForcingFields[i].name));
-  // The time stamp is informational (it is copied to the output); the model reads year/doy/hour.
-  auto ts = table.find_exact("TIMESTAMP_END");
-  if (!ts) ts = table.find_exact("TIMESTAMP");
-  if (ts) rec.timestamp = table.text_column(*ts);
-  else rec.timestamp.assign(table.size(), std::string());
+  rec.line.resize(table.size());
+  for (std::size_t r = 0; r < table.size(); ++r) rec.line[r] = table.rows()[r].line;
+  const auto set_source = [&](std::string_view var, std::string origin, std::string unit, std::string note) {
+    rec.sources.push_back(ForcingSource{std::string(var), std::move(origin), std::move(unit), std::move(note)});
+  };
+
+  // Time axis first: a file with rows missing or repeated is refused before its values are read.
+  const std::optional<std::size_t> ydh[3] = {found[0] ? std::optional(found[0]->index) : std::nullopt,
+                                             found[1] ? std::optional(found[1]->index) : std::nullopt,
+                                             found[2] ? std::optional(found[2]->index) : std::nullopt};
+  const TimeAxis axis = read_time_axis(table, ydh);
+  io::check_half_hourly(axis.end, rec.line, path, axis.origin.substr(0, axis.origin.find(' ')));
+  rec.timestamp.resize(table.size());
+  for (std::size_t i = 0; i < 3; ++i) forcing_series(rec, i).resize(table.size());
+  for (std::size_t r = 0; r < table.size(); ++r) {
+    const io::YearDayHour t = io::year_day_hour(axis.end[r]);
+    rec.year[r] = t.year;
+    rec.doy[r] = t.doy;
+    rec.hour[r] = t.hour;
+    rec.timestamp[r] = io::format_timestamp(axis.end[r]);
+  }
+  for (std::size_t i = 0; i < 3; ++i) set_source(kForcingFields[i].name, axis.origin, "", "");
+
+  for (std::size_t i = 3; i < kForcingCount; ++i) {
+    const ForcingField& f = kForcingFields[i];
+    if (const double* value = constant_value(options, f.name)) {
+      if (!(*value >= f.lower && *value <= f.upper))
+        throw InputError("", 0, std::string(f.name),
+                         "the constant " + num(*value) + " is outside " + range_text(f) + " (" + std::string(f.meaning) + ")");
+      forcing_series(rec, i).assign(table.size(), *value);
+      set_source(f.name, "constant " + num(*value), std::string(f.unit), found[i] ? "the file's column is not used" : "");
+      continue;
+    }
+    if (!found[i]) continue;  // eair from a substitute, below
+    const UnitConversion unit = column_unit(f, &*found[i], convention, options);
+    ColumnValues column = read_column(table, found[i]->index, f, unit, options);
+    forcing_series(rec, i) = std::move(column.values);
+    set_source(f.name, table.header()[found[i]->index], std::string(unit.unit), column.note);
+  }
+
+  if (vpd || qair) {
+    const ForcingField& f = substitute(vpd ? "vpd" : "qair");
+    const FoundColumn& col = vpd ? *vpd : *qair;
+    const UnitConversion unit = column_unit(f, &col, convention, options);
+    const ColumnValues column = read_column(table, col.index, f, unit, options);
+    std::vector<double>& eair = rec.eair;
+    eair.resize(table.size());
+    std::size_t clipped = 0;
+    for (std::size_t r = 0; r < table.size(); ++r) {
+      const double es = saturation_kpa(rec.ta[r]);
+      if (vpd) {
+        const double deficit = 0.1 * column.values[r];  // hPa -> kPa
+        // VPD a little above es(ta) comes from another es formula or a gap-filled RH near zero.
+        if (deficit > 1.1 * es + 0.05)
+          throw InputError(path, table.rows()[r].line, table.header()[col.index],
+                           "vapour-pressure deficit " + num(column.values[r]) + " hPa exceeds the saturation vapour pressure " +
+                               num(10.0 * es) + " hPa at " + num(rec.ta[r]) + " degC" +
+                               unit_hint(f, likely_unit(f, unit, (column.values[r] - unit.offset) / unit.scale, 5.0 * es,
+                                                        [&](double x) { return 0.1 * x <= 1.1 * es + 0.05; })));
+        eair[r] = std::max(es - deficit, 0.0);
+        clipped += es - deficit < 0.0;
+      } else {
+        const double q = column.values[r];
+        eair[r] = q * rec.pa[r] / (0.622 + 0.378 * q);
+      }
+    }
+    std::string note = column.note;
+    if (clipped > 0) note += (note.empty() ? "" : "; ") + std::to_string(clipped) + " deficit(s) above es(ta) read as eair = 0";
+    set_source("eair",
+               vpd ? "es(" + origin_of(rec, "ta") + ") - " + table.header()[col.index]
+                   : "from " + table.header()[col.index] + " and " + origin_of(rec, "pa"),
+               std::string(unit.unit), note);
+  }
+  // Sources in table order (eair may have been added last).
+  std::stable_sort(rec.sources.begin(), rec.sources.end(), [](const ForcingSource& a, const ForcingSource& b) {
+    return field_index(kForcingFields, a.variable) < field_index(kForcingFields, b.variable);
+  });
+
+  // Vapour pressure against saturation: hPa or Pa given for kPa passes a plain range in dry air
+  // but not this.
+  if (found[eair_index]) {
+    const UnitConversion unit = column_unit(kForcingFields[eair_index], &*found[eair_index], convention, options);
+    for (std::size_t r = 0; r < table.size(); ++r) {
+      const double limit = kMaxSupersaturation * saturation_kpa(rec.ta[r]) + 0.01;
+      if (rec.eair[r] <= limit) continue;
+      const double raw = (rec.eair[r] - unit.offset) / unit.scale;
+      throw InputError(path, table.rows()[r].line, table.header()[found[eair_index]->index],
+                       "vapour pressure " + num(raw) + " " + std::string(unit.unit) + " is " +
+                           num(std::round(rec.eair[r] / saturation_kpa(rec.ta[r]) * 10) / 10) +
+                           " times the saturation vapour pressure at " + num(rec.ta[r]) + " degC" +
+                           unit_hint(kForcingFields[eair_index],
+                                     likely_unit(kForcingFields[eair_index], unit, raw, 0.5 * limit,
+                                                 [&](double x) { return x >= 0.0 && x <= limit; })));
+    }
+  }
   return rec;
+}
+
+std::vector<std::string> describe_forcing_sources(const ForcingRecord& record) {
+  std::vector<std::string> lines;
+  std::size_t first = 0;
+  // year, doy and hour share one origin when they come from the time stamps: one line.
+  if (record.sources.size() >= 3 && record.sources[0].origin == record.sources[2].origin &&
+      record.sources[1].origin == record.sources[2].origin) {
+    lines.push_back("year, doy, hour <- " + record.sources[0].origin);
+    first = 3;
+  }
+  for (std::size_t i = first; i < record.sources.size(); ++i) {
+    const ForcingSource& s = record.sources[i];
+    std::string line = s.variable + " <- " + s.origin;
+    if (!s.unit.empty()) line += " [" + s.unit + "]";
+    if (!s.note.empty()) line += " (" + s.note + ")";
+    lines.push_back(line);
+  }
+  return lines;
 }
 
 }  // namespace canveg

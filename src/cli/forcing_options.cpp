@@ -1,0 +1,75 @@
+#include "cli/forcing_options.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "canveg/errors.hpp"
+#include "io/csv_table.hpp"
+
+namespace canveg::cli {
+
+namespace {
+
+std::vector<std::pair<std::string, std::string>> pairs(const std::vector<std::string>& items, const std::string& option) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const std::string& item : items) {
+    const std::size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+      throw InputError("", 0, option, "'" + item + "' is not VAR=VALUE (e.g. " + option + " ta=TA_F)");
+    out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+  }
+  return out;
+}
+
+double constant(const std::string& text, const std::string& option) {
+  const auto v = io::parse_double(text);
+  if (!v || !std::isfinite(*v)) throw InputError("", 0, option, "'" + text + "' is not a number");
+  return *v;
+}
+
+}  // namespace
+
+void add_forcing_options(CLI::App& command, ForcingOptionArgs& args) {
+  command
+      .add_option("--column", args.columns,
+                  "VAR=NAME: read forcing variable VAR from column NAME (exact), e.g. --column ts=TS_F_MDS_1")
+      ->group("Forcing file");
+  command
+      .add_option("--units", args.units,
+                  "VAR=UNIT: the unit of a forcing column, e.g. --units ta=K --units eair=hPa --units swc=%")
+      ->group("Forcing file");
+  command.add_option("--lai", args.lai, "constant leaf area index (m2 m-2) instead of a LAI column")->group("Forcing file");
+  command.add_option("--canopy-height", args.canopy_height, "constant canopy height (m) instead of a veg_ht column")
+      ->group("Forcing file");
+  command.add_option("--fill", args.fill, "gaps in forcing columns: none (an error) or linear (up to --max-gap)")
+      ->check(CLI::IsMember({"none", "linear"}))
+      ->group("Forcing file");
+  command.add_option("--max-gap", args.max_gap, "longest gap --fill linear fills, in half-hours")
+      ->check(CLI::Range(1, 10000))
+      ->group("Forcing file");
+}
+
+ForcingReadOptions forcing_read_options(const ForcingOptionArgs& args) {
+  ForcingReadOptions o;
+  o.columns = pairs(args.columns, "--column");
+  o.units = pairs(args.units, "--units");
+  if (!args.lai.empty()) o.constants.emplace_back("lai", constant(args.lai, "--lai"));
+  if (!args.canopy_height.empty()) o.constants.emplace_back("veg_ht", constant(args.canopy_height, "--canopy-height"));
+  if (args.fill == "linear") {
+    if (args.max_gap <= 0) throw InputError("", 0, "--fill", "--fill linear needs --max-gap N (half-hours)");
+    o.fill = ForcingGapFill::Linear;
+    o.max_gap = args.max_gap;
+  } else if (args.max_gap > 0) {
+    throw InputError("", 0, "--max-gap", "--max-gap applies with --fill linear");
+  }
+  return o;
+}
+
+void print_forcing_sources(const ForcingRecord& record) {
+  std::fprintf(stderr, "canveg: forcing %s (%zu half-hours, %s to %s):\n", record.source.c_str(), record.size(),
+               record.timestamp.empty() ? "" : record.timestamp.front().c_str(),
+               record.timestamp.empty() ? "" : record.timestamp.back().c_str());
+  for (const std::string& line : describe_forcing_sources(record)) std::fprintf(stderr, "canveg:   %s\n", line.c_str());
+}
+
+}  // namespace canveg::cli

@@ -1,0 +1,39 @@
+// The forcing reader's options, shared by every command that reads a forcing file (run, train,
+// sensitivity): --column, --units, --lai, --canopy-height, --fill, --max-gap.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "canveg/forcing.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace canveg::cli {
+
+struct ForcingOptionArgs {
+  std::vector<std::string> columns;  // VAR=NAME
+  std::vector<std::string> units;    // VAR=UNIT
+  std::string lai, canopy_height;    // constants
+  std::string fill = "none";
+  int max_gap = 0;
+};
+
+// Adds the options to a (sub)command; `args` must outlive the parse.
+void add_forcing_options(CLI::App& command, ForcingOptionArgs& args);
+
+// The reader settings the options ask for. Throws InputError naming the option on a malformed
+// VAR=VALUE pair or a constant that is not a number.
+ForcingReadOptions forcing_read_options(const ForcingOptionArgs& args);
+
+// Prints, on stderr, which column feeds each variable and in which unit ("canveg: forcing ...").
+void print_forcing_sources(const ForcingRecord& record);
+
+// The time convention, for --help texts.
+inline constexpr const char* kTimeConvention =
+    "Each forcing row is the half-hour ENDING at its time stamp (TIMESTAMP_END, or Year/DoY/Hour with hour 24 "
+    "= the end of a day), in local standard time.";
+
+}  // namespace canveg::cli
