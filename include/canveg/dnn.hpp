@@ -59,7 +59,8 @@ void write_dnn_json(const DnnModel& model, const std::string& path,
 // True when a model JSON is a DNN baseline rather than a CanVeg model.
 bool is_dnn_json(const std::string& path);
 
-// Fits the StandardScaler statistics from the training forcings and fluxes (rows aligned).
+// Fits the StandardScaler statistics from the training forcings and fluxes (rows aligned). As in
+// scikit-learn, a constant column (e.g. LAI over a short window) keeps the scale 1.
 void fit_dnn_scalers(DnnModel& model, const ForcingRecord& training_forcing, const ObservedFluxes& training_fluxes);
 
 struct DnnPrediction {

@@ -1,4 +1,5 @@
 // The pure neural-network baseline (include/canveg/dnn.hpp).
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -21,6 +22,16 @@ using nlohmann::json;
 // JAX-CanVeg's names of the network inputs, in order (examples/<SITE>/train_dnns.py in_varns).
 constexpr std::array<const char*, kDnnInputs> kJaxInputNames = {"T_air", "rglobal", "eair",        "wind", "CO2",
                                                                 "P_kPa", "ustar",   "soilmoisture", "lai"};
+
+// scikit-learn's StandardScaler: mean and population standard deviation, except that a constant
+// column keeps the scale 1 (sklearn.preprocessing._data._handle_zeros_in_scale) instead of failing;
+// a short window can hold a constant LAI.
+Standardisation standard_scaler_of(const std::vector<double>& column, const std::string& file, const std::string& field) {
+  const bool constant = !column.empty() && std::isfinite(column.front()) &&
+                        std::all_of(column.begin(), column.end(), [&](double x) { return x == column.front(); });
+  if (constant) return {column.front(), 1.0};
+  return standardisation_of(column, file, field);
+}
 
 json layer_json(const std::vector<double>& weight, const std::vector<double>& bias, int out, int in) {
   json rows = json::array();
@@ -167,11 +178,11 @@ void fit_dnn_scalers(DnnModel& model, const ForcingRecord& forcing, const Observ
   for (std::size_t k = 0; k < kDnnInputs; ++k) {
     std::vector<double> column(n);
     for (std::size_t r = 0; r < n; ++r) column[r] = dnn::guarded_inputs(forcing, r)[k];
-    const Standardisation s = standardisation_of(column, forcing.source, kDnnInputNames[k]);
+    const Standardisation s = standard_scaler_of(column, forcing.source, kDnnInputNames[k]);
     model.input_mean[k] = s.mean, model.input_std[k] = s.std;
   }
-  const Standardisation le = standardisation_of(fluxes.LE, fluxes.source, "LE");
-  const Standardisation nee = standardisation_of(fluxes.NEE, fluxes.source, "NEE");
+  const Standardisation le = standard_scaler_of(fluxes.LE, fluxes.source, "LE");
+  const Standardisation nee = standard_scaler_of(fluxes.NEE, fluxes.source, "NEE");
   model.output_mean = {le.mean, nee.mean};
   model.output_std = {le.std, nee.std};
   model.has_scalers = true;

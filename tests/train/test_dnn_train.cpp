@@ -234,6 +234,16 @@ TEST(DnnTrain, SavedModelReloadsToIdenticalPredictions) {
   EXPECT_NEAR(r.history.back().test_loss, loss, 1e-5 * loss);
 }
 
+// scikit-learn's StandardScaler leaves a constant column unscaled (scale 1) instead of failing: the
+// LAI of the first 192 half-hours is constant.
+TEST(DnnTrain, ConstantInputKeepsScaleOne) {
+  DnnModel m = new_dnn_model("US-Hn1", 0);
+  fit_dnn_scalers(m, full_forcing().slice(0, 192), full_fluxes().slice(0, 192));
+  EXPECT_EQ(m.input_std[8], 1.0);
+  EXPECT_EQ(m.input_mean[8], full_forcing().lai[0]);
+  EXPECT_GT(m.input_std[0], 1.0);  // air temperature varies
+}
+
 TEST(DnnTrain, BadInputIsRefused) {
   const auto refused = [](const DnnTrainProblem& p, const DnnTrainOptions& o, const std::string& field,
                           const std::string& text) {
