@@ -363,7 +363,7 @@ CLI::App* add_train_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--family", a->family,
                   "CanVeg (the model of --model or --site, PB or Hybrid) or DNN (JAX-CanVeg's pure neural-network "
                   "baseline); default: DNN when --model is a DNN file, else CanVeg")
-      ->check(CLI::IsMember({"CanVeg", "DNN"}, CLI::ignore_case));
+      ->transform(CLI::IsMember({"CanVeg", "DNN"}, CLI::ignore_case));
   cmd->add_option("--site-name", a->site_name, "DNN: the site of a new network (instead of --model)");
   cmd->add_option("--forcing", a->forcing, "training forcing CSV")->required();
   cmd->add_option("--observed", a->observed, "observed fluxes of the same half-hours (LE and NEE)")->required();

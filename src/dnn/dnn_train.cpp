@@ -2,9 +2,10 @@
 // shared_utilities/dnn.py::train_dnn as examples/<SITE>/train_dnns.py calls it: scalers fitted on
 // the training data, one Adam step per shuffled mini-batch, the learning-rate schedule counted in
 // steps, the losses over both periods after every epoch.
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <numeric>
 
