@@ -34,7 +34,9 @@ def read_sweep(path):
 def published_points(data_dir, site, family):
     points = []
     for w in ("0.0", "0.5", "1.0"):
-        path = os.path.join(data_dir, "jax-canveg-trained", f"{site}_{family}-{w}.json")
+        # JAX-CanVeg's DNN baselines are named <SITE>_DNN_LE-GPP-<w>.json.
+        stem = "DNN_LE-GPP" if family == "DNN" else family
+        path = os.path.join(data_dir, "jax-canveg-trained", f"{site}_{stem}-{w}.json")
         if not os.path.exists(path):
             continue
         with open(path) as f:

@@ -8,15 +8,18 @@
 #include <string>
 #include <vector>
 
+#include "canveg/dnn.hpp"
 #include "canveg/train.hpp"
 
 namespace canveg {
 
 struct SweepTask {
   std::string site;    // US-Bi1, US-Hn1, US-Me2, US-Whs
-  std::string family;  // PB-1L, PB-ML, Hybrid-1L, Hybrid-ML
+  std::string family;  // PB-1L, PB-ML, Hybrid-1L, Hybrid-ML, or DNN (the pure neural-network baseline)
   double le_weight = 0.5;
-  int seed = 0;        // 0: JAX-CanVeg's network initialisation; N > 0: initialise_network(N)
+  // CanVeg families: 0 is JAX-CanVeg's network initialisation, N > 0 initialise_network(N).
+  // DNN: new_dnn_model(site, N) and the batch order of N (JAX-CanVeg's initial DNN weights are not kept).
+  int seed = 0;
   std::string name() const;  // <site>_<family>-<w>_s<seed>
 };
 
@@ -30,6 +33,7 @@ struct SweepOptions {
   std::size_t rows = 0;  // > 0: only the first `rows` half-hours of each period (quick runs, tests)
   int jobs = 0;          // tasks run at once (0: all cores); each training uses one thread
   TrainOptions train;    // epochs, method, schedule, ...; le_weight is set per task
+  DnnTrainOptions dnn;   // the DNN family's settings (JAX-CanVeg's by default); le_weight and seed per task
 };
 
 struct SweepRow {

@@ -124,6 +124,14 @@ using EpochCallback = std::function<void(const TrainState&, const EpochRecord&)>
 TrainResult train(const TrainProblem& problem, const TrainOptions& options, const EpochCallback& on_epoch = {},
                   const TrainState* resume_from = nullptr);
 
+// The data checks every training makes before any work (InputError naming the file or option):
+// w in [0, 1]; LE and NEE present; the observations aligned with the forcing row by row (time
+// stamps); at least `min_rows` training rows (one batch; 0: no minimum); test forcing and test
+// observations given together, complete and aligned.
+void check_training_data(double le_weight, const ForcingRecord& forcing, const ObservedFluxes& observed,
+                         std::size_t min_rows, const ForcingRecord* test_forcing = nullptr,
+                         const ObservedFluxes* test_observed = nullptr);
+
 // Draws new weights and biases for a network, uniform in +-1/sqrt(fan-in) of each layer (the
 // default initialisation of JAX-CanVeg's equinox networks), from a seeded generator: the same seed
 // gives the same network on every machine.

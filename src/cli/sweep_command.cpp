@@ -24,6 +24,7 @@ struct SweepArgs {
 int run_sweep_command(SweepArgs& a) {
   try {
     a.options.train.gradient.method = parse_fixed_point_gradient(a.method, "--method");
+    a.options.dnn.epochs = a.options.train.epochs;  // --epochs applies to every family
     const auto progress = [&](const SweepRow& r, std::size_t done, std::size_t total) {
       if (a.quiet) return;
       std::fprintf(stderr, "canveg: sweep: %zu/%zu %s: %s%d epochs, test NSE LE %.4f NEE %.4f (%.1f min)\n", done, total,
@@ -51,11 +52,13 @@ CLI::App* add_sweep_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--data", a->options.data_dir, "shared data folder (fluxtower/, jax-canveg-trained/)")
       ->capture_default_str();
   cmd->add_option("--sites", a->options.sites, "sites")->delimiter(',')->capture_default_str();
-  cmd->add_option("--families", a->options.families, "families: PB-1L, PB-ML, Hybrid-1L, Hybrid-ML")
+  cmd->add_option("--families", a->options.families,
+                  "families: PB-1L, PB-ML, Hybrid-1L, Hybrid-ML, DNN (JAX-CanVeg's neural-network baseline)")
       ->delimiter(',')
       ->capture_default_str();
   cmd->add_option("--weights", a->options.le_weights, "LE weights w")->delimiter(',')->capture_default_str();
-  cmd->add_option("--seeds", a->options.seeds, "0: JAX-CanVeg's network initialisation; N > 0: a seeded draw")
+  cmd->add_option("--seeds", a->options.seeds,
+                  "0: JAX-CanVeg's network initialisation; N > 0: a seeded draw (DNN: every seed is a draw of ours)")
       ->delimiter(',')
       ->capture_default_str();
   cmd->add_option("--epochs", a->options.train.epochs, "epochs per training")->capture_default_str();
@@ -64,7 +67,9 @@ CLI::App* add_sweep_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_flag("--jax-pooled-update", a->options.train.jax_pooled_update,
                 "reproduction only: JAX-CanVeg's one update per network array");
-  cmd->add_option("--batch-size", a->options.train.gradient.batch_size, "half-hours per batch")->capture_default_str();
+  cmd->add_option("--batch-size", a->options.train.gradient.batch_size,
+                  "half-hours per batch of the CanVeg families (DNN: 64, as JAX-CanVeg)")
+      ->capture_default_str();
   cmd->add_option("--rows", a->options.rows, "use only the first N half-hours of each period (quick looks)");
   cmd->add_option("--jobs", a->options.jobs, "trainings at once (0: all cores), one thread each")
       ->check(CLI::Range(0, 4096));

@@ -8,6 +8,12 @@
 //                [--bounds name=lower:upper ...] [--method unrolled|implicit|onestep]
 //                [--reset-parameters] [--networks-from <model.json> | --seed N] [--validation-days N]
 //                [--jax-pooled-update] [--jax-stop-model] [--no-stop-rules] [--threads N] [--quiet]
+//
+//   canveg train --family DNN (--site-name <SITE> | --model <DNN model.json>) --forcing <csv> --observed <csv>
+//                [--test-forcing <csv> --test-observed <csv>] --output <trained.json> [--history <csv>]
+//                [--epochs 300] [--batch-size 64] [--learning-rate 0.2] [--lr-boundaries 50,100,200]
+//                [--lr-scale 0.1] [--le-weight w] [--seed S] [--quiet]
+//   trains the pure neural-network baseline (include/canveg/dnn.hpp); the schedule counts Adam steps.
 #include "cli/train_command.hpp"
 
 #include <CLI/CLI.hpp>
@@ -17,9 +23,11 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <set>
 #include <string>
 #include <tuple>
 
+#include "canveg/dnn.hpp"
 #include "canveg/errors.hpp"
 #include "canveg/model_io.hpp"
 #include "canveg/output_io.hpp"
@@ -31,6 +39,8 @@ namespace {
 struct TrainArgs {
   std::string model, site, forcing, observed, test_forcing, test_observed, output, history, checkpoint;
   std::string scaler_fluxes, networks_from, method = "unrolled";
+  std::string family;     // "CanVeg", "DNN", or empty: DNN when --model is a DNN file, else CanVeg
+  std::string site_name;  // DNN: the site of a new network
   std::vector<std::string> trained, bounds;
   std::vector<int> lr_boundaries = {50, 100, 200};
   double learning_rate = 0.01, lr_scale = 0.5;
@@ -40,6 +50,7 @@ struct TrainArgs {
   std::size_t batch_size = 1024;
   bool keep_remainder = false, jax_pooled_update = false, jax_stop_model = false, no_stop_rules = false;
   bool resume = false, quiet = false, reset_parameters = false;
+  std::set<std::string> given;  // the options given on the command line, by long name
 };
 
 // "<output stem>-history.csv" / "<output stem>.checkpoint.json" next to the output.
@@ -75,8 +86,128 @@ std::string duration(double seconds) {
   return buf;
 }
 
+// Reads the test period when one is given; false when not.
+bool read_test_data(const TrainArgs& a, ForcingRecord& forcing, ObservedFluxes& observed) {
+  if (a.test_forcing.empty() && a.test_observed.empty()) return false;
+  if (a.test_forcing.empty() || a.test_observed.empty())
+    throw InputError("", 0, "--test-forcing", "give --test-forcing and --test-observed together");
+  forcing = read_forcing_csv(a.test_forcing);
+  observed = read_flux_csv(a.test_observed);
+  return true;
+}
+
+// The family to train: --family, else DNN when --model is a DNN baseline file.
+bool trains_dnn(const TrainArgs& a) {
+  const bool dnn_file = !a.model.empty() && is_dnn_json(a.model);
+  if (a.family == "CanVeg" && dnn_file)
+    throw InputError(a.model, 0, "--family", "this is a neural-network baseline (DNN) file; use --family DNN");
+  return a.family == "DNN" || (a.family.empty() && dnn_file);
+}
+
+// Options of the CanVeg family that mean nothing for the DNN baseline are refused rather than
+// ignored, so that nobody believes they took effect.
+void refuse_canveg_only_options(const TrainArgs& a) {
+  static const char* const kCanVegOnly[] = {
+      "--site",          "--reset-parameters", "--networks-from", "--validation-days", "--checkpoint",
+      "--resume",        "--keep-remainder",   "--scaler-fluxes", "--train",           "--bounds",
+      "--method",        "--jax-pooled-update", "--jax-stop-model", "--no-stop-rules", "--threads"};
+  for (const char* option : kCanVegOnly)
+    if (a.given.count(option))
+      throw InputError("", 0, option,
+                       std::string(option) + " does not apply to --family DNN" +
+                           (std::string(option) == "--site" ? " (name a new network's site with --site-name)" : ""));
+}
+
+// The value of a numeric option when given, else the DNN family's default.
+template <class T>
+T dnn_option(const TrainArgs& a, const char* option, const T& value, const T& dnn_default) {
+  return a.given.count(option) ? value : dnn_default;
+}
+
+int run_train_dnn(const TrainArgs& a) {
+  refuse_canveg_only_options(a);
+  if (a.model.empty() == a.site_name.empty())
+    throw InputError("", 0, "--model",
+                     "--family DNN takes exactly one of --model <DNN file> (its network is the starting point) or "
+                     "--site-name <SITE> (a new network drawn from --seed)");
+  const std::string history_path = a.history.empty() ? beside(a.output, "-history.csv") : a.history;
+  const std::vector<std::string> inputs = {a.model, a.forcing, a.observed, a.test_forcing, a.test_observed};
+  for (const std::string& out : {a.output, history_path}) io::AtomicOutputFile check(out, inputs);
+  if (history_path == a.output) throw InputError(a.output, 0, "", "--output and --history must be two different files");
+
+  const DnnTrainOptions defaults;
+  DnnTrainOptions options;
+  options.epochs = a.epochs;
+  options.batch_size = dnn_option(a, "--batch-size", a.batch_size, defaults.batch_size);
+  options.learning_rate.initial = dnn_option(a, "--learning-rate", a.learning_rate, defaults.learning_rate.initial);
+  options.learning_rate.boundaries = dnn_option(a, "--lr-boundaries", a.lr_boundaries, defaults.learning_rate.boundaries);
+  options.learning_rate.scale = dnn_option(a, "--lr-scale", a.lr_scale, defaults.learning_rate.scale);
+  options.seed = a.seed >= 0 ? static_cast<std::uint64_t>(a.seed) : defaults.seed;
+
+  DnnTrainProblem problem;
+  problem.initial = a.model.empty() ? new_dnn_model(a.site_name, options.seed) : read_dnn_json(a.model);
+  options.le_weight = !std::isnan(a.le_weight) ? a.le_weight : a.model.empty() ? 0.5 : problem.initial.trained_le_weight;
+  problem.forcing = read_forcing_csv(a.forcing);
+  problem.observed = read_flux_csv(a.observed);
+  ForcingRecord test_forcing;
+  ObservedFluxes test_observed;
+  if (read_test_data(a, test_forcing, test_observed)) {
+    problem.test_forcing = &test_forcing;
+    problem.test_observed = &test_observed;
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  const auto on_epoch = [&](const DnnEpochRecord& r) {
+    const bool report = r.epoch == 0 || (r.epoch + 1) % 10 == 0 || r.epoch + 1 == a.epochs;
+    if (a.quiet || !report) return;
+    std::fprintf(stderr, "canveg: train: DNN epoch %d/%d  step %ld  lr %.3g  train loss %.6g", r.epoch + 1, a.epochs,
+                 r.steps, r.learning_rate, r.train_loss);
+    if (std::isfinite(r.test_loss)) std::fprintf(stderr, "  test loss %.6g", r.test_loss);
+    std::fprintf(stderr, "  (%.2f s per epoch)\n", r.seconds);
+  };
+  const DnnTrainResult result = train_dnn(problem, options, on_epoch);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  nlohmann::json losses_train = nlohmann::json::array(), losses_test = nlohmann::json::array();
+  for (const DnnEpochRecord& r : result.history) losses_train.push_back(r.train_loss), losses_test.push_back(r.test_loss);
+  const nlohmann::json settings = {{"family", "DNN"},
+                                   {"model", a.model},
+                                   {"site_name", result.model.site_name},
+                                   {"forcing", a.forcing},
+                                   {"observed", a.observed},
+                                   {"test_forcing", a.test_forcing},
+                                   {"test_observed", a.test_observed},
+                                   {"epochs", options.epochs},
+                                   {"batch_size", options.batch_size},
+                                   {"learning_rate", options.learning_rate.initial},
+                                   {"lr_boundaries_in_steps", options.learning_rate.boundaries},
+                                   {"lr_scale", options.learning_rate.scale},
+                                   {"le_weight", options.le_weight},
+                                   {"seed", options.seed}};
+  const nlohmann::json extra = {{"training",
+                                 {{"program", "canveg 0.1.0"},
+                                  {"settings", settings},
+                                  {"epochs_run", result.epochs_run},
+                                  {"stop_reason", result.stop_reason},
+                                  {"seconds", seconds},
+                                  {"initial_train_loss", result.initial_train_loss},
+                                  {"train_loss", losses_train},
+                                  {"test_loss", losses_test},
+                                  {"history_file", history_path}}}};
+  write_dnn_json(result.model, a.output, extra);
+  write_dnn_train_history(result, history_path);
+  if (!a.quiet)
+    std::fprintf(stderr, "canveg: train: %s in %.1f s; wrote %s and %s\n", result.stop_reason.c_str(), seconds,
+                 a.output.c_str(), history_path.c_str());
+  return 0;
+}
+
 int run_train(const TrainArgs& a) {
   try {
+    if (trains_dnn(a)) return run_train_dnn(a);
+    if (!a.site_name.empty())
+      throw InputError("", 0, "--site-name", "--site-name names a new network of --family DNN; a CanVeg model comes "
+                                             "from --model or --site");
     if (a.model.empty() == a.site.empty()) throw InputError("", 0, "--model", "give exactly one of --model or --site");
     const std::string history_path = a.history.empty() ? beside(a.output, "-history.csv") : a.history;
     const std::string checkpoint_path = a.checkpoint.empty() ? beside(a.output, ".checkpoint.json") : a.checkpoint;
@@ -116,11 +247,7 @@ int run_train(const TrainArgs& a) {
     problem.observed = read_flux_csv(a.observed);
     ForcingRecord test_forcing;
     ObservedFluxes test_observed;
-    if (!a.test_forcing.empty() || !a.test_observed.empty()) {
-      if (a.test_forcing.empty() || a.test_observed.empty())
-        throw InputError("", 0, "--test-forcing", "give --test-forcing and --test-observed together");
-      test_forcing = read_forcing_csv(a.test_forcing);
-      test_observed = read_flux_csv(a.test_observed);
+    if (read_test_data(a, test_forcing, test_observed)) {
       problem.test_forcing = &test_forcing;
       problem.test_observed = &test_observed;
     }
@@ -227,10 +354,17 @@ int run_train(const TrainArgs& a) {
 CLI::App* add_train_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<TrainArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "train", "Fit a model's parameters to observed LE and NEE with JAX-CanVeg's procedure (docs/training.md)");
-  auto* model = cmd->add_option("--model", a->model, "initial model JSON (e.g. jax-canveg-trained/*.json)");
+      "train", "Fit a model's parameters to observed LE and NEE with JAX-CanVeg's procedure, or train its pure "
+               "neural-network baseline (--family DNN) (docs/training.md)");
+  auto* model = cmd->add_option("--model", a->model,
+                                "initial model JSON (e.g. jax-canveg-trained/*.json; a DNN file trains the DNN family)");
   auto* site = cmd->add_option("--site", a->site, "initial model from a site TOML file (default parameters)");
   model->excludes(site);
+  cmd->add_option("--family", a->family,
+                  "CanVeg (the model of --model or --site, PB or Hybrid) or DNN (JAX-CanVeg's pure neural-network "
+                  "baseline); default: DNN when --model is a DNN file, else CanVeg")
+      ->transform(CLI::IsMember({"CanVeg", "DNN"}, CLI::ignore_case));
+  cmd->add_option("--site-name", a->site_name, "DNN: the site of a new network (instead of --model)");
   cmd->add_option("--forcing", a->forcing, "training forcing CSV")->required();
   cmd->add_option("--observed", a->observed, "observed fluxes of the same half-hours (LE and NEE)")->required();
   cmd->add_flag("--reset-parameters", a->reset_parameters,
@@ -240,7 +374,7 @@ CLI::App* add_train_command(CLI::App& app, int& exit_code) {
                   "LeafRHDL is JAX-CanVeg's untouched initialisation)");
   cmd->add_option("--seed", a->seed,
                   "draw new initial network weights from this seed (uniform in +-1/sqrt(fan-in), as JAX-CanVeg's "
-                  "networks are initialised)")
+                  "networks are initialised); DNN: the weights of a new network and the batch order (default 0)")
       ->check(CLI::Range(0LL, 1LL << 62));
   cmd->add_option("--validation-days", a->validation_days,
                   "hold out the last N days of the training period and keep the epoch with the lowest loss on them "
@@ -253,13 +387,16 @@ CLI::App* add_train_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--checkpoint", a->checkpoint,
                   "state written after every epoch (default: <output stem>.checkpoint.json)");
   cmd->add_flag("--resume", a->resume, "continue from the checkpoint (bit-identical to an uninterrupted run)");
-  cmd->add_option("--epochs", a->epochs, "epochs = Adam steps")->capture_default_str()->check(CLI::Range(0, 1000000));
-  cmd->add_option("--learning-rate", a->learning_rate, "initial learning rate")->capture_default_str();
-  cmd->add_option("--lr-boundaries", a->lr_boundaries, "epochs at which the rate is scaled")
-      ->delimiter(',')
-      ->capture_default_str();
-  cmd->add_option("--lr-scale", a->lr_scale, "factor applied at each boundary")->capture_default_str();
-  cmd->add_option("--batch-size", a->batch_size, "contiguous half-hours per batch")->capture_default_str()
+  cmd->add_option("--epochs", a->epochs, "epochs (CanVeg: one Adam step each; DNN: one pass over shuffled batches)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
+  cmd->add_option("--learning-rate", a->learning_rate, "initial learning rate (default 0.01; DNN: 0.2)");
+  cmd->add_option("--lr-boundaries", a->lr_boundaries,
+                  "epochs (DNN: Adam steps, i.e. batches) at which the rate is scaled (default 50,100,200)")
+      ->delimiter(',');
+  cmd->add_option("--lr-scale", a->lr_scale, "factor applied at each boundary (default 0.5; DNN: 0.1)");
+  cmd->add_option("--batch-size", a->batch_size,
+                  "half-hours per batch (default 1024 contiguous; DNN: 64 shuffled, the last shorter batch kept)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100000000}));
   cmd->add_flag("--keep-remainder", a->keep_remainder,
                 "keep the rows after the last full batch as a shorter batch (JAX-CanVeg drops them)");
@@ -287,7 +424,11 @@ CLI::App* add_train_command(CLI::App& app, int& exit_code) {
                 "do not stop at a NaN loss or a loss above 1000 x the mean of the last 10");
   cmd->add_option("--threads", a->threads, "worker threads (0: all cores)")->check(CLI::Range(0, 4096));
   cmd->add_flag("-q,--quiet", a->quiet, "nothing on stderr but errors");
-  cmd->callback([a, &exit_code] { exit_code = run_train(*a); });
+  cmd->callback([a, cmd, &exit_code] {
+    for (const CLI::Option* option : cmd->get_options())
+      if (option->count() > 0) a->given.insert(option->get_name());
+    exit_code = run_train(*a);
+  });
   return cmd;
 }
 

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "canveg/dnn.hpp"
 #include "canveg/errors.hpp"
 #include "canveg/metrics.hpp"
 #include "canveg/output_io.hpp"
@@ -72,6 +73,114 @@ Scores score(const Model<double>& model, const ForcingRecord& forcing, const Obs
   return {compute_metrics(r.outputs.LE, observed.LE).nse, compute_metrics(r.outputs.NEE, observed.NEE).nse};
 }
 
+Scores score(const DnnModel& model, const ForcingRecord& forcing, const ObservedFluxes& observed) {
+  const DnnPrediction p = run_dnn(model, forcing);
+  return {compute_metrics(p.LE, observed.LE).nse, compute_metrics(p.NEE, observed.NEE).nse};
+}
+
+// A training or test period of a site (the first `rows` half-hours when asked).
+struct Period {
+  ForcingRecord forcing;
+  ObservedFluxes observed;
+};
+
+Period read_period(const SweepOptions& o, const std::string& site, bool test) {
+  return {first_rows(read_forcing_csv(forcing_file(o, site, test)), o.rows),
+          first_rows(read_flux_csv(flux_file(o, site, test)), o.rows)};
+}
+
+// The epochs run and stop reason of a model written by an earlier call.
+void read_training_record(const std::string& path, SweepRow& row) {
+  const nlohmann::json doc = io::parse_json_file(path);
+  if (doc.contains("training")) {
+    row.epochs_run = doc["training"].value("epochs_run", 0);
+    row.stop_reason = doc["training"].value("stop_reason", std::string());
+  }
+  row.reused = true;
+}
+
+// A CanVeg family (PB or Hybrid, 1 or 50 layers) from JAX-CanVeg's initial state, resumed from its
+// checkpoint when one exists. Returns the training and test scores.
+std::pair<Scores, Scores> canveg_task(const SweepOptions& o, const SweepTask& t, const Period& training,
+                                      const Period& testing, const std::string& base, SweepRow& row) {
+  LoadedModel trained;
+  if (fs::exists(base + ".json")) {
+    trained = read_model_json(base + ".json");
+    read_training_record(base + ".json", row);
+  } else {
+    TrainProblem p;
+    p.initial = initial_model(o, t);
+    p.forcing = training.forcing;
+    p.observed = training.observed;
+    p.test_forcing = &testing.forcing;
+    p.test_observed = &testing.observed;
+    TrainOptions options = o.train;
+    options.loss.le_weight = t.le_weight;
+    options.gradient.threads = 1;
+    const nlohmann::json settings = {{"task", t.name()},
+                                     {"epochs", options.epochs},
+                                     {"rows", o.rows},
+                                     {"method", fixed_point_gradient_name(options.gradient.method)},
+                                     {"jax_pooled_update", options.jax_pooled_update}};
+    const std::string checkpoint = base + ".checkpoint.json";
+    std::unique_ptr<TrainState> resume;
+    if (fs::exists(checkpoint)) resume = std::make_unique<TrainState>(read_train_state(checkpoint, settings));
+    const TrainResult r = train(
+        p, options, [&](const TrainState& s, const EpochRecord&) { write_train_state(s, settings, checkpoint); },
+        resume.get());
+    row.epochs_run = r.epochs_run;
+    row.stop_reason = r.stop_reason;
+    write_train_history(r, base + "-history.csv");
+    write_model_json(r.model, base + ".json",
+                     {{"training", {{"program", "canveg 0.1.0"},
+                                    {"sweep_task", t.name()},
+                                    {"settings", settings},
+                                    {"epochs_run", r.epochs_run},
+                                    {"stop_reason", r.stop_reason}}}});
+    trained = r.model;
+  }
+  return {score(trained.model, training.forcing, training.observed),
+          score(trained.model, testing.forcing, testing.observed)};
+}
+
+// The neural-network baseline: a new network drawn from the task's seed (JAX-CanVeg's own initial
+// weights came from JAX's generator and were not kept), trained with the DNN settings. A training
+// takes seconds, so there is no checkpoint.
+std::pair<Scores, Scores> dnn_task(const SweepOptions& o, const SweepTask& t, const Period& training,
+                                   const Period& testing, const std::string& base, SweepRow& row) {
+  DnnModel trained;
+  if (fs::exists(base + ".json")) {
+    trained = read_dnn_json(base + ".json");
+    read_training_record(base + ".json", row);
+  } else {
+    DnnTrainOptions options = o.dnn;
+    options.le_weight = t.le_weight;
+    options.seed = static_cast<std::uint64_t>(t.seed);
+    DnnTrainProblem p;
+    p.initial = new_dnn_model(t.site, options.seed);
+    p.forcing = training.forcing;
+    p.observed = training.observed;
+    p.test_forcing = &testing.forcing;
+    p.test_observed = &testing.observed;
+    const DnnTrainResult r = train_dnn(p, options);
+    row.epochs_run = r.epochs_run;
+    row.stop_reason = r.stop_reason;
+    write_dnn_train_history(r, base + "-history.csv");
+    write_dnn_json(r.model, base + ".json",
+                   {{"training", {{"program", "canveg 0.1.0"},
+                                  {"sweep_task", t.name()},
+                                  {"settings", {{"task", t.name()},
+                                                {"epochs", options.epochs},
+                                                {"rows", o.rows},
+                                                {"batch_size", options.batch_size},
+                                                {"seed", options.seed}}},
+                                  {"epochs_run", r.epochs_run},
+                                  {"stop_reason", r.stop_reason}}}});
+    trained = r.model;
+  }
+  return {score(trained, training.forcing, training.observed), score(trained, testing.forcing, testing.observed)};
+}
+
 std::string csv_text(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string q = "\"";
@@ -99,8 +208,10 @@ std::vector<SweepRow> run_sweep(const SweepOptions& o,
   const std::vector<SweepTask> tasks = sweep_tasks(o);
   if (tasks.empty()) throw InputError("", 0, "--weights", "the sweep has no tasks");
   for (const SweepTask& t : tasks) {
-    if (t.family != "PB-1L" && t.family != "PB-ML" && t.family != "Hybrid-1L" && t.family != "Hybrid-ML")
-      throw InputError("", 0, "--families", "unknown family '" + t.family + "' (PB-1L, PB-ML, Hybrid-1L, Hybrid-ML)");
+    if (t.family != "PB-1L" && t.family != "PB-ML" && t.family != "Hybrid-1L" && t.family != "Hybrid-ML" &&
+        t.family != "DNN")
+      throw InputError("", 0, "--families",
+                       "unknown family '" + t.family + "' (PB-1L, PB-ML, Hybrid-1L, Hybrid-ML, DNN)");
     if (!(t.le_weight >= 0.0 && t.le_weight <= 1.0))
       throw InputError("", 0, "--weights", "the LE weight must lie in [0, 1], found " + std::to_string(t.le_weight));
     if (t.seed < 0) throw InputError("", 0, "--seeds", "seeds are 0 (JAX-CanVeg's initialisation) or positive");
@@ -108,7 +219,8 @@ std::vector<SweepRow> run_sweep(const SweepOptions& o,
       require_file(forcing_file(o, t.site, test), std::string(test ? "test" : "training") + " forcing of " + t.site);
       require_file(flux_file(o, t.site, test), std::string(test ? "test" : "training") + " fluxes of " + t.site);
     }
-    require_file(o.data_dir + "/jax-canveg-trained/" + t.site + "_" + t.family + "-0.5.json", "model set-up");
+    if (t.family != "DNN")
+      require_file(o.data_dir + "/jax-canveg-trained/" + t.site + "_" + t.family + "-0.5.json", "model set-up");
   }
   if (!fs::is_directory(o.output_dir)) throw InputError(o.output_dir, 0, "", "output folder does not exist");
 
@@ -120,52 +232,10 @@ std::vector<SweepRow> run_sweep(const SweepOptions& o,
     const auto start = std::chrono::steady_clock::now();
     SweepRow& row = rows[k];
     row.task = t;
-    TrainProblem p;
-    p.initial = initial_model(o, t);
-    p.forcing = first_rows(read_forcing_csv(forcing_file(o, t.site, false)), o.rows);
-    p.observed = first_rows(read_flux_csv(flux_file(o, t.site, false)), o.rows);
-    const ForcingRecord test_forcing = first_rows(read_forcing_csv(forcing_file(o, t.site, true)), o.rows);
-    const ObservedFluxes test_observed = first_rows(read_flux_csv(flux_file(o, t.site, true)), o.rows);
-    p.test_forcing = &test_forcing;
-    p.test_observed = &test_observed;
+    const Period training = read_period(o, t.site, false), testing = read_period(o, t.site, true);
     const std::string base = (fs::path(o.output_dir) / t.name()).string();
-    LoadedModel trained;
-    if (fs::exists(base + ".json")) {
-      trained = read_model_json(base + ".json");
-      const nlohmann::json doc = io::parse_json_file(base + ".json");
-      if (doc.contains("training")) {
-        row.epochs_run = doc["training"].value("epochs_run", 0);
-        row.stop_reason = doc["training"].value("stop_reason", std::string());
-      }
-      row.reused = true;
-    } else {
-      TrainOptions options = o.train;
-      options.loss.le_weight = t.le_weight;
-      options.gradient.threads = 1;
-      const nlohmann::json settings = {{"task", t.name()},
-                                       {"epochs", options.epochs},
-                                       {"rows", o.rows},
-                                       {"method", fixed_point_gradient_name(options.gradient.method)},
-                                       {"jax_pooled_update", options.jax_pooled_update}};
-      const std::string checkpoint = base + ".checkpoint.json";
-      std::unique_ptr<TrainState> resume;
-      if (fs::exists(checkpoint)) resume = std::make_unique<TrainState>(read_train_state(checkpoint, settings));
-      const TrainResult r = train(
-          p, options, [&](const TrainState& s, const EpochRecord&) { write_train_state(s, settings, checkpoint); },
-          resume.get());
-      row.epochs_run = r.epochs_run;
-      row.stop_reason = r.stop_reason;
-      write_train_history(r, base + "-history.csv");
-      write_model_json(r.model, base + ".json",
-                       {{"training", {{"program", "canveg 0.1.0"},
-                                      {"sweep_task", t.name()},
-                                      {"settings", settings},
-                                      {"epochs_run", r.epochs_run},
-                                      {"stop_reason", r.stop_reason}}}});
-      trained = r.model;
-    }
-    const Scores train_scores = score(trained.model, p.forcing, p.observed);
-    const Scores test_scores = score(trained.model, test_forcing, test_observed);
+    const auto [train_scores, test_scores] = t.family == "DNN" ? dnn_task(o, t, training, testing, base, row)
+                                                                : canveg_task(o, t, training, testing, base, row);
     row.train_nse_le = train_scores.le, row.train_nse_nee = train_scores.nee;
     row.test_nse_le = test_scores.le, row.test_nse_nee = test_scores.nee;
     row.minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60.0;

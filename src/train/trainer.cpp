@@ -8,6 +8,7 @@
 #include "canveg/errors.hpp"
 #include "canveg/fields.hpp"
 #include "canveg/train.hpp"
+#include "train/seeded_random.hpp"
 
 namespace canveg {
 
@@ -80,27 +81,12 @@ bool all_finite(const std::vector<double>& v) {
 }
 
 void check_problem(const TrainProblem& p, const TrainOptions& o) {
-  if (!(o.loss.le_weight >= 0.0 && o.loss.le_weight <= 1.0))
-    throw InputError("", 0, "--le-weight", "the LE weight w must lie in [0, 1], found " + std::to_string(o.loss.le_weight));
   if (o.epochs < 0) throw InputError("", 0, "--epochs", "must be 0 or more");
   if (!(o.learning_rate.initial > 0) || !(o.learning_rate.scale > 0))
     throw InputError("", 0, "--learning-rate", "the learning rate and its scale must be positive");
-  if (p.observed.LE.empty()) throw InputError(p.observed.source, 0, "LE", "no latent-heat column (LE or LE_F_MDS)");
-  if (p.observed.NEE.empty()) throw InputError(p.observed.source, 0, "NEE", "no NEE column (FCO2, Fco2, FC, NEE_*)");
-  check_alignment(p.observed, p.forcing.timestamp, p.forcing.source);
   const std::size_t batch = o.gradient.batch_size == 0 ? p.forcing.size() : o.gradient.batch_size;
-  if (p.forcing.size() < batch && !o.gradient.keep_remainder)
-    throw InputError(p.forcing.source, 0, "",
-                     "the training record has " + std::to_string(p.forcing.size()) + " half-hours, fewer than one batch of " +
-                         std::to_string(batch) + " (use a smaller --batch-size)");
-  if ((p.test_forcing == nullptr) != (p.test_observed == nullptr))
-    throw InputError("", 0, "--test-forcing", "give the test forcing and the test observations together");
-  if (p.test_forcing) {
-    if (p.test_observed->LE.empty() || p.test_observed->NEE.empty())
-      throw InputError(p.test_observed->source, 0, p.test_observed->LE.empty() ? "LE" : "NEE",
-                       "the test observations need both LE and NEE");
-    check_alignment(*p.test_observed, p.test_forcing->timestamp, p.test_forcing->source);
-  }
+  check_training_data(o.loss.le_weight, p.forcing, p.observed, o.gradient.keep_remainder ? 0 : batch, p.test_forcing,
+                      p.test_observed);
 }
 
 // The last `days` days of a record as a held-out set, and the record without them.
@@ -116,23 +102,36 @@ std::size_t held_out_rows(const TrainProblem& p, int days) {
 
 }  // namespace
 
+void check_training_data(double le_weight, const ForcingRecord& forcing, const ObservedFluxes& observed,
+                         std::size_t min_rows, const ForcingRecord* test_forcing, const ObservedFluxes* test_observed) {
+  if (!(le_weight >= 0.0 && le_weight <= 1.0))
+    throw InputError("", 0, "--le-weight", "the LE weight w must lie in [0, 1], found " + std::to_string(le_weight));
+  if (observed.LE.empty()) throw InputError(observed.source, 0, "LE", "no latent-heat column (LE or LE_F_MDS)");
+  if (observed.NEE.empty()) throw InputError(observed.source, 0, "NEE", "no NEE column (FCO2, Fco2, FC, NEE_*)");
+  check_alignment(observed, forcing.timestamp, forcing.source);
+  if (forcing.size() < min_rows)
+    throw InputError(forcing.source, 0, "",
+                     "the training record has " + std::to_string(forcing.size()) + " half-hours, fewer than one batch of " +
+                         std::to_string(min_rows) + " (use a smaller --batch-size)");
+  if ((test_forcing == nullptr) != (test_observed == nullptr))
+    throw InputError("", 0, "--test-forcing", "give the test forcing and the test observations together");
+  if (test_forcing) {
+    if (test_observed->LE.empty() || test_observed->NEE.empty())
+      throw InputError(test_observed->source, 0, test_observed->LE.empty() ? "LE" : "NEE",
+                       "the test observations need both LE and NEE");
+    check_alignment(*test_observed, test_forcing->timestamp, test_forcing->source);
+  }
+}
+
 void initialise_network(DenseNet<double>& net, std::uint64_t seed) {
-  // splitmix64: a small, fully specified generator, so a seed means the same weights everywhere.
-  std::uint64_t state = seed;
-  auto next_uniform = [&state]() {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    return static_cast<double>(z >> 11) * 0x1.0p-53;  // [0, 1)
-  };
+  SeededRandom random(seed);
   const int fan_in[3] = {net.in_size, net.width, net.width};
   std::vector<double>* weights[3] = {&net.w0, &net.w1, &net.w2};
   std::vector<double>* biases[3] = {&net.b0, &net.b1, &net.b2};
   for (int l = 0; l < 3; ++l) {
     const double limit = 1.0 / std::sqrt(static_cast<double>(fan_in[l]));
     for (std::vector<double>* v : {weights[l], biases[l]})
-      for (double& x : *v) x = limit * (2.0 * next_uniform() - 1.0);
+      for (double& x : *v) x = limit * (2.0 * random.uniform() - 1.0);
   }
 }
 

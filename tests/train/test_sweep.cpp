@@ -1,11 +1,13 @@
 // `canveg sweep` end to end on a small grid (US-Hn1, PB-1L, w = 0 and 1, 2 epochs, the first 192
-// half-hours of each period): one model per task, the table, finished tasks kept, and the plot.
+// half-hours of each period): one model per task, the table, finished tasks kept, and the plot;
+// and the DNN family.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <sstream>
 
 #include "../test_support.hpp"
+#include "canveg/dnn.hpp"
 #include "canveg/model_io.hpp"
 
 using canveg::test::shell_quote;
@@ -56,4 +58,25 @@ TEST(SweepCommand, TrainsEachTaskOnceAndTabulates) {
                                             dir);
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("unknown family 'PB-2L'"), std::string::npos) << bad.err;
+}
+
+// The DNN family in a sweep: one network per weight and seed, trained and scored in seconds,
+// written as DNN files that `canveg run` reads without scaler files.
+TEST(SweepCommand, TrainsTheNeuralNetworkBaseline) {
+  canveg::test::TempDir dir;
+  const std::string out = dir.path().string();
+  const auto r = canveg::test::run_canveg("sweep --quiet --output-dir " + shell_quote(out) + " --data " +
+                                              shell_quote(CANVEG_SHARED_DATA) +
+                                              " --families DNN --weights 0.5 --seeds 1,2 --epochs 2 --rows 192",
+                                          dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string table = canveg::test::read_text(out + "/sweep.csv");
+  EXPECT_NE(table.find("US-Hn1,DNN,0.5,1,2,completed 2 epochs,"), std::string::npos) << table;
+  EXPECT_NE(table.find("US-Hn1,DNN,0.5,2,2,completed 2 epochs,"), std::string::npos) << table;
+  const canveg::DnnModel a = canveg::read_dnn_json(out + "/US-Hn1_DNN-0.5_s1.json");
+  const canveg::DnnModel b = canveg::read_dnn_json(out + "/US-Hn1_DNN-0.5_s2.json");
+  EXPECT_TRUE(a.has_scalers);
+  EXPECT_EQ(a.trained_le_weight, 0.5);
+  EXPECT_NE(a.net.w0, b.net.w0);
+  EXPECT_TRUE(std::filesystem::exists(out + "/US-Hn1_DNN-0.5_s1-history.csv"));
 }
