@@ -15,6 +15,7 @@
 //                [--lr-scale 0.1] [--le-weight w] [--seed S] [--quiet]
 //   trains the pure neural-network baseline (include/canveg/dnn.hpp); the schedule counts Adam steps.
 #include "cli/train_command.hpp"
+#include "cli/forcing_options.hpp"
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -50,6 +51,7 @@ struct TrainArgs {
   std::size_t batch_size = 1024;
   bool keep_remainder = false, jax_pooled_update = false, jax_stop_model = false, no_stop_rules = false;
   bool resume = false, quiet = false, reset_parameters = false;
+  cli::ForcingOptionArgs forcing_options;
   std::set<std::string> given;  // the options given on the command line, by long name
 };
 
@@ -86,12 +88,20 @@ std::string duration(double seconds) {
   return buf;
 }
 
+// Reads a forcing file with the command's forcing options and, unless quiet, says where each
+// variable came from.
+ForcingRecord read_training_forcing(const TrainArgs& a, const std::string& path) {
+  ForcingRecord forcing = read_forcing_csv(path, cli::forcing_read_options(a.forcing_options));
+  if (!a.quiet) cli::print_forcing_sources(forcing);
+  return forcing;
+}
+
 // Reads the test period when one is given; false when not.
 bool read_test_data(const TrainArgs& a, ForcingRecord& forcing, ObservedFluxes& observed) {
   if (a.test_forcing.empty() && a.test_observed.empty()) return false;
   if (a.test_forcing.empty() || a.test_observed.empty())
     throw InputError("", 0, "--test-forcing", "give --test-forcing and --test-observed together");
-  forcing = read_forcing_csv(a.test_forcing);
+  forcing = read_training_forcing(a, a.test_forcing);
   observed = read_flux_csv(a.test_observed);
   return true;
 }
@@ -147,7 +157,7 @@ int run_train_dnn(const TrainArgs& a) {
   DnnTrainProblem problem;
   problem.initial = a.model.empty() ? new_dnn_model(a.site_name, options.seed) : read_dnn_json(a.model);
   options.le_weight = !std::isnan(a.le_weight) ? a.le_weight : a.model.empty() ? 0.5 : problem.initial.trained_le_weight;
-  problem.forcing = read_forcing_csv(a.forcing);
+  problem.forcing = read_training_forcing(a, a.forcing);
   problem.observed = read_flux_csv(a.observed);
   ForcingRecord test_forcing;
   ObservedFluxes test_observed;
@@ -243,7 +253,7 @@ int run_train(const TrainArgs& a) {
         *to = *from;
       }
     }
-    problem.forcing = read_forcing_csv(a.forcing);
+    problem.forcing = read_training_forcing(a, a.forcing);
     problem.observed = read_flux_csv(a.observed);
     ForcingRecord test_forcing;
     ObservedFluxes test_observed;
@@ -424,6 +434,7 @@ CLI::App* add_train_command(CLI::App& app, int& exit_code) {
                 "do not stop at a NaN loss or a loss above 1000 x the mean of the last 10");
   cmd->add_option("--threads", a->threads, "worker threads (0: all cores)")->check(CLI::Range(0, 4096));
   cmd->add_flag("-q,--quiet", a->quiet, "nothing on stderr but errors");
+  cli::add_forcing_options(*cmd, a->forcing_options);
   cmd->callback([a, cmd, &exit_code] {
     for (const CLI::Option* option : cmd->get_options())
       if (option->count() > 0) a->given.insert(option->get_name());

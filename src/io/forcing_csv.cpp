@@ -18,6 +18,7 @@
 #include "canveg/errors.hpp"
 #include "canveg/forcing.hpp"
 #include "io/csv_table.hpp"
+#include "io/forcing_table.hpp"
 #include "io/time_axis.hpp"
 #include "io/units.hpp"
 #include "physics/thermo.hpp"
@@ -452,8 +453,10 @@ ForcingRecord ForcingRecord::slice(std::size_t begin, std::size_t end) const {
   return out;
 }
 
-ForcingRecord read_forcing_csv(const std::string& path, const ForcingReadOptions& options) {
-  // Options naming no variable are mistakes, not no-ops.
+namespace {
+
+// Options naming no variable are mistakes, not no-ops.
+void check_option_variables(const ForcingReadOptions& options) {
   const auto known = [](std::string_view v) {
     for (const ForcingField& f : kForcingFields)
       if (f.name == v) return true;
@@ -469,8 +472,17 @@ ForcingRecord read_forcing_csv(const std::string& path, const ForcingReadOptions
   for (const auto& [var, value] : options.constants)
     if (!known(var) || var == "year" || var == "doy" || var == "hour")
       throw InputError("", 0, var, "'" + var + "' cannot be given as a constant");
+}
 
-  const CsvTable table = CsvTable::read(path);
+}  // namespace
+
+ForcingRecord read_forcing_csv(const std::string& path, const ForcingReadOptions& options) {
+  return io::read_forcing_table(CsvTable::read(path), options);
+}
+
+ForcingRecord io::read_forcing_table(const io::CsvTable& table, const ForcingReadOptions& options) {
+  check_option_variables(options);
+  const std::string& path = table.path();
   if (table.size() == 0) throw InputError(path, 0, "", "the forcing file has a header but no data rows");
   const FileConvention convention = detect_convention(table);
 
