@@ -109,6 +109,33 @@ TEST(SiteToml, SmallSiteWithOverrides) {
   EXPECT_TRUE(std::isnan(m.model.var_mean.soilmoisture));
 }
 
+TEST(SiteToml, ForcingSection) {
+  TempDir dir;
+  const std::string path = dir.write(
+      "site.toml", small_site(dir, "[forcing]\ncolumns = { ts = \"TS_F_MDS_1\", swc = \"SWC_F_MDS_1\" }\n"
+                                   "units = { ta = \"K\" }\nlai = \"lai-daily.csv\"\ncanopy_height = 0.8\n"));
+  const ForcingReadOptions o = read_site_toml(path).forcing_options;
+  using Text = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(o.columns, (Text{{"ts", "TS_F_MDS_1"}, {"swc", "SWC_F_MDS_1"}}));
+  EXPECT_EQ(o.units, (Text{{"ta", "K"}}));
+  // A file is relative to the site file's folder.
+  EXPECT_EQ(o.series_files, (Text{{"lai", (dir.path() / "lai-daily.csv").string()}}));
+  EXPECT_EQ(o.constants, (std::vector<std::pair<std::string, double>>{{"veg_ht", 0.8}}));
+}
+
+TEST(SiteTomlErrors, ForcingSection) {
+  TempDir dir;
+  // [forcing] is line 12 of these files.
+  expect_toml_error(dir, small_site(dir, "[forcing]\ncolumns = \"TA_F\"\n"), 13, "forcing.columns",
+                    "expected a table");
+  expect_toml_error(dir, small_site(dir, "[forcing]\nunits = { ta = 273.15 }\n"), 13, "forcing.units.ta",
+                    "expected a string");
+  expect_toml_error(dir, small_site(dir, "[forcing]\nlai = true\n"), 13, "forcing.lai", "a number or a file");
+  expect_toml_error(dir, small_site(dir, "[forcing]\nlia = 3\n"), 13, "forcing.lia", "unknown key");
+  // LAI put among the canopy keys: the error says where LAI comes from.
+  expect_toml_error(dir, small_site(dir, "", "lai = 3.0\n"), 10, "canopy.lai", "[forcing] lai");
+}
+
 TEST(SiteTomlErrors, KeysSectionsAndValues) {
   TempDir dir;
   // line numbers: [site]=1, latitude=2, longitude=3, time_zone=4, [canopy]=5, height=6,

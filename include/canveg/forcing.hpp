@@ -57,6 +57,11 @@ struct ForcingReadOptions {
   std::vector<std::pair<std::string, std::string>> units;
   // --lai VALUE, --canopy-height VALUE, ...: a constant for a variable, used instead of any column.
   std::vector<std::pair<std::string, double>> constants;
+  // --lai FILE, --canopy-height FILE: a variable from a CSV of its own, used instead of any column
+  // of the forcing file: half-hourly (a time stamp or Year/DoY/Hour column; every forcing
+  // half-hour must be present) or daily (Year and DoY only; each half-hour takes the value of the
+  // day it lies in).
+  std::vector<std::pair<std::string, std::string>> series_files;
   ForcingGapFill fill = ForcingGapFill::None;
   int max_gap = 0;  // half-hours, with ForcingGapFill::Linear
 };

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "canveg/forcing.hpp"
 #include "canveg/parameters.hpp"
 
 namespace canveg {
@@ -25,6 +26,9 @@ struct LoadedModel {
   // "weights"[0] of a trained model file); NaN when the file does not say.
   double trained_le_weight = std::numeric_limits<double>::quiet_NaN();
   std::string path;
+  // How the site's forcing files are read (the [forcing] table of a site TOML): column choices,
+  // declared units, LAI and canopy height as constants or files. Command-line options override.
+  ForcingReadOptions forcing_options;
 };
 
 // Reads a JAX-CanVeg trained model decoded to JSON (shared/data/jax-canveg-trained/*.json):

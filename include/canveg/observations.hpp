@@ -16,7 +16,7 @@ struct ObservedFluxes {
   std::vector<double> H;      // sensible heat [W m-2]: H, else H_F_MDS
   std::vector<double> G;      // ground heat flux [W m-2]: G, G_F_MDS, G_5cm
   std::vector<double> Rnet;   // net radiation [W m-2]: NETRAD
-  std::vector<double> GPP;    // [umol m-2 s-1]: GPP
+  std::vector<double> GPP;    // [umol m-2 s-1]: GPP, GPP_NT_VUT_REF, GPP_DT_VUT_REF
   std::vector<double> NEE;    // [umol m-2 s-1]: FCO2, Fco2, FC, NEE_CUT_REF, NEE_VUT_REF
   std::vector<double> Rsoil;  // [umol m-2 s-1]: Rsoil
   std::string le_column, nee_column;  // which columns were used

@@ -21,10 +21,11 @@ std::vector<std::pair<std::string, std::string>> pairs(const std::vector<std::st
   return out;
 }
 
-double constant(const std::string& text, const std::string& option) {
-  const auto v = io::parse_double(text);
-  if (!v || !std::isfinite(*v)) throw InputError("", 0, option, "'" + text + "' is not a number");
-  return *v;
+// VALUE (a constant) or FILE (a series of its own) for one variable.
+void constant_or_file(const std::string& text, const std::string& variable, ForcingReadOptions& o) {
+  if (text.empty()) return;
+  if (const auto v = io::parse_double(text)) o.constants.emplace_back(variable, *v);
+  else o.series_files.emplace_back(variable, text);
 }
 
 }  // namespace
@@ -38,8 +39,12 @@ void add_forcing_options(CLI::App& command, ForcingOptionArgs& args) {
       .add_option("--units", args.units,
                   "VAR=UNIT: the unit of a forcing column, e.g. --units ta=K --units eair=hPa --units swc=%")
       ->group("Forcing file");
-  command.add_option("--lai", args.lai, "constant leaf area index (m2 m-2) instead of a LAI column")->group("Forcing file");
-  command.add_option("--canopy-height", args.canopy_height, "constant canopy height (m) instead of a veg_ht column")
+  command
+      .add_option("--lai", args.lai,
+                  "VALUE|FILE: leaf area index (m2 m-2) instead of a LAI column: a constant, or a CSV with a LAI column "
+                  "and TIMESTAMP_END or Year/DoY/Hour (half-hourly) or Year/DoY (daily)")
+      ->group("Forcing file");
+  command.add_option("--canopy-height", args.canopy_height, "VALUE|FILE: canopy height (m) instead of a veg_ht column, as --lai")
       ->group("Forcing file");
   command.add_option("--fill", args.fill, "gaps in forcing columns: none (an error) or linear (up to --max-gap)")
       ->check(CLI::IsMember({"none", "linear"}))
@@ -49,12 +54,24 @@ void add_forcing_options(CLI::App& command, ForcingOptionArgs& args) {
       ->group("Forcing file");
 }
 
-ForcingReadOptions forcing_read_options(const ForcingOptionArgs& args) {
-  ForcingReadOptions o;
-  o.columns = pairs(args.columns, "--column");
-  o.units = pairs(args.units, "--units");
-  if (!args.lai.empty()) o.constants.emplace_back("lai", constant(args.lai, "--lai"));
-  if (!args.canopy_height.empty()) o.constants.emplace_back("veg_ht", constant(args.canopy_height, "--canopy-height"));
+ForcingReadOptions forcing_read_options(const ForcingOptionArgs& args, const ForcingReadOptions& site) {
+  ForcingReadOptions o = site;
+  // A command-line setting replaces the site file's for the same variable.
+  const auto replace = [](auto& list, const auto& additions) {
+    for (const auto& added : additions) {
+      std::erase_if(list, [&](const auto& existing) { return existing.first == added.first; });
+      list.push_back(added);
+    }
+  };
+  replace(o.columns, pairs(args.columns, "--column"));
+  replace(o.units, pairs(args.units, "--units"));
+  ForcingReadOptions given;
+  constant_or_file(args.lai, "lai", given);
+  constant_or_file(args.canopy_height, "veg_ht", given);
+  for (const auto& [var, value] : given.constants) std::erase_if(o.series_files, [&](const auto& e) { return e.first == var; });
+  for (const auto& [var, file] : given.series_files) std::erase_if(o.constants, [&](const auto& e) { return e.first == var; });
+  replace(o.constants, given.constants);
+  replace(o.series_files, given.series_files);
   if (args.fill == "linear") {
     if (args.max_gap <= 0) throw InputError("", 0, "--fill", "--fill linear needs --max-gap N (half-hours)");
     o.fill = ForcingGapFill::Linear;

@@ -24,9 +24,9 @@ struct ForcingOptionArgs {
 // Adds the options to a (sub)command; `args` must outlive the parse.
 void add_forcing_options(CLI::App& command, ForcingOptionArgs& args);
 
-// The reader settings the options ask for. Throws InputError naming the option on a malformed
-// VAR=VALUE pair or a constant that is not a number.
-ForcingReadOptions forcing_read_options(const ForcingOptionArgs& args);
+// The reader settings the options ask for, on top of a site file's (a command-line setting replaces
+// the site's for the same variable). Throws InputError naming the option on a malformed VAR=VALUE.
+ForcingReadOptions forcing_read_options(const ForcingOptionArgs& args, const ForcingReadOptions& site = {});
 
 // Prints, on stderr, which column feeds each variable and in which unit ("canveg: forcing ...").
 void print_forcing_sources(const ForcingRecord& record);

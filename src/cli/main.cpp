@@ -149,8 +149,9 @@ struct RunArgs {
 };
 
 // Reads the run's forcing file with its options and, unless quiet, says where each variable came from.
-canveg::ForcingRecord read_run_forcing(const RunArgs& a) {
-  canveg::ForcingRecord forcing = canveg::read_forcing_csv(a.forcing, canveg::cli::forcing_read_options(a.forcing_options));
+canveg::ForcingRecord read_run_forcing(const RunArgs& a, const canveg::ForcingReadOptions& site = {}) {
+  canveg::ForcingRecord forcing =
+      canveg::read_forcing_csv(a.forcing, canveg::cli::forcing_read_options(a.forcing_options, site));
   if (!a.quiet) canveg::cli::print_forcing_sources(forcing);
   return forcing;
 }
@@ -208,7 +209,7 @@ int command_run(const RunArgs& a) {
                model.setup.leaf_rh == canveg::LeafRhModule::Network ? "hybrid leaf RH" : "physics leaf RH",
                loaded.path);
 
-  const canveg::ForcingRecord forcing = read_run_forcing(a);
+  const canveg::ForcingRecord forcing = read_run_forcing(a, loaded.forcing_options);
   // Observations are read before the run as well, so that a bad file is reported at once.
   std::optional<canveg::ObservedFluxes> observed;
   if (!a.observed.empty()) {

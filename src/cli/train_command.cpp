@@ -90,18 +90,19 @@ std::string duration(double seconds) {
 
 // Reads a forcing file with the command's forcing options and, unless quiet, says where each
 // variable came from.
-ForcingRecord read_training_forcing(const TrainArgs& a, const std::string& path) {
-  ForcingRecord forcing = read_forcing_csv(path, cli::forcing_read_options(a.forcing_options));
+ForcingRecord read_training_forcing(const TrainArgs& a, const std::string& path, const ForcingReadOptions& site = {}) {
+  ForcingRecord forcing = read_forcing_csv(path, cli::forcing_read_options(a.forcing_options, site));
   if (!a.quiet) cli::print_forcing_sources(forcing);
   return forcing;
 }
 
 // Reads the test period when one is given; false when not.
-bool read_test_data(const TrainArgs& a, ForcingRecord& forcing, ObservedFluxes& observed) {
+bool read_test_data(const TrainArgs& a, ForcingRecord& forcing, ObservedFluxes& observed,
+                    const ForcingReadOptions& site = {}) {
   if (a.test_forcing.empty() && a.test_observed.empty()) return false;
   if (a.test_forcing.empty() || a.test_observed.empty())
     throw InputError("", 0, "--test-forcing", "give --test-forcing and --test-observed together");
-  forcing = read_training_forcing(a, a.test_forcing);
+  forcing = read_training_forcing(a, a.test_forcing, site);
   observed = read_flux_csv(a.test_observed);
   return true;
 }
@@ -253,11 +254,11 @@ int run_train(const TrainArgs& a) {
         *to = *from;
       }
     }
-    problem.forcing = read_training_forcing(a, a.forcing);
+    problem.forcing = read_training_forcing(a, a.forcing, problem.initial.forcing_options);
     problem.observed = read_flux_csv(a.observed);
     ForcingRecord test_forcing;
     ObservedFluxes test_observed;
-    if (read_test_data(a, test_forcing, test_observed)) {
+    if (read_test_data(a, test_forcing, test_observed, problem.initial.forcing_options)) {
       problem.test_forcing = &test_forcing;
       problem.test_observed = &test_observed;
     }

@@ -76,7 +76,7 @@ ObservedFluxes read_flux_csv(const std::string& path) {
   obs.H = read_series(table, {"H", "H_F_MDS"});
   obs.G = read_series(table, {"G", "G_F_MDS", "G_5cm"});
   obs.Rnet = read_series(table, {"NETRAD"});
-  obs.GPP = read_series(table, {"GPP"});
+  obs.GPP = read_series(table, {"GPP", "GPP_NT_VUT_REF", "GPP_DT_VUT_REF"});
   obs.Rsoil = read_series(table, {"Rsoil"});
   auto ts = table.find_exact("TIMESTAMP_END");
   if (!ts) ts = table.find_exact("TIMESTAMP");

@@ -9,6 +9,7 @@
 // physics applies the load-time guards of 2.1 (wind >= 0.75, u* >= 0.1, Rg >= 0), which is why
 // the slightly negative night-time Rg of US-Hn1 is accepted.
 #include <algorithm>
+#include <map>
 #include <cmath>
 #include <optional>
 #include <sstream>
@@ -124,6 +125,11 @@ const double* constant_value(const ForcingReadOptions& options, std::string_view
   for (const auto& [var, value] : options.constants)
     if (var == variable) return &value;
   return nullptr;
+}
+
+// True when an option supplies the variable's values (a constant or a file of its own).
+bool given_by_option(const ForcingReadOptions& options, std::string_view variable) {
+  return constant_value(options, variable) || option_value(options.series_files, variable);
 }
 
 // The column of one variable, as found.
@@ -417,6 +423,63 @@ const std::string& origin_of(const ForcingRecord& rec, std::string_view variable
   throw std::logic_error("no source recorded for " + std::string(variable));
 }
 
+// A variable from a file of its own, on the forcing's time axis (ForcingReadOptions::series_files).
+std::vector<double> read_series_file(const std::string& path, const ForcingField& field, const ForcingReadOptions& options,
+                                     const std::vector<Minutes>& ends, std::string& note) {
+  const CsvTable table = CsvTable::read(path);
+  if (table.size() == 0) throw InputError(path, 0, "", "the file has a header but no data rows");
+  const ForcingReadOptions by_name;  // the forcing's --column choices name its own columns
+  const auto column = find_column(table, field, by_name);
+  if (!column)
+    throw InputError(path, table.header_line(), std::string(field.name),
+                     "no column named " + alias_list(field.columns) + "; the header has: " + table.header_list());
+  const UnitConversion unit = column_unit(field, &*column, FileConvention::JaxCanveg, options);
+  ColumnValues values = read_column(table, column->index, field, unit, options);
+  note = "column " + table.header()[column->index] + (values.note.empty() ? "" : "; " + values.note);
+
+  std::optional<std::size_t> ydh[3];
+  for (std::size_t i = 0; i < 3; ++i)
+    if (auto c = find_column(table, kForcingFields[i], by_name)) ydh[i] = c->index;
+  const bool daily = !ydh[2] && !table.find_exact("TIMESTAMP_END") && !table.find_exact("TIMESTAMP_START") &&
+                     !table.find_exact("TIMESTAMP");
+  std::map<Minutes, double> by_time;  // half-hour end, or start of the day
+  if (daily) {
+    if (!ydh[0] || !ydh[1])
+      throw InputError(path, table.header_line(), "",
+                       "no time: a TIMESTAMP_END column, Year/DoY/Hour (half-hourly) or Year/DoY (daily) is needed");
+    for (std::size_t r = 0; r < table.size(); ++r) {
+      const double y = table.number(r, *ydh[0], io::EmptyCell::Error);
+      const double d = table.number(r, *ydh[1], io::EmptyCell::Error);
+      const auto start = io::instant_of(static_cast<int>(y), static_cast<int>(d), 0.0);
+      if (!start || y != std::floor(y) || d != std::floor(d))
+        throw InputError(path, table.rows()[r].line, table.header()[*ydh[1]],
+                         "day " + num(d) + " of " + num(y) + " is not a day of that year");
+      if (!by_time.emplace(*start, values.values[r]).second)
+        throw InputError(path, table.rows()[r].line, table.header()[*ydh[1]], "the day appears twice");
+    }
+  } else {
+    const TimeAxis axis = read_time_axis(table, ydh);
+    for (std::size_t r = 0; r < table.size(); ++r)
+      if (!by_time.emplace(axis.end[r], values.values[r]).second)
+        throw InputError(path, table.rows()[r].line, axis.origin, "the half-hour appears twice");
+  }
+  std::vector<double> out(ends.size());
+  for (std::size_t r = 0; r < ends.size(); ++r) {
+    // A half-hour lies in the day of its start: the one ending at 00:00 belongs to the day before.
+    constexpr Minutes kDay = 24 * 60;
+    const Minutes start = ends[r] - io::kHalfHour;
+    const Minutes key = daily ? (start >= 0 ? start / kDay : (start - kDay + 1) / kDay) * kDay : ends[r];
+    const auto it = by_time.find(key);
+    if (it == by_time.end())
+      throw InputError(path, 0, std::string(field.name),
+                       std::string(daily ? "no value for the day of the half-hour ending " : "no value for the half-hour ending ") +
+                           io::format_timestamp(ends[r]) + " (forcing row " + std::to_string(r + 1) + ")");
+    out[r] = it->second;
+  }
+  note += daily ? ", daily values" : ", half-hourly values";
+  return out;
+}
+
 const ForcingField& substitute(std::string_view name) {
   return kForcingSubstituteFields[field_index(kForcingSubstituteFields, name)];
 }
@@ -472,6 +535,9 @@ void check_option_variables(const ForcingReadOptions& options) {
   for (const auto& [var, value] : options.constants)
     if (!known(var) || var == "year" || var == "doy" || var == "hour")
       throw InputError("", 0, var, "'" + var + "' cannot be given as a constant");
+  for (const auto& [var, value] : options.series_files)
+    if (!known(var) || var == "year" || var == "doy" || var == "hour")
+      throw InputError("", 0, var, "'" + var + "' cannot be given as a file of its own");
 }
 
 }  // namespace
@@ -490,10 +556,10 @@ ForcingRecord io::read_forcing_table(const io::CsvTable& table, const ForcingRea
   // at once, before any cell is parsed.
   std::array<std::optional<FoundColumn>, kForcingCount> found;
   for (std::size_t i = 0; i < kForcingCount; ++i)
-    if (!constant_value(options, kForcingFields[i].name)) found[i] = find_column(table, kForcingFields[i], options);
+    if (!given_by_option(options, kForcingFields[i].name)) found[i] = find_column(table, kForcingFields[i], options);
   const std::size_t eair_index = field_index(kForcingFields, "eair");
   std::optional<FoundColumn> vpd, qair;
-  if (!found[eair_index] && !constant_value(options, "eair")) {
+  if (!found[eair_index] && !given_by_option(options, "eair")) {
     vpd = find_column(table, substitute("vpd"), options);
     if (!vpd) qair = find_column(table, substitute("qair"), options);
   }
@@ -502,7 +568,7 @@ ForcingRecord io::read_forcing_table(const io::CsvTable& table, const ForcingRea
   std::vector<std::string> missing;
   for (std::size_t i = 0; i < kForcingCount; ++i) {
     const ForcingField& f = kForcingFields[i];
-    if (found[i] || constant_value(options, f.name)) continue;
+    if (found[i] || given_by_option(options, f.name)) continue;
     if (i < 3 && has_timestamps) continue;  // year, doy, hour from the time stamps
     if (i == eair_index && (vpd || qair)) continue;
     std::string what = std::string(f.name) + " (" + std::string(f.meaning) + ", " + std::string(f.unit) + "; a column named " +
@@ -557,6 +623,12 @@ ForcingRecord io::read_forcing_table(const io::CsvTable& table, const ForcingRea
                          "the constant " + num(*value) + " is outside " + range_text(f) + " (" + std::string(f.meaning) + ")");
       forcing_series(rec, i).assign(table.size(), *value);
       set_source(f.name, "constant " + num(*value), std::string(f.unit), found[i] ? "the file's column is not used" : "");
+      continue;
+    }
+    if (const std::string* file = option_value(options.series_files, f.name)) {
+      std::string note;
+      forcing_series(rec, i) = read_series_file(*file, f, options, axis.end, note);
+      set_source(f.name, *file, "", note);
       continue;
     }
     if (!found[i]) continue;  // eair from a substitute, below

@@ -40,7 +40,15 @@ class TomlSection {
     if (allowed.empty()) return;  // free-form section, checked by the caller
     for (const auto& [key, value] : *table_)
       if (!allowed.count(std::string(key.str())))
-        throw InputError(file_, line_of(value), field(key.str()), "unknown key in [" + name_ + "]");
+        throw InputError(file_, line_of(value), field(key.str()), "unknown key in [" + name_ + "]" + hint(key.str()));
+  }
+
+  // Keys a user may reasonably put in the wrong place.
+  static std::string hint(std::string_view key) {
+    if (key == "lai" || key == "LAI")
+      return ": leaf area index is a forcing, read from the forcing file's LAI column, or given as [forcing] lai "
+             "= VALUE or \"file.csv\" here, or --lai on the command line";
+    return {};
   }
 
   static long line_of(const toml::node& n) { return static_cast<long>(n.source().begin.line); }
@@ -133,6 +141,40 @@ SoilRespirationModule respiration(const TomlSection& soil) {
   soil.fail("respiration", "expected \"alfalfa\" or \"q10\", found \"" + r + "\"");
 }
 
+// A [forcing] sub-table of VAR = "TEXT" pairs (columns, units).
+std::vector<std::pair<std::string, std::string>> text_pairs(const TomlSection& forcing, const std::string& key) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const toml::node* n = forcing.find(key);
+  if (!n) return out;
+  const toml::table* t = n->as_table();
+  if (!t) forcing.fail(key, "expected a table of VAR = \"...\" (e.g. " + key + " = { ts = \"TS_F_MDS_1\" })");
+  for (const auto& [var, value] : *t) {
+    if (!value.is_string())
+      throw InputError(forcing.file(), TomlSection::line_of(value), forcing.field(key + "." + std::string(var.str())),
+                       "expected a string");
+    out.emplace_back(std::string(var.str()), *value.value<std::string>());
+  }
+  return out;
+}
+
+// [forcing]: how this site's forcing files are read (include/canveg/forcing.hpp). A file named for
+// LAI or canopy height is relative to the site file's folder.
+ForcingReadOptions forcing_options(const TomlSection& forcing, const std::string& site_path) {
+  ForcingReadOptions o;
+  o.columns = text_pairs(forcing, "columns");
+  o.units = text_pairs(forcing, "units");
+  for (const auto& [key, variable] : {std::pair<std::string, std::string>{"lai", "lai"}, {"canopy_height", "veg_ht"}}) {
+    const toml::node* n = forcing.find(key);
+    if (!n) continue;
+    if (n->is_number()) o.constants.emplace_back(variable, forcing.to_number(key, *n));
+    else if (n->is_string())
+      o.series_files.emplace_back(variable,
+                                  (std::filesystem::path(site_path).parent_path() / *n->value<std::string>()).string());
+    else forcing.fail(key, "expected a number or a file name");
+  }
+  return o;
+}
+
 // [parameters]: name = value for any field of Parameters (4.2); unknown names are errors.
 void apply_parameter_overrides(const TomlSection& section, Parameters<double>& p) {
   if (!section.table()) return;
@@ -157,11 +199,12 @@ LoadedModel read_site_toml(const std::string& path) {
     throw InputError(path, static_cast<long>(e.source().begin.line), "",
                      "malformed TOML: " + std::string(e.description()));
   }
-  static const std::set<std::string> kSections = {"site", "canopy", "soil", "solver", "dispersion", "parameters"};
+  static const std::set<std::string> kSections = {"site",       "canopy",     "soil",   "solver",
+                                                  "dispersion", "parameters", "forcing"};
   for (const auto& [key, value] : root)
     if (!kSections.count(std::string(key.str())))
       throw InputError(path, TomlSection::line_of(value), std::string(key.str()),
-                       "unknown section (expected site, canopy, soil, solver, dispersion, parameters)");
+                       "unknown section (expected site, canopy, soil, solver, dispersion, parameters, forcing)");
 
   const TomlSection site(root, "site", path, {"name", "latitude", "longitude", "time_zone"}, true);
   const TomlSection canopy(root, "canopy", path,
@@ -172,6 +215,7 @@ LoadedModel read_site_toml(const std::string& path) {
   const TomlSection solver(root, "solver", path, {"iterations", "steps_per_day"}, false);
   const TomlSection dispersion(root, "dispersion", path, {"matrix"}, true);
   const TomlSection parameters(root, "parameters", path, {}, false);
+  const TomlSection forcing(root, "forcing", path, {"columns", "units", "lai", "canopy_height"}, false);
 
   LoadedModel out;
   out.path = path;
@@ -212,6 +256,7 @@ LoadedModel read_site_toml(const std::string& path) {
   m.dij = read_configured_dij(path, dispersion.field("matrix"),
                               TomlSection::line_of(dispersion.require("matrix")), matrix, s);
   set_unknown_stats(m);
+  out.forcing_options = forcing_options(forcing, path);
   return out;
 }
 
