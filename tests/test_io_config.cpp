@@ -116,7 +116,7 @@ TEST(SiteToml, ForcingSection) {
                                    "units = { ta = \"K\" }\nlai = \"lai-daily.csv\"\ncanopy_height = 0.8\n"));
   const ForcingReadOptions o = read_site_toml(path).forcing_options;
   using Text = std::vector<std::pair<std::string, std::string>>;
-  EXPECT_EQ(o.columns, (Text{{"ts", "TS_F_MDS_1"}, {"swc", "SWC_F_MDS_1"}}));
+  EXPECT_EQ(o.columns, (Text{{"swc", "SWC_F_MDS_1"}, {"ts", "TS_F_MDS_1"}}));  // TOML tables are ordered by key
   EXPECT_EQ(o.units, (Text{{"ta", "K"}}));
   // A file is relative to the site file's folder.
   EXPECT_EQ(o.series_files, (Text{{"lai", (dir.path() / "lai-daily.csv").string()}}));
