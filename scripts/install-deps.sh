@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages canveg builds with (see README "Dependencies").
 set -euo pipefail
 packages=(build-essential cmake nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-          libtomlplusplus-dev googletest libgtest-dev libbenchmark-dev zlib1g-dev python3-matplotlib)
+          libtomlplusplus-dev googletest libgtest-dev libbenchmark-dev zlib1g-dev python3-matplotlib
+          pkg-config libnetcdf-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -113,7 +113,8 @@ TEST(SiteToml, ForcingSection) {
   TempDir dir;
   const std::string path = dir.write(
       "site.toml", small_site(dir, "[forcing]\ncolumns = { ts = \"TS_F_MDS_1\", swc = \"SWC_F_MDS_1\" }\n"
-                                   "units = { ta = \"K\" }\nlai = \"lai-daily.csv\"\ncanopy_height = 0.8\n"));
+                                   "units = { ta = \"K\" }\nlai = \"lai-daily.csv\"\ncanopy_height = 0.8\n"
+                                   "supplement = \"soil.csv\"\nnetcdf_time = \"end\"\n"));
   const ForcingReadOptions o = read_site_toml(path).forcing_options;
   using Text = std::vector<std::pair<std::string, std::string>>;
   EXPECT_EQ(o.columns, (Text{{"swc", "SWC_F_MDS_1"}, {"ts", "TS_F_MDS_1"}}));  // TOML tables are ordered by key
@@ -121,6 +122,8 @@ TEST(SiteToml, ForcingSection) {
   // A file is relative to the site file's folder.
   EXPECT_EQ(o.series_files, (Text{{"lai", (dir.path() / "lai-daily.csv").string()}}));
   EXPECT_EQ(o.constants, (std::vector<std::pair<std::string, double>>{{"veg_ht", 0.8}}));
+  EXPECT_EQ(o.supplement, (dir.path() / "soil.csv").string());
+  EXPECT_EQ(o.netcdf_time, NetcdfTimeMark::End);
 }
 
 TEST(SiteTomlErrors, ForcingSection) {
@@ -132,6 +135,8 @@ TEST(SiteTomlErrors, ForcingSection) {
                     "expected a string");
   expect_toml_error(dir, small_site(dir, "[forcing]\nlai = true\n"), 13, "forcing.lai", "a number or a file");
   expect_toml_error(dir, small_site(dir, "[forcing]\nlia = 3\n"), 13, "forcing.lia", "unknown key");
+  expect_toml_error(dir, small_site(dir, "[forcing]\nnetcdf_time = \"middle\"\n"), 13, "forcing.netcdf_time",
+                    "\"start\" or \"end\"");
   // LAI put among the canopy keys: the error says where LAI comes from.
   expect_toml_error(dir, small_site(dir, "", "lai = 3.0\n"), 10, "canopy.lai", "[forcing] lai");
 }

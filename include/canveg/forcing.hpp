@@ -48,6 +48,12 @@ enum class ForcingGapFill {
   Linear  // runs of at most max_gap missing cells are interpolated linearly in time
 };
 
+// What the time value of a NetCDF forcing marks when the file gives no CF time bounds.
+enum class NetcdfTimeMark {
+  Start,  // the start of the half-hour (PLUMBER2, written from FLUXNET's TIMESTAMP_START)
+  End     // the end of the half-hour
+};
+
 // Settings of the forcing reader, all optional (the command-line options of the same names).
 struct ForcingReadOptions {
   // --column VAR=NAME: the file column of a variable (kForcingFields or kForcingSubstituteFields
@@ -62,8 +68,14 @@ struct ForcingReadOptions {
   // half-hour must be present) or daily (Year and DoY only; each half-hour takes the value of the
   // day it lies in).
   std::vector<std::pair<std::string, std::string>> series_files;
+  // --supplement FILE: a CSV on the same half-hours (matched by time; daily Year/DoY rows also
+  // serve) that supplies every variable the forcing file lacks: what an ALMA/PLUMBER2 NetCDF
+  // forcing does not carry (u*, soil temperature and water, canopy height).
+  std::string supplement;
   ForcingGapFill fill = ForcingGapFill::None;
   int max_gap = 0;  // half-hours, with ForcingGapFill::Linear
+  // --netcdf-time start|end: what a NetCDF time value without CF bounds marks.
+  NetcdfTimeMark netcdf_time = NetcdfTimeMark::Start;
 };
 
 // Reads a half-hourly forcing CSV (docs/model.md 5.1; the alias table and ranges of
@@ -82,6 +94,22 @@ struct ForcingReadOptions {
 //  - gaps (empty, NA, -9999) are errors unless options.fill fills them.
 // Throws InputError (file, line, field) for all of these.
 ForcingRecord read_forcing_csv(const std::string& path, const ForcingReadOptions& options = {});
+
+// Reads an ALMA/PLUMBER2-style NetCDF forcing (netCDF-3 or netCDF-4): every variable that is a
+// time series at one site (dimensions time and any of length 1) is a column named by the variable,
+// read as read_forcing_csv reads a CSV column, in the unit of its `units` attribute (K, Pa, kg/kg,
+// W/m2, ppm, ... are understood; --units overrides). CF packing is undone and _FillValue /
+// missing_value cells are gaps. The time is the variable `time` in "<unit> since <date>" of local
+// standard time; with CF bounds its upper bound ends the half-hour, otherwise options.netcdf_time
+// says whether a value marks the start (PLUMBER2) or the end. In errors, the "line" of a value is
+// its 1-based time step.
+ForcingRecord read_forcing_netcdf(const std::string& path, const ForcingReadOptions& options = {});
+
+// True when the file is NetCDF (by its first bytes, whatever its name).
+bool is_netcdf_file(const std::string& path);
+
+// Reads a forcing file, NetCDF or CSV by its content.
+ForcingRecord read_forcing_file(const std::string& path, const ForcingReadOptions& options = {});
 
 // One line per variable: "ta <- TA_F [degC]", with conversions and fills; for the run summary.
 std::vector<std::string> describe_forcing_sources(const ForcingRecord& record);

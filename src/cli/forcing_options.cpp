@@ -46,6 +46,17 @@ void add_forcing_options(CLI::App& command, ForcingOptionArgs& args) {
       ->group("Forcing file");
   command.add_option("--canopy-height", args.canopy_height, "VALUE|FILE: canopy height (m) instead of a veg_ht column, as --lai")
       ->group("Forcing file");
+  command
+      .add_option("--supplement", args.supplement,
+                  "FILE: a CSV on the same half-hours (TIMESTAMP_END or Year/DoY/Hour; Year/DoY for daily values) that "
+                  "supplies the variables the forcing file lacks, e.g. u*, soil temperature and water for a NetCDF forcing")
+      ->group("Forcing file");
+  command
+      .add_option("--netcdf-time", args.netcdf_time,
+                  "start|end: what a NetCDF forcing's time value marks when the file has no time bounds (default start, "
+                  "as PLUMBER2 writes it)")
+      ->check(CLI::IsMember({"start", "end"}))
+      ->group("Forcing file");
   command.add_option("--fill", args.fill, "gaps in forcing columns: none (an error) or linear (up to --max-gap)")
       ->check(CLI::IsMember({"none", "linear"}))
       ->group("Forcing file");
@@ -72,6 +83,8 @@ ForcingReadOptions forcing_read_options(const ForcingOptionArgs& args, const For
   for (const auto& [var, file] : given.series_files) std::erase_if(o.constants, [&](const auto& e) { return e.first == var; });
   replace(o.constants, given.constants);
   replace(o.series_files, given.series_files);
+  if (!args.supplement.empty()) o.supplement = args.supplement;
+  if (!args.netcdf_time.empty()) o.netcdf_time = args.netcdf_time == "end" ? NetcdfTimeMark::End : NetcdfTimeMark::Start;
   if (args.fill == "linear") {
     if (args.max_gap <= 0) throw InputError("", 0, "--fill", "--fill linear needs --max-gap N (half-hours)");
     o.fill = ForcingGapFill::Linear;

@@ -16,7 +16,9 @@ namespace canveg::cli {
 struct ForcingOptionArgs {
   std::vector<std::string> columns;  // VAR=NAME
   std::vector<std::string> units;    // VAR=UNIT
-  std::string lai, canopy_height;    // constants
+  std::string lai, canopy_height;    // constants or files
+  std::string supplement;            // a CSV of the variables the forcing lacks
+  std::string netcdf_time;           // start, end, or "" (the site's or the default)
   std::string fill = "none";
   int max_gap = 0;
 };

@@ -151,7 +151,7 @@ struct RunArgs {
 // Reads the run's forcing file with its options and, unless quiet, says where each variable came from.
 canveg::ForcingRecord read_run_forcing(const RunArgs& a, const canveg::ForcingReadOptions& site = {}) {
   canveg::ForcingRecord forcing =
-      canveg::read_forcing_csv(a.forcing, canveg::cli::forcing_read_options(a.forcing_options, site));
+      canveg::read_forcing_file(a.forcing, canveg::cli::forcing_read_options(a.forcing_options, site));
   if (!a.quiet) canveg::cli::print_forcing_sources(forcing);
   return forcing;
 }
@@ -169,7 +169,7 @@ int command_run_dnn(const RunArgs& a, canveg::io::AtomicOutputFile& output) {
     if (a.scaler_forcing.empty() || a.scaler_fluxes.empty())
       throw canveg::InputError("", 0, "--scaler-forcing", "give --scaler-forcing and --scaler-fluxes together");
     canveg::fit_dnn_scalers(
-        dnn, canveg::read_forcing_csv(a.scaler_forcing, canveg::cli::forcing_read_options(a.forcing_options)),
+        dnn, canveg::read_forcing_file(a.scaler_forcing, canveg::cli::forcing_read_options(a.forcing_options)),
         canveg::read_flux_csv(a.scaler_fluxes));
   }
   const canveg::ForcingRecord forcing = read_run_forcing(a);

@@ -50,7 +50,7 @@ int run_sensitivity(const SensitivityOptions& o) {
     const double le_weight = !std::isnan(o.le_weight)                ? o.le_weight
                              : !std::isnan(loaded.trained_le_weight) ? loaded.trained_le_weight
                                                                      : 0.5;
-    ForcingRecord forcing = read_forcing_csv(o.forcing, cli::forcing_read_options(o.forcing_options));
+    ForcingRecord forcing = read_forcing_file(o.forcing, cli::forcing_read_options(o.forcing_options));
     if (!o.quiet) cli::print_forcing_sources(forcing);
     ObservedFluxes observed = read_flux_csv(o.observed);
     if (observed.LE.empty()) throw InputError(o.observed, 0, "LE", "no latent-heat column (LE or LE_F_MDS)");

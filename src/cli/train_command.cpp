@@ -91,7 +91,7 @@ std::string duration(double seconds) {
 // Reads a forcing file with the command's forcing options and, unless quiet, says where each
 // variable came from.
 ForcingRecord read_training_forcing(const TrainArgs& a, const std::string& path, const ForcingReadOptions& site = {}) {
-  ForcingRecord forcing = read_forcing_csv(path, cli::forcing_read_options(a.forcing_options, site));
+  ForcingRecord forcing = read_forcing_file(path, cli::forcing_read_options(a.forcing_options, site));
   if (!a.quiet) cli::print_forcing_sources(forcing);
   return forcing;
 }

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
 
 #include "canveg/errors.hpp"
 
@@ -82,6 +83,18 @@ CsvTable CsvTable::read(const std::string& path, bool has_header) {
   buffer << in.rdbuf();
   if (in.bad()) throw InputError(path, 0, "", "error while reading the file");
   return parse(buffer.str(), path, has_header);
+}
+
+CsvTable CsvTable::from_cells(std::string path, std::vector<std::string> header, std::vector<CsvRow> rows) {
+  for (const CsvRow& row : rows)
+    if (row.cells.size() != header.size())
+      throw std::invalid_argument("CsvTable::from_cells: a row of " + std::to_string(row.cells.size()) + " cells under " +
+                                  std::to_string(header.size()) + " columns");
+  CsvTable t;
+  t.path_ = std::move(path);
+  t.header_ = std::move(header);
+  t.rows_ = std::move(rows);
+  return t;
 }
 
 CsvTable CsvTable::parse(std::string_view text, const std::string& path, bool has_header) {

@@ -32,6 +32,10 @@ class CsvTable {
   // Same, from text already in memory (path is used for messages only).
   static CsvTable parse(std::string_view text, const std::string& path, bool has_header = true);
 
+  // A table built in memory (a NetCDF file laid out as columns): every row must have as many cells
+  // as the header.
+  static CsvTable from_cells(std::string path, std::vector<std::string> header, std::vector<CsvRow> rows);
+
   const std::string& path() const { return path_; }
   const std::vector<std::string>& header() const { return header_; }
   long header_line() const { return header_line_; }

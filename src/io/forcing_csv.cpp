@@ -424,18 +424,16 @@ const std::string& origin_of(const ForcingRecord& rec, std::string_view variable
 }
 
 // A variable from a file of its own, on the forcing's time axis (ForcingReadOptions::series_files).
-std::vector<double> read_series_file(const std::string& path, const ForcingField& field, const ForcingReadOptions& options,
-                                     const std::vector<Minutes>& ends, std::string& note) {
-  const CsvTable table = CsvTable::read(path);
-  if (table.size() == 0) throw InputError(path, 0, "", "the file has a header but no data rows");
+// The values of `column` of a file other than the forcing (a series file or the supplement),
+// matched to the forcing's half-hours by time: half-hourly (time stamps or Year/DoY/Hour) or daily
+// (Year and DoY only).
+std::vector<double> series_on_axis(const CsvTable& table, const FoundColumn& column, const ForcingField& field,
+                                   const ForcingReadOptions& options, const std::vector<Minutes>& ends, std::string& note) {
+  const std::string& path = table.path();
   const ForcingReadOptions by_name;  // the forcing's --column choices name its own columns
-  const auto column = find_column(table, field, by_name);
-  if (!column)
-    throw InputError(path, table.header_line(), std::string(field.name),
-                     "no column named " + alias_list(field.columns) + "; the header has: " + table.header_list());
-  const UnitConversion unit = column_unit(field, &*column, FileConvention::JaxCanveg, options);
-  ColumnValues values = read_column(table, column->index, field, unit, options);
-  note = "column " + table.header()[column->index] + (values.note.empty() ? "" : "; " + values.note);
+  const UnitConversion unit = column_unit(field, &column, detect_convention(table), options);
+  ColumnValues values = read_column(table, column.index, field, unit, options);
+  note = "column " + table.header()[column.index] + (values.note.empty() ? "" : "; " + values.note);
 
   std::optional<std::size_t> ydh[3];
   for (std::size_t i = 0; i < 3; ++i)
@@ -478,6 +476,18 @@ std::vector<double> read_series_file(const std::string& path, const ForcingField
   }
   note += daily ? ", daily values" : ", half-hourly values";
   return out;
+}
+
+// A variable from a file of its own (ForcingReadOptions::series_files).
+std::vector<double> read_series_file(const std::string& path, const ForcingField& field, const ForcingReadOptions& options,
+                                     const std::vector<Minutes>& ends, std::string& note) {
+  const CsvTable table = CsvTable::read(path);
+  if (table.size() == 0) throw InputError(path, 0, "", "the file has a header but no data rows");
+  const auto column = find_column(table, field, ForcingReadOptions{});
+  if (!column)
+    throw InputError(path, table.header_line(), std::string(field.name),
+                     "no column named " + alias_list(field.columns) + "; the header has: " + table.header_list());
+  return series_on_axis(table, *column, field, options, ends, note);
 }
 
 const ForcingField& substitute(std::string_view name) {
@@ -546,29 +556,62 @@ ForcingRecord read_forcing_csv(const std::string& path, const ForcingReadOptions
   return io::read_forcing_table(CsvTable::read(path), options);
 }
 
-ForcingRecord io::read_forcing_table(const io::CsvTable& table, const ForcingReadOptions& options) {
+ForcingRecord io::read_forcing_table(const io::CsvTable& table, const ForcingReadOptions& options,
+                                     const std::vector<std::pair<std::string, std::string>>& declared_units) {
   check_option_variables(options);
   const std::string& path = table.path();
   if (table.size() == 0) throw InputError(path, 0, "", "the forcing file has a header but no data rows");
   const FileConvention convention = detect_convention(table);
 
+  // A unit the file declares for a column (NetCDF) replaces the one its name implies; --units
+  // still overrides both (column_unit).
+  const auto find = [&](const ForcingField& field) {
+    std::optional<FoundColumn> column = find_column(table, field, options);
+    if (!column) return column;
+    const std::string& name = table.header()[column->index];
+    for (const auto& [declared_column, text] : declared_units) {
+      if (declared_column != name) continue;
+      const std::optional<std::string> unit = io::declared_unit_spelling(text, field.unit);
+      if (!unit || !accepts(field, *unit)) {
+        if (option_value(options.units, field.name)) break;
+        throw InputError(path, 0, name + ".units",
+                         "the file declares unit '" + text + "' for " + std::string(field.meaning) +
+                             ", which canveg does not read as one of " + std::string(field.units_accepted) +
+                             "; declare the unit with --units " + std::string(field.name) + "=UNIT");
+      }
+      column->implied_unit = *unit;
+    }
+    return column;
+  };
+
   // Locate every column first, so that a wrong header fails, with every missing variable named
   // at once, before any cell is parsed.
   std::array<std::optional<FoundColumn>, kForcingCount> found;
   for (std::size_t i = 0; i < kForcingCount; ++i)
-    if (!given_by_option(options, kForcingFields[i].name)) found[i] = find_column(table, kForcingFields[i], options);
+    if (!given_by_option(options, kForcingFields[i].name)) found[i] = find(kForcingFields[i]);
   const std::size_t eair_index = field_index(kForcingFields, "eair");
   std::optional<FoundColumn> vpd, qair;
   if (!found[eair_index] && !given_by_option(options, "eair")) {
-    vpd = find_column(table, substitute("vpd"), options);
-    if (!vpd) qair = find_column(table, substitute("qair"), options);
+    vpd = find(substitute("vpd"));
+    if (!vpd) qair = find(substitute("qair"));
+  }
+  // What the file lacks may come from the supplement.
+  std::optional<CsvTable> supplement;
+  std::array<std::optional<FoundColumn>, kForcingCount> supplied;
+  if (!options.supplement.empty()) {
+    supplement = CsvTable::read(options.supplement);
+    if (supplement->size() == 0)
+      throw InputError(options.supplement, 0, "", "the supplement has a header but no data rows");
+    for (std::size_t i = 3; i < kForcingCount; ++i)
+      if (!found[i] && !given_by_option(options, kForcingFields[i].name) && !(i == eair_index && (vpd || qair)))
+        supplied[i] = find_column(*supplement, kForcingFields[i], ForcingReadOptions{});
   }
   const bool has_timestamps = table.find_exact("TIMESTAMP_END") || table.find_exact("TIMESTAMP_START") ||
                               table.find_exact("TIMESTAMP");
   std::vector<std::string> missing;
   for (std::size_t i = 0; i < kForcingCount; ++i) {
     const ForcingField& f = kForcingFields[i];
-    if (found[i] || given_by_option(options, f.name)) continue;
+    if (found[i] || supplied[i] || given_by_option(options, f.name)) continue;
     if (i < 3 && has_timestamps) continue;  // year, doy, hour from the time stamps
     if (i == eair_index && (vpd || qair)) continue;
     std::string what = std::string(f.name) + " (" + std::string(f.meaning) + ", " + std::string(f.unit) + "; a column named " +
@@ -576,10 +619,13 @@ ForcingRecord io::read_forcing_table(const io::CsvTable& table, const ForcingRea
     if (i == eair_index)
       what += ", or VPD (" + alias_list(substitute("vpd").columns) + ") or specific humidity (" +
               alias_list(substitute("qair").columns) + ")";
-    if (f.name == "lai") what += ", or --lai VALUE";
-    if (f.name == "veg_ht") what += ", or --canopy-height VALUE";
+    if (f.name == "lai") what += ", or --lai VALUE|FILE";
+    if (f.name == "veg_ht") what += ", or --canopy-height VALUE|FILE";
     missing.push_back(what + ")");
   }
+  const std::string supplement_text =
+      supplement ? " The supplement " + options.supplement + " has: " + supplement->header_list() + "."
+                 : " Variables the file lacks may come from --supplement FILE (a CSV on the same half-hours).";
   if (!missing.empty()) {
     std::string fields;
     for (const std::string& m : missing) fields += (fields.empty() ? "" : ", ") + m.substr(0, m.find(' '));
@@ -587,7 +633,7 @@ ForcingRecord io::read_forcing_table(const io::CsvTable& table, const ForcingRea
     for (const std::string& m : missing) text += "\n  " + m;
     throw InputError(path, table.header_line(), fields,
                      text + "\nNames are matched exactly (case-insensitive); name another column with --column VAR=NAME. "
-                            "The header has: " + table.header_list());
+                            "The header has: " + table.header_list() + "." + supplement_text);
   }
 
   ForcingRecord rec;
@@ -629,6 +675,12 @@ ForcingRecord io::read_forcing_table(const io::CsvTable& table, const ForcingRea
       std::string note;
       forcing_series(rec, i) = read_series_file(*file, f, options, axis.end, note);
       set_source(f.name, *file, "", note);
+      continue;
+    }
+    if (supplied[i]) {
+      std::string note;
+      forcing_series(rec, i) = series_on_axis(*supplement, *supplied[i], f, options, axis.end, note);
+      set_source(f.name, options.supplement, "", note);
       continue;
     }
     if (!found[i]) continue;  // eair from a substitute, below

@@ -8,7 +8,10 @@
 namespace canveg::io {
 
 // Reads a forcing record from a table exactly as read_forcing_csv does (alias table, units,
-// ranges, time axis, gaps); table.path() names the source in messages.
-ForcingRecord read_forcing_table(const CsvTable& table, const ForcingReadOptions& options);
+// ranges, time axis, gaps); table.path() names the source in messages. declared_units: the unit
+// a file declares for a column (NetCDF `units` attributes: column name, unit as written), used
+// unless --units says otherwise.
+ForcingRecord read_forcing_table(const CsvTable& table, const ForcingReadOptions& options,
+                                 const std::vector<std::pair<std::string, std::string>>& declared_units = {});
 
 }  // namespace canveg::io

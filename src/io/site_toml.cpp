@@ -158,7 +158,7 @@ std::vector<std::pair<std::string, std::string>> text_pairs(const TomlSection& f
 }
 
 // [forcing]: how this site's forcing files are read (include/canveg/forcing.hpp). A file named for
-// LAI or canopy height is relative to the site file's folder.
+// LAI, canopy height or the supplement is relative to the site file's folder.
 ForcingReadOptions forcing_options(const TomlSection& forcing, const std::string& site_path) {
   ForcingReadOptions o;
   o.columns = text_pairs(forcing, "columns");
@@ -171,6 +171,15 @@ ForcingReadOptions forcing_options(const TomlSection& forcing, const std::string
       o.series_files.emplace_back(variable,
                                   (std::filesystem::path(site_path).parent_path() / *n->value<std::string>()).string());
     else forcing.fail(key, "expected a number or a file name");
+  }
+  if (const toml::node* n = forcing.find("supplement")) {
+    if (!n->is_string()) forcing.fail("supplement", "expected a file name");
+    o.supplement = (std::filesystem::path(site_path).parent_path() / *n->value<std::string>()).string();
+  }
+  if (const toml::node* n = forcing.find("netcdf_time")) {
+    const std::optional<std::string> mark = n->value<std::string>();
+    if (!mark || (*mark != "start" && *mark != "end")) forcing.fail("netcdf_time", "expected \"start\" or \"end\"");
+    o.netcdf_time = *mark == "end" ? NetcdfTimeMark::End : NetcdfTimeMark::Start;
   }
   return o;
 }
@@ -215,7 +224,8 @@ LoadedModel read_site_toml(const std::string& path) {
   const TomlSection solver(root, "solver", path, {"iterations", "steps_per_day"}, false);
   const TomlSection dispersion(root, "dispersion", path, {"matrix"}, true);
   const TomlSection parameters(root, "parameters", path, {}, false);
-  const TomlSection forcing(root, "forcing", path, {"columns", "units", "lai", "canopy_height"}, false);
+  const TomlSection forcing(root, "forcing", path,
+                            {"columns", "units", "lai", "canopy_height", "supplement", "netcdf_time"}, false);
 
   LoadedModel out;
   out.path = path;

@@ -25,6 +25,12 @@ struct UnitConversion {
 // "m3/m3" for m3 m-3).
 std::optional<UnitConversion> unit_conversion(std::string_view unit, std::string_view canonical);
 
+// The spelling of fields.hpp for a unit as a file declares it (a NetCDF `units` attribute in CF /
+// udunits style: "K", "degrees_C", "W/m^2", "m s-1", "kg/kg", "ppmv", "m2/m2", "%"), or nullopt
+// when not understood. A dimensionless "1" (or "-", "", "unitless") stands for `canonical` when that
+// is a ratio (m2 m-2, m3 m-3, kg kg-1, -).
+std::optional<std::string> declared_unit_spelling(std::string_view text, std::string_view canonical);
+
 // The units of a comma-separated list ("degC,K").
 std::vector<std::string_view> split_units(std::string_view list);
 

@@ -85,7 +85,7 @@ struct Period {
 };
 
 Period read_period(const SweepOptions& o, const std::string& site, bool test) {
-  return {first_rows(read_forcing_csv(forcing_file(o, site, test)), o.rows),
+  return {first_rows(read_forcing_file(forcing_file(o, site, test)), o.rows),
           first_rows(read_flux_csv(flux_file(o, site, test)), o.rows)};
 }
 
