@@ -106,7 +106,7 @@ TEST(Formulation, SiteTomlKey) {
 
 TEST(Formulation, SiteTomlBadValueNamesFileLineAndField) {
   TempDir dir;
-  // The [solver] table starts on line 10; the key is on line 12.
+  // The [solver] table starts on line 12; the key is on line 14.
   for (const auto& [value, text] : {std::pair<std::string, std::string>{"\"Jax\"", "expected \"jax\" or \"corrected\", found \"Jax\""},
                                     {"\"converged\"", "found \"converged\""},
                                     {"1", "expected a string"}}) {
@@ -117,7 +117,7 @@ TEST(Formulation, SiteTomlBadValueNamesFileLineAndField) {
       FAIL() << "expected InputError";
     } catch (const InputError& e) {
       EXPECT_EQ(e.file(), path);
-      EXPECT_EQ(e.line(), 12) << e.what();
+      EXPECT_EQ(e.line(), 14) << e.what();
       EXPECT_EQ(e.field(), "solver.formulation") << e.what();
       EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
     }
@@ -225,8 +225,8 @@ TEST(Formulation, CorrectedShortwaveBalanceClosesJaxDoesNot) {
     // share of the light (multiple reflections between layers and the soil are missing).
     EXPECT_LE(corrected.par, 1e-12);
     EXPECT_LE(corrected.nir, 1e-12);
-    EXPECT_GT(jax.par, 1e-3);
-    EXPECT_GT(jax.nir, 1e-2);
+    EXPECT_GT(jax.par, 1e-2);
+    EXPECT_GT(jax.nir, 1e-1);
   }
 }
 
