@@ -125,7 +125,7 @@ const char* formulation_name(Formulation formulation);
 bool parse_formulation(const std::string& name, Formulation& out);
 
 // One line for summaries: the formulation's name and what the set-up actually solves, e.g.
-// "corrected (50 shortwave sweeps, dark respiration subtracted once)"; "modified" is added when
+// "corrected (510 shortwave sweeps, dark respiration subtracted once)"; "modified" is added when
 // expert options changed a switch away from the named formulation.
 std::string describe_formulation(const Setup& setup);
 
