@@ -133,7 +133,8 @@ TEST(CliRun, ReproducesReportedTestMetrics) {
   }
 }
 
-// The same site described by a JAX-CanVeg configs.json and by our TOML file gives the same run.
+// The same site described by a JAX-CanVeg configs.json and by our TOML file gives the same run in
+// the same formulation (a configs.json is JAX-CanVeg's: jax; a site file defaults to corrected).
 TEST(CliRun, JaxConfigAndSiteFileAgree) {
   TempDir dir;
   const Slice s = one_day(dir);
@@ -150,7 +151,7 @@ TEST(CliRun, JaxConfigAndSiteFileAgree) {
                                           shell_quote(s.forcing) + " --output " + shell_quote(a),
                                       dir);
   ASSERT_EQ(ra.exit_code, 0) << ra.err;
-  const CommandResult rb = run_canveg("run --quiet --site " +
+  const CommandResult rb = run_canveg("run --quiet --formulation jax --site " +
                                           shell_quote(std::string(CANVEG_SOURCE_DIR) + "/examples/sites/US-Bi1.toml") +
                                           " --forcing " + shell_quote(s.forcing) + " --output " + shell_quote(b),
                                       dir);

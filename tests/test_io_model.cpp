@@ -290,6 +290,7 @@ void expect_same_model(const Model<double>& a, const Model<double>& b) {
   EXPECT_EQ(a.setup.dt_soil, b.setup.dt_soil);
   EXPECT_EQ(a.setup.soil_mtime, b.setup.soil_mtime);
   EXPECT_EQ(a.setup.niter, b.setup.niter);
+  EXPECT_EQ(a.setup.formulation, b.setup.formulation);
   EXPECT_EQ(a.setup.single_dark_respiration, b.setup.single_dark_respiration);
   EXPECT_EQ(a.setup.shortwave_sweeps, b.setup.shortwave_sweeps);
   for (const auto& [x, y] : {std::pair{&a.leaf_rh_net, &b.leaf_rh_net}, std::pair{&a.rsoil_net, &b.rsoil_net}}) {
@@ -348,6 +349,7 @@ TEST(ModelJsonWriter, TrainedModelsReadBackIdentically) {
 TEST(ModelJsonWriter, SiteFileModelWithCorrectionsReadsBackIdentically) {
   TempDir dir;
   LoadedModel original = read_site_toml(std::string(CANVEG_SOURCE_DIR) + "/examples/sites/US-Bi1.toml");
+  set_formulation(original.model.setup, Formulation::Jax);  // modified below: the switches are stored too
   original.model.setup.single_dark_respiration = true;
   original.model.setup.shortwave_sweeps = 3;
   const std::string path = (dir.path() / "site.json").string();

@@ -65,6 +65,21 @@ enum class StomataType { Hypostomatous = 0, Amphistomatous = 1 };
 enum class LeafRhModule { Physics = 0, Network = 1 };
 enum class SoilRespirationModule { Alfalfa = 0, Q10 = 1, Network = 2 };
 
+// Which formulation of the model a run solves (docs/formulation.md):
+//   Jax       JAX-CanVeg's, reproducing its published numbers: one PAR/NIR scattering sweep from
+//             zero upward flux per iteration (docs/model.md pitfall P3) and leaf dark respiration
+//             subtracted twice (2.11);
+//   Corrected converged PAR/NIR scattering (converged_shortwave_sweeps(J) sweeps) and dark
+//             respiration subtracted once.
+// A JAX-CanVeg model file defaults to Jax, a site TOML file to Corrected.
+enum class Formulation { Jax = 0, Corrected = 1 };
+
+// PAR/NIR scattering sweeps of the corrected formulation for J canopy layers: 10 (J + 1), i.e. 20
+// for one layer and 510 for 50. A sweep carries upward light one level higher, so a round trip
+// soil -> top -> soil costs about J sweeps; 10 (J + 1) sweeps converge the level fluxes to
+// round-off with the default parameters at the four sites (docs/formulation.md has the measurement).
+constexpr int converged_shortwave_sweeps(int n_can_layers) { return 10 * (n_can_layers + 1); }
+
 // Static set-up of a site and canopy (JAX `Setup` plus the grid of section 1.2).
 struct Setup {
   std::string site_name;
@@ -85,9 +100,11 @@ struct Setup {
   double canopy_height = 1.0;       // h [m]
   double measurement_height = 2.0;  // z_m [m]
   double soil_depth = 0.15;         // [m]
-  // Corrections of JAX-CanVeg behaviour, off by default for reproduction (docs/jax-comparison.md):
+  // The named formulation (set_formulation sets the two switches below from it), and the two
+  // switches themselves, which expert options may change afterwards (docs/jax-comparison.md):
   // subtract leaf dark respiration once (the cubic's root is already net assimilation), and
   // the number of PAR/NIR scattering sweeps per iteration (JAX-CanVeg: 1 from zero, pitfall P3).
+  Formulation formulation = Formulation::Jax;
   bool single_dark_respiration = false;
   int shortwave_sweeps = 1;
   std::vector<double> zht;   // node heights, N values [m]
@@ -97,6 +114,20 @@ struct Setup {
 
 // Builds the uniform grid of docs/model.md section 1.2 into setup.zht / setup.delz.
 void build_vertical_grid(Setup& setup);
+
+// Sets setup.formulation and the switches it stands for (shortwave_sweeps, single_dark_respiration).
+void set_formulation(Setup& setup, Formulation formulation);
+
+// "jax" or "corrected".
+const char* formulation_name(Formulation formulation);
+
+// The formulation named "jax" or "corrected" (exact, lower case); false for anything else.
+bool parse_formulation(const std::string& name, Formulation& out);
+
+// One line for summaries: the formulation's name and what the set-up actually solves, e.g.
+// "corrected (510 shortwave sweeps, dark respiration subtracted once)"; "modified" is added when
+// expert options changed a switch away from the named formulation.
+std::string describe_formulation(const Setup& setup);
 
 // Everything the physics needs for one model: set-up, parameters, networks, statistics and the
 // dispersion matrix D [N x J], row-major.

@@ -32,6 +32,7 @@ struct SweepOptions {
   std::vector<int> seeds = {0};
   std::size_t rows = 0;  // > 0: only the first `rows` half-hours of each period (quick runs, tests)
   int jobs = 0;          // tasks run at once (0: all cores); each training uses one thread
+  Formulation formulation = Formulation::Jax;  // of the CanVeg families (JAX-CanVeg's by default)
   TrainOptions train;    // epochs, method, schedule, ...; le_weight is set per task
   DnnTrainOptions dnn;   // the DNN family's settings (JAX-CanVeg's by default); le_weight and seed per task
 };

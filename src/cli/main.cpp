@@ -2,7 +2,7 @@
 //
 //   canveg run --model <model.json> | --site <site.toml> | --config <configs.json>
 //              --forcing <forcing.csv> --output <fluxes.csv> [--observed <fluxes.csv>] [--dij <Dij.csv>]
-//              [--independent] [--threads N] [--diagnostics] [--quiet]
+//              [--formulation jax|corrected] [--independent] [--threads N] [--diagnostics] [--quiet]
 //   canveg evaluate --predicted <fluxes.csv> --observed <fluxes.csv>
 //   canveg dij ...   (dispersion-matrix generator, cli/dij_command.hpp)
 //   canveg sensitivity ...   (loss gradient per parameter, cli/sensitivity_command.hpp)
@@ -37,6 +37,7 @@
 #include "cli/dij_command.hpp"
 #include "cli/fields_help.hpp"
 #include "cli/forcing_options.hpp"
+#include "cli/formulation_option.hpp"
 #include "cli/sensitivity_command.hpp"
 #include "cli/sweep_command.hpp"
 #include "cli/train_command.hpp"
@@ -144,7 +145,8 @@ struct RunArgs {
   std::string model, site, config, forcing, output, observed, dij, scaler_forcing, scaler_fluxes;
   bool independent = false, diagnostics = false, quiet = false, single_dark_respiration = false;
   int threads = 0;
-  int shortwave_sweeps = 0;  // 0: as the model says (JAX-CanVeg: 1)
+  int shortwave_sweeps = 0;  // 0: as the formulation says
+  std::string formulation;   // "": as the model file says
   canveg::cli::ForcingOptionArgs forcing_options;
 };
 
@@ -193,7 +195,12 @@ int command_run(const RunArgs& a) {
   canveg::io::AtomicOutputFile output(
       a.output, {a.model, a.site, a.config, a.forcing, a.observed, a.dij, a.scaler_forcing, a.scaler_fluxes});
   install_interrupt_cleanup(output);
-  if (!a.model.empty() && canveg::is_dnn_json(a.model)) return command_run_dnn(a, output);
+  if (!a.model.empty() && canveg::is_dnn_json(a.model)) {
+    if (!a.formulation.empty() || a.single_dark_respiration || a.shortwave_sweeps > 0)
+      throw canveg::InputError(a.model, 0, "--formulation",
+                               "the neural-network baseline has no physics, so no formulation or its switches");
+    return command_run_dnn(a, output);
+  }
   if (!a.scaler_forcing.empty() || !a.scaler_fluxes.empty())
     throw canveg::InputError("", 0, "--scaler-forcing", "only the neural-network baseline (DNN files) uses scalers");
 
@@ -201,13 +208,14 @@ int command_run(const RunArgs& a) {
   canveg::Model<double>& model = loaded.model;
   if (!a.dij.empty())
     model.dij = canveg::read_dij_csv(a.dij, model.setup.n_total_layers, model.setup.n_can_layers);
-  // The corrections apply when asked for; otherwise the model file's own setting stands.
+  // The formulation: the model file's unless --formulation names one; then the expert switches.
+  canveg::cli::apply_formulation_option(a.formulation, model.setup);
   if (a.single_dark_respiration) model.setup.single_dark_respiration = true;
   if (a.shortwave_sweeps > 0) model.setup.shortwave_sweeps = a.shortwave_sweeps;
-  spdlog::info("model {}: {} canopy + {} air layers, {} from {}", model.setup.site_name, model.setup.n_can_layers,
-               model.setup.n_atmos_layers(),
+  spdlog::info("model {}: {} canopy + {} air layers, {} from {}; formulation {}", model.setup.site_name,
+               model.setup.n_can_layers, model.setup.n_atmos_layers(),
                model.setup.leaf_rh == canveg::LeafRhModule::Network ? "hybrid leaf RH" : "physics leaf RH",
-               loaded.path);
+               loaded.path, canveg::describe_formulation(model.setup));
 
   const canveg::ForcingRecord forcing = read_run_forcing(a, loaded.forcing_options);
   // Observations are read before the run as well, so that a bad file is reported at once.
@@ -239,8 +247,9 @@ int command_run(const RunArgs& a) {
 
   if (!a.quiet) {
     const double rate = result.seconds > 0 ? static_cast<double>(forcing.size()) / result.seconds : 0.0;
-    std::fprintf(stderr, "canveg: %zu half-hours in %.2f s (%.0f half-hours/s); wrote %s\n", forcing.size(),
-                 result.seconds, rate, a.output.c_str());
+    std::fprintf(stderr, "canveg: %zu half-hours in %.2f s (%.0f half-hours/s), formulation %s; wrote %s\n",
+                 forcing.size(), result.seconds, rate, canveg::describe_formulation(model.setup).c_str(),
+                 a.output.c_str());
   }
   if (observed) print_metrics(result.outputs.LE, result.outputs.NEE, *observed, &loaded.reported);
   return kExitOk;
@@ -292,11 +301,13 @@ int run_cli(int argc, char** argv) {
                 "Treat half-hours as independent (no soil storage coupling between rows)");
   run->add_option("--threads", ra.threads, "Worker threads (0 = all hardware threads)")
       ->check(CLI::Range(0, 4096));
+  canveg::cli::add_formulation_option(*run, ra.formulation);
   run->add_flag("--single-dark-respiration", ra.single_dark_respiration,
-                "Subtract leaf dark respiration once (corrects JAX-CanVeg, which subtracts it twice)");
+                "Expert: subtract leaf dark respiration once, whatever the formulation (as corrected does)");
   run->add_option("--shortwave-sweeps", ra.shortwave_sweeps,
-                  "PAR/NIR scattering sweeps per iteration (JAX-CanVeg: 1; more converge the scattering)")
-      ->check(CLI::Range(1, 1000));
+                  "Expert: PAR/NIR scattering sweeps per iteration, replacing the formulation's (jax: 1; corrected: "
+                  "10 (J + 1) for J canopy layers)")
+      ->check(CLI::Range(1, 1000000));
   run->add_option("--scaler-forcing", ra.scaler_forcing,
                   "DNN baseline models: the training forcing whose statistics standardise the inputs");
   run->add_option("--scaler-fluxes", ra.scaler_fluxes,

@@ -22,6 +22,7 @@
 
 #include "canveg/errors.hpp"
 #include "cli/forcing_options.hpp"
+#include "cli/formulation_option.hpp"
 #include "canveg/gradient.hpp"
 #include "canveg/model_io.hpp"
 #include "canveg/observations.hpp"
@@ -32,6 +33,7 @@ namespace {
 
 struct SensitivityOptions {
   std::string model, forcing, observed, output, scaler_fluxes, method = "unrolled";
+  std::string formulation;  // "": as the model file says
   cli::ForcingOptionArgs forcing_options;
   double le_weight = std::numeric_limits<double>::quiet_NaN();  // NaN: the model's training weight, else 0.5
   std::size_t batch_size = 1024, first_row = 0, rows = 0;
@@ -46,7 +48,8 @@ int run_sensitivity(const SensitivityOptions& o) {
     // The output is opened first: a wrong path, or one that is an input, must not cost the gradient.
     std::optional<io::AtomicOutputFile> file;
     if (!o.output.empty()) file.emplace(o.output, std::vector<std::string>{o.model, o.forcing, o.observed, o.scaler_fluxes});
-    const LoadedModel loaded = read_model_json(o.model);
+    LoadedModel loaded = read_model_json(o.model);
+    cli::apply_formulation_option(o.formulation, loaded.model.setup);
     const double le_weight = !std::isnan(o.le_weight)                ? o.le_weight
                              : !std::isnan(loaded.trained_le_weight) ? loaded.trained_le_weight
                                                                      : 0.5;
@@ -76,8 +79,8 @@ int run_sensitivity(const SensitivityOptions& o) {
     options.method = parse_fixed_point_gradient(o.method, "--method");
     const ParameterSpace space(loaded.model);
     if (!o.quiet)
-      std::fprintf(stderr, "canveg: sensitivity: %zu parameters over %zu half-hours (%s gradient)...\n", space.size(),
-                   forcing.size(), o.method.c_str());
+      std::fprintf(stderr, "canveg: sensitivity: %zu parameters over %zu half-hours (%s gradient, formulation %s)...\n",
+                   space.size(), forcing.size(), o.method.c_str(), describe_formulation(loaded.model.setup).c_str());
     const LossGradient g = loss_and_gradient(loaded.model, space, forcing, observed, loss, options);
     const std::vector<double> values = space.values(loaded.model);
     const std::vector<bool> zero = space.structurally_zero();
@@ -151,6 +154,7 @@ CLI::App* add_sensitivity_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--rows", o->rows, "number of rows to use (0: to the end)");
   cmd->add_option("--threads", o->threads, "worker threads (0: all cores)")->check(CLI::Range(0, 4096));
   cmd->add_flag("-q,--quiet", o->quiet, "nothing on stderr but errors");
+  cli::add_formulation_option(*cmd, o->formulation);
   cli::add_forcing_options(*cmd, o->forcing_options);
   cmd->callback([o, &exit_code] { exit_code = run_sensitivity(*o); });
   return cmd;

@@ -2,7 +2,7 @@
 //
 //   canveg sweep --output-dir <dir> [--data <shared data>] [--sites US-Hn1] [--families PB-1L,Hybrid-1L]
 //                [--weights 0,0.1,...,1] [--seeds 0] [--epochs 300] [--method onestep] [--jax-pooled-update]
-//                [--rows N] [--jobs N] [--quiet]
+//                [--rows N] [--jobs N] [--formulation jax|corrected] [--quiet]
 #include "cli/sweep_command.hpp"
 
 #include <CLI/CLI.hpp>
@@ -10,7 +10,9 @@
 #include <memory>
 #include <string>
 
+#include "canveg/errors.hpp"
 #include "canveg/sweep.hpp"
+#include "cli/formulation_option.hpp"
 
 namespace canveg {
 namespace {
@@ -18,12 +20,15 @@ namespace {
 struct SweepArgs {
   SweepOptions options;
   std::string method = "unrolled";
+  std::string formulation = "jax";
   bool quiet = false;
 };
 
 int run_sweep_command(SweepArgs& a) {
   try {
     a.options.train.gradient.method = parse_fixed_point_gradient(a.method, "--method");
+    if (!parse_formulation(a.formulation, a.options.formulation))
+      throw InputError("", 0, "--formulation", "expected jax or corrected, found '" + a.formulation + "'");
     a.options.dnn.epochs = a.options.train.epochs;  // --epochs applies to every family
     const auto progress = [&](const SweepRow& r, std::size_t done, std::size_t total) {
       if (a.quiet) return;
@@ -73,6 +78,7 @@ CLI::App* add_sweep_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--rows", a->options.rows, "use only the first N half-hours of each period (quick looks)");
   cmd->add_option("--jobs", a->options.jobs, "trainings at once (0: all cores), one thread each")
       ->check(CLI::Range(0, 4096));
+  cli::add_formulation_option(*cmd, a->formulation);  // the tasks start from model JSON files: jax by default
   cmd->add_flag("-q,--quiet", a->quiet, "nothing on stderr but errors");
   cmd->callback([a, &exit_code] { exit_code = run_sweep_command(*a); });
   return cmd;

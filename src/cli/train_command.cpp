@@ -16,6 +16,7 @@
 //   trains the pure neural-network baseline (include/canveg/dnn.hpp); the schedule counts Adam steps.
 #include "cli/train_command.hpp"
 #include "cli/forcing_options.hpp"
+#include "cli/formulation_option.hpp"
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -42,6 +43,7 @@ struct TrainArgs {
   std::string scaler_fluxes, networks_from, method = "unrolled";
   std::string family;     // "CanVeg", "DNN", or empty: DNN when --model is a DNN file, else CanVeg
   std::string site_name;  // DNN: the site of a new network
+  std::string formulation;  // "": as the model file says (model JSON: jax, site TOML: corrected)
   std::vector<std::string> trained, bounds;
   std::vector<int> lr_boundaries = {50, 100, 200};
   double learning_rate = 0.01, lr_scale = 0.5;
@@ -121,7 +123,8 @@ void refuse_canveg_only_options(const TrainArgs& a) {
   static const char* const kCanVegOnly[] = {
       "--site",          "--reset-parameters", "--networks-from", "--validation-days", "--checkpoint",
       "--resume",        "--keep-remainder",   "--scaler-fluxes", "--train",           "--bounds",
-      "--method",        "--jax-pooled-update", "--jax-stop-model", "--no-stop-rules", "--threads"};
+      "--method",        "--jax-pooled-update", "--jax-stop-model", "--no-stop-rules", "--threads",
+      "--formulation"};
   for (const char* option : kCanVegOnly)
     if (a.given.count(option))
       throw InputError("", 0, option,
@@ -231,6 +234,7 @@ int run_train(const TrainArgs& a) {
 
     TrainProblem problem;
     problem.initial = a.model.empty() ? read_site_toml(a.site) : read_model_json(a.model);
+    cli::apply_formulation_option(a.formulation, problem.initial.model.setup);
     // JAX-CanVeg's initial state: every parameter at its default (the parameter table's, which are
     // JAX-CanVeg's), the networks as initialised (a PB model's LeafRHDL was never updated).
     if (a.reset_parameters) problem.initial.model.para = Parameters<double>{};
@@ -301,7 +305,8 @@ int run_train(const TrainArgs& a) {
         {"bounds", a.bounds},       {"jax_pooled_update", a.jax_pooled_update},
         {"jax_stop_model", a.jax_stop_model}, {"stop_rules", !a.no_stop_rules},
         {"reset_parameters", a.reset_parameters}, {"networks_from", a.networks_from},
-        {"seed", a.seed},           {"validation_days", a.validation_days}};
+        {"seed", a.seed},           {"validation_days", a.validation_days},
+        {"formulation", describe_formulation(problem.initial.model.setup)}};
     std::unique_ptr<TrainState> resume;
     if (a.resume) {
       if (std::filesystem::exists(checkpoint_path)) {
@@ -314,6 +319,8 @@ int run_train(const TrainArgs& a) {
       }
     }
 
+    if (!a.quiet)
+      std::fprintf(stderr, "canveg: train: formulation %s\n", describe_formulation(problem.initial.model.setup).c_str());
     const auto start = std::chrono::steady_clock::now();
     const int first_epoch = resume ? resume->epochs_done : 0;
     const auto on_epoch = [&](const TrainState& state, const EpochRecord& r) {
@@ -351,8 +358,8 @@ int run_train(const TrainArgs& a) {
     write_model_json(result.model, a.output, extra);
     write_train_history(result, history_path);
     if (!a.quiet)
-      std::fprintf(stderr, "canveg: train: %s; wrote %s and %s\n", result.stop_reason.c_str(), a.output.c_str(),
-                   history_path.c_str());
+      std::fprintf(stderr, "canveg: train: %s; formulation %s; wrote %s and %s\n", result.stop_reason.c_str(),
+                   describe_formulation(result.model.model.setup).c_str(), a.output.c_str(), history_path.c_str());
     return 0;
   } catch (const std::exception& e) {  // InputError included: its message names file, line and field
     std::fprintf(stderr, "canveg: error: train: %s\n", e.what());
@@ -435,6 +442,7 @@ CLI::App* add_train_command(CLI::App& app, int& exit_code) {
                 "do not stop at a NaN loss or a loss above 1000 x the mean of the last 10");
   cmd->add_option("--threads", a->threads, "worker threads (0: all cores)")->check(CLI::Range(0, 4096));
   cmd->add_flag("-q,--quiet", a->quiet, "nothing on stderr but errors");
+  cli::add_formulation_option(*cmd, a->formulation);
   cli::add_forcing_options(*cmd, a->forcing_options);
   cmd->callback([a, cmd, &exit_code] {
     for (const CLI::Option* option : cmd->get_options())

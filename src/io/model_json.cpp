@@ -67,9 +67,18 @@ void read_setup(const JsonNode& root, Setup& s) {
   s.dt_soil = positive(setup["dt_soil"]);
   s.soil_mtime = as_int_in(setup["soil_mtime"], 1, 10000000);
   s.niter = as_int_in(setup["niter"], 1, 100000);
-  // canveg's optional corrections of JAX-CanVeg (README "Usage"), stored by write_model_json.
+  // canveg's formulation and its switches (README "Formulations"), stored by write_model_json; a
+  // JAX-CanVeg file has none of them and is read in the jax formulation.
+  set_formulation(s, Formulation::Jax);
+  if (setup.has("formulation")) {
+    const std::string name = setup["formulation"].string();
+    Formulation f{};
+    if (!parse_formulation(name, f))
+      setup["formulation"].fail("expected \"jax\" or \"corrected\", found \"" + name + "\"");
+    set_formulation(s, f);
+  }
   if (setup.has("single_dark_respiration")) s.single_dark_respiration = as_int_in(setup["single_dark_respiration"], 0, 1);
-  if (setup.has("shortwave_sweeps")) s.shortwave_sweeps = as_int_in(setup["shortwave_sweeps"], 1, 1000);
+  if (setup.has("shortwave_sweeps")) s.shortwave_sweeps = as_int_in(setup["shortwave_sweeps"], 1, 1000000);
 
   const JsonNode header = root["hyperparameter_header"];
   s.canopy_height = positive(header["veg_ht"]);
@@ -265,6 +274,31 @@ void build_vertical_grid(Setup& s) {
   }
 }
 
+void set_formulation(Setup& s, Formulation f) {
+  s.formulation = f;
+  const bool corrected = f == Formulation::Corrected;
+  s.shortwave_sweeps = corrected ? converged_shortwave_sweeps(s.n_can_layers) : 1;
+  s.single_dark_respiration = corrected;
+}
+
+const char* formulation_name(Formulation f) { return f == Formulation::Corrected ? "corrected" : "jax"; }
+
+bool parse_formulation(const std::string& name, Formulation& out) {
+  if (name == "jax") out = Formulation::Jax;
+  else if (name == "corrected") out = Formulation::Corrected;
+  else return false;
+  return true;
+}
+
+std::string describe_formulation(const Setup& s) {
+  const bool corrected = s.formulation == Formulation::Corrected;
+  const int named_sweeps = corrected ? converged_shortwave_sweeps(s.n_can_layers) : 1;
+  const bool modified = named_sweeps != s.shortwave_sweeps || corrected != s.single_dark_respiration;
+  return std::string(formulation_name(s.formulation)) + (modified ? ", modified" : "") + " (" +
+         std::to_string(s.shortwave_sweeps) + " shortwave sweep" + (s.shortwave_sweeps == 1 ? "" : "s") +
+         ", dark respiration subtracted " + (s.single_dark_respiration ? "once" : "twice") + ")";
+}
+
 LoadedModel read_model_json(const std::string& path) {
   const nlohmann::json doc = io::parse_json_file(path);
   const JsonNode root(doc, "", path);
@@ -332,6 +366,7 @@ void write_model_json(const LoadedModel& loaded, const std::string& path, const 
                    {"dt_soil", s.dt_soil},
                    {"soil_mtime", s.soil_mtime},
                    {"niter", s.niter},
+                   {"formulation", formulation_name(s.formulation)},
                    {"single_dark_respiration", s.single_dark_respiration ? 1 : 0},
                    {"shortwave_sweeps", s.shortwave_sweeps}};
   json para = json::object();

@@ -221,7 +221,7 @@ LoadedModel read_site_toml(const std::string& path) {
                             "leaf_angle_type", "stomata"},
                            true);
   const TomlSection soil(root, "soil", path, {"depth", "respiration"}, false);
-  const TomlSection solver(root, "solver", path, {"iterations", "steps_per_day"}, false);
+  const TomlSection solver(root, "solver", path, {"iterations", "steps_per_day", "formulation"}, false);
   const TomlSection dispersion(root, "dispersion", path, {"matrix"}, true);
   const TomlSection parameters(root, "parameters", path, {}, false);
   const TomlSection forcing(root, "forcing", path,
@@ -259,6 +259,12 @@ LoadedModel read_site_toml(const std::string& path) {
   s.dt_soil = kDtSoil;
   s.soil_mtime = soil_steps(s.steps_per_day, s.dt_soil);
   if (s.soil_mtime < 1) solver.fail("steps_per_day", "too many steps per day for the 20 s soil sub-step");
+  // A site of our own solves the corrected formulation unless its file asks for JAX-CanVeg's.
+  const std::string formulation = solver.string_or("formulation", "corrected");
+  Formulation f{};
+  if (!parse_formulation(formulation, f))
+    solver.fail("formulation", "expected \"jax\" or \"corrected\", found \"" + formulation + "\"");
+  set_formulation(s, f);
   build_vertical_grid(s);
 
   apply_parameter_overrides(parameters, m.para);

@@ -52,6 +52,7 @@ LoadedModel initial_model(const SweepOptions& o, const SweepTask& t) {
   const std::string dir = o.data_dir + "/jax-canveg-trained/";
   const std::string layers = t.family.substr(t.family.find('-') + 1);  // 1L or ML
   LoadedModel m = read_model_json(dir + t.site + "_" + t.family + "-0.5.json");
+  set_formulation(m.model.setup, o.formulation);
   m.model.para = Parameters<double>{};
   m.reported = ReportedMetrics{};
   if (t.seed == 0) {
@@ -106,6 +107,11 @@ std::pair<Scores, Scores> canveg_task(const SweepOptions& o, const SweepTask& t,
   LoadedModel trained;
   if (fs::exists(base + ".json")) {
     trained = read_model_json(base + ".json");
+    if (trained.model.setup.formulation != o.formulation)
+      throw InputError(base + ".json", 0, "setup.formulation",
+                       std::string("this model was trained in the ") + formulation_name(trained.model.setup.formulation) +
+                           " formulation, the sweep asks for " + formulation_name(o.formulation) +
+                           " (use another --output-dir)");
     read_training_record(base + ".json", row);
   } else {
     TrainProblem p;
@@ -121,7 +127,8 @@ std::pair<Scores, Scores> canveg_task(const SweepOptions& o, const SweepTask& t,
                                      {"epochs", options.epochs},
                                      {"rows", o.rows},
                                      {"method", fixed_point_gradient_name(options.gradient.method)},
-                                     {"jax_pooled_update", options.jax_pooled_update}};
+                                     {"jax_pooled_update", options.jax_pooled_update},
+                                     {"formulation", formulation_name(o.formulation)}};
     const std::string checkpoint = base + ".checkpoint.json";
     std::unique_ptr<TrainState> resume;
     if (fs::exists(checkpoint)) resume = std::make_unique<TrainState>(read_train_state(checkpoint, settings));

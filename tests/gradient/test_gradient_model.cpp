@@ -56,11 +56,17 @@ const SiteData& site_data(const std::string& site) {
   return it->second;
 }
 
+// A trained model by file name; "<name>+corrected" is the same model in the corrected formulation
+// (converged shortwave sweeps, dark respiration subtracted once).
 const Model<double>& model(const std::string& name) {
   static std::map<std::string, Model<double>> cache;
   auto it = cache.find(name);
-  if (it == cache.end())
-    it = cache.emplace(name, read_model_json(kData + "/jax-canveg-trained/" + name + ".json").model).first;
+  if (it == cache.end()) {
+    const std::size_t plus = name.find("+corrected");
+    Model<double> m = read_model_json(kData + "/jax-canveg-trained/" + name.substr(0, plus) + ".json").model;
+    if (plus != std::string::npos) set_formulation(m.setup, Formulation::Corrected);
+    it = cache.emplace(name, std::move(m)).first;
+  }
   return it->second;
 }
 
@@ -403,6 +409,24 @@ TEST(GradientModel, ReverseAgreesWithFiniteDifferences) {
   go.batch_size = 0;
   // All 21 scalars and the first layer of LeafRHDL.
   check_finite_differences("US-Hn1_Hybrid-1L-0.5", day("US-Hn1", 4800, 48), go, 21 + 18);
+}
+
+// The corrected formulation: the reverse sweep goes through every shortwave sweep and the single
+// dark-respiration subtraction exactly (forward mode and finite differences agree), and the
+// gradient is not the jax formulation's.
+TEST(GradientModel, CorrectedFormulationIsExact) {
+  GradientOptions go;
+  go.batch_size = 0;
+  check_reverse_forward("US-Hn1_Hybrid-1L-0.5+corrected", day("US-Hn1", 4800, 48), go);
+  check_reverse_forward("US-Bi1_PB-ML-0.5+corrected", day("US-Bi1", 4810, 8), go);
+  check_finite_differences("US-Hn1_Hybrid-1L-0.5+corrected", day("US-Hn1", 4800, 48), go, 21);
+  const Problem p = day("US-Hn1", 4800, 48);
+  const ParameterSpace space(model("US-Hn1_Hybrid-1L-0.5"));
+  const LossGradient jax = loss_and_gradient(model("US-Hn1_Hybrid-1L-0.5"), space, p.forcing, p.observed, p.loss, go);
+  const LossGradient corrected =
+      loss_and_gradient(model("US-Hn1_Hybrid-1L-0.5+corrected"), space, p.forcing, p.observed, p.loss, go);
+  EXPECT_NE(jax.loss, corrected.loss);
+  EXPECT_GT(max_rel(corrected.gradient, jax.gradient, 1e-3), 1e-3) << table(space, corrected.gradient, jax.gradient);
 }
 
 TEST(GradientModel, StructuralZerosAreListed) {

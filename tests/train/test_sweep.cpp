@@ -60,6 +60,27 @@ TEST(SweepCommand, TrainsEachTaskOnceAndTabulates) {
   EXPECT_NE(bad.err.find("unknown family 'PB-2L'"), std::string::npos) << bad.err;
 }
 
+// --formulation corrected: every task trains in it and its model says so; the same folder asked
+// for the jax formulation refuses to reuse those models.
+TEST(SweepCommand, TrainsInTheRequestedFormulation) {
+  canveg::test::TempDir dir;
+  const std::string out = dir.path().string();
+  const std::string args = "sweep --quiet --output-dir " + shell_quote(out) + " --data " +
+                           shell_quote(CANVEG_SHARED_DATA) +
+                           " --families PB-1L --weights 0.5 --epochs 1 --rows 96 --batch-size 48 --jobs 1";
+  const auto r = canveg::test::run_canveg(args + " --formulation corrected", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const canveg::LoadedModel m = canveg::read_model_json(out + "/US-Hn1_PB-1L-0.5_s0.json");
+  EXPECT_EQ(m.model.setup.formulation, canveg::Formulation::Corrected);
+  EXPECT_EQ(m.model.setup.shortwave_sweeps, canveg::converged_shortwave_sweeps(1));
+  EXPECT_TRUE(m.model.setup.single_dark_respiration);
+  const auto again = canveg::test::run_canveg(args, dir);  // jax by default
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("trained in the corrected formulation, the sweep asks for jax"), std::string::npos)
+      << again.err;
+  EXPECT_NE(again.err.find("setup.formulation"), std::string::npos) << again.err;
+}
+
 // The DNN family in a sweep: one network per weight and seed, trained and scored in seconds,
 // written as DNN files that `canveg run` reads without scaler files.
 TEST(SweepCommand, TrainsTheNeuralNetworkBaseline) {
