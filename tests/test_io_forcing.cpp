@@ -303,7 +303,7 @@ TEST(Forcing, VapourPressureFromVpdOrSpecificHumidity) {
   EXPECT_EQ(f.lai[0], 2.5);
   EXPECT_EQ(f.veg_ht[0], 0.8);
   // VPD in Pa, or beyond saturation, is refused.
-  expect_error(header + "202007011200,25,600,1250,2,400,100,0.4,20,25\n", 2, "VPD_F", "outside -5..150 hPa", options);
+  expect_error(header + "202007011200,25,600,1250,2,400,100,0.4,20,25\n", 2, "VPD_F", "outside -30..150 hPa", options);
   expect_error(header + "202007011200,25,600,40,2,400,100,0.4,20,25\n", 2, "VPD_F",
                "exceeds the saturation vapour pressure", options);
   // ALMA's Qair (kg kg-1) with PSurf (Pa, implied by the name).

@@ -139,6 +139,24 @@ void expect_relative(const std::vector<double>& a, const std::vector<double>& b,
     EXPECT_LE(std::abs(a[i] - b[i]), tol * std::max(1.0, std::abs(b[i]))) << what << " row " << i;
 }
 
+// Outputs of two forcings that differ by the round-off of unit conversions (a few ulps). The model
+// amplifies such differences on a few half-hours: one ulp of SWC alone moves US-Bi1's LE at
+// 2021-01-16 00:30 by 9.7e-5 W m-2 (PB-1L-0.5; a near-neutral night). So: within 1e-9 relative on
+// 99.5% of the rows, and within 1e-7 of the series' scale (its largest magnitude) on every row.
+void expect_round_off(const std::vector<double>& a, const std::vector<double>& b, const std::string& what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  double largest = 0.0, difference = 0.0;
+  std::size_t beyond = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    largest = std::max(largest, std::abs(b[i]));
+    difference = std::max(difference, std::abs(a[i] - b[i]));
+    beyond += std::abs(a[i] - b[i]) > 1e-9 * std::max(1.0, std::abs(b[i]));
+  }
+  EXPECT_GT(largest, 0.0) << what;
+  EXPECT_LE(difference, 1e-7 * largest) << what;
+  EXPECT_LE(static_cast<double>(beyond), 0.005 * static_cast<double>(a.size())) << what;
+}
+
 ForcingRecord jax_slice() {
   return read_forcing_csv(test::fluxtower("US-Bi1", "US-Bi1-forcings-test.csv")).slice(0, kRows);
 }
@@ -288,4 +306,55 @@ TEST(Netcdf, RunFromTheCommandLine) {
   const std::string out = test::read_text(dir.file("out.csv"));
   EXPECT_EQ(out.rfind("TIMESTAMP_END,", 0), 0u) << out.substr(0, 80);
   EXPECT_NE(out.find("\n2020-07-01 00:30:00,"), std::string::npos);
+}
+
+TEST(Netcdf, ConvertedFilesGiveTheSameFluxesOverAFullTestPeriod) {
+  // `canveg convert` writes the US-Bi1 test forcing (26,304 half-hours) as FULLSET CSV and as ALMA
+  // NetCDF; `canveg run` on each gives the fluxes of the JAX-CanVeg CSV to round-off
+  // (expect_round_off; the 192-row tests above hold 1e-9 relative row by row).
+  test::TempDir dir;
+  const std::string forcing = test::fluxtower("US-Bi1", "US-Bi1-forcings-test.csv");
+  const std::string model = test::shell_quote(test::trained("US-Bi1_PB-1L-0.5.json"));
+  const std::string fullset = dir.file("US-Bi1_FULLSET.csv"), alma = dir.file("US-Bi1.nc");
+  ASSERT_EQ(test::run_canveg("convert --quiet --forcing " + test::shell_quote(forcing) + " --to fullset --output " +
+                                 test::shell_quote(fullset), dir)
+                .exit_code,
+            0);
+  const test::CommandResult c =
+      test::run_canveg("convert --forcing " + test::shell_quote(forcing) + " --to alma --output " + test::shell_quote(alma), dir);
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  const std::string supplement = dir.file("US-Bi1-supplement.csv");
+  EXPECT_NE(c.err.find("--supplement " + supplement), std::string::npos) << c.err;
+
+  const auto run = [&](const std::string& args, const std::string& out) {
+    const test::CommandResult r = test::run_canveg("run --quiet --model " + model + " " + args + " --output " +
+                                                       test::shell_quote(dir.file(out)), dir);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return io::read_predicted_fluxes(dir.file(out));
+  };
+  const io::PredictedFluxes reference = run("--forcing " + test::shell_quote(forcing), "jax.csv");
+  const io::PredictedFluxes from_fullset = run("--forcing " + test::shell_quote(fullset), "fullset-out.csv");
+  const io::PredictedFluxes from_alma =
+      run("--forcing " + test::shell_quote(alma) + " --supplement " + test::shell_quote(supplement), "alma-out.csv");
+  ASSERT_EQ(reference.LE.size(), 26304u);
+  EXPECT_EQ(from_fullset.timestamp, reference.timestamp);
+  EXPECT_EQ(from_alma.timestamp, reference.timestamp);
+  expect_round_off(from_fullset.LE, reference.LE, "FULLSET LE");
+  expect_round_off(from_fullset.NEE, reference.NEE, "FULLSET NEE");
+  expect_round_off(from_alma.LE, reference.LE, "ALMA LE");
+  expect_round_off(from_alma.NEE, reference.NEE, "ALMA NEE");
+  // The forcings themselves agree to a few ulps.
+  const ForcingRecord jax = read_forcing_csv(forcing);
+  ForcingReadOptions with_supplement;
+  with_supplement.supplement = supplement;
+  const ForcingRecord a = read_forcing_file(fullset), b = read_forcing_file(alma, with_supplement);
+  for (std::size_t i = 0; i < kForcingCount; ++i) {
+    expect_relative(forcing_series(a, i), forcing_series(jax, i), 1e-13, "FULLSET " + std::string(kForcingFields[i].name));
+    expect_relative(forcing_series(b, i), forcing_series(jax, i), 1e-13, "ALMA " + std::string(kForcingFields[i].name));
+  }
+  // The output is never written over an input.
+  EXPECT_EQ(test::run_canveg("convert --quiet --forcing " + test::shell_quote(forcing) + " --to fullset --output " +
+                                 test::shell_quote(forcing), dir)
+                .exit_code,
+            1);
 }

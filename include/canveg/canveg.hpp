@@ -8,6 +8,7 @@
 #include "canveg/errors.hpp"
 #include "canveg/fields.hpp"
 #include "canveg/forcing.hpp"
+#include "canveg/forcing_export.hpp"
 #include "canveg/gradient.hpp"
 #include "canveg/metrics.hpp"
 #include "canveg/model_io.hpp"

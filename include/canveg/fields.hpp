@@ -84,9 +84,10 @@ namespace canveg {
 // X(name, column names, unit, units accepted, lower, upper, meaning): inputs that stand in for a
 // forcing variable the file lacks (columns as above). eair = es(ta) - VPD, or from the specific
 // humidity and pressure (e = q p / (0.622 + 0.378 q)), with es of docs/model.md 2.1. FLUXNET gives
-// VPD in hPa, hence its default unit.
+// VPD in hPa, hence its default unit. VPD may be negative: the shared forcings hold vapour pressure
+// up to 1.23 es(ta), i.e. deficits down to about -15 hPa.
 #define CANVEG_FORCING_SUBSTITUTE_FIELDS(X)                                                                  \
-  X(vpd, "VPD_F|VPD_F_MDS|VPD", "hPa", "hPa,kPa,Pa", -5, 150, "vapour-pressure deficit (gives eair with ta)")   \
+  X(vpd, "VPD_F|VPD_F_MDS|VPD", "hPa", "hPa,kPa,Pa", -30, 150, "vapour-pressure deficit (gives eair with ta)")   \
   X(qair, "Qair[kg kg-1]|SH", "kg kg-1", "kg kg-1,g kg-1", 0, 0.06, "specific humidity (gives eair with ta and pa)")
 
 // The raw forcing values of one half-hour, as in the file (units of the table above; the physics

@@ -67,12 +67,13 @@ std::string fields_markdown() {
   for (const DiagnosticField& f : kDiagnosticFields)
     o << "| `" << f.name << "` | " << f.unit << " | " << f.meaning << " |\n";
   o << "\n## Forcings\n\n"
-       "A forcing CSV column feeds a variable when its name equals one of the column names (compared\n"
+       "A forcing CSV column (or a NetCDF variable) feeds a variable when its name equals one of the column names (compared\n"
        "case-insensitively; never a prefix). Names are listed in priority order, `|` separating tiers;\n"
        "names of one tier separated by `,` have equal rank, and a file holding two of them must choose\n"
        "one with `--column VAR=NAME`. `#` stands for a run of digits (a FLUXNET depth index). A unit in\n"
        "brackets is the unit that name implies. Values are converted from the unit declared with\n"
-       "`--units VAR=UNIT` (one of *units accepted*) and must lie in the physical range. The time axis\n"
+       "`--units VAR=UNIT` (one of *units accepted*), else by a NetCDF variable's `units` attribute,\n"
+       "and must lie in the physical range. The time axis\n"
        "comes from `TIMESTAMP_END`, `TIMESTAMP_START` or Year/DoY/Hour: each row is the half-hour\n"
        "*ending* at that time, in local standard time.\n\n"
        "| variable | column names | unit | units accepted | range | meaning |\n|---|---|---|---|---|---|\n";

@@ -34,6 +34,7 @@
 #include "canveg/model_io.hpp"
 #include "canveg/observations.hpp"
 #include "canveg/run.hpp"
+#include "cli/convert_command.hpp"
 #include "cli/dij_command.hpp"
 #include "cli/fields_help.hpp"
 #include "cli/forcing_options.hpp"
@@ -331,6 +332,8 @@ int run_cli(int argc, char** argv) {
   CLI::App* train = canveg::add_train_command(app, train_exit);
   int sweep_exit = kExitOk;
   CLI::App* sweep = canveg::add_sweep_command(app, sweep_exit);
+  int convert_exit = kExitOk;
+  CLI::App* convert = canveg::add_convert_command(app, convert_exit);
   CLI::App* fields = canveg::cli::add_fields_command(app);
 
   try {
@@ -346,6 +349,7 @@ int run_cli(int argc, char** argv) {
   if (sensitivity->parsed()) return sensitivity_exit;
   if (train->parsed()) return train_exit;
   if (sweep->parsed()) return sweep_exit;
+  if (convert->parsed()) return convert_exit;
   if (fields->parsed()) return kExitOk;
   if (run->parsed()) {
     const int sources = !ra.model.empty() + !ra.site.empty() + !ra.config.empty();
