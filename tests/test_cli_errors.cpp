@@ -166,6 +166,43 @@ TEST_F(CliErrors, OutputOverAnInputIsRefused) {
   EXPECT_EQ(read_text(good_forcing_), before);
 }
 
+// The same file under a symbolic link or a hard link is the same file: refused, input intact.
+TEST_F(CliErrors, OutputThroughALinkToAnInputIsRefused) {
+  const std::string before = read_text(good_forcing_);
+  const std::string symlink = dir_.file("link.csv"), hardlink = dir_.file("hard.csv");
+  std::filesystem::create_symlink(good_forcing_, symlink);
+  std::filesystem::create_hard_link(good_forcing_, hardlink);
+  for (const std::string& output : {symlink, hardlink}) {
+    const CommandResult r = run_canveg("run --model " + shell_quote(trained(kModel)) + " --forcing " +
+                                           shell_quote(good_forcing_) + " --output " + shell_quote(output),
+                                       dir_);
+    EXPECT_EQ(r.exit_code, 1) << output << ": " << r.err;
+    EXPECT_NE(r.err.find("would overwrite the input"), std::string::npos) << r.err;
+    EXPECT_EQ(read_text(good_forcing_), before) << output;
+  }
+  const CommandResult c = run_canveg("convert --forcing " + shell_quote(good_forcing_) + " --to fullset --output " +
+                                         shell_quote(hardlink),
+                                     dir_);
+  EXPECT_EQ(c.exit_code, 1) << c.err;
+  EXPECT_EQ(read_text(good_forcing_), before);
+}
+
+// Past a file-size limit the write fails with a clear error and exit 1, and no file is left,
+// temporary ones included (SIGXFSZ would otherwise kill the process with a partial file).
+TEST_F(CliErrors, FileSizeLimitGivesAnErrorAndNoFile) {
+  // 48 half-hours of 20 columns (about 10 KB) against a limit of 4 blocks of 512 bytes.
+  const std::string err = dir_.file("limited.stderr");
+  const std::string command = "ulimit -f 4; " + shell_quote(CANVEG_EXE) + " " + run_args(good_forcing_, "--quiet") +
+                              " 2>" + shell_quote(err);
+  const int status = std::system(("sh -c " + shell_quote(command)).c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  const std::string message = read_text(err);
+  EXPECT_NE(message.find("file-size limit"), std::string::npos) << message;
+  for (const auto& e : std::filesystem::directory_iterator(dir_.path()))
+    EXPECT_EQ(e.path().filename().string().find("out.csv"), std::string::npos) << e.path();
+}
+
 TEST_F(CliErrors, ObservationsOfAnotherLength) {
   const std::string obs = dir_.write("obs.csv", head_lines(fluxtower("US-Bi1", "US-Bi1-fluxes-test.csv"), 30));
   expect_failure(run_args(good_forcing_, "--observed " + shell_quote(obs)), 1, {obs, "has 29 rows", "48"});

@@ -280,6 +280,9 @@ void setup_logging(bool quiet) {
 }
 
 int run_cli(int argc, char** argv) {
+  // Past a file-size limit (ulimit -f) a write then fails with EFBIG, which the writers report and
+  // clean up after, instead of the default SIGXFSZ killing the process with a partial file.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"CanVeg multi-layer canopy model (a C++ re-implementation of JAX-CanVeg)", "canveg"};
   app.set_version_flag("--version", "canveg 0.1.0");
   app.require_subcommand(1);

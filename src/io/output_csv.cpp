@@ -117,8 +117,14 @@ PredictedFluxes read_predicted_fluxes(const std::string& path) {
 AtomicOutputFile::AtomicOutputFile(std::string path, const std::vector<std::string>& inputs) : path_(std::move(path)) {
   if (path_.empty()) throw InputError(path_, 0, "", "empty output path");
   for (const std::string& input : inputs) {
-    std::error_code same_ec;
-    if (!input.empty() && fs::weakly_canonical(path_, same_ec) == fs::weakly_canonical(input, same_ec))
+    if (input.empty()) continue;
+    // File identity where both exist (another spelling, a symbolic or a hard link), else the paths
+    // resolved (an input that does not exist yet is compared by name).
+    std::error_code ec_equivalent, ec_a, ec_b;
+    const bool same = fs::exists(path_, ec_a) && fs::exists(input, ec_b)
+                          ? fs::equivalent(path_, input, ec_equivalent)
+                          : fs::weakly_canonical(path_, ec_a) == fs::weakly_canonical(input, ec_b);
+    if (same)
       throw InputError(path_, 0, "", "the output would overwrite the input " + input + "; choose another output path");
   }
   const fs::path target(path_);
@@ -151,7 +157,8 @@ void AtomicOutputFile::commit() {
   out_.flush();
   const bool ok = static_cast<bool>(out_);
   out_.close();
-  if (!ok || out_.fail()) throw InputError(path_, 0, "", "error while writing the output (disk full?)");
+  if (!ok || out_.fail())
+    throw InputError(path_, 0, "", "error while writing the output (disk full, or a file-size limit such as ulimit -f)");
   if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
     const int err = errno;
     throw InputError(path_, 0, "", std::string("cannot replace the output file: ") + std::strerror(err));
