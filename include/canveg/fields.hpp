@@ -50,6 +50,16 @@ namespace canveg {
   X(column_closure, "W m-2", "Rnet - LE - H - G of the column")                                              \
   X(aggregation_error, "W m-2", "layer sources against canopy sums, column against canopy + soil (round-off)")
 
+// X(name, unit, meaning): how settled the fixed point is (`--convergence`): the absolute change of a
+// quantity in the last of the outer iterations. JAX-CanVeg iterates a fixed 15 times (pitfall P2)
+// and a few half-hours are not settled then.
+#define CANVEG_CONVERGENCE_FIELDS(X)                                                                        \
+  X(dTleaf_last, "K", "change of the LAI-weighted leaf temperature in the last iteration")                  \
+  X(dTair_last, "K", "largest change of the air temperature profile in the last iteration")                 \
+  X(dLE_last, "W m-2", "change of LE in the last iteration")                                                \
+  X(dH_last, "W m-2", "change of H in the last iteration")                                                  \
+  X(dG_last, "W m-2", "change of G in the last iteration")
+
 // ---- forcings (docs/model.md 5.1) -----------------------------------------------------------
 // X(name, column names, unit, units accepted, lower, upper, meaning).
 //
@@ -183,6 +193,7 @@ struct ParameterField {
 
 inline constexpr std::size_t kOutputCount = 0 CANVEG_OUTPUT_FIELDS(CANVEG_FIELD_COUNT);
 inline constexpr std::size_t kDiagnosticCount = 0 CANVEG_DIAGNOSTIC_FIELDS(CANVEG_FIELD_COUNT);
+inline constexpr std::size_t kConvergenceCount = 0 CANVEG_CONVERGENCE_FIELDS(CANVEG_FIELD_COUNT);
 inline constexpr std::size_t kForcingCount = 0 CANVEG_FORCING_FIELDS(CANVEG_FIELD_COUNT);
 inline constexpr std::size_t kForcingSubstituteCount = 0 CANVEG_FORCING_SUBSTITUTE_FIELDS(CANVEG_FIELD_COUNT);
 inline constexpr std::size_t kParameterCount = 0 CANVEG_PARAMETER_FIELDS(CANVEG_FIELD_COUNT);
@@ -191,6 +202,8 @@ inline constexpr std::array<OutputField, kOutputCount> kOutputFields = {
     CANVEG_OUTPUT_FIELDS(CANVEG_FIELD_OUTPUT_ROW)};
 inline constexpr std::array<DiagnosticField, kDiagnosticCount> kDiagnosticFields = {
     CANVEG_DIAGNOSTIC_FIELDS(CANVEG_FIELD_DIAGNOSTIC_ROW)};
+inline constexpr std::array<DiagnosticField, kConvergenceCount> kConvergenceFields = {
+    CANVEG_CONVERGENCE_FIELDS(CANVEG_FIELD_DIAGNOSTIC_ROW)};
 inline constexpr std::array<ForcingField, kForcingCount> kForcingFields = {
     CANVEG_FORCING_FIELDS(CANVEG_FIELD_FORCING_ROW)};
 inline constexpr std::array<ForcingField, kForcingSubstituteCount> kForcingSubstituteFields = {

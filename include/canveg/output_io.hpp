@@ -15,14 +15,16 @@
 namespace canveg::io {
 
 // Column names of the output file, in order: TIMESTAMP_END, the six headline fluxes, the
-// component fluxes, and (with diagnostics) the energy-balance residuals.
-std::vector<std::string> output_columns(bool with_diagnostics);
+// component fluxes, (with diagnostics) the energy-balance residuals, and (with convergence) the
+// changes in the last iteration.
+std::vector<std::string> output_columns(bool with_diagnostics, bool with_convergence = false);
 
 // Writes the CSV text: a header row and one row per half-hour. Numbers are written in the
 // shortest form that reads back to the identical double; NaN as "NaN". `timestamps` may be empty
-// or hold empty strings (forcing files without TIMESTAMP_END). `diagnostics` may be null.
+// or hold empty strings (forcing files without TIMESTAMP_END). `diagnostics` and `convergence`
+// may be null.
 void write_outputs(std::ostream& out, const std::vector<std::string>& timestamps, const CanopyOutputs& outputs,
-                   const EnergyDiagnostics* diagnostics);
+                   const EnergyDiagnostics* diagnostics, const ConvergenceDiagnostics* convergence = nullptr);
 
 // Writes TIMESTAMP_END, LE and NEE (the neural-network baseline's outputs), numbers as write_outputs.
 void write_predicted_fluxes(std::ostream& out, const std::vector<std::string>& timestamps,

@@ -41,6 +41,17 @@ struct EnergyDiagnostics {
   const std::vector<double>& series(std::size_t i) const;
 };
 
+// The change of each quantity in the last outer iteration, per half-hour (kConvergenceFields).
+struct ConvergenceDiagnostics {
+#define CANVEG_CONVERGENCE_SERIES(name, ...) std::vector<double> name;
+  CANVEG_CONVERGENCE_FIELDS(CANVEG_CONVERGENCE_SERIES)
+#undef CANVEG_CONVERGENCE_SERIES
+  void resize(std::size_t n);
+  std::size_t size() const { return dLE_last.size(); }
+  std::vector<double>& series(std::size_t i);
+  const std::vector<double>& series(std::size_t i) const;
+};
+
 struct RunOptions {
   // Time coupling (docs/model.md 1.4, pitfall P1). true: JAX-CanVeg's prediction mode, the
   // whole record as one array, each row's soil storage term reading the previous row's surface
@@ -53,6 +64,7 @@ struct RunOptions {
   int threads = 0;                 // 0 = all hardware threads
   std::size_t chunk_rows = 256;    // rows per work unit (plus a halo of niter - 1 rows)
   bool diagnostics = false;        // fill EnergyDiagnostics
+  bool convergence = false;        // fill ConvergenceDiagnostics
   // Progress callback: called with (rows done, rows total) from the calling thread.
   std::function<void(std::size_t, std::size_t)> progress;
 };
@@ -60,6 +72,7 @@ struct RunOptions {
 struct RunResult {
   CanopyOutputs outputs;
   EnergyDiagnostics diagnostics;  // empty unless RunOptions::diagnostics
+  ConvergenceDiagnostics convergence;  // empty unless RunOptions::convergence
   double seconds = 0;
 };
 

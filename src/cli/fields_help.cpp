@@ -37,6 +37,8 @@ std::string fields_text() {
     o << "  " << pad(f.name, 11) << pad(f.unit, 14) << f.meaning << " [" << f.jax_name << "]\n";
   o << "Diagnostics (run --diagnostics):\n";
   for (const DiagnosticField& f : kDiagnosticFields) o << "  " << pad(f.name, 19) << pad(f.unit, 12) << f.meaning << "\n";
+  o << "Convergence (run --convergence):\n";
+  for (const DiagnosticField& f : kConvergenceFields) o << "  " << pad(f.name, 19) << pad(f.unit, 12) << f.meaning << "\n";
   o << "Forcings (forcing CSV columns, exact names, case-insensitive; '|' = next in priority, # = digits;\n"
        "time: TIMESTAMP_END, TIMESTAMP_START or Year/DoY/Hour, the END of each half-hour, local standard time):\n";
   const auto forcing_line = [&o](const ForcingField& f) {
@@ -65,6 +67,10 @@ std::string fields_markdown() {
     o << "| `" << f.name << "` | `" << f.jax_name << "` | " << f.unit << " | " << f.meaning << " |\n";
   o << "\n## Diagnostics\n\nWith `--diagnostics`, after the outputs.\n\n| column | unit | meaning |\n|---|---|---|\n";
   for (const DiagnosticField& f : kDiagnosticFields)
+    o << "| `" << f.name << "` | " << f.unit << " | " << f.meaning << " |\n";
+  o << "\n## Convergence\n\nWith `--convergence`, after the outputs (and the diagnostics): the absolute change in the last "
+       "outer iteration.\n\n| column | unit | meaning |\n|---|---|---|\n";
+  for (const DiagnosticField& f : kConvergenceFields)
     o << "| `" << f.name << "` | " << f.unit << " | " << f.meaning << " |\n";
   o << "\n## Forcings\n\n"
        "A forcing CSV column (or a NetCDF variable) feeds a variable when its name equals one of the column names (compared\n"

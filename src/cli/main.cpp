@@ -144,7 +144,7 @@ void print_metrics(const std::vector<double>& le, const std::vector<double>& nee
 
 struct RunArgs {
   std::string model, site, config, forcing, output, observed, dij, scaler_forcing, scaler_fluxes;
-  bool independent = false, diagnostics = false, quiet = false, single_dark_respiration = false;
+  bool independent = false, diagnostics = false, convergence = false, quiet = false, single_dark_respiration = false;
   int threads = 0;
   int shortwave_sweeps = 0;  // 0: as the formulation says
   std::string formulation;   // "": as the model file says
@@ -191,6 +191,24 @@ int command_run_dnn(const RunArgs& a, canveg::io::AtomicOutputFile& output) {
   return kExitOk;
 }
 
+// How settled the run is: the half-hours whose LE still changed by more than 1 W m-2 in the last
+// iteration, and the least settled one.
+void print_convergence_summary(const canveg::ConvergenceDiagnostics& c, const std::vector<std::string>& timestamps,
+                               int iterations) {
+  constexpr double kThreshold = 1.0;  // W m-2
+  std::size_t unsettled = 0, worst = 0;
+  for (std::size_t r = 0; r < c.size(); ++r) {
+    unsettled += !(c.dLE_last[r] <= kThreshold);
+    if (!(c.dLE_last[r] <= c.dLE_last[worst])) worst = r;
+  }
+  std::fprintf(stderr, "canveg: convergence: %zu of %zu half-hours changed LE by more than %.0f W m-2 in iteration %d",
+               unsettled, c.size(), kThreshold, iterations);
+  if (c.size() > 0)
+    std::fprintf(stderr, "; the largest change %.3g W m-2 at %s", c.dLE_last[worst],
+                 worst < timestamps.size() ? timestamps[worst].c_str() : ("row " + std::to_string(worst + 1)).c_str());
+  std::fprintf(stderr, "\n");
+}
+
 int command_run(const RunArgs& a) {
   // The output is checked first: a wrong path must not cost a whole run.
   canveg::io::AtomicOutputFile output(
@@ -200,6 +218,9 @@ int command_run(const RunArgs& a) {
     if (!a.formulation.empty() || a.single_dark_respiration || a.shortwave_sweeps > 0)
       throw canveg::InputError(a.model, 0, "--formulation",
                                "the neural-network baseline has no physics, so no formulation or its switches");
+    if (a.diagnostics || a.convergence)
+      throw canveg::InputError(a.model, 0, a.diagnostics ? "--diagnostics" : "--convergence",
+                               "the neural-network baseline has no energy balance or iteration to report");
     return command_run_dnn(a, output);
   }
   if (!a.scaler_forcing.empty() || !a.scaler_fluxes.empty())
@@ -230,6 +251,7 @@ int command_run(const RunArgs& a) {
   options.storage_coupling = !a.independent;
   options.threads = a.threads;
   options.diagnostics = a.diagnostics;
+  options.convergence = a.convergence;
   Progress progress(!a.quiet);
   options.progress = [&progress](std::size_t done, std::size_t total) { progress(done, total); };
   canveg::RunResult result;
@@ -242,7 +264,7 @@ int command_run(const RunArgs& a) {
   progress.finish();
 
   canveg::io::write_outputs(output.stream(), forcing.timestamp, result.outputs,
-                            a.diagnostics ? &result.diagnostics : nullptr);
+                            a.diagnostics ? &result.diagnostics : nullptr, a.convergence ? &result.convergence : nullptr);
   output.commit();
   clear_interrupt_cleanup();
 
@@ -252,6 +274,7 @@ int command_run(const RunArgs& a) {
                  forcing.size(), result.seconds, rate, canveg::describe_formulation(model.setup).c_str(),
                  a.output.c_str());
   }
+  if (a.convergence && !a.quiet) print_convergence_summary(result.convergence, forcing.timestamp, model.setup.niter);
   if (observed) print_metrics(result.outputs.LE, result.outputs.NEE, *observed, &loaded.reported);
   return kExitOk;
 }
@@ -317,6 +340,9 @@ int run_cli(int argc, char** argv) {
   run->add_option("--scaler-fluxes", ra.scaler_fluxes,
                   "DNN baseline models: the training fluxes whose LE/NEE statistics standardise the outputs");
   run->add_flag("--diagnostics", ra.diagnostics, "Append energy-balance residual columns to the output");
+  run->add_flag("--convergence", ra.convergence,
+                "Append the change in the last iteration of leaf and air temperature, LE, H and G, and print how many "
+                "half-hours are not settled (LE changing by more than 1 W m-2)");
   run->add_flag("--quiet", ra.quiet, "No progress, log or summary on stderr");
   canveg::cli::add_forcing_options(*run, ra.forcing_options);
 

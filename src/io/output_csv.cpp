@@ -39,27 +39,32 @@ void check_length(const std::vector<double>& v, std::size_t n, std::string_view 
 
 }  // namespace
 
-std::vector<std::string> output_columns(bool with_diagnostics) {
+std::vector<std::string> output_columns(bool with_diagnostics, bool with_convergence) {
   std::vector<std::string> names = {"TIMESTAMP_END"};
   for (const OutputField& f : kOutputFields) names.emplace_back(f.name);
   if (with_diagnostics)
     for (const DiagnosticField& f : kDiagnosticFields) names.emplace_back(f.name);
+  if (with_convergence)
+    for (const DiagnosticField& f : kConvergenceFields) names.emplace_back(f.name);
   return names;
 }
 
 void write_outputs(std::ostream& out, const std::vector<std::string>& timestamps, const CanopyOutputs& outputs,
-                   const EnergyDiagnostics* diagnostics) {
+                   const EnergyDiagnostics* diagnostics, const ConvergenceDiagnostics* convergence) {
   const std::size_t n = outputs.size();
   for (std::size_t i = 0; i < kOutputCount; ++i) check_length(outputs.series(i), n, kOutputFields[i].name);
   if (diagnostics)
     for (std::size_t i = 0; i < kDiagnosticCount; ++i)
       check_length(diagnostics->series(i), n, kDiagnosticFields[i].name);
+  if (convergence)
+    for (std::size_t i = 0; i < kConvergenceCount; ++i)
+      check_length(convergence->series(i), n, kConvergenceFields[i].name);
   if (!timestamps.empty() && timestamps.size() != n)
     throw std::invalid_argument("output has " + std::to_string(n) + " rows but " +
                                 std::to_string(timestamps.size()) + " time stamps");
 
   std::string line;
-  const std::vector<std::string> header = output_columns(diagnostics != nullptr);
+  const std::vector<std::string> header = output_columns(diagnostics != nullptr, convergence != nullptr);
   for (std::size_t i = 0; i < header.size(); ++i) line += (i ? "," : "") + header[i];
   out << line << '\n';
   for (std::size_t r = 0; r < n; ++r) {
@@ -73,6 +78,11 @@ void write_outputs(std::ostream& out, const std::vector<std::string>& timestamps
       for (std::size_t i = 0; i < kDiagnosticCount; ++i) {
         line += ',';
         append_number(line, diagnostics->series(i)[r]);
+      }
+    if (convergence)
+      for (std::size_t i = 0; i < kConvergenceCount; ++i) {
+        line += ',';
+        append_number(line, convergence->series(i)[r]);
       }
     out << line << '\n';
   }

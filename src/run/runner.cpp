@@ -34,7 +34,21 @@ constexpr std::array<std::vector<double> EnergyDiagnostics::*, kDiagnosticCount>
 #undef CANVEG_DIAGNOSTIC_POINTER
 };
 
+constexpr std::array<std::vector<double> ConvergenceDiagnostics::*, kConvergenceCount> kConvergenceMembers = {
+#define CANVEG_CONVERGENCE_POINTER(name, ...) &ConvergenceDiagnostics::name,
+    CANVEG_CONVERGENCE_FIELDS(CANVEG_CONVERGENCE_POINTER)
+#undef CANVEG_CONVERGENCE_POINTER
+};
+
 }  // namespace
+
+std::vector<double>& ConvergenceDiagnostics::series(std::size_t i) { return this->*kConvergenceMembers.at(i); }
+const std::vector<double>& ConvergenceDiagnostics::series(std::size_t i) const {
+  return this->*kConvergenceMembers.at(i);
+}
+void ConvergenceDiagnostics::resize(std::size_t n) {
+  for (std::size_t i = 0; i < kConvergenceCount; ++i) series(i).assign(n, 0.0);
+}
 
 std::vector<double>& CanopyOutputs::series(std::size_t i) { return this->*kOutputMembers.at(i); }
 const std::vector<double>& CanopyOutputs::series(std::size_t i) const { return this->*kOutputMembers.at(i); }
@@ -95,6 +109,43 @@ void store_outputs(const physics::ColumnModel<double>& m, const physics::ColumnS
 #undef CANVEG_STORE_DIAGNOSTIC
 }
 
+// The quantities --convergence follows, of one column: leaf temperature, the air temperature
+// profile, LE, H and G.
+struct SettledQuantities {
+  double t_leaf = 0, le = 0, h = 0, g = 0;
+  std::vector<double> t_air;
+};
+
+SettledQuantities settled_quantities(const physics::ColumnModel<double>& m, const physics::ColumnState<double>& s) {
+  const physics::ColumnFluxes<double> f = physics::column_fluxes(s);
+  return {f.Tleaf, f.LE, f.H, f.G, std::vector<double>(s.t_air, s.t_air + m.N)};
+}
+
+// Keeps every column's quantities before the last iteration.
+struct LastIterationHooks : run::LockstepHooks {
+  const physics::ColumnModel<double>* model = nullptr;
+  run::LockstepColumns<double>* columns = nullptr;
+  std::size_t n = 0;
+  std::vector<SettledQuantities> before;
+  void before_iteration(int k) {
+    if (k != model->niter - 1) return;
+    before.resize(n);
+    for (std::size_t i = 0; i < n; ++i) before[i] = settled_quantities(*model, columns->states[i]);
+  }
+};
+
+void store_convergence(const physics::ColumnModel<double>& m, const physics::ColumnState<double>& s,
+                       const SettledQuantities& before, std::size_t r, ConvergenceDiagnostics& out) {
+  const SettledQuantities after = settled_quantities(m, s);
+  double t_air = 0;
+  for (int i = 0; i < m.N; ++i) t_air = std::max(t_air, std::abs(after.t_air[i] - before.t_air[i]));
+  out.dTleaf_last[r] = std::abs(after.t_leaf - before.t_leaf);
+  out.dTair_last[r] = t_air;
+  out.dLE_last[r] = std::abs(after.le - before.le);
+  out.dH_last[r] = std::abs(after.h - before.h);
+  out.dG_last[r] = std::abs(after.g - before.g);
+}
+
 }  // namespace
 
 RunResult run_model(const Model<double>& model, const ForcingRecord& forcing, const RunOptions& options) {
@@ -104,6 +155,7 @@ RunResult run_model(const Model<double>& model, const ForcingRecord& forcing, co
   RunResult result;
   result.outputs.resize(n);
   if (options.diagnostics) result.diagnostics.resize(n);
+  if (options.convergence) result.convergence.resize(n);
   if (n == 0) return result;
 
   const std::vector<double> dij_t = transpose_dij(model.dij, model.setup.n_total_layers, model.setup.n_can_layers);
@@ -128,7 +180,17 @@ RunResult run_model(const Model<double>& model, const ForcingRecord& forcing, co
     std::size_t first = begin;
     for (std::size_t k = 0; k < halo && first > 0 && !restarts[first]; ++k) --first;
     run::LockstepColumns<double>& cols = columns[static_cast<std::size_t>(worker)];
-    run::solve_lockstep(cm, forcing, first, end - first, coupling, cols);
+    if (options.convergence) {
+      LastIterationHooks hooks;
+      hooks.model = &cm;
+      hooks.columns = &cols;
+      hooks.n = end - first;
+      run::solve_lockstep(cm, forcing, first, end - first, coupling, cols, hooks);
+      for (std::size_t r = begin; r < end; ++r)
+        store_convergence(cm, cols.states[r - first], hooks.before[r - first], r, result.convergence);
+    } else {
+      run::solve_lockstep(cm, forcing, first, end - first, coupling, cols);
+    }
     for (std::size_t r = begin; r < end; ++r) store_outputs(cm, cols.states[r - first], r, result.outputs, diag);
     rows_done += end - begin;
   };
