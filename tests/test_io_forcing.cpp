@@ -265,6 +265,19 @@ TEST(Forcing, AmbiguousDepthsNeedAChoice) {
   EXPECT_THROW(read_forcing_csv(path, options), InputError);
 }
 
+// FLUXNET files of every year are recognised by their twelve-digit time stamps. Read as one int,
+// the stamp overflowed: undefined behaviour that scripts/sanitize.sh reports on this test.
+TEST(Forcing, FluxnetTimeStampsOfEveryYear) {
+  TempDir dir;
+  const std::string header = "TIMESTAMP_END,TA_F,SW_IN_F,eair,WS_F,CO2_F_MDS,PA_F,USTAR,TS_F_MDS_1,SWC_F_MDS_1,veg_ht,LAI\n";
+  for (int year : {1995, 2005, 2014, 2017, 2020, 2045, 2070}) {
+    const std::string row = std::to_string(year) + "07010030,12.7,0,1.1,1,400,100,0.2,20.5,9.5,0.8,2\n";
+    const ForcingRecord f = read_forcing_csv(dir.write("f.csv", header + row));
+    EXPECT_DOUBLE_EQ(f.swc[0], 0.095) << year;
+    EXPECT_EQ(f.timestamp[0], std::to_string(year) + "-07-01 00:30:00");
+  }
+}
+
 TEST(Forcing, DeclaredUnitsAreConverted) {
   TempDir dir;
   const std::string row = with_cell(with_cell(with_cell(kRow1, 4, "285.86"), 6, "10.952244"), 9, "1003.5");

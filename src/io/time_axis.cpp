@@ -1,5 +1,6 @@
 #include "io/time_axis.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -11,7 +12,7 @@ namespace {
 
 constexpr Minutes kMinutesPerDay = 24 * 60;
 
-// Digits [pos, pos + n) of text as a number, or -1 if any is not a digit.
+// Digits [pos, pos + n) of text as a number, or -1 if any is not a digit (n <= 9).
 int digits(std::string_view text, std::size_t pos, std::size_t n) {
   if (pos + n > text.size()) return -1;
   int v = 0;
@@ -61,7 +62,10 @@ long long days_from_civil(int year, int month, int day) {
   return era * 146097 + doe - 719468;
 }
 
-bool is_compact_timestamp(std::string_view text) { return text.size() == 12 && digits(text, 0, 12) >= 0; }
+bool is_compact_timestamp(std::string_view text) {
+  // Twelve digits (not one number: it would overflow an int).
+  return text.size() == 12 && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
 
 std::optional<Minutes> parse_timestamp(std::string_view text) {
   if (is_compact_timestamp(text))
