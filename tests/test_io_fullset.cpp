@@ -14,6 +14,7 @@
 namespace {
 
 using namespace canveg;
+using test::expect_relative;
 
 constexpr std::size_t kRows = 192;
 
@@ -55,12 +56,6 @@ FullsetFiles write_fullset(const ForcingRecord& f, test::TempDir& dir) {
     lai << end << ',' << g17(f.lai[r]) << '\n';
   }
   return {dir.write("US-Bi1_FULLSET_HH.csv", csv.str()), dir.write("US-Bi1_LAI.csv", lai.str())};
-}
-
-void expect_relative(const std::vector<double>& a, const std::vector<double>& b, double tol, const char* what) {
-  ASSERT_EQ(a.size(), b.size()) << what;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    EXPECT_LE(std::abs(a[i] - b[i]), tol * std::max(1.0, std::abs(b[i]))) << what << " row " << i;
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 namespace {
 
 using namespace canveg;
+using test::expect_relative;
 
 constexpr std::size_t kRows = 192;
 
@@ -131,12 +132,6 @@ std::string write_supplement(const ForcingRecord& f, const test::TempDir& dir) {
     csv << f.timestamp[r] << ',' << g17(f.ustar[r]) << ',' << g17(f.ts[r]) << ',' << g17(f.swc[r]) << ','
         << g17(f.veg_ht[r]) << '\n';
   return dir.write("US-Bi1_supplement.csv", csv.str());
-}
-
-void expect_relative(const std::vector<double>& a, const std::vector<double>& b, double tol, const std::string& what) {
-  ASSERT_EQ(a.size(), b.size()) << what;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    EXPECT_LE(std::abs(a[i] - b[i]), tol * std::max(1.0, std::abs(b[i]))) << what << " row " << i;
 }
 
 // Outputs of two forcings that differ by the round-off of unit conversions (a few ulps). The model

@@ -3,12 +3,17 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <cctype>
 #include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
 
 namespace canveg::test {
 
@@ -91,6 +96,14 @@ inline std::string test_name_of(std::string name) {
   for (char& ch : name)
     if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
   return name;
+}
+
+// Each a[i] within tol of b[i], relative to max(1, |b[i]|): series read from files that differ only
+// by unit conversions. `what` names the series in failures.
+inline void expect_relative(const std::vector<double>& a, const std::vector<double>& b, double tol, const std::string& what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    EXPECT_LE(std::abs(a[i] - b[i]), tol * std::max(1.0, std::abs(b[i]))) << what << " row " << i;
 }
 
 }  // namespace canveg::test

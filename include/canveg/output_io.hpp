@@ -26,6 +26,10 @@ std::vector<std::string> output_columns(bool with_diagnostics, bool with_converg
 void write_outputs(std::ostream& out, const std::vector<std::string>& timestamps, const CanopyOutputs& outputs,
                    const EnergyDiagnostics* diagnostics, const ConvergenceDiagnostics* convergence = nullptr);
 
+// Appends v in the shortest decimal form that reads back to the identical double ("NaN" for NaN):
+// the form of every number canveg writes.
+void append_number(std::string& text, double v);
+
 // Writes TIMESTAMP_END, LE and NEE (the neural-network baseline's outputs), numbers as write_outputs.
 void write_predicted_fluxes(std::ostream& out, const std::vector<std::string>& timestamps,
                             const std::vector<double>& le, const std::vector<double>& nee);

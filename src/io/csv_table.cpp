@@ -13,14 +13,14 @@
 
 namespace canveg::io {
 
-namespace {
-
 std::string_view trim(std::string_view s) {
-  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
   while (!s.empty() && blank(s.front())) s.remove_prefix(1);
   while (!s.empty() && blank(s.back())) s.remove_suffix(1);
   return s;
 }
+
+namespace {
 
 // Splits one line at commas. No quoting: none of the model's files use it (5.1, 5.2).
 std::vector<std::string> split_line(std::string_view line) {

@@ -76,6 +76,9 @@ bool is_missing_marker(std::string_view cell);
 // the non-finite values and callers decide whether those are allowed.
 std::optional<double> parse_double(std::string_view cell);
 
+// `s` without leading and trailing blanks (space, tab, CR, LF).
+std::string_view trim(std::string_view s);
+
 // ASCII lower-case copy.
 std::string to_lower(std::string_view s);
 

@@ -415,7 +415,6 @@ TimeAxis read_time_axis(const CsvTable& table, const std::optional<std::size_t> 
 
 // ---- substitutes for eair ----------------------------------------------------------------------
 
-double saturation_kpa(double ta_celsius) { return 1e-3 * physics::saturation_vapour_pressure(ta_celsius + 273.15); }
 
 const std::string& origin_of(const ForcingRecord& rec, std::string_view variable) {
   for (const ForcingSource& s : rec.sources)
@@ -699,7 +698,7 @@ ForcingRecord io::read_forcing_table(const io::CsvTable& table, const ForcingRea
     eair.resize(table.size());
     std::size_t clipped = 0;
     for (std::size_t r = 0; r < table.size(); ++r) {
-      const double es = saturation_kpa(rec.ta[r]);
+      const double es = io::saturation_vapour_pressure_kpa(rec.ta[r]);
       if (vpd) {
         const double deficit = 0.1 * column.values[r];  // hPa -> kPa
         // VPD a little above es(ta) comes from another es formula or a gap-filled RH near zero.
@@ -733,12 +732,12 @@ ForcingRecord io::read_forcing_table(const io::CsvTable& table, const ForcingRea
   if (found[eair_index]) {
     const UnitConversion unit = column_unit(kForcingFields[eair_index], &*found[eair_index], convention, options);
     for (std::size_t r = 0; r < table.size(); ++r) {
-      const double limit = kMaxSupersaturation * saturation_kpa(rec.ta[r]) + 0.01;
+      const double limit = kMaxSupersaturation * io::saturation_vapour_pressure_kpa(rec.ta[r]) + 0.01;
       if (rec.eair[r] <= limit) continue;
       const double raw = (rec.eair[r] - unit.offset) / unit.scale;
       throw InputError(path, table.rows()[r].line, table.header()[found[eair_index]->index],
                        "vapour pressure " + num(raw) + " " + std::string(unit.unit) + " is " +
-                           num(std::round(rec.eair[r] / saturation_kpa(rec.ta[r]) * 10) / 10) +
+                           num(std::round(rec.eair[r] / io::saturation_vapour_pressure_kpa(rec.ta[r]) * 10) / 10) +
                            " times the saturation vapour pressure at " + num(rec.ta[r]) + " degC" +
                            unit_hint(kForcingFields[eair_index],
                                      likely_unit(kForcingFields[eair_index], unit, raw, 0.5 * limit,

@@ -11,15 +11,15 @@
 #include "canveg/errors.hpp"
 #include "canveg/output_io.hpp"
 #include "io/time_axis.hpp"
-#include "physics/thermo.hpp"
+#include "io/units.hpp"
 
 namespace canveg {
 namespace {
 
 std::string exact(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.17g", v);
-  return buffer;
+  std::string text;
+  io::append_number(text, v);
+  return text;
 }
 
 // The end of every half-hour of a record (its time stamps were checked when it was read).
@@ -40,8 +40,6 @@ std::string compact(io::Minutes t) {
   return iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2) + iso.substr(11, 2) + iso.substr(14, 2);
 }
 
-double saturation_kpa(double ta_celsius) { return 1e-3 * physics::saturation_vapour_pressure(ta_celsius + 273.15); }
-
 void netcdf_ok(int status, const std::string& path, const std::string& what) {
   if (status != NC_NOERR) throw InputError(path, 0, what, std::string("cannot write the NetCDF file: ") + nc_strerror(status));
 }
@@ -55,7 +53,7 @@ void write_forcing_fullset(const ForcingRecord& record, const std::string& path,
   out << "TIMESTAMP_START,TIMESTAMP_END,TA_F,SW_IN_F,VPD_F,PA_F,WS_F,USTAR,CO2_F_MDS,TS_F_MDS_1,SWC_F_MDS_1,LAI,"
          "canopy_height\n";
   for (std::size_t r = 0; r < record.size(); ++r) {
-    const double vpd_hpa = 10.0 * (saturation_kpa(record.ta[r]) - record.eair[r]);
+    const double vpd_hpa = 10.0 * (io::saturation_vapour_pressure_kpa(record.ta[r]) - record.eair[r]);
     out << compact(ends[r] - io::kHalfHour) << ',' << compact(ends[r]) << ',' << exact(record.ta[r]) << ','
         << exact(record.rg[r]) << ',' << exact(vpd_hpa) << ',' << exact(record.pa[r]) << ',' << exact(record.ws[r]) << ','
         << exact(record.ustar[r]) << ',' << exact(record.co2[r]) << ',' << exact(record.ts[r]) << ','

@@ -15,6 +15,7 @@
 
 #include "canveg/errors.hpp"
 #include "canveg/forcing.hpp"
+#include "canveg/output_io.hpp"
 #include "io/csv_table.hpp"
 #include "io/forcing_table.hpp"
 #include "io/time_axis.hpp"
@@ -90,13 +91,7 @@ class NetcdfFile {
   int id_ = -1;
 };
 
-std::string trim(std::string s) {
-  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (!s.empty() && blank(s.back())) s.pop_back();
-  std::size_t i = 0;
-  while (i < s.size() && blank(s[i])) ++i;
-  return s.substr(i);
-}
+std::string trim(std::string_view s) { return std::string(io::trim(s)); }
 
 // ---- time ---------------------------------------------------------------------------------------
 
@@ -226,12 +221,6 @@ std::vector<Minutes> read_time_ends(const NetcdfFile& file, int time_var, std::s
 
 // ---- variables ----------------------------------------------------------------------------------
 
-// "%.17g": the text a double is stored as in the table reads back to the same double.
-std::string exact_text(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.17g", v);
-  return buffer;
-}
 
 // True when the variable is a time series at one site: the time dimension and any number of
 // dimensions of length 1 (PLUMBER2's (time, y, x) with x = y = 1).
@@ -274,7 +263,8 @@ std::vector<std::string> series_cells(const NetcdfFile& file, int var, std::size
     const bool gap = (fill && v[r] == *fill) || (missing && v[r] == *missing) || std::isnan(v[r]) ||
                      (!fill && type == NC_DOUBLE && v[r] == NC_FILL_DOUBLE) ||
                      (!fill && type == NC_FLOAT && v[r] == static_cast<double>(NC_FILL_FLOAT));
-    cells[r] = gap ? std::string() : exact_text(v[r] * scale + offset);
+    // The table's text reads back to the identical double.
+    if (!gap) io::append_number(cells[r], v[r] * scale + offset);
   }
   return cells;
 }

@@ -16,10 +16,6 @@
 
 namespace canveg::io {
 
-namespace {
-
-namespace fs = std::filesystem;
-
 // Shortest decimal that reads back to the same double (std::to_chars), so the file loses nothing.
 void append_number(std::string& line, double v) {
   if (std::isnan(v)) {
@@ -30,6 +26,10 @@ void append_number(std::string& line, double v) {
   const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
   line.append(buf, ec == std::errc() ? ptr : buf);
 }
+
+namespace {
+
+namespace fs = std::filesystem;
 
 void check_length(const std::vector<double>& v, std::size_t n, std::string_view name) {
   if (v.size() != n)

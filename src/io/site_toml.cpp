@@ -160,6 +160,9 @@ std::vector<std::pair<std::string, std::string>> text_pairs(const TomlSection& f
 // [forcing]: how this site's forcing files are read (include/canveg/forcing.hpp). A file named for
 // LAI, canopy height or the supplement is relative to the site file's folder.
 ForcingReadOptions forcing_options(const TomlSection& forcing, const std::string& site_path) {
+  const auto beside_site = [&](const std::string& name) {
+    return (std::filesystem::path(site_path).parent_path() / name).string();
+  };
   ForcingReadOptions o;
   o.columns = text_pairs(forcing, "columns");
   o.units = text_pairs(forcing, "units");
@@ -168,13 +171,12 @@ ForcingReadOptions forcing_options(const TomlSection& forcing, const std::string
     if (!n) continue;
     if (n->is_number()) o.constants.emplace_back(variable, forcing.to_number(key, *n));
     else if (n->is_string())
-      o.series_files.emplace_back(variable,
-                                  (std::filesystem::path(site_path).parent_path() / *n->value<std::string>()).string());
+      o.series_files.emplace_back(variable, beside_site(*n->value<std::string>()));
     else forcing.fail(key, "expected a number or a file name");
   }
   if (const toml::node* n = forcing.find("supplement")) {
     if (!n->is_string()) forcing.fail("supplement", "expected a file name");
-    o.supplement = (std::filesystem::path(site_path).parent_path() / *n->value<std::string>()).string();
+    o.supplement = beside_site(*n->value<std::string>());
   }
   if (const toml::node* n = forcing.find("netcdf_time")) {
     const std::optional<std::string> mark = n->value<std::string>();

@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "physics/thermo.hpp"
+
 namespace canveg::io {
 
 namespace {
@@ -83,6 +85,10 @@ std::optional<std::string> declared_unit_spelling(std::string_view text, std::st
                 key == "fraction"))
     return std::string(canonical);
   return std::nullopt;
+}
+
+double saturation_vapour_pressure_kpa(double ta_celsius) {
+  return 1e-3 * physics::saturation_vapour_pressure(ta_celsius + 273.15);
 }
 
 std::vector<std::string_view> split_units(std::string_view list) {

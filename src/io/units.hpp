@@ -31,6 +31,10 @@ std::optional<UnitConversion> unit_conversion(std::string_view unit, std::string
 // is a ratio (m2 m-2, m3 m-3, kg kg-1, -).
 std::optional<std::string> declared_unit_spelling(std::string_view text, std::string_view canonical);
 
+// Saturation vapour pressure [kPa] at an air temperature in degC (docs/model.md 2.1): relates
+// vapour pressure to the deficit (VPD) files may give instead.
+double saturation_vapour_pressure_kpa(double ta_celsius);
+
 // The units of a comma-separated list ("degC,K").
 std::vector<std::string_view> split_units(std::string_view list);
 
