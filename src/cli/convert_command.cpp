@@ -56,7 +56,7 @@ int run_convert(const ConvertOptions& o) {
 
 }  // namespace
 
-CLI::App* add_convert_command(CLI::App& app, int& exit_code) {
+CLI::App* add_convert_command(CLI::App& app, cli::CommandSlot& slot) {
   auto o = std::make_shared<ConvertOptions>();
   CLI::App* cmd = app.add_subcommand(
       "convert", "Write a forcing file in another layout: FULLSET-style CSV or ALMA/PLUMBER2-style NetCDF");
@@ -70,7 +70,7 @@ CLI::App* add_convert_command(CLI::App& app, int& exit_code) {
                   "stem>-supplement.csv)");
   cmd->add_flag("--quiet", o->quiet, "No summary on stderr");
   cli::add_forcing_options(*cmd, o->forcing_options);
-  cmd->callback([o, &exit_code] { exit_code = run_convert(*o); });
+  cli::run_when_parsed(*cmd, slot, [o] { return run_convert(*o); });
   return cmd;
 }
 

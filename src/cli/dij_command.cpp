@@ -156,7 +156,7 @@ int run_dij(DijOptions& o) {
 
 }  // namespace
 
-CLI::App* add_dij_command(CLI::App& app, int& exit_code) {
+CLI::App* add_dij_command(CLI::App& app, cli::CommandSlot& slot) {
   auto o = std::make_shared<DijOptions>();
   CLI::App* cmd = app.add_subcommand(
       "dij",
@@ -185,7 +185,7 @@ CLI::App* add_dij_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--time-limit", o->time_limit, "longest travel time of a particle [s]")->capture_default_str();
   cmd->add_option("-o,--output", o->output, "output CSV (levels x source layers, no header)")->required();
   cmd->add_flag("-q,--quiet", o->quiet, "no progress on stderr");
-  cmd->callback([o, &exit_code] { exit_code = run_dij(*o); });
+  cli::run_when_parsed(*cmd, slot, [o] { return run_dij(*o); });
   return cmd;
 }
 

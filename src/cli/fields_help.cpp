@@ -104,13 +104,14 @@ std::string fields_markdown() {
   return o.str();
 }
 
-CLI::App* add_fields_command(CLI::App& app) {
+CLI::App* add_fields_command(CLI::App& app, CommandSlot& slot) {
   auto markdown = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand("fields", "List the outputs, diagnostics, forcings and parameters");
   cmd->add_flag("--markdown", *markdown, "Print the tables in Markdown (docs/fields.md)");
-  cmd->callback([markdown] {
+  run_when_parsed(*cmd, slot, [markdown] {
     const std::string text = *markdown ? fields_markdown() : fields_text();
     std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
   });
   return cmd;
 }

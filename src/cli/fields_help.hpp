@@ -4,9 +4,7 @@
 
 #include <string>
 
-namespace CLI {
-class App;
-}
+#include "cli/command_slot.hpp"
 
 namespace canveg::cli {
 
@@ -17,6 +15,6 @@ std::string fields_text();
 std::string fields_markdown();
 
 // `canveg fields [--markdown]`: prints the tables.
-CLI::App* add_fields_command(CLI::App& app);
+CLI::App* add_fields_command(CLI::App& app, CommandSlot& slot);
 
 }  // namespace canveg::cli

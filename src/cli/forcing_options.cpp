@@ -79,8 +79,12 @@ ForcingReadOptions forcing_read_options(const ForcingOptionArgs& args, const For
   ForcingReadOptions given;
   constant_or_file(args.lai, "lai", given);
   constant_or_file(args.canopy_height, "veg_ht", given);
-  for (const auto& [var, value] : given.constants) std::erase_if(o.series_files, [&](const auto& e) { return e.first == var; });
-  for (const auto& [var, file] : given.series_files) std::erase_if(o.constants, [&](const auto& e) { return e.first == var; });
+  // (By name, not structured binding: clang 14 cannot capture a binding in a lambda.)
+  const auto drop_from = [](auto& list, const std::string& var) {
+    std::erase_if(list, [&](const auto& e) { return e.first == var; });
+  };
+  for (const auto& constant : given.constants) drop_from(o.series_files, constant.first);
+  for (const auto& series : given.series_files) drop_from(o.constants, series.first);
   replace(o.constants, given.constants);
   replace(o.series_files, given.series_files);
   if (!args.supplement.empty()) o.supplement = args.supplement;

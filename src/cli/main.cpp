@@ -302,7 +302,12 @@ void setup_logging(bool quiet) {
   spdlog::set_default_logger(logger);
 }
 
-int run_cli(int argc, char** argv) {
+// Execute runs the chosen command. ParseOnly stops after the command line is parsed and checked
+// (options, their validators, the run's model source and forcing options), running nothing and
+// writing nothing: the argument-parser fuzzing target (fuzz/fuzz_cli_args.cpp) uses it.
+enum class CliMode { Execute, ParseOnly };
+
+int run_cli(int argc, char** argv, CliMode mode = CliMode::Execute) {
   // Past a file-size limit (ulimit -f) a write then fails with EFBIG, which the writers report and
   // clean up after, instead of the default SIGXFSZ killing the process with a partial file.
   std::signal(SIGXFSZ, SIG_IGN);
@@ -351,19 +356,17 @@ int run_cli(int argc, char** argv) {
   evaluate->add_option("--predicted", ea.predicted, "canveg output CSV")->required();
   evaluate->add_option("--observed", ea.observed, "Observed fluxes CSV")->required();
 
-  // `canveg dij` runs inside app.parse() (cli/dij_command.hpp) and reports its own status.
-  int dij_exit = kExitOk;
-  CLI::App* dij = canveg::add_dij_command(app, dij_exit);
-  // `canveg sensitivity` likewise (cli/sensitivity_command.hpp).
-  int sensitivity_exit = kExitOk;
-  CLI::App* sensitivity = canveg::add_sensitivity_command(app, sensitivity_exit);
-  int train_exit = kExitOk;
-  CLI::App* train = canveg::add_train_command(app, train_exit);
-  int sweep_exit = kExitOk;
-  CLI::App* sweep = canveg::add_sweep_command(app, sweep_exit);
-  int convert_exit = kExitOk;
-  CLI::App* convert = canveg::add_convert_command(app, convert_exit);
-  CLI::App* fields = canveg::cli::add_fields_command(app);
+  // These commands do their work inside app.parse() (cli/command_slot.hpp).
+  canveg::cli::CommandSlot dij_slot, sensitivity_slot, train_slot, sweep_slot, convert_slot, fields_slot;
+  for (canveg::cli::CommandSlot* slot :
+       {&dij_slot, &sensitivity_slot, &train_slot, &sweep_slot, &convert_slot, &fields_slot})
+    slot->execute = mode == CliMode::Execute;
+  CLI::App* dij = canveg::add_dij_command(app, dij_slot);
+  CLI::App* sensitivity = canveg::add_sensitivity_command(app, sensitivity_slot);
+  CLI::App* train = canveg::add_train_command(app, train_slot);
+  CLI::App* sweep = canveg::add_sweep_command(app, sweep_slot);
+  CLI::App* convert = canveg::add_convert_command(app, convert_slot);
+  CLI::App* fields = canveg::cli::add_fields_command(app, fields_slot);
 
   try {
     app.parse(argc, argv);
@@ -374,12 +377,19 @@ int run_cli(int argc, char** argv) {
     return kExitUsage;
   }
 
-  if (dij->parsed()) return dij_exit;
-  if (sensitivity->parsed()) return sensitivity_exit;
-  if (train->parsed()) return train_exit;
-  if (sweep->parsed()) return sweep_exit;
-  if (convert->parsed()) return convert_exit;
-  if (fields->parsed()) return kExitOk;
+  if (mode == CliMode::ParseOnly) {
+    if (run->parsed()) {
+      if (!ra.model.empty() + !ra.site.empty() + !ra.config.empty() != 1) return kExitUsage;
+      canveg::cli::forcing_read_options(ra.forcing_options);
+    }
+    return kExitOk;
+  }
+  if (dij->parsed()) return dij_slot.exit_code;
+  if (sensitivity->parsed()) return sensitivity_slot.exit_code;
+  if (train->parsed()) return train_slot.exit_code;
+  if (sweep->parsed()) return sweep_slot.exit_code;
+  if (convert->parsed()) return convert_slot.exit_code;
+  if (fields->parsed()) return fields_slot.exit_code;
   if (run->parsed()) {
     const int sources = !ra.model.empty() + !ra.site.empty() + !ra.config.empty();
     if (sources != 1) {

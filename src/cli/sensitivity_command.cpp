@@ -123,7 +123,7 @@ int run_sensitivity(const SensitivityOptions& o) {
 
 }  // namespace
 
-CLI::App* add_sensitivity_command(CLI::App& app, int& exit_code) {
+CLI::App* add_sensitivity_command(CLI::App& app, cli::CommandSlot& slot) {
   auto o = std::make_shared<SensitivityOptions>();
   CLI::App* cmd = app.add_subcommand(
       "sensitivity",
@@ -156,7 +156,7 @@ CLI::App* add_sensitivity_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("-q,--quiet", o->quiet, "nothing on stderr but errors");
   cli::add_formulation_option(*cmd, o->formulation);
   cli::add_forcing_options(*cmd, o->forcing_options);
-  cmd->callback([o, &exit_code] { exit_code = run_sensitivity(*o); });
+  cli::run_when_parsed(*cmd, slot, [o] { return run_sensitivity(*o); });
   return cmd;
 }
 

@@ -47,7 +47,7 @@ int run_sweep_command(SweepArgs& a) {
 
 }  // namespace
 
-CLI::App* add_sweep_command(CLI::App& app, int& exit_code) {
+CLI::App* add_sweep_command(CLI::App& app, cli::CommandSlot& slot) {
   auto a = std::make_shared<SweepArgs>();
   a->options.data_dir = "../shared/data";
   CLI::App* cmd = app.add_subcommand(
@@ -80,7 +80,7 @@ CLI::App* add_sweep_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0, 4096));
   cli::add_formulation_option(*cmd, a->formulation);  // the tasks start from model JSON files: jax by default
   cmd->add_flag("-q,--quiet", a->quiet, "nothing on stderr but errors");
-  cmd->callback([a, &exit_code] { exit_code = run_sweep_command(*a); });
+  cli::run_when_parsed(*cmd, slot, [a] { return run_sweep_command(*a); });
   return cmd;
 }
 

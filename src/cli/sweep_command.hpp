@@ -1,11 +1,9 @@
 #pragma once
 
-namespace CLI {
-class App;
-}
+#include "cli/command_slot.hpp"
 
 namespace canveg {
 
-CLI::App* add_sweep_command(CLI::App& app, int& exit_code);
+CLI::App* add_sweep_command(CLI::App& app, cli::CommandSlot& slot);
 
 }  // namespace canveg

@@ -369,7 +369,7 @@ int run_train(const TrainArgs& a) {
 
 }  // namespace
 
-CLI::App* add_train_command(CLI::App& app, int& exit_code) {
+CLI::App* add_train_command(CLI::App& app, cli::CommandSlot& slot) {
   auto a = std::make_shared<TrainArgs>();
   CLI::App* cmd = app.add_subcommand(
       "train", "Fit a model's parameters to observed LE and NEE with JAX-CanVeg's procedure, or train its pure "
@@ -444,10 +444,10 @@ CLI::App* add_train_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("-q,--quiet", a->quiet, "nothing on stderr but errors");
   cli::add_formulation_option(*cmd, a->formulation);
   cli::add_forcing_options(*cmd, a->forcing_options);
-  cmd->callback([a, cmd, &exit_code] {
+  cli::run_when_parsed(*cmd, slot, [a, cmd] {
     for (const CLI::Option* option : cmd->get_options())
       if (option->count() > 0) a->given.insert(option->get_name());
-    exit_code = run_train(*a);
+    return run_train(*a);
   });
   return cmd;
 }

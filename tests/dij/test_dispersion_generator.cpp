@@ -58,14 +58,14 @@ fs::path temp_dir() {
 int run_cli(const std::string& args) {
   CLI::App app{"canveg"};
   app.require_subcommand(1);
-  int code = -1;
-  canveg::add_dij_command(app, code);
+  canveg::cli::CommandSlot slot;
+  canveg::add_dij_command(app, slot);
   try {
     app.parse("dij " + args, false);
   } catch (const CLI::ParseError&) {
     return -1;
   }
-  return code;
+  return slot.exit_code;
 }
 
 TEST(DispersionGenerator, SameSeedIsBitIdenticalOnAnyThreadCount) {
