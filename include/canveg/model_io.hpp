@@ -48,6 +48,11 @@ void write_model_json(const LoadedModel& model, const std::string& path,
 // Throws InputError if the shape is not n_total_layers x n_can_layers or a cell is not a number.
 std::vector<double> read_dij_csv(const std::string& path, int n_total_layers, int n_can_layers);
 
+// Writes a dispersion matrix (row-major rows x cols) as read_dij_csv reads it, every value to 19
+// significant digits. Atomic: a temporary file renamed on success, removed on failure or a signal,
+// so an interrupted or failed write never leaves a partial matrix. Throws InputError on failure.
+void write_dij_csv(const std::vector<double>& values, int rows, int cols, const std::string& path);
+
 // Reads a JAX-CanVeg configs.json ("model configurations" block) into a model with default
 // parameters; the dispersion matrix path is resolved relative to the config file's folder.
 LoadedModel read_jax_config(const std::string& path);

@@ -46,7 +46,9 @@ struct PredictedFluxes {
 // column when one is missing or a cell is not a number.
 PredictedFluxes read_predicted_fluxes(const std::string& path);
 
-// A file that appears under its final name only on commit().
+// A file that appears under its final name only on commit(). Its temporary file is removed by the
+// destructor and, once remove_temporary_outputs_on_signal() is installed, on SIGINT, SIGTERM and
+// SIGHUP too.
 class AtomicOutputFile {
  public:
   // Checks that `path` can be written (not a folder, folder exists and is writable) by creating
@@ -72,5 +74,10 @@ class AtomicOutputFile {
   std::ofstream out_;
   bool committed_ = false;
 };
+
+// Installs handlers for SIGINT, SIGTERM and SIGHUP that remove the temporary file of every live
+// AtomicOutputFile and then end the process by the same signal, so that an interrupted command
+// leaves neither a partial output nor a temporary file. For programs (the CLI calls it first).
+void remove_temporary_outputs_on_signal();
 
 }  // namespace canveg::io

@@ -52,26 +52,6 @@ constexpr int kExitUsage = 2;
 
 void print_error(const std::string& message) { std::fprintf(stderr, "canveg: error: %s\n", message.c_str()); }
 
-// ---- interruption: remove the temporary output file, never leave a partial one behind -------
-
-std::atomic<const char*> g_temp_output{nullptr};
-
-extern "C" void on_interrupt(int sig) {
-  if (const char* temp = g_temp_output.load()) ::unlink(temp);  // async-signal-safe
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
-}
-
-void install_interrupt_cleanup(const canveg::io::AtomicOutputFile& file) {
-  static std::string temp;  // outlives the handler's use
-  temp = file.temp_path();
-  g_temp_output.store(temp.c_str());
-  std::signal(SIGINT, on_interrupt);
-  std::signal(SIGTERM, on_interrupt);
-}
-
-void clear_interrupt_cleanup() { g_temp_output.store(nullptr); }
-
 // ---- progress ------------------------------------------------------------------------------
 
 // Progress on stderr: a percentage updated in place on a terminal, a line every 10% otherwise
@@ -184,7 +164,6 @@ int command_run_dnn(const RunArgs& a, canveg::io::AtomicOutputFile& output) {
   const canveg::DnnPrediction p = canveg::run_dnn(dnn, forcing);
   canveg::io::write_predicted_fluxes(output.stream(), forcing.timestamp, p.LE, p.NEE);
   output.commit();
-  clear_interrupt_cleanup();
   if (!a.quiet)
     std::fprintf(stderr, "canveg: neural-network baseline, %zu half-hours; wrote %s\n", forcing.size(), a.output.c_str());
   if (observed) print_metrics(p.LE, p.NEE, *observed, &dnn.reported);
@@ -213,7 +192,6 @@ int command_run(const RunArgs& a) {
   // The output is checked first: a wrong path must not cost a whole run.
   canveg::io::AtomicOutputFile output(
       a.output, {a.model, a.site, a.config, a.forcing, a.observed, a.dij, a.scaler_forcing, a.scaler_fluxes});
-  install_interrupt_cleanup(output);
   if (!a.model.empty() && canveg::is_dnn_json(a.model)) {
     if (!a.formulation.empty() || a.single_dark_respiration || a.shortwave_sweeps > 0)
       throw canveg::InputError(a.model, 0, "--formulation",
@@ -266,7 +244,6 @@ int command_run(const RunArgs& a) {
   canveg::io::write_outputs(output.stream(), forcing.timestamp, result.outputs,
                             a.diagnostics ? &result.diagnostics : nullptr, a.convergence ? &result.convergence : nullptr);
   output.commit();
-  clear_interrupt_cleanup();
 
   if (!a.quiet) {
     const double rate = result.seconds > 0 ? static_cast<double>(forcing.size()) / result.seconds : 0.0;
@@ -311,6 +288,9 @@ int run_cli(int argc, char** argv, CliMode mode = CliMode::Execute) {
   // Past a file-size limit (ulimit -f) a write then fails with EFBIG, which the writers report and
   // clean up after, instead of the default SIGXFSZ killing the process with a partial file.
   std::signal(SIGXFSZ, SIG_IGN);
+  // An interrupted command leaves no partial output and no temporary file (every command writes
+  // through io::AtomicOutputFile).
+  if (mode == CliMode::Execute) canveg::io::remove_temporary_outputs_on_signal();
   CLI::App app{"CanVeg multi-layer canopy model (a C++ re-implementation of JAX-CanVeg)", "canveg"};
   app.set_version_flag("--version", "canveg 0.1.0");
   app.require_subcommand(1);

@@ -24,6 +24,7 @@
 #include <limits>
 
 #include "canveg/errors.hpp"
+#include "canveg/model_io.hpp"
 #include "run/thread_pool.hpp"
 
 namespace canveg {
@@ -122,7 +123,7 @@ class NormalStream {
 };
 
 // ---- set-up shared by all workers -------------------------------------------------------------
-struct Setup {
+struct WalkSetup {
   int J = 0, K = 0, nbins = 0;
   double h = 0, d = 0;
   double dz_canopy = 0;     // h / J, also the release spacing
@@ -164,7 +165,7 @@ struct Setup {
 
 // Releases `count` particles of source layer `layer` (1-based), drawing from the stream `key`, and
 // adds their residence steps per bin to counts[1..nbins].
-void run_block(const Setup& s, int layer, std::uint64_t key, std::int64_t count, std::uint64_t* counts) {
+void run_block(const WalkSetup& s, int layer, std::uint64_t key, std::int64_t count, std::uint64_t* counts) {
   NormalStream rng(key);
   const double dt = s.dt;
   const double z0 = layer * s.dz_canopy;  // top of canopy layer `layer`, like the model's node z_{l-1}
@@ -215,8 +216,8 @@ std::string fmt(double v) {
   return buf;
 }
 
-Setup make_setup(const DispersionConfig& c) {
-  Setup s;
+WalkSetup make_setup(const DispersionConfig& c) {
+  WalkSetup s;
   s.J = c.canopy_layers;
   s.K = c.atmosphere_layers;
   s.nbins = s.J + s.K;
@@ -272,7 +273,7 @@ void validate_dispersion_config(const DispersionConfig& c) {
 DispersionMatrix generate_dispersion_matrix(const DispersionConfig& config, const DispersionProgressFn& progress,
                                             double progress_interval_s) {
   validate_dispersion_config(config);
-  const Setup s = make_setup(config);
+  const WalkSetup s = make_setup(config);
   const auto t0 = std::chrono::steady_clock::now();
 
   const std::int64_t n_tasks = s.blocks_per_layer * s.J;
@@ -335,20 +336,7 @@ DispersionMatrix generate_dispersion_matrix(const DispersionConfig& config, cons
 }
 
 void write_dispersion_csv(const DispersionMatrix& m, const std::string& path) {
-  // Written to a temporary file beside the target and renamed, so that an interrupted or failed
-  // run never leaves a partial matrix that `canveg run` would read.
-  const std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "w");
-  if (!f) throw InputError(path, 0, "--output", "cannot open the output file for writing");
-  bool ok = true;
-  for (int i = 0; i < m.rows && ok; ++i)
-    for (int j = 0; j < m.cols && ok; ++j)
-      ok = std::fprintf(f, "%.18e%c", m(i, j), j + 1 == m.cols ? '\n' : ',') > 0;
-  if (std::fclose(f) != 0) ok = false;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw InputError(path, 0, "--output", "error while writing the output file");
-  }
+  write_dij_csv(m.values, m.rows, m.cols, path);
 }
 
 double relative_frobenius_difference(const std::vector<double>& a, const std::vector<double>& b) {

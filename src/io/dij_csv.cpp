@@ -5,9 +5,11 @@
 // shape; here a matrix that does not fit the model is an error, because a wrong-sized matrix would
 // otherwise be indexed out of step with the grid.
 #include <cmath>
+#include <cstdio>
 
 #include "canveg/errors.hpp"
 #include "canveg/model_io.hpp"
+#include "canveg/output_io.hpp"
 #include "io/csv_table.hpp"
 
 namespace canveg {
@@ -39,6 +41,19 @@ std::vector<double> read_dij_csv(const std::string& path, int n_total_layers, in
     }
   }
   return dij;
+}
+
+void write_dij_csv(const std::vector<double>& values, int rows, int cols, const std::string& path) {
+  io::AtomicOutputFile file(path);
+  std::ostream& out = file.stream();
+  char cell[40];
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j) {
+      std::snprintf(cell, sizeof cell, "%.18e%c", values[static_cast<std::size_t>(i) * cols + j],
+                    j + 1 == cols ? '\n' : ',');
+      out << cell;
+    }
+  file.commit();
 }
 
 }  // namespace canveg

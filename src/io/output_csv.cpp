@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -124,6 +127,41 @@ PredictedFluxes read_predicted_fluxes(const std::string& path) {
   return p;
 }
 
+namespace {
+
+// The temporary files of the AtomicOutputFiles alive now, for the signal handler to remove. Plain
+// atomic pointers: the handler may only do async-signal-safe work (load, unlink).
+constexpr std::size_t kMaxLiveTemporaries = 256;
+std::array<std::atomic<const char*>, kMaxLiveTemporaries> g_live_temporaries{};
+
+void track_temporary(const char* path) {
+  for (auto& slot : g_live_temporaries) {
+    const char* empty = nullptr;
+    if (slot.compare_exchange_strong(empty, path)) return;
+  }
+  // More than kMaxLiveTemporaries open outputs at once: the extra ones are not removed on a signal.
+}
+
+void untrack_temporary(const char* path) {
+  for (auto& slot : g_live_temporaries) {
+    const char* expected = path;
+    if (slot.compare_exchange_strong(expected, nullptr)) return;
+  }
+}
+
+extern "C" void remove_temporaries_and_reraise(int sig) {
+  for (auto& slot : g_live_temporaries)
+    if (const char* path = slot.load()) ::unlink(path);
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+}  // namespace
+
+void remove_temporary_outputs_on_signal() {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, remove_temporaries_and_reraise);
+}
+
 AtomicOutputFile::AtomicOutputFile(std::string path, const std::vector<std::string>& inputs) : path_(std::move(path)) {
   if (path_.empty()) throw InputError(path_, 0, "", "empty output path");
   for (const std::string& input : inputs) {
@@ -154,13 +192,14 @@ AtomicOutputFile::AtomicOutputFile(std::string path, const std::vector<std::stri
     const int err = errno;
     throw InputError(path_, 0, "", "cannot write the output in folder '" + folder.string() +
                                        "': " + std::strerror(err));
-  }
+  }  track_temporary(temp_path_.c_str());
 }
 
 AtomicOutputFile::~AtomicOutputFile() {
   if (committed_) return;
   out_.close();
   std::remove(temp_path_.c_str());
+  untrack_temporary(temp_path_.c_str());
 }
 
 void AtomicOutputFile::commit() {
@@ -174,6 +213,7 @@ void AtomicOutputFile::commit() {
     throw InputError(path_, 0, "", std::string("cannot replace the output file: ") + std::strerror(err));
   }
   committed_ = true;
+  untrack_temporary(temp_path_.c_str());
 }
 
 }  // namespace canveg::io
