@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "canveg/run.hpp"
@@ -74,6 +75,32 @@ class AtomicOutputFile {
   std::ofstream out_;
   bool committed_ = false;
 };
+
+// What a NetCDF output says about the run beyond its values: the site (name, coordinates) and
+// global attributes such as the model file, forcing file and formulation.
+struct OutputMetadata {
+  std::string site_name;
+  bool has_coordinates = false;
+  double latitude = 0, longitude = 0;  // [degrees north, degrees east]
+  std::vector<std::pair<std::string, std::string>> attributes;
+};
+
+// True for an output path ending in .nc or .nc4 (any case): such outputs are written as NetCDF.
+bool is_netcdf_path(const std::string& path);
+
+// The outputs (and the diagnostics and convergence columns when given) as a NetCDF-4 file in the
+// ALMA/PLUMBER2 site layout (time, y = 1, x = 1; CF time coordinate with bounds, latitude and
+// longitude): LE, H, G, Rnet, NEE and GPP under their ALMA names Qle, Qh, Qg, Rnet, NEE, GPP with
+// units and directions; every other column under its canveg name. Written through `file`'s
+// temporary path and committed. Throws InputError on failure.
+void write_outputs_netcdf(AtomicOutputFile& file, const std::vector<std::string>& timestamps,
+                          const CanopyOutputs& outputs, const EnergyDiagnostics* diagnostics,
+                          const ConvergenceDiagnostics* convergence, const OutputMetadata& metadata);
+
+// The neural-network baseline's LE and NEE (as Qle and NEE) in the same layout.
+void write_predicted_fluxes_netcdf(AtomicOutputFile& file, const std::vector<std::string>& timestamps,
+                                   const std::vector<double>& le, const std::vector<double>& nee,
+                                   const OutputMetadata& metadata);
 
 // Installs handlers for SIGINT, SIGTERM and SIGHUP that remove the temporary file of every live
 // AtomicOutputFile and then end the process by the same signal, so that an interrupted command

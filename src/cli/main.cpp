@@ -162,8 +162,14 @@ int command_run_dnn(const RunArgs& a, canveg::io::AtomicOutputFile& output) {
     canveg::check_alignment(*observed, forcing.timestamp, a.forcing);
   }
   const canveg::DnnPrediction p = canveg::run_dnn(dnn, forcing);
-  canveg::io::write_predicted_fluxes(output.stream(), forcing.timestamp, p.LE, p.NEE);
-  output.commit();
+  if (canveg::io::is_netcdf_path(a.output)) {
+    canveg::io::OutputMetadata metadata;
+    metadata.attributes = {{"model_file", a.model}, {"forcing_file", a.forcing}, {"model", "neural-network baseline"}};
+    canveg::io::write_predicted_fluxes_netcdf(output, forcing.timestamp, p.LE, p.NEE, metadata);
+  } else {
+    canveg::io::write_predicted_fluxes(output.stream(), forcing.timestamp, p.LE, p.NEE);
+    output.commit();
+  }
   if (!a.quiet)
     std::fprintf(stderr, "canveg: neural-network baseline, %zu half-hours; wrote %s\n", forcing.size(), a.output.c_str());
   if (observed) print_metrics(p.LE, p.NEE, *observed, &dnn.reported);
@@ -186,6 +192,23 @@ void print_convergence_summary(const canveg::ConvergenceDiagnostics& c, const st
     std::fprintf(stderr, "; the largest change %.3g W m-2 at %s", c.dLE_last[worst],
                  worst < timestamps.size() ? timestamps[worst].c_str() : ("row " + std::to_string(worst + 1)).c_str());
   std::fprintf(stderr, "\n");
+}
+
+// The run described in a NetCDF output's global attributes: enough to repeat it.
+canveg::io::OutputMetadata run_metadata(const RunArgs& a, const std::string& model_path, const canveg::Setup& setup) {
+  canveg::io::OutputMetadata m;
+  m.site_name = setup.site_name;
+  m.has_coordinates = true;
+  m.latitude = setup.latitude;
+  m.longitude = setup.longitude;
+  m.attributes = {{"model_file", model_path},
+                  {"forcing_file", a.forcing},
+                  {"formulation", canveg::describe_formulation(setup)},
+                  {"canopy_layers", std::to_string(setup.n_can_layers)},
+                  {"iterations", std::to_string(setup.niter)},
+                  {"time_coupling", a.independent ? "independent half-hours" : "soil storage coupled between rows"}};
+  if (!a.dij.empty()) m.attributes.push_back({"dispersion_matrix_file", a.dij});
+  return m;
 }
 
 int command_run(const RunArgs& a) {
@@ -241,9 +264,15 @@ int command_run(const RunArgs& a) {
   }
   progress.finish();
 
-  canveg::io::write_outputs(output.stream(), forcing.timestamp, result.outputs,
-                            a.diagnostics ? &result.diagnostics : nullptr, a.convergence ? &result.convergence : nullptr);
-  output.commit();
+  const canveg::EnergyDiagnostics* diagnostics = a.diagnostics ? &result.diagnostics : nullptr;
+  const canveg::ConvergenceDiagnostics* convergence = a.convergence ? &result.convergence : nullptr;
+  if (canveg::io::is_netcdf_path(a.output)) {
+    canveg::io::write_outputs_netcdf(output, forcing.timestamp, result.outputs, diagnostics, convergence,
+                                     run_metadata(a, loaded.path, model.setup));
+  } else {
+    canveg::io::write_outputs(output.stream(), forcing.timestamp, result.outputs, diagnostics, convergence);
+    output.commit();
+  }
 
   if (!a.quiet) {
     const double rate = result.seconds > 0 ? static_cast<double>(forcing.size()) / result.seconds : 0.0;
@@ -306,7 +335,9 @@ int run_cli(int argc, char** argv, CliMode mode = CliMode::Execute) {
   run->add_option("--forcing", ra.forcing,
                   std::string("Forcing CSV (docs/model.md 5.1, docs/fields.md). ") + canveg::cli::kTimeConvention)
       ->required();
-  run->add_option("--output", ra.output, "Output CSV of the fluxes (written atomically)")->required();
+  run->add_option("--output", ra.output,
+                  "Output file of the fluxes, written atomically: CSV, or ALMA/CF NetCDF when it ends in .nc")
+      ->required();
   run->add_option("--observed", ra.observed, "Observed fluxes CSV: print LE and NEE metrics");
   run->add_option("--dij", ra.dij, "Dispersion matrix CSV replacing the model's");
   run->add_flag("--independent", ra.independent,

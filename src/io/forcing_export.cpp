@@ -1,7 +1,6 @@
 // Forcing records written as FULLSET-style CSV and ALMA/PLUMBER2-style NetCDF (forcing_export.hpp).
 #include "canveg/forcing_export.hpp"
 
-#include <netcdf.h>
 
 #include <cstdio>
 #include <cstring>
@@ -10,6 +9,7 @@
 
 #include "canveg/errors.hpp"
 #include "canveg/output_io.hpp"
+#include "io/netcdf_writer.hpp"
 #include "io/time_axis.hpp"
 #include "io/units.hpp"
 
@@ -40,10 +40,6 @@ std::string compact(io::Minutes t) {
   return iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2) + iso.substr(11, 2) + iso.substr(14, 2);
 }
 
-void netcdf_ok(int status, const std::string& path, const std::string& what) {
-  if (status != NC_NOERR) throw InputError(path, 0, what, std::string("cannot write the NetCDF file: ") + nc_strerror(status));
-}
-
 }  // namespace
 
 void write_forcing_fullset(const ForcingRecord& record, const std::string& path, const std::vector<std::string>& inputs) {
@@ -71,19 +67,6 @@ void write_forcing_alma(const ForcingRecord& record, const std::string& netcdf_p
   not_over.back() = netcdf_path;
   io::AtomicOutputFile supplement(supplement_path, not_over);
 
-  // Time: seconds since the start of the first half-hour's day, marking each half-hour's start.
-  const io::Minutes first_start = ends.front() - io::kHalfHour;
-  const io::Minutes day_start = first_start - ((first_start % 1440) + 1440) % 1440;
-  const std::string day = io::format_timestamp(day_start).substr(0, 10);
-  const std::string time_units = "seconds since " + day + " 00:00:00";
-  const std::size_t n = record.size();
-  std::vector<double> time(n), bounds(2 * n);
-  for (std::size_t r = 0; r < n; ++r) {
-    const double start = 60.0 * static_cast<double>(ends[r] - io::kHalfHour - day_start);
-    time[r] = start;
-    bounds[2 * r] = start;
-    bounds[2 * r + 1] = start + 1800.0;
-  }
   struct Series {
     const char* name;
     const char* units;
@@ -97,6 +80,7 @@ void write_forcing_alma(const ForcingRecord& record, const std::string& netcdf_p
                                 {"PSurf", "Pa", "surface air pressure", {}},
                                 {"CO2air", "ppm", "near-surface CO2 concentration", {}},
                                 {"LAI", "1", "leaf area index", {}}};
+  const std::size_t n = record.size();
   for (std::size_t r = 0; r < n; ++r) {
     const double e = record.eair[r], p = record.pa[r];
     series[0].values.push_back(record.ta[r] + 273.15);
@@ -107,45 +91,10 @@ void write_forcing_alma(const ForcingRecord& record, const std::string& netcdf_p
     series[5].values.push_back(record.co2[r]);
     series[6].values.push_back(record.lai[r]);
   }
-
+  std::vector<io::NetcdfSeries> variables;
+  for (const Series& s : series) variables.push_back({s.name, s.units, s.long_name, &s.values, {}});
   // netCDF writes its own file: it replaces the (empty) temporary file, which is then renamed.
-  const std::string& temp = netcdf.temp_path();
-  int nc = -1;
-  netcdf_ok(nc_create(temp.c_str(), NC_CLOBBER | NC_NETCDF4, &nc), netcdf_path, "");
-  try {
-    int time_dim, y_dim, x_dim, nv_dim, time_var, bounds_var;
-    netcdf_ok(nc_def_dim(nc, "time", n, &time_dim), netcdf_path, "time");
-    netcdf_ok(nc_def_dim(nc, "y", 1, &y_dim), netcdf_path, "y");
-    netcdf_ok(nc_def_dim(nc, "x", 1, &x_dim), netcdf_path, "x");
-    netcdf_ok(nc_def_dim(nc, "nv", 2, &nv_dim), netcdf_path, "nv");
-    netcdf_ok(nc_def_var(nc, "time", NC_DOUBLE, 1, &time_dim, &time_var), netcdf_path, "time");
-    netcdf_ok(nc_put_att_text(nc, time_var, "units", time_units.size(), time_units.c_str()), netcdf_path, "time");
-    netcdf_ok(nc_put_att_text(nc, time_var, "calendar", 8, "standard"), netcdf_path, "time");
-    netcdf_ok(nc_put_att_text(nc, time_var, "bounds", 9, "time_bnds"), netcdf_path, "time");
-    const int bounds_dims[2] = {time_dim, nv_dim};
-    netcdf_ok(nc_def_var(nc, "time_bnds", NC_DOUBLE, 2, bounds_dims, &bounds_var), netcdf_path, "time_bnds");
-    const int dims[3] = {time_dim, y_dim, x_dim};
-    std::vector<int> vars;
-    for (const Series& s : series) {
-      int v;
-      netcdf_ok(nc_def_var(nc, s.name, NC_DOUBLE, 3, dims, &v), netcdf_path, s.name);
-      netcdf_ok(nc_put_att_text(nc, v, "units", std::strlen(s.units), s.units), netcdf_path, s.name);
-      netcdf_ok(nc_put_att_text(nc, v, "long_name", std::strlen(s.long_name), s.long_name), netcdf_path, s.name);
-      vars.push_back(v);
-    }
-    const char* convention = "time in local standard time; each value describes the half-hour starting at its time";
-    netcdf_ok(nc_put_att_text(nc, NC_GLOBAL, "time_convention", std::strlen(convention), convention), netcdf_path, "");
-    netcdf_ok(nc_put_att_text(nc, NC_GLOBAL, "source", record.source.size(), record.source.c_str()), netcdf_path, "");
-    netcdf_ok(nc_enddef(nc), netcdf_path, "");
-    netcdf_ok(nc_put_var_double(nc, time_var, time.data()), netcdf_path, "time");
-    netcdf_ok(nc_put_var_double(nc, bounds_var, bounds.data()), netcdf_path, "time_bnds");
-    for (std::size_t i = 0; i < series.size(); ++i)
-      netcdf_ok(nc_put_var_double(nc, vars[i], series[i].values.data()), netcdf_path, series[i].name);
-  } catch (...) {
-    nc_close(nc);
-    throw;
-  }
-  netcdf_ok(nc_close(nc), netcdf_path, "");
+  io::write_half_hourly_netcdf(netcdf.temp_path(), netcdf_path, ends, variables, {{"source", record.source}});
 
   std::ostream& out = supplement.stream();
   out << "TIMESTAMP_END,USTAR,TS,SWC,veg_ht\n";
