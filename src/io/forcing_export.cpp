@@ -23,17 +23,6 @@ std::string exact(double v) {
 }
 
 // The end of every half-hour of a record (its time stamps were checked when it was read).
-std::vector<io::Minutes> half_hour_ends(const ForcingRecord& record, const std::string& output) {
-  if (record.size() == 0) throw InputError(output, 0, "", "the forcing record is empty");
-  std::vector<io::Minutes> ends(record.size());
-  for (std::size_t r = 0; r < record.size(); ++r) {
-    const auto t = r < record.timestamp.size() ? io::parse_timestamp(record.timestamp[r]) : std::nullopt;
-    if (!t) throw InputError(record.source, 0, "timestamp", "row " + std::to_string(r + 1) + " has no time stamp");
-    ends[r] = *t;
-  }
-  return ends;
-}
-
 // "YYYY-MM-DD HH:MM:SS" -> "YYYYMMDDHHMM".
 std::string compact(io::Minutes t) {
   const std::string iso = io::format_timestamp(t);
@@ -43,7 +32,7 @@ std::string compact(io::Minutes t) {
 }  // namespace
 
 void write_forcing_fullset(const ForcingRecord& record, const std::string& path, const std::vector<std::string>& inputs) {
-  const std::vector<io::Minutes> ends = half_hour_ends(record, path);
+  const std::vector<io::Minutes> ends = io::parse_timestamps(record.timestamp, record.size(), record.source);
   io::AtomicOutputFile file(path, inputs);
   std::ostream& out = file.stream();
   out << "TIMESTAMP_START,TIMESTAMP_END,TA_F,SW_IN_F,VPD_F,PA_F,WS_F,USTAR,CO2_F_MDS,TS_F_MDS_1,SWC_F_MDS_1,LAI,"
@@ -60,7 +49,7 @@ void write_forcing_fullset(const ForcingRecord& record, const std::string& path,
 
 void write_forcing_alma(const ForcingRecord& record, const std::string& netcdf_path, const std::string& supplement_path,
                         const std::vector<std::string>& inputs) {
-  const std::vector<io::Minutes> ends = half_hour_ends(record, netcdf_path);
+  const std::vector<io::Minutes> ends = io::parse_timestamps(record.timestamp, record.size(), record.source);
   std::vector<std::string> not_over = inputs;
   not_over.push_back(supplement_path);
   io::AtomicOutputFile netcdf(netcdf_path, not_over);

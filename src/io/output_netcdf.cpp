@@ -49,16 +49,6 @@ NetcdfSeries table_series(std::string_view name, std::string_view unit, std::str
   return s;
 }
 
-std::vector<Minutes> half_hour_ends(const std::vector<std::string>& timestamps, const std::string& path) {
-  std::vector<Minutes> ends(timestamps.size());
-  for (std::size_t r = 0; r < timestamps.size(); ++r) {
-    const auto t = parse_timestamp(timestamps[r]);
-    if (!t) throw InputError(path, 0, "TIMESTAMP_END", "row " + std::to_string(r + 1) + " has no time stamp");
-    ends[r] = *t;
-  }
-  return ends;
-}
-
 std::vector<std::pair<std::string, std::string>> global_attributes(const OutputMetadata& metadata) {
   std::string title = "canveg model output";
   if (!metadata.site_name.empty()) (title += " for ") += metadata.site_name;  // not +: GCC 12 -Wrestrict false positive
@@ -76,7 +66,7 @@ void write(AtomicOutputFile& file, const std::vector<std::string>& timestamps, s
            const OutputMetadata& metadata) {
   std::optional<NetcdfSite> site;
   if (metadata.has_coordinates) site = NetcdfSite{metadata.latitude, metadata.longitude};
-  write_half_hourly_netcdf(file.temp_path(), file.path(), half_hour_ends(timestamps, file.path()), series,
+  write_half_hourly_netcdf(file.temp_path(), file.path(), parse_timestamps(timestamps, timestamps.size(), file.path()), series,
                            global_attributes(metadata), site);
   file.commit();
 }

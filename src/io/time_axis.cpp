@@ -135,4 +135,16 @@ void check_half_hourly(const std::vector<Minutes>& times, const std::vector<long
   }
 }
 
+std::vector<Minutes> parse_timestamps(const std::vector<std::string>& stamps, std::size_t rows,
+                                      const std::string& source) {
+  if (rows == 0) throw InputError(source, 0, "", "the record is empty");
+  std::vector<Minutes> ends(rows);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const auto t = r < stamps.size() ? parse_timestamp(stamps[r]) : std::nullopt;
+    if (!t) throw InputError(source, 0, "TIMESTAMP_END", "row " + std::to_string(r + 1) + " has no time stamp");
+    ends[r] = *t;
+  }
+  return ends;
+}
+
 }  // namespace canveg::io

@@ -27,6 +27,11 @@ std::optional<Minutes> parse_timestamp(std::string_view text);
 // True for AmeriFlux's 12-digit form.
 bool is_compact_timestamp(std::string_view text);
 
+// The instants of a record's time stamps (the ends of its half-hours), for writers. Throws
+// InputError naming `source` and the row of the first stamp that is missing or unreadable.
+std::vector<Minutes> parse_timestamps(const std::vector<std::string>& stamps, std::size_t rows,
+                                      const std::string& source);
+
 // "YYYY-MM-DD HH:MM:SS", the form of the shared files and of canveg's outputs.
 std::string format_timestamp(Minutes t);
 
