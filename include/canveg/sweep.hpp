@@ -35,6 +35,10 @@ struct SweepOptions {
   Formulation formulation = Formulation::Jax;  // of the CanVeg families (JAX-CanVeg's by default)
   TrainOptions train;    // epochs, method, schedule, ...; le_weight is set per task
   DnnTrainOptions dnn;   // the DNN family's settings (JAX-CanVeg's by default); le_weight and seed per task
+  // This process's share of the grid: the tasks k with k % task_stride == task_offset (MPI ranks,
+  // or one task of a Slurm array). Every task is still checked, so all shares fail alike.
+  std::size_t task_offset = 0, task_stride = 1;
+  bool write_table = true;  // write <output_dir>/sweep.csv (off for a share; write_sweep_table then)
 };
 
 struct SweepRow {
@@ -49,8 +53,16 @@ struct SweepRow {
 // All tasks of the grid, in order.
 std::vector<SweepTask> sweep_tasks(const SweepOptions& options);
 
-// Runs every task whose model file does not exist yet (a finished task is scored again, not
-// retrained), then writes <output_dir>/sweep.csv. `progress` is called after each task.
+// The rows as sweep.csv holds them (written atomically).
+void write_sweep_table(const std::vector<SweepRow>& rows, const std::string& path);
+
+// A row as one line of JSON and back, to send rows between processes (MPI).
+std::string sweep_row_json(const SweepRow& row);
+SweepRow sweep_row_from_json(const std::string& line);
+
+// Runs every task of this share (SweepOptions::task_offset, task_stride) whose model file does not
+// exist yet (a finished task is scored again, not retrained), then writes <output_dir>/sweep.csv
+// unless told not to. Returns the share's rows in task order. `progress` is called after each task.
 std::vector<SweepRow> run_sweep(const SweepOptions& options,
                                 const std::function<void(const SweepRow&, std::size_t done, std::size_t total)>& progress = {});
 

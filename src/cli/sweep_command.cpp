@@ -2,11 +2,20 @@
 //
 //   canveg sweep --output-dir <dir> [--data <shared data>] [--sites US-Hn1] [--families PB-1L,Hybrid-1L]
 //                [--weights 0,0.1,...,1] [--seeds 0] [--epochs 300] [--method onestep] [--jax-pooled-update]
-//                [--rows N] [--jobs N] [--formulation jax|corrected] [--quiet]
+//                [--rows N] [--jobs N] [--formulation jax|corrected] [--task-index I] [--quiet]
+//   mpirun -np N canveg sweep ...   (rank k runs tasks k, k + N, ...; rank 0 writes sweep.csv)
 #include "cli/sweep_command.hpp"
 
+#ifdef CANVEG_WITH_MPI
+#include <mpi.h>
+#endif
+
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <sstream>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -21,28 +30,142 @@ struct SweepArgs {
   SweepOptions options;
   std::string method = "unrolled";
   std::string formulation = "jax";
+  int task_index = -1;  // >= 0: run only this task (a job of a Slurm array)
   bool quiet = false;
 };
 
+// The process's place among MPI ranks. A process started by mpirun (OpenMPI, MPICH or a PMIx
+// launcher) joins the world; any other is the only rank and never touches MPI, so a build with
+// MPI runs where no MPI runtime is configured.
+struct Ranks {
+  int rank = 0, size = 1;
+  bool mpi = false;
+};
+
+#ifdef CANVEG_WITH_MPI
+bool launched_by_mpi() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"})
+    if (std::getenv(v)) return true;
+  return false;
+}
+
+Ranks join_ranks() {
+  Ranks r;
+  if (!launched_by_mpi()) return r;
+  int provided = 0;
+  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);  // worker threads never call MPI
+  MPI_Comm_rank(MPI_COMM_WORLD, &r.rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &r.size);
+  r.mpi = true;
+  return r;
+}
+
+// True on every rank when any rank failed.
+bool any_failed(const Ranks& r, bool failed) {
+  if (!r.mpi) return failed;
+  int mine = failed ? 1 : 0, any = 0;
+  MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  return any != 0;
+}
+
+// Every rank's rows at rank 0 (one JSON line each), in rank order.
+std::vector<SweepRow> gather_rows(const Ranks& r, const std::vector<SweepRow>& mine) {
+  if (!r.mpi) return mine;
+  std::string text;
+  for (const SweepRow& row : mine) (text += sweep_row_json(row)) += '\n';
+  int length = static_cast<int>(text.size());
+  std::vector<int> lengths(static_cast<std::size_t>(r.size)), offsets(static_cast<std::size_t>(r.size));
+  MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  std::string all;
+  if (r.rank == 0) {
+    int total = 0;
+    for (int k = 0; k < r.size; ++k) offsets[k] = total, total += lengths[k];
+    all.resize(static_cast<std::size_t>(total));
+  }
+  MPI_Gatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR, 0, MPI_COMM_WORLD);
+  std::vector<SweepRow> rows;
+  std::istringstream lines(all);
+  for (std::string line; std::getline(lines, line);) rows.push_back(sweep_row_from_json(line));
+  return rows;
+}
+
+void leave_ranks(const Ranks& r) {
+  if (r.mpi) MPI_Finalize();
+}
+#else
+Ranks join_ranks() { return {}; }
+bool any_failed(const Ranks&, bool failed) { return failed; }
+std::vector<SweepRow> gather_rows(const Ranks&, const std::vector<SweepRow>& mine) { return mine; }
+void leave_ranks(const Ranks&) {}
+#endif
+
+// The rows of all ranks in the grid's task order (rank k ran tasks k, k + size, ...).
+std::vector<SweepRow> in_task_order(const SweepOptions& o, const std::vector<SweepRow>& gathered) {
+  std::vector<SweepRow> rows;
+  for (const SweepTask& t : sweep_tasks(o))
+    for (const SweepRow& r : gathered)
+      if (r.task.name() == t.name()) rows.push_back(r);
+  return rows;
+}
+
 int run_sweep_command(SweepArgs& a) {
+  const Ranks ranks = join_ranks();
+  const std::string who = ranks.mpi ? "sweep (rank " + std::to_string(ranks.rank) + ")" : "sweep";
+  std::vector<SweepRow> mine;
+  bool failed = false;
   try {
     a.options.train.gradient.method = parse_fixed_point_gradient(a.method, "--method");
     if (!parse_formulation(a.formulation, a.options.formulation))
       throw InputError("", 0, "--formulation", "expected jax or corrected, found '" + a.formulation + "'");
     a.options.dnn.epochs = a.options.train.epochs;  // --epochs applies to every family
+    if (a.task_index >= 0 && ranks.mpi)
+      throw InputError("", 0, "--task-index", "give either --task-index (one task per job) or mpirun, not both");
+    if (a.task_index >= 0) {
+      a.options.task_offset = static_cast<std::size_t>(a.task_index);
+      a.options.task_stride = std::max<std::size_t>(1, sweep_tasks(a.options).size());
+      a.options.write_table = false;
+    } else if (ranks.mpi) {
+      a.options.task_offset = static_cast<std::size_t>(ranks.rank);
+      a.options.task_stride = static_cast<std::size_t>(ranks.size);
+      a.options.write_table = false;
+    }
     const auto progress = [&](const SweepRow& r, std::size_t done, std::size_t total) {
       if (a.quiet) return;
-      std::fprintf(stderr, "canveg: sweep: %zu/%zu %s: %s%d epochs, test NSE LE %.4f NEE %.4f (%.1f min)\n", done, total,
-                   r.task.name().c_str(), r.reused ? "done earlier, " : "", r.epochs_run, r.test_nse_le,
+      std::fprintf(stderr, "canveg: %s: %zu/%zu %s: %s%d epochs, test NSE LE %.4f NEE %.4f (%.1f min)\n", who.c_str(),
+                   done, total, r.task.name().c_str(), r.reused ? "done earlier, " : "", r.epochs_run, r.test_nse_le,
                    r.test_nse_nee, r.minutes);
     };
-    run_sweep(a.options, progress);
-    if (!a.quiet) std::fprintf(stderr, "canveg: sweep: wrote %s/sweep.csv\n", a.options.output_dir.c_str());
-    return 0;
+    mine = run_sweep(a.options, progress);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "canveg: error: sweep: %s\n", e.what());
+    std::fprintf(stderr, "canveg: error: %s: %s\n", who.c_str(), e.what());
+    failed = true;
+  }
+  // Every rank learns whether any failed before the rows travel, so none waits for a dead one.
+  if (any_failed(ranks, failed)) {
+    leave_ranks(ranks);
     return 1;
   }
+  int status = 0;
+  try {
+    const std::vector<SweepRow> gathered = gather_rows(ranks, mine);
+    if (ranks.rank == 0 && a.task_index < 0 && ranks.mpi) {
+      const std::string table = a.options.output_dir + "/sweep.csv";
+      write_sweep_table(in_task_order(a.options, gathered), table);
+      if (!a.quiet)
+        std::fprintf(stderr, "canveg: sweep: %d ranks; wrote %s\n", ranks.size, table.c_str());
+    } else if (!a.quiet && ranks.rank == 0) {
+      if (a.task_index >= 0)
+        std::fprintf(stderr, "canveg: sweep: task %d done; run the sweep without --task-index to write sweep.csv\n",
+                     a.task_index);
+      else
+        std::fprintf(stderr, "canveg: sweep: wrote %s/sweep.csv\n", a.options.output_dir.c_str());
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "canveg: error: %s: %s\n", who.c_str(), e.what());
+    status = 1;
+  }
+  leave_ranks(ranks);
+  return status;
 }
 
 }  // namespace
@@ -79,6 +202,10 @@ CLI::App* add_sweep_command(CLI::App& app, cli::CommandSlot& slot) {
   cmd->add_option("--jobs", a->options.jobs, "trainings at once (0: all cores), one thread each")
       ->check(CLI::Range(0, 4096));
   cli::add_formulation_option(*cmd, a->formulation);  // the tasks start from model JSON files: jax by default
+  cmd->add_option("--task-index", a->task_index,
+                  "run only task I of the grid (0-based, in the order of sweep.csv): one job of a cluster array; "
+                  "a final run without it scores every finished task and writes sweep.csv")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("-q,--quiet", a->quiet, "nothing on stderr but errors");
   cli::run_when_parsed(*cmd, slot, [a] { return run_sweep_command(*a); });
   return cmd;

@@ -1,6 +1,7 @@
 // The LE/NEE weight sweep (include/canveg/sweep.hpp).
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
@@ -210,6 +211,46 @@ std::vector<SweepTask> sweep_tasks(const SweepOptions& o) {
   return tasks;
 }
 
+void write_sweep_table(const std::vector<SweepRow>& rows, const std::string& path) {
+  io::AtomicOutputFile table(path);
+  std::ostream& out = table.stream();
+  out.precision(10);
+  out << "site,family,le_weight,seed,epochs_run,stop_reason,train_nse_le,train_nse_nee,test_nse_le,test_nse_nee,minutes\n";
+  for (const SweepRow& r : rows)
+    out << r.task.site << ',' << r.task.family << ',' << weight_text(r.task.le_weight) << ',' << r.task.seed << ','
+        << r.epochs_run << ',' << csv_text(r.stop_reason) << ',' << r.train_nse_le << ',' << r.train_nse_nee << ','
+        << r.test_nse_le << ',' << r.test_nse_nee << ',' << r.minutes << '\n';
+  table.commit();
+}
+
+std::string sweep_row_json(const SweepRow& r) {
+  const nlohmann::json j = {{"site", r.task.site},          {"family", r.task.family},
+                            {"le_weight", r.task.le_weight}, {"seed", r.task.seed},
+                            {"epochs_run", r.epochs_run},    {"stop_reason", r.stop_reason},
+                            {"train_nse_le", r.train_nse_le}, {"train_nse_nee", r.train_nse_nee},
+                            {"test_nse_le", r.test_nse_le},  {"test_nse_nee", r.test_nse_nee},
+                            {"minutes", r.minutes},          {"reused", r.reused}};
+  return j.dump();
+}
+
+SweepRow sweep_row_from_json(const std::string& line) {
+  const nlohmann::json j = nlohmann::json::parse(line);
+  SweepRow r;
+  r.task = {j.at("site").get<std::string>(), j.at("family").get<std::string>(), j.at("le_weight").get<double>(),
+            j.at("seed").get<int>()};
+  r.epochs_run = j.at("epochs_run").get<int>();
+  r.stop_reason = j.at("stop_reason").get<std::string>();
+  // NaN scores travel as JSON null.
+  const auto score = [&](const char* key) {
+    return j.at(key).is_null() ? std::numeric_limits<double>::quiet_NaN() : j.at(key).get<double>();
+  };
+  r.train_nse_le = score("train_nse_le"), r.train_nse_nee = score("train_nse_nee");
+  r.test_nse_le = score("test_nse_le"), r.test_nse_nee = score("test_nse_nee");
+  r.minutes = j.at("minutes").get<double>();
+  r.reused = j.at("reused").get<bool>();
+  return r;
+}
+
 std::vector<SweepRow> run_sweep(const SweepOptions& o,
                                 const std::function<void(const SweepRow&, std::size_t, std::size_t)>& progress) {
   const std::vector<SweepTask> tasks = sweep_tasks(o);
@@ -231,13 +272,20 @@ std::vector<SweepRow> run_sweep(const SweepOptions& o,
   }
   if (!fs::is_directory(o.output_dir)) throw InputError(o.output_dir, 0, "", "output folder does not exist");
 
-  std::vector<SweepRow> rows(tasks.size());
+  if (o.task_stride == 0 || o.task_offset >= tasks.size())
+    throw InputError("", 0, "--task-index",
+                     "task " + std::to_string(o.task_offset) + " does not exist: the sweep has " +
+                         std::to_string(tasks.size()) + " tasks, numbered from 0");
+  std::vector<std::size_t> share;
+  for (std::size_t k = o.task_offset; k < tasks.size(); k += o.task_stride) share.push_back(k);
+
+  std::vector<SweepRow> rows(share.size());
   std::mutex mutex;
   std::size_t done = 0;
-  const auto run_task = [&](int, std::size_t k) {
-    const SweepTask& t = tasks[k];
+  const auto run_task = [&](int, std::size_t i) {
+    const SweepTask& t = tasks[share[i]];
     const auto start = std::chrono::steady_clock::now();
-    SweepRow& row = rows[k];
+    SweepRow& row = rows[i];
     row.task = t;
     const Period training = read_period(o, t.site, false), testing = read_period(o, t.site, true);
     const std::string base = (fs::path(o.output_dir) / t.name()).string();
@@ -248,19 +296,10 @@ std::vector<SweepRow> run_sweep(const SweepOptions& o,
     row.minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60.0;
     std::lock_guard<std::mutex> lock(mutex);
     ++done;
-    if (progress) progress(row, done, tasks.size());
+    if (progress) progress(row, done, share.size());
   };
-  run::parallel_units(run::resolve_threads(o.jobs, tasks.size()), tasks.size(), run_task);
-
-  io::AtomicOutputFile table((fs::path(o.output_dir) / "sweep.csv").string());
-  std::ostream& out = table.stream();
-  out.precision(10);
-  out << "site,family,le_weight,seed,epochs_run,stop_reason,train_nse_le,train_nse_nee,test_nse_le,test_nse_nee,minutes\n";
-  for (const SweepRow& r : rows)
-    out << r.task.site << ',' << r.task.family << ',' << weight_text(r.task.le_weight) << ',' << r.task.seed << ','
-        << r.epochs_run << ',' << csv_text(r.stop_reason) << ',' << r.train_nse_le << ',' << r.train_nse_nee << ','
-        << r.test_nse_le << ',' << r.test_nse_nee << ',' << r.minutes << '\n';
-  table.commit();
+  run::parallel_units(run::resolve_threads(o.jobs, share.size()), share.size(), run_task);
+  if (o.write_table) write_sweep_table(rows, (fs::path(o.output_dir) / "sweep.csv").string());
   return rows;
 }
 

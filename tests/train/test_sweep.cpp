@@ -4,11 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
 #include <sstream>
 
 #include "../test_support.hpp"
 #include "canveg/dnn.hpp"
 #include "canveg/model_io.hpp"
+#include "canveg/sweep.hpp"
 
 using canveg::test::shell_quote;
 
@@ -100,4 +104,90 @@ TEST(SweepCommand, TrainsTheNeuralNetworkBaseline) {
   EXPECT_EQ(a.trained_le_weight, 0.5);
   EXPECT_NE(a.net.w0, b.net.w0);
   EXPECT_TRUE(std::filesystem::exists(out + "/US-Hn1_DNN-0.5_s1-history.csv"));
+}
+
+namespace {
+
+// The table without its last column (minutes, the only part that depends on the machine's load).
+std::string table_without_minutes(const std::string& path) {
+  std::istringstream in(canveg::test::read_text(path));
+  std::string line, kept;
+  while (std::getline(in, line)) kept += line.substr(0, line.rfind(',')) + "\n";
+  return kept;
+}
+
+std::string small_grid(const std::string& out) {
+  return "sweep --quiet --output-dir " + shell_quote(out) + " --data " + shell_quote(CANVEG_SHARED_DATA) +
+         " --families PB-1L,DNN --weights 0,0.5,1 --epochs 2 --rows 96 --batch-size 48 --jobs 1";
+}
+
+}  // namespace
+
+// A cluster array runs one task per job (--task-index); a last run without it scores the finished
+// tasks and writes the same table, and the same models, as one process running the whole grid.
+TEST(SweepCommand, TaskIndexJobsGiveTheWholeSweep) {
+  canveg::test::TempDir dir;
+  const std::string whole = (dir.path() / "whole").string(), jobs = (dir.path() / "jobs").string();
+  std::filesystem::create_directories(whole);
+  std::filesystem::create_directories(jobs);
+  ASSERT_EQ(canveg::test::run_canveg(small_grid(whole), dir).exit_code, 0);
+  for (int task = 0; task < 6; ++task) {
+    const auto r = canveg::test::run_canveg(small_grid(jobs) + " --task-index " + std::to_string(task), dir);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(jobs + "/sweep.csv")) << "a single task writes no table";
+  }
+  const auto final_run = canveg::test::run_canveg(small_grid(jobs), dir);
+  ASSERT_EQ(final_run.exit_code, 0) << final_run.err;
+  EXPECT_EQ(table_without_minutes(jobs + "/sweep.csv"), table_without_minutes(whole + "/sweep.csv"));
+  for (const char* model : {"US-Hn1_PB-1L-0.5_s0.json", "US-Hn1_DNN-1.0_s0.json"})
+    EXPECT_EQ(canveg::test::read_text(jobs + "/" + model), canveg::test::read_text(whole + "/" + model)) << model;
+  const auto beyond = canveg::test::run_canveg(small_grid(jobs) + " --task-index 6", dir);
+  EXPECT_EQ(beyond.exit_code, 1);
+  EXPECT_NE(beyond.err.find("task 6 does not exist: the sweep has 6 tasks"), std::string::npos) << beyond.err;
+}
+
+// Rows travel between MPI ranks as JSON lines: every field survives, NaN scores included.
+TEST(SweepRows, JsonRoundTrip) {
+  canveg::SweepRow row;
+  row.task = {"US-Me2", "Hybrid-ML", 0.3, 4};
+  row.epochs_run = 118;
+  row.stop_reason = "loss above 1000 x the mean of the last 10, \"epoch 118\"";
+  row.train_nse_le = 0.123456789012345678;
+  row.train_nse_nee = std::numeric_limits<double>::quiet_NaN();
+  row.test_nse_le = -3.5e-17;
+  row.test_nse_nee = 0.5;
+  row.minutes = 12.25;
+  row.reused = true;
+  const canveg::SweepRow back = canveg::sweep_row_from_json(canveg::sweep_row_json(row));
+  EXPECT_EQ(back.task.name(), row.task.name());
+  EXPECT_EQ(back.epochs_run, 118);
+  EXPECT_EQ(back.stop_reason, row.stop_reason);
+  EXPECT_EQ(back.train_nse_le, row.train_nse_le);
+  EXPECT_TRUE(std::isnan(back.train_nse_nee));
+  EXPECT_EQ(back.test_nse_le, row.test_nse_le);
+  EXPECT_EQ(back.minutes, 12.25);
+  EXPECT_TRUE(back.reused);
+}
+
+// `mpirun -np 2 canveg sweep`: the ranks share the grid and rank 0 writes the table one process
+// writes, with the same models.
+TEST(SweepCommand, MpiRanksGiveTheWholeSweep) {
+#ifndef CANVEG_TEST_MPI
+  GTEST_SKIP() << "built without MPI";
+#else
+  if (std::system("command -v mpirun >/dev/null 2>&1") != 0) GTEST_SKIP() << "mpirun not installed";
+  canveg::test::TempDir dir;
+  const std::string whole = (dir.path() / "whole").string(), ranks = (dir.path() / "ranks").string();
+  std::filesystem::create_directories(whole);
+  std::filesystem::create_directories(ranks);
+  ASSERT_EQ(canveg::test::run_canveg(small_grid(whole), dir).exit_code, 0);
+  // Root may run it in a container (OpenMPI refuses root unless told); two ranks on any machine.
+  const std::string err = (dir.path() / "mpirun.stderr").string();
+  const std::string command = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np 2 " +
+                              shell_quote(CANVEG_EXE) + " " + small_grid(ranks) + " >/dev/null 2>" + shell_quote(err);
+  ASSERT_EQ(std::system(command.c_str()), 0) << canveg::test::read_text(err);
+  EXPECT_EQ(table_without_minutes(ranks + "/sweep.csv"), table_without_minutes(whole + "/sweep.csv"));
+  for (const char* model : {"US-Hn1_PB-1L-0.0_s0.json", "US-Hn1_DNN-0.5_s0.json"})
+    EXPECT_EQ(canveg::test::read_text(ranks + "/" + model), canveg::test::read_text(whole + "/" + model)) << model;
+#endif
 }
