@@ -61,4 +61,16 @@ LoadedModel read_jax_config(const std::string& path);
 // location, canopy, options, dispersion matrix and optional parameter overrides.
 LoadedModel read_site_toml(const std::string& path);
 
+// One site of a multi-site training (canveg train --sites): its model (a model JSON or a site
+// TOML) and data files, resolved against the sites file's folder.
+struct SiteTrainingFiles {
+  std::string model, site, forcing, observed, test_forcing, test_observed;
+  long line = 0;  // of its [[site]] table
+};
+
+// Reads a sites file: one [[site]] table per site with model or site, forcing, observed and
+// optionally test_forcing and test_observed. Throws InputError naming the file, line and key of an
+// unknown key, a missing or absent file.
+std::vector<SiteTrainingFiles> read_sites_file(const std::string& path);
+
 }  // namespace canveg

@@ -124,6 +124,34 @@ using EpochCallback = std::function<void(const TrainState&, const EpochRecord&)>
 TrainResult train(const TrainProblem& problem, const TrainOptions& options, const EpochCallback& on_epoch = {},
                   const TrainState* resume_from = nullptr);
 
+// Several sites trained as one (multi-site training): every site has its own forcing,
+// observations, standardisation (its training fluxes' statistics), dispersion matrix and site facts;
+// the trained parameters (the scalars and networks of TrainOptions::trained, so the sites must share a
+// model family) are one set. The loss is the mean of the sites' losses weighted by their training
+// half-hours (the test and held-out losses likewise by theirs), and so is the gradient.
+//
+// A process may compute some of the sites only (SiteShare::computes); `share` then receives, twice
+// per epoch, a vector holding each site's numbers (zero for sites computed elsewhere) and must leave
+// every site's numbers in it on every process, e.g. an MPI all-reduce sum. The sites are combined in
+// site order afterwards, so the result is bit-identical whichever process computed which site.
+struct SiteShare {
+  std::vector<bool> computes;                        // per site; empty: every site here
+  std::function<void(std::vector<double>&)> share;  // empty: nothing to share
+};
+
+struct MultiSiteTrainResult {
+  std::vector<LoadedModel> models;  // per site: its model with the shared trained parameters
+  std::vector<OutputScaler> scalers;
+  std::vector<std::string> parameter_names;
+  std::vector<EpochRecord> history;  // losses are the weighted means over the sites
+  std::string stop_reason;
+  int epochs_run = 0;
+  int best_epoch = -1;
+};
+
+MultiSiteTrainResult train_sites(const std::vector<TrainProblem>& sites, const TrainOptions& options,
+                                 const SiteShare& sharing = {}, const EpochCallback& on_epoch = {});
+
 // The data checks every training makes before any work (InputError naming the file or option):
 // w in [0, 1]; LE and NEE present; the observations aligned with the forcing row by row (time
 // stamps); at least `min_rows` training rows (one batch; 0: no minimum); test forcing and test

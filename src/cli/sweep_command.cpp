@@ -6,14 +6,9 @@
 //   mpirun -np N canveg sweep ...   (rank k runs tasks k, k + N, ...; rank 0 writes sweep.csv)
 #include "cli/sweep_command.hpp"
 
-#ifdef CANVEG_WITH_MPI
-#include <mpi.h>
-#endif
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <sstream>
 #include <vector>
 #include <memory>
@@ -22,6 +17,7 @@
 #include "canveg/errors.hpp"
 #include "canveg/sweep.hpp"
 #include "cli/formulation_option.hpp"
+#include "cli/mpi_ranks.hpp"
 
 namespace canveg {
 namespace {
@@ -34,70 +30,21 @@ struct SweepArgs {
   bool quiet = false;
 };
 
-// The process's place among MPI ranks. A process started by mpirun (OpenMPI, MPICH or a PMIx
-// launcher) joins the world; any other is the only rank and never touches MPI, so a build with
-// MPI runs where no MPI runtime is configured.
-struct Ranks {
-  int rank = 0, size = 1;
-  bool mpi = false;
-};
+using cli::any_failed;
+using cli::join_ranks;
+using cli::leave_ranks;
+using cli::Ranks;
 
-#ifdef CANVEG_WITH_MPI
-bool launched_by_mpi() {
-  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"})
-    if (std::getenv(v)) return true;
-  return false;
-}
-
-Ranks join_ranks() {
-  Ranks r;
-  if (!launched_by_mpi()) return r;
-  int provided = 0;
-  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);  // worker threads never call MPI
-  MPI_Comm_rank(MPI_COMM_WORLD, &r.rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &r.size);
-  r.mpi = true;
-  return r;
-}
-
-// True on every rank when any rank failed.
-bool any_failed(const Ranks& r, bool failed) {
-  if (!r.mpi) return failed;
-  int mine = failed ? 1 : 0, any = 0;
-  MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  return any != 0;
-}
-
-// Every rank's rows at rank 0 (one JSON line each), in rank order.
+// Every rank's rows at rank 0 (one JSON line each).
 std::vector<SweepRow> gather_rows(const Ranks& r, const std::vector<SweepRow>& mine) {
   if (!r.mpi) return mine;
   std::string text;
   for (const SweepRow& row : mine) (text += sweep_row_json(row)) += '\n';
-  int length = static_cast<int>(text.size());
-  std::vector<int> lengths(static_cast<std::size_t>(r.size)), offsets(static_cast<std::size_t>(r.size));
-  MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
-  std::string all;
-  if (r.rank == 0) {
-    int total = 0;
-    for (int k = 0; k < r.size; ++k) offsets[k] = total, total += lengths[k];
-    all.resize(static_cast<std::size_t>(total));
-  }
-  MPI_Gatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR, 0, MPI_COMM_WORLD);
   std::vector<SweepRow> rows;
-  std::istringstream lines(all);
+  std::istringstream lines(cli::gather_text(r, text));
   for (std::string line; std::getline(lines, line);) rows.push_back(sweep_row_from_json(line));
   return rows;
 }
-
-void leave_ranks(const Ranks& r) {
-  if (r.mpi) MPI_Finalize();
-}
-#else
-Ranks join_ranks() { return {}; }
-bool any_failed(const Ranks&, bool failed) { return failed; }
-std::vector<SweepRow> gather_rows(const Ranks&, const std::vector<SweepRow>& mine) { return mine; }
-void leave_ranks(const Ranks&) {}
-#endif
 
 // The rows of all ranks in the grid's task order (rank k ran tasks k, k + size, ...).
 std::vector<SweepRow> in_task_order(const SweepOptions& o, const std::vector<SweepRow>& gathered) {

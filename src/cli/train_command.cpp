@@ -9,6 +9,9 @@
 //                [--reset-parameters] [--networks-from <model.json> | --seed N] [--validation-days N]
 //                [--jax-pooled-update] [--jax-stop-model] [--no-stop-rules] [--threads N] [--quiet]
 //
+//   canveg train --sites <sites.toml> --output-dir <dir> [the options above that are not per site]
+//   mpirun -np N canveg train --sites ...   (the sites spread over the ranks; same result as one process)
+//
 //   canveg train --family DNN (--site-name <SITE> | --model <DNN model.json>) --forcing <csv> --observed <csv>
 //                [--test-forcing <csv> --test-observed <csv>] --output <trained.json> [--history <csv>]
 //                [--epochs 300] [--batch-size 64] [--learning-rate 0.2] [--lr-boundaries 50,100,200]
@@ -17,8 +20,10 @@
 #include "cli/train_command.hpp"
 #include "cli/forcing_options.hpp"
 #include "cli/formulation_option.hpp"
+#include "cli/mpi_ranks.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -40,6 +45,7 @@ namespace {
 
 struct TrainArgs {
   std::string model, site, forcing, observed, test_forcing, test_observed, output, history, checkpoint;
+  std::string sites, output_dir;  // multi-site training
   std::string scaler_fluxes, networks_from, method = "unrolled";
   std::string family;     // "CanVeg", "DNN", or empty: DNN when --model is a DNN file, else CanVeg
   std::string site_name;  // DNN: the site of a new network
@@ -216,8 +222,140 @@ int run_train_dnn(const TrainArgs& a) {
   return 0;
 }
 
-int run_train(const TrainArgs& a) {
+// The settings every CanVeg training shares, single- or multi-site.
+TrainOptions common_train_options(const TrainArgs& a) {
+  TrainOptions options;
+  options.epochs = a.epochs;
+  options.learning_rate.initial = a.learning_rate;
+  options.learning_rate.boundaries = a.lr_boundaries;
+  options.learning_rate.scale = a.lr_scale;
+  options.gradient.batch_size = a.batch_size;
+  options.gradient.keep_remainder = a.keep_remainder;
+  options.gradient.threads = a.threads;
+  options.gradient.method = parse_fixed_point_gradient(a.method, "--method");
+  options.trained = a.trained;
+  options.bounds = parse_bounds(a.bounds);
+  options.jax_pooled_update = a.jax_pooled_update;
+  options.stop_rules = !a.no_stop_rules;
+  options.stop_model = a.jax_stop_model ? StopModel::Tripping : StopModel::LastAccepted;
+  options.validation_days = a.validation_days;
+  return options;
+}
+
+// --le-weight, else the model's own training weight, else 0.5.
+double training_le_weight(const TrainArgs& a, const LoadedModel& initial) {
+  return !std::isnan(a.le_weight) ? a.le_weight : !std::isnan(initial.trained_le_weight) ? initial.trained_le_weight : 0.5;
+}
+
+// `canveg train --sites FILE --output-dir DIR`: one training over several sites sharing the trained
+// parameters (include/canveg/train.hpp, train_sites). Under mpirun rank k computes sites k, k + N,
+// ...; the per-site numbers are summed over the ranks each epoch and combined in site order, so
+// every rank holds the same parameters and rank 0 writes the result, bit-identical to one process.
+int run_train_sites(const TrainArgs& a) {
+  const cli::Ranks ranks = cli::join_ranks();
+  const std::string who = ranks.mpi ? "train (rank " + std::to_string(ranks.rank) + ")" : "train";
+  int status = 0;
   try {
+    for (const char* single : {"--model", "--site", "--forcing", "--observed", "--test-forcing", "--test-observed",
+                               "--output", "--history", "--checkpoint", "--resume", "--family", "--site-name",
+                               "--scaler-fluxes", "--networks-from", "--seed"})
+      if (a.given.count(single))
+        throw InputError(a.sites, 0, single, std::string(single) + " is for one site; with --sites each [[site]] names "
+                                                                   "its files (and --seed, --resume are not supported)");
+    if (a.output_dir.empty()) throw InputError("", 0, "--output-dir", "--sites needs --output-dir");
+    if (!std::filesystem::is_directory(a.output_dir))
+      throw InputError(a.output_dir, 0, "--output-dir", "output folder does not exist");
+    const std::vector<SiteTrainingFiles> files = read_sites_file(a.sites);
+    std::vector<TrainProblem> problems(files.size());
+    std::vector<ForcingRecord> test_forcings(files.size());
+    std::vector<ObservedFluxes> test_observed(files.size());
+    std::vector<std::string> names;
+    std::vector<std::string> inputs = {a.sites};
+    SiteShare sharing;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      const SiteTrainingFiles& f = files[i];
+      TrainProblem& p = problems[i];
+      p.initial = f.model.empty() ? read_site_toml(f.site) : read_model_json(f.model);
+      cli::apply_formulation_option(a.formulation, p.initial.model.setup);
+      if (a.reset_parameters) p.initial.model.para = Parameters<double>{};
+      const std::string name = p.initial.model.setup.site_name;
+      if (std::find(names.begin(), names.end(), name) != names.end())
+        throw InputError(a.sites, f.line, "site", "site " + name + " is listed twice");
+      names.push_back(name);
+      // Every process reads every site (the checks fail alike everywhere); each computes its own.
+      p.forcing = read_training_forcing(a, f.forcing, p.initial.forcing_options);
+      p.observed = read_flux_csv(f.observed);
+      if (!f.test_forcing.empty()) {
+        test_forcings[i] = read_training_forcing(a, f.test_forcing, p.initial.forcing_options);
+        test_observed[i] = read_flux_csv(f.test_observed);
+        p.test_forcing = &test_forcings[i];
+        p.test_observed = &test_observed[i];
+      }
+      for (const std::string* in : {&f.model, &f.site, &f.forcing, &f.observed, &f.test_forcing, &f.test_observed})
+        inputs.push_back(*in);
+      sharing.computes.push_back(static_cast<int>(i) % ranks.size == ranks.rank);
+    }
+    const std::string history_path = (std::filesystem::path(a.output_dir) / "history.csv").string();
+    for (const std::string& name : names)
+      io::AtomicOutputFile check((std::filesystem::path(a.output_dir) / (name + ".json")).string(), inputs);
+    io::AtomicOutputFile check_history(history_path, inputs);
+
+    TrainOptions options = common_train_options(a);
+    options.loss.le_weight = training_le_weight(a, problems.front().initial);
+    if (ranks.mpi) sharing.share = [&ranks](std::vector<double>& numbers) { cli::sum_over_ranks(ranks, numbers); };
+    const auto on_epoch = [&](const TrainState&, const EpochRecord& r) {
+      if (a.quiet || ranks.rank != 0) return;
+      std::fprintf(stderr, "canveg: train: %zu sites, epoch %d/%d  lr %.3g  train loss %.6g", names.size(), r.epoch + 1,
+                   a.epochs, r.learning_rate, r.train_loss);
+      if (std::isfinite(r.test_loss)) std::fprintf(stderr, "  test loss %.6g", r.test_loss);
+      std::fprintf(stderr, "  (%.1f s)\n", r.seconds);
+    };
+    const MultiSiteTrainResult result = train_sites(problems, options, sharing, on_epoch);
+    if (ranks.rank == 0) {
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        const OutputScaler& sc = result.scalers[i];
+        const nlohmann::json extra = {
+            {"description", "canveg model of site " + names[i] + ", trained over " + std::to_string(names.size()) +
+                                " sites by canveg train --sites"},
+            {"learning",
+             {{"loss function", {{"type", "MSE"}, {"weights", {options.loss.le_weight, 1.0 - options.loss.le_weight}}}},
+              {"output scaler", "standard"},
+              {"number of epochs", a.epochs},
+              {"tunable parameters", a.trained}}},
+            {"training",
+             {{"program", "canveg 0.1.0"},
+              {"sites_file", a.sites},
+              {"sites", names},
+              {"scaler", {{"le_mean", sc.le_mean}, {"le_std", sc.le_std}, {"nee_mean", sc.nee_mean}, {"nee_std", sc.nee_std}}},
+              {"epochs_run", result.epochs_run},
+              {"stop_reason", result.stop_reason},
+              {"history_file", history_path}}}};
+        write_model_json(result.models[i], (std::filesystem::path(a.output_dir) / (names[i] + ".json")).string(), extra);
+      }
+      TrainResult history;
+      history.parameter_names = result.parameter_names;
+      history.history = result.history;
+      write_train_history(history, history_path);
+      if (!a.quiet)
+        std::fprintf(stderr, "canveg: train: %s; %zu sites%s; wrote %s/<site>.json and %s\n", result.stop_reason.c_str(),
+                     names.size(), ranks.mpi ? (" over " + std::to_string(ranks.size) + " ranks").c_str() : "",
+                     a.output_dir.c_str(), history_path.c_str());
+    }
+  } catch (const std::exception& e) {  // InputError included: its message names file, line and field
+    std::fprintf(stderr, "canveg: error: %s: %s\n", who.c_str(), e.what());
+    status = 1;
+  }
+  cli::leave_ranks(ranks);
+  return status;
+}
+
+int run_train(const TrainArgs& a) {
+  if (!a.sites.empty()) return run_train_sites(a);
+  try {
+    for (const auto& [value, option] : {std::pair{&a.forcing, "--forcing"}, {&a.observed, "--observed"}, {&a.output, "--output"}})
+      if (value->empty())
+        throw InputError("", 0, option, std::string(option) + " is required (or --sites FILE for a multi-site training)");
+    if (!a.output_dir.empty()) throw InputError("", 0, "--output-dir", "--output-dir goes with --sites; give --output");
     if (trains_dnn(a)) return run_train_dnn(a);
     if (!a.site_name.empty())
       throw InputError("", 0, "--site-name", "--site-name names a new network of --family DNN; a CanVeg model comes "
@@ -267,28 +405,12 @@ int run_train(const TrainArgs& a) {
       problem.test_observed = &test_observed;
     }
 
-    TrainOptions options;
-    options.epochs = a.epochs;
-    options.learning_rate.initial = a.learning_rate;
-    options.learning_rate.boundaries = a.lr_boundaries;
-    options.learning_rate.scale = a.lr_scale;
-    options.loss.le_weight = !std::isnan(a.le_weight)                          ? a.le_weight
-                             : !std::isnan(problem.initial.trained_le_weight) ? problem.initial.trained_le_weight
-                                                                              : 0.5;
+    TrainOptions options = common_train_options(a);
+    options.loss.le_weight = training_le_weight(a, problem.initial);
     if (!a.scaler_fluxes.empty()) {
       options.loss.scaler = standard_scaler(read_flux_csv(a.scaler_fluxes));
       options.scaler_given = true;
     }
-    options.gradient.batch_size = a.batch_size;
-    options.gradient.keep_remainder = a.keep_remainder;
-    options.gradient.threads = a.threads;
-    options.gradient.method = parse_fixed_point_gradient(a.method, "--method");
-    options.trained = a.trained;
-    options.bounds = parse_bounds(a.bounds);
-    options.jax_pooled_update = a.jax_pooled_update;
-    options.stop_rules = !a.no_stop_rules;
-    options.stop_model = a.jax_stop_model ? StopModel::Tripping : StopModel::LastAccepted;
-    options.validation_days = a.validation_days;
     if (a.seed >= 0 && !a.networks_from.empty())
       throw InputError("", 0, "--seed", "give either --seed or --networks-from for the initial networks");
 
@@ -383,8 +505,14 @@ CLI::App* add_train_command(CLI::App& app, cli::CommandSlot& slot) {
                   "baseline); default: DNN when --model is a DNN file, else CanVeg")
       ->transform(CLI::IsMember({"CanVeg", "DNN"}, CLI::ignore_case));
   cmd->add_option("--site-name", a->site_name, "DNN: the site of a new network (instead of --model)");
-  cmd->add_option("--forcing", a->forcing, "training forcing CSV")->required();
-  cmd->add_option("--observed", a->observed, "observed fluxes of the same half-hours (LE and NEE)")->required();
+  cmd->add_option("--forcing", a->forcing, "training forcing CSV (required unless --sites)");
+  cmd->add_option("--observed", a->observed, "observed fluxes of the same half-hours (LE and NEE; required unless --sites)");
+  cmd->add_option("--sites", a->sites,
+                  "multi-site training: a TOML file with one [[site]] table per site (model or site, forcing, observed, "
+                  "test_forcing, test_observed); the trained parameters are shared, the loss is the sites' mean "
+                  "weighted by training half-hours; under mpirun the sites are spread over the ranks");
+  cmd->add_option("--output-dir", a->output_dir,
+                  "with --sites: folder for one trained model JSON per site (<site>.json) and history.csv");
   cmd->add_flag("--reset-parameters", a->reset_parameters,
                 "start every scalar parameter from its default (JAX-CanVeg's initial state; 'canveg fields')");
   cmd->add_option("--networks-from", a->networks_from,
@@ -400,7 +528,7 @@ CLI::App* add_train_command(CLI::App& app, cli::CommandSlot& slot) {
       ->check(CLI::Range(0, 100000));
   cmd->add_option("--test-forcing", a->test_forcing, "test forcing CSV (test loss logged per epoch)");
   cmd->add_option("--test-observed", a->test_observed, "observed fluxes of the test period");
-  cmd->add_option("-o,--output", a->output, "trained model JSON (readable by canveg run)")->required();
+  cmd->add_option("-o,--output", a->output, "trained model JSON (readable by canveg run; required unless --sites)");
   cmd->add_option("--history", a->history, "per-epoch CSV (default: <output stem>-history.csv)");
   cmd->add_option("--checkpoint", a->checkpoint,
                   "state written after every epoch (default: <output stem>.checkpoint.json)");

@@ -189,44 +189,109 @@ std::vector<std::pair<double, double>> training_bounds(const ParameterSpace& spa
   return bounds;
 }
 
-TrainResult train(const TrainProblem& full_problem, const TrainOptions& options, const EpochCallback& on_epoch,
-                  const TrainState* resume_from) {
-  // With validation days the training record loses its last days to a held-out set.
-  const std::size_t held_out = held_out_rows(full_problem, options.validation_days);
-  TrainProblem trimmed;
+namespace {
+
+// One site of a training: its problem (the training record without held-out validation days), the
+// held-out days, its loss (each site standardises with its own training fluxes) and its model.
+struct SiteTraining {
+  TrainProblem problem;
   ForcingRecord validation_forcing;
   ObservedFluxes validation_observed;
-  if (held_out > 0) {
-    trimmed = full_problem;
-    const std::size_t n = full_problem.forcing.size(), cut = n - held_out;
-    check_alignment(full_problem.observed, full_problem.forcing.timestamp, full_problem.forcing.source);
-    trimmed.forcing = full_problem.forcing.slice(0, cut);
-    trimmed.observed = full_problem.observed.slice(0, cut);
-    validation_forcing = full_problem.forcing.slice(cut, n);
-    validation_observed = full_problem.observed.slice(cut, n);
-  }
-  const TrainProblem& problem = held_out > 0 ? trimmed : full_problem;
-  check_problem(problem, options);
-  LoadedModel current = problem.initial;
-  Model<double>& model = current.model;
-  const ParameterSpace space = training_space(model, options.trained);
-  training_bounds(space, options.bounds);  // validates the overrides
-  const std::vector<std::pair<std::size_t, std::size_t>> arrays = parameter_arrays(model, space);
-  const std::size_t P = space.size();
+  std::size_t held_out = 0;
+  LossSpec loss;
+  LoadedModel current;
+  bool computed_here = true;
+};
 
-  TrainResult result;
-  result.parameter_names = space.names();
-  LossSpec loss = options.loss;
-  if (!options.scaler_given) loss.scaler = standard_scaler(problem.observed);
-  result.scaler = loss.scaler;
+// The numbers one site contributes to an epoch, laid out for SiteShare::share: the loss, then per
+// parameter the batch-mean gradient, the sum of finite batch gradients and their count.
+std::size_t epoch_numbers(std::size_t P) { return 1 + 3 * P; }
+
+// What the trainer returns for every site; train() and train_sites() take from it.
+struct EngineResult {
+  std::vector<LoadedModel> models;
+  std::vector<OutputScaler> scalers;
+  std::vector<std::string> parameter_names;
+  std::vector<EpochRecord> history;
+  std::string stop_reason;
+  int epochs_run = 0;
+  int best_epoch = -1;
+};
+
+// The training of include/canveg/train.hpp over one or more sites sharing the trained parameters.
+// With one site every weight is 1 and every sum has one term, so the arithmetic is exactly that
+// of a single-site training.
+EngineResult train_engine(const std::vector<const TrainProblem*>& problems, const TrainOptions& options,
+                          const SiteShare& sharing, const EpochCallback& on_epoch, const TrainState* resume_from) {
+  const std::size_t S = problems.size();
+  if (S == 0) throw InputError("", 0, "--sites", "no site to train on");
+  if (!sharing.computes.empty() && sharing.computes.size() != S)
+    throw InputError("", 0, "--sites", "the share names " + std::to_string(sharing.computes.size()) + " sites, not " +
+                                           std::to_string(S));
+  std::vector<SiteTraining> sites(S);
+  double total_rows = 0.0, total_test_rows = 0.0, total_validation_rows = 0.0;
+  for (std::size_t i = 0; i < S; ++i) {
+    const TrainProblem& full = *problems[i];
+    SiteTraining& site = sites[i];
+    // With validation days the training record loses its last days to a held-out set.
+    site.held_out = held_out_rows(full, options.validation_days);
+    site.problem = full;
+    if (site.held_out > 0) {
+      const std::size_t n = full.forcing.size(), cut = n - site.held_out;
+      check_alignment(full.observed, full.forcing.timestamp, full.forcing.source);
+      site.problem.forcing = full.forcing.slice(0, cut);
+      site.problem.observed = full.observed.slice(0, cut);
+      site.validation_forcing = full.forcing.slice(cut, n);
+      site.validation_observed = full.observed.slice(cut, n);
+    }
+    check_problem(site.problem, options);
+    site.current = site.problem.initial;
+    site.loss = options.loss;
+    if (!options.scaler_given) site.loss.scaler = standard_scaler(site.problem.observed);
+    site.computed_here = sharing.computes.empty() || sharing.computes[i];
+    total_rows += static_cast<double>(site.problem.forcing.size());
+    if (site.problem.test_forcing) total_test_rows += static_cast<double>(site.problem.test_forcing->size());
+    total_validation_rows += static_cast<double>(site.held_out);
+  }
+  // The sites' weights: their share of the training half-hours (of the test and held-out ones for
+  // those losses).
+  std::vector<double> weight(S), test_weight(S, 0.0), validation_weight(S, 0.0);
+  for (std::size_t i = 0; i < S; ++i) {
+    weight[i] = static_cast<double>(sites[i].problem.forcing.size()) / total_rows;
+    if (sites[i].problem.test_forcing)
+      test_weight[i] = static_cast<double>(sites[i].problem.test_forcing->size()) / total_test_rows;
+    if (sites[i].held_out > 0) validation_weight[i] = static_cast<double>(sites[i].held_out) / total_validation_rows;
+  }
+
+  const ParameterSpace space = training_space(sites[0].current.model, options.trained);
+  training_bounds(space, options.bounds);  // validates the overrides
+  const std::size_t P = space.size();
+  for (std::size_t i = 1; i < S; ++i)
+    if (training_space(sites[i].current.model, options.trained).names() != space.names())
+      throw InputError(sites[i].problem.initial.path, 0, "--sites",
+                       "this site's model trains other parameters than the first site's (" +
+                           std::to_string(training_space(sites[i].current.model, options.trained).size()) + " vs " +
+                           std::to_string(P) + "); the sites must share one model family");
+  if (S > 1 && options.jax_pooled_update)
+    throw InputError("", 0, "--jax-pooled-update", "reproduces a single-site defect; not for several sites");
+  const std::vector<std::pair<std::size_t, std::size_t>> arrays = parameter_arrays(sites[0].current.model, space);
   GradientOptions test_options = options.gradient;
   test_options.batch_size = 1;  // JAX-CanVeg's test loss: independent half-hours
 
+  // Every site starts from the first site's trained parameters, so that they are shared from the
+  // first epoch.
   TrainState state;
-  state.parameters = space.values(model);
+  state.parameters = space.values(sites[0].current.model);
+  for (SiteTraining& site : sites) space.assign(site.current.model, state.parameters);
   state.previous = state.parameters;
   state.adam_m.assign(P, 0.0);
   state.adam_v.assign(P, 0.0);
+  const auto assign_all = [&](const std::vector<double>& values, bool clip) {
+    for (SiteTraining& site : sites) {
+      space.assign(site.current.model, values);
+      if (clip) clip_model(site.current.model, options.bounds);
+    }
+  };
   if (resume_from) {
     const TrainState& r = *resume_from;
     if (r.parameters.size() != P || r.previous.size() != P || r.adam_m.size() != P || r.adam_v.size() != P ||
@@ -235,33 +300,64 @@ TrainResult train(const TrainProblem& full_problem, const TrainOptions& options,
                        "the checkpoint holds " + std::to_string(r.parameters.size()) + " parameters, this training " +
                            std::to_string(P) + "; it belongs to another model or parameter selection");
     state = r;
-    space.assign(model, state.parameters);
-    if (state.epochs_done > 0) clip_model(model, options.bounds);  // as after every step
+    assign_all(state.parameters, state.epochs_done > 0);  // clipped as after every step
   }
+  // Each process fills in its own sites' numbers; the share (if any) brings the others'.
+  const auto exchange = [&](std::vector<double>& numbers) {
+    if (sharing.share) sharing.share(numbers);
+  };
 
+  EngineResult result;
+  result.parameter_names = space.names();
   result.stop_reason = "completed " + std::to_string(options.epochs) + " epochs";
   bool stopped = false;
   for (int epoch = state.epochs_done; epoch < options.epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
-    const LossGradient g =
-        loss_and_gradient(model, space, problem.forcing, problem.observed, loss, options.gradient);
+    const std::size_t L = epoch_numbers(P);
+    std::vector<double> numbers(S * L, 0.0);
+    for (std::size_t i = 0; i < S; ++i) {
+      if (!sites[i].computed_here) continue;
+      const SiteTraining& site = sites[i];
+      const LossGradient g = loss_and_gradient(site.current.model, space, site.problem.forcing,
+                                               site.problem.observed, site.loss, options.gradient);
+      double* n = &numbers[i * L];
+      n[0] = g.loss;
+      for (std::size_t k = 0; k < P; ++k) {
+        n[1 + k] = g.gradient_count[k] ? g.gradient[k] : 0.0;
+        n[1 + P + k] = g.gradient_sum[k];
+        n[1 + 2 * P + k] = static_cast<double>(g.gradient_count[k]);
+      }
+    }
+    exchange(numbers);
+    // The sites' sums in site order, whichever process computed them.
+    double loss = 0.0;
+    std::vector<double> gradient(P, 0.0), gradient_sum(P, 0.0), gradient_count(P, 0.0);
+    for (std::size_t i = 0; i < S; ++i) {
+      const double* n = &numbers[i * L];
+      loss += weight[i] * n[0];
+      for (std::size_t k = 0; k < P; ++k) {
+        gradient[k] += weight[i] * n[1 + k];
+        gradient_sum[k] += n[1 + P + k];
+        gradient_count[k] += n[1 + 2 * P + k];
+      }
+    }
 
     if (options.stop_rules) {
       std::string reason;
-      if (std::isnan(g.loss)) {
+      if (std::isnan(loss)) {
         reason = "NaN training loss at epoch " + std::to_string(epoch);
       } else if (!state.history.empty()) {
         double recent = 0.0;
         const std::size_t n = std::min<std::size_t>(10, state.history.size());
         for (std::size_t k = state.history.size() - n; k < state.history.size(); ++k) recent += state.history[k].train_loss;
         recent /= static_cast<double>(n);
-        if (g.loss / recent > 1e3)
-          reason = "training loss " + std::to_string(g.loss) + " at epoch " + std::to_string(epoch) +
+        if (loss / recent > 1e3)
+          reason = "training loss " + std::to_string(loss) + " at epoch " + std::to_string(epoch) +
                    " above 1000 x the mean of the last " + std::to_string(n);
       }
       if (!reason.empty()) {
         result.stop_reason = reason;
-        if (options.stop_model == StopModel::LastAccepted) space.assign(model, state.previous);
+        if (options.stop_model == StopModel::LastAccepted) assign_all(state.previous, false);
         stopped = true;
         break;
       }
@@ -272,13 +368,12 @@ TrainResult train(const TrainProblem& full_problem, const TrainOptions& options,
     std::vector<double> grad(P, 0.0);
     for (const auto& [begin, end] : arrays) {
       if (options.jax_pooled_update) {
-        double sum = 0.0;
-        std::size_t count = 0;
-        for (std::size_t k = begin; k < end; ++k) sum += g.gradient_sum[k], count += g.gradient_count[k];
-        const double pooled = count ? sum / static_cast<double>(count) : 0.0;
+        double sum = 0.0, count = 0.0;
+        for (std::size_t k = begin; k < end; ++k) sum += gradient_sum[k], count += gradient_count[k];
+        const double pooled = count > 0 ? sum / count : 0.0;
         for (std::size_t k = begin; k < end; ++k) grad[k] = pooled;
       } else {
-        for (std::size_t k = begin; k < end; ++k) grad[k] = g.gradient_count[k] ? g.gradient[k] : 0.0;
+        for (std::size_t k = begin; k < end; ++k) grad[k] = gradient[k];
       }
     }
 
@@ -294,45 +389,94 @@ TrainResult train(const TrainProblem& full_problem, const TrainOptions& options,
       const double m_hat = state.adam_m[k] / correction1, v_hat = state.adam_v[k] / correction2;
       next[k] = state.parameters[k] + -lr * (m_hat / (std::sqrt(v_hat) + options.adam_eps));
     }
-    space.assign(model, next);
-    clip_model(model, options.bounds);
-    state.parameters = space.values(model);
+    assign_all(next, true);
+    state.parameters = space.values(sites[0].current.model);
+
+    // Test and held-out losses after the step, weighted like the training loss.
+    std::vector<double> after(2 * S, 0.0);
+    for (std::size_t i = 0; i < S; ++i) {
+      const SiteTraining& site = sites[i];
+      if (!site.computed_here) continue;
+      if (site.problem.test_forcing)
+        after[2 * i] = loss_value(site.current.model, *site.problem.test_forcing, *site.problem.test_observed,
+                                  site.loss, test_options);
+      if (site.held_out > 0)
+        after[2 * i + 1] = loss_value(site.current.model, site.validation_forcing, site.validation_observed, site.loss,
+                                      test_options);
+    }
+    if (total_test_rows > 0 || total_validation_rows > 0) exchange(after);
+    double test_loss = 0.0, validation_loss = 0.0;
+    for (std::size_t i = 0; i < S; ++i) {
+      if (test_weight[i] > 0) test_loss += test_weight[i] * after[2 * i];
+      if (validation_weight[i] > 0) validation_loss += validation_weight[i] * after[2 * i + 1];
+    }
 
     EpochRecord record;
     record.epoch = epoch;
     record.learning_rate = lr;
-    record.train_loss = g.loss;
-    record.test_loss = problem.test_forcing
-                           ? loss_value(model, *problem.test_forcing, *problem.test_observed, loss, test_options)
-                           : kNaN;
-    record.validation_loss =
-        held_out > 0 ? loss_value(model, validation_forcing, validation_observed, loss, test_options) : kNaN;
+    record.train_loss = loss;
+    record.test_loss = total_test_rows > 0 ? test_loss : kNaN;
+    record.validation_loss = total_validation_rows > 0 ? validation_loss : kNaN;
     record.parameters = state.parameters;
     record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     state.history.push_back(record);
     state.epochs_done = epoch + 1;
     if (on_epoch) on_epoch(state, record);
   }
-  if (!stopped && !all_finite(space.values(model))) result.stop_reason += " (non-finite parameters)";
+  if (!stopped && !all_finite(space.values(sites[0].current.model))) result.stop_reason += " (non-finite parameters)";
 
   result.history = state.history;
   result.epochs_run = static_cast<int>(state.history.size());
-  if (held_out > 0 && !result.history.empty()) {
+  if (total_validation_rows > 0 && !result.history.empty()) {
     // Keep the parameters of the epoch with the lowest validation loss (NaN never wins).
     const EpochRecord* best = nullptr;
     for (const EpochRecord& r : result.history)
       if (std::isfinite(r.validation_loss) && (!best || r.validation_loss < best->validation_loss)) best = &r;
     if (best) {
-      space.assign(model, best->parameters);
-      clip_model(model, options.bounds);
+      assign_all(best->parameters, true);
       result.best_epoch = best->epoch;
       result.stop_reason += "; kept epoch " + std::to_string(best->epoch) + " (lowest validation loss " +
                             std::to_string(best->validation_loss) + ")";
     }
   }
-  current.trained_le_weight = loss.le_weight;
-  current.reported = ReportedMetrics{};  // the file's published metrics describe another model
-  result.model = std::move(current);
+  for (SiteTraining& site : sites) {
+    site.current.trained_le_weight = site.loss.le_weight;
+    site.current.reported = ReportedMetrics{};  // the file's published metrics describe another model
+    result.models.push_back(std::move(site.current));
+    result.scalers.push_back(site.loss.scaler);
+  }
+  return result;
+}
+
+}  // namespace
+
+TrainResult train(const TrainProblem& problem, const TrainOptions& options, const EpochCallback& on_epoch,
+                  const TrainState* resume_from) {
+  EngineResult r = train_engine({&problem}, options, SiteShare{}, on_epoch, resume_from);
+  TrainResult result;
+  result.model = std::move(r.models.front());
+  result.parameter_names = std::move(r.parameter_names);
+  result.history = std::move(r.history);
+  result.stop_reason = std::move(r.stop_reason);
+  result.epochs_run = r.epochs_run;
+  result.best_epoch = r.best_epoch;
+  result.scaler = r.scalers.front();
+  return result;
+}
+
+MultiSiteTrainResult train_sites(const std::vector<TrainProblem>& sites, const TrainOptions& options,
+                                 const SiteShare& sharing, const EpochCallback& on_epoch) {
+  std::vector<const TrainProblem*> problems;
+  for (const TrainProblem& p : sites) problems.push_back(&p);
+  EngineResult r = train_engine(problems, options, sharing, on_epoch, nullptr);
+  MultiSiteTrainResult result;
+  result.models = std::move(r.models);
+  result.scalers = std::move(r.scalers);
+  result.parameter_names = std::move(r.parameter_names);
+  result.history = std::move(r.history);
+  result.stop_reason = std::move(r.stop_reason);
+  result.epochs_run = r.epochs_run;
+  result.best_epoch = r.best_epoch;
   return result;
 }
 
