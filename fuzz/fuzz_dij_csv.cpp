@@ -5,7 +5,8 @@
 #include "fuzz_input_file.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
-  const std::string path = canveg::fuzz::write_input(data, size, "Dij.csv");
+  const canveg::fuzz::ScratchFolder folder;
+  const std::string path = folder.write("Dij.csv", data, size);
   const int small = size > 0 ? data[0] % 8 : 0;
   const int grids[][2] = {{100, 50}, {51, 1}, {small + 1, small}};
   for (const auto& grid : grids) {

@@ -4,7 +4,8 @@
 #include "fuzz_input_file.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
-  const std::string path = canveg::fuzz::write_input(data, size, "fluxes.csv");
+  const canveg::fuzz::ScratchFolder folder;
+  const std::string path = folder.write("fluxes.csv", data, size);
   try {
     canveg::ObservedFluxes observed = canveg::read_flux_csv(path);
     canveg::interpolate_gaps(observed.LE);

@@ -5,7 +5,8 @@
 #include "fuzz_input_file.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
-  const std::string path = canveg::fuzz::write_input(data, size, "forcing.csv");
+  const canveg::fuzz::ScratchFolder folder;
+  const std::string path = folder.write("forcing.csv", data, size);
   canveg::ForcingReadOptions filled;
   filled.fill = canveg::ForcingGapFill::Linear;
   filled.max_gap = 4;

@@ -19,28 +19,37 @@
 
 namespace canveg::fuzz {
 
-// A folder of this process's own, removed at exit.
-inline const std::filesystem::path& scratch_folder() {
-  static const std::filesystem::path folder = [] {
+// A private temporary folder for one input, removed when the input is done (libFuzzer may end the
+// process without running exit handlers, so nothing is left for the end).
+class ScratchFolder {
+ public:
+  ScratchFolder() {
     std::string pattern = (std::filesystem::temp_directory_path() / "canveg-fuzz-XXXXXX").string();
     if (!::mkdtemp(pattern.data())) std::abort();
-    std::atexit([] {
-      std::error_code ignored;
-      std::filesystem::remove_all(scratch_folder(), ignored);
-    });
-    return std::filesystem::path(pattern);
-  }();
-  return folder;
-}
+    path_ = pattern;
+  }
+  ~ScratchFolder() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
 
-// Writes the input to `name` in the scratch folder and returns its path.
-inline std::string write_input(const uint8_t* data, std::size_t size, const char* name) {
-  const std::string path = (scratch_folder() / name).string();
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) std::abort();
-  if (size > 0 && std::fwrite(data, 1, size, f) != size) std::abort();
-  std::fclose(f);
-  return path;
-}
+  // Writes `size` bytes to `name` in the folder and returns its path.
+  std::string write(const char* name, const uint8_t* data, std::size_t size) const {
+    const std::string path = (path_ / name).string();
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    if (!f) std::abort();
+    if (size > 0 && std::fwrite(data, 1, size, f) != size) std::abort();
+    std::fclose(f);
+    return path;
+  }
+  std::string write(const char* name, const std::string& text) const {
+    return write(name, reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  }
+
+ private:
+  std::filesystem::path path_;
+};
 
 }  // namespace canveg::fuzz

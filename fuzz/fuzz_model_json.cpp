@@ -4,7 +4,8 @@
 #include "fuzz_input_file.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
-  const std::string path = canveg::fuzz::write_input(data, size, "model.json");
+  const canveg::fuzz::ScratchFolder folder;
+  const std::string path = folder.write("model.json", data, size);
   try {
     (void)canveg::read_model_json(path);
   } catch (const canveg::InputError&) {
