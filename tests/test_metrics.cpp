@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "canveg/evaluation.hpp"
 #include "canveg/metrics.hpp"
 
 using canveg::compute_metrics;
@@ -73,3 +74,54 @@ TEST(Metrics, ZeroMeanObservationHasNoKge) {
 }
 
 TEST(Metrics, SizeMismatchThrows) { EXPECT_THROW(compute_metrics({1, 2}, {1}), std::invalid_argument); }
+
+// p = {2, 4, 5, 9}, o = {1, 3, 5, 7}: errors {1, 1, 0, 2}; o - mean o = {-3, -1, 1, 3};
+// p - mean p = {-3, -1, 0, 4}; sum (o - mean o)^2 = 20, sum (p - mean p)^2 = 26, cross sum 22.
+TEST(Metrics, EvaluationMetricsByHand) {
+  const FitMetrics m = compute_metrics({2, 4, 5, 9}, {1, 3, 5, 7});
+  EXPECT_DOUBLE_EQ(m.mae, 1.0);                           // (1 + 1 + 0 + 2) / 4
+  EXPECT_DOUBLE_EQ(m.nme, 0.5);                           // 4 / (3 + 1 + 1 + 3)
+  EXPECT_DOUBLE_EQ(m.sd_ratio, std::sqrt(26.0 / 20.0));
+  EXPECT_DOUBLE_EQ(m.r, 22.0 / std::sqrt(26.0 * 20.0));
+  EXPECT_DOUBLE_EQ(m.mean_observed, 4.0);
+  EXPECT_DOUBLE_EQ(m.sd_observed, std::sqrt(5.0));
+  EXPECT_FALSE(m.kge_unreliable);  // |4| is 1.8 standard deviations from zero
+  // Observed mean 0 with standard deviation sqrt(2.5): KGE's bias term is meaningless.
+  const FitMetrics zero = compute_metrics({-1, 1, -1, 1}, {-2, 2, -1, 1});
+  EXPECT_TRUE(zero.kge_unreliable);
+  // A mean of 0.3 standard deviations is not flagged, 0.2 is.
+  EXPECT_FALSE(compute_metrics({0, 0}, {-0.7, 1.3}).kge_unreliable);  // mean 0.3, sd 1
+  EXPECT_TRUE(compute_metrics({0, 0}, {-0.8, 1.2}).kge_unreliable);   // mean 0.2, sd 1
+}
+
+// Periods: one half-hour in each season, two of them by day (shortwave above 10 W m-2); an
+// observation gap is skipped.
+TEST(Metrics, ScoresByPeriod) {
+  canveg::ObservedFluxes observed;
+  observed.timestamp = {"2020-01-15 12:00:00", "2020-04-15 12:00:00", "2020-07-15 12:00:00",
+                        "2020-10-15 12:00:00", "2020-12-01 00:30:00"};
+  observed.LE = {10, 20, 30, 40, kNaN};
+  observed.le_column = "Qle";
+  const std::vector<canveg::io::PredictedSeries> predicted = {{"LE", {11, 22, 33, 44, 1000}}, {"H", {1, 2, 3, 4, 5}}};
+  const std::vector<double> shortwave = {0, 100, 500, 5, 0};
+  const auto scores = canveg::score_fluxes(predicted, observed, observed.timestamp, &shortwave);
+  ASSERT_EQ(scores.size(), 7u);  // LE only (no observed H): all, day, night and four seasons
+  const auto find = [&](const std::string& period) {
+    for (const auto& s : scores)
+      if (s.period == period) return s;
+    ADD_FAILURE() << period;
+    return scores.front();
+  };
+  EXPECT_EQ(find("all").metrics.n, 4u);
+  EXPECT_DOUBLE_EQ(find("all").metrics.bias, 2.5);  // (1 + 2 + 3 + 4) / 4; the gap is skipped
+  EXPECT_EQ(find("day").metrics.n, 2u);
+  EXPECT_DOUBLE_EQ(find("day").metrics.bias, 2.5);  // rows 2 and 3
+  EXPECT_EQ(find("night").metrics.n, 2u);
+  EXPECT_DOUBLE_EQ(find("night").metrics.mae, 2.5);  // rows 1 and 4
+  EXPECT_DOUBLE_EQ(find("DJF").metrics.bias, 1.0);
+  EXPECT_DOUBLE_EQ(find("MAM").metrics.bias, 2.0);
+  EXPECT_DOUBLE_EQ(find("JJA").metrics.bias, 3.0);
+  EXPECT_DOUBLE_EQ(find("SON").metrics.bias, 4.0);
+  EXPECT_EQ(find("all").observed_column, "Qle");
+  EXPECT_EQ(find("all").unit, "W m-2");
+}

@@ -14,6 +14,16 @@ struct FitMetrics {
   double r2 = 0;        // squared Pearson correlation
   double kge = 0;       // Kling-Gupta efficiency (Gupta et al. 2009)
   double bias = 0;      // mean(p - o)
+  double mae = 0;       // mean |p - o|
+  double r = 0;         // Pearson correlation
+  double sd_ratio = 0;  // sd(p) / sd(o), population standard deviations
+  // Normalised mean error, sum |p - o| / sum |o - mean o| (Best et al. 2015, PLUMBER; 0 is perfect,
+  // 1 is no better than the observed mean).
+  double nme = 0;
+  double mean_observed = 0, sd_observed = 0;
+  // KGE's bias term divides by the observed mean, so with a mean near zero KGE measures noise:
+  // flagged when |mean o| < 0.25 sd(o) (NEE over a year is the usual case).
+  bool kge_unreliable = false;
 };
 
 // Metrics computed the way JAX-CanVeg's postprocessing did: predictions with |p| > 10000 and

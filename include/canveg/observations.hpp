@@ -10,24 +10,33 @@ struct ObservedFluxes {
   std::string source;
   std::vector<std::string> timestamp;
   // Each series is linearly interpolated over gaps in both directions (pandas
-  // interpolate(method="linear", limit_direction="both")), as JAX-CanVeg's get_obs does.
+  // interpolate(method="linear", limit_direction="both")), as JAX-CanVeg's get_obs does, unless
+  // read with FluxReadOptions::interpolate_gaps off (gaps stay NaN).
   // A series whose column is absent is empty.
-  std::vector<double> LE;     // latent heat [W m-2]: LE, else LE_F_MDS
-  std::vector<double> H;      // sensible heat [W m-2]: H, else H_F_MDS
-  std::vector<double> G;      // ground heat flux [W m-2]: G, G_F_MDS, G_5cm
-  std::vector<double> Rnet;   // net radiation [W m-2]: NETRAD
+  std::vector<double> LE;     // latent heat [W m-2]: LE, else LE_F_MDS, else Qle (ALMA)
+  std::vector<double> H;      // sensible heat [W m-2]: H, H_F_MDS, Qh
+  std::vector<double> G;      // ground heat flux [W m-2]: G, G_F_MDS, G_5cm, Qg
+  std::vector<double> Rnet;   // net radiation [W m-2]: NETRAD, Rnet
   std::vector<double> GPP;    // [umol m-2 s-1]: GPP, GPP_NT_VUT_REF, GPP_DT_VUT_REF
-  std::vector<double> NEE;    // [umol m-2 s-1]: FCO2, Fco2, FC, NEE_CUT_REF, NEE_VUT_REF
+  std::vector<double> NEE;    // [umol m-2 s-1]: FCO2, Fco2, FC, NEE_CUT_REF, NEE_VUT_REF, NEE
   std::vector<double> Rsoil;  // [umol m-2 s-1]: Rsoil
-  std::string le_column, nee_column;  // which columns were used
+  std::string le_column, nee_column, h_column, g_column, rnet_column, gpp_column, rsoil_column;  // columns used
   std::size_t size() const { return timestamp.size(); }
   // Rows [begin, end) as a new record.
   ObservedFluxes slice(std::size_t begin, std::size_t end) const;
 };
 
+struct FluxReadOptions {
+  // true: gaps filled by linear interpolation, as JAX-CanVeg's get_obs (training, reproduction);
+  // false: gaps kept as NaN, so that scores use measured half-hours only.
+  bool interpolate_gaps = true;
+  // Values whose <column>_QC flag is not 0 (gap-filled in ONEFlux) become gaps.
+  bool qc_only = false;
+};
+
 // Reads an observation CSV. Throws InputError on a non-numeric cell, an unreadable file, or when
 // neither an LE nor an NEE column is present.
-ObservedFluxes read_flux_csv(const std::string& path);
+ObservedFluxes read_flux_csv(const std::string& path, const FluxReadOptions& options = {});
 
 // Checks that the observations describe the same half-hours as another record (a forcing file, or
 // a canveg output file), given that record's time stamps (one per row, TIMESTAMP_END): the same

@@ -37,10 +37,17 @@ void write_predicted_fluxes(std::ostream& out, const std::vector<std::string>& t
 
 // LE and NEE of a canveg output file (`canveg evaluate`), with its time stamps (empty strings when
 // the file has no TIMESTAMP_END column).
+// A predicted series by flux name (LE, H, NEE, GPP, Rnet, G, Rsoil).
+struct PredictedSeries {
+  std::string flux;
+  std::vector<double> values;
+};
+
 struct PredictedFluxes {
   std::string source;
   std::vector<std::string> timestamp;
   std::vector<double> LE, NEE;
+  std::vector<PredictedSeries> series;  // every scored flux the file has (LE and NEE included)
 };
 
 // Reads the LE and NEE columns of a canveg output CSV. Throws InputError naming the file and

@@ -3,7 +3,7 @@
 //   canveg run --model <model.json> | --site <site.toml> | --config <configs.json>
 //              --forcing <forcing.csv> --output <fluxes.csv> [--observed <fluxes.csv>] [--dij <Dij.csv>]
 //              [--formulation jax|corrected] [--independent] [--threads N] [--diagnostics] [--quiet]
-//   canveg evaluate --predicted <fluxes.csv> --observed <fluxes.csv>
+//   canveg evaluate --predicted <fluxes.csv> --observed <fluxes.csv> [--forcing ...]   (cli/evaluate_command.hpp)
 //   canveg dij ...   (dispersion-matrix generator, cli/dij_command.hpp)
 //   canveg sensitivity ...   (loss gradient per parameter, cli/sensitivity_command.hpp)
 //   canveg train ...   (fit the parameters to observed LE and NEE, cli/train_command.hpp)
@@ -36,6 +36,7 @@
 #include "canveg/run.hpp"
 #include "cli/convert_command.hpp"
 #include "cli/dij_command.hpp"
+#include "cli/evaluate_command.hpp"
 #include "cli/fields_help.hpp"
 #include "cli/forcing_options.hpp"
 #include "cli/formulation_option.hpp"
@@ -285,20 +286,6 @@ int command_run(const RunArgs& a) {
   return kExitOk;
 }
 
-// ---- evaluate ------------------------------------------------------------------------------
-
-struct EvaluateArgs {
-  std::string predicted, observed;
-};
-
-int command_evaluate(const EvaluateArgs& a) {
-  const canveg::io::PredictedFluxes predicted = canveg::io::read_predicted_fluxes(a.predicted);
-  const canveg::ObservedFluxes observed = canveg::read_flux_csv(a.observed);
-  canveg::check_alignment(observed, predicted.timestamp, a.predicted);
-  print_metrics(predicted.LE, predicted.NEE, observed, nullptr);
-  return kExitOk;
-}
-
 // ---- command line --------------------------------------------------------------------------
 
 void setup_logging(bool quiet) {
@@ -362,15 +349,11 @@ int run_cli(int argc, char** argv, CliMode mode = CliMode::Execute) {
   run->add_flag("--quiet", ra.quiet, "No progress, log or summary on stderr");
   canveg::cli::add_forcing_options(*run, ra.forcing_options);
 
-  EvaluateArgs ea;
-  CLI::App* evaluate = app.add_subcommand("evaluate", "Compare a canveg output file with observed fluxes");
-  evaluate->add_option("--predicted", ea.predicted, "canveg output CSV")->required();
-  evaluate->add_option("--observed", ea.observed, "Observed fluxes CSV")->required();
-
   // These commands do their work inside app.parse() (cli/command_slot.hpp).
-  canveg::cli::CommandSlot dij_slot, sensitivity_slot, train_slot, sweep_slot, convert_slot, fields_slot;
+  canveg::cli::CommandSlot dij_slot, sensitivity_slot, train_slot, sweep_slot, convert_slot, fields_slot,
+      evaluate_slot;
   for (canveg::cli::CommandSlot* slot :
-       {&dij_slot, &sensitivity_slot, &train_slot, &sweep_slot, &convert_slot, &fields_slot})
+       {&dij_slot, &sensitivity_slot, &train_slot, &sweep_slot, &convert_slot, &fields_slot, &evaluate_slot})
     slot->execute = mode == CliMode::Execute;
   CLI::App* dij = canveg::add_dij_command(app, dij_slot);
   CLI::App* sensitivity = canveg::add_sensitivity_command(app, sensitivity_slot);
@@ -378,6 +361,7 @@ int run_cli(int argc, char** argv, CliMode mode = CliMode::Execute) {
   CLI::App* sweep = canveg::add_sweep_command(app, sweep_slot);
   CLI::App* convert = canveg::add_convert_command(app, convert_slot);
   CLI::App* fields = canveg::cli::add_fields_command(app, fields_slot);
+  CLI::App* evaluate = canveg::add_evaluate_command(app, evaluate_slot);
 
   try {
     app.parse(argc, argv);
@@ -400,6 +384,7 @@ int run_cli(int argc, char** argv, CliMode mode = CliMode::Execute) {
   if (train->parsed()) return train_slot.exit_code;
   if (sweep->parsed()) return sweep_slot.exit_code;
   if (convert->parsed()) return convert_slot.exit_code;
+  if (evaluate->parsed()) return evaluate_slot.exit_code;
   if (fields->parsed()) return fields_slot.exit_code;
   if (run->parsed()) {
     const int sources = !ra.model.empty() + !ra.site.empty() + !ra.config.empty();
@@ -409,10 +394,6 @@ int run_cli(int argc, char** argv, CliMode mode = CliMode::Execute) {
     }
     setup_logging(ra.quiet);
     return command_run(ra);
-  }
-  if (evaluate->parsed()) {
-    setup_logging(false);
-    return command_evaluate(ea);
   }
   print_error("no command given\nRun 'canveg --help' for usage.");  // unreachable: a subcommand is required
   return kExitUsage;

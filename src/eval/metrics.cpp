@@ -36,7 +36,7 @@ FitMetrics compute_metrics(const std::vector<double>& predicted, const std::vect
                                 std::to_string(observed.size()) + " observations");
   const double nan = std::numeric_limits<double>::quiet_NaN();
   FitMetrics m;
-  m.nse = m.rmse = m.r2 = m.kge = m.bias = nan;
+  m.nse = m.rmse = m.r2 = m.kge = m.bias = m.mae = m.r = m.sd_ratio = m.nme = m.mean_observed = m.sd_observed = nan;
 
   // Two passes (means first) keep the sums of squares accurate for long records.
   double sum_p = 0, sum_o = 0;
@@ -50,7 +50,7 @@ FitMetrics compute_metrics(const std::vector<double>& predicted, const std::vect
   const double n = static_cast<double>(m.n);
   const double mean_p = sum_p / n, mean_o = sum_o / n;
 
-  double sse = 0, ss_p = 0, ss_o = 0, cross = 0;
+  double sse = 0, ss_p = 0, ss_o = 0, cross = 0, sae = 0, sad_o = 0;
   for (std::size_t i = 0; i < predicted.size(); ++i) {
     if (!usable(predicted[i], observed[i])) continue;
     const double dp = predicted[i] - mean_p, d_o = observed[i] - mean_o, e = predicted[i] - observed[i];
@@ -58,12 +58,21 @@ FitMetrics compute_metrics(const std::vector<double>& predicted, const std::vect
     ss_p += dp * dp;
     ss_o += d_o * d_o;
     cross += dp * d_o;
+    sae += std::fabs(e);
+    sad_o += std::fabs(d_o);
   }
   m.rmse = std::sqrt(sse / n);
   m.bias = mean_p - mean_o;
+  m.mae = sae / n;
+  m.mean_observed = mean_o;
+  m.sd_observed = std::sqrt(ss_o / n);
+  m.kge_unreliable = std::fabs(mean_o) < 0.25 * m.sd_observed;
+  if (sad_o > 0) m.nme = sae / sad_o;
+  if (ss_o > 0) m.sd_ratio = std::sqrt(ss_p / ss_o);
   if (ss_o > 0) m.nse = 1.0 - sse / ss_o;  // undefined for a constant observation
   if (ss_o > 0 && ss_p > 0) {
     const double r = cross / std::sqrt(ss_p * ss_o);
+    m.r = r;
     m.r2 = r * r;
     const double alpha = std::sqrt(ss_p / ss_o);  // ratio of population standard deviations
     if (mean_o != 0) {

@@ -24,15 +24,23 @@ constexpr double kAmerifluxMissing = -9999.0;
 
 // Reads the first present column among `names` (exact, case-sensitive, in priority order).
 // Returns an empty series when none is present; `used` receives the chosen name.
+// With options.qc_only, a value whose quality flag (the column <name>_QC, where present) is not 0
+// (a measured value, in AmeriFlux/FLUXNET's ONEFlux) becomes a gap.
 std::vector<double> read_series(const CsvTable& table, std::initializer_list<std::string_view> names,
-                                std::string* used = nullptr) {
+                                const FluxReadOptions& options, std::string* used = nullptr) {
   for (std::string_view name : names) {
     const auto col = table.find_exact(name);
     if (!col) continue;
     std::vector<double> v = table.column(*col, io::EmptyCell::Gap);
     for (double& x : v)
       if (x == kAmerifluxMissing || !std::isfinite(x)) x = std::nan("");
-    interpolate_gaps(v);
+    if (options.qc_only)
+      if (const auto qc = table.find_exact(std::string(name) + "_QC")) {
+        const std::vector<double> flag = table.column(*qc, io::EmptyCell::Gap);
+        for (std::size_t i = 0; i < v.size(); ++i)
+          if (flag[i] != 0.0) v[i] = std::nan("");
+      }
+    if (options.interpolate_gaps) interpolate_gaps(v);
     if (used) *used = std::string(name);
     return v;
   }
@@ -63,21 +71,22 @@ void interpolate_gaps(std::vector<double>& series) {
     for (std::size_t k = prev + 1; k < n; ++k) series[k] = series[prev];  // trailing gap
 }
 
-ObservedFluxes read_flux_csv(const std::string& path) {
+ObservedFluxes read_flux_csv(const std::string& path, const FluxReadOptions& options) {
   const CsvTable table = CsvTable::read(path);
   ObservedFluxes obs;
   obs.source = path;
-  obs.LE = read_series(table, {"LE", "LE_F_MDS"}, &obs.le_column);
-  obs.NEE = read_series(table, {"FCO2", "Fco2", "FC", "NEE_CUT_REF", "NEE_VUT_REF"}, &obs.nee_column);
+  // JAX-CanVeg's names first (its order), then AmeriFlux/FLUXNET's and ALMA's.
+  obs.LE = read_series(table, {"LE", "LE_F_MDS", "Qle"}, options, &obs.le_column);
+  obs.NEE = read_series(table, {"FCO2", "Fco2", "FC", "NEE_CUT_REF", "NEE_VUT_REF", "NEE"}, options, &obs.nee_column);
   if (obs.LE.empty() && obs.NEE.empty())
     throw InputError(path, table.header_line(), "LE",
-                     "no observed LE column (LE, LE_F_MDS) and no NEE column (FCO2, Fco2, FC, "
-                     "NEE_CUT_REF, NEE_VUT_REF); the header has: " + table.header_list());
-  obs.H = read_series(table, {"H", "H_F_MDS"});
-  obs.G = read_series(table, {"G", "G_F_MDS", "G_5cm"});
-  obs.Rnet = read_series(table, {"NETRAD"});
-  obs.GPP = read_series(table, {"GPP", "GPP_NT_VUT_REF", "GPP_DT_VUT_REF"});
-  obs.Rsoil = read_series(table, {"Rsoil"});
+                     "no observed LE column (LE, LE_F_MDS, Qle) and no NEE column (FCO2, Fco2, FC, "
+                     "NEE_CUT_REF, NEE_VUT_REF, NEE); the header has: " + table.header_list());
+  obs.H = read_series(table, {"H", "H_F_MDS", "Qh"}, options, &obs.h_column);
+  obs.G = read_series(table, {"G", "G_F_MDS", "G_5cm", "Qg"}, options, &obs.g_column);
+  obs.Rnet = read_series(table, {"NETRAD", "Rnet"}, options, &obs.rnet_column);
+  obs.GPP = read_series(table, {"GPP", "GPP_NT_VUT_REF", "GPP_DT_VUT_REF"}, options, &obs.gpp_column);
+  obs.Rsoil = read_series(table, {"Rsoil"}, options, &obs.rsoil_column);
   auto ts = table.find_exact("TIMESTAMP_END");
   if (!ts) ts = table.find_exact("TIMESTAMP");
   if (ts) obs.timestamp = table.text_column(*ts);

@@ -122,6 +122,8 @@ PredictedFluxes read_predicted_fluxes(const std::string& path) {
   p.source = path;
   p.LE = column("LE");
   p.NEE = column("NEE");
+  for (const char* flux : {"LE", "H", "NEE", "GPP", "Rnet", "G", "Rsoil"})
+    if (table.find_exact(flux)) p.series.push_back({flux, column(flux)});
   p.timestamp.assign(table.size(), std::string());
   if (auto ts = table.find_exact("TIMESTAMP_END")) p.timestamp = table.text_column(*ts);
   return p;

@@ -617,7 +617,8 @@ TEST(GradientProcess, SoilSurfaceBalance) {
   for (double swc : {0.0, 0.25}) {
     const SoilColumn soil = make_soil_column(0.15, swc, 293.0, 101.0, 290.0, 20.0);
     // Unstable (warm surface), stable (cold surface), strongly stable with low wind.
-    for (const auto& [t_sfc, wind] : {std::pair{305.0, 1.0}, std::pair{285.0, 1.0}, std::pair{270.0, 0.2}}) {
+    for (const auto& [t_sfc, wind_speed] : {std::pair{305.0, 1.0}, std::pair{285.0, 1.0}, std::pair{270.0, 0.2}}) {
+      const double wind = wind_speed;  // a named copy: clang 14 cannot capture a structured binding
       auto f = [&](const auto* x, auto* y) {
         using T = std::decay_t<decltype(*y)>;
         Parameters<T> p = cast_parameters<T>(p0);

@@ -1,0 +1,128 @@
+// `canveg evaluate --predicted <fluxes.csv> --observed <fluxes.csv> [--forcing <forcing>]
+//                  [--qc-only] [--interpolate-gaps] [--scores <scores.csv>]`
+#include "cli/evaluate_command.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "canveg/errors.hpp"
+#include "canveg/evaluation.hpp"
+#include "canveg/forcing.hpp"
+#include "canveg/output_io.hpp"
+#include "cli/forcing_options.hpp"
+
+namespace canveg {
+namespace {
+
+struct EvaluateArgs {
+  std::string predicted, observed, forcing, scores;
+  bool qc_only = false, interpolate_gaps = false;
+  cli::ForcingOptionArgs forcing_options;
+};
+
+std::string number(double v, int precision) {
+  if (std::isnan(v)) return "nan";
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f", precision, v);
+  return buf;
+}
+
+void print_scores(const std::vector<FluxScore>& scores, bool day_night) {
+  std::printf("%-5s %-12s %-13s %-6s %6s %8s %9s %9s %9s %7s %7s %7s %8s\n", "flux", "unit", "observed", "period", "n",
+              "NSE", "RMSE", "MAE", "bias", "r", "SDrat", "NME", "KGE");
+  bool flagged = false;
+  for (const FluxScore& s : scores) {
+    const FitMetrics& m = s.metrics;
+    const std::string kge = number(m.kge, 3) + (m.kge_unreliable ? "*" : "");
+    flagged = flagged || m.kge_unreliable;
+    std::printf("%-5s %-12s %-13s %-6s %6zu %8s %9s %9s %9s %7s %7s %7s %8s\n", s.flux.c_str(), s.unit.c_str(),
+                s.observed_column.c_str(), s.period.c_str(), m.n, number(m.nse, 3).c_str(), number(m.rmse, 2).c_str(),
+                number(m.mae, 2).c_str(), number(m.bias, 2).c_str(), number(m.r, 3).c_str(),
+                number(m.sd_ratio, 3).c_str(), number(m.nme, 3).c_str(), kge.c_str());
+  }
+  std::printf("RMSE, MAE and bias in the flux's unit; NME = sum|p - o| / sum|o - mean o| (PLUMBER, < 1 beats the "
+              "observed mean); SDrat = sd(p) / sd(o).\n");
+  if (flagged)
+    std::printf("* KGE unreliable: the observed mean is within 0.25 standard deviations of zero, so its bias term "
+                "divides by almost nothing.\n");
+  if (!day_night) std::printf("(Day and night rows need --forcing: day is incoming shortwave above 10 W m-2.)\n");
+}
+
+void write_scores(const std::vector<FluxScore>& scores, const std::string& path, const std::vector<std::string>& inputs) {
+  io::AtomicOutputFile file(path, inputs);
+  std::ostream& out = file.stream();
+  out << "flux,unit,observed_column,period,n,nse,rmse,mae,bias,r,r2,sd_ratio,nme,kge,kge_unreliable,"
+         "mean_observed,sd_observed\n";
+  std::string line;
+  for (const FluxScore& s : scores) {
+    const FitMetrics& m = s.metrics;
+    line = s.flux + ',' + s.unit + ',' + s.observed_column + ',' + s.period + ',' + std::to_string(m.n);
+    for (double v : {m.nse, m.rmse, m.mae, m.bias, m.r, m.r2, m.sd_ratio, m.nme, m.kge}) {
+      line += ',';
+      io::append_number(line, v);
+    }
+    line += m.kge_unreliable ? ",1," : ",0,";
+    io::append_number(line, m.mean_observed);
+    line += ',';
+    io::append_number(line, m.sd_observed);
+    out << line << '\n';
+  }
+  file.commit();
+}
+
+int run_evaluate(const EvaluateArgs& a) {
+  try {
+    const std::vector<std::string> inputs = {a.predicted, a.observed, a.forcing};
+    if (!a.scores.empty()) io::AtomicOutputFile check(a.scores, inputs);  // before any work
+    if (a.qc_only && a.interpolate_gaps)
+      throw InputError("", 0, "--qc-only", "--qc-only keeps measured half-hours only; --interpolate-gaps fills them");
+    const io::PredictedFluxes predicted = io::read_predicted_fluxes(a.predicted);
+    FluxReadOptions read;
+    read.interpolate_gaps = a.interpolate_gaps;
+    read.qc_only = a.qc_only;
+    const ObservedFluxes observed = read_flux_csv(a.observed, read);
+    check_alignment(observed, predicted.timestamp, a.predicted);
+    std::vector<double> shortwave;
+    if (!a.forcing.empty()) {
+      const ForcingRecord forcing = read_forcing_file(a.forcing, cli::forcing_read_options(a.forcing_options));
+      if (forcing.size() != predicted.timestamp.size())
+        throw InputError(a.forcing, 0, "", "has " + std::to_string(forcing.size()) + " half-hours but " + a.predicted +
+                                               " has " + std::to_string(predicted.timestamp.size()));
+      shortwave = forcing.rg;
+    }
+    const std::vector<FluxScore> scores =
+        score_fluxes(predicted.series, observed, predicted.timestamp, shortwave.empty() ? nullptr : &shortwave);
+    print_scores(scores, !shortwave.empty());
+    if (!a.scores.empty()) write_scores(scores, a.scores, inputs);
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "canveg: error: evaluate: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+CLI::App* add_evaluate_command(CLI::App& app, cli::CommandSlot& slot) {
+  auto a = std::make_shared<EvaluateArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "evaluate", "Score a canveg output against tower observations: LE, H, NEE, GPP, Rnet, G and Rsoil where both "
+                  "have them, over the record, by day and night and by season (README \"Evaluation\")");
+  cmd->add_option("--predicted", a->predicted, "canveg output CSV")->required();
+  cmd->add_option("--observed", a->observed,
+                  "observed fluxes CSV (JAX-CanVeg, AmeriFlux/FLUXNET or ALMA column names)")
+      ->required();
+  cmd->add_option("--forcing", a->forcing, "the run's forcing: its incoming shortwave separates day from night");
+  cmd->add_flag("--qc-only", a->qc_only, "score only measured half-hours (a <column>_QC flag of 0, where present)");
+  cmd->add_flag("--interpolate-gaps", a->interpolate_gaps,
+                "fill observation gaps linearly, as JAX-CanVeg's metrics did (default: gaps are skipped)");
+  cmd->add_option("--scores", a->scores, "write every score as CSV");
+  cli::add_forcing_options(*cmd, a->forcing_options);
+  cli::run_when_parsed(*cmd, slot, [a] { return run_evaluate(*a); });
+  return cmd;
+}
+
+}  // namespace canveg

@@ -1,0 +1,90 @@
+// `canveg evaluate` end to end: observed columns under ALMA names with a quality flag, gaps skipped
+// or interpolated, measured half-hours only, every score written as CSV, the KGE warning.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "canveg/output_io.hpp"
+#include "io/csv_table.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using canveg::test::run_canveg;
+using canveg::test::shell_quote;
+
+class CliEvaluate : public ::testing::Test {
+ protected:
+  canveg::test::TempDir dir_;
+  std::string predicted_ = dir_.write("predicted.csv",
+                                      "TIMESTAMP_END,LE,H,NEE,GPP,Rnet,G,Rsoil\n"
+                                      "2020-07-01 00:30:00,10,1,2,0,5,1,1\n"
+                                      "2020-07-01 01:00:00,20,2,-2,0,6,1,1\n"
+                                      "2020-07-01 01:30:00,30,3,3,0,7,1,1\n"
+                                      "2020-07-01 02:00:00,40,4,-3,0,8,1,1\n");
+  // ALMA names; Qle's third value gap-filled (QC 2), its second missing; NEE of mean 0.
+  std::string observed_ = dir_.write("observed.csv",
+                                     "TIMESTAMP_END,Qle,Qle_QC,NEE\n"
+                                     "2020-07-01 00:30:00,12,0,1\n"
+                                     "2020-07-01 01:00:00,,0,-1\n"
+                                     "2020-07-01 01:30:00,28,2,2\n"
+                                     "2020-07-01 02:00:00,44,0,-2\n");
+
+  canveg::io::CsvTable scores(const std::string& extra) {
+    const std::string out = dir_.file("scores.csv");
+    const auto r = run_canveg("evaluate --predicted " + shell_quote(predicted_) + " --observed " +
+                                  shell_quote(observed_) + " --scores " + shell_quote(out) + " " + extra,
+                              dir_);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    last_out_ = r.out;
+    return canveg::io::CsvTable::read(out);
+  }
+  // The value of `column` in the row of `flux` over `period`.
+  static std::string cell(const canveg::io::CsvTable& t, const std::string& flux, const std::string& period,
+                          const std::string& column) {
+    const auto text = [&](const char* c) { return t.text_column(*t.find_exact(c)); };
+    const auto fluxes = text("flux"), periods = text("period"), values = t.text_column(*t.find_exact(column));
+    for (std::size_t i = 0; i < fluxes.size(); ++i)
+      if (fluxes[i] == flux && periods[i] == period) return values[i];
+    return "(no row)";
+  }
+  std::string last_out_;
+};
+
+TEST_F(CliEvaluate, GapsAreSkippedByDefault) {
+  const auto t = scores("");
+  EXPECT_EQ(cell(t, "LE", "all", "observed_column"), "Qle");
+  EXPECT_EQ(cell(t, "LE", "all", "unit"), "W m-2");
+  EXPECT_EQ(cell(t, "LE", "all", "n"), "3");
+  EXPECT_NEAR(std::stod(cell(t, "LE", "all", "bias")), -4.0 / 3.0, 1e-13);  // (-2 + 2 - 4) / 3
+  EXPECT_NEAR(std::stod(cell(t, "LE", "all", "mae")), 8.0 / 3.0, 1e-13);    // (2 + 2 + 4) / 3
+  EXPECT_EQ(cell(t, "H", "all", "n"), "(no row)");                 // not observed
+  EXPECT_EQ(cell(t, "NEE", "all", "kge_unreliable"), "1");         // observed mean 0
+  EXPECT_NE(last_out_.find("KGE unreliable"), std::string::npos) << last_out_;
+}
+
+TEST_F(CliEvaluate, InterpolatedAsJaxCanVegOrMeasuredOnly) {
+  // The gap filled halfway between 12 and 28: 20, equal to the prediction.
+  auto t = scores("--interpolate-gaps");
+  EXPECT_EQ(cell(t, "LE", "all", "n"), "4");
+  EXPECT_NEAR(std::stod(cell(t, "LE", "all", "bias")), -1.0, 1e-13);  // (-2 + 0 + 2 - 4) / 4
+  // Measured only: the QC-2 value leaves too.
+  t = scores("--qc-only");
+  EXPECT_EQ(cell(t, "LE", "all", "n"), "2");
+  EXPECT_NEAR(std::stod(cell(t, "LE", "all", "bias")), -3.0, 1e-13);  // (-2 - 4) / 2
+  const auto r = run_canveg("evaluate --predicted " + shell_quote(predicted_) + " --observed " + shell_quote(observed_) +
+                                " --qc-only --interpolate-gaps",
+                            dir_);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--qc-only"), std::string::npos) << r.err;
+}
+
+TEST_F(CliEvaluate, ScoresAreNotWrittenOverAnInput) {
+  const auto r = run_canveg("evaluate --predicted " + shell_quote(predicted_) + " --observed " + shell_quote(observed_) +
+                                " --scores " + shell_quote(observed_),
+                            dir_);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("would overwrite the input"), std::string::npos) << r.err;
+}
+
+}  // namespace
