@@ -87,4 +87,38 @@ TEST_F(CliEvaluate, ScoresAreNotWrittenOverAnInput) {
   EXPECT_NE(r.err.find("would overwrite the input"), std::string::npos) << r.err;
 }
 
+// The empirical benchmarks beside a real run (US-Hn1 PB-1L over its test period), fitted on the
+// three other shared sites, and a verdict per flux.
+TEST_F(CliEvaluate, BenchmarksOutOfSample) {
+  const std::string forcing = canveg::test::fluxtower("US-Hn1", "US-Hn1-forcings-test.csv");
+  const std::string observed = canveg::test::fluxtower("US-Hn1", "US-Hn1-fluxes-nonegle-test.csv");
+  const std::string out = dir_.file("run.csv");
+  ASSERT_EQ(run_canveg("run --quiet --model " + shell_quote(canveg::test::trained("US-Hn1_PB-1L-0.5.json")) +
+                           " --forcing " + shell_quote(forcing) + " --output " + shell_quote(out),
+                       dir_)
+                .exit_code,
+            0);
+  const std::string scores = dir_.file("scores.csv");
+  const auto r = run_canveg("evaluate --predicted " + shell_quote(out) + " --observed " + shell_quote(observed) +
+                                " --forcing " + shell_quote(forcing) + " --site-name US-Hn1 --benchmark-data " +
+                                shell_quote(CANVEG_SHARED_DATA) + " --scores " + shell_quote(scores),
+                            dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const canveg::io::CsvTable t = canveg::io::CsvTable::read(scores);
+  for (const char* model : {"1lin", "2lin", "3km27"})
+    for (const char* flux : {"LE", "H", "NEE", "Rnet", "G"}) {
+      bool found = false;
+      const auto models = t.text_column(*t.find_exact("model")), fluxes = t.text_column(*t.find_exact("flux"));
+      for (std::size_t i = 0; i < models.size(); ++i) found = found || (models[i] == model && fluxes[i] == flux);
+      EXPECT_TRUE(found) << model << " " << flux;
+    }
+  EXPECT_NE(r.out.find("canveg: LE: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("3km27 (NME "), std::string::npos) << r.out;
+  const auto missing = run_canveg("evaluate --predicted " + shell_quote(out) + " --observed " + shell_quote(observed) +
+                                      " --site-name US-Hn1",
+                                  dir_);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("give --forcing"), std::string::npos) << missing.err;
+}
+
 }  // namespace

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "canveg/benchmarks.hpp"
+#include "canveg/errors.hpp"
 #include "canveg/evaluation.hpp"
 #include "canveg/metrics.hpp"
 
@@ -124,4 +126,42 @@ TEST(Metrics, ScoresByPeriod) {
   EXPECT_DOUBLE_EQ(find("SON").metrics.bias, 4.0);
   EXPECT_EQ(find("all").observed_column, "Qle");
   EXPECT_EQ(find("all").unit, "W m-2");
+}
+
+// Benchmarks on synthetic meteorology with a known answer: a flux that is exactly linear in the
+// drivers a benchmark sees is predicted exactly, on new data too; 3km27 is reproducible.
+TEST(Benchmarks, RecoverKnownLinearFluxes) {
+  canveg::BenchmarkDrivers train, test;
+  std::vector<double> one, two, three;
+  for (int i = 0; i < 2000; ++i) {
+    const double sw = 800.0 * std::fabs(std::sin(0.013 * i)), ta = 15.0 + 10.0 * std::cos(0.0071 * i),
+                 rh = 0.5 + 0.4 * std::sin(0.0037 * i + 1.0);
+    canveg::BenchmarkDrivers& d = i % 4 == 3 ? test : train;
+    d.swdown.push_back(sw), d.tair.push_back(ta), d.rh.push_back(rh);
+    if (i % 4 != 3) {
+      one.push_back(3.0 + 0.5 * sw);
+      two.push_back(1.0 + 0.2 * sw - 2.0 * ta);
+      three.push_back(-4.0 + 0.3 * sw + 1.5 * ta + 60.0 * rh);
+    }
+  }
+  using canveg::BenchmarkKind;
+  const auto b1 = canveg::fit_benchmark(BenchmarkKind::OneLinear, train, one, "synthetic");
+  ASSERT_EQ(b1.coefficients.size(), 1u);
+  EXPECT_NEAR(b1.coefficients[0][0], 3.0, 1e-9);
+  EXPECT_NEAR(b1.coefficients[0][1], 0.5, 1e-12);
+  const auto b2 = canveg::fit_benchmark(BenchmarkKind::TwoLinear, train, two, "synthetic");
+  EXPECT_NEAR(b2.coefficients[0][2], -2.0, 1e-10);
+  const auto b3 = canveg::fit_benchmark(BenchmarkKind::KMeans27, train, three, "synthetic");
+  EXPECT_EQ(b3.centroids.size(), 27u);
+  const std::vector<double> p = b3.predict(test);
+  for (std::size_t i = 0; i < test.size(); ++i)
+    EXPECT_NEAR(p[i], -4.0 + 0.3 * test.swdown[i] + 1.5 * test.tair[i] + 60.0 * test.rh[i], 1e-7) << i;
+  EXPECT_EQ(canveg::fit_benchmark(BenchmarkKind::KMeans27, train, three, "synthetic").predict(test), p);
+  // A flux that does not depend on the drivers linearly is not predicted exactly by 1lin.
+  const std::vector<double> p1 = b1.predict(test);
+  EXPECT_NEAR(p1[5], 3.0 + 0.5 * test.swdown[5], 1e-9);
+  // Too few rows for 27 clusters.
+  canveg::BenchmarkDrivers few;
+  few.swdown = {1, 2, 3}, few.tair = {1, 2, 3}, few.rh = {0.1, 0.2, 0.3};
+  EXPECT_THROW(canveg::fit_benchmark(BenchmarkKind::KMeans27, few, {1, 2, 3}, "few"), canveg::InputError);
 }

@@ -22,6 +22,7 @@ inline constexpr ScoredFlux kScoredFluxes[] = {{"LE", "W m-2"},           {"H", 
                                                {"Rsoil", "umol m-2 s-1"}};
 
 struct FluxScore {
+  std::string model = "canveg";  // or an empirical benchmark: 1lin, 2lin, 3km27 (benchmarks.hpp)
   std::string flux, unit, observed_column;
   std::string period;  // all, day, night, DJF, MAM, JJA, SON
   FitMetrics metrics;

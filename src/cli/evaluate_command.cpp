@@ -1,13 +1,18 @@
 // `canveg evaluate --predicted <fluxes.csv> --observed <fluxes.csv> [--forcing <forcing>]
-//                  [--qc-only] [--interpolate-gaps] [--scores <scores.csv>]`
+//                  [--site-name <site> [--benchmark-data <dir>]] [--qc-only] [--interpolate-gaps]
+//                  [--scores <scores.csv>]`
 #include "cli/evaluate_command.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <optional>
 #include <cstdio>
 #include <memory>
 #include <string>
 
+#include "canveg/benchmarks.hpp"
 #include "canveg/errors.hpp"
 #include "canveg/evaluation.hpp"
 #include "canveg/forcing.hpp"
@@ -18,7 +23,7 @@ namespace canveg {
 namespace {
 
 struct EvaluateArgs {
-  std::string predicted, observed, forcing, scores;
+  std::string predicted, observed, forcing, scores, site_name, benchmark_data = "../shared/data";
   bool qc_only = false, interpolate_gaps = false;
   cli::ForcingOptionArgs forcing_options;
 };
@@ -31,14 +36,16 @@ std::string number(double v, int precision) {
 }
 
 void print_scores(const std::vector<FluxScore>& scores, bool day_night) {
-  std::printf("%-5s %-12s %-13s %-6s %6s %8s %9s %9s %9s %7s %7s %7s %8s\n", "flux", "unit", "observed", "period", "n",
+  std::printf("%-6s %-5s %-12s %-13s %-6s %6s %8s %9s %9s %9s %7s %7s %7s %8s\n", "model", "flux", "unit", "observed",
+              "period", "n",
               "NSE", "RMSE", "MAE", "bias", "r", "SDrat", "NME", "KGE");
   bool flagged = false;
   for (const FluxScore& s : scores) {
     const FitMetrics& m = s.metrics;
     const std::string kge = number(m.kge, 3) + (m.kge_unreliable ? "*" : "");
     flagged = flagged || m.kge_unreliable;
-    std::printf("%-5s %-12s %-13s %-6s %6zu %8s %9s %9s %9s %7s %7s %7s %8s\n", s.flux.c_str(), s.unit.c_str(),
+    std::printf("%-6s %-5s %-12s %-13s %-6s %6zu %8s %9s %9s %9s %7s %7s %7s %8s\n", s.model.c_str(), s.flux.c_str(),
+                s.unit.c_str(),
                 s.observed_column.c_str(), s.period.c_str(), m.n, number(m.nse, 3).c_str(), number(m.rmse, 2).c_str(),
                 number(m.mae, 2).c_str(), number(m.bias, 2).c_str(), number(m.r, 3).c_str(),
                 number(m.sd_ratio, 3).c_str(), number(m.nme, 3).c_str(), kge.c_str());
@@ -54,12 +61,12 @@ void print_scores(const std::vector<FluxScore>& scores, bool day_night) {
 void write_scores(const std::vector<FluxScore>& scores, const std::string& path, const std::vector<std::string>& inputs) {
   io::AtomicOutputFile file(path, inputs);
   std::ostream& out = file.stream();
-  out << "flux,unit,observed_column,period,n,nse,rmse,mae,bias,r,r2,sd_ratio,nme,kge,kge_unreliable,"
+  out << "model,flux,unit,observed_column,period,n,nse,rmse,mae,bias,r,r2,sd_ratio,nme,kge,kge_unreliable,"
          "mean_observed,sd_observed\n";
   std::string line;
   for (const FluxScore& s : scores) {
     const FitMetrics& m = s.metrics;
-    line = s.flux + ',' + s.unit + ',' + s.observed_column + ',' + s.period + ',' + std::to_string(m.n);
+    line = s.model + ',' + s.flux + ',' + s.unit + ',' + s.observed_column + ',' + s.period + ',' + std::to_string(m.n);
     for (double v : {m.nse, m.rmse, m.mae, m.bias, m.r, m.r2, m.sd_ratio, m.nme, m.kge}) {
       line += ',';
       io::append_number(line, v);
@@ -71,6 +78,86 @@ void write_scores(const std::vector<FluxScore>& scores, const std::string& path,
     out << line << '\n';
   }
   file.commit();
+}
+
+// The other shared sites' data, for the out-of-sample benchmarks: each site folder under
+// <data>/fluxtower/ gives its training period (<site>-forcings.csv, <site>-fluxes.csv), or its
+// test period where it has no training files.
+struct SiteData {
+  BenchmarkDrivers drivers;
+  ObservedFluxes fluxes;
+};
+std::vector<SiteData> other_sites(const EvaluateArgs& a) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(a.benchmark_data) / "fluxtower";
+  if (!fs::is_directory(root))
+    throw InputError(a.benchmark_data, 0, "--benchmark-data", "no fluxtower/ folder with the sites' data");
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(root))
+    if (entry.is_directory()) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  if (std::find(names.begin(), names.end(), a.site_name) == names.end())
+    throw InputError(a.benchmark_data, 0, "--site-name", "no site '" + a.site_name + "' under " + root.string());
+  std::vector<SiteData> sites;
+  FluxReadOptions measured;
+  measured.interpolate_gaps = false;
+  for (const std::string& site : names) {
+    if (site == a.site_name) continue;  // out of sample: never the evaluated site
+    const fs::path folder = root / site;
+    const bool training = fs::exists(folder / (site + "-forcings.csv")) && fs::exists(folder / (site + "-fluxes.csv"));
+    const std::string suffix = training ? ".csv" : "-test.csv";
+    const fs::path forcing = folder / (site + "-forcings" + suffix), fluxes = folder / (site + "-fluxes" + suffix);
+    if (!fs::exists(forcing) || !fs::exists(fluxes)) continue;
+    SiteData d{benchmark_drivers(read_forcing_file(forcing.string())), read_flux_csv(fluxes.string(), measured)};
+    check_alignment(d.fluxes, std::vector<std::string>(d.drivers.size()), forcing.string());
+    sites.push_back(std::move(d));
+  }
+  if (sites.empty()) throw InputError(a.benchmark_data, 0, "--benchmark-data", "no other site to fit benchmarks on");
+  return sites;
+}
+
+// The benchmarks' predictions of every flux the other sites observe, as extra "models".
+std::vector<std::pair<std::string, std::vector<io::PredictedSeries>>> benchmark_predictions(
+    const EvaluateArgs& a, const BenchmarkDrivers& here) {
+  const std::vector<SiteData> sites = other_sites(a);
+  BenchmarkDrivers drivers;
+  for (const SiteData& s : sites) drivers.append(s.drivers);
+  std::vector<std::pair<std::string, std::vector<io::PredictedSeries>>> models;
+  for (BenchmarkKind kind : {BenchmarkKind::OneLinear, BenchmarkKind::TwoLinear, BenchmarkKind::KMeans27}) {
+    std::vector<io::PredictedSeries> series;
+    for (const auto& [flux, member] : {std::pair{"LE", &ObservedFluxes::LE}, {"H", &ObservedFluxes::H},
+                                       {"NEE", &ObservedFluxes::NEE}, {"Rnet", &ObservedFluxes::Rnet},
+                                       {"G", &ObservedFluxes::G}}) {
+      std::vector<double> y;
+      bool everywhere = true;
+      for (const SiteData& s : sites) {
+        const std::vector<double>& v = s.fluxes.*member;
+        everywhere = everywhere && !v.empty();
+        y.insert(y.end(), v.begin(), v.end());
+      }
+      if (!everywhere) continue;  // a benchmark of a flux some site lacks would be fitted on fewer sites
+      series.push_back({flux, fit_benchmark(kind, drivers, y, a.benchmark_data).predict(here)});
+    }
+    models.emplace_back(benchmark_name(kind), std::move(series));
+  }
+  return models;
+}
+
+// Per flux: does the model beat each benchmark? PLUMBER ranks on several metrics; the verdict here
+// uses the normalised mean error over the whole record (lower is better).
+void print_verdicts(const std::vector<FluxScore>& scores) {
+  for (const FluxScore& m : scores) {
+    if (m.model != "canveg" || m.period != "all") continue;
+    std::string line = "canveg: " + m.flux + ":";
+    bool any = false;
+    for (const FluxScore& b : scores)
+      if (b.model != "canveg" && b.period == "all" && b.flux == m.flux) {
+        any = true;
+        line += " " + std::string(m.metrics.nme < b.metrics.nme ? "beats " : "does not beat ") + b.model + " (NME " +
+                number(m.metrics.nme, 3) + " vs " + number(b.metrics.nme, 3) + ");";
+      }
+    if (any) std::printf("%s\n", line.c_str());
+  }
 }
 
 int run_evaluate(const EvaluateArgs& a) {
@@ -86,16 +173,26 @@ int run_evaluate(const EvaluateArgs& a) {
     const ObservedFluxes observed = read_flux_csv(a.observed, read);
     check_alignment(observed, predicted.timestamp, a.predicted);
     std::vector<double> shortwave;
+    std::optional<ForcingRecord> forcing;
     if (!a.forcing.empty()) {
-      const ForcingRecord forcing = read_forcing_file(a.forcing, cli::forcing_read_options(a.forcing_options));
-      if (forcing.size() != predicted.timestamp.size())
-        throw InputError(a.forcing, 0, "", "has " + std::to_string(forcing.size()) + " half-hours but " + a.predicted +
+      forcing = read_forcing_file(a.forcing, cli::forcing_read_options(a.forcing_options));
+      if (forcing->size() != predicted.timestamp.size())
+        throw InputError(a.forcing, 0, "", "has " + std::to_string(forcing->size()) + " half-hours but " + a.predicted +
                                                " has " + std::to_string(predicted.timestamp.size()));
-      shortwave = forcing.rg;
+      shortwave = forcing->rg;
     }
-    const std::vector<FluxScore> scores =
+    std::vector<FluxScore> scores =
         score_fluxes(predicted.series, observed, predicted.timestamp, shortwave.empty() ? nullptr : &shortwave);
+    if (!a.site_name.empty()) {
+      if (!forcing) throw InputError("", 0, "--site-name", "the benchmarks need the run's meteorology: give --forcing");
+      for (const auto& [model, series] : benchmark_predictions(a, benchmark_drivers(*forcing))) {
+        std::vector<FluxScore> more = score_fluxes(series, observed, predicted.timestamp, &shortwave);
+        for (FluxScore& s : more) s.model = model;
+        scores.insert(scores.end(), more.begin(), more.end());
+      }
+    }
     print_scores(scores, !shortwave.empty());
+    print_verdicts(scores);
     if (!a.scores.empty()) write_scores(scores, a.scores, inputs);
     return 0;
   } catch (const std::exception& e) {
@@ -120,6 +217,11 @@ CLI::App* add_evaluate_command(CLI::App& app, cli::CommandSlot& slot) {
   cmd->add_flag("--interpolate-gaps", a->interpolate_gaps,
                 "fill observation gaps linearly, as JAX-CanVeg's metrics did (default: gaps are skipped)");
   cmd->add_option("--scores", a->scores, "write every score as CSV");
+  cmd->add_option("--site-name", a->site_name,
+                  "the evaluated site: adds the empirical benchmarks 1lin, 2lin and 3km27 (PLUMBER), fitted on the "
+                  "other sites of --benchmark-data (needs --forcing)");
+  cmd->add_option("--benchmark-data", a->benchmark_data, "shared data folder holding fluxtower/<site>/")
+      ->capture_default_str();
   cli::add_forcing_options(*cmd, a->forcing_options);
   cli::run_when_parsed(*cmd, slot, [a] { return run_evaluate(*a); });
   return cmd;

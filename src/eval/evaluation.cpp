@@ -58,7 +58,7 @@ std::vector<FluxScore> score_fluxes(const std::vector<io::PredictedSeries>& pred
       std::vector<double> kept(o->size(), std::numeric_limits<double>::quiet_NaN());
       for (std::size_t i = 0; i < kept.size(); ++i)
         if (in_period(i)) kept[i] = (*o)[i];
-      scores.push_back({flux.name, flux.unit, column, period, compute_metrics(p->values, kept)});
+      scores.push_back({"canveg", flux.name, flux.unit, column, period, compute_metrics(p->values, kept)});
     };
     score("all", [](std::size_t) { return true; });
     if (shortwave) {
