@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(build-essential cmake nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
           libtomlplusplus-dev googletest libgtest-dev libbenchmark-dev zlib1g-dev python3-matplotlib
           pkg-config libnetcdf-dev netcdf-bin python3-xarray python3-netcdf4 clang libclang-rt-14-dev
-          openmpi-bin libopenmpi-dev libarmadillo-dev)
+          openmpi-bin libopenmpi-dev libarmadillo-dev chromium python3-pandas)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -2,6 +2,8 @@
 // or interpolated, measured half-hours only, every score written as CSV, the KGE warning.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <sstream>
 #include <string>
 
 #include "canveg/output_io.hpp"
@@ -119,6 +121,52 @@ TEST_F(CliEvaluate, BenchmarksOutOfSample) {
                                   dir_);
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("give --forcing"), std::string::npos) << missing.err;
+}
+
+// The HTML report: written atomically, self-contained (plots embedded), rendered by headless
+// Chromium into a screenshot that is not blank, with its tables present in the rendered page.
+TEST_F(CliEvaluate, ReportRendersInChromium) {
+  if (std::system("command -v chromium >/dev/null 2>&1") != 0) GTEST_SKIP() << "chromium not installed";
+  if (std::system("/usr/bin/python3 -c 'import matplotlib, pandas' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "python3-matplotlib / python3-pandas not installed";
+  const std::string forcing = dir_.write(
+      "forcing.csv", canveg::test::head_lines(canveg::test::fluxtower("US-Hn1", "US-Hn1-forcings-test.csv"), 193));
+  const std::string observed = dir_.write(
+      "fluxes.csv", canveg::test::head_lines(canveg::test::fluxtower("US-Hn1", "US-Hn1-fluxes-nonegle-test.csv"), 193));
+  const std::string out = dir_.file("run.csv"), report = dir_.file("report.html");
+  ASSERT_EQ(run_canveg("run --quiet --model " + shell_quote(canveg::test::trained("US-Hn1_PB-1L-0.5.json")) +
+                           " --forcing " + shell_quote(forcing) + " --output " + shell_quote(out),
+                       dir_)
+                .exit_code,
+            0);
+  const auto r = run_canveg("evaluate --predicted " + shell_quote(out) + " --observed " + shell_quote(observed) +
+                                " --forcing " + shell_quote(forcing) + " --site-name US-Hn1 --benchmark-data " +
+                                shell_quote(CANVEG_SHARED_DATA) + " --report " + shell_quote(report),
+                            dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string page = canveg::test::read_text(report);
+  EXPECT_NE(page.find("data:image/png;base64,"), std::string::npos);
+  EXPECT_EQ(page.find("src='http"), std::string::npos) << "not self-contained";
+  const std::string chromium = "chromium --headless --no-sandbox --disable-gpu --window-size=1400,2000 ";
+  const std::string shot = dir_.file("report.png"), dom = dir_.file("dom.html");
+  ASSERT_EQ(std::system((chromium + "--screenshot=" + shell_quote(shot) + " file://" + report + " >/dev/null 2>&1").c_str()), 0);
+  ASSERT_EQ(std::system((chromium + "--dump-dom file://" + report + " > " + shell_quote(dom) + " 2>/dev/null").c_str()), 0);
+  const std::string rendered = canveg::test::read_text(dom);
+  EXPECT_NE(rendered.find("<table class=\"scores\""), std::string::npos);
+  EXPECT_NE(rendered.find("Verdict against the empirical benchmarks"), std::string::npos);
+  EXPECT_NE(rendered.find("LE:"), std::string::npos);
+  // Not blank: the screenshot's pixels vary (a white page has standard deviation 0).
+  const std::string stats = dir_.file("pixels.txt");
+  ASSERT_EQ(std::system(("/usr/bin/python3 -c \"import matplotlib.image as m, sys; a = m.imread(sys.argv[1]); "
+                         "print(a.shape[0], a.shape[1], float(a.std()))\" " + shell_quote(shot) + " > " + shell_quote(stats))
+                            .c_str()),
+            0);
+  std::istringstream in(canveg::test::read_text(stats));
+  int height = 0, width = 0;
+  double spread = 0;
+  in >> height >> width >> spread;
+  EXPECT_EQ(width, 1400);
+  EXPECT_GT(spread, 0.05);
 }
 
 }  // namespace

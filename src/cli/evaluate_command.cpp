@@ -1,13 +1,20 @@
 // `canveg evaluate --predicted <fluxes.csv> --observed <fluxes.csv> [--forcing <forcing>]
 //                  [--site-name <site> [--benchmark-data <dir>]] [--qc-only] [--interpolate-gaps]
-//                  [--scores <scores.csv>]`
+//                  [--scores <scores.csv>] [--report <report.html>]`
 #include "cli/evaluate_command.hpp"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <optional>
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -23,7 +30,7 @@ namespace canveg {
 namespace {
 
 struct EvaluateArgs {
-  std::string predicted, observed, forcing, scores, site_name, benchmark_data = "../shared/data";
+  std::string predicted, observed, forcing, scores, site_name, benchmark_data = "../shared/data", report;
   bool qc_only = false, interpolate_gaps = false;
   cli::ForcingOptionArgs forcing_options;
 };
@@ -145,10 +152,11 @@ std::vector<std::pair<std::string, std::vector<io::PredictedSeries>>> benchmark_
 
 // Per flux: does the model beat each benchmark? PLUMBER ranks on several metrics; the verdict here
 // uses the normalised mean error over the whole record (lower is better).
-void print_verdicts(const std::vector<FluxScore>& scores) {
+std::vector<std::string> verdicts(const std::vector<FluxScore>& scores) {
+  std::vector<std::string> lines;
   for (const FluxScore& m : scores) {
     if (m.model != "canveg" || m.period != "all") continue;
-    std::string line = "canveg: " + m.flux + ":";
+    std::string line = m.flux + ":";
     bool any = false;
     for (const FluxScore& b : scores)
       if (b.model != "canveg" && b.period == "all" && b.flux == m.flux) {
@@ -156,14 +164,105 @@ void print_verdicts(const std::vector<FluxScore>& scores) {
         line += " " + std::string(m.metrics.nme < b.metrics.nme ? "beats " : "does not beat ") + b.model + " (NME " +
                 number(m.metrics.nme, 3) + " vs " + number(b.metrics.nme, 3) + ");";
       }
-    if (any) std::printf("%s\n", line.c_str());
+    if (any) lines.push_back(line);
   }
+  return lines;
+}
+
+// The report's script: $CANVEG_REPORT_SCRIPT, else the source tree's, else the installed one
+// (<prefix>/share/canveg beside <prefix>/bin/canveg).
+std::string report_script() {
+  namespace fs = std::filesystem;
+  if (const char* env = std::getenv("CANVEG_REPORT_SCRIPT")) return env;
+  const fs::path source = fs::path(CANVEG_SCRIPT_DIR) / "evaluation_report.py";
+  if (fs::exists(source)) return source.string();
+  std::error_code ec;
+  const fs::path installed = fs::read_symlink("/proc/self/exe", ec).parent_path() / "../share/canveg/evaluation_report.py";
+  if (!ec && fs::exists(installed)) return installed.lexically_normal().string();
+  throw InputError("", 0, "--report", "evaluation_report.py not found (set CANVEG_REPORT_SCRIPT)");
+}
+
+// Writes the report's data (series.csv, scores.csv, meta.json) to a private folder, runs the
+// matplotlib script on it into the report's temporary file and commits the report.
+void write_report(const EvaluateArgs& a, const io::PredictedFluxes& predicted, const ObservedFluxes& observed,
+                  const std::vector<std::pair<std::string, std::vector<io::PredictedSeries>>>& benchmarks,
+                  const std::vector<FluxScore>& scores, const std::vector<std::string>& inputs) {
+  namespace fs = std::filesystem;
+  io::AtomicOutputFile report(a.report, inputs);
+  std::string pattern = (fs::temp_directory_path() / "canveg-report-XXXXXX").string();
+  if (!::mkdtemp(pattern.data())) throw InputError(a.report, 0, "--report", "cannot create a temporary folder");
+  const fs::path folder(pattern);
+  struct Cleanup {
+    fs::path folder;
+    ~Cleanup() {
+      std::error_code ignored;
+      fs::remove_all(folder, ignored);
+    }
+  } cleanup{folder};
+  // series.csv: observed and predicted half-hours of every scored flux.
+  std::vector<std::pair<std::string, const std::vector<double>*>> columns;
+  for (const FluxScore& s : scores) {
+    if (s.model != "canveg" || s.period != "all") continue;
+    std::string ignored;
+    const std::vector<double>* obs = nullptr;
+    for (const auto& [name, member] : {std::pair{"LE", &ObservedFluxes::LE}, {"H", &ObservedFluxes::H},
+                                       {"NEE", &ObservedFluxes::NEE}, {"GPP", &ObservedFluxes::GPP},
+                                       {"Rnet", &ObservedFluxes::Rnet}, {"G", &ObservedFluxes::G},
+                                       {"Rsoil", &ObservedFluxes::Rsoil}})
+      if (s.flux == name) obs = &(observed.*member);
+    columns.push_back({"obs_" + s.flux, obs});
+    for (const io::PredictedSeries& p : predicted.series)
+      if (p.flux == s.flux) columns.push_back({"canveg_" + s.flux, &p.values});
+    for (const auto& [model, series] : benchmarks)
+      for (const io::PredictedSeries& p : series)
+        if (p.flux == s.flux) columns.push_back({model + "_" + s.flux, &p.values});
+  }
+  {
+    std::ofstream out(folder / "series.csv");
+    out << "TIMESTAMP_END";
+    for (const auto& c : columns) out << ',' << c.first;
+    out << '\n';
+    std::string line;
+    for (std::size_t r = 0; r < predicted.timestamp.size(); ++r) {
+      line = predicted.timestamp[r];
+      for (const auto& c : columns) {
+        line += ',';
+        if (std::isfinite((*c.second)[r])) io::append_number(line, (*c.second)[r]);
+      }
+      out << line << '\n';
+    }
+    if (!out) throw InputError(a.report, 0, "--report", "cannot write the report's data");
+  }
+  write_scores(scores, (folder / "scores.csv").string(), {});
+  nlohmann::json meta = {
+      {"inputs",
+       {{"predicted", a.predicted},
+        {"observed", a.observed},
+        {"forcing", a.forcing.empty() ? "(none: no day/night rows, no benchmarks)" : a.forcing},
+        {"site", a.site_name.empty() ? "(not given: no benchmarks)" : a.site_name},
+        {"benchmark data", a.site_name.empty() ? "" : a.benchmark_data},
+        {"observation gaps", a.interpolate_gaps ? "interpolated linearly (as JAX-CanVeg)" : "skipped"},
+        {"half-hours", a.qc_only ? "measured only (QC = 0)" : "all"}}},
+      {"verdicts", verdicts(scores)}};
+  std::ofstream(folder / "meta.json") << meta.dump(1);
+  const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  const std::string command = python + " '" + report_script() + "' '" + folder.string() + "' '" + report.temp_path() +
+                              "' 2>'" + (folder / "stderr.txt").string() + "'";
+  if (std::system(command.c_str()) != 0) {
+    std::ifstream err(folder / "stderr.txt");
+    const std::string message((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+    throw InputError(a.report, 0, "--report",
+                     "the plotting script failed (it needs python3 with matplotlib, numpy and pandas):\n" + message);
+  }
+  report.commit();
 }
 
 int run_evaluate(const EvaluateArgs& a) {
   try {
     const std::vector<std::string> inputs = {a.predicted, a.observed, a.forcing};
-    if (!a.scores.empty()) io::AtomicOutputFile check(a.scores, inputs);  // before any work
+    for (const std::string* out : {&a.scores, &a.report})
+      if (!out->empty()) io::AtomicOutputFile check(*out, inputs);  // before any work
+    if (!a.scores.empty() && a.scores == a.report) throw InputError(a.report, 0, "--report", "same file as --scores");
     if (a.qc_only && a.interpolate_gaps)
       throw InputError("", 0, "--qc-only", "--qc-only keeps measured half-hours only; --interpolate-gaps fills them");
     const io::PredictedFluxes predicted = io::read_predicted_fluxes(a.predicted);
@@ -183,16 +282,22 @@ int run_evaluate(const EvaluateArgs& a) {
     }
     std::vector<FluxScore> scores =
         score_fluxes(predicted.series, observed, predicted.timestamp, shortwave.empty() ? nullptr : &shortwave);
+    std::vector<std::pair<std::string, std::vector<io::PredictedSeries>>> benchmarks;
     if (!a.site_name.empty()) {
       if (!forcing) throw InputError("", 0, "--site-name", "the benchmarks need the run's meteorology: give --forcing");
-      for (const auto& [model, series] : benchmark_predictions(a, benchmark_drivers(*forcing))) {
+      benchmarks = benchmark_predictions(a, benchmark_drivers(*forcing));
+      for (const auto& [model, series] : benchmarks) {
         std::vector<FluxScore> more = score_fluxes(series, observed, predicted.timestamp, &shortwave);
         for (FluxScore& s : more) s.model = model;
         scores.insert(scores.end(), more.begin(), more.end());
       }
     }
     print_scores(scores, !shortwave.empty());
-    print_verdicts(scores);
+    for (const std::string& line : verdicts(scores)) std::printf("canveg: %s\n", line.c_str());
+    if (!a.report.empty()) {
+      write_report(a, predicted, observed, benchmarks, scores, inputs);
+      std::fprintf(stderr, "canveg: evaluate: wrote the report %s\n", a.report.c_str());
+    }
     if (!a.scores.empty()) write_scores(scores, a.scores, inputs);
     return 0;
   } catch (const std::exception& e) {
@@ -220,6 +325,9 @@ CLI::App* add_evaluate_command(CLI::App& app, cli::CommandSlot& slot) {
   cmd->add_option("--site-name", a->site_name,
                   "the evaluated site: adds the empirical benchmarks 1lin, 2lin and 3km27 (PLUMBER), fitted on the "
                   "other sites of --benchmark-data (needs --forcing)");
+  cmd->add_option("--report", a->report,
+                  "write one self-contained HTML page: metrics tables, verdicts, inputs and the plots (time series, "
+                  "diurnal cycles, scatter, Taylor diagram; matplotlib)");
   cmd->add_option("--benchmark-data", a->benchmark_data, "shared data folder holding fluxtower/<site>/")
       ->capture_default_str();
   cli::add_forcing_options(*cmd, a->forcing_options);
