@@ -182,3 +182,25 @@ def test_example_reproduces_the_reported_nse(tmp_path):
     png = tmp_path / "diurnal.png"
     reproduce_nse.plot_diurnal(predicted, observed, str(png))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_interpreter_runs_while_the_model_does(small_files):
+    """The GIL is released during a run: another Python thread keeps running meanwhile."""
+    import threading
+    import time
+
+    model = canveg.load_model(HYBRID_ML)
+    forcing = canveg.read_forcing(small_files[0])
+    done = []
+    thread = threading.Thread(target=lambda: done.append(model.run(forcing, threads=1, formulation="corrected")))
+    ticks = 0
+    start = time.perf_counter()
+    thread.start()
+    while thread.is_alive():
+        ticks += 1
+        time.sleep(0.005)
+    thread.join()
+    elapsed = time.perf_counter() - start
+    assert done and len(done[0]) == ROWS
+    # Held, the GIL would allow a handful of ticks at most (before and after the C++ call).
+    assert elapsed > 0.3 and ticks > 0.3 * elapsed / 0.005, (ticks, elapsed)
