@@ -343,16 +343,22 @@ def read_observed(path: Union[str, os.PathLike]) -> pd.DataFrame:
     return frame
 
 
-def evaluate(predicted: pd.DataFrame, observed: Observed) -> pd.DataFrame:
-    """NSE, RMSE, R2, KGE and bias of each flux present in both (README "Evaluation").
+def evaluate(predicted: pd.DataFrame, observed: Observed, fluxes: Sequence[str] = ("LE", "NEE")) -> pd.DataFrame:
+    """NSE, RMSE, R2, KGE and bias of LE and NEE (README "Evaluation"), as ``canveg run --observed``.
 
     predicted: what :meth:`Model.run` returns (or any table with LE, NEE, ... columns and a
     TIMESTAMP_END index). observed: a flux CSV path (read as ``canveg run --observed`` reads it)
     or a table of observations. The half-hours must align (time stamps compared row by row).
     Predictions with |x| > 10000 or non-finite are dropped with their observation, as
     JAX-CanVeg's post-processing did; NSE = 1 - sum (p - o)^2 / sum (o - mean o)^2.
-    Returns a DataFrame indexed by flux with columns n, NSE, RMSE, R2, KGE, bias.
+    fluxes: which ones, of LE, H, G, Rnet, GPP, NEE, Rsoil, where both tables have them (the
+    others are compared as they are: check that the observations' sign conventions are the
+    outputs', docs/fields.md). Returns a DataFrame indexed by flux with columns n, NSE, RMSE, R2,
+    KGE, bias.
     """
+    unknown = [f for f in fluxes if f not in _OBSERVED_ALIASES]
+    if unknown:
+        raise InputError(f"field 'fluxes': {', '.join(unknown)} not among {', '.join(_OBSERVED_ALIASES)}")
     if isinstance(predicted.index, pd.DatetimeIndex):
         stamps = list(predicted.index.strftime(_TIME_FORMAT))
     elif "TIMESTAMP_END" in predicted:
@@ -360,10 +366,11 @@ def evaluate(predicted: pd.DataFrame, observed: Observed) -> pd.DataFrame:
     else:
         stamps = [""] * len(predicted)
     series = {name: np.ascontiguousarray(np.asarray(predicted[name], dtype=np.float64))
-              for name in _OBSERVED_ALIASES if name in predicted}
+              for name in fluxes if name in predicted}
     source = str(predicted.attrs.get("source", "predicted DataFrame"))
     metrics = _canveg.evaluate(stamps, source, series, _observed(observed))
     frame = pd.DataFrame.from_dict(metrics, orient="index", columns=["n", "NSE", "RMSE", "R2", "KGE", "bias"])
+    frame = frame.loc[[f for f in fluxes if f in metrics]]
     frame.index.name = "flux"
     return frame
 
