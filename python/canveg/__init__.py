@@ -61,8 +61,9 @@ _OBSERVED_ALIASES = {
 
 
 def _text(values: np.ndarray) -> list:
-    """Cells as text; missing values (None, NaN) become empty cells, the reader's gaps."""
-    return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values.tolist()]
+    """Cells as text; missing values (None, NaN, NaT, pd.NA) become empty cells, the reader's gaps."""
+    return ["" if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)) else str(v)
+            for v in values.tolist()]
 
 
 def _columns(forcing: Forcing, what: str = "forcing") -> tuple:
