@@ -205,3 +205,23 @@ def test_the_interpreter_runs_while_the_model_does(small_files):
     assert done and len(done[0]) == ROWS
     # Held, the GIL would allow a handful of ticks at most (before and after the C++ call).
     assert elapsed > 0.3 and ticks > 0.3 * elapsed / 0.005, (ticks, elapsed)
+
+
+def test_netcdf_forcing_with_a_supplement(cli, small_files, tmp_path):
+    """A NetCDF forcing (the command's ALMA conversion) read by read_forcing with its options."""
+    forcing_csv, _ = small_files
+    nc = tmp_path / "alma.nc"
+    result = run_cli(cli, "convert", "--forcing", forcing_csv, "--to", "alma", "--output", str(nc))
+    assert result.returncode == 0, result.stderr
+    supplement = tmp_path / "alma-supplement.csv"
+    assert supplement.exists()
+    model = canveg.load_model(PB_1L)
+    with pytest.raises(canveg.InputError, match="ustar"):
+        canveg.read_forcing(nc)
+    forcing = canveg.read_forcing(nc, supplement=supplement)
+    assert len(forcing) == ROWS and forcing["TA_F"].between(-60, 60).all()
+    from_nc = model.run(forcing)
+    from_csv = model.run(canveg.read_forcing(forcing_csv))
+    assert (from_nc.index == from_csv.index).all()
+    # Pressure and humidity pass through unit conversions (Pa, kg/kg) and back.
+    np.testing.assert_allclose(from_nc.to_numpy(), from_csv.to_numpy(), rtol=1e-9, atol=1e-9)
