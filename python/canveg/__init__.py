@@ -99,9 +99,13 @@ def _columns(forcing: Forcing, what: str = "forcing") -> tuple:
 
 def _forcing_options(columns=None, units=None, lai=None, canopy_height=None, supplement=None, fill=None,
                      max_gap=None) -> dict:
-    return {"columns": columns, "units": units, "lai": None if lai is None else (os.fspath(lai) if isinstance(lai, os.PathLike) else lai),
-            "canopy_height": None if canopy_height is None else (os.fspath(canopy_height) if isinstance(canopy_height, os.PathLike) else canopy_height),
-            "supplement": None if supplement is None else os.fspath(supplement), "fill": fill, "max_gap": max_gap}
+    """The command's forcing options (--column, --units, --lai, ...) for the library's reader."""
+    def path_or_value(v):
+        return os.fspath(v) if isinstance(v, os.PathLike) else v
+
+    return {"columns": columns, "units": units, "lai": path_or_value(lai),
+            "canopy_height": path_or_value(canopy_height), "supplement": path_or_value(supplement),
+            "fill": fill, "max_gap": max_gap}
 
 
 def _observed(observed: Observed):
