@@ -105,6 +105,22 @@ ForcingRecord read_forcing_csv(const std::string& path, const ForcingReadOptions
 // its 1-based time step.
 ForcingRecord read_forcing_netcdf(const std::string& path, const ForcingReadOptions& options = {});
 
+// One column of a forcing table held in memory (a pandas DataFrame, NumPy arrays): numbers
+// (NaN = a gap) or, where `text` is not empty, cells as text (time stamps).
+struct ForcingColumn {
+  std::string name;
+  std::vector<double> numbers;
+  std::vector<std::string> text;
+};
+
+// Reads a forcing table held in memory exactly as read_forcing_csv reads a file with this header
+// and these cells (alias table, units, ranges, time axis, gaps): numbers pass as the shortest text
+// that reads back to the same double, so the record equals the file's bit for bit. Messages name
+// `source` and the line the row would have in a CSV (header line 1, row r at line r + 2). Throws
+// InputError also when the columns differ in length.
+ForcingRecord read_forcing_columns(const std::string& source, const std::vector<ForcingColumn>& columns,
+                                   const ForcingReadOptions& options = {});
+
 // True when the file is NetCDF (by its first bytes, whatever its name).
 bool is_netcdf_file(const std::string& path);
 

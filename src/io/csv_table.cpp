@@ -85,7 +85,8 @@ CsvTable CsvTable::read(const std::string& path, bool has_header) {
   return parse(buffer.str(), path, has_header);
 }
 
-CsvTable CsvTable::from_cells(std::string path, std::vector<std::string> header, std::vector<CsvRow> rows) {
+CsvTable CsvTable::from_cells(std::string path, std::vector<std::string> header, std::vector<CsvRow> rows,
+                              long header_line) {
   for (const CsvRow& row : rows)
     if (row.cells.size() != header.size())
       throw std::invalid_argument("CsvTable::from_cells: a row of " + std::to_string(row.cells.size()) + " cells under " +
@@ -93,6 +94,7 @@ CsvTable CsvTable::from_cells(std::string path, std::vector<std::string> header,
   CsvTable t;
   t.path_ = std::move(path);
   t.header_ = std::move(header);
+  t.header_line_ = header_line;
   t.rows_ = std::move(rows);
   return t;
 }

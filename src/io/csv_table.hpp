@@ -33,8 +33,9 @@ class CsvTable {
   static CsvTable parse(std::string_view text, const std::string& path, bool has_header = true);
 
   // A table built in memory (a NetCDF file laid out as columns): every row must have as many cells
-  // as the header.
-  static CsvTable from_cells(std::string path, std::vector<std::string> header, std::vector<CsvRow> rows);
+  // as the header. header_line: the line messages give the header (0: none).
+  static CsvTable from_cells(std::string path, std::vector<std::string> header, std::vector<CsvRow> rows,
+                             long header_line = 0);
 
   const std::string& path() const { return path_; }
   const std::vector<std::string>& header() const { return header_; }

@@ -1,0 +1,227 @@
+"""The Python module against the canveg command and against itself."""
+import os
+import re
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import canveg
+from conftest import REPO, ROWS, SITE, model_path, read_cli_output, run_cli
+
+PB_1L = model_path("US-Bi1_PB-1L-0.5.json")
+HYBRID_ML = model_path("US-Bi1_Hybrid-ML-0.5.json")
+
+
+def cli_error(result) -> str:
+    """The message the command printed after "canveg: error: "."""
+    assert result.returncode == 1, result.stderr
+    match = re.search(r"canveg: error: (.*)", result.stderr, re.S)
+    assert match, result.stderr
+    return match.group(1).strip()
+
+
+def assert_same_outputs(frame: pd.DataFrame, cli_csv: str) -> None:
+    expected = read_cli_output(cli_csv)
+    assert list(frame.columns) == list(expected.columns[1:])
+    assert list(frame.index.strftime("%Y-%m-%d %H:%M:%S")) == list(expected["TIMESTAMP_END"])
+    for column in frame.columns:
+        # Bit for bit: the same doubles, NaN where the command wrote NaN.
+        np.testing.assert_array_equal(frame[column].to_numpy(), expected[column].to_numpy(), err_msg=column)
+
+
+@pytest.mark.parametrize("model_file, args", [(PB_1L, ()), (HYBRID_ML, ("--formulation", "corrected"))])
+def test_run_equals_the_command_bit_for_bit(cli, small_files, tmp_path, model_file, args):
+    forcing_csv, _ = small_files
+    out = tmp_path / "cli.csv"
+    result = run_cli(cli, "run", "--model", model_file, "--forcing", forcing_csv, "--output", str(out), "--quiet", *args)
+    assert result.returncode == 0, result.stderr
+    model = canveg.load_model(model_file)
+    frame = model.run(canveg.read_forcing(forcing_csv), threads=2,
+                      formulation="corrected" if args else None)
+    assert len(frame) == ROWS
+    assert frame.index.name == "TIMESTAMP_END" and isinstance(frame.index, pd.DatetimeIndex)
+    assert frame.attrs["units"]["LE"] == "W m-2" and frame.attrs["units"]["NEE"] == "umol m-2 s-1"
+    assert frame.attrs["formulation"].startswith("corrected" if args else "jax")
+    assert_same_outputs(frame, str(out))
+    # A sanity check that the comparison compares something: daytime LE is well above zero.
+    assert frame["LE"].max() > 100
+
+
+def test_site_file_dict_of_arrays_and_independent_rows(cli, small_files, tmp_path):
+    forcing_csv, _ = small_files
+    site = os.path.join(REPO, "examples", "sites", "US-Bi1.toml")
+    out = tmp_path / "cli.csv"
+    result = run_cli(cli, "run", "--site", site, "--forcing", forcing_csv, "--output", str(out), "--quiet",
+                     "--independent")
+    assert result.returncode == 0, result.stderr
+    forcing = canveg.read_forcing(forcing_csv)
+    # A dict of arrays, the time stamps as datetimes: the same record as the file's.
+    arrays = {name: forcing[name].to_numpy() for name in forcing.columns}
+    arrays["TIMESTAMP_END"] = pd.to_datetime(forcing["TIMESTAMP_END"]).to_numpy()
+    model = canveg.load_model(site)
+    assert model.formulation.startswith("corrected")
+    frame = model.run(arrays, independent=True, threads=1)
+    assert_same_outputs(frame, str(out))
+    coupled = model.run(forcing)
+    assert not np.array_equal(coupled["G"].to_numpy(), frame["G"].to_numpy())  # the storage term matters
+
+
+@pytest.mark.parametrize("break_it", ["missing TA_F", "Kelvin", "gap in TIMESTAMP_END"])
+def test_bad_forcing_raises_the_commands_message(cli, small_files, tmp_path, break_it):
+    forcing_csv, _ = small_files
+    frame = canveg.read_forcing(forcing_csv)
+    if break_it == "missing TA_F":
+        frame = frame.drop(columns=["TA_F"])
+    elif break_it == "Kelvin":
+        frame["TA_F"] = frame["TA_F"] + 273.15
+    else:
+        frame = frame.drop(index=[10]).reset_index(drop=True)
+    bad_csv = tmp_path / "bad.csv"
+    frame.to_csv(bad_csv, index=False)
+    frame.attrs["source"] = str(bad_csv)  # messages then name the file the command reads
+    expected = cli_error(run_cli(cli, "run", "--model", PB_1L, "--forcing", str(bad_csv), "--output",
+                                 str(tmp_path / "out.csv"), "--quiet"))
+    with pytest.raises(canveg.InputError) as error:
+        canveg.load_model(PB_1L).run(frame)
+    assert str(error.value) == expected
+    assert isinstance(error.value, ValueError)
+    if break_it == "Kelvin":
+        assert "K" in expected and "TA_F" in expected and ":2:" in expected
+
+
+def test_bad_model_files():
+    with pytest.raises(canveg.InputError, match="neural-network baseline"):
+        canveg.load_model(model_path("US-Bi1_DNN_LE-GPP-0.5.json"))
+    with pytest.raises(canveg.InputError, match="cannot|no such|open"):
+        canveg.load_model("no-such-model.json")
+
+
+def test_evaluate_equals_the_commands_metrics(cli, small_files, tmp_path):
+    forcing_csv, fluxes_csv = small_files
+    frame = canveg.load_model(PB_1L).run(canveg.read_forcing(forcing_csv))
+    metrics = canveg.evaluate(frame, fluxes_csv)
+    assert list(metrics.index) == ["LE", "NEE"]
+    assert list(canveg.evaluate(frame, fluxes_csv, fluxes=["H", "LE"]).index) == ["H", "LE"]
+    assert list(metrics.columns) == ["n", "NSE", "RMSE", "R2", "KGE", "bias"]
+    result = run_cli(cli, "run", "--model", PB_1L, "--forcing", forcing_csv, "--output", str(tmp_path / "o.csv"),
+                     "--observed", fluxes_csv, "--quiet")
+    assert result.returncode == 0, result.stderr
+    for line in result.stdout.splitlines():
+        fields = line.split()
+        if fields and fields[0] in ("LE", "NEE"):
+            n, nse, rmse = int(fields[2]), float(fields[3]), float(fields[4])
+            assert metrics.loc[fields[0], "n"] == n == ROWS
+            assert metrics.loc[fields[0], "NSE"] == pytest.approx(nse, abs=5e-5)
+            assert metrics.loc[fields[0], "RMSE"] == pytest.approx(rmse, abs=5e-4)
+    # Observations as a table give the same as the file; shifted ones are refused.
+    observed = canveg.read_observed(fluxes_csv)
+    pd.testing.assert_frame_equal(canveg.evaluate(frame, observed), metrics)
+    with pytest.raises(canveg.InputError, match="TIMESTAMP_END"):
+        canveg.evaluate(frame, observed.shift(1, freq="30min"))
+
+
+def test_gradient_matches_finite_differences(small_files):
+    forcing_csv, fluxes_csv = small_files
+    model = canveg.load_model(PB_1L)
+    forcing = canveg.read_forcing(forcing_csv)
+    kwargs = dict(batch_size=48, threads=2)
+    g = model.loss_and_gradient(forcing, fluxes_csv, **kwargs)
+    assert g.names == list(model.parameters.index) and len(g.gradient) == len(g.names)
+    assert g.batches == ROWS // 48 and g.rows == ROWS and g.le_weight == 0.5
+    assert g.loss == pytest.approx(model.loss(forcing, fluxes_csv, **kwargs), rel=1e-12)
+    values = model.parameters
+    checked = 0
+    for name in g.names[:21]:
+        k = g.names.index(name)
+        if abs(g.gradient[k]) < 1e-6 * abs(g.loss) / max(abs(values[name]), 1e-12):
+            continue
+        h = 1e-5 * max(abs(values[name]), 1e-3)
+        up = model.with_parameters({name: values[name] + h}).loss(forcing, fluxes_csv, **kwargs)
+        down = model.with_parameters({name: values[name] - h}).loss(forcing, fluxes_csv, **kwargs)
+        fd = (up - down) / (2 * h)
+        assert g.gradient[k] == pytest.approx(fd, rel=2e-4, abs=1e-9 * abs(g.loss) / h), name
+        checked += 1
+        if checked == 3:
+            break
+    assert checked == 3
+
+
+def test_train_a_few_epochs(small_files, tmp_path):
+    forcing_csv, fluxes_csv = small_files
+    model = canveg.load_model(PB_1L)
+    forcing = canveg.read_forcing(forcing_csv)
+    result = canveg.train(model, forcing, fluxes_csv, epochs=3, batch_size=48, learning_rate=0.01,
+                          trained=["vcopt", "bprime"], threads=2)
+    assert list(result.history.index) == [0, 1, 2]
+    assert result.trained == ["vcopt", "bprime"]
+    assert np.isfinite(result.history["train_loss"]).all()
+    before, after = model.parameters, result.model.parameters
+    assert after["vcopt"] != before["vcopt"] and after["bprime"] != before["bprime"]
+    others = [n for n in before.index if n not in result.trained]
+    np.testing.assert_array_equal(after[others].to_numpy(), before[others].to_numpy())
+    # The loss at the start of epoch 0 is the untrained model's.
+    assert result.history["train_loss"].iloc[0] == pytest.approx(
+        model.loss(forcing, fluxes_csv, batch_size=48), rel=1e-12)
+    saved = tmp_path / "trained.json"
+    result.model.save(saved)
+    np.testing.assert_array_equal(canveg.load_model(saved).parameters.to_numpy(), after.to_numpy())
+
+
+def test_example_reproduces_the_reported_nse(tmp_path):
+    sys.path.insert(0, os.path.join(REPO, "examples", "python"))
+    try:
+        import reproduce_nse
+    finally:
+        sys.path.pop(0)
+    model, predicted, observed, metrics = reproduce_nse.reproduce()
+    assert len(predicted) == 26304
+    # tests/test_reproduction.cpp's tolerance on the published test NSE.
+    assert metrics.loc["LE", "NSE"] == pytest.approx(model.reported["LE_test_NSE"], abs=1e-4)
+    assert metrics.loc["NEE", "NSE"] == pytest.approx(model.reported["NEE_test_NSE"], abs=1e-4)
+    png = tmp_path / "diurnal.png"
+    reproduce_nse.plot_diurnal(predicted, observed, str(png))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_interpreter_runs_while_the_model_does(small_files):
+    """The GIL is released during a run: another Python thread keeps running meanwhile."""
+    import threading
+    import time
+
+    model = canveg.load_model(HYBRID_ML)
+    forcing = canveg.read_forcing(small_files[0])
+    done = []
+    thread = threading.Thread(target=lambda: done.append(model.run(forcing, threads=1, formulation="corrected")))
+    ticks = 0
+    start = time.perf_counter()
+    thread.start()
+    while thread.is_alive():
+        ticks += 1
+        time.sleep(0.005)
+    thread.join()
+    elapsed = time.perf_counter() - start
+    assert done and len(done[0]) == ROWS
+    # Held, the GIL would allow a handful of ticks at most (before and after the C++ call).
+    assert elapsed > 0.3 and ticks > 0.3 * elapsed / 0.005, (ticks, elapsed)
+
+
+def test_netcdf_forcing_with_a_supplement(cli, small_files, tmp_path):
+    """A NetCDF forcing (the command's ALMA conversion) read by read_forcing with its options."""
+    forcing_csv, _ = small_files
+    nc = tmp_path / "alma.nc"
+    result = run_cli(cli, "convert", "--forcing", forcing_csv, "--to", "alma", "--output", str(nc))
+    assert result.returncode == 0, result.stderr
+    supplement = tmp_path / "alma-supplement.csv"
+    assert supplement.exists()
+    model = canveg.load_model(PB_1L)
+    with pytest.raises(canveg.InputError, match="ustar"):
+        canveg.read_forcing(nc)
+    forcing = canveg.read_forcing(nc, supplement=supplement)
+    assert len(forcing) == ROWS and forcing["TA_F"].between(-60, 60).all()
+    from_nc = model.run(forcing)
+    from_csv = model.run(canveg.read_forcing(forcing_csv))
+    assert (from_nc.index == from_csv.index).all()
+    # Pressure and humidity pass through unit conversions (Pa, kg/kg) and back.
+    np.testing.assert_allclose(from_nc.to_numpy(), from_csv.to_numpy(), rtol=1e-9, atol=1e-9)
