@@ -217,4 +217,59 @@ TEST(Converge, CommandLineReportsTheIterationsAndWarns) {
   EXPECT_NE(d.err.find("--converge"), std::string::npos) << d.err;
 }
 
+// ---- implausible states ------------------------------------------------------------------------
+
+// US-Bi1, 2021-12-28 03:00 (u* 0.077 m s-1, z/L at its 0.25 clip): JAX-CanVeg's lagged soil
+// boundary makes the soil surface temperature and G alternate with a growing amplitude over the
+// iterations, ending far outside any physical range. The corrected formulation solves the surface
+// temperature and the conduction together and stays physical; `jax` keeps reproducing the blow-up.
+TEST(Implausible, CalmNightBlowUpInJaxOnlyNotInCorrected) {
+  const ForcingRecord all = read_forcing_csv(test::fluxtower("US-Bi1", "US-Bi1-forcings-test.csv"));
+  const std::size_t row = 26166;
+  ASSERT_EQ(all.timestamp[row], "2021-12-28 03:00:00");
+  const ForcingRecord forcing = all.slice(row - 30, row + 1);  // more than the 14-row halo before it
+  const std::size_t last = forcing.size() - 1;
+  for (const char* name : {"US-Bi1_PB-1L-0.5.json", "US-Bi1_Hybrid-1L-0.5.json"}) {
+    Model<double> model = read_model_json(test::trained(name)).model;
+    RunOptions options;
+    options.convergence = true;
+    set_formulation(model.setup, Formulation::Jax);
+    const RunResult jax = run_model(model, forcing, options);
+    set_formulation(model.setup, Formulation::Corrected);
+    const RunResult corrected = run_model(model, forcing, options);
+    std::printf("[ implausible ] %s: jax G %.0f W m-2, H %.0f, soil surface %.1f K, flags %.0f; corrected G %.1f, H "
+                "%.1f, soil surface %.2f K, leaf %.2f K\n",
+                name, jax.outputs.G[last], jax.outputs.H[last], jax.outputs.Tsoil_sfc[last], jax.convergence.implausible[last],
+                corrected.outputs.G[last], corrected.outputs.H[last], corrected.outputs.Tsoil_sfc[last],
+                corrected.outputs.Tleaf[last]);
+    // jax: G beyond a thousand W m-2 and the soil surface far from the 4.6 C air.
+    EXPECT_GT(std::abs(jax.outputs.G[last]), 1000.0) << name;
+    EXPECT_GT(std::abs(jax.outputs.Tsoil_sfc[last] - 277.8), 40.0) << name;
+    EXPECT_NE(jax.convergence.implausible[last], 0.0) << name;
+    // corrected: a calm winter night, a few tens of W m-2 and temperatures near the air's.
+    EXPECT_EQ(corrected.convergence.implausible[last], 0.0) << name;
+    EXPECT_LT(std::abs(corrected.outputs.G[last]), 60.0) << name;
+    EXPECT_LT(std::abs(corrected.outputs.H[last]), 60.0) << name;
+    EXPECT_NEAR(corrected.outputs.Tsoil_sfc[last], 277.8, 5.0) << name;
+    EXPECT_NEAR(corrected.outputs.Tleaf[last], 277.8, 5.0) << name;
+    std::size_t implausible = 0;
+    for (double b : corrected.convergence.implausible) implausible += b != 0;
+    EXPECT_EQ(implausible, 0u) << name;
+  }
+}
+
+// The flags are computed from the final state: a run of ordinary half-hours has none, and each bit
+// means its documented test (a flux above 1200 W m-2 sets bit 8).
+TEST(Implausible, OrdinaryHalfHoursAreNotFlagged) {
+  const Model<double> model = hn1_model();
+  RunOptions options;
+  options.convergence = true;
+  const RunResult r = run_model(model, hn1_forcing(), options);
+  for (std::size_t i = 0; i < r.convergence.size(); ++i) {
+    EXPECT_EQ(r.convergence.implausible[i], 0.0) << i;
+    const bool big_flux = std::abs(r.outputs.LE[i]) > 1200 || std::abs(r.outputs.H[i]) > 1200 || std::abs(r.outputs.G[i]) > 1200;
+    EXPECT_FALSE(big_flux) << i;
+  }
+}
+
 }  // namespace
