@@ -391,8 +391,9 @@ int run_cli(int argc, char** argv) {
                   "DNN baseline models: the training fluxes whose LE/NEE statistics standardise the outputs");
   run->add_flag("--diagnostics", ra.diagnostics, "Append energy-balance residual columns to the output");
   run->add_flag("--convergence", ra.convergence,
-                "Append the change in the last iteration of leaf and air temperature, LE, H and G, and print how many "
-                "half-hours are not settled (LE changing by more than 1 W m-2)");
+                "Append the change in the last iteration of leaf and air temperature, LE, H and G and the flags of "
+                "physically impossible states, and print how many half-hours are not settled (LE changing by more "
+                "than 1 W m-2) or implausible");
   run->add_option("--converge", ra.converge,
                   "Iterate until the largest change in one iteration over all half-hours (leaf and air temperature "
                   "in K; LE, H, G in W m-2) is below TOL, instead of JAX-CanVeg's fixed iterations; prints the "
