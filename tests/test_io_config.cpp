@@ -114,15 +114,10 @@ TEST(SiteToml, SmallSiteWithOverrides) {
 TEST(SiteToml, SolverConvergeKeys) {
   TempDir dir;
   const LoadedModel m =
-      read_site_toml(dir.write("s.toml", small_site(dir, "[solver]
-converge = 0.01
-max_iterations = 40
-")));
+      read_site_toml(dir.write("s.toml", small_site(dir, "[solver]\nconverge = 0.01\nmax_iterations = 40\n")));
   EXPECT_EQ(m.converge_tolerance, 0.01);
   EXPECT_EQ(m.max_iterations, 40);
-  expect_toml_error(dir, small_site(dir, "[solver]
-converge = -1
-"), 13, "solver.converge", "positive");
+  expect_toml_error(dir, small_site(dir, "[solver]\nconverge = -1\n"), 13, "solver.converge", "positive");
 }
 
 TEST(SiteToml, ForcingSection) {
