@@ -251,9 +251,12 @@ CANVEG_HD SoilSurface<T> solve_soil_surface(const SoilColumn& s, const T& t_boun
   const double h = 1e-4 * std::max(1.0, std::abs(x));
   const double slope = (residual(x + h) - residual(x - h)) / (2.0 * h);
   T x_t = T(x);
-  if (slope != 0 && std::isfinite(slope)) x_t = x_t - (surface(T(g_b + gamma * (x_t - b))).temperature - x_t) / slope;
+  // Offsets from t_boundary in T, not its value b: the profiles carry t_boundary's derivative,
+  // which must cancel so that the solution depends on x alone.
+  if (slope != 0 && std::isfinite(slope))
+    x_t = x_t - (surface(T(g_b + gamma * (x_t - t_boundary))).temperature - x_t) / slope;
   // The profile and G of the boundary x_t (exact: the conduction is linear in it).
-  for (int k = 0; k < kSoilNodes; ++k) t[k] = t[k] + (shifted[k] - t[k]) * (x_t - b);
+  for (int k = 0; k < kSoilNodes; ++k) t[k] = t[k] + (shifted[k] - t[k]) * (x_t - t_boundary);
   return surface(T(s.k_cond[0] * (t[0] - t[1])));
 }
 
