@@ -107,6 +107,17 @@ TEST(SiteToml, SmallSiteWithOverrides) {
   EXPECT_EQ(m.model.para.jmopt, 259.0);
   EXPECT_EQ(m.model.dij, (std::vector<double>{1.5, 0.5, 0.0}));
   EXPECT_TRUE(std::isnan(m.model.var_mean.soilmoisture));
+  EXPECT_EQ(m.converge_tolerance, 0.0);  // fixed iterations unless [solver] converge says otherwise
+  EXPECT_EQ(m.max_iterations, 0);
+}
+
+TEST(SiteToml, SolverConvergeKeys) {
+  TempDir dir;
+  const LoadedModel m =
+      read_site_toml(dir.write("s.toml", small_site(dir, "[solver]\nconverge = 0.01\nmax_iterations = 40\n")));
+  EXPECT_EQ(m.converge_tolerance, 0.01);
+  EXPECT_EQ(m.max_iterations, 40);
+  expect_toml_error(dir, small_site(dir, "[solver]\nconverge = -1\n"), 13, "solver.converge", "positive");
 }
 
 TEST(SiteToml, ForcingSection) {

@@ -58,7 +58,9 @@ namespace canveg {
   X(dTair_last, "K", "largest change of the air temperature profile in the last iteration")                 \
   X(dLE_last, "W m-2", "change of LE in the last iteration")                                                \
   X(dH_last, "W m-2", "change of H in the last iteration")                                                  \
-  X(dG_last, "W m-2", "change of G in the last iteration")
+  X(dG_last, "W m-2", "change of G in the last iteration")                                                  \
+  X(implausible, "-", "bit set of physically impossible values (docs/reliability.md): 1 leaf, 2 air, "      \
+                      "4 soil-surface temperature, 8 |LE|, |H| or |G|, 16 column energy residual, 32 NaN")
 
 // ---- forcings (docs/model.md 5.1) -----------------------------------------------------------
 // X(name, column names, unit, units accepted, lower, upper, meaning).

@@ -29,6 +29,10 @@ struct LoadedModel {
   // How the site's forcing files are read (the [forcing] table of a site TOML): column choices,
   // declared units, LAI and canopy height as constants or files. Command-line options override.
   ForcingReadOptions forcing_options;
+  // Iterating to a tolerance (the [solver] table of a site TOML: converge, max_iterations; see
+  // RunOptions). 0: the fixed niter. Command-line options override.
+  double converge_tolerance = 0;
+  int max_iterations = 0;  // 0: RunOptions' default
 };
 
 // Reads a JAX-CanVeg trained model decoded to JSON (shared/data/jax-canveg-trained/*.json):

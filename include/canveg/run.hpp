@@ -65,6 +65,14 @@ struct RunOptions {
   std::size_t chunk_rows = 256;    // rows per work unit (plus a halo of niter - 1 rows)
   bool diagnostics = false;        // fill EnergyDiagnostics
   bool convergence = false;        // fill ConvergenceDiagnostics
+  // Iterate to a tolerance instead of the model's fixed niter (0: off, JAX-CanVeg's fixed count).
+  // The record takes K iterations, the first whose largest change over all half-hours (leaf and
+  // air temperature in K; LE, H, G in W m-2, as ConvergenceDiagnostics) is below the tolerance,
+  // or max_iterations when none is. One K for the whole record keeps the result independent of
+  // chunks and threads: it equals a fixed-iteration run with niter = K.
+  double converge_tolerance = 0;
+  int max_iterations = kDefaultMaxIterations;
+  static constexpr int kDefaultMaxIterations = 100;
   // Progress callback: called with (rows done, rows total) from the calling thread.
   std::function<void(std::size_t, std::size_t)> progress;
 };
@@ -74,6 +82,11 @@ struct RunResult {
   EnergyDiagnostics diagnostics;  // empty unless RunOptions::diagnostics
   ConvergenceDiagnostics convergence;  // empty unless RunOptions::convergence
   double seconds = 0;
+  int iterations = 0;   // outer iterations used (the model's niter unless converge_tolerance > 0)
+  // With converge_tolerance: whether the tolerance was reached, and the largest change over all
+  // half-hours in each iteration of the search (size max_iterations; NaN counts as infinite).
+  bool converged = false;
+  std::vector<double> iteration_change;
 };
 
 // Runs the model over every forcing row. Throws InputError if the forcing does not fit the model.

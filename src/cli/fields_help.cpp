@@ -69,7 +69,7 @@ std::string fields_markdown() {
   for (const DiagnosticField& f : kDiagnosticFields)
     o << "| `" << f.name << "` | " << f.unit << " | " << f.meaning << " |\n";
   o << "\n## Convergence\n\nWith `--convergence`, after the outputs (and the diagnostics): the absolute change in the last "
-       "outer iteration.\n\n| column | unit | meaning |\n|---|---|---|\n";
+       "outer iteration, and the flags of physically impossible states.\n\n| column | unit | meaning |\n|---|---|---|\n";
   for (const DiagnosticField& f : kConvergenceFields)
     o << "| `" << f.name << "` | " << f.unit << " | " << f.meaning << " |\n";
   o << "\n## Forcings\n\n"

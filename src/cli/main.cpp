@@ -14,6 +14,7 @@
 // stderr as "canveg: error: <message>", where the message names the file, line and field.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <csignal>
@@ -128,6 +129,8 @@ struct RunArgs {
   bool independent = false, diagnostics = false, convergence = false, quiet = false, single_dark_respiration = false;
   int threads = 0;
   int shortwave_sweeps = 0;  // 0: as the formulation says
+  double converge = 0;       // 0: the site file's [solver] converge, else fixed iterations
+  int max_iterations = 0;    // 0: the site file's, else RunOptions' default
   std::string formulation;   // "": as the model file says
   canveg::cli::ForcingOptionArgs forcing_options;
 };
@@ -193,6 +196,42 @@ void print_convergence_summary(const canveg::ConvergenceDiagnostics& c, const st
     std::fprintf(stderr, "; the largest change %.3g W m-2 at %s", c.dLE_last[worst],
                  worst < timestamps.size() ? timestamps[worst].c_str() : ("row " + std::to_string(worst + 1)).c_str());
   std::fprintf(stderr, "\n");
+  std::size_t implausible = 0;
+  for (double bits : c.implausible) implausible += bits != 0;
+  std::fprintf(stderr,
+               "canveg: convergence: %zu of %zu half-hours in a physically impossible state (column implausible)\n",
+               implausible, c.size());
+}
+
+// --converge: the iterations used and whether the tolerance was reached; a warning (also with
+// --quiet) when it was not, with the number of half-hours still changing by more than it.
+void print_converge_summary(const canveg::RunResult& r, const canveg::RunOptions& o, bool quiet) {
+  const double last = r.iteration_change.empty() ? 0.0 : r.iteration_change[static_cast<std::size_t>(r.iterations - 1)];
+  if (r.converged) {
+    if (!quiet)
+      std::fprintf(stderr,
+                   "canveg: converged in %d iterations: the largest change in the last one %.3g (< %g; K and W m-2)\n",
+                   r.iterations, last, o.converge_tolerance);
+    return;
+  }
+  std::fprintf(stderr,
+               "canveg: warning: not converged: after %d iterations (--max-iterations) the largest change in the last "
+               "one is %.3g, not below %g (K and W m-2)",
+               r.iterations, last, o.converge_tolerance);
+  if (!r.convergence.dLE_last.empty()) {
+    std::size_t unsettled = 0;
+    for (std::size_t i = 0; i < r.convergence.size(); ++i) {
+      const canveg::ConvergenceDiagnostics& c = r.convergence;
+      double m = 0;
+      for (double v : {c.dTleaf_last[i], c.dTair_last[i], c.dLE_last[i], c.dH_last[i], c.dG_last[i]})
+        m = std::isnan(v) ? HUGE_VAL : std::max(m, v);
+      unsettled += !(m < o.converge_tolerance);
+    }
+    std::fprintf(stderr, "; %zu of %zu half-hours are not settled", unsettled, r.convergence.size());
+  } else {
+    std::fprintf(stderr, " (add --convergence for the unsettled half-hours)");
+  }
+  std::fprintf(stderr, "\n");
 }
 
 // The run described in a NetCDF output's global attributes: enough to repeat it.
@@ -223,6 +262,9 @@ int command_run(const RunArgs& a) {
     if (a.diagnostics || a.convergence)
       throw canveg::InputError(a.model, 0, a.diagnostics ? "--diagnostics" : "--convergence",
                                "the neural-network baseline has no energy balance or iteration to report");
+    if (a.converge > 0 || a.max_iterations > 0)
+      throw canveg::InputError(a.model, 0, a.converge > 0 ? "--converge" : "--max-iterations",
+                               "the neural-network baseline has no iteration to converge");
     return command_run_dnn(a, output);
   }
   if (!a.scaler_forcing.empty() || !a.scaler_fluxes.empty())
@@ -254,6 +296,13 @@ int command_run(const RunArgs& a) {
   options.threads = a.threads;
   options.diagnostics = a.diagnostics;
   options.convergence = a.convergence;
+  options.converge_tolerance = a.converge > 0 ? a.converge : loaded.converge_tolerance;
+  if (a.max_iterations > 0)
+    options.max_iterations = a.max_iterations;
+  else if (loaded.max_iterations > 0)
+    options.max_iterations = loaded.max_iterations;
+  if (a.max_iterations > 0 && !(options.converge_tolerance > 0))
+    throw canveg::InputError("", 0, "--max-iterations", "only with --converge (or [solver] converge)");
   Progress progress(!a.quiet);
   options.progress = [&progress](std::size_t done, std::size_t total) { progress(done, total); };
   canveg::RunResult result;
@@ -281,7 +330,8 @@ int command_run(const RunArgs& a) {
                  forcing.size(), result.seconds, rate, canveg::describe_formulation(model.setup).c_str(),
                  a.output.c_str());
   }
-  if (a.convergence && !a.quiet) print_convergence_summary(result.convergence, forcing.timestamp, model.setup.niter);
+  if (options.converge_tolerance > 0) print_converge_summary(result, options, a.quiet);
+  if (a.convergence && !a.quiet) print_convergence_summary(result.convergence, forcing.timestamp, result.iterations);
   if (observed) print_metrics(result.outputs.LE, result.outputs.NEE, *observed, &loaded.reported);
   return kExitOk;
 }
@@ -344,8 +394,20 @@ int run_cli(int argc, char** argv, CliMode mode = CliMode::Execute) {
                   "DNN baseline models: the training fluxes whose LE/NEE statistics standardise the outputs");
   run->add_flag("--diagnostics", ra.diagnostics, "Append energy-balance residual columns to the output");
   run->add_flag("--convergence", ra.convergence,
-                "Append the change in the last iteration of leaf and air temperature, LE, H and G, and print how many "
-                "half-hours are not settled (LE changing by more than 1 W m-2)");
+                "Append the change in the last iteration of leaf and air temperature, LE, H and G and the flags of "
+                "physically impossible states, and print how many half-hours are not settled (LE changing by more "
+                "than 1 W m-2) or implausible");
+  run->add_option("--converge", ra.converge,
+                  "Iterate until the largest change in one iteration over all half-hours (leaf and air temperature "
+                  "in K; LE, H, G in W m-2) is below TOL, instead of JAX-CanVeg's fixed iterations; prints the "
+                  "iterations used and warns when TOL is not reached (docs/reliability.md)")
+      ->type_name("TOL")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--max-iterations", ra.max_iterations,
+                  "With --converge: at most N iterations (default " +
+                      std::to_string(canveg::RunOptions::kDefaultMaxIterations) + ")")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100000));
   run->add_flag("--quiet", ra.quiet, "No progress, log or summary on stderr");
   canveg::cli::add_forcing_options(*run, ra.forcing_options);
 

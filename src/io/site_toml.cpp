@@ -223,7 +223,7 @@ LoadedModel read_site_toml(const std::string& path) {
                             "leaf_angle_type", "stomata"},
                            true);
   const TomlSection soil(root, "soil", path, {"depth", "respiration"}, false);
-  const TomlSection solver(root, "solver", path, {"iterations", "steps_per_day", "formulation"}, false);
+  const TomlSection solver(root, "solver", path, {"iterations", "steps_per_day", "formulation", "converge", "max_iterations"}, false);
   const TomlSection dispersion(root, "dispersion", path, {"matrix"}, true);
   const TomlSection parameters(root, "parameters", path, {}, false);
   const TomlSection forcing(root, "forcing", path,
@@ -257,6 +257,10 @@ LoadedModel read_site_toml(const std::string& path) {
   s.soil_respiration = respiration(soil);
   s.niter = static_cast<int>(solver.integer_or("iterations", 15, 1, 100000));
   s.steps_per_day = static_cast<int>(solver.integer_or("steps_per_day", 48, 1, 86400));
+  out.converge_tolerance = solver.number_or("converge", 0.0);
+  if (!(out.converge_tolerance >= 0) || !std::isfinite(out.converge_tolerance))
+    solver.fail("converge", "the tolerance must be positive (0: JAX-CanVeg's fixed iterations)");
+  out.max_iterations = static_cast<int>(solver.integer_or("max_iterations", 0, 0, 100000));
   s.n_soil_layers = physics::kSoilLayers;
   s.dt_soil = kDtSoil;
   s.soil_mtime = soil_steps(s.steps_per_day, s.dt_soil);

@@ -79,6 +79,9 @@ struct ColumnModel {
   int niter = 15;
   bool single_dark_respiration = false;
   int shortwave_sweeps = 1;
+  // Corrected formulation: the soil surface temperature and the conduction below it are solved
+  // together in each iteration (solve_soil_surface); false: JAX-CanVeg's lagged boundary (P6).
+  bool implicit_soil_surface = false;
   int soil_steps = 90;
   double dt_soil = 20.0;
   double soil_depth = 0.15;
@@ -293,16 +296,22 @@ CANVEG_HD void iterate_column(const ColumnModel<T>& m, ColumnState<T>& s, bool h
   // B6: soil energy balance. Conduction sub-steps start from the previous profile with the
   // previous surface temperature as upper boundary.
   const T t_boundary = s.t_surface;
-  soil_heat_conduction(s.soil, t_boundary, m.soil_steps, s.t_soil);
-  const T g_conductive = s.soil.k_cond[0] * (s.t_soil[0] - s.t_soil[1]);
   const T storage = has_previous_row ? T(s.soil.cp_node[0] * (t_boundary - surface_t_previous_row)) : T(0.0);
   const T q_soil = (s.par.beam[0] + s.par.down[0] - s.par.up[0]) / 4.6 + s.nir.beam[0] + s.nir.down[0] -
                    s.nir.up[0] + s.ir_down[0] * p.epsoil;
   // JAX-CanVeg reads the layer-1 wind; a one-layer canopy clamps the index to layer 0 (P5).
   const double wind_soil = value_of(s.wind[J > 1 ? 1 : 0]);
-  const SoilSurface<T> surf =
-      soil_surface_balance(s.soil, q_soil, g_conductive, storage, s.t_air[0], s.e_air[0], s.t_air[1], wind_soil,
-                           m.zht[1], s.t_surface, s.lout_soil_init, f.air_density, f.pressure_kpa, p);
+  const auto surface_with = [&](const T& g_conductive) {
+    return soil_surface_balance(s.soil, q_soil, g_conductive, storage, s.t_air[0], s.e_air[0], s.t_air[1],
+                                wind_soil, m.zht[1], s.t_surface, s.lout_soil_init, f.air_density, f.pressure_kpa, p);
+  };
+  SoilSurface<T> surf;
+  if (m.implicit_soil_surface) {
+    surf = solve_soil_surface(s.soil, t_boundary, m.soil_steps, s.t_soil, surface_with);
+  } else {
+    soil_heat_conduction(s.soil, t_boundary, m.soil_steps, s.t_soil);
+    surf = surface_with(T(s.soil.k_cond[0] * (s.t_soil[0] - s.t_soil[1])));
+  }
   s.soil_evap = surf.evaporation;
   s.soil_heat = surf.heat;
   s.soil_rnet = surf.rnet;

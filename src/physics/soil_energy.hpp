@@ -192,4 +192,72 @@ CANVEG_HD SoilSurface<T> soil_surface_balance(const SoilColumn& s, const T& q_so
   return out;
 }
 
+// The soil surface temperature of the corrected formulation: the temperature x that, as the upper
+// boundary of the conduction over the step, gives the G for which the surface balance returns x
+// again. JAX-CanVeg instead conducts with the previous iteration's surface temperature; with weak
+// turbulent exchange over the soil (calm nights, r_h at its 1000 s m-1 clip) the surface
+// temperature then reacts to G by more than G reacts to it, and the two alternate with a growing
+// amplitude from iteration to iteration (docs/reliability.md, "Implausible states").
+//
+// The conduction is linear in its boundary value, so two runs of it (boundary b and b + 1 K) give
+// G(x) = g_b + gamma (x - b) and the profile for any x exactly. The balance surface(G).temperature
+// falls as G rises, so x - surface(G(x)).temperature is monotone: a bracketed search on values
+// finds the root, and a last Newton step in T carries the derivative of the implicit solution.
+template <class T, class Surface>
+CANVEG_HD SoilSurface<T> solve_soil_surface(const SoilColumn& s, const T& t_boundary, int n_steps, T* t,
+                                            const Surface& surface) {
+  T shifted[kSoilNodes];
+  for (int k = 0; k < kSoilNodes; ++k) shifted[k] = t[k];
+  soil_heat_conduction(s, t_boundary, n_steps, t);
+  soil_heat_conduction(s, T(t_boundary + 1.0), n_steps, shifted);
+  const T g_b = s.k_cond[0] * (t[0] - t[1]);
+  const T gamma = s.k_cond[0] * (shifted[0] - shifted[1]) - g_b;  // W m-2 K-1
+  const double b = value_of(t_boundary);
+  const auto residual = [&](double x) {  // surface(G(x)) - x, values only
+    return value_of(surface(T(g_b + gamma * (x - b))).temperature) - x;
+  };
+  // Bracket the root, then regula falsi (Illinois) on values.
+  double lo = b, r_lo = residual(lo);
+  double step = r_lo > 0 ? 1.0 : -1.0, hi = b + step, r_hi = residual(hi);
+  for (int i = 0; i < 60 && (r_hi > 0) == (r_lo > 0) && r_hi != 0; ++i) {
+    lo = hi;
+    r_lo = r_hi;
+    step *= 2.0;
+    hi = b + step;
+    r_hi = residual(hi);
+  }
+  double x = r_hi == 0 ? hi : lo;
+  if ((r_hi > 0) != (r_lo > 0)) {
+    int side = 0;
+    for (int i = 0; i < 100; ++i) {
+      x = (lo * r_hi - hi * r_lo) / (r_hi - r_lo);
+      const double r = residual(x);
+      if (r == 0 || std::abs(hi - lo) < 1e-10 * std::abs(x)) break;
+      if ((r > 0) == (r_hi > 0)) {
+        hi = x;
+        r_hi = r;
+        if (side == 1) r_lo *= 0.5;
+        side = 1;
+      } else {
+        lo = x;
+        r_lo = r;
+        if (side == -1) r_hi *= 0.5;
+        side = -1;
+      }
+    }
+  }
+  // One Newton step in T about the converged value: its value hardly moves, and its derivative
+  // is that of the implicit solution (-dr/dp / dr/dx).
+  const double h = 1e-4 * std::max(1.0, std::abs(x));
+  const double slope = (residual(x + h) - residual(x - h)) / (2.0 * h);
+  T x_t = T(x);
+  // Offsets from t_boundary in T, not its value b: the profiles carry t_boundary's derivative,
+  // which must cancel so that the solution depends on x alone.
+  if (slope != 0 && std::isfinite(slope))
+    x_t = x_t - (surface(T(g_b + gamma * (x_t - t_boundary))).temperature - x_t) / slope;
+  // The profile and G of the boundary x_t (exact: the conduction is linear in it).
+  for (int k = 0; k < kSoilNodes; ++k) t[k] = t[k] + (shifted[k] - t[k]) * (x_t - t_boundary);
+  return surface(T(s.k_cond[0] * (t[0] - t[1])));
+}
+
 }  // namespace canveg::physics

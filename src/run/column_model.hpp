@@ -38,6 +38,7 @@ physics::ColumnModel<T> make_column_model(const Model<T>& model, const std::vect
   m.niter = s.niter;
   m.single_dark_respiration = s.single_dark_respiration;
   m.shortwave_sweeps = s.shortwave_sweeps;
+  m.implicit_soil_surface = s.formulation == Formulation::Corrected;
   m.soil_steps = s.soil_mtime;
   m.dt_soil = s.dt_soil;
   m.soil_depth = s.soil_depth;

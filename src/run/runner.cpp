@@ -62,51 +62,215 @@ struct LastIterationHooks : run::LockstepHooks {
   }
 };
 
+// The absolute changes between two states of one column: leaf temperature, the largest change of
+// the air temperature profile, LE, H and G.
+struct Changes {
+  double t_leaf, t_air, le, h, g;
+  // The largest of them, in mixed units (K and W m-2) as --converge compares them; NaN as infinite
+  // so that a broken state never counts as settled.
+  double largest() const {
+    double m = 0;
+    for (double v : {t_leaf, t_air, le, h, g}) m = std::isnan(v) ? HUGE_VAL : std::max(m, v);
+    return m;
+  }
+};
+
+Changes changes(const SettledQuantities& before, const SettledQuantities& after) {
+  double t_air = 0;
+  for (std::size_t i = 0; i < after.t_air.size(); ++i) {
+    const double d = std::abs(after.t_air[i] - before.t_air[i]);
+    t_air = std::isnan(d) ? d : std::max(t_air, d);
+  }
+  return {std::abs(after.t_leaf - before.t_leaf), t_air, std::abs(after.le - before.le),
+          std::abs(after.h - before.h), std::abs(after.g - before.g)};
+}
+
+// Bounds of a physically possible state (docs/reliability.md, "Implausible states"): well outside
+// anything observed at a land surface, so that only a run-away fixed point trips them.
+constexpr double kLeafAirTMin = 223.15, kLeafAirTMax = 343.15;  // -50 .. +70 C
+constexpr double kSoilTMin = 223.15, kSoilTMax = 358.15;        // -50 .. +85 C (bare soil in sun)
+constexpr double kFluxMax = 1200.0;      // W m-2: about the largest net radiation at the surface
+constexpr double kResidualMax = 500.0;   // W m-2: column Rnet - LE - H - G
+
+double implausible_bits(const physics::ColumnModel<double>& m, const physics::ColumnState<double>& s,
+                        const physics::ColumnFluxes<double>& f) {
+  const auto outside = [](double v, double lo, double hi) { return !(v >= lo && v <= hi); };
+  int bits = 0;
+  if (outside(f.Tleaf, kLeafAirTMin, kLeafAirTMax)) bits |= 1;
+  for (int i = 0; i < m.N; ++i)
+    if (outside(s.t_air[i], kLeafAirTMin, kLeafAirTMax)) bits |= 2;
+  if (outside(f.Tsoil_sfc, kSoilTMin, kSoilTMax)) bits |= 4;
+  for (double v : {f.LE, f.H, f.G})
+    if (outside(v, -kFluxMax, kFluxMax)) bits |= 8;
+  const physics::ColumnDiagnostics d = physics::column_diagnostics(m, s, f);
+  if (outside(d.column_closure, -kResidualMax, kResidualMax)) bits |= 16;
+  bool finite = true;
+#define CANVEG_FINITE_OUTPUT(name, ...) finite = finite && std::isfinite(f.name);
+  CANVEG_OUTPUT_FIELDS(CANVEG_FINITE_OUTPUT)
+#undef CANVEG_FINITE_OUTPUT
+  if (!finite) bits |= 32;
+  return bits;
+}
+
 void store_convergence(const physics::ColumnModel<double>& m, const physics::ColumnState<double>& s,
                        const SettledQuantities& before, std::size_t r, ConvergenceDiagnostics& out) {
-  const SettledQuantities after = settled_quantities(m, s);
-  double t_air = 0;
-  for (int i = 0; i < m.N; ++i) t_air = std::max(t_air, std::abs(after.t_air[i] - before.t_air[i]));
-  out.dTleaf_last[r] = std::abs(after.t_leaf - before.t_leaf);
-  out.dTair_last[r] = t_air;
-  out.dLE_last[r] = std::abs(after.le - before.le);
-  out.dH_last[r] = std::abs(after.h - before.h);
-  out.dG_last[r] = std::abs(after.g - before.g);
+  const Changes c = changes(before, settled_quantities(m, s));
+  out.dTleaf_last[r] = c.t_leaf;
+  out.dTair_last[r] = c.t_air;
+  out.dLE_last[r] = c.le;
+  out.dH_last[r] = c.h;
+  out.dG_last[r] = c.g;
+  out.implausible[r] = implausible_bits(m, s, physics::column_fluxes(s));
+}
+
+// The search of --converge: per iteration, the largest change over the rows [own, n) of a block
+// (the rows before `own` are the halo, whose states are inexact).
+struct IterationChangeHooks : run::LockstepHooks {
+  const physics::ColumnModel<double>* model = nullptr;
+  run::LockstepColumns<double>* columns = nullptr;
+  std::size_t own = 0, n = 0;
+  std::vector<SettledQuantities> before;
+  std::vector<double>* largest = nullptr;  // [niter]
+  void before_iteration(int) {
+    before.resize(n);
+    for (std::size_t i = own; i < n; ++i) before[i] = settled_quantities(*model, columns->states[i]);
+  }
+  void after_iteration(int k) {
+    double m = 0;
+    for (std::size_t i = own; i < n; ++i)
+      m = std::max(m, changes(before[i], settled_quantities(*model, columns->states[i])).largest());
+    (*largest)[static_cast<std::size_t>(k)] = m;
+  }
+};
+
+}  // namespace
+
+namespace {
+
+// Chunks of a record and their halos (see the top of this file).
+struct ChunkPlan {
+  std::vector<char> restarts;
+  std::size_t n = 0, chunk = 1, n_chunks = 0, halo = 0;
+  ChunkPlan(std::size_t rows, const RunOptions& options, int niter) : restarts(rows, options.storage_coupling ? 0 : 1), n(rows) {
+    if (n == 0) return;
+    restarts[0] = 1;
+    if (options.storage_coupling && options.restart_every > 0)
+      for (std::size_t r = 0; r < n; r += options.restart_every) restarts[r] = 1;
+    halo = options.storage_coupling ? static_cast<std::size_t>(std::max(0, niter - 1)) : 0;
+    chunk = std::max<std::size_t>(1, options.chunk_rows);
+    n_chunks = (n + chunk - 1) / chunk;
+  }
+  std::size_t begin(std::size_t c) const { return c * chunk; }
+  std::size_t end(std::size_t c) const { return std::min(n, begin(c) + chunk); }
+  // Extends a chunk back by the halo, but never across a row that restarts the storage chain.
+  std::size_t first(std::size_t c) const {
+    std::size_t first = begin(c);
+    for (std::size_t k = 0; k < halo && first > 0 && !restarts[first]; ++k) --first;
+    return first;
+  }
+};
+
+// The --converge search: solves the record with max_iterations iterations (halo max_iterations - 1,
+// so every row is exact in every iteration) and returns the largest change over all rows per
+// iteration; it also stores the outputs of max_iterations iterations in `result`, which are final
+// when the tolerance is not reached. Otherwise the caller reruns with the count K found:
+// recomputing costs one more pass but keeps a single code path for the outputs, so --converge
+// giving K iterations is exactly a fixed run with niter = K, whatever the chunks and threads (a
+// maximum does not depend on the order it is taken in).
+std::vector<double> iteration_changes(const Model<double>& model, const std::vector<double>& dij_t,
+                                      const ForcingRecord& forcing, const RunOptions& options, RunResult& result,
+                                      std::atomic<std::size_t>& rows_done, const std::function<void()>& progress) {
+  Model<double> probe = model;
+  probe.setup.niter = options.max_iterations;
+  const physics::ColumnModel<double> cm = make_column_model(probe, dij_t);
+  const ChunkPlan plan(forcing.size(), options, cm.niter);
+  const int threads = run::resolve_threads(options.threads, plan.n_chunks);
+  std::vector<run::LockstepColumns<double>> columns(static_cast<std::size_t>(threads));
+  std::vector<std::vector<double>> per_chunk(plan.n_chunks);
+  const run::LockstepCoupling coupling{&plan.restarts, !options.storage_coupling};
+  auto solve_chunk = [&](int worker, std::size_t c) {
+    const std::size_t first = plan.first(c), end = plan.end(c);
+    per_chunk[c].assign(static_cast<std::size_t>(cm.niter), 0.0);
+    IterationChangeHooks hooks;
+    hooks.model = &cm;
+    hooks.columns = &columns[static_cast<std::size_t>(worker)];
+    hooks.own = plan.begin(c) - first;
+    hooks.n = end - first;
+    hooks.largest = &per_chunk[c];
+    run::solve_lockstep(cm, forcing, first, end - first, coupling, *hooks.columns, hooks);
+    // hooks.before now holds the states before the last iteration.
+    const auto& states = hooks.columns->states;
+    for (std::size_t r = plan.begin(c); r < end; ++r) {
+      store_outputs(cm, states[r - first], r, result.outputs, options.diagnostics ? &result.diagnostics : nullptr);
+      if (options.convergence) store_convergence(cm, states[r - first], hooks.before[r - first], r, result.convergence);
+    }
+    rows_done += end - plan.begin(c);
+  };
+  run::parallel_units(threads, plan.n_chunks, solve_chunk, progress);
+  std::vector<double> largest(static_cast<std::size_t>(cm.niter), 0.0);
+  for (const auto& chunk : per_chunk)
+    for (std::size_t k = 0; k < largest.size(); ++k) largest[k] = std::max(largest[k], chunk[k]);
+  return largest;
 }
 
 }  // namespace
 
-RunResult run_model(const Model<double>& model, const ForcingRecord& forcing, const RunOptions& options) {
+RunResult run_model(const Model<double>& model_in, const ForcingRecord& forcing, const RunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  validate_model(model, "model");
+  validate_model(model_in, "model");
+  if (options.converge_tolerance < 0 || !std::isfinite(options.converge_tolerance))
+    throw InputError("", 0, "converge", "the tolerance must be a positive number");
+  if (options.converge_tolerance > 0 && options.max_iterations < 1)
+    throw InputError("", 0, "max-iterations", "must be at least 1");
   const std::size_t n = forcing.size();
+  const bool converge = options.converge_tolerance > 0;
   RunResult result;
+  result.iterations = model_in.setup.niter;
   result.outputs.resize(n);
   if (options.diagnostics) result.diagnostics.resize(n);
   if (options.convergence) result.convergence.resize(n);
   if (n == 0) return result;
 
-  const std::vector<double> dij_t = transpose_dij(model.dij, model.setup.n_total_layers, model.setup.n_can_layers);
-  const physics::ColumnModel<double> cm = make_column_model(model, dij_t);
-  std::vector<char> restarts(n, options.storage_coupling ? 0 : 1);
-  restarts[0] = 1;
-  if (options.storage_coupling && options.restart_every > 0)
-    for (std::size_t r = 0; r < n; r += options.restart_every) restarts[r] = 1;
-  const std::size_t halo = options.storage_coupling ? static_cast<std::size_t>(std::max(0, cm.niter - 1)) : 0;
+  const std::vector<double> dij_t =
+      transpose_dij(model_in.dij, model_in.setup.n_total_layers, model_in.setup.n_can_layers);
+  // Progress counts both passes of --converge.
+  const std::size_t total = converge ? 2 * n : n;
+  std::atomic<std::size_t> rows_done{0};
+  std::function<void()> progress;
+  if (options.progress) progress = [&] { options.progress(rows_done.load(), total); };
 
-  const std::size_t chunk = std::max<std::size_t>(1, options.chunk_rows);
-  const std::size_t n_chunks = (n + chunk - 1) / chunk;
+  Model<double> converged_model;
+  const Model<double>* model = &model_in;
+  if (converge) {
+    result.iteration_change = iteration_changes(model_in, dij_t, forcing, options, result, rows_done, progress);
+    result.iterations = options.max_iterations;
+    for (std::size_t k = 0; k < result.iteration_change.size(); ++k)
+      if (result.iteration_change[k] < options.converge_tolerance) {
+        result.iterations = static_cast<int>(k) + 1;
+        result.converged = true;
+        break;
+      }
+    if (!result.converged) {
+      result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (options.progress) options.progress(total, total);
+      return result;  // the search's outputs are those of max_iterations iterations
+    }
+    converged_model = model_in;
+    converged_model.setup.niter = result.iterations;
+    model = &converged_model;
+  }
+
+  const physics::ColumnModel<double> cm = make_column_model(*model, dij_t);
+  const ChunkPlan plan(n, options, cm.niter);
+  const std::vector<char>& restarts = plan.restarts;
+  const std::size_t n_chunks = plan.n_chunks;
   const int threads = run::resolve_threads(options.threads, n_chunks);
   std::vector<run::LockstepColumns<double>> columns(static_cast<std::size_t>(threads));
   const run::LockstepCoupling coupling{&restarts, !options.storage_coupling};
   EnergyDiagnostics* diag = options.diagnostics ? &result.diagnostics : nullptr;
-  std::atomic<std::size_t> rows_done{0};
 
   auto solve_chunk = [&](int worker, std::size_t c) {
-    const std::size_t begin = c * chunk, end = std::min(n, begin + chunk);
-    // Extend back by the halo, but never across a row that restarts the storage chain.
-    std::size_t first = begin;
-    for (std::size_t k = 0; k < halo && first > 0 && !restarts[first]; ++k) --first;
+    const std::size_t begin = plan.begin(c), end = plan.end(c), first = plan.first(c);
     run::LockstepColumns<double>& cols = columns[static_cast<std::size_t>(worker)];
     if (options.convergence) {
       LastIterationHooks hooks;
@@ -122,10 +286,8 @@ RunResult run_model(const Model<double>& model, const ForcingRecord& forcing, co
     for (std::size_t r = begin; r < end; ++r) store_outputs(cm, cols.states[r - first], r, result.outputs, diag);
     rows_done += end - begin;
   };
-  std::function<void()> progress;
-  if (options.progress) progress = [&] { options.progress(rows_done.load(), n); };
   run::parallel_units(threads, n_chunks, solve_chunk, progress);
-  if (options.progress) options.progress(rows_done.load(), n);
+  if (options.progress) options.progress(rows_done.load(), total);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
