@@ -53,7 +53,7 @@ void print_scores(const std::vector<FluxScore>& scores, bool day_night) {
     flagged = flagged || m.kge_unreliable;
     std::printf("%-6s %-5s %-12s %-13s %-6s %6zu %8s %9s %9s %9s %7s %7s %7s %8s\n", s.model.c_str(), s.flux.c_str(),
                 s.unit.c_str(),
-                s.observed_column.c_str(), s.period.c_str(), m.n, number(m.nse, 3).c_str(), number(m.rmse, 2).c_str(),
+                s.observed_column.c_str(), s.period.c_str(), m.n, number(m.nse, 4).c_str(), number(m.rmse, 2).c_str(),
                 number(m.mae, 2).c_str(), number(m.bias, 2).c_str(), number(m.r, 3).c_str(),
                 number(m.sd_ratio, 3).c_str(), number(m.nme, 3).c_str(), kge.c_str());
   }
