@@ -106,4 +106,12 @@ inline void expect_relative(const std::vector<double>& a, const std::vector<doub
     EXPECT_LE(std::abs(a[i] - b[i]), tol * std::max(1.0, std::abs(b[i]))) << what << " row " << i;
 }
 
+// The launcher of the MPI tests: two ranks on any machine, as root too (OpenMPI refuses root unless
+// told, as in containers). In a sanitizer build LeakSanitizer is off for the ranks: OpenMPI leaves
+// its own allocations at exit (in libmpi and unloaded plugins); canveg's code paths are leak-checked
+// by the same tests' single-process runs.
+inline constexpr const char* kMpirunTwoRanks =
+    "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ASAN_OPTIONS=\"$ASAN_OPTIONS:detect_leaks=0\" "
+    "mpirun --oversubscribe -np 2 ";
+
 }  // namespace canveg::test

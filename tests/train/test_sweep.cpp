@@ -181,9 +181,8 @@ TEST(SweepCommand, MpiRanksGiveTheWholeSweep) {
   std::filesystem::create_directories(whole);
   std::filesystem::create_directories(ranks);
   ASSERT_EQ(canveg::test::run_canveg(small_grid(whole), dir).exit_code, 0);
-  // Root may run it in a container (OpenMPI refuses root unless told); two ranks on any machine.
   const std::string err = (dir.path() / "mpirun.stderr").string();
-  const std::string command = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np 2 " +
+  const std::string command = std::string(canveg::test::kMpirunTwoRanks) +
                               shell_quote(CANVEG_EXE) + " " + small_grid(ranks) + " >/dev/null 2>" + shell_quote(err);
   ASSERT_EQ(std::system(command.c_str()), 0) << canveg::test::read_text(err);
   EXPECT_EQ(table_without_minutes(ranks + "/sweep.csv"), table_without_minutes(whole + "/sweep.csv"));

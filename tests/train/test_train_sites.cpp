@@ -104,8 +104,7 @@ TEST_F(TrainSites, MpiRanksGiveOneProcesssResult) {
   const auto hn1 = data("US-Hn1", 96), bi1 = data("US-Bi1", 144);
   const std::string sites = site_table("US-Hn1", hn1) + site_table("US-Bi1", bi1);
   const std::string one = sites_run(sites, "one-process");
-  const std::string ranks =
-      sites_run(sites, "two-ranks", "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np 2 ");
+  const std::string ranks = sites_run(sites, "two-ranks", canveg::test::kMpirunTwoRanks);
   EXPECT_EQ(train_losses(ranks + "/history.csv"), train_losses(one + "/history.csv"));
   for (const char* site : {"US-Hn1", "US-Bi1"}) {
     const canveg::LoadedModel a = canveg::read_model_json(one + "/" + site + ".json");
