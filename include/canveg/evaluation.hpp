@@ -28,6 +28,11 @@ struct FluxScore {
   FitMetrics metrics;
 };
 
+// The observed series of a scored flux (LE, H, NEE, GPP, Rnet, G, Rsoil), nullptr when the file has
+// none; `column` receives the column it was read from.
+const std::vector<double>* observed_flux(const ObservedFluxes& observed, const std::string& flux,
+                                         std::string* column = nullptr);
+
 // Scores every flux present in both `predicted` and `observed`. `timestamps` (TIMESTAMP_END, one per
 // row) give the seasons (December-February, ...; the half-hour's end time marks it); `shortwave`
 // (incoming, W m-2, one per row), when given, the day (> 10 W m-2) and night half-hours. Pairs with

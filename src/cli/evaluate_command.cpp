@@ -132,15 +132,13 @@ std::vector<std::pair<std::string, std::vector<io::PredictedSeries>>> benchmark_
   std::vector<std::pair<std::string, std::vector<io::PredictedSeries>>> models;
   for (BenchmarkKind kind : {BenchmarkKind::OneLinear, BenchmarkKind::TwoLinear, BenchmarkKind::KMeans27}) {
     std::vector<io::PredictedSeries> series;
-    for (const auto& [flux, member] : {std::pair{"LE", &ObservedFluxes::LE}, {"H", &ObservedFluxes::H},
-                                       {"NEE", &ObservedFluxes::NEE}, {"Rnet", &ObservedFluxes::Rnet},
-                                       {"G", &ObservedFluxes::G}}) {
+    for (const char* flux : {"LE", "H", "NEE", "Rnet", "G"}) {
       std::vector<double> y;
       bool everywhere = true;
       for (const SiteData& s : sites) {
-        const std::vector<double>& v = s.fluxes.*member;
-        everywhere = everywhere && !v.empty();
-        y.insert(y.end(), v.begin(), v.end());
+        const std::vector<double>* v = observed_flux(s.fluxes, flux);
+        everywhere = everywhere && v;
+        if (v) y.insert(y.end(), v->begin(), v->end());
       }
       if (!everywhere) continue;  // a benchmark of a flux some site lacks would be fitted on fewer sites
       series.push_back({flux, fit_benchmark(kind, drivers, y, a.benchmark_data).predict(here)});
@@ -203,14 +201,7 @@ void write_report(const EvaluateArgs& a, const io::PredictedFluxes& predicted, c
   std::vector<std::pair<std::string, const std::vector<double>*>> columns;
   for (const FluxScore& s : scores) {
     if (s.model != "canveg" || s.period != "all") continue;
-    std::string ignored;
-    const std::vector<double>* obs = nullptr;
-    for (const auto& [name, member] : {std::pair{"LE", &ObservedFluxes::LE}, {"H", &ObservedFluxes::H},
-                                       {"NEE", &ObservedFluxes::NEE}, {"GPP", &ObservedFluxes::GPP},
-                                       {"Rnet", &ObservedFluxes::Rnet}, {"G", &ObservedFluxes::G},
-                                       {"Rsoil", &ObservedFluxes::Rsoil}})
-      if (s.flux == name) obs = &(observed.*member);
-    columns.push_back({"obs_" + s.flux, obs});
+    columns.push_back({"obs_" + s.flux, observed_flux(observed, s.flux)});  // scored, so present
     for (const io::PredictedSeries& p : predicted.series)
       if (p.flux == s.flux) columns.push_back({"canveg_" + s.flux, &p.values});
     for (const auto& [model, series] : benchmarks)

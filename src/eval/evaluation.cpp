@@ -13,18 +13,6 @@ namespace {
 
 constexpr double kDaylight = 10.0;  // [W m-2] incoming shortwave above which a half-hour is day
 
-const std::vector<double>* observed_series(const ObservedFluxes& o, const std::string& flux, std::string& column) {
-  const std::pair<const std::vector<double>*, const std::string*> table[] = {
-      {&o.LE, &o.le_column},   {&o.H, &o.h_column},       {&o.NEE, &o.nee_column},    {&o.GPP, &o.gpp_column},
-      {&o.Rnet, &o.rnet_column}, {&o.G, &o.g_column}, {&o.Rsoil, &o.rsoil_column}};
-  for (std::size_t i = 0; i < std::size(kScoredFluxes); ++i)
-    if (flux == kScoredFluxes[i].name) {
-      column = *table[i].second;
-      return table[i].first->empty() ? nullptr : table[i].first;
-    }
-  return nullptr;
-}
-
 // The season of a half-hour by the month of its end time (the last half-hour of a season's final
 // day, ending at 00:00 of the next month, belongs to the next: a minute's difference, kept simple).
 std::optional<int> season_of(const std::string& timestamp) {
@@ -36,6 +24,18 @@ std::optional<int> season_of(const std::string& timestamp) {
 }
 
 }  // namespace
+
+const std::vector<double>* observed_flux(const ObservedFluxes& o, const std::string& flux, std::string* column) {
+  const std::pair<const std::vector<double>*, const std::string*> table[] = {
+      {&o.LE, &o.le_column},   {&o.H, &o.h_column},       {&o.NEE, &o.nee_column},    {&o.GPP, &o.gpp_column},
+      {&o.Rnet, &o.rnet_column}, {&o.G, &o.g_column}, {&o.Rsoil, &o.rsoil_column}};
+  for (std::size_t i = 0; i < std::size(kScoredFluxes); ++i)
+    if (flux == kScoredFluxes[i].name) {
+      if (column) *column = *table[i].second;
+      return table[i].first->empty() ? nullptr : table[i].first;
+    }
+  return nullptr;
+}
 
 std::vector<FluxScore> score_fluxes(const std::vector<io::PredictedSeries>& predicted, const ObservedFluxes& observed,
                                     const std::vector<std::string>& timestamps, const std::vector<double>* shortwave) {
@@ -51,7 +51,7 @@ std::vector<FluxScore> score_fluxes(const std::vector<io::PredictedSeries>& pred
     for (const io::PredictedSeries& s : predicted)
       if (s.flux == flux.name && !s.values.empty()) p = &s;
     std::string column;
-    const std::vector<double>* o = observed_series(observed, flux.name, column);
+    const std::vector<double>* o = observed_flux(observed, flux.name, &column);
     if (!p || !o) continue;
     // A period keeps the observations of its half-hours; the others become gaps and are skipped.
     const auto score = [&](const std::string& period, auto in_period) {
