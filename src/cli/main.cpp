@@ -434,13 +434,6 @@ int run_cli(int argc, char** argv, CliMode mode = CliMode::Execute) {
     return kExitUsage;
   }
 
-  if (mode == CliMode::ParseOnly) {
-    if (run->parsed()) {
-      if (!ra.model.empty() + !ra.site.empty() + !ra.config.empty() != 1) return kExitUsage;
-      canveg::cli::forcing_read_options(ra.forcing_options);
-    }
-    return kExitOk;
-  }
   if (dij->parsed()) return dij_slot.exit_code;
   if (sensitivity->parsed()) return sensitivity_slot.exit_code;
   if (train->parsed()) return train_slot.exit_code;
@@ -453,6 +446,10 @@ int run_cli(int argc, char** argv, CliMode mode = CliMode::Execute) {
     if (sources != 1) {
       print_error("run: give exactly one of --model, --site or --config\nRun 'canveg run --help' for usage.");
       return kExitUsage;
+    }
+    if (mode == CliMode::ParseOnly) {  // the forcing options are checked, nothing is read
+      canveg::cli::forcing_read_options(ra.forcing_options);
+      return kExitOk;
     }
     setup_logging(ra.quiet);
     return command_run(ra);
