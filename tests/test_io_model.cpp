@@ -163,6 +163,22 @@ TEST(ModelJsonErrors, MalformedJsonReportsLine) {
   }
 }
 
+// A number beyond the range of a double is a parse failure of its own kind in the JSON library
+// (out_of_range, not parse_error); it once escaped the reader as a bare library exception.
+TEST(ModelJsonErrors, NumberBeyondDoubleRangeReportsLine) {
+  TempDir dir;
+  const std::string path = dir.write("huge.json", "{\n  \"setup\": {\n    \"lat_deg\": -0.48E825711011886597\n  }\n}\n");
+  try {
+    read_model_json(path);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.line(), 3) << e.what();
+    EXPECT_NE(std::string(e.what()).find("malformed JSON: number overflow parsing '-0.48E825711011886597'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(ModelJsonErrors, MissingAndMistypedFieldsNamed) {
   TempDir dir;
   expect_field_error(edited_model(dir, [](nlohmann::json& j) { j["para"].erase("vcopt"); }), "para.vcopt", "missing");

@@ -16,8 +16,24 @@
 
 namespace canveg::io {
 
+// The parser's description without its "[json.exception.parse_error.101] " tag.
+inline std::string json_error_text(const nlohmann::json::exception& e) {
+  std::string what = e.what();
+  if (const auto close = what.find("] "); what.rfind("[json.exception", 0) == 0 && close != std::string::npos)
+    what = what.substr(close + 2);
+  return what;
+}
+
+// 1-based line of byte offset `end` of `text`.
+inline long line_at(const std::string& text, std::size_t end) {
+  end = std::min(end, text.size());
+  return 1 + static_cast<long>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(end), '\n'));
+}
+
 // Reads and parses a JSON file. A syntax error becomes an InputError carrying the line of the
-// error (computed from the parser's byte offset) and the parser's own description.
+// error (computed from the parser's byte offset) and the parser's own description; so does a
+// number beyond the range of a double (the parser names the number but not its place, so the
+// line is that of the number's first occurrence).
 inline nlohmann::json parse_json_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, 0, "", "cannot open file for reading");
@@ -27,14 +43,15 @@ inline nlohmann::json parse_json_file(const std::string& path) {
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
-    long line = 1;
-    const std::size_t end = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
-    for (std::size_t i = 0; i < end; ++i)
-      if (text[i] == '\n') ++line;
-    std::string what = e.what();
-    // Drop the library's "[json.exception.parse_error.101] " tag; keep its line/column text.
-    if (const auto close = what.find("] "); what.rfind("[json.exception", 0) == 0 && close != std::string::npos)
-      what = what.substr(close + 2);
+    throw InputError(path, line_at(text, e.byte > 0 ? e.byte - 1 : 0), "", "malformed JSON: " + json_error_text(e));
+  } catch (const nlohmann::json::out_of_range& e) {
+    const std::string what = json_error_text(e);
+    long line = 0;
+    if (const auto open = what.find('\''), close = what.rfind('\'');
+        open != std::string::npos && close > open) {
+      if (const auto at = text.find(what.substr(open + 1, close - open - 1)); at != std::string::npos)
+        line = line_at(text, at);
+    }
     throw InputError(path, line, "", "malformed JSON: " + what);
   }
 }
