@@ -4,11 +4,13 @@
 
     scripts/evaluation_table.py [--data ../shared/data] [--canveg build/canveg] [--out out/evaluation]
                                 [--weight 0.5] [--families PB-1L,PB-ML,Hybrid-1L,Hybrid-ML]
+                                [--sites US-Bi1,US-Hn1,US-Me2,US-Whs] [--formulation jax|corrected]
 
 For every site and family, runs the trained model over the site's test period (`canveg run`), scores
 it with `canveg evaluate --site-name <site> --scores` (benchmarks fitted on the other sites) and
 prints a Markdown table: per flux the model's NME over the whole period and the benchmarks whose
-NME it beats (lower is better; PLUMBER's verdict). Runs and score files are kept in --out, and a
+NME it beats (lower is better; PLUMBER's verdict). The runs use the model file's formulation
+(JAX-CanVeg's) unless --formulation says otherwise. Runs and score files are kept in --out, and a
 model whose scores exist is not run again.
 """
 import argparse
@@ -30,14 +32,16 @@ def flux_file(data, site):
 
 def scores_of(args, site, family):
     model = f"{site}_{family}-{args.weight}"
-    scores = os.path.join(args.out, f"{model}_scores.csv")
+    tag = model + (f"_{args.formulation}" if args.formulation else "")
+    scores = os.path.join(args.out, f"{tag}_scores.csv")
     if os.path.exists(scores):
         return scores
     forcing = os.path.join(args.data, "fluxtower", site, f"{site}-forcings-test.csv")
-    predicted = os.path.join(args.out, f"{model}_test.csv")
+    predicted = os.path.join(args.out, f"{tag}_test.csv")
+    formulation = ["--formulation", args.formulation] if args.formulation else []
     subprocess.run([args.canveg, "run", "--quiet", "--model",
                     os.path.join(args.data, "jax-canveg-trained", f"{model}.json"),
-                    "--forcing", forcing, "--output", predicted], check=True)
+                    "--forcing", forcing, "--output", predicted, *formulation], check=True)
     subprocess.run([args.canveg, "evaluate", "--predicted", predicted, "--observed", flux_file(args.data, site),
                     "--forcing", forcing, "--site-name", site, "--benchmark-data", args.data,
                     "--scores", scores + ".partial"], check=True, stdout=subprocess.DEVNULL)
@@ -71,12 +75,14 @@ def main():
     parser.add_argument("--out", default="out/evaluation")
     parser.add_argument("--weight", default="0.5")
     parser.add_argument("--families", default="PB-1L,PB-ML,Hybrid-1L,Hybrid-ML")
+    parser.add_argument("--sites", default=",".join(SITES))
+    parser.add_argument("--formulation", choices=["jax", "corrected"])
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
     print("| site | family | " + " | ".join(f"{f} NME: beats" for f in FLUXES) + " |")
     print("|---|---|" + "---|" * len(FLUXES))
-    for site in SITES:
+    for site in args.sites.split(","):
         for family in args.families.split(","):
             nme = whole_period_nme(scores_of(args, site, family))
             print(f"| {site} | {family} | " + " | ".join(cell(nme, f) for f in FLUXES) + " |", flush=True)
