@@ -20,12 +20,13 @@ from typing import Iterable, Mapping, NamedTuple, Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
-from . import _canveg
+from . import _canveg, autodiff
 from ._canveg import InputError
 
 __all__ = [
     "InputError",
     "Model",
+    "LossFunction",
     "LossGradient",
     "TrainResult",
     "OUTPUT_UNITS",
@@ -257,40 +258,103 @@ class Model:
         frame.attrs.update(units=dict(OUTPUT_UNITS), formulation=used, model=self.path, seconds=seconds)
         return frame
 
-    def loss_and_gradient(self, forcing: Forcing, observed: Observed, *, le_weight: Optional[float] = None,
-                          batch_size: int = 1024, keep_remainder: bool = False, method: str = "unrolled",
-                          scaler_observed: Optional[Observed] = None, threads: int = 0,
-                          formulation: Optional[str] = None, **forcing_options) -> LossGradient:
-        """JAX-CanVeg's training loss and its exact gradient with respect to the trained parameters.
+    def loss_function(self, forcing: Forcing, observed: Observed, *, le_weight: Optional[float] = None,
+                      batch_size: int = 1024, keep_remainder: bool = False, method: str = "unrolled",
+                      scaler_observed: Optional[Observed] = None, threads: int = 0,
+                      formulation: Optional[str] = None, **forcing_options) -> "LossFunction":
+        """JAX-CanVeg's training loss as a function of the trained parameters, its data read once.
 
         loss = w MSE(LE) + (1 - w) MSE(NEE) on fluxes standardised with the mean and standard
         deviation of ``scaler_observed`` (default: ``observed``; JAX-CanVeg uses the training flux
         file), per batch of ``batch_size`` contiguous half-hours (0: the whole record; 1:
         independent half-hours), averaged over batches; rows after the last full batch are
         dropped unless ``keep_remainder``. ``le_weight`` defaults to the model's training weight,
-        else 0.5. ``method``: unrolled (exact), implicit, onestep, onestep-jax (docs/gradients.md).
-        observed: a flux CSV path (the command's reader) or a table with LE and NEE (or the
-        reader's other names) on the forcing's half-hours. Same as ``canveg sensitivity``.
+        else 0.5. ``method``: how the gradient passes the fixed point: unrolled (exact), implicit,
+        onestep, onestep-jax (docs/gradients.md). observed: a flux CSV path (the command's reader)
+        or a table with LE and NEE (or the reader's other names) on the forcing's half-hours.
+        Same as ``canveg sensitivity``. The result is what :mod:`canveg.autodiff` hands to JAX and
+        PyTorch.
         """
         source, columns = _columns(forcing)
-        r = _canveg.loss_and_gradient(
+        return LossFunction(_canveg.LossFunction(
             self._impl, source, columns, _forcing_options(**forcing_options), _observed(observed),
             None if scaler_observed is None else _observed(scaler_observed),
             float("nan") if le_weight is None else float(le_weight), int(batch_size), bool(keep_remainder), method,
-            False, int(threads), formulation)
-        loss, gradient, names, weight, batches, rows = r
-        return LossGradient(loss, gradient, list(names), weight, batches, rows)
+            int(threads), formulation))
 
-    def loss(self, forcing: Forcing, observed: Observed, *, le_weight: Optional[float] = None,
-             batch_size: int = 1024, keep_remainder: bool = False, scaler_observed: Optional[Observed] = None,
-             threads: int = 0, formulation: Optional[str] = None, **forcing_options) -> float:
-        """The loss of :meth:`loss_and_gradient` alone (a forward run), e.g. for finite differences."""
-        source, columns = _columns(forcing)
-        return _canveg.loss_and_gradient(
-            self._impl, source, columns, _forcing_options(**forcing_options), _observed(observed),
-            None if scaler_observed is None else _observed(scaler_observed),
-            float("nan") if le_weight is None else float(le_weight), int(batch_size), bool(keep_remainder),
-            "unrolled", True, int(threads), formulation)[0]
+    def loss_and_gradient(self, forcing: Forcing, observed: Observed, **options) -> LossGradient:
+        """The training loss of :meth:`loss_function` (same options) and its gradient at this model's parameters."""
+        return self.loss_function(forcing, observed, **options).loss_and_gradient()
+
+    def loss(self, forcing: Forcing, observed: Observed, **options) -> float:
+        """The loss of :meth:`loss_function` (same options) alone (a forward run), e.g. for finite differences."""
+        return self.loss_function(forcing, observed, **options)()
+
+
+class LossFunction:
+    """JAX-CanVeg's training loss of one model on one record, as a function of the trained parameters.
+
+    Create with :meth:`Model.loss_function`: the forcing is read and checked, the observations
+    aligned and the output scaler fitted once; each call then runs the model (and its exact
+    gradient) at the given parameter values with the GIL released. Values are a float64 array in
+    the order of ``names`` (start from ``initial``) or a mapping name -> value for some of them.
+    :func:`canveg.autodiff.jax_loss` and :func:`canveg.autodiff.torch_loss` wrap it for JAX and
+    PyTorch.
+    """
+
+    def __init__(self, impl: "_canveg.LossFunction"):
+        self._impl = impl
+        #: Trained parameter names: 21 scalars, then the networks' weights and biases.
+        self.names = list(impl.names)
+        self._index = {name: k for k, name in enumerate(self.names)}
+
+    @property
+    def initial(self) -> np.ndarray:
+        """The model's own parameter values, in the order of ``names``."""
+        return self._impl.initial
+
+    @property
+    def le_weight(self) -> float:
+        """w of the loss."""
+        return self._impl.le_weight
+
+    @property
+    def rows(self) -> int:
+        """Half-hours of the record."""
+        return self._impl.rows
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __repr__(self) -> str:
+        return f"<canveg.LossFunction of {len(self.names)} parameters on {self.rows} half-hours, w = {self.le_weight}>"
+
+    def values(self, values=None) -> np.ndarray:
+        """The full parameter vector: ``initial`` with ``values`` (array or mapping by name) applied."""
+        if values is None:
+            return self.initial
+        if isinstance(values, Mapping):
+            full = self.initial.copy()
+            for name, value in values.items():
+                if name not in self._index:
+                    raise InputError(f"field '{name}': not a trained parameter of this model (LossFunction.names)")
+                full[self._index[name]] = float(value)
+            return full
+        return np.asarray(values, dtype=np.float64)
+
+    def __call__(self, values=None) -> float:
+        """The loss at ``values`` (default: the model's own), a forward run without the gradient."""
+        return self._impl.value(self.values(values))
+
+    def value_and_gradient(self, values=None) -> tuple:
+        """(loss, d loss / d parameters as a float64 array in the order of ``names``)."""
+        loss, gradient, *_ = self._impl.value_and_gradient(self.values(values))
+        return loss, gradient
+
+    def loss_and_gradient(self, values=None) -> LossGradient:
+        """The loss and gradient at ``values`` with the record's batch and row counts."""
+        loss, gradient, batches, rows, _ = self._impl.value_and_gradient(self.values(values))
+        return LossGradient(loss, gradient, list(self.names), self.le_weight, batches, rows)
 
 
 def load_model(path: Union[str, os.PathLike]) -> Model:

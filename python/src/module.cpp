@@ -179,6 +179,65 @@ py::dict metrics_dict(const canveg::FitMetrics& m) {
   return d;
 }
 
+// A training loss with its data prepared once (forcing read, observations aligned, scaler fitted),
+// evaluated at any parameter vector: what a gradient bridge calls once per optimiser step.
+struct PreparedLoss {
+  canveg::Model<double> model;
+  canveg::ParameterSpace space;
+  std::vector<double> initial;
+  canveg::ForcingRecord forcing;
+  canveg::ObservedFluxes observed;
+  canveg::LossSpec loss;
+  canveg::GradientOptions options;
+
+  // The model with every trained parameter set from a float64 array in `space` order.
+  canveg::Model<double> at(const py::object& values) const {
+    const auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(values);
+    if (!a || a.ndim() != 1 || a.size() != static_cast<py::ssize_t>(space.size()))
+      throw canveg::InputError("", 0, "values",
+                               "expected a one-dimensional array of the " + std::to_string(space.size()) +
+                                   " trained parameters (LossFunction.names)");
+    std::vector<double> v(a.data(), a.data() + a.size());
+    for (std::size_t k = 0; k < v.size(); ++k)
+      if (!std::isfinite(v[k])) throw canveg::InputError("", 0, space.name(k), "is not a finite number");
+    canveg::Model<double> m = model;
+    space.assign(m, v);
+    return m;
+  }
+};
+
+PreparedLoss prepare_loss(const canveg::LoadedModel& loaded, const std::string& source, const py::list& columns,
+                          const py::dict& options, const py::object& observed_in, const py::object& scaler_in,
+                          double le_weight, std::size_t batch_size, bool keep_remainder, const std::string& method,
+                          int threads, const std::optional<std::string>& formulation) {
+  canveg::Model<double> model = loaded.model;
+  apply_formulation(model.setup, formulation);
+  const canveg::ForcingReadOptions o = read_options(loaded.forcing_options, options);
+  canveg::ObservedFluxes observed = to_observed(observed_in);
+  const canveg::ObservedFluxes scaler_source = scaler_in.is_none() ? observed : to_observed(scaler_in);
+  const double w = !std::isnan(le_weight)                  ? le_weight
+                   : !std::isnan(loaded.trained_le_weight) ? loaded.trained_le_weight
+                                                           : 0.5;
+  if (!(w >= 0.0 && w <= 1.0)) throw canveg::InputError("", 0, "le_weight", "must lie in [0, 1]");
+  if (threads < 0) throw canveg::InputError("", 0, "threads", "must be 0 (all cores) or more");
+  canveg::GradientOptions go;
+  go.batch_size = batch_size;
+  go.keep_remainder = keep_remainder;
+  go.method = canveg::parse_fixed_point_gradient(method, "method");
+  go.threads = threads;
+  Columns cols = to_columns(columns);
+  canveg::ForcingRecord forcing;
+  {
+    py::gil_scoped_release release;
+    forcing = canveg::read_forcing_columns(source, cols, o);
+    canveg::check_alignment(observed, forcing.timestamp, source);
+  }
+  const canveg::ParameterSpace space(model);
+  std::vector<double> initial = space.values(model);
+  return PreparedLoss{std::move(model), space, std::move(initial), std::move(forcing), std::move(observed),
+                      canveg::LossSpec{w, canveg::standard_scaler(scaler_source)}, go};
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_canveg, m) {
@@ -314,45 +373,42 @@ PYBIND11_MODULE(_canveg, m) {
       py::arg("timestamps"), py::arg("predicted_source"), py::arg("predicted"), py::arg("observed"),
       "Metrics per flux present in both (JAX-CanVeg's post-processing), after checking the half-hours align.");
 
-  m.def(
-      "loss_and_gradient",
-      [](const canveg::LoadedModel& loaded, const std::string& source, const py::list& columns, const py::dict& options,
-         const py::object& observed_in, const py::object& scaler_in, double le_weight, std::size_t batch_size,
-         bool keep_remainder, const std::string& method, bool loss_only, int threads,
-         std::optional<std::string> formulation) {
-        canveg::Model<double> model = loaded.model;
-        apply_formulation(model.setup, formulation);
-        const canveg::ForcingReadOptions o = read_options(loaded.forcing_options, options);
-        const canveg::ObservedFluxes observed = to_observed(observed_in);
-        const canveg::ObservedFluxes scaler_source = scaler_in.is_none() ? observed : to_observed(scaler_in);
-        const double w = !std::isnan(le_weight)                ? le_weight
-                         : !std::isnan(loaded.trained_le_weight) ? loaded.trained_le_weight
-                                                                  : 0.5;
-        if (!(w >= 0.0 && w <= 1.0)) throw canveg::InputError("", 0, "le_weight", "must lie in [0, 1]");
-        canveg::GradientOptions go;
-        go.batch_size = batch_size;
-        go.keep_remainder = keep_remainder;
-        go.method = canveg::parse_fixed_point_gradient(method, "method");
-        go.threads = threads;
-        Columns cols = to_columns(columns);
-        py::gil_scoped_release release;
-        const canveg::ForcingRecord forcing = canveg::read_forcing_columns(source, cols, o);
-        canveg::check_alignment(observed, forcing.timestamp, source);
-        const canveg::LossSpec loss{w, canveg::standard_scaler(scaler_source)};
-        if (loss_only) {
-          const double value = canveg::loss_value(model, forcing, observed, loss, go);
-          py::gil_scoped_acquire acquire;
-          return py::make_tuple(value, py::none(), py::none(), w);
-        }
-        const canveg::ParameterSpace space(model);
-        const canveg::LossGradient g = canveg::loss_and_gradient(model, space, forcing, observed, loss, go);
-        py::gil_scoped_acquire acquire;
-        return py::make_tuple(g.loss, to_array(g.gradient), space.names(), w, g.batches, g.rows);
-      },
-      py::arg("model"), py::arg("source"), py::arg("columns"), py::arg("options"), py::arg("observed"),
-      py::arg("scaler_observed"), py::arg("le_weight"), py::arg("batch_size"), py::arg("keep_remainder"),
-      py::arg("method"), py::arg("loss_only"), py::arg("threads"), py::arg("formulation"),
-      "JAX-CanVeg's training loss and its exact gradient (canveg::loss_and_gradient).");
+  py::class_<PreparedLoss>(m, "LossFunction",
+                           "JAX-CanVeg's training loss on data read once, as a function of the trained parameters.")
+      .def(py::init([](const canveg::LoadedModel& loaded, const std::string& source, const py::list& columns,
+                       const py::dict& options, const py::object& observed, const py::object& scaler,
+                       double le_weight, std::size_t batch_size, bool keep_remainder, const std::string& method,
+                       int threads, std::optional<std::string> formulation) {
+             return prepare_loss(loaded, source, columns, options, observed, scaler, le_weight, batch_size,
+                                 keep_remainder, method, threads, formulation);
+           }),
+           py::arg("model"), py::arg("source"), py::arg("columns"), py::arg("options"), py::arg("observed"),
+           py::arg("scaler_observed"), py::arg("le_weight"), py::arg("batch_size"), py::arg("keep_remainder"),
+           py::arg("method"), py::arg("threads"), py::arg("formulation"))
+      .def_property_readonly("names", [](const PreparedLoss& p) { return p.space.names(); })
+      .def_property_readonly("initial", [](const PreparedLoss& p) { return to_array(p.initial); })
+      .def_property_readonly("le_weight", [](const PreparedLoss& p) { return p.loss.le_weight; })
+      .def_property_readonly("rows", [](const PreparedLoss& p) { return p.forcing.timestamp.size(); })
+      .def(
+          "value",
+          [](const PreparedLoss& p, const py::object& values) {
+            const canveg::Model<double> model = p.at(values);
+            py::gil_scoped_release release;
+            return canveg::loss_value(model, p.forcing, p.observed, p.loss, p.options);
+          },
+          py::arg("values"), "The loss at these parameter values (a forward run).")
+      .def(
+          "value_and_gradient",
+          [](const PreparedLoss& p, const py::object& values) {
+            const canveg::Model<double> model = p.at(values);
+            canveg::LossGradient g;
+            {
+              py::gil_scoped_release release;
+              g = canveg::loss_and_gradient(model, p.space, p.forcing, p.observed, p.loss, p.options);
+            }
+            return py::make_tuple(g.loss, to_array(g.gradient), g.batches, g.rows, g.nonfinite);
+          },
+          py::arg("values"), "(loss, gradient, batches, rows, non-finite batch gradient components).");
 
   m.def(
       "train",
