@@ -26,6 +26,7 @@ from ._canveg import InputError
 __all__ = [
     "InputError",
     "Model",
+    "NeuralNetworkModel",
     "LossFunction",
     "LossGradient",
     "TrainResult",
@@ -357,11 +358,81 @@ class LossFunction:
         return LossGradient(loss, gradient, list(self.names), self.le_weight, batches, rows)
 
 
-def load_model(path: Union[str, os.PathLike]) -> Model:
-    """Reads a model: a trained JAX-CanVeg model JSON (``jax-canveg-trained/*.json``) or a site
-    file in TOML (``examples/sites/``). A neural-network baseline (DNN) JSON is refused with
-    InputError (run it with the ``canveg`` command). Raises InputError on a malformed file."""
-    return Model(_canveg.load_model(os.fspath(path)))
+class NeuralNetworkModel:
+    """JAX-CanVeg's pure neural-network baseline (docs/training.md): 9 forcings (ta, rg, eair, ws,
+    co2, pa, ustar, swc, lai) -> 2 tanh layers -> LE and NEE, in single precision as trained.
+
+    Create with :func:`load_model` on a ``<SITE>_DNN_LE-GPP-<w>.json`` file or one written by
+    ``canveg train --family DNN``. JAX-CanVeg did not store its networks' input and output
+    standardisation, so a published file needs the training forcing and fluxes to recompute it
+    (``scaler_forcing``/``scaler_fluxes``, as ``canveg run --scaler-forcing/--scaler-fluxes``);
+    a file canveg trained carries its own.
+    """
+
+    def __init__(self, impl: "_canveg.DnnModel"):
+        self._impl = impl
+
+    def __repr__(self) -> str:
+        scalers = "with" if self.has_scalers else "without"
+        return f"<canveg.NeuralNetworkModel {self.site_name!r} from {self.path!r}, {scalers} scalers>"
+
+    @property
+    def path(self) -> str:
+        return self._impl.path
+
+    @property
+    def site_name(self) -> str:
+        return self._impl.site_name
+
+    @property
+    def has_scalers(self) -> bool:
+        """Whether the model carries its standardisation statistics."""
+        return self._impl.has_scalers
+
+    @property
+    def trained_le_weight(self) -> float:
+        return self._impl.trained_le_weight
+
+    @property
+    def reported(self) -> Optional[dict]:
+        """JAX-CanVeg's reported metrics stored in the file, or None."""
+        return self._impl.reported
+
+    def with_scalers(self, forcing: Union[Forcing, str, os.PathLike], fluxes: Observed) -> "NeuralNetworkModel":
+        """A copy whose standardisation is fitted (mean and population standard deviation, as
+        scikit-learn's StandardScaler) on the training forcing (a file path or a table) and the
+        training fluxes (LE and NEE; a path or a table) of the same half-hours."""
+        if isinstance(forcing, (str, os.PathLike)):
+            forcing = read_forcing(forcing)
+        source, columns = _columns(forcing)
+        return NeuralNetworkModel(_canveg.dnn_with_scalers(self._impl, source, columns, _forcing_options(),
+                                                           _observed(fluxes)))
+
+    def run(self, forcing: Forcing, *, scaler_forcing=None, scaler_fluxes=None, **forcing_options) -> pd.DataFrame:
+        """LE [W m-2] and NEE [umol m-2 s-1] for every half-hour of ``forcing`` (a DataFrame or a
+        dict of arrays, read as :meth:`Model.run` reads it), as ``canveg run --model <DNN file>``
+        writes them. ``scaler_forcing`` and ``scaler_fluxes`` (together) first refit the
+        standardisation (:meth:`with_scalers`); a model without scalers needs them."""
+        model = self
+        if scaler_forcing is not None or scaler_fluxes is not None:
+            if scaler_forcing is None or scaler_fluxes is None:
+                raise InputError("field 'scaler_forcing': give scaler_forcing and scaler_fluxes together")
+            model = self.with_scalers(scaler_forcing, scaler_fluxes)
+        source, columns = _columns(forcing)
+        timestamps, outputs = _canveg.run_dnn(model._impl, source, columns, _forcing_options(**forcing_options))
+        frame = _frame(timestamps, outputs, source)
+        frame.attrs.update(units={name: OUTPUT_UNITS[name] for name in ("LE", "NEE")}, model=self.path)
+        return frame
+
+
+def load_model(path: Union[str, os.PathLike]) -> Union[Model, NeuralNetworkModel]:
+    """Reads a model: a trained JAX-CanVeg model JSON (``jax-canveg-trained/*.json``), a site
+    file in TOML (``examples/sites/``), or a neural-network baseline JSON (``*_DNN_*.json``,
+    returned as a :class:`NeuralNetworkModel`). Raises InputError on a malformed file."""
+    path = os.fspath(path)
+    if path.endswith(".json") and os.path.isfile(path) and _canveg.is_dnn_json(path):
+        return NeuralNetworkModel(_canveg.load_dnn(path))
+    return Model(_canveg.load_model(path))
 
 
 def read_forcing(path: Union[str, os.PathLike], **forcing_options) -> pd.DataFrame:

@@ -143,6 +143,19 @@ py::dict record_dict(const canveg::ForcingRecord& r) {
   return d;
 }
 
+// JAX-CanVeg's reported metrics of a model file, or None.
+py::object reported_dict(const canveg::ReportedMetrics& r) {
+  if (!r.present) return py::none();
+  py::dict d;
+  d["LE_test_NSE"] = r.le_test_nse;
+  d["NEE_test_NSE"] = r.nee_test_nse;
+  d["LE_test_RMSE"] = r.le_test_rmse;
+  d["NEE_test_RMSE"] = r.nee_test_rmse;
+  d["LE_train_NSE"] = r.le_train_nse;
+  d["NEE_train_NSE"] = r.nee_train_nse;
+  return d;
+}
+
 void apply_formulation(canveg::Setup& setup, const std::optional<std::string>& name) {
   if (!name) return;
   canveg::Formulation f{};
@@ -160,9 +173,7 @@ canveg::LoadedModel load(const std::string& path) {
   if (ends_with(".toml")) return canveg::read_site_toml(path);
   if (ends_with(".json")) {
     if (canveg::is_dnn_json(path))
-      throw canveg::InputError(path, 0, "",
-                               "a neural-network baseline (DNN) model has no physics to run from Python; run it with "
-                               "'canveg run --model ... --scaler-forcing ... --scaler-fluxes ...'");
+      throw canveg::InputError(path, 0, "", "a neural-network baseline (DNN) model: read it with load_dnn");
     return canveg::read_model_json(path);
   }
   throw canveg::InputError(path, 0, "", "expected a model JSON (.json) or a site file (.toml)");
@@ -263,18 +274,7 @@ PYBIND11_MODULE(_canveg, m) {
       .def_property_readonly("formulation",
                              [](const canveg::LoadedModel& l) { return canveg::describe_formulation(l.model.setup); })
       .def_property_readonly("trained_le_weight", [](const canveg::LoadedModel& l) { return l.trained_le_weight; })
-      .def_property_readonly("reported",
-                             [](const canveg::LoadedModel& l) -> py::object {
-                               if (!l.reported.present) return py::none();
-                               py::dict d;
-                               d["LE_test_NSE"] = l.reported.le_test_nse;
-                               d["NEE_test_NSE"] = l.reported.nee_test_nse;
-                               d["LE_test_RMSE"] = l.reported.le_test_rmse;
-                               d["NEE_test_RMSE"] = l.reported.nee_test_rmse;
-                               d["LE_train_NSE"] = l.reported.le_train_nse;
-                               d["NEE_train_NSE"] = l.reported.nee_train_nse;
-                               return d;
-                             })
+      .def_property_readonly("reported", [](const canveg::LoadedModel& l) { return reported_dict(l.reported); })
       .def("parameter_names", [](const canveg::LoadedModel& l) { return canveg::ParameterSpace(l.model).names(); })
       .def("parameter_values",
            [](const canveg::LoadedModel& l) { return to_array(canveg::ParameterSpace(l.model).values(l.model)); })
@@ -409,6 +409,57 @@ PYBIND11_MODULE(_canveg, m) {
             return py::make_tuple(g.loss, to_array(g.gradient), g.batches, g.rows, g.nonfinite);
           },
           py::arg("values"), "(loss, gradient, batches, rows, non-finite batch gradient components).");
+
+  py::class_<canveg::DnnModel>(m, "DnnModel", "JAX-CanVeg's neural-network baseline (9 forcings -> LE, NEE).")
+      .def_property_readonly("path", [](const canveg::DnnModel& d) { return d.path; })
+      .def_property_readonly("site_name", [](const canveg::DnnModel& d) { return d.site_name; })
+      .def_property_readonly("has_scalers", [](const canveg::DnnModel& d) { return d.has_scalers; })
+      .def_property_readonly("trained_le_weight", [](const canveg::DnnModel& d) { return d.trained_le_weight; })
+      .def_property_readonly("reported", [](const canveg::DnnModel& d) { return reported_dict(d.reported); });
+
+  m.def("is_dnn_json", &canveg::is_dnn_json, py::arg("path"),
+        "True when a model JSON is a neural-network baseline rather than a CanVeg model.");
+
+  m.def(
+      "load_dnn",
+      [](const std::string& path) {
+        py::gil_scoped_release release;
+        return canveg::read_dnn_json(path);
+      },
+      py::arg("path"), "Reads a neural-network baseline JSON (JAX-CanVeg's, or one canveg trained).");
+
+  m.def(
+      "dnn_with_scalers",
+      [](const canveg::DnnModel& dnn, const std::string& source, const py::list& columns, const py::dict& options,
+         const py::object& observed_in) {
+        canveg::DnnModel copy = dnn;
+        const canveg::ObservedFluxes observed = to_observed(observed_in);
+        const canveg::ForcingRecord forcing = read_columns(source, columns, read_options({}, options));
+        py::gil_scoped_release release;
+        canveg::check_alignment(observed, forcing.timestamp, source);
+        canveg::fit_dnn_scalers(copy, forcing, observed);
+        return copy;
+      },
+      py::arg("model"), py::arg("source"), py::arg("columns"), py::arg("options"), py::arg("observed"),
+      "A copy with StandardScaler statistics fitted on the training forcing and fluxes (as canveg run "
+      "--scaler-forcing/--scaler-fluxes).");
+
+  m.def(
+      "run_dnn",
+      [](const canveg::DnnModel& dnn, const std::string& source, const py::list& columns, const py::dict& options) {
+        const canveg::ForcingRecord forcing = read_columns(source, columns, read_options({}, options));
+        canveg::DnnPrediction p;
+        {
+          py::gil_scoped_release release;
+          p = canveg::run_dnn(dnn, forcing);
+        }
+        py::dict out;
+        out["LE"] = to_array(p.LE);
+        out["NEE"] = to_array(p.NEE);
+        return py::make_tuple(forcing.timestamp, out);
+      },
+      py::arg("model"), py::arg("source"), py::arg("columns"), py::arg("options"),
+      "LE and NEE of the network for every forcing row; (time stamps, {LE, NEE}).");
 
   m.def(
       "train",

@@ -92,10 +92,34 @@ def test_bad_forcing_raises_the_commands_message(cli, small_files, tmp_path, bre
 
 
 def test_bad_model_files():
-    with pytest.raises(canveg.InputError, match="neural-network baseline"):
-        canveg.load_model(model_path("US-Bi1_DNN_LE-GPP-0.5.json"))
     with pytest.raises(canveg.InputError, match="cannot|no such|open"):
         canveg.load_model("no-such-model.json")
+
+
+def test_neural_network_baseline_equals_the_command(cli, small_files, tmp_path):
+    forcing_csv, _ = small_files
+    dnn_json = model_path("US-Bi1_DNN_LE-GPP-0.5.json")
+    training = [os.path.join(SITE, name) for name in ("US-Bi1-forcings.csv", "US-Bi1-fluxes.csv")]
+    out = tmp_path / "dnn.csv"
+    result = run_cli(cli, "run", "--model", dnn_json, "--forcing", forcing_csv, "--scaler-forcing", training[0],
+                     "--scaler-fluxes", training[1], "--output", str(out), "--quiet")
+    assert result.returncode == 0, result.stderr
+    model = canveg.load_model(dnn_json)
+    assert isinstance(model, canveg.NeuralNetworkModel) and not model.has_scalers and model.trained_le_weight == 0.5
+    assert model.reported["LE_test_NSE"] == pytest.approx(0.875, abs=5e-4)
+    forcing = canveg.read_forcing(forcing_csv)
+    frame = model.run(forcing, scaler_forcing=training[0], scaler_fluxes=canveg.read_observed(training[1]))
+    assert_same_outputs(frame, str(out))
+    assert frame.attrs["units"] == {"LE": "W m-2", "NEE": "umol m-2 s-1"}
+    # Fitted once, the scalers travel with the copy.
+    scaled = model.with_scalers(training[0], training[1])
+    assert scaled.has_scalers
+    pd.testing.assert_frame_equal(scaled.run(forcing), frame)
+    # A published network without its standardisation cannot run.
+    with pytest.raises(canveg.InputError, match="scaler"):
+        model.run(forcing)
+    with pytest.raises(canveg.InputError, match="together"):
+        model.run(forcing, scaler_forcing=training[0])
 
 
 def test_evaluate_equals_the_commands_metrics(cli, small_files, tmp_path):
