@@ -37,7 +37,16 @@ def jax_loss(loss_function):
     canveg, so it works under ``jax.jit``, ``jax.grad`` and ``jax.value_and_grad``; under
     ``jax.vmap`` the parameter vectors are evaluated one after another.
     """
+    import inspect
+
     import jax
+
+    # One parameter vector after the other under jax.vmap: `vmap_method` from JAX 0.4.34 on (the
+    # older `vectorized=False` meant the same and is deprecated there).
+    if "vmap_method" in inspect.signature(jax.pure_callback).parameters:
+        sequential = {"vmap_method": "sequential"}
+    else:
+        sequential = {"vectorized": False}
 
     def host_value(values):
         return np.asarray(loss_function(np.asarray(values, dtype=np.float64)), dtype=values.dtype)
@@ -49,12 +58,12 @@ def jax_loss(loss_function):
     @jax.custom_vjp
     def loss(values):
         _check_shape(loss_function, values.shape)
-        return jax.pure_callback(host_value, jax.ShapeDtypeStruct((), values.dtype), values)
+        return jax.pure_callback(host_value, jax.ShapeDtypeStruct((), values.dtype), values, **sequential)
 
     def forward(values):
         _check_shape(loss_function, values.shape)
         shapes = (jax.ShapeDtypeStruct((), values.dtype), jax.ShapeDtypeStruct(values.shape, values.dtype))
-        value, gradient = jax.pure_callback(host_value_and_gradient, shapes, values)
+        value, gradient = jax.pure_callback(host_value_and_gradient, shapes, values, **sequential)
         return value, gradient
 
     def backward(gradient, cotangent):

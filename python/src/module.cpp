@@ -190,6 +190,12 @@ py::dict metrics_dict(const canveg::FitMetrics& m) {
   return d;
 }
 
+// The LE weight w of a loss: the one given (NaN: none), else the model's training weight, else 0.5.
+double resolve_le_weight(double given, const canveg::LoadedModel& loaded) {
+  if (!std::isnan(given)) return given;
+  return std::isnan(loaded.trained_le_weight) ? 0.5 : loaded.trained_le_weight;
+}
+
 // A training loss with its data prepared once (forcing read, observations aligned, scaler fitted),
 // evaluated at any parameter vector: what a gradient bridge calls once per optimiser step.
 struct PreparedLoss {
@@ -226,9 +232,7 @@ PreparedLoss prepare_loss(const canveg::LoadedModel& loaded, const std::string& 
   const canveg::ForcingReadOptions o = read_options(loaded.forcing_options, options);
   canveg::ObservedFluxes observed = to_observed(observed_in);
   const canveg::ObservedFluxes scaler_source = scaler_in.is_none() ? observed : to_observed(scaler_in);
-  const double w = !std::isnan(le_weight)                  ? le_weight
-                   : !std::isnan(loaded.trained_le_weight) ? loaded.trained_le_weight
-                                                           : 0.5;
+  const double w = resolve_le_weight(le_weight, loaded);
   if (!(w >= 0.0 && w <= 1.0)) throw canveg::InputError("", 0, "le_weight", "must lie in [0, 1]");
   if (threads < 0) throw canveg::InputError("", 0, "threads", "must be 0 (all cores) or more");
   canveg::GradientOptions go;
@@ -476,9 +480,7 @@ PYBIND11_MODULE(_canveg, m) {
         if (epochs < 1) throw canveg::InputError("", 0, "epochs", "must be 1 or more");
         to.epochs = epochs;
         to.learning_rate.initial = learning_rate;
-        to.loss.le_weight = !std::isnan(le_weight)                ? le_weight
-                            : !std::isnan(loaded.trained_le_weight) ? loaded.trained_le_weight
-                                                                     : 0.5;
+        to.loss.le_weight = resolve_le_weight(le_weight, loaded);
         to.gradient.batch_size = batch_size;
         to.gradient.threads = threads;
         to.trained = trained;

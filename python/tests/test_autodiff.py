@@ -97,6 +97,15 @@ def test_jax_bridge_is_canvegs_gradient_and_matches_finite_differences(loss_func
     np.testing.assert_allclose(np.asarray(grad_a), np.outer(expected_gradient, np.asarray(z)), rtol=1e-15, atol=0)
     np.testing.assert_array_equal(np.asarray(grad_z), np.zeros(3))
 
+    # Several parameter vectors at once: one after the other, each its own canveg call.
+    k = f.names.index("vcopt")
+    batch = np.stack([theta, theta])
+    batch[1, k] *= 1.1
+    values, gradients = jax.vmap(jax.value_and_grad(loss))(jnp.asarray(batch))
+    value1, gradient1 = f.value_and_gradient(batch[1])
+    assert float(values[0]) == expected_value and float(values[1]) == value1 != expected_value
+    np.testing.assert_array_equal(np.asarray(gradients[1]), gradient1)
+
     with pytest.raises(ValueError, match="shape"):
         loss(jnp.asarray(theta[:5]))
     # Without x64 JAX works in float32: the float64 results arrive rounded.
