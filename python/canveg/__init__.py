@@ -170,18 +170,11 @@ class TrainResult(NamedTuple):
     trained: list  #: names of the trained parameters
 
 
-class Model:
-    """A loaded model: a trained JAX-CanVeg model (JSON) or a site of our own (TOML).
+class _ModelFile:
+    """What every model file gives: where it came from and what JAX-CanVeg reported for it."""
 
-    Create with :func:`load_model`. ``run`` predicts fluxes from a forcing table,
-    ``loss_and_gradient`` differentiates JAX-CanVeg's training loss, :func:`train` fits it.
-    """
-
-    def __init__(self, impl: "_canveg.Model"):
+    def __init__(self, impl):
         self._impl = impl
-
-    def __repr__(self) -> str:
-        return f"<canveg.Model {self.site_name!r} from {self.path!r}: {self.canopy_layers} canopy layers, formulation {self.formulation}>"
 
     @property
     def path(self) -> str:
@@ -193,15 +186,6 @@ class Model:
         return self._impl.site_name
 
     @property
-    def canopy_layers(self) -> int:
-        return self._impl.canopy_layers
-
-    @property
-    def formulation(self) -> str:
-        """``jax`` (JAX-CanVeg's, the default of a trained model) or ``corrected`` (a site's default)."""
-        return self._impl.formulation
-
-    @property
     def reported(self) -> Optional[dict]:
         """JAX-CanVeg's reported metrics stored in a trained model file (LE_test_NSE, NEE_test_NSE,
         LE_test_RMSE, NEE_test_RMSE, LE_train_NSE, NEE_train_NSE), or None."""
@@ -211,6 +195,26 @@ class Model:
     def trained_le_weight(self) -> float:
         """The LE weight w the model was trained with (NaN when the file does not say)."""
         return self._impl.trained_le_weight
+
+
+class Model(_ModelFile):
+    """A loaded model: a trained JAX-CanVeg model (JSON) or a site of our own (TOML).
+
+    Create with :func:`load_model`. ``run`` predicts fluxes from a forcing table,
+    ``loss_and_gradient`` differentiates JAX-CanVeg's training loss, :func:`train` fits it.
+    """
+
+    def __repr__(self) -> str:
+        return f"<canveg.Model {self.site_name!r} from {self.path!r}: {self.canopy_layers} canopy layers, formulation {self.formulation}>"
+
+    @property
+    def canopy_layers(self) -> int:
+        return self._impl.canopy_layers
+
+    @property
+    def formulation(self) -> str:
+        """``jax`` (JAX-CanVeg's, the default of a trained model) or ``corrected`` (a site's default)."""
+        return self._impl.formulation
 
     @property
     def parameters(self) -> pd.Series:
@@ -358,7 +362,7 @@ class LossFunction:
         return LossGradient(loss, gradient, list(self.names), self.le_weight, batches, rows)
 
 
-class NeuralNetworkModel:
+class NeuralNetworkModel(_ModelFile):
     """JAX-CanVeg's pure neural-network baseline (docs/training.md): 9 forcings (ta, rg, eair, ws,
     co2, pa, ustar, swc, lai) -> 2 tanh layers -> LE and NEE, in single precision as trained.
 
@@ -369,34 +373,14 @@ class NeuralNetworkModel:
     a file canveg trained carries its own.
     """
 
-    def __init__(self, impl: "_canveg.DnnModel"):
-        self._impl = impl
-
     def __repr__(self) -> str:
         scalers = "with" if self.has_scalers else "without"
         return f"<canveg.NeuralNetworkModel {self.site_name!r} from {self.path!r}, {scalers} scalers>"
 
     @property
-    def path(self) -> str:
-        return self._impl.path
-
-    @property
-    def site_name(self) -> str:
-        return self._impl.site_name
-
-    @property
     def has_scalers(self) -> bool:
         """Whether the model carries its standardisation statistics."""
         return self._impl.has_scalers
-
-    @property
-    def trained_le_weight(self) -> float:
-        return self._impl.trained_le_weight
-
-    @property
-    def reported(self) -> Optional[dict]:
-        """JAX-CanVeg's reported metrics stored in the file, or None."""
-        return self._impl.reported
 
     def with_scalers(self, forcing: Union[Forcing, str, os.PathLike], fluxes: Observed) -> "NeuralNetworkModel":
         """A copy whose standardisation is fitted (mean and population standard deviation, as
