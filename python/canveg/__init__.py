@@ -92,6 +92,8 @@ def _columns(forcing: Forcing, what: str = "forcing") -> tuple:
             raise InputError(f"{source}: field '{name}': a column must be one-dimensional")
         if values.dtype.kind == "f" or values.dtype.kind == "b":
             columns.append((name, np.ascontiguousarray(values, dtype=np.float64)))
+        elif values.dtype.kind in "iu":  # integers cannot be missing: one vectorised conversion
+            columns.append((name, values.astype(str).tolist()))
         elif values.dtype.kind == "M":
             columns.append((name, list(pd.DatetimeIndex(values).strftime(_TIME_FORMAT))))
         else:
