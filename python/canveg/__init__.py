@@ -32,6 +32,7 @@ __all__ = [
     "TrainResult",
     "OUTPUT_UNITS",
     "OUTPUT_MEANINGS",
+    "DIAGNOSTIC_UNITS",
     "load_model",
     "read_forcing",
     "read_observed",
@@ -43,6 +44,8 @@ __all__ = [
 OUTPUT_UNITS = {name: unit for name, unit, _ in _canveg.OUTPUT_FIELDS}
 #: Output name -> meaning.
 OUTPUT_MEANINGS = {name: meaning for name, _, meaning in _canveg.OUTPUT_FIELDS}
+#: Diagnostic column (``run(diagnostics=True)``, ``run(convergence=True)``) -> unit.
+DIAGNOSTIC_UNITS = {name: unit for name, unit, _ in _canveg.DIAGNOSTIC_FIELDS}
 
 # The library's time stamps ("YYYY-MM-DD HH:MM:SS", end of the half-hour, local standard time).
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -233,7 +236,8 @@ class Model(_ModelFile):
         self._impl.save(os.fspath(path))
 
     def run(self, forcing: Forcing, *, threads: int = 0, formulation: Optional[str] = None,
-            independent: bool = False, **forcing_options) -> pd.DataFrame:
+            independent: bool = False, diagnostics: bool = False, convergence: bool = False,
+            converge: Optional[float] = None, max_iterations: int = 100, **forcing_options) -> pd.DataFrame:
         """Runs the model over every half-hour of ``forcing``.
 
         forcing: a DataFrame (or a dict of arrays) with a forcing file's own columns, e.g. what
@@ -245,6 +249,12 @@ class Model(_ModelFile):
         threads: worker threads (0: all cores). The GIL is released while the model runs.
         formulation: ``"jax"`` or ``"corrected"`` (default: the model file's).
         independent: independent half-hours (soil storage term off, JAX-CanVeg with batch size 1).
+        diagnostics: append the energy-balance residual columns (``--diagnostics``).
+        convergence: append per half-hour the change in the last iteration and the implausible-state
+            flags (``--convergence``, docs/reliability.md).
+        converge: iterate the record until the largest change of one iteration is below this
+            tolerance (K and W m-2), at most ``max_iterations`` times (``--converge TOL
+            --max-iterations N``); default: JAX-CanVeg's fixed iteration count.
         forcing_options: ``columns={"ts": "TS_F_MDS_1"}``, ``units={"ta": "K"}``, ``lai=`` and
             ``canopy_height=`` (a constant or a CSV path), ``supplement=`` (a CSV path),
             ``fill="linear", max_gap=N``: the command's ``--column``, ``--units``, ... options.
@@ -255,14 +265,20 @@ class Model(_ModelFile):
         [umol m-2 s-1] (upward), GPP [umol m-2 s-1], Rnet, G [W m-2] (towards the surface),
         Rnet_top, LE_veg, LE_soil, H_veg, H_soil, Rnet_veg, Rnet_soil [W m-2], Rsoil, Ps
         [umol m-2 s-1], gs [m s-1], Tleaf, Tsoil_sfc [K], zL [-] (docs/fields.md).
-        ``df.attrs`` also holds ``formulation``, ``model`` and ``seconds`` (the run's wall time).
+        The diagnostic columns follow in the command's order (``canveg.DIAGNOSTIC_UNITS``).
+        ``df.attrs`` also holds ``formulation``, ``model``, ``seconds`` (the run's wall time),
+        ``iterations`` (outer iterations used) and, with ``converge``, ``converged``.
         Raises InputError on bad forcing.
         """
         source, columns = _columns(forcing)
-        timestamps, outputs, used, seconds = _canveg.run(
-            self._impl, source, columns, _forcing_options(**forcing_options), int(threads), formulation, bool(independent))
+        timestamps, outputs, used, seconds, iterations, converged = _canveg.run(
+            self._impl, source, columns, _forcing_options(**forcing_options), int(threads), formulation,
+            bool(independent), bool(diagnostics), bool(convergence), float(converge or 0.0), int(max_iterations))
         frame = _frame(timestamps, outputs, source)
-        frame.attrs.update(units=dict(OUTPUT_UNITS), formulation=used, model=self.path, seconds=seconds)
+        units = {name: OUTPUT_UNITS[name] if name in OUTPUT_UNITS else DIAGNOSTIC_UNITS[name] for name in frame.columns}
+        frame.attrs.update(units=units, formulation=used, model=self.path, seconds=seconds, iterations=iterations)
+        if converged is not None:
+            frame.attrs["converged"] = converged
         return frame
 
     def loss_function(self, forcing: Forcing, observed: Observed, *, le_weight: Optional[float] = None,

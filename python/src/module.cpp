@@ -329,8 +329,11 @@ PYBIND11_MODULE(_canveg, m) {
   m.def(
       "run",
       [](const canveg::LoadedModel& loaded, const std::string& source, const py::list& columns, const py::dict& options,
-         int threads, std::optional<std::string> formulation, bool independent) {
+         int threads, std::optional<std::string> formulation, bool independent, bool diagnostics, bool convergence,
+         double converge_tolerance, int max_iterations) {
         if (threads < 0) throw canveg::InputError("", 0, "threads", "must be 0 (all cores) or more");
+        if (!(converge_tolerance >= 0.0)) throw canveg::InputError("", 0, "converge", "must be a positive tolerance");
+        if (max_iterations < 1) throw canveg::InputError("", 0, "max_iterations", "must be 1 or more");
         canveg::Model<double> model = loaded.model;
         apply_formulation(model.setup, formulation);
         const canveg::ForcingReadOptions o = read_options(loaded.forcing_options, options);
@@ -344,15 +347,35 @@ PYBIND11_MODULE(_canveg, m) {
           canveg::RunOptions ro;
           ro.storage_coupling = !independent;
           ro.threads = threads;
+          ro.diagnostics = diagnostics;
+          ro.convergence = convergence;
+          ro.converge_tolerance = converge_tolerance;
+          ro.max_iterations = max_iterations;
           result = canveg::run_model(model, forcing, ro);
         }
+        // The command's column order: outputs, then energy diagnostics, then convergence.
         py::dict out;
         for (std::size_t i = 0; i < canveg::kOutputFields.size(); ++i)
           out[py::str(std::string(canveg::kOutputFields[i].name))] = to_array(result.outputs.series(i));
-        return py::make_tuple(forcing.timestamp, out, canveg::describe_formulation(model.setup), result.seconds);
+        if (diagnostics)
+          for (std::size_t i = 0; i < canveg::kDiagnosticFields.size(); ++i)
+            out[py::str(std::string(canveg::kDiagnosticFields[i].name))] = to_array(result.diagnostics.series(i));
+        if (convergence)
+          for (std::size_t i = 0; i < canveg::kConvergenceFields.size(); ++i)
+            out[py::str(std::string(canveg::kConvergenceFields[i].name))] = to_array(result.convergence.series(i));
+        return py::make_tuple(forcing.timestamp, out, canveg::describe_formulation(model.setup), result.seconds,
+                              result.iterations, converge_tolerance > 0 ? py::object(py::bool_(result.converged)) : py::none());
       },
       py::arg("model"), py::arg("source"), py::arg("columns"), py::arg("options"), py::arg("threads"),
-      py::arg("formulation"), py::arg("independent"), "Runs the model; (time stamps, {output: values}, formulation, seconds).");
+      py::arg("formulation"), py::arg("independent"), py::arg("diagnostics"), py::arg("convergence"),
+      py::arg("converge_tolerance"), py::arg("max_iterations"),
+      "Runs the model; (time stamps, {column: values}, formulation, seconds, iterations, converged or None).");
+  py::list diagnostic_fields;
+  for (const auto& f : canveg::kDiagnosticFields)
+    diagnostic_fields.append(py::make_tuple(std::string(f.name), std::string(f.unit), std::string(f.meaning)));
+  for (const auto& f : canveg::kConvergenceFields)
+    diagnostic_fields.append(py::make_tuple(std::string(f.name), std::string(f.unit), std::string(f.meaning)));
+  m.attr("DIAGNOSTIC_FIELDS") = diagnostic_fields;
 
   m.def("read_flux_csv", [](const std::string& path) { return observed_dict(to_observed(py::str(path))); },
         py::arg("path"), "Reads observed fluxes as canveg run --observed does (gaps interpolated).");

@@ -49,6 +49,23 @@ def test_run_equals_the_command_bit_for_bit(cli, small_files, tmp_path, model_fi
     assert frame["LE"].max() > 100
 
 
+def test_diagnostics_convergence_and_tolerance_equal_the_command(cli, small_files, tmp_path):
+    forcing_csv, _ = small_files
+    out = tmp_path / "cli.csv"
+    result = run_cli(cli, "run", "--model", PB_1L, "--forcing", forcing_csv, "--output", str(out), "--quiet",
+                     "--diagnostics", "--convergence", "--converge", "0.5", "--max-iterations", "40")
+    assert result.returncode == 0, result.stderr
+    frame = canveg.load_model(PB_1L).run(canveg.read_forcing(forcing_csv), threads=2, diagnostics=True,
+                                         convergence=True, converge=0.5, max_iterations=40)
+    assert_same_outputs(frame, str(out))
+    assert "column_closure" in frame and "dLE_last" in frame and "implausible" in frame
+    assert frame.attrs["units"]["dLE_last"] == "W m-2" and set(frame.attrs["units"]) == set(frame.columns)
+    # The tolerance decides the iteration count: more than JAX-CanVeg's 15 here, at most 40.
+    assert 15 < frame.attrs["iterations"] <= 40 and frame.attrs["converged"] == (frame.attrs["iterations"] < 40)
+    with pytest.raises(canveg.InputError, match="max_iterations"):
+        canveg.load_model(PB_1L).run(canveg.read_forcing(forcing_csv), converge=0.5, max_iterations=0)
+
+
 def test_site_file_dict_of_arrays_and_independent_rows(cli, small_files, tmp_path):
     forcing_csv, _ = small_files
     site = os.path.join(REPO, "examples", "sites", "US-Bi1.toml")
