@@ -431,10 +431,8 @@ def load_model(path: Union[str, os.PathLike]) -> Union[Model, NeuralNetworkModel
     """Reads a model: a trained JAX-CanVeg model JSON (``jax-canveg-trained/*.json``), a site
     file in TOML (``examples/sites/``), or a neural-network baseline JSON (``*_DNN_*.json``,
     returned as a :class:`NeuralNetworkModel`). Raises InputError on a malformed file."""
-    path = os.fspath(path)
-    if path.endswith(".json") and os.path.isfile(path) and _canveg.is_dnn_json(path):
-        return NeuralNetworkModel(_canveg.load_dnn(path))
-    return Model(_canveg.load_model(path))
+    impl = _canveg.load_model(os.fspath(path))
+    return NeuralNetworkModel(impl) if isinstance(impl, _canveg.DnnModel) else Model(impl)
 
 
 def read_forcing(path: Union[str, os.PathLike], **forcing_options) -> pd.DataFrame:

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <pybind11/numpy.h>
@@ -164,7 +165,9 @@ void apply_formulation(canveg::Setup& setup, const std::optional<std::string>& n
   canveg::set_formulation(setup, f);
 }
 
-canveg::LoadedModel load(const std::string& path) {
+// A model file of either kind: a CanVeg model (model JSON or site TOML) or a neural-network
+// baseline JSON; Python receives the one the file holds.
+std::variant<canveg::LoadedModel, canveg::DnnModel> load(const std::string& path) {
   const auto ends_with = [&](const char* suffix) {
     const std::string s = suffix;
     return path.size() >= s.size() && path.compare(path.size() - s.size(), s.size(), s) == 0;
@@ -172,8 +175,7 @@ canveg::LoadedModel load(const std::string& path) {
   py::gil_scoped_release release;
   if (ends_with(".toml")) return canveg::read_site_toml(path);
   if (ends_with(".json")) {
-    if (canveg::is_dnn_json(path))
-      throw canveg::InputError(path, 0, "", "a neural-network baseline (DNN) model: read it with load_dnn");
+    if (canveg::is_dnn_json(path)) return canveg::read_dnn_json(path);
     return canveg::read_model_json(path);
   }
   throw canveg::InputError(path, 0, "", "expected a model JSON (.json) or a site file (.toml)");
@@ -301,7 +303,7 @@ PYBIND11_MODULE(_canveg, m) {
       .def("save", [](const canveg::LoadedModel& l, const std::string& path) { canveg::write_model_json(l, path); },
            "Writes the model as JSON, as canveg train does.");
 
-  m.def("load_model", &load, py::arg("path"), "Reads a model JSON or a site TOML.");
+  m.def("load_model", &load, py::arg("path"), "Reads a model JSON, a site TOML or a neural-network baseline JSON.");
 
   m.def(
       "read_forcing_file",
@@ -443,17 +445,6 @@ PYBIND11_MODULE(_canveg, m) {
       .def_property_readonly("has_scalers", [](const canveg::DnnModel& d) { return d.has_scalers; })
       .def_property_readonly("trained_le_weight", [](const canveg::DnnModel& d) { return d.trained_le_weight; })
       .def_property_readonly("reported", [](const canveg::DnnModel& d) { return reported_dict(d.reported); });
-
-  m.def("is_dnn_json", &canveg::is_dnn_json, py::arg("path"),
-        "True when a model JSON is a neural-network baseline rather than a CanVeg model.");
-
-  m.def(
-      "load_dnn",
-      [](const std::string& path) {
-        py::gil_scoped_release release;
-        return canveg::read_dnn_json(path);
-      },
-      py::arg("path"), "Reads a neural-network baseline JSON (JAX-CanVeg's, or one canveg trained).");
 
   m.def(
       "dnn_with_scalers",
