@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(build-essential cmake nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
           libtomlplusplus-dev googletest libgtest-dev libbenchmark-dev zlib1g-dev python3-matplotlib
           pkg-config libnetcdf-dev netcdf-bin python3-xarray python3-netcdf4 clang libclang-rt-14-dev
-          openmpi-bin libopenmpi-dev libarmadillo-dev chromium
+          openmpi-bin libopenmpi-dev libarmadillo-dev chromium libxsimd-dev
           pybind11-dev ninja-build python3-dev python3-venv python3-pip python3-numpy python3-pandas python3-pytest)
 sudo_cmd=""
 [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"

@@ -73,6 +73,11 @@ struct RunOptions {
   double converge_tolerance = 0;
   int max_iterations = kDefaultMaxIterations;
   static constexpr int kDefaultMaxIterations = 100;
+  // Half-hours as SIMD lanes (docs/performance.md, "Half-hours as SIMD lanes"): "" solves one
+  // half-hour at a time; "auto" the widest instruction set of this machine; or one by name
+  // ("sse2", "avx2+fma", "avx512"). Models the lanes do not solve (the corrected formulation's
+  // implicit soil surface) run one half-hour at a time whatever is asked.
+  std::string simd;
   // Progress callback: called with (rows done, rows total) from the calling thread.
   std::function<void(std::size_t, std::size_t)> progress;
 };
@@ -87,6 +92,8 @@ struct RunResult {
   // half-hours in each iteration of the search (size max_iterations; NaN counts as infinite).
   bool converged = false;
   std::vector<double> iteration_change;
+  // The instruction set whose SIMD lanes solved the half-hours; empty: one at a time.
+  std::string simd;
 };
 
 // Runs the model over every forcing row. Throws InputError if the forcing does not fit the model.

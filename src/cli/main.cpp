@@ -132,6 +132,7 @@ struct RunArgs {
   double converge = 0;       // 0: the site file's [solver] converge, else fixed iterations
   int max_iterations = 0;    // 0: the site file's, else RunOptions' default
   std::string formulation;   // "": as the model file says
+  std::string simd = "off";  // RunOptions::simd: off, auto or an instruction set
   canveg::cli::ForcingOptionArgs forcing_options;
 };
 
@@ -296,6 +297,7 @@ int command_run(const RunArgs& a) {
   options.threads = a.threads;
   options.diagnostics = a.diagnostics;
   options.convergence = a.convergence;
+  options.simd = a.simd == "off" ? "" : a.simd;
   options.converge_tolerance = a.converge > 0 ? a.converge : loaded.converge_tolerance;
   if (a.max_iterations > 0)
     options.max_iterations = a.max_iterations;
@@ -326,8 +328,9 @@ int command_run(const RunArgs& a) {
 
   if (!a.quiet) {
     const double rate = result.seconds > 0 ? static_cast<double>(forcing.size()) / result.seconds : 0.0;
-    std::fprintf(stderr, "canveg: %zu half-hours in %.2f s (%.0f half-hours/s), formulation %s; wrote %s\n",
-                 forcing.size(), result.seconds, rate, canveg::describe_formulation(model.setup).c_str(),
+    const std::string lanes = result.simd.empty() ? "" : ", SIMD lanes " + result.simd;
+    std::fprintf(stderr, "canveg: %zu half-hours in %.2f s (%.0f half-hours/s%s), formulation %s; wrote %s\n",
+                 forcing.size(), result.seconds, rate, lanes.c_str(), canveg::describe_formulation(model.setup).c_str(),
                  a.output.c_str());
   }
   if (options.converge_tolerance > 0) print_converge_summary(result, options, a.quiet);
@@ -408,6 +411,12 @@ int run_cli(int argc, char** argv, CliMode mode = CliMode::Execute) {
                       std::to_string(canveg::RunOptions::kDefaultMaxIterations) + ")")
       ->type_name("N")
       ->check(CLI::Range(1, 100000));
+  run->add_option("--simd", ra.simd,
+                  "Solve neighbouring half-hours together as the lanes of SIMD vectors: auto (the widest instruction "
+                  "set of this machine), sse2, avx2+fma, avx512, or off (one half-hour at a time). Results agree with "
+                  "off to round-off, not bit for bit; the corrected formulation always runs one at a time")
+      ->check(CLI::IsMember({"off", "auto", "sse2", "avx2+fma", "avx512"}))
+      ->capture_default_str();
   run->add_flag("--quiet", ra.quiet, "No progress, log or summary on stderr");
   canveg::cli::add_forcing_options(*run, ra.forcing_options);
 

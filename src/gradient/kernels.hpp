@@ -1174,7 +1174,7 @@ inline std::array<const Var*, kLeInputs> le_arguments(const Var& q_abs, const Va
 // c_i) instead of about 250 nodes per leaf; the adjoint runs the stored double forward pass
 // backwards. leaf_rh is min(rh, 1) as in the template (rh itself, or the constant 1).
 inline physics::LeafPhotosynthesis<Var> leaf_photosynthesis_handwritten(
-    const Var& par_absorbed, const Var& ca, const Var& t_leaf, const Var& rb_co2, double pressure_kpa, const Var& rh,
+    const Var& par_absorbed, const Var& ca, const Var& t_leaf, const Var& rb_co2, const double& pressure_kpa, const Var& rh,
     bool amphistomatous, const Parameters<Var>& p, bool single_dark_respiration) {
   const std::array<const Var*, kPsInputs> args = ps_arguments(par_absorbed, ca, t_leaf, rb_co2, rh, p);
   Tape& tape = thread_tape();
@@ -1208,7 +1208,7 @@ inline physics::LeafPhotosynthesis<Var> leaf_photosynthesis_handwritten(
 inline physics::LeafEnergy<Var> leaf_energy_balance_handwritten(const Var& q_abs, const Var& rb_heat,
                                                                 const Var& rb_vapor, const Var& gs,
                                                                 const physics::LayerAir<Var>& air,
-                                                                double pressure_kpa, bool amphistomatous,
+                                                                const double& pressure_kpa, bool amphistomatous,
                                                                 const Parameters<Var>& p) {
   const std::array<const Var*, kLeInputs> args = le_arguments(q_abs, rb_heat, rb_vapor, gs, air, p);
   Tape& tape = thread_tape();
@@ -1240,7 +1240,7 @@ inline physics::LeafEnergy<Var> leaf_energy_balance_handwritten(const Var& q_abs
 // c_i) holding the 4 x m Jacobian over the m active inputs, from one Dual<K> evaluation of the
 // template.
 inline physics::LeafPhotosynthesis<Var> leaf_photosynthesis_preaccumulated(
-    const Var& par_absorbed, const Var& ca, const Var& t_leaf, const Var& rb_co2, double pressure_kpa, const Var& rh,
+    const Var& par_absorbed, const Var& ca, const Var& t_leaf, const Var& rb_co2, const double& pressure_kpa, const Var& rh,
     bool amphistomatous, const Parameters<Var>& p, bool single_dark_respiration) {
   const std::array<const Var*, kPsInputs> args = ps_arguments(par_absorbed, ca, t_leaf, rb_co2, rh, p);
   double x[kPsInputs];
@@ -1282,7 +1282,7 @@ inline physics::LeafPhotosynthesis<Var> leaf_photosynthesis_preaccumulated(
 inline physics::LeafEnergy<Var> leaf_energy_balance_preaccumulated(const Var& q_abs, const Var& rb_heat,
                                                                    const Var& rb_vapor, const Var& gs,
                                                                    const physics::LayerAir<Var>& air,
-                                                                   double pressure_kpa, bool amphistomatous,
+                                                                   const double& pressure_kpa, bool amphistomatous,
                                                                    const Parameters<Var>& p) {
   const std::array<const Var*, kLeInputs> args = le_arguments(q_abs, rb_heat, rb_vapor, gs, air, p);
   double x[kLeInputs];

@@ -40,7 +40,7 @@ CANVEG_HD inline T activate(Activation a, const T& x) {
   switch (a) {
     case Activation::Tanh: return tanh(x);
     case Activation::Sigmoid: return 1.0 / (1.0 + exp(-x));
-    case Activation::Softplus: return x > 30.0 ? x : T(log(1.0 + exp(x)));
+    case Activation::Softplus: return choose(x > 30.0, [&] { return x; }, [&] { return T(log(1.0 + exp(x))); });
     case Activation::Identity: default: return x;
   }
 }

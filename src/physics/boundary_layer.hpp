@@ -38,29 +38,29 @@ CANVEG_HD inline BoundaryLayerConstants<T> make_boundary_layer_constants(const P
 
 // Temperature and pressure scaling of the molecular diffusivities, (101.3/P) (T/273.16)^1.81.
 template <class T>
-CANVEG_HD inline T diffusivity_scaling(const T& t_air, double pressure_kpa) {
+CANVEG_HD inline T diffusivity_scaling(const T& t_air, const RowValue<T>& pressure_kpa) {
   return (101.3 / pressure_kpa) * pow(t_air / 273.16, 1.81);
 }
 
 // t_leaf, t_air [K], wind [m s-1] at the layer, tp_factor = diffusivity_scaling(t_air, P).
 template <class T>
-CANVEG_HD inline BoundaryResistance<T> boundary_resistance_scaled(const T& t_leaf, const T& t_air, double wind,
+CANVEG_HD inline BoundaryResistance<T> boundary_resistance_scaled(const T& t_leaf, const T& t_air,
+                                                                  const RowValue<T>& wind,
                                                            const T& tp_factor, const Parameters<T>& p,
                                                            const BoundaryLayerConstants<T>& c) {
   T grashof = c.grashof * (t_leaf - t_air) / t_air;
   grashof = floor_at(grashof, 0.0);
   const T nu_tp = c.nu * tp_factor;
   const T reynolds = p.lleaf * wind / nu_tp;
-  const T forced = reynolds > 14000.0 ? T(0.036 * pow(reynolds, 0.8) * p.betfac)
-                                      : T(0.66 * pow(reynolds, 0.5) * p.betfac);
+  const T forced = choose(
+      reynolds > 14000.0, [&] { return T(0.036 * pow(reynolds, 0.8) * p.betfac); },
+      [&] { return T(0.66 * pow(reynolds, 0.5) * p.betfac); });
   // Free convection replaces forced convection when Gr / Re^2 > 1. As in JAX-CanVeg the first
   // true case is taken, and the first formula when no case holds (NaN inputs).
   const T ratio = grashof / (reynolds * reynolds);
-  T nusselt;
-  if (ratio > 1.0 && grashof < 100000.0) nusselt = 0.5 * pow(grashof, 0.25);
-  else if (ratio > 1.0 && grashof >= 100000.0) nusselt = 0.13 * pow(grashof, 0.33);
-  else if (ratio <= 1.0) nusselt = forced;
-  else nusselt = 0.5 * pow(grashof, 0.25);
+  const T nusselt = choose(
+      ratio > 1.0 && grashof >= 100000.0, [&] { return T(0.13 * pow(grashof, 0.33)); },
+      [&] { return choose(ratio <= 1.0, [&] { return forced; }, [&] { return T(0.5 * pow(grashof, 0.25)); }); });
   BoundaryResistance<T> r;
   r.heat = p.lleaf / (c.d_heat * tp_factor * (nusselt * c.pr33));
   r.vapor = p.lleaf / (c.d_vapor * tp_factor * (nusselt * c.sc33));
@@ -70,8 +70,9 @@ CANVEG_HD inline BoundaryResistance<T> boundary_resistance_scaled(const T& t_lea
 
 // Convenience form with the pressure [kPa] instead of the precomputed scaling.
 template <class T>
-CANVEG_HD inline BoundaryResistance<T> boundary_resistance(const T& t_leaf, const T& t_air, double wind,
-                                                           double pressure_kpa, const Parameters<T>& p,
+CANVEG_HD inline BoundaryResistance<T> boundary_resistance(const T& t_leaf, const T& t_air,
+                                                           const RowValue<T>& wind,
+                                                           const RowValue<T>& pressure_kpa, const Parameters<T>& p,
                                                            const BoundaryLayerConstants<T>& c) {
   return boundary_resistance_scaled(t_leaf, t_air, wind, diffusivity_scaling(t_air, pressure_kpa), p, c);
 }

@@ -24,24 +24,37 @@
 
 namespace canveg::physics {
 
-// Forcing of one half-hour after JAX-CanVeg's guards (wind >= 0.75, u* >= 0.1, Rg >= 0).
-struct RowForcing {
-  double doy, hour;
-  double t_air_k;      // T_ref [K]
-  double rglobal;      // [W m-2]
-  double parin;        // 4.6 Rg / 2 [umol m-2 s-1]
-  double eair_pa;      // e_ref [Pa]
-  double wind;         // [m s-1]
-  double co2;          // [ppm]
-  double pressure_kpa;
-  double ustar;        // [m s-1]
-  double t_soil_k;     // lower-boundary soil temperature [K]
-  double swc;          // [m3 m-3]
-  double canopy_height_forcing;  // veg_ht column [m]
-  double lai;          // [m2 m-2]
-  double air_density;       // [kg m-3]
-  double air_density_mole;  // [mol m-3]
+// Forcing of one half-hour after JAX-CanVeg's guards (wind >= 0.75, u* >= 0.1, Rg >= 0); V is
+// double, or a SIMD lane type holding several half-hours (RowValue).
+template <class V>
+struct RowForcingOf {
+  V doy, hour;
+  V t_air_k;      // T_ref [K]
+  V rglobal;      // [W m-2]
+  V parin;        // 4.6 Rg / 2 [umol m-2 s-1]
+  V eair_pa;      // e_ref [Pa]
+  V wind;         // [m s-1]
+  V co2;          // [ppm]
+  V pressure_kpa;
+  V ustar;        // [m s-1]
+  V t_soil_k;     // lower-boundary soil temperature [K]
+  V swc;          // [m3 m-3]
+  V canopy_height_forcing;  // veg_ht column [m]
+  V lai;          // [m2 m-2]
+  V air_density;       // [kg m-3]
+  V air_density_mole;  // [mol m-3]
+
+  // Calls fn(member of *this, the same member of other) for every value.
+  template <class Other, class Fn>
+  void zip(Other& other, Fn&& fn) {
+    fn(doy, other.doy), fn(hour, other.hour), fn(t_air_k, other.t_air_k), fn(rglobal, other.rglobal);
+    fn(parin, other.parin), fn(eair_pa, other.eair_pa), fn(wind, other.wind), fn(co2, other.co2);
+    fn(pressure_kpa, other.pressure_kpa), fn(ustar, other.ustar), fn(t_soil_k, other.t_soil_k);
+    fn(swc, other.swc), fn(canopy_height_forcing, other.canopy_height_forcing), fn(lai, other.lai);
+    fn(air_density, other.air_density), fn(air_density_mole, other.air_density_mole);
+  }
 };
+using RowForcing = RowForcingOf<double>;
 
 // The physics' view of one half-hour's raw forcing (units of kForcingFields): SI units and
 // JAX-CanVeg's load-time guards (docs/model.md 2.1).
@@ -114,9 +127,9 @@ template <class T>
 struct ColumnState {
   int J = 0, N = 0;
   // Constants of the half-hour.
-  RowForcing forcing{};
-  SoilColumn soil{};
-  double sin_beta = 0, g_sun = 0, cloudiness_ratio = 0;
+  RowForcingOf<RowValue<T>> forcing{};
+  SoilColumnOf<RowValue<T>> soil{};
+  double sin_beta = 0, g_sun = 0, cloudiness_ratio = 0;  // (set for one half-hour only)
   T leaf_area_per_layer = 0;  // dL = LAI / J
   T leaf_area_density = 0;    // dL / dz_c [m2 m-3]
   T tau_diffuse = 0;          // diffuse transmissivity of one layer
@@ -137,6 +150,21 @@ struct ColumnState {
   // Scratch.
   T *scratch_a = nullptr, *scratch_b = nullptr, *source_h = nullptr, *source_le = nullptr, *source_ps = nullptr;
   T *profile_t = nullptr, *profile_e = nullptr, *profile_c = nullptr;  // [N] new profiles
+
+  // Calls fn(member of *this, the same member of other) for every scalar member of type T (not the
+  // arrays in the buffer, nor forcing and soil): the lane driver packs and unpacks states with it.
+  template <class Other, class Fn>
+  void zip_scalars(Other& o, Fn&& fn) {
+    fn(leaf_area_per_layer, o.leaf_area_per_layer), fn(leaf_area_density, o.leaf_area_density);
+    fn(tau_diffuse, o.tau_diffuse), fn(sky_longwave, o.sky_longwave), fn(lout_soil_init, o.lout_soil_init);
+    fn(t_surface, o.t_surface), fn(zl, o.zl);
+    fn(veg_ps, o.veg_ps), fn(veg_rd, o.veg_rd), fn(veg_le, o.veg_le), fn(veg_h, o.veg_h);
+    fn(veg_rnet, o.veg_rnet), fn(veg_gs, o.veg_gs), fn(veg_tleaf, o.veg_tleaf);
+    fn(soil_evap, o.soil_evap), fn(soil_heat, o.soil_heat), fn(soil_rnet, o.soil_rnet), fn(soil_g, o.soil_g);
+    fn(soil_resp, o.soil_resp);
+  }
+  // The start of the buffer bind() was given (its first array).
+  CANVEG_HD T* storage() const { return par.prob_beam; }
 
   // Points every array into a caller-owned buffer of column_storage_size(J, N) scalars.
   CANVEG_HD void bind(T* buffer, int n_layers, int n_nodes) {
@@ -222,7 +250,8 @@ CANVEG_HD void initialise_column(const ColumnModel<T>& m, const RowForcing& f, C
 // Leaf relative humidity for Ball-Berry: physics e_a / e_s(T_L), or the LeafRHDL network of
 // [(theta - mean)/std, e_s(T_L)/e_a] (docs/model.md 3.1, P21).
 template <class T>
-CANVEG_HD inline T leaf_relative_humidity(const ColumnModel<T>& m, const T& t_leaf, const T& e_air, double swc) {
+CANVEG_HD inline T leaf_relative_humidity(const ColumnModel<T>& m, const T& t_leaf, const T& e_air,
+                                          const RowValue<T>& swc) {
   if (m.leaf_rh == LeafRhModule::Physics) return e_air / saturation_vapour_pressure(t_leaf);
   const T x[2] = {T((swc - m.var_mean.soilmoisture) / m.var_std.soilmoisture),
                   saturation_vapour_pressure(t_leaf) / e_air};
@@ -236,11 +265,11 @@ CANVEG_HD inline T leaf_relative_humidity(const ColumnModel<T>& m, const T& t_le
 template <class T>
 CANVEG_HD void leaf_fluxes(const ColumnModel<T>& m, ColumnState<T>& s, const T* q_sun, const T* q_shade) {
   const Parameters<T>& p = *m.para;
-  const double pkpa = s.forcing.pressure_kpa;
+  const RowValue<T>& pkpa = s.forcing.pressure_kpa;
   for (int j = 0; j < s.J; ++j) {
     const LayerAir<T> air = layer_air(s.t_air[j], s.e_air[j], pkpa, p);
     const T tp_factor = diffusivity_scaling(s.t_air[j], pkpa);
-    const double wind = value_of(s.wind[j]);
+    const RowValue<T> wind = value_of(s.wind[j]);
     for (int cls = 0; cls < 2; ++cls) {
       LeafClass<T>& leaf = cls == 0 ? s.sun : s.shade;
       const T& par_abs = cls == 0 ? s.par.sun_abs[j] : s.par.shade_abs[j];
@@ -273,11 +302,12 @@ CANVEG_HD void leaf_fluxes(const ColumnModel<T>& m, ColumnState<T>& s, const T* 
 //   soil heat-storage term; has_previous_row = false gives zero storage (first row, or
 //   independent half-hours).
 template <class T>
-CANVEG_HD void iterate_column(const ColumnModel<T>& m, ColumnState<T>& s, bool has_previous_row,
+CANVEG_HD void iterate_column(const ColumnModel<T>& m, ColumnState<T>& s, const RowMask<T>& has_previous_row,
                               const T& surface_t_previous_row) {
+  using V = RowValue<T>;
   const Parameters<T>& p = *m.para;
   const int J = s.J, N = s.N;
-  const RowForcing& f = s.forcing;
+  const RowForcingOf<V>& f = s.forcing;
 
   // B3: longwave with the previous leaf and soil-surface temperatures (50 sweeps, warm start).
   longwave_transfer(J, 50, s.sky_longwave, s.par.prob_beam, s.sun.t_leaf, s.shade.t_leaf, s.tau_diffuse, p.ep,
@@ -296,18 +326,25 @@ CANVEG_HD void iterate_column(const ColumnModel<T>& m, ColumnState<T>& s, bool h
   // B6: soil energy balance. Conduction sub-steps start from the previous profile with the
   // previous surface temperature as upper boundary.
   const T t_boundary = s.t_surface;
-  const T storage = has_previous_row ? T(s.soil.cp_node[0] * (t_boundary - surface_t_previous_row)) : T(0.0);
+  const T storage = choose(
+      has_previous_row, [&] { return T(s.soil.cp_node[0] * (t_boundary - surface_t_previous_row)); },
+      [] { return T(0.0); });
   const T q_soil = (s.par.beam[0] + s.par.down[0] - s.par.up[0]) / 4.6 + s.nir.beam[0] + s.nir.down[0] -
                    s.nir.up[0] + s.ir_down[0] * p.epsoil;
   // JAX-CanVeg reads the layer-1 wind; a one-layer canopy clamps the index to layer 0 (P5).
-  const double wind_soil = value_of(s.wind[J > 1 ? 1 : 0]);
+  const V wind_soil = value_of(s.wind[J > 1 ? 1 : 0]);
   const auto surface_with = [&](const T& g_conductive) {
     return soil_surface_balance(s.soil, q_soil, g_conductive, storage, s.t_air[0], s.e_air[0], s.t_air[1],
                                 wind_soil, m.zht[1], s.t_surface, s.lout_soil_init, f.air_density, f.pressure_kpa, p);
   };
   SoilSurface<T> surf;
-  if (m.implicit_soil_surface) {
-    surf = solve_soil_surface(s.soil, t_boundary, m.soil_steps, s.t_soil, surface_with);
+  bool implicit_surface = false;
+  // The implicit surface's root search runs on values of one half-hour; lane drivers
+  // (run/lane_solver.hpp) solve only models with the lagged boundary (lanes_support).
+  if constexpr (std::is_same_v<RowMask<T>, bool>) implicit_surface = m.implicit_soil_surface;
+  if (implicit_surface) {
+    if constexpr (std::is_same_v<RowMask<T>, bool>)
+      surf = solve_soil_surface(s.soil, t_boundary, m.soil_steps, s.t_soil, surface_with);
   } else {
     soil_heat_conduction(s.soil, t_boundary, m.soil_steps, s.t_soil);
     surf = surface_with(T(s.soil.k_cond[0] * (s.t_soil[0] - s.t_soil[1])));
@@ -341,7 +378,7 @@ CANVEG_HD void iterate_column(const ColumnModel<T>& m, ColumnState<T>& s, bool h
     s.source_ps[j] = -((pb * s.sun.ps[j] + psh * s.shade.ps[j]) * s.leaf_area_density);
     hh = hh + (pb * s.sun.h[j] + psh * s.shade.h[j]) * s.leaf_area_per_layer;
   }
-  const double ustar_factor = 1.0 / f.ustar;
+  const V ustar_factor = 1.0 / f.ustar;
   const T stab = dispersion_stability_factor(s.zl);
   dispersion_sums(N, J, m.dij_t, m.delz, s.source_h, s.source_le, s.source_ps, s.profile_t, s.profile_e,
                   s.profile_c);
@@ -363,7 +400,7 @@ CANVEG_HD void iterate_column(const ColumnModel<T>& m, ColumnState<T>& s, bool h
 
   // B9: stability from the canopy (leaf) sensible heat (docs/model.md 2.17; z_m, not z_m - d).
   {
-    const double u3 = f.ustar * f.ustar * f.ustar;
+    const V u3 = f.ustar * f.ustar * f.ustar;
     T zl = -(0.4 * 9.8 * hh * m.measurement_height) / (f.air_density * 1005.0 * f.t_air_k * u3);
     s.zl = clip(zl, -3.0, 0.25);
   }

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cmath>
+#include <type_traits>
+#include <utility>
 
 #if defined(__CUDACC__)
 #define CANVEG_HD __host__ __device__
@@ -39,27 +41,64 @@ inline constexpr double kGasConstant = 8.314;
 inline constexpr double kGasConstant1000 = 8314.0;
 inline constexpr double kStefanBoltzmann = 5.670367e-8;
 
+// The type of a quantity that varies from half-hour to half-hour but carries no derivative
+// (forcing, and what is derived from it alone): double when one half-hour is solved, whatever the
+// scalar type T; the SIMD lane type (simd/lanes.hpp) when T solves several half-hours at once.
+template <class T>
+struct RowValueOf {
+  using type = double;
+};
+template <class T>
+using RowValue = typename RowValueOf<T>::type;
+// The result of comparing two such quantities: bool, or a mask of lanes.
+template <class T>
+using RowMask = decltype(std::declval<const RowValue<T>&>() < 0.0);
+
+// where(c, a, b) is c ? a : b, and any_lane(c) is c, for every scalar type whose comparisons give
+// bool (double, float, the automatic-differentiation types: the chosen side keeps its derivative).
+// The SIMD lane type overloads both (found by argument-dependent lookup): a lane-wise choice, and
+// whether any lane takes a branch. Branches of the iterated physics are written with them, so the
+// same source solves one half-hour or a vector of them.
+template <class T>
+CANVEG_HD inline T where(bool c, const T& a, const T& b) {
+  return c ? a : b;
+}
+CANVEG_HD inline bool any_lane(bool c) { return c; }
+
+// c ? if_true() : if_false(), evaluating only the side taken: for a mask of lanes both sides when
+// the lanes disagree, one when they agree.
+template <class Mask, class IfTrue, class IfFalse>
+CANVEG_HD inline auto choose(const Mask& c, IfTrue&& if_true, IfFalse&& if_false) {
+  if constexpr (std::is_same_v<Mask, bool>) {
+    return c ? if_true() : if_false();
+  } else {
+    if (!any_lane(c)) return if_false();
+    if (!any_lane(!c)) return if_true();
+    return where(c, if_true(), if_false());
+  }
+}
+
 // max(x, lo) written so that every scalar type (including AD types) keeps the derivative of the
 // active side and gets an exact zero on the clipped side.
 template <class T>
 CANVEG_HD inline T floor_at(const T& x, double lo) {
-  return x < lo ? T(lo) : x;
+  return where(x < lo, T(lo), x);
 }
 template <class T>
 CANVEG_HD inline T cap_at(const T& x, double hi) {
-  return x > hi ? T(hi) : x;
+  return where(x > hi, T(hi), x);
 }
 template <class T>
 CANVEG_HD inline T clip(const T& x, double lo, double hi) {
-  return x < lo ? T(lo) : (x > hi ? T(hi) : x);
+  return where(x < lo, T(lo), where(x > hi, T(hi), x));
 }
 template <class T>
 CANVEG_HD inline T min_of(const T& a, const T& b) {
-  return b < a ? b : a;
+  return where(b < a, b, a);
 }
 template <class T>
 CANVEG_HD inline T max_of(const T& a, const T& b) {
-  return a < b ? b : a;
+  return where(a < b, b, a);
 }
 template <class T>
 CANVEG_HD inline T square(const T& x) {
@@ -76,14 +115,19 @@ inline double value_of(long double x) { return static_cast<double>(x); }
 // exactly 0) never turns a gradient into Inf or NaN.
 template <class T>
 CANVEG_HD inline T sqrt_nonneg(const T& x) {
-  if (x > 0.0) return sqrt(x);
-  return T(sqrt(value_of(x)));
+  if constexpr (std::is_same_v<T, RowValue<T>>) {
+    return sqrt(x);  // no derivative to guard
+  } else {
+    if (x > 0.0) return sqrt(x);
+    return T(sqrt(value_of(x)));
+  }
 }
 
 // Sign of x as in numpy: -1, 0 or +1.
 template <class T>
-CANVEG_HD inline double sign_of(const T& x) {
-  return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0);
+CANVEG_HD inline RowValue<T> sign_of(const T& x) {
+  using V = RowValue<T>;
+  return where(x > 0, V(1.0), where(x < 0, V(-1.0), V(0.0)));
 }
 
 }  // namespace canveg::physics

@@ -34,7 +34,7 @@ struct LayerAir {
 };
 
 template <class T>
-CANVEG_HD inline LayerAir<T> layer_air(const T& t_air, const T& e_air, double pressure_kpa,
+CANVEG_HD inline LayerAir<T> layer_air(const T& t_air, const T& e_air, const RowValue<T>& pressure_kpa,
                                        const Parameters<T>& p) {
   LayerAir<T> a;
   a.t_air = t_air;
@@ -55,7 +55,7 @@ CANVEG_HD inline LayerAir<T> layer_air(const T& t_air, const T& e_air, double pr
 // air: the layer's air properties; pressure [kPa].
 template <class T>
 CANVEG_HD LeafEnergy<T> leaf_energy_balance(const T& q_abs, const T& rb_heat, const T& rb_vapor,
-                                            const T& gs, const LayerAir<T>& air, double pressure_kpa,
+                                            const T& gs, const LayerAir<T>& air, const RowValue<T>& pressure_kpa,
                                             bool amphistomatous, const Parameters<T>& p) {
   const T gb = 1.0 / rb_vapor;
   T r_water;
@@ -101,7 +101,8 @@ CANVEG_HD LeafEnergy<T> leaf_energy_balance(const T& q_abs, const T& rb_heat, co
   const T b_t = 8.0 * epsigma * tk3 + hcoef2 + lecoef * dest;
   const T c_t = -q_abs + 2.0 * l_air + lecoef * vpd;
   const T disc_t = b_t * b_t - 4.0 * a_t * c_t;
-  const T del_tk = disc_t >= 0.0 ? T((-b_t + sqrt_nonneg(disc_t)) / (2.0 * a_t)) : T(0.0);
+  const T del_tk = choose(disc_t >= 0.0, [&] { return T((-b_t + sqrt_nonneg(disc_t)) / (2.0 * a_t)); },
+                          [] { return T(0.0); });
   out.t_leaf = air.t_air + del_tk;
   out.H = hcoef2 * del_tk;
   const T tl2 = out.t_leaf * out.t_leaf;
@@ -116,7 +117,7 @@ CANVEG_HD LeafEnergy<T> leaf_energy_balance(const T& q_abs, const T& rb_heat, co
 template <class T>
 CANVEG_HD LeafEnergy<T> leaf_energy_balance(const T& q_abs, const T& rb_heat, const T& rb_vapor,
                                             const T& gs, const T& t_air, const T& e_air,
-                                            double pressure_kpa, bool amphistomatous,
+                                            const RowValue<T>& pressure_kpa, bool amphistomatous,
                                             const Parameters<T>& p) {
   return leaf_energy_balance(q_abs, rb_heat, rb_vapor, gs, layer_air(t_air, e_air, pressure_kpa, p),
                              pressure_kpa, amphistomatous, p);

@@ -51,10 +51,11 @@ CANVEG_HD inline T co2_o2_specificity(const T& t_c) {
 // LeafRHDL network), amphistomatous flag.
 template <class T>
 CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const T& ca, const T& t_leaf,
-                                                    const T& rb_co2, double pressure_kpa, const T& rh,
+                                                    const T& rb_co2, const RowValue<T>& pressure_kpa, const T& rh,
                                                     bool amphistomatous, const Parameters<T>& p,
                                                     bool single_dark_respiration = false) {
-  const double pstat273 = 101.3 * 0.022624 / (273.15 * pressure_kpa);
+  using V = RowValue<T>;
+  const V pstat273 = 101.3 * 0.022624 / (273.15 * pressure_kpa);
   const T t_leaf_c = t_leaf - 273.15;
   const T tprime25 = t_leaf - p.tk_25;
   const T kct = arrhenius(p.kc25, p.ekc, tprime25, p.rugc, p.tk_25, t_leaf);
@@ -64,7 +65,7 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
   const T bc = kct * (1.0 + o2_pa / ko25_pa);
   const T gammac = 500.0 * p.o2 / tau;  // CO2 compensation point [ppm]
   T rd = arrhenius(T(p.vcopt * 0.004657), p.erd, tprime25, p.rugc, p.tk_25, t_leaf);
-  if (par_absorbed > 10.0) rd = rd * 0.4;  // light inhibition of dark respiration
+  rd = where(par_absorbed > 10.0, T(rd * 0.4), rd);  // light inhibition of dark respiration
   const T jmax = peaked_temperature(p.jmopt, p.ejm, p.toptjm, p.rugc, p.hkin, t_leaf);
   const T vcmax = peaked_temperature(p.vcopt, p.evc, p.toptvc, p.rugc, p.hkin, t_leaf);
 
@@ -97,17 +98,10 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
   T wc = vcmax * (ci_guess - dd) / (ci_guess + bc);
   // Limitation chosen with ci = 0.7 ca: electron transport (a, B, E) = (J, 8 Gamma*, 4),
   // else Rubisco (Vcmax, Kc(1 + O/Ko), 1).
-  T B_ps, a_ps;
-  double E_ps;
-  if (wj < wc) {
-    B_ps = b8_dd;
-    a_ps = j_photon;
-    E_ps = 4.0;
-  } else {
-    B_ps = bc;
-    a_ps = vcmax;
-    E_ps = 1.0;
-  }
+  const auto electron_limited = wj < wc;
+  const T B_ps = where(electron_limited, b8_dd, bc);
+  const T a_ps = where(electron_limited, j_photon, vcmax);
+  const V E_ps = where(electron_limited, V(4.0), V(1.0));
   const T denom = E_ps * alpha_ps;
   const T Pcube = (E_ps * bbeta + B_ps * theta_ps - a_ps * alpha_ps + E_ps * rd * alpha_ps) / denom;
   const T Qcube = (E_ps * gamma + (B_ps * gamma / ca) - a_ps * bbeta + a_ps * dd * theta_ps +
@@ -130,28 +124,33 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
   Q = floor_at(Q, 0.01);
   const T sqrt_q = sqrt(Q);
   T root1 = 0.0, root2 = 0.0, root3 = 0.0;
-  if (tstroots > 0.0) {
-    root1 = -2.0 * sqrt_q * cos(ang_l / 3.0) - Pcube / 3.0;
-    root2 = -2.0 * sqrt_q * cos((ang_l + kTwoPiCubic) / 3.0) - Pcube / 3.0;
-    root3 = -2.0 * sqrt_q * cos((ang_l - kTwoPiCubic) / 3.0) - Pcube / 3.0;
+  const auto three_roots = tstroots > 0.0;
+  if (any_lane(three_roots)) {
+    root1 = where(three_roots, T(-2.0 * sqrt_q * cos(ang_l / 3.0) - Pcube / 3.0), root1);
+    root2 = where(three_roots, T(-2.0 * sqrt_q * cos((ang_l + kTwoPiCubic) / 3.0) - Pcube / 3.0), root2);
+    root3 = where(three_roots, T(-2.0 * sqrt_q * cos((ang_l - kTwoPiCubic) / 3.0) - Pcube / 3.0), root3);
   }
-  // Sort the three roots.
+  // Sort the three roots (compare and swap).
+  const auto sort_pair = [](T& a, T& b) {
+    const auto swap = b < a;
+    const T smaller = where(swap, b, a);
+    b = where(swap, a, b);
+    a = smaller;
+  };
   T lo = root1, mid = root2, hi = root3;
-  if (mid < lo) { T t = lo; lo = mid; mid = t; }
-  if (hi < mid) { T t = mid; mid = hi; hi = t; }
-  if (mid < lo) { T t = lo; lo = mid; mid = t; }
-  T aphoto;
-  if (lo > 0.0 && mid > 0.0 && hi > 0.0) aphoto = lo;
-  else if (lo < 0.0 && mid < 0.0 && hi > 0.0) aphoto = hi;
-  else if (lo < 0.0 && mid > 0.0 && hi > 0.0) aphoto = mid;
-  else if (lo < 0.0 && mid < 0.0 && hi < 0.0) aphoto = hi;
-  else aphoto = lo;
+  sort_pair(lo, mid);
+  sort_pair(mid, hi);
+  sort_pair(lo, mid);
+  T aphoto = where(lo > 0.0 && mid > 0.0 && hi > 0.0, lo,
+                   where(lo < 0.0 && mid < 0.0 && hi > 0.0, hi,
+                         where(lo < 0.0 && mid > 0.0 && hi > 0.0, mid,
+                               where(lo < 0.0 && mid < 0.0 && hi < 0.0, hi, lo))));
 
   // JAX-CanVeg subtracts R_d from the root although the cubic already includes it (kept by
   // default for reproduction; single_dark_respiration is the corrected behaviour).
   if (!single_dark_respiration) aphoto = aphoto - rd;
   const T j_sucrose = vcmax / 2.0 - rd;
-  if (j_sucrose < aphoto) aphoto = j_sucrose;
+  aphoto = where(j_sucrose < aphoto, j_sucrose, aphoto);
 
   const T cs = amphistomatous ? T(ca - aphoto / (2.0 * gb_mole)) : T(ca - aphoto / gb_mole);
   const T rh_capped = cap_at(rh, 1.0);
@@ -175,19 +174,23 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
     const T cc = wp * j_sucrose;
     const T disc2 = sqrt_nonneg(T(bb * bb - 4.0 * aa * cc));
     const T aps = min_of(T((-bb + disc2) / (2.0 * aa)), T((-bb - disc2) / (2.0 * aa)));
-    if (aps < aphoto && aps > 0.0) {
-      aphoto = aps - rd;
-      gs_leaf_mole = (p.kball * rh_capped * aphoto / cs) / 1.0 + p.bprime;
-      gs_m_s = gs_leaf_mole * t_leaf * 101.3 * 0.022624 / (273.15 * pressure_kpa);
+    const auto colimited = aps < aphoto && aps > 0.0;
+    if (any_lane(colimited)) {
+      const T aphoto_c = aps - rd;
+      const T gs_leaf_mole_c = (p.kball * rh_capped * aphoto_c / cs) / 1.0 + p.bprime;
+      aphoto = where(colimited, aphoto_c, aphoto);
+      gs_leaf_mole = where(colimited, gs_leaf_mole_c, gs_leaf_mole);
+      gs_m_s = where(colimited, T(gs_leaf_mole_c * t_leaf * 101.3 * 0.022624 / (273.15 * pressure_kpa)), gs_m_s);
     }
   }
 
   // Dark / negative-photosynthesis fallback: stomata at the intercept and a quadratic for A_n,
   // triggered by the ci-based Wj, Wc, with (a, B, E) from the first limitation choice.
-  if (wj <= rd || wc <= rd) {
+  const auto dark = wj <= rd || wc <= rd;
+  if (any_lane(dark)) {
     const T gs_mole = p.bprime;
     const T gs_co2_q = gs_mole / 1.6;
-    gs_m_s = gs_mole * t_leaf * pstat273;
+    gs_m_s = where(dark, T(gs_mole * t_leaf * pstat273), gs_m_s);
     const T ps_1 = ca * gb_mole * gs_co2_q;
     const T delta_1 = gs_co2_q + gb_mole;
     const T den = gb_mole * gs_co2_q;
@@ -195,9 +198,10 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
     const T b_q = -ps_1 * E_ps - a_ps * delta_1 + E_ps * rd * delta_1 - B_ps * den;
     const T c_q = a_ps * ps_1 - a_ps * dd * den - E_ps * rd * ps_1 - rd * B_ps * den;
     const T product = floor_at(T(b_q * b_q - 4.0 * a_q * c_q), 0.0);
-    aphoto = (-b_q - sqrt_nonneg(product)) / (2.0 * a_q);
-    const T cs_q = ca - aphoto / gb_mole;
-    ci = cs_q - aphoto / gs_co2_q;
+    const T aphoto_q = (-b_q - sqrt_nonneg(product)) / (2.0 * a_q);
+    const T cs_q = ca - aphoto_q / gb_mole;
+    aphoto = where(dark, aphoto_q, aphoto);
+    ci = where(dark, T(cs_q - aphoto_q / gs_co2_q), ci);
   }
 
   LeafPhotosynthesis<T> out;

@@ -10,7 +10,7 @@ namespace canveg::physics {
 // 0.973 * 0.7182 / (0.7182 - z/L) for unstable, 1 - 0.31 z/L for stable (discontinuous at 0, P15).
 template <class T>
 CANVEG_HD inline T dispersion_stability_factor(const T& zl) {
-  return zl < 0.0 ? T((0.973 * -0.7182) / (zl - 0.7182)) : T(-0.31 * zl + 1.0);
+  return choose(zl < 0.0, [&] { return T((0.973 * -0.7182) / (zl - 0.7182)); }, [&] { return T(-0.31 * zl + 1.0); });
 }
 
 // c_i = sum_j D''_ij S_j dz_j / f + F_soil D'_i0 / f, shifted so the top node equals c_ref.
@@ -56,9 +56,9 @@ CANVEG_HD void dispersion_sums(int N, int J, const double* __restrict__ dij_t, c
 // Turns a source sum into the concentration profile (see concentration_profile), in place:
 // c_i = scale sum_i / f + F_soil (D_i0 / u*) / f, then shifted so the top node equals c_ref.
 template <class T>
-CANVEG_HD void profile_from_sums(int N, const double* dij_t /* row 0 = D_i0 */, double ustar_factor,
+CANVEG_HD void profile_from_sums(int N, const double* dij_t /* row 0 = D_i0 */, const RowValue<T>& ustar_factor,
                                  const T& stability_factor, const T& soil_flux, const T& unit_factor,
-                                 double c_ref, T* sums) {
+                                 const RowValue<T>& c_ref, T* sums) {
   const T scale = ustar_factor * stability_factor;
   for (int i = 0; i < N; ++i) {
     const T soil_term = soil_flux * (ustar_factor * dij_t[i]) / unit_factor;

@@ -13,19 +13,38 @@ namespace canveg::physics {
 inline constexpr int kSoilLayers = 10;            // n_s
 inline constexpr int kSoilNodes = kSoilLayers + 1;  // nodes 0 (surface) .. 10 (lower boundary)
 
-// Per-column soil properties; constant over the fixed-point iterations of a half-hour.
-struct SoilColumn {
-  double dz[kSoilLayers];        // layer thickness [m]
-  double k_cond[kSoilLayers];    // K_soil / dz [W m-2 K-1]
-  double cp_node[kSoilLayers];   // C_soil d2z / (2 dt) [W m-2 K-1]
-  double heat_capacity;          // C_soil [J m-3 K-1]
-  double conductivity;           // K_soil [W m-1 K-1]
-  double surface_resistance;     // r_soil for water vapour [s m-1]
+// Per-column soil properties; constant over the fixed-point iterations of a half-hour. V is
+// double for one half-hour, a SIMD lane type for several (RowValue).
+template <class V>
+struct SoilColumnOf {
+  V dz[kSoilLayers];        // layer thickness [m]
+  V k_cond[kSoilLayers];    // K_soil / dz [W m-2 K-1]
+  V cp_node[kSoilLayers];   // C_soil d2z / (2 dt) [W m-2 K-1]
+  V heat_capacity;          // C_soil [J m-3 K-1]
+  V conductivity;           // K_soil [W m-1 K-1]
+  V surface_resistance;     // r_soil for water vapour [s m-1]
   // Thomas-algorithm factors of the constant tridiagonal matrix (rows 1..9).
-  double elim_factor[kSoilLayers];  // a_m / b'_{m-1}
-  double pivot[kSoilLayers];        // b'_m
-  double lower_boundary;            // T at node 10 [K]
+  V elim_factor[kSoilLayers];  // a_m / b'_{m-1}
+  V pivot[kSoilLayers];        // b'_m
+  V lower_boundary;            // T at node 10 [K]
+
+  // Calls fn(member of *this, the same member of other) for every value, in declaration order.
+  template <class Other, class Fn>
+  void zip(Other& other, Fn&& fn) {
+    for (int m = 0; m < kSoilLayers; ++m) {
+      fn(dz[m], other.dz[m]);
+      fn(k_cond[m], other.k_cond[m]);
+      fn(cp_node[m], other.cp_node[m]);
+      fn(elim_factor[m], other.elim_factor[m]);
+      fn(pivot[m], other.pivot[m]);
+    }
+    fn(heat_capacity, other.heat_capacity);
+    fn(conductivity, other.conductivity);
+    fn(surface_resistance, other.surface_resistance);
+    fn(lower_boundary, other.lower_boundary);
+  }
 };
+using SoilColumn = SoilColumnOf<double>;
 
 // Soil layer thicknesses for a total depth: dz_m = depth 2^(m+1) / sum_{k=1..10} 2^k.
 CANVEG_HD inline void soil_layer_thickness(double depth, double* dz) {
@@ -98,14 +117,17 @@ CANVEG_HD inline SoilColumn make_soil_column(double depth, double swc, double t_
 // Advances the soil temperature profile t[0..10] by n_steps theta-scheme sub-steps with node 0
 // held at t_surface and node 10 at the lower boundary (JAX `finite_difference_matrix`).
 template <class T>
-CANVEG_HD void soil_heat_conduction(const SoilColumn& s, const T& t_surface, int n_steps, T* t) {
+CANVEG_HD void soil_heat_conduction(const SoilColumnOf<RowValue<T>>& s, const T& t_surface, int n_steps, T* t) {
+  using V = RowValue<T>;
   const double f_implicit = 0.6;
   const double g_explicit = 1.0 - f_implicit;
   T d[kSoilLayers];
   for (int step = 0; step < n_steps; ++step) {
     d[0] = t_surface;
     for (int m = 1; m < kSoilLayers; ++m) {
-      const double k_up = s.k_cond[m - 1], k_cu = s.k_cond[m], cp = s.cp_node[m];
+      const V& k_up = s.k_cond[m - 1];
+      const V& k_cu = s.k_cond[m];
+      const V& cp = s.cp_node[m];
       d[m] = t[m - 1] * k_up * g_explicit + t[m] * cp - t[m] * k_cu * g_explicit -
              t[m] * k_up * g_explicit + t[m + 1] * k_cu * g_explicit;
     }
@@ -114,7 +136,7 @@ CANVEG_HD void soil_heat_conduction(const SoilColumn& s, const T& t_surface, int
     // Back substitution; c_m = -k_m F for rows 1..8, 0 for rows 0 and 9.
     T below = t[kSoilLayers];
     for (int m = kSoilLayers - 1; m >= 0; --m) {
-      const double c = (m == 0 || m == kSoilLayers - 1) ? 0.0 : -s.k_cond[m] * f_implicit;
+      const V c = (m == 0 || m == kSoilLayers - 1) ? V(0.0) : V(-s.k_cond[m] * f_implicit);
       const T value = (d[m] - c * below) / s.pivot[m];
       t[m] = value;
       below = value;
@@ -138,17 +160,17 @@ struct SoilSurface {
 //   z1: height of node 1; t_surface_prev: previous-iteration surface temperature
 //   lout_old: eps_leaf sigma T_ref^4 (fixed at initialisation, P13).
 template <class T>
-CANVEG_HD SoilSurface<T> soil_surface_balance(const SoilColumn& s, const T& q_soil, const T& g_conductive,
-                                              const T& storage, const T& t_air_node0, const T& e_air_node0,
-                                              const T& t_air_node1, double wind_soil, double z1,
-                                              const T& t_surface_prev, const T& lout_old,
-                                              double air_density, double pressure_kpa,
-                                              const Parameters<T>& p) {
+CANVEG_HD SoilSurface<T> soil_surface_balance(const SoilColumnOf<RowValue<T>>& s, const T& q_soil,
+                                              const T& g_conductive, const T& storage, const T& t_air_node0,
+                                              const T& e_air_node0, const T& t_air_node1,
+                                              const RowValue<T>& wind_soil, double z1, const T& t_surface_prev,
+                                              const T& lout_old, const RowValue<T>& air_density,
+                                              const RowValue<T>& pressure_kpa, const Parameters<T>& p) {
   const double soil_z0 = 0.02;
-  const double ram = pow(log(z1 / soil_z0), 2.0) / (0.4 * 0.4 * wind_soil);
+  const RowValue<T> ram = pow(log(z1 / soil_z0), 2.0) / (0.4 * 0.4 * wind_soil);
   T stabdel = 5.0 * 9.8 * z1 * (t_surface_prev - t_air_node1) / (t_air_node1 * wind_soil * wind_soil);
   stabdel = floor_at(stabdel, -1e5);
-  const double exponent = stabdel > 0.0 ? -0.75 : -2.0;
+  const RowValue<T> exponent = where(stabdel > 0.0, RowValue<T>(-0.75), RowValue<T>(-2.0));
   T facstab = pow(1.0 + stabdel, exponent);
   facstab = clip(facstab, 0.1, 5.0);
   T rh_soil = ram * facstab;
@@ -182,7 +204,7 @@ CANVEG_HD SoilSurface<T> soil_surface_balance(const SoilColumn& s, const T& q_so
   const T b_t = 4.0 * p.epsoil * p.sigma * tk3 + kcsoil + lecoef * dest;
   const T c_t = -q_soil + lout_old + g_conductive + lecoef * vpd;
   const T disc = b_t * b_t - 4.0 * a_t * c_t;
-  const T del_tk = disc > 0.0 ? T((-b_t + sqrt(disc)) / (2.0 * a_t)) : T(0.0);
+  const T del_tk = choose(disc > 0.0, [&] { return T((-b_t + sqrt(disc)) / (2.0 * a_t)); }, [] { return T(0.0); });
   // Linearised about node 0 but added to node 1, as in the code (P13).
   out.temperature = t_air_node1 + del_tk;
   const T ts2 = out.temperature * out.temperature;

@@ -10,7 +10,7 @@ namespace canveg::physics {
 
 // Module 1: Q10 power law a b^((T_soil - 10)/10) theta^c, T_soil at soil node 9 [K].
 template <class T>
-CANVEG_HD inline T soil_respiration_q10(const T& t_soil_k, double swc, const Parameters<T>& p) {
+CANVEG_HD inline T soil_respiration_q10(const T& t_soil_k, const RowValue<T>& swc, const Parameters<T>& p) {
   const T t_c = t_soil_k - 273.15;
   return p.q10a * pow(p.q10b, (t_c - 10.0) / 10.0) * pow(T(swc), p.q10c);
 }
@@ -19,7 +19,7 @@ CANVEG_HD inline T soil_respiration_q10(const T& t_soil_k, double swc, const Par
 // height), minus Rd. Coefficients from JAX-CanVeg / legacy CanVeg SoilRespiration.m.
 template <class T>
 CANVEG_HD inline T soil_respiration_alfalfa(const T& canopy_ps, const T& canopy_rd, const T& t_soil_k,
-                                            double swc, double canopy_height) {
+                                            const RowValue<T>& swc, const RowValue<T>& canopy_height) {
   const double b1[4] = {-1.51316616076344, 0.673139978230031, -59.2947930385706, -3.33294857624960};
   const double b2[4] = {1.38034307225825, 3.73823712105636, 59.9066980644239, 1.36701108005293};
   const double b3[4] = {2.14475255616910, 19.9136298988773, 0.000987230986585085, 0.0569682453563841};
@@ -33,7 +33,7 @@ CANVEG_HD inline T soil_respiration_alfalfa(const T& canopy_ps, const T& canopy_
 // Module 2: RsoilDL network on soil temperature normalised with the training AIR-temperature
 // range and soil moisture normalised with its range; output rescaled to the Rsoil range (P21).
 template <class T>
-CANVEG_HD inline T soil_respiration_network(const T& t_soil_k, double swc, const nn::DenseNetView<T>& net,
+CANVEG_HD inline T soil_respiration_network(const T& t_soil_k, const RowValue<T>& swc, const nn::DenseNetView<T>& net,
                                             const VarStats& vmax, const VarStats& vmin) {
   const T x[2] = {(t_soil_k - 273.15 - vmin.T_air) / (vmax.T_air - vmin.T_air),
                   T((swc - vmin.soilmoisture) / (vmax.soilmoisture - vmin.soilmoisture))};

@@ -15,9 +15,8 @@ CANVEG_HD inline T saturation_vapour_pressure(const T& tk) {
 // Latent heat of vaporisation [J kg-1]: 3149000 - 2370 T, plus 333 below 273 K (the code's value).
 template <class T>
 CANVEG_HD inline T latent_heat(const T& tk) {
-  T y = 3149000.0 - 2370.0 * tk;
-  if (tk < 273.0) y = y + 333.0;
-  return y;
+  const T y = 3149000.0 - 2370.0 * tk;
+  return where(tk < 273.0, T(y + 333.0), y);
 }
 
 // First derivative of es with respect to T [Pa K-1]: es * lambda * 18 / (8314 T^2).

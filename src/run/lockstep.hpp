@@ -48,6 +48,32 @@ struct LockstepHooks {
   void after_iteration(int /*k*/) {}
 };
 
+// Whether row i of a block starting at record row `first` reads its predecessor's surface temperature.
+inline bool reads_previous_row(const LockstepCoupling& coupling, std::size_t first, std::size_t i) {
+  if (coupling.independent) return false;
+  if (coupling.restarts) return !(*coupling.restarts)[first + i];
+  return i > 0;
+}
+
+// The first half of solve_lockstep: binds and initialises the n columns of the block; returns the
+// surface temperature the block's first row reads when it has a predecessor.
+template <class T, class Hooks>
+T initialise_lockstep(const physics::ColumnModel<T>& model, const ForcingRecord& forcing, std::size_t first,
+                      std::size_t n, const LockstepCoupling& coupling, LockstepColumns<T>& cols, Hooks& hooks) {
+  const std::size_t stride = physics::column_storage_size(model.J, model.N);
+  if (cols.buffer.size() < n * stride) cols.buffer.resize(n * stride);
+  if (cols.states.size() < n) cols.states.resize(n);
+  if (cols.snapshot.size() < n) cols.snapshot.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    cols.states[i].bind(cols.buffer.data() + i * stride, model.J, model.N);
+    physics::initialise_column(model, row_forcing(forcing, first + i), cols.states[i]);
+    hooks.after_init(i, cols.states[i]);
+  }
+  return n > 0 && reads_previous_row(coupling, first, 0) && first > 0
+             ? T(physics::initial_surface_temperature(row_forcing(forcing, first - 1)))
+             : T(0.0);
+}
+
 // Solves record rows [first, first + n) in lock-step into cols.states[0 .. n). When the first row
 // is coupled to a row before the block, that row is taken at its initial state (its surface
 // temperature before any iteration); callers that need the exact coupled solution start the
@@ -55,23 +81,8 @@ struct LockstepHooks {
 template <class T, class Hooks = LockstepHooks>
 void solve_lockstep(const physics::ColumnModel<T>& model, const ForcingRecord& forcing, std::size_t first,
                     std::size_t n, const LockstepCoupling& coupling, LockstepColumns<T>& cols, Hooks&& hooks = {}) {
-  const std::size_t stride = physics::column_storage_size(model.J, model.N);
-  if (cols.buffer.size() < n * stride) cols.buffer.resize(n * stride);
-  if (cols.states.size() < n) cols.states.resize(n);
-  if (cols.snapshot.size() < n) cols.snapshot.resize(n);
-  auto has_previous = [&](std::size_t i) {
-    if (coupling.independent) return false;
-    if (coupling.restarts) return !(*coupling.restarts)[first + i];
-    return i > 0;
-  };
-  for (std::size_t i = 0; i < n; ++i) {
-    cols.states[i].bind(cols.buffer.data() + i * stride, model.J, model.N);
-    physics::initialise_column(model, row_forcing(forcing, first + i), cols.states[i]);
-    hooks.after_init(i, cols.states[i]);
-  }
-  const T before_first = n > 0 && has_previous(0) && first > 0
-                             ? T(physics::initial_surface_temperature(row_forcing(forcing, first - 1)))
-                             : T(0.0);
+  const T before_first = initialise_lockstep(model, forcing, first, n, coupling, cols, hooks);
+  const auto has_previous = [&](std::size_t i) { return reads_previous_row(coupling, first, i); };
   for (int k = 0; k < model.niter; ++k) {
     hooks.before_iteration(k);
     for (std::size_t i = 0; i < n; ++i) cols.snapshot[i] = cols.states[i].t_surface;

@@ -16,6 +16,7 @@
 #include "canveg/run.hpp"
 #include "physics/column_outputs.hpp"
 #include "run/column_model.hpp"
+#include "run/lane_solver.hpp"
 #include "run/lockstep.hpp"
 #include "run/thread_pool.hpp"
 
@@ -49,13 +50,42 @@ SettledQuantities settled_quantities(const physics::ColumnModel<double>& m, cons
   return {f.Tleaf, f.LE, f.H, f.G, std::vector<double>(s.t_air, s.t_air + m.N)};
 }
 
+// Hooks of a block solved one half-hour at a time (run::solve_lockstep) or in SIMD lanes
+// (run::LaneSolver, which calls them virtually).
+struct BlockHooks : run::LockstepHooks, run::LaneIterationObserver {
+  void before_iteration(int) override {}
+  void after_iteration(int) override {}
+};
+
+// Solves rows [first, first + n) as run::solve_lockstep does: in SIMD lanes when `lanes` has a
+// solver, else one half-hour at a time.
+void solve_block(const run::LaneSolver& lanes, const physics::ColumnModel<double>& model,
+                 const ForcingRecord& forcing, std::size_t first, std::size_t n,
+                 const run::LockstepCoupling& coupling, run::LockstepColumns<double>& cols, BlockHooks& hooks) {
+  if (!lanes.solve) {
+    run::solve_lockstep(model, forcing, first, n, coupling, cols, hooks);
+    return;
+  }
+  run::LaneBlock block;
+  block.surface_before_first = run::initialise_lockstep(model, forcing, first, n, coupling, cols, hooks);
+  std::vector<char> has_previous(n);
+  for (std::size_t i = 0; i < n; ++i) has_previous[i] = run::reads_previous_row(coupling, first, i) ? 1 : 0;
+  block.model = &model;
+  block.states = cols.states.data();
+  block.n = n;
+  block.has_previous = has_previous.data();
+  block.observer = &hooks;
+  lanes.solve(block);
+}
+
 // Keeps every column's quantities before the last iteration.
-struct LastIterationHooks : run::LockstepHooks {
+struct LastIterationHooks : BlockHooks {
   const physics::ColumnModel<double>* model = nullptr;
   run::LockstepColumns<double>* columns = nullptr;
   std::size_t n = 0;
   std::vector<SettledQuantities> before;
-  void before_iteration(int k) {
+  LastIterationHooks() { reads_states = true; }
+  void before_iteration(int k) override {
     if (k != model->niter - 1) return;
     before.resize(n);
     for (std::size_t i = 0; i < n; ++i) before[i] = settled_quantities(*model, columns->states[i]);
@@ -125,17 +155,18 @@ void store_convergence(const physics::ColumnModel<double>& m, const physics::Col
 
 // The search of --converge: per iteration, the largest change over the rows [own, n) of a block
 // (the rows before `own` are the halo, whose states are inexact).
-struct IterationChangeHooks : run::LockstepHooks {
+struct IterationChangeHooks : BlockHooks {
   const physics::ColumnModel<double>* model = nullptr;
   run::LockstepColumns<double>* columns = nullptr;
   std::size_t own = 0, n = 0;
   std::vector<SettledQuantities> before;
   std::vector<double>* largest = nullptr;  // [niter]
-  void before_iteration(int) {
+  IterationChangeHooks() { reads_states = true; }
+  void before_iteration(int) override {
     before.resize(n);
     for (std::size_t i = own; i < n; ++i) before[i] = settled_quantities(*model, columns->states[i]);
   }
-  void after_iteration(int k) {
+  void after_iteration(int k) override {
     double m = 0;
     for (std::size_t i = own; i < n; ++i)
       m = std::max(m, changes(before[i], settled_quantities(*model, columns->states[i])).largest());
@@ -178,7 +209,8 @@ struct ChunkPlan {
 // giving K iterations is exactly a fixed run with niter = K, whatever the chunks and threads (a
 // maximum does not depend on the order it is taken in).
 std::vector<double> iteration_changes(const Model<double>& model, const std::vector<double>& dij_t,
-                                      const ForcingRecord& forcing, const RunOptions& options, RunResult& result,
+                                      const ForcingRecord& forcing, const RunOptions& options,
+                                      const run::LaneSolver& lanes, RunResult& result,
                                       std::atomic<std::size_t>& rows_done, const std::function<void()>& progress) {
   Model<double> probe = model;
   probe.setup.niter = options.max_iterations;
@@ -197,7 +229,7 @@ std::vector<double> iteration_changes(const Model<double>& model, const std::vec
     hooks.own = plan.begin(c) - first;
     hooks.n = end - first;
     hooks.largest = &per_chunk[c];
-    run::solve_lockstep(cm, forcing, first, end - first, coupling, *hooks.columns, hooks);
+    solve_block(lanes, cm, forcing, first, end - first, coupling, *hooks.columns, hooks);
     // hooks.before now holds the states before the last iteration.
     const auto& states = hooks.columns->states;
     for (std::size_t r = plan.begin(c); r < end; ++r) {
@@ -239,10 +271,19 @@ RunResult run_model(const Model<double>& model_in, const ForcingRecord& forcing,
   std::function<void()> progress;
   if (options.progress) progress = [&] { options.progress(rows_done.load(), total); };
 
+  // The lane solver, when asked for and able to solve this model.
+  run::LaneSolver lanes;
+  if (!options.simd.empty()) {
+    const run::LaneSolver chosen = run::lane_solver(options.simd == "auto" ? "" : options.simd);
+    if (run::lanes_support(make_column_model(model_in, dij_t))) lanes = chosen;
+  }
+  if (lanes.solve) result.simd = lanes.isa;
+
   Model<double> converged_model;
   const Model<double>* model = &model_in;
   if (converge) {
-    result.iteration_change = iteration_changes(model_in, dij_t, forcing, options, result, rows_done, progress);
+    result.iteration_change =
+        iteration_changes(model_in, dij_t, forcing, options, lanes, result, rows_done, progress);
     result.iterations = options.max_iterations;
     for (std::size_t k = 0; k < result.iteration_change.size(); ++k)
       if (result.iteration_change[k] < options.converge_tolerance) {
@@ -277,11 +318,12 @@ RunResult run_model(const Model<double>& model_in, const ForcingRecord& forcing,
       hooks.model = &cm;
       hooks.columns = &cols;
       hooks.n = end - first;
-      run::solve_lockstep(cm, forcing, first, end - first, coupling, cols, hooks);
+      solve_block(lanes, cm, forcing, first, end - first, coupling, cols, hooks);
       for (std::size_t r = begin; r < end; ++r)
         store_convergence(cm, cols.states[r - first], hooks.before[r - first], r, result.convergence);
     } else {
-      run::solve_lockstep(cm, forcing, first, end - first, coupling, cols);
+      BlockHooks hooks;
+      solve_block(lanes, cm, forcing, first, end - first, coupling, cols, hooks);
     }
     for (std::size_t r = begin; r < end; ++r) store_outputs(cm, cols.states[r - first], r, result.outputs, diag);
     rows_done += end - begin;

@@ -467,7 +467,8 @@ TEST(GradientProcess, PreaccumulatedLeafBlocksEqualHandWritten) {
         const auto f = form == 0   ? &leaf_energy_balance_handwritten
                        : form == 1 ? &leaf_energy_balance_preaccumulated
                                    : static_cast<LeafEnergy<ad::Var> (*)(const ad::Var&, const ad::Var&, const ad::Var&,
-                                                                         const ad::Var&, const LayerAir<ad::Var>&, double,
+                                                                         const ad::Var&, const LayerAir<ad::Var>&,
+                                                                         const double&,
                                                                          bool, const Parameters<ad::Var>&)>(
                                          &physics::leaf_energy_balance<ad::Var>);
         const auto e = f(v[kLeQ], v[kLeRbHeat], v[kLeRbVapor], v[kLeGs], air, 100.0, amphi, p);

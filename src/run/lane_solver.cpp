@@ -1,0 +1,42 @@
+// Choosing the lane solver for the machine the program runs on (run/lane_solver.hpp).
+#include "run/lane_solver.hpp"
+
+#include <xsimd/xsimd.hpp>
+
+#include "canveg/errors.hpp"
+
+namespace canveg::run {
+
+#if defined(CANVEG_LANES_X86)
+LaneSolver lane_solver_sse2();
+LaneSolver lane_solver_avx2();
+LaneSolver lane_solver_avx512();
+#endif
+
+std::vector<LaneSolver> available_lane_solvers() {
+  std::vector<LaneSolver> solvers;
+#if defined(CANVEG_LANES_X86)
+  const auto cpu = xsimd::available_architectures();
+  if (cpu.avx512f) solvers.push_back(lane_solver_avx512());
+  if (cpu.avx2 && cpu.fma3_avx2) solvers.push_back(lane_solver_avx2());
+  if (cpu.sse2) solvers.push_back(lane_solver_sse2());
+#endif
+  return solvers;
+}
+
+LaneSolver lane_solver(const std::string& isa) {
+  const std::vector<LaneSolver> solvers = available_lane_solvers();
+  std::string names;
+  for (const LaneSolver& s : solvers) {
+    if (isa.empty() || isa == s.isa) return s;
+    names += (names.empty() ? "" : ", ") + std::string(s.isa);
+  }
+  if (isa.empty()) return {};
+  throw InputError("", 0, "simd",
+                   "'" + isa + "' is not an instruction set this program can use on this machine (available: " +
+                       (names.empty() ? "none" : names) + ")");
+}
+
+bool lanes_support(const physics::ColumnModel<double>& model) { return !model.implicit_soil_surface; }
+
+}  // namespace canveg::run

@@ -1,0 +1,178 @@
+// The lane solver for one instruction set, included by lane_solver_<isa>.cpp only. Everything
+// here is a template on the xsimd architecture, so each file compiled for its own instruction set
+// emits functions of its own and shares none with the rest of the program (the scalar columns are
+// initialised and their outputs computed outside, with the program's common flags).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <memory>
+
+#include "nn/dense_net.hpp"
+#include "physics/column_solver.hpp"
+#include "run/lane_solver.hpp"
+#include "simd/lanes.hpp"
+
+namespace canveg::run::lanes_detail {
+
+template <class A>
+using L = simd::Lanes<A>;
+
+// The model with every parameter and network weight broadcast to all lanes.
+template <class A>
+struct LaneModel {
+  Parameters<L<A>> para;
+  std::unique_ptr<L<A>[]> weights;
+  physics::ColumnModel<L<A>> view;
+
+  explicit LaneModel(const physics::ColumnModel<double>& m) {
+    for (std::size_t i = 0; i < kParameterCount; ++i) parameter_at(para, i) = L<A>(parameter_at(*m.para, i));
+    const auto net_size = [](const nn::DenseNetView<double>& n) {
+      return n.w0 ? static_cast<std::size_t>(n.width * (n.in_size + 1) + n.width * (n.width + 1) +
+                                             n.out_size * (n.width + 1))
+                  : std::size_t{0};
+    };
+    weights.reset(new L<A>[net_size(m.leaf_rh_net) + net_size(m.rsoil_net) + 1]);
+    L<A>* cursor = weights.get();
+    const auto broadcast = [&cursor](const double* source, int count) {
+      L<A>* first = cursor;
+      for (int i = 0; i < count; ++i) *cursor++ = L<A>(source[i]);
+      return static_cast<const L<A>*>(first);
+    };
+    const auto broadcast_net = [&](const nn::DenseNetView<double>& d) {
+      nn::DenseNetView<L<A>> v;
+      v.in_size = d.in_size, v.width = d.width, v.out_size = d.out_size, v.hidden = d.hidden, v.final = d.final;
+      if (!d.w0) return v;
+      v.w0 = broadcast(d.w0, d.width * d.in_size), v.b0 = broadcast(d.b0, d.width);
+      v.w1 = broadcast(d.w1, d.width * d.width), v.b1 = broadcast(d.b1, d.width);
+      v.w2 = broadcast(d.w2, d.out_size * d.width), v.b2 = broadcast(d.b2, d.out_size);
+      return v;
+    };
+    physics::ColumnModel<L<A>>& v = view;
+    v.J = m.J, v.N = m.N;
+    v.latitude = m.latitude, v.longitude = m.longitude, v.time_zone = m.time_zone;
+    v.leaf_angle_type = m.leaf_angle_type, v.amphistomatous = m.amphistomatous;
+    v.leaf_rh = m.leaf_rh, v.soil_respiration = m.soil_respiration, v.niter = m.niter;
+    v.single_dark_respiration = m.single_dark_respiration, v.shortwave_sweeps = m.shortwave_sweeps;
+    v.implicit_soil_surface = m.implicit_soil_surface, v.soil_steps = m.soil_steps, v.dt_soil = m.dt_soil;
+    v.soil_depth = m.soil_depth, v.canopy_height = m.canopy_height, v.measurement_height = m.measurement_height;
+    v.zht = m.zht, v.delz = m.delz, v.dij = m.dij, v.dij_t = m.dij_t;
+    v.para = &para;
+    v.leaf_rh_net = broadcast_net(m.leaf_rh_net);
+    v.rsoil_net = broadcast_net(m.rsoil_net);
+    v.var_mean = m.var_mean, v.var_std = m.var_std, v.var_max = m.var_max, v.var_min = m.var_min;
+    v.sky = m.sky;
+    // Broadcast, not recomputed in lanes, so the constants equal the scalar ones bit for bit.
+    const physics::BoundaryLayerConstants<double>& c = m.blc;
+    v.blc.pr33 = c.pr33, v.blc.sc33 = c.sc33, v.blc.scc33 = c.scc33, v.blc.grashof = c.grashof;
+    v.blc.nu = c.nu, v.blc.d_heat = c.d_heat, v.blc.d_vapor = c.d_vapor, v.blc.d_co2 = c.d_co2;
+  }
+};
+
+inline constexpr int kMaxMembers = 64;  // of the structures packed member by member
+
+// Packs the members of `count` scalar structures into one structure of lanes. zip(a, b, fn)
+// calls fn on each member pair of a and b; lanes past count repeat the last structure, so every
+// lane holds a physical state.
+template <class A, class LaneStruct, class RowAt, class Zip>
+void pack_members(LaneStruct& lanes, std::size_t count, const RowAt& row_at, const Zip& zip) {
+  constexpr std::size_t W = L<A>::kWidth;
+  alignas(64) double values[kMaxMembers][W];
+  for (std::size_t l = 0; l < W; ++l) {
+    int i = 0;
+    zip(lanes, row_at(std::min(l, count - 1)), [&](L<A>&, const double& x) { values[i++][l] = x; });
+  }
+  int i = 0;
+  zip(lanes, lanes, [&](L<A>& v, L<A>&) { v = L<A>::load(values[i++]); });
+}
+
+template <class A>
+void pack_state(const physics::ColumnState<double>* rows, std::size_t count, std::size_t stride,
+                physics::ColumnState<L<A>>& lanes) {
+  constexpr std::size_t W = L<A>::kWidth;
+  const double* source[W];
+  for (std::size_t l = 0; l < W; ++l) source[l] = rows[std::min(l, count - 1)].storage();
+  L<A>* target = lanes.storage();
+  alignas(64) double values[W];
+  for (std::size_t k = 0; k < stride; ++k) {
+    for (std::size_t l = 0; l < W; ++l) values[l] = source[l][k];
+    target[k] = L<A>::load(values);
+  }
+  const auto row_at = [rows](std::size_t l) -> const physics::ColumnState<double>& { return rows[l]; };
+  pack_members<A>(lanes, count, row_at, [](auto& a, auto& b, auto&& fn) { a.zip_scalars(b, fn); });
+  pack_members<A>(lanes.forcing, count, [rows](std::size_t l) -> const auto& { return rows[l].forcing; },
+                  [](auto& a, auto& b, auto&& fn) { a.zip(b, fn); });
+  pack_members<A>(lanes.soil, count, [rows](std::size_t l) -> const auto& { return rows[l].soil; },
+                  [](auto& a, auto& b, auto&& fn) { a.zip(b, fn); });
+}
+
+// The iterated part of the state (buffer and scalars) back into the first `count` scalar columns.
+template <class A>
+void unpack_state(physics::ColumnState<L<A>>& lanes, std::size_t count, std::size_t stride,
+                  physics::ColumnState<double>* rows) {
+  constexpr std::size_t W = L<A>::kWidth;
+  const L<A>* source = lanes.storage();
+  alignas(64) double values[W];
+  for (std::size_t k = 0; k < stride; ++k) {
+    source[k].store(values);
+    for (std::size_t l = 0; l < count; ++l) rows[l].storage()[k] = values[l];
+  }
+  alignas(64) double members[kMaxMembers][W];
+  int i = 0;
+  lanes.zip_scalars(lanes, [&](L<A>& v, L<A>&) { v.store(members[i++]); });
+  for (std::size_t l = 0; l < count; ++l) {
+    i = 0;
+    rows[l].zip_scalars(rows[l], [&](double& x, double&) { x = members[i++][l]; });
+  }
+}
+
+// run::solve_lockstep's iteration order, W rows at a time: before iteration k every surface
+// temperature is snapshot, and row i reads row i-1's snapshot.
+template <class A>
+void solve_block(const LaneBlock& job) {
+  constexpr std::size_t W = L<A>::kWidth;
+  const std::size_t n = job.n;
+  if (n == 0) return;
+  const physics::ColumnModel<double>& md = *job.model;
+  const LaneModel<A> model(md);
+  const std::size_t blocks = (n + W - 1) / W;
+  const std::size_t stride = physics::column_storage_size(md.J, md.N);
+  std::unique_ptr<L<A>[]> buffer(new L<A>[blocks * stride]);
+  std::unique_ptr<physics::ColumnState<L<A>>[]> states(new physics::ColumnState<L<A>>[blocks]);
+  std::unique_ptr<simd::LaneMask<A>[]> has_previous(new simd::LaneMask<A>[blocks]);
+  std::unique_ptr<double[]> surface(new double[blocks * W]);
+  const auto count_in = [&](std::size_t b) { return std::min(W, n - b * W); };
+  for (std::size_t b = 0; b < blocks; ++b) {
+    states[b].bind(buffer.get() + b * stride, md.J, md.N);
+    pack_state<A>(job.states + b * W, count_in(b), stride, states[b]);
+    alignas(64) double flags[W];
+    for (std::size_t l = 0; l < W; ++l) flags[l] = job.has_previous[b * W + std::min(l, count_in(b) - 1)] ? 1.0 : 0.0;
+    has_previous[b] = L<A>::load(flags) != 0.0;
+  }
+  const auto unpack_all = [&] {
+    for (std::size_t b = 0; b < blocks; ++b) unpack_state<A>(states[b], count_in(b), stride, job.states + b * W);
+  };
+  LaneIterationObserver* observer = job.observer;
+  for (int k = 0; k < md.niter; ++k) {
+    if (observer) {
+      if (observer->reads_states) unpack_all();
+      observer->before_iteration(k);
+    }
+    for (std::size_t b = 0; b < blocks; ++b) states[b].t_surface.store(surface.get() + b * W);
+    for (std::size_t b = 0; b < blocks; ++b) {
+      alignas(64) double previous[W];
+      for (std::size_t l = 0; l < W; ++l) {
+        const std::size_t i = b * W + l;
+        previous[l] = i == 0 ? job.surface_before_first : surface[i - 1];
+      }
+      physics::iterate_column(model.view, states[b], has_previous[b], L<A>::load(previous));
+    }
+    if (observer) {
+      if (observer->reads_states) unpack_all();
+      observer->after_iteration(k);
+    }
+  }
+  unpack_all();
+}
+
+}  // namespace canveg::run::lanes_detail
