@@ -132,7 +132,7 @@ struct RunArgs {
   double converge = 0;       // 0: the site file's [solver] converge, else fixed iterations
   int max_iterations = 0;    // 0: the site file's, else RunOptions' default
   std::string formulation;   // "": as the model file says
-  std::string simd = "off";  // RunOptions::simd: off, auto or an instruction set
+  std::string simd = "auto";  // RunOptions::simd: off, auto or an instruction set
   canveg::cli::ForcingOptionArgs forcing_options;
 };
 

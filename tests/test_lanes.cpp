@@ -1,0 +1,164 @@
+// Half-hours as SIMD lanes (src/simd, src/run/lane_solver*): every instruction set this machine
+// runs gives the one-at-a-time solution to round-off for 1- and 50-layer PB and hybrid models, a
+// half-hour's result does not depend on the lane it lands in, and models the lanes do not solve
+// run one at a time.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "canveg/errors.hpp"
+#include "canveg/forcing.hpp"
+#include "canveg/model_io.hpp"
+#include "canveg/run.hpp"
+#include "run/lane_solver.hpp"
+#include "simd/lanes.hpp"
+
+namespace {
+
+const std::string kData = CANVEG_SHARED_DATA;
+
+canveg::Model<double> model(const std::string& name) {
+  return canveg::read_model_json(kData + "/jax-canveg-trained/" + name + ".json").model;
+}
+
+// Four summer days at US-Bi1 from midnight: night, dawn, midday and the blown-up night states
+// are all in lanes together.
+const canveg::ForcingRecord& window() {
+  static const canveg::ForcingRecord f =
+      canveg::read_forcing_csv(kData + "/fluxtower/US-Bi1/US-Bi1-forcings-test.csv").slice(8000, 8192);
+  return f;
+}
+
+canveg::RunResult run(const canveg::Model<double>& m, const canveg::ForcingRecord& f, const std::string& simd,
+                      bool coupled = true) {
+  canveg::RunOptions o;
+  o.simd = simd;
+  o.threads = 1;
+  o.diagnostics = true;
+  o.convergence = true;
+  o.storage_coupling = coupled;
+  return canveg::run_model(m, f, o);
+}
+
+// Largest difference of a series relative to its largest magnitude, or to 1 (W m-2, K, ...) for a
+// series that is itself round-off (an aggregation identity).
+double scaled_difference(const std::vector<double>& a, const std::vector<double>& b) {
+  double scale = 1, diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    scale = std::max(scale, std::abs(a[i]));
+    diff = std::max(diff, std::abs(a[i] - b[i]));
+  }
+  return diff / scale;
+}
+
+TEST(Lanes, TheMachineHasASolverAndAutoTakesTheWidest) {
+  const auto solvers = canveg::run::available_lane_solvers();
+  ASSERT_FALSE(solvers.empty()) << "x86-64 always has SSE2";
+  EXPECT_EQ(std::string(canveg::run::lane_solver().isa), solvers.front().isa);
+  for (std::size_t i = 1; i < solvers.size(); ++i) EXPECT_GT(solvers[i - 1].width, solvers[i].width);
+  const auto r = run(model("US-Bi1_PB-1L-0.5"), window().slice(0, 8), "auto");
+  EXPECT_EQ(r.simd, solvers.front().isa);
+}
+
+class EveryModelKind : public ::testing::TestWithParam<const char*> {};
+
+// Outputs, energy-balance and convergence diagnostics to 1e-8 of each series' scale: the vector
+// exp, log, pow and cos differ from the C library's in the last bits, and the iteration amplifies
+// that to a few 1e-9 in this window's unsettled night half-hours (docs/reliability.md).
+TEST_P(EveryModelKind, EveryInstructionSetAgreesWithOneAtATime) {
+  const canveg::Model<double> m = model(GetParam());
+  const canveg::RunResult reference = run(m, window(), "");
+  ASSERT_TRUE(reference.simd.empty());
+  for (const canveg::run::LaneSolver& solver : canveg::run::available_lane_solvers()) {
+    SCOPED_TRACE(solver.isa);
+    const canveg::RunResult lanes = run(m, window(), solver.isa);
+    EXPECT_EQ(lanes.simd, solver.isa);
+#define CANVEG_COMPARE_OUTPUT(name, ...) \
+  EXPECT_LT(scaled_difference(reference.outputs.name, lanes.outputs.name), 1e-8) << #name;
+    CANVEG_OUTPUT_FIELDS(CANVEG_COMPARE_OUTPUT)
+#undef CANVEG_COMPARE_OUTPUT
+#define CANVEG_COMPARE_DIAGNOSTIC(name, ...) \
+  EXPECT_LT(scaled_difference(reference.diagnostics.name, lanes.diagnostics.name), 1e-8) << #name;
+    CANVEG_DIAGNOSTIC_FIELDS(CANVEG_COMPARE_DIAGNOSTIC)
+#undef CANVEG_COMPARE_DIAGNOSTIC
+    EXPECT_LT(scaled_difference(reference.convergence.dLE_last, lanes.convergence.dLE_last), 1e-8);
+    EXPECT_LT(scaled_difference(reference.convergence.dTleaf_last, lanes.convergence.dTleaf_last), 1e-8);
+    EXPECT_EQ(reference.convergence.implausible, lanes.convergence.implausible);
+  }
+}
+
+// Independent half-hours shifted by one row land in other lanes next to other neighbours; each
+// one's result must be the same bit for bit (every lane operation is lane-wise).
+TEST_P(EveryModelKind, AHalfHoursResultDoesNotDependOnItsLane) {
+  const canveg::Model<double> m = model(GetParam());
+  const canveg::RunResult whole = run(m, window().slice(0, 40), "auto", false);
+  for (std::size_t shift : {1u, 3u}) {
+    const canveg::RunResult shifted = run(m, window().slice(shift, 40), "auto", false);
+    for (std::size_t r = 0; r + shift < 40; ++r) {
+      EXPECT_EQ(whole.outputs.LE[r + shift], shifted.outputs.LE[r]) << "row " << r;
+      EXPECT_EQ(whole.outputs.NEE[r + shift], shifted.outputs.NEE[r]) << "row " << r;
+      EXPECT_EQ(whole.outputs.Tsoil_sfc[r + shift], shifted.outputs.Tsoil_sfc[r]) << "row " << r;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Lanes, EveryModelKind,
+                         ::testing::Values("US-Bi1_PB-1L-0.5", "US-Bi1_Hybrid-1L-0.5", "US-Bi1_PB-ML-0.5",
+                                           "US-Bi1_Hybrid-ML-0.5"),
+                         [](const auto& info) {
+                           std::string s = info.param;
+                           std::replace_if(s.begin(), s.end(), [](char c) { return !std::isalnum(c); }, '_');
+                           return s;
+                         });
+
+TEST(Lanes, TheCorrectedFormulationRunsOneAtATime) {
+  canveg::Model<double> m = model("US-Bi1_PB-1L-0.5");
+  canveg::set_formulation(m.setup, canveg::Formulation::Corrected);
+  const canveg::RunResult lanes = run(m, window().slice(0, 24), "auto");
+  const canveg::RunResult scalar = run(m, window().slice(0, 24), "");
+  EXPECT_TRUE(lanes.simd.empty());
+  for (std::size_t r = 0; r < 24; ++r) EXPECT_EQ(lanes.outputs.LE[r], scalar.outputs.LE[r]) << "row " << r;
+}
+
+TEST(Lanes, AnUnknownInstructionSetIsRefused) {
+  try {
+    run(model("US-Bi1_PB-1L-0.5"), window().slice(0, 4), "neon");
+    FAIL() << "no error";
+  } catch (const canveg::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("'neon' is not an instruction set"), std::string::npos) << e.what();
+  }
+}
+
+// The lane type itself: where, any_lane and choose pick per lane, and the math functions agree with
+// the C library's to a few ulps.
+TEST(Lanes, LaneTypeChoosesAndComputesPerLane) {
+  using L = canveg::simd::Lanes<xsimd::default_arch>;
+  constexpr std::size_t W = L::kWidth;
+  double in[W], out[W];
+  for (std::size_t l = 0; l < W; ++l) in[l] = 0.5 + 1.25 * static_cast<double>(l) - (l % 2 ? 3.0 : 0.0);
+  const L x = L::load(in);
+  where(x < 1.0, L(-1.0), x).store(out);  // found by argument-dependent lookup, as in the physics
+  for (std::size_t l = 0; l < W; ++l) EXPECT_EQ(out[l], in[l] < 1.0 ? -1.0 : in[l]);
+  EXPECT_TRUE(any_lane(x < 1.0));
+  EXPECT_FALSE(any_lane(x > 1e9));
+  int evaluated = 0;
+  const L y = canveg::physics::choose(
+      x > 1e9, [&] { ++evaluated; return L(0.0); }, [&] { return x * 2.0; });
+  EXPECT_EQ(evaluated, 0) << "a side no lane takes is not evaluated";
+  y.store(out);
+  for (std::size_t l = 0; l < W; ++l) EXPECT_EQ(out[l], 2.0 * in[l]);
+  using canveg::simd::exp;
+  using canveg::simd::log;
+  using canveg::simd::pow;
+  exp(x).store(out);
+  for (std::size_t l = 0; l < W; ++l) EXPECT_NEAR(out[l], std::exp(in[l]), 4e-16 * std::exp(in[l]));
+  log(x * x).store(out);
+  for (std::size_t l = 0; l < W; ++l) EXPECT_NEAR(out[l], std::log(in[l] * in[l]), 1e-15);
+  pow(x * x, 0.33).store(out);
+  for (std::size_t l = 0; l < W; ++l)
+    EXPECT_NEAR(out[l], std::pow(in[l] * in[l], 0.33), 4e-16 * std::pow(in[l] * in[l], 0.33));
+}
+
+}  // namespace
