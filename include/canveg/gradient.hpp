@@ -115,6 +115,10 @@ struct GradientOptions {
   int implicit_max_sweeps = 400;       // Implicit: adjoint sweeps (Jacobian products) per row at most
   double implicit_tolerance = 1e-10;   // Implicit: GMRES relative residual
   int threads = 0;                     // 0: all hardware threads
+  // The double forward solution of each batch (the fixed point the gradient is taken at, and the
+  // loss) with half-hours as SIMD lanes, as RunOptions::simd: "auto", an instruction set, or ""
+  // (one half-hour at a time).
+  std::string simd = "auto";
 };
 
 struct LossGradient {

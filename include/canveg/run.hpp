@@ -75,8 +75,7 @@ struct RunOptions {
   static constexpr int kDefaultMaxIterations = 100;
   // Half-hours as SIMD lanes (docs/performance.md, "Half-hours as SIMD lanes"): "" solves one
   // half-hour at a time; "auto" the widest instruction set of this machine; or one by name
-  // ("sse2", "avx2+fma", "avx512"). Models the lanes do not solve (the corrected formulation's
-  // implicit soil surface) run one half-hour at a time whatever is asked.
+  // ("sse2", "avx2+fma", "avx512"). Lanes agree with one at a time to round-off, not bit for bit.
   std::string simd = "auto";
   // Progress callback: called with (rows done, rows total) from the calling thread.
   std::function<void(std::size_t, std::size_t)> progress;

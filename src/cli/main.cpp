@@ -414,7 +414,7 @@ int run_cli(int argc, char** argv, CliMode mode = CliMode::Execute) {
   run->add_option("--simd", ra.simd,
                   "Solve neighbouring half-hours together as the lanes of SIMD vectors: auto (the widest instruction "
                   "set of this machine), sse2, avx2+fma, avx512, or off (one half-hour at a time). Results agree with "
-                  "off to round-off, not bit for bit; the corrected formulation always runs one at a time")
+                  "off to round-off, not bit for bit")
       ->check(CLI::IsMember({"off", "auto", "sse2", "avx2+fma", "avx512"}))
       ->capture_default_str();
   run->add_flag("--quiet", ra.quiet, "No progress, log or summary on stderr");

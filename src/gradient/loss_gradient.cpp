@@ -56,6 +56,7 @@ LossGradient loss_and_gradient(const Model<double>& model, const ParameterSpace&
   problem.options = options;
   problem.dij_t = transpose_dij(model.dij, model.setup.n_total_layers, model.setup.n_can_layers);
   problem.cm = make_column_model(model, problem.dij_t);
+  problem.lanes = run::lane_solver_for(options.simd);
 
   const std::size_t n_batches = plan.begin.size();
   const int threads = run::resolve_threads(options.threads, n_batches);
@@ -104,6 +105,7 @@ double loss_value(const Model<double>& model, const ForcingRecord& forcing, cons
   const std::vector<double> dij_t =
       transpose_dij(model.dij, model.setup.n_total_layers, model.setup.n_can_layers);
   const physics::ColumnModel<double> cm = make_column_model(model, dij_t);
+  const run::LaneSolver lanes = run::lane_solver_for(options.simd);
   const std::size_t n_batches = plan.begin.size();
   const int threads = run::resolve_threads(options.threads, n_batches);
   std::vector<double> losses(n_batches, 0.0);
@@ -112,7 +114,8 @@ double loss_value(const Model<double>& model, const ForcingRecord& forcing, cons
   run::parallel_units(threads, n_batches, [&](int w, std::size_t b) {
     const std::size_t n = plan.size[b], begin = plan.begin[b];
     auto& c = cols[static_cast<std::size_t>(w)];
-    run::solve_lockstep(cm, forcing, begin, n, batch_coupling(plan), c);
+    run::BlockHooks hooks;
+    run::solve_block(lanes, cm, forcing, begin, n, batch_coupling(plan), c, hooks);
     auto& l = le[static_cast<std::size_t>(w)];
     auto& e = nee[static_cast<std::size_t>(w)];
     l.resize(n);

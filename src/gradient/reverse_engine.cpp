@@ -55,22 +55,24 @@ void ReverseEngine::forward(std::size_t begin, std::size_t n, bool independent, 
   checkpoints_.resize(n_ckpt * n * S_);
   // Checkpoints: each row's constants after its initialisation, and the iterated state of all rows
   // before every iteration (or only before the last one).
-  struct CheckpointHooks : run::LockstepHooks {
+  struct CheckpointHooks : run::BlockHooks {
     ReverseEngine& e;
     std::size_t n;
     bool all;
-    void after_init(std::size_t i, physics::ColumnState<double>& s) {
+    CheckpointHooks(ReverseEngine& engine, std::size_t rows, bool every) : e(engine), n(rows), all(every) {
+      reads_states = true;
+    }
+    void after_init(std::size_t i, physics::ColumnState<double>& s) override {
       e.headers_[i] = header_of(s);
       save_constants(s, e.constants_.data() + i * e.C_);
     }
-    void before_iteration(int k) {
+    void before_iteration(int k) override {
       if (!all && k != e.niter_ - 1) return;
       const std::size_t slot = all ? static_cast<std::size_t>(k) : 0;
       for (std::size_t i = 0; i < n; ++i) save_iterated(e.cols_.states[i], e.checkpoints_.data() + (slot * n + i) * e.S_);
     }
-  };
-  run::solve_lockstep(p_.cm, *p_.forcing, begin, n, run::LockstepCoupling{nullptr, independent}, cols_,
-                      CheckpointHooks{{}, *this, n, all_checkpoints});
+  } hooks(*this, n, all_checkpoints);
+  run::solve_block(p_.lanes, p_.cm, *p_.forcing, begin, n, run::LockstepCoupling{nullptr, independent}, cols_, hooks);
   le_.resize(n);
   nee_.resize(n);
   for (std::size_t i = 0; i < n; ++i) {

@@ -22,6 +22,7 @@
 #include "canveg/gradient.hpp"
 #include "gradient/batch_loss.hpp"
 #include "gradient/kernels.hpp"
+#include "run/lane_solver.hpp"
 
 namespace canveg::gradient {
 
@@ -37,6 +38,7 @@ struct SharedProblem {
   GradientOptions options;
   std::vector<double> dij_t;
   physics::ColumnModel<double> cm;  // points into *model and dij_t
+  run::LaneSolver lanes;            // the double forward's, or none (options.simd)
 };
 
 struct BatchGradient {

@@ -338,13 +338,8 @@ CANVEG_HD void iterate_column(const ColumnModel<T>& m, ColumnState<T>& s, const 
                                 wind_soil, m.zht[1], s.t_surface, s.lout_soil_init, f.air_density, f.pressure_kpa, p);
   };
   SoilSurface<T> surf;
-  bool implicit_surface = false;
-  // The implicit surface's root search runs on values of one half-hour; lane drivers
-  // (run/lane_solver.hpp) solve only models with the lagged boundary (lanes_support).
-  if constexpr (std::is_same_v<RowMask<T>, bool>) implicit_surface = m.implicit_soil_surface;
-  if (implicit_surface) {
-    if constexpr (std::is_same_v<RowMask<T>, bool>)
-      surf = solve_soil_surface(s.soil, t_boundary, m.soil_steps, s.t_soil, surface_with);
+  if (m.implicit_soil_surface) {
+    surf = solve_soil_surface(s.soil, t_boundary, m.soil_steps, s.t_soil, surface_with);
   } else {
     soil_heat_conduction(s.soil, t_boundary, m.soil_steps, s.t_soil);
     surf = surface_with(T(s.soil.k_cond[0] * (s.t_soil[0] - s.t_soil[1])));

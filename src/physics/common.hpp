@@ -107,6 +107,7 @@ CANVEG_HD inline T square(const T& x) {
 // Plain value of a scalar (AD types provide their own overload).
 CANVEG_HD inline double value_of(double x) { return x; }
 CANVEG_HD inline float value_of(float x) { return x; }
+CANVEG_HD inline bool is_finite(double x) { return std::isfinite(x); }
 inline double value_of(long double x) { return static_cast<double>(x); }
 
 // sqrt(x) whose derivative is taken as zero where x <= 0 (pitfall P10). The value is exactly

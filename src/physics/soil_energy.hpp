@@ -226,57 +226,61 @@ CANVEG_HD SoilSurface<T> soil_surface_balance(const SoilColumnOf<RowValue<T>>& s
 // falls as G rises, so x - surface(G(x)).temperature is monotone: a bracketed search on values
 // finds the root, and a last Newton step in T carries the derivative of the implicit solution.
 template <class T, class Surface>
-CANVEG_HD SoilSurface<T> solve_soil_surface(const SoilColumn& s, const T& t_boundary, int n_steps, T* t,
-                                            const Surface& surface) {
+CANVEG_HD SoilSurface<T> solve_soil_surface(const SoilColumnOf<RowValue<T>>& s, const T& t_boundary, int n_steps,
+                                            T* t, const Surface& surface) {
+  // V: values of one half-hour (double) or of a vector of them, for which every branch below is a
+  // lane-wise choice and every loop runs until no lane needs it (each lane's values are those of
+  // the one-half-hour search).
+  using V = RowValue<T>;
   T shifted[kSoilNodes];
   for (int k = 0; k < kSoilNodes; ++k) shifted[k] = t[k];
   soil_heat_conduction(s, t_boundary, n_steps, t);
   soil_heat_conduction(s, T(t_boundary + 1.0), n_steps, shifted);
   const T g_b = s.k_cond[0] * (t[0] - t[1]);
   const T gamma = s.k_cond[0] * (shifted[0] - shifted[1]) - g_b;  // W m-2 K-1
-  const double b = value_of(t_boundary);
-  const auto residual = [&](double x) {  // surface(G(x)) - x, values only
-    return value_of(surface(T(g_b + gamma * (x - b))).temperature) - x;
+  const V b = value_of(t_boundary);
+  const auto residual = [&](const V& x) {  // surface(G(x)) - x, values only
+    return V(value_of(surface(T(g_b + gamma * (x - b))).temperature) - x);
   };
   // Bracket the root, then regula falsi (Illinois) on values.
-  double lo = b, r_lo = residual(lo);
-  double step = r_lo > 0 ? 1.0 : -1.0, hi = b + step, r_hi = residual(hi);
-  for (int i = 0; i < 60 && (r_hi > 0) == (r_lo > 0) && r_hi != 0; ++i) {
-    lo = hi;
-    r_lo = r_hi;
-    step *= 2.0;
-    hi = b + step;
-    r_hi = residual(hi);
+  V lo = b, r_lo = residual(lo);
+  V step = where(r_lo > 0.0, V(1.0), V(-1.0)), hi = b + step, r_hi = residual(hi);
+  auto bracketing = (r_hi > 0.0) == (r_lo > 0.0) && r_hi != 0.0;
+  for (int i = 0; i < 60 && any_lane(bracketing); ++i) {
+    lo = where(bracketing, hi, lo);
+    r_lo = where(bracketing, r_hi, r_lo);
+    step = where(bracketing, V(step * 2.0), step);
+    hi = where(bracketing, V(b + step), hi);
+    r_hi = where(bracketing, residual(hi), r_hi);
+    bracketing = bracketing && (r_hi > 0.0) == (r_lo > 0.0) && r_hi != 0.0;
   }
-  double x = r_hi == 0 ? hi : lo;
-  if ((r_hi > 0) != (r_lo > 0)) {
-    int side = 0;
-    for (int i = 0; i < 100; ++i) {
-      x = (lo * r_hi - hi * r_lo) / (r_hi - r_lo);
-      const double r = residual(x);
-      if (r == 0 || std::abs(hi - lo) < 1e-10 * std::abs(x)) break;
-      if ((r > 0) == (r_hi > 0)) {
-        hi = x;
-        r_hi = r;
-        if (side == 1) r_lo *= 0.5;
-        side = 1;
-      } else {
-        lo = x;
-        r_lo = r;
-        if (side == -1) r_hi *= 0.5;
-        side = -1;
-      }
-    }
+  V x = where(r_hi == 0.0, hi, lo);
+  auto searching = (r_hi > 0.0) != (r_lo > 0.0);
+  V side = 0.0;  // -1, 0, +1: which end moved last (Illinois halves the other end's residual)
+  for (int i = 0; i < 100 && any_lane(searching); ++i) {
+    x = where(searching, V((lo * r_hi - hi * r_lo) / (r_hi - r_lo)), x);
+    const V r = residual(x);
+    searching = searching && !(r == 0.0 || abs(hi - lo) < 1e-10 * abs(x));
+    const auto moves_hi = searching && (r > 0.0) == (r_hi > 0.0);
+    const auto moves_lo = searching && (r > 0.0) != (r_hi > 0.0);
+    hi = where(moves_hi, x, hi);
+    r_hi = where(moves_hi, r, r_hi);
+    r_lo = where(moves_hi && side == 1.0, V(r_lo * 0.5), r_lo);
+    lo = where(moves_lo, x, lo);
+    r_lo = where(moves_lo, r, r_lo);
+    r_hi = where(moves_lo && side == -1.0, V(r_hi * 0.5), r_hi);
+    side = where(moves_hi, V(1.0), where(moves_lo, V(-1.0), side));
   }
   // One Newton step in T about the converged value: its value hardly moves, and its derivative
   // is that of the implicit solution (-dr/dp / dr/dx).
-  const double h = 1e-4 * std::max(1.0, std::abs(x));
-  const double slope = (residual(x + h) - residual(x - h)) / (2.0 * h);
+  const V h = 1e-4 * max_of(V(1.0), V(abs(x)));
+  const V slope = (residual(V(x + h)) - residual(V(x - h))) / (2.0 * h);
   T x_t = T(x);
   // Offsets from t_boundary in T, not its value b: the profiles carry t_boundary's derivative,
   // which must cancel so that the solution depends on x alone.
-  if (slope != 0 && std::isfinite(slope))
-    x_t = x_t - (surface(T(g_b + gamma * (x_t - t_boundary))).temperature - x_t) / slope;
+  const auto usable = slope != 0.0 && is_finite(slope);
+  if (any_lane(usable))
+    x_t = where(usable, T(x_t - (surface(T(g_b + gamma * (x_t - t_boundary))).temperature - x_t) / slope), x_t);
   // The profile and G of the boundary x_t (exact: the conduction is linear in it).
   for (int k = 0; k < kSoilNodes; ++k) t[k] = t[k] + (shifted[k] - t[k]) * (x_t - t_boundary);
   return surface(T(s.k_cond[0] * (t[0] - t[1])));

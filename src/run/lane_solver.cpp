@@ -37,6 +37,28 @@ LaneSolver lane_solver(const std::string& isa) {
                        (names.empty() ? "none" : names) + ")");
 }
 
-bool lanes_support(const physics::ColumnModel<double>& model) { return !model.implicit_soil_surface; }
+LaneSolver lane_solver_for(const std::string& simd) {
+  if (simd.empty()) return {};
+  return lane_solver(simd == "auto" ? "" : simd);
+}
+
+void solve_block(const LaneSolver& lanes, const physics::ColumnModel<double>& model, const ForcingRecord& forcing,
+                 std::size_t first, std::size_t n, const LockstepCoupling& coupling, LockstepColumns<double>& cols,
+                 BlockHooks& hooks) {
+  if (!lanes.solve) {
+    solve_lockstep(model, forcing, first, n, coupling, cols, hooks);
+    return;
+  }
+  LaneBlock block;
+  block.surface_before_first = initialise_lockstep(model, forcing, first, n, coupling, cols, hooks);
+  std::vector<char> has_previous(n);
+  for (std::size_t i = 0; i < n; ++i) has_previous[i] = reads_previous_row(coupling, first, i) ? 1 : 0;
+  block.model = &model;
+  block.states = cols.states.data();
+  block.n = n;
+  block.has_previous = has_previous.data();
+  block.observer = &hooks;
+  lanes.solve(block);
+}
 
 }  // namespace canveg::run

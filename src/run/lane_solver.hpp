@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "canveg/forcing.hpp"
 #include "physics/column_solver.hpp"
+#include "run/lockstep.hpp"
 
 namespace canveg::run {
 
@@ -46,8 +48,22 @@ std::vector<LaneSolver> available_lane_solvers();
 // tests and benchmarks); throws InputError for an unknown or unavailable name.
 LaneSolver lane_solver(const std::string& isa = "");
 
-// Whether the lane solvers can solve this model (they do not yet solve the corrected
-// formulation's implicit soil surface).
-bool lanes_support(const physics::ColumnModel<double>& model);
+// The lane solver for RunOptions::simd / GradientOptions::simd: "auto" (the widest), an
+// instruction set, or "" (none: one half-hour at a time).
+LaneSolver lane_solver_for(const std::string& simd);
+
+// Hooks of a block solved by solve_block, either way: run::solve_lockstep and the lane solvers
+// both call them (virtually).
+struct BlockHooks : LaneIterationObserver {
+  virtual void after_init(std::size_t /*row in block*/, physics::ColumnState<double>& /*state*/) {}
+  void before_iteration(int) override {}
+  void after_iteration(int) override {}
+};
+
+// Solves rows [first, first + n) as run::solve_lockstep does: in SIMD lanes when `lanes` has a
+// solver, else one half-hour at a time.
+void solve_block(const LaneSolver& lanes, const physics::ColumnModel<double>& model, const ForcingRecord& forcing,
+                 std::size_t first, std::size_t n, const LockstepCoupling& coupling, LockstepColumns<double>& cols,
+                 BlockHooks& hooks);
 
 }  // namespace canveg::run

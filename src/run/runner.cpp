@@ -50,36 +50,8 @@ SettledQuantities settled_quantities(const physics::ColumnModel<double>& m, cons
   return {f.Tleaf, f.LE, f.H, f.G, std::vector<double>(s.t_air, s.t_air + m.N)};
 }
 
-// Hooks of a block solved one half-hour at a time (run::solve_lockstep) or in SIMD lanes
-// (run::LaneSolver, which calls them virtually).
-struct BlockHooks : run::LockstepHooks, run::LaneIterationObserver {
-  void before_iteration(int) override {}
-  void after_iteration(int) override {}
-};
-
-// Solves rows [first, first + n) as run::solve_lockstep does: in SIMD lanes when `lanes` has a
-// solver, else one half-hour at a time.
-void solve_block(const run::LaneSolver& lanes, const physics::ColumnModel<double>& model,
-                 const ForcingRecord& forcing, std::size_t first, std::size_t n,
-                 const run::LockstepCoupling& coupling, run::LockstepColumns<double>& cols, BlockHooks& hooks) {
-  if (!lanes.solve) {
-    run::solve_lockstep(model, forcing, first, n, coupling, cols, hooks);
-    return;
-  }
-  run::LaneBlock block;
-  block.surface_before_first = run::initialise_lockstep(model, forcing, first, n, coupling, cols, hooks);
-  std::vector<char> has_previous(n);
-  for (std::size_t i = 0; i < n; ++i) has_previous[i] = run::reads_previous_row(coupling, first, i) ? 1 : 0;
-  block.model = &model;
-  block.states = cols.states.data();
-  block.n = n;
-  block.has_previous = has_previous.data();
-  block.observer = &hooks;
-  lanes.solve(block);
-}
-
 // Keeps every column's quantities before the last iteration.
-struct LastIterationHooks : BlockHooks {
+struct LastIterationHooks : run::BlockHooks {
   const physics::ColumnModel<double>* model = nullptr;
   run::LockstepColumns<double>* columns = nullptr;
   std::size_t n = 0;
@@ -155,7 +127,7 @@ void store_convergence(const physics::ColumnModel<double>& m, const physics::Col
 
 // The search of --converge: per iteration, the largest change over the rows [own, n) of a block
 // (the rows before `own` are the halo, whose states are inexact).
-struct IterationChangeHooks : BlockHooks {
+struct IterationChangeHooks : run::BlockHooks {
   const physics::ColumnModel<double>* model = nullptr;
   run::LockstepColumns<double>* columns = nullptr;
   std::size_t own = 0, n = 0;
@@ -229,7 +201,7 @@ std::vector<double> iteration_changes(const Model<double>& model, const std::vec
     hooks.own = plan.begin(c) - first;
     hooks.n = end - first;
     hooks.largest = &per_chunk[c];
-    solve_block(lanes, cm, forcing, first, end - first, coupling, *hooks.columns, hooks);
+    run::solve_block(lanes, cm, forcing, first, end - first, coupling, *hooks.columns, hooks);
     // hooks.before now holds the states before the last iteration.
     const auto& states = hooks.columns->states;
     for (std::size_t r = plan.begin(c); r < end; ++r) {
@@ -272,11 +244,7 @@ RunResult run_model(const Model<double>& model_in, const ForcingRecord& forcing,
   if (options.progress) progress = [&] { options.progress(rows_done.load(), total); };
 
   // The lane solver, when asked for and able to solve this model.
-  run::LaneSolver lanes;
-  if (!options.simd.empty()) {
-    const run::LaneSolver chosen = run::lane_solver(options.simd == "auto" ? "" : options.simd);
-    if (run::lanes_support(make_column_model(model_in, dij_t))) lanes = chosen;
-  }
+  const run::LaneSolver lanes = run::lane_solver_for(options.simd);
   if (lanes.solve) result.simd = lanes.isa;
 
   Model<double> converged_model;
@@ -318,12 +286,12 @@ RunResult run_model(const Model<double>& model_in, const ForcingRecord& forcing,
       hooks.model = &cm;
       hooks.columns = &cols;
       hooks.n = end - first;
-      solve_block(lanes, cm, forcing, first, end - first, coupling, cols, hooks);
+      run::solve_block(lanes, cm, forcing, first, end - first, coupling, cols, hooks);
       for (std::size_t r = begin; r < end; ++r)
         store_convergence(cm, cols.states[r - first], hooks.before[r - first], r, result.convergence);
     } else {
-      BlockHooks hooks;
-      solve_block(lanes, cm, forcing, first, end - first, coupling, cols, hooks);
+      run::BlockHooks hooks;
+      run::solve_block(lanes, cm, forcing, first, end - first, coupling, cols, hooks);
     }
     for (std::size_t r = begin; r < end; ++r) store_outputs(cm, cols.states[r - first], r, result.outputs, diag);
     rows_done += end - begin;

@@ -83,6 +83,13 @@ template <class A>
 inline LaneMask<A> operator||(const LaneMask<A>& a, const LaneMask<A>& b) { return {a.m || b.m}; }
 template <class A>
 inline LaneMask<A> operator!(const LaneMask<A>& a) { return {!a.m}; }
+// Equality of masks from and/or/not: xsimd 8.1 compares SSE2 masks of doubles wrongly.
+template <class A>
+inline LaneMask<A> operator==(const LaneMask<A>& a, const LaneMask<A>& b) { return {(a.m && b.m) || !(a.m || b.m)}; }
+template <class A>
+inline LaneMask<A> operator!=(const LaneMask<A>& a, const LaneMask<A>& b) { return {(a.m || b.m) && !(a.m && b.m)}; }
+template <class A>
+inline LaneMask<A> is_finite(const Lanes<A>& x) { return {xsimd::isfinite(x.v)}; }
 
 // Lane-wise choice: a where the mask is set, b elsewhere.
 template <class A>
