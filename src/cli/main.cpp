@@ -42,6 +42,7 @@
 #include "cli/forcing_options.hpp"
 #include "cli/formulation_option.hpp"
 #include "cli/sensitivity_command.hpp"
+#include "cli/simd_option.hpp"
 #include "cli/sweep_command.hpp"
 #include "cli/train_command.hpp"
 #include "canveg/output_io.hpp"
@@ -132,7 +133,7 @@ struct RunArgs {
   double converge = 0;       // 0: the site file's [solver] converge, else fixed iterations
   int max_iterations = 0;    // 0: the site file's, else RunOptions' default
   std::string formulation;   // "": as the model file says
-  std::string simd = "auto";  // RunOptions::simd: off, auto or an instruction set
+  std::string simd = "auto";  // --simd (cli/simd_option.hpp)
   canveg::cli::ForcingOptionArgs forcing_options;
 };
 
@@ -297,7 +298,7 @@ int command_run(const RunArgs& a) {
   options.threads = a.threads;
   options.diagnostics = a.diagnostics;
   options.convergence = a.convergence;
-  options.simd = a.simd == "off" ? "" : a.simd;
+  options.simd = canveg::cli::simd_setting(a.simd);
   options.converge_tolerance = a.converge > 0 ? a.converge : loaded.converge_tolerance;
   if (a.max_iterations > 0)
     options.max_iterations = a.max_iterations;
@@ -411,12 +412,7 @@ int run_cli(int argc, char** argv, CliMode mode = CliMode::Execute) {
                       std::to_string(canveg::RunOptions::kDefaultMaxIterations) + ")")
       ->type_name("N")
       ->check(CLI::Range(1, 100000));
-  run->add_option("--simd", ra.simd,
-                  "Solve neighbouring half-hours together as the lanes of SIMD vectors: auto (the widest instruction "
-                  "set of this machine), sse2, avx2+fma, avx512, or off (one half-hour at a time). Results agree with "
-                  "off to round-off, not bit for bit")
-      ->check(CLI::IsMember({"off", "auto", "sse2", "avx2+fma", "avx512"}))
-      ->capture_default_str();
+  canveg::cli::add_simd_option(*run, ra.simd);
   run->add_flag("--quiet", ra.quiet, "No progress, log or summary on stderr");
   canveg::cli::add_forcing_options(*run, ra.forcing_options);
 

@@ -17,10 +17,11 @@
 //                [--epochs 300] [--batch-size 64] [--learning-rate 0.2] [--lr-boundaries 50,100,200]
 //                [--lr-scale 0.1] [--le-weight w] [--seed S] [--quiet]
 //   trains the pure neural-network baseline (include/canveg/dnn.hpp); the schedule counts Adam steps.
-#include "cli/train_command.hpp"
 #include "cli/forcing_options.hpp"
 #include "cli/formulation_option.hpp"
 #include "cli/mpi_ranks.hpp"
+#include "cli/simd_option.hpp"
+#include "cli/train_command.hpp"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -59,6 +60,7 @@ struct TrainArgs {
   std::size_t batch_size = 1024;
   bool keep_remainder = false, jax_pooled_update = false, jax_stop_model = false, no_stop_rules = false;
   bool resume = false, quiet = false, reset_parameters = false;
+  std::string simd = "auto";  // --simd (cli/simd_option.hpp)
   cli::ForcingOptionArgs forcing_options;
   std::set<std::string> given;  // the options given on the command line, by long name
 };
@@ -130,7 +132,7 @@ void refuse_canveg_only_options(const TrainArgs& a) {
       "--site",          "--reset-parameters", "--networks-from", "--validation-days", "--checkpoint",
       "--resume",        "--keep-remainder",   "--scaler-fluxes", "--train",           "--bounds",
       "--method",        "--jax-pooled-update", "--jax-stop-model", "--no-stop-rules", "--threads",
-      "--formulation"};
+      "--formulation", "--simd"};
   for (const char* option : kCanVegOnly)
     if (a.given.count(option))
       throw InputError("", 0, option,
@@ -232,6 +234,7 @@ TrainOptions common_train_options(const TrainArgs& a) {
   options.gradient.batch_size = a.batch_size;
   options.gradient.keep_remainder = a.keep_remainder;
   options.gradient.threads = a.threads;
+  options.gradient.simd = cli::simd_setting(a.simd);
   options.gradient.method = parse_fixed_point_gradient(a.method, "--method");
   options.trained = a.trained;
   options.bounds = parse_bounds(a.bounds);
@@ -569,6 +572,7 @@ CLI::App* add_train_command(CLI::App& app, cli::CommandSlot& slot) {
   cmd->add_flag("--no-stop-rules", a->no_stop_rules,
                 "do not stop at a NaN loss or a loss above 1000 x the mean of the last 10");
   cmd->add_option("--threads", a->threads, "worker threads (0: all cores)")->check(CLI::Range(0, 4096));
+  cli::add_simd_option(*cmd, a->simd);
   cmd->add_flag("-q,--quiet", a->quiet, "nothing on stderr but errors");
   cli::add_formulation_option(*cmd, a->formulation);
   cli::add_forcing_options(*cmd, a->forcing_options);

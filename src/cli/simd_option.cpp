@@ -1,0 +1,17 @@
+#include "cli/simd_option.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace canveg::cli {
+
+void add_simd_option(CLI::App& command, std::string& value) {
+  command
+      .add_option("--simd", value,
+                  "Solve neighbouring half-hours together as the lanes of SIMD vectors: auto (the widest instruction "
+                  "set of this machine), sse2, avx2+fma, avx512, or off (one half-hour at a time). Results agree with "
+                  "off to round-off, not bit for bit")
+      ->check(CLI::IsMember({"off", "auto", "sse2", "avx2+fma", "avx512"}))
+      ->capture_default_str();
+}
+
+}  // namespace canveg::cli
