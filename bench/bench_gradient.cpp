@@ -1,7 +1,9 @@
 // Gradient benchmark (docs/gradients.md "Speed and memory"): loss and gradient of JAX-CanVeg's
 // training loss over the US-Bi1 training period (35,088 half-hours; 34 batches of 1024, the
 // remainder dropped as in training) with the trained 50-layer Hybrid and PB models, against the
-// forward run of the same batches (loss only) measured in the same process, on 1 and 2 threads.
+// forward run of the same batches (loss only) measured in the same process, on 1 and 2 threads,
+// with the double forward solved one half-hour at a time (second argument 0, the scalar baseline)
+// or as the SIMD lanes of the widest instruction set of the machine (1).
 // Reports seconds, gradient/forward ratio, the gradient's peak working memory and the process's
 // peak resident memory. The unrolled case also runs, on one thread, with the leaf blocks
 // preaccumulated instead of hand-written (docs/gradients.md "Preaccumulation"), in the same
@@ -13,6 +15,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <tuple>
 
 #include "bench_data.hpp"
 #include "canveg/forcing.hpp"
@@ -46,9 +49,9 @@ const Training& training() {
   return t;
 }
 
-// Forward seconds per (model, threads), measured by the forward case that runs first.
-std::map<std::pair<std::string, int>, double>& forward_seconds() {
-  static std::map<std::pair<std::string, int>, double> s;
+// Forward seconds per (model, threads, lanes), measured by the forward case that runs first.
+std::map<std::tuple<std::string, int, int>, double>& forward_seconds() {
+  static std::map<std::tuple<std::string, int, int>, double> s;
   return s;
 }
 
@@ -58,27 +61,28 @@ double max_rss_mb() {
   return u.ru_maxrss / 1024.0;  // kB on Linux
 }
 
-canveg::GradientOptions options(int threads, canveg::FixedPointGradient method) {
+canveg::GradientOptions options(const benchmark::State& state, canveg::FixedPointGradient method) {
   canveg::GradientOptions o;
   o.batch_size = 1024;
-  o.threads = threads;
+  o.threads = static_cast<int>(state.range(0));
   o.method = method;
+  o.simd = state.range(1) ? "auto" : "";
   return o;
 }
 
 void forward(benchmark::State& state, const std::string& name) {
   const Training& t = training();
   const auto& m = canveg::bench::trained_model(name);
-  const int threads = static_cast<int>(state.range(0));
   double seconds = 0.0;
+  state.SetLabel(state.range(1) ? "lanes" : "scalar");
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     const double loss = canveg::loss_value(m, t.forcing, t.observed, t.loss,
-                                           options(threads, canveg::FixedPointGradient::Unrolled));
+                                           options(state, canveg::FixedPointGradient::Unrolled));
     benchmark::DoNotOptimize(loss);
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
-  forward_seconds()[{name, threads}] = seconds;
+  forward_seconds()[{name, static_cast<int>(state.range(0)), static_cast<int>(state.range(1))}] = seconds;
   state.counters["seconds"] = seconds;
   state.counters["rows"] = static_cast<double>(t.forcing.size() / 1024 * 1024);
   state.counters["max_rss_MB"] = max_rss_mb();
@@ -89,15 +93,16 @@ void gradient(benchmark::State& state, const std::string& name, canveg::FixedPoi
   canveg::ad::preaccumulate_leaf_blocks() = preaccumulated_leaves;
   const Training& t = training();
   const auto& m = canveg::bench::trained_model(name);
-  const int threads = static_cast<int>(state.range(0));
   const canveg::ParameterSpace space(m);
   canveg::LossGradient g;
+  state.SetLabel(state.range(1) ? "lanes" : "scalar");
   for (auto _ : state) {
-    g = canveg::loss_and_gradient(m, space, t.forcing, t.observed, t.loss, options(threads, method));
+    g = canveg::loss_and_gradient(m, space, t.forcing, t.observed, t.loss, options(state, method));
     benchmark::DoNotOptimize(g.gradient.data());
   }
   state.counters["seconds"] = g.seconds;
-  const auto f = forward_seconds().find({name, threads});
+  const auto f =
+      forward_seconds().find({name, static_cast<int>(state.range(0)), static_cast<int>(state.range(1))});
   if (f != forward_seconds().end() && f->second > 0) state.counters["ratio_to_forward"] = g.seconds / f->second;
   state.counters["peak_working_MB"] = g.peak_memory_bytes / 1e6;
   state.counters["max_rss_MB"] = max_rss_mb();
@@ -114,15 +119,15 @@ constexpr auto kOneStep = canveg::FixedPointGradient::OneStep;
 
 #define CANVEG_GRADIENT_BENCH(NAME, MODEL)                                                                  \
   BENCHMARK_CAPTURE(forward, NAME, std::string(MODEL))                                                      \
-      ->Arg(1)->Arg(2)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                            \
+      ->ArgsProduct({{1, 2}, {0, 1}})->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                            \
   BENCHMARK_CAPTURE(gradient, NAME##_unrolled, std::string(MODEL), kUnrolled)                               \
-      ->Arg(1)->Arg(2)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                            \
+      ->ArgsProduct({{1, 2}, {0, 1}})->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                            \
   BENCHMARK_CAPTURE(gradient, NAME##_unrolled_preaccumulated, std::string(MODEL), kUnrolled, true)          \
-      ->Arg(1)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                                     \
+      ->Args({1, 0})->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                                     \
   BENCHMARK_CAPTURE(gradient, NAME##_implicit, std::string(MODEL), kImplicit)                               \
-      ->Arg(2)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                                     \
+      ->ArgsProduct({{2}, {0, 1}})->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                                     \
   BENCHMARK_CAPTURE(gradient, NAME##_onestep, std::string(MODEL), kOneStep)                                 \
-      ->Arg(2)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
+      ->ArgsProduct({{2}, {0, 1}})->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
 
 CANVEG_GRADIENT_BENCH(US_Bi1_Hybrid_ML_50L, "US-Bi1_Hybrid-ML-0.5")
 CANVEG_GRADIENT_BENCH(US_Bi1_PB_ML_50L, "US-Bi1_PB-ML-0.5")

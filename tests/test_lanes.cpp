@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "canveg/errors.hpp"
 #include "canveg/forcing.hpp"
@@ -56,9 +58,20 @@ TEST(Lanes, TheMachineHasASolverAndAutoTakesTheWidest) {
   const auto solvers = canveg::run::available_lane_solvers();
   ASSERT_FALSE(solvers.empty()) << "x86-64 always has SSE2";
   EXPECT_EQ(std::string(canveg::run::lane_solver().isa), solvers.front().isa);
-  for (std::size_t i = 1; i < solvers.size(); ++i) EXPECT_GT(solvers[i - 1].width, solvers[i].width);
+  // Widest instruction set first (AVX-512, AVX2, SSE2); half-hours per value never grow down the list.
+  const std::vector<std::string> order = {"avx512", "avx2+fma", "sse2"};
+  std::size_t position = 0;
+  for (const auto& solver : solvers) {
+    while (position < order.size() && order[position] != solver.isa) ++position;
+    EXPECT_LT(position, order.size()) << solver.isa << " out of order";
+  }
+  for (std::size_t i = 1; i < solvers.size(); ++i) EXPECT_GE(solvers[i - 1].width, solvers[i].width);
   const auto r = run(model("US-Bi1_PB-1L-0.5"), window().slice(0, 8), "auto");
-  EXPECT_EQ(r.simd, solvers.front().isa);
+  const char* pinned = std::getenv("CANVEG_SIMD");  // TheEnvironmentPinsAuto
+  const std::string expected = !pinned || !*pinned || std::string(pinned) == "auto" ? solvers.front().isa
+                               : std::string(pinned) == "off"                       ? ""
+                                                                                    : pinned;
+  EXPECT_EQ(r.simd, expected);
 }
 
 class EveryModelKind : public ::testing::TestWithParam<const char*> {};
@@ -131,6 +144,25 @@ TEST(Lanes, TheCorrectedFormulationAgreesWithOneAtATime) {
   }
 }
 
+// CANVEG_SIMD pins what "auto" means.
+TEST(Lanes, TheEnvironmentPinsAuto) {
+  const canveg::Model<double> m = model("US-Bi1_PB-1L-0.5");
+  const canveg::ForcingRecord f = window().slice(0, 8);
+  const char* saved = std::getenv("CANVEG_SIMD");
+  const std::string before = saved ? saved : "";
+  setenv("CANVEG_SIMD", "sse2", 1);
+  EXPECT_EQ(run(m, f, "auto").simd, "sse2");
+  EXPECT_EQ(run(m, f, "").simd, "") << "an explicit choice is kept";
+  setenv("CANVEG_SIMD", "off", 1);
+  EXPECT_EQ(run(m, f, "auto").simd, "");
+  setenv("CANVEG_SIMD", "avx1024", 1);
+  EXPECT_THROW(run(m, f, "auto"), canveg::InputError);
+  if (saved)
+    setenv("CANVEG_SIMD", before.c_str(), 1);
+  else
+    unsetenv("CANVEG_SIMD");
+}
+
 TEST(Lanes, AnUnknownInstructionSetIsRefused) {
   try {
     run(model("US-Bi1_PB-1L-0.5"), window().slice(0, 4), "neon");
@@ -140,10 +172,10 @@ TEST(Lanes, AnUnknownInstructionSetIsRefused) {
   }
 }
 
-// The lane type itself: where, any_lane and choose pick per lane, and the math functions agree with
-// the C library's to a few ulps.
-TEST(Lanes, LaneTypeChoosesAndComputesPerLane) {
-  using L = canveg::simd::Lanes<xsimd::default_arch>;
+// The lane type itself (one and two vectors per value): where, any_lane and choose pick per lane,
+// and the math functions agree with the C library's to a few ulps.
+template <class L>
+void check_lane_type() {
   constexpr std::size_t W = L::kWidth;
   double in[W], out[W];
   for (std::size_t l = 0; l < W; ++l) in[l] = 0.5 + 1.25 * static_cast<double>(l) - (l % 2 ? 3.0 : 0.0);
@@ -174,6 +206,11 @@ TEST(Lanes, LaneTypeChoosesAndComputesPerLane) {
   pow(x * x, 0.33).store(out);
   for (std::size_t l = 0; l < W; ++l)
     EXPECT_NEAR(out[l], std::pow(in[l] * in[l], 0.33), 4e-16 * std::pow(in[l] * in[l], 0.33));
+}
+
+TEST(Lanes, LaneTypeChoosesAndComputesPerLane) {
+  check_lane_type<canveg::simd::Lanes<xsimd::default_arch, 1>>();
+  check_lane_type<canveg::simd::Lanes<xsimd::default_arch, 2>>();
 }
 
 }  // namespace

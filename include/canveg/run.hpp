@@ -74,7 +74,8 @@ struct RunOptions {
   int max_iterations = kDefaultMaxIterations;
   static constexpr int kDefaultMaxIterations = 100;
   // Half-hours as SIMD lanes (docs/performance.md, "Half-hours as SIMD lanes"): "" solves one
-  // half-hour at a time; "auto" the widest instruction set of this machine; or one by name
+  // half-hour at a time; "auto" the widest instruction set of this machine (or the one the
+  // environment variable CANVEG_SIMD names, "off" included); or one by name
   // ("sse2", "avx2+fma", "avx512"). Lanes agree with one at a time to round-off, not bit for bit.
   std::string simd = "auto";
   // Progress callback: called with (rows done, rows total) from the calling thread.

@@ -1,6 +1,8 @@
 // Choosing the lane solver for the machine the program runs on (run/lane_solver.hpp).
 #include "run/lane_solver.hpp"
 
+#include <cstdlib>
+
 #include <xsimd/xsimd.hpp>
 
 #include "canveg/errors.hpp"
@@ -39,7 +41,17 @@ LaneSolver lane_solver(const std::string& isa) {
 
 LaneSolver lane_solver_for(const std::string& simd) {
   if (simd.empty()) return {};
-  return lane_solver(simd == "auto" ? "" : simd);
+  if (simd == "auto") {
+    // CANVEG_SIMD pins what "auto" means for every run of the process (the same instruction set,
+    // hence the same rounding, on every machine of a mixed cluster; "off" for one at a time).
+    const char* pinned = std::getenv("CANVEG_SIMD");
+    if (pinned && *pinned && std::string(pinned) != "auto") {
+      if (std::string(pinned) == "off") return {};
+      return lane_solver(pinned);
+    }
+    return lane_solver();
+  }
+  return lane_solver(simd);
 }
 
 void solve_block(const LaneSolver& lanes, const physics::ColumnModel<double>& model, const ForcingRecord& forcing,

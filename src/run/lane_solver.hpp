@@ -48,8 +48,9 @@ std::vector<LaneSolver> available_lane_solvers();
 // tests and benchmarks); throws InputError for an unknown or unavailable name.
 LaneSolver lane_solver(const std::string& isa = "");
 
-// The lane solver for RunOptions::simd / GradientOptions::simd: "auto" (the widest), an
-// instruction set, or "" (none: one half-hour at a time).
+// The lane solver for RunOptions::simd / GradientOptions::simd: "auto" (the widest, or what the
+// environment variable CANVEG_SIMD names: an instruction set or "off"), an instruction set, or ""
+// (none: one half-hour at a time).
 LaneSolver lane_solver_for(const std::string& simd);
 
 // Hooks of a block solved by solve_block, either way: run::solve_lockstep and the lane solvers

@@ -2,5 +2,11 @@
 #include "run/lane_solver_impl.hpp"
 
 namespace canveg::run {
-LaneSolver lane_solver_avx512() { return {"avx512", 8, &lanes_detail::solve_block<xsimd::avx512f>}; }
+
+// One vector per value (8 half-hours): a second one gained nothing measurable (docs/performance.md).
+LaneSolver lane_solver_avx512() {
+  using Solved = simd::Lanes<xsimd::avx512f, 1>;
+  return {"avx512", static_cast<int>(Solved::kWidth), &lanes_detail::solve_block<xsimd::avx512f, 1>};
+}
+
 }  // namespace canveg::run

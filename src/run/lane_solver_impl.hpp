@@ -15,32 +15,32 @@
 
 namespace canveg::run::lanes_detail {
 
-template <class A>
-using L = simd::Lanes<A>;
+template <class A, int K>
+using L = simd::Lanes<A, K>;
 
 // The model with every parameter and network weight broadcast to all lanes.
-template <class A>
+template <class A, int K>
 struct LaneModel {
-  Parameters<L<A>> para;
-  std::unique_ptr<L<A>[]> weights;
-  physics::ColumnModel<L<A>> view;
+  Parameters<L<A, K>> para;
+  std::unique_ptr<L<A, K>[]> weights;
+  physics::ColumnModel<L<A, K>> view;
 
   explicit LaneModel(const physics::ColumnModel<double>& m) {
-    for (std::size_t i = 0; i < kParameterCount; ++i) parameter_at(para, i) = L<A>(parameter_at(*m.para, i));
+    for (std::size_t i = 0; i < kParameterCount; ++i) parameter_at(para, i) = L<A, K>(parameter_at(*m.para, i));
     const auto net_size = [](const nn::DenseNetView<double>& n) {
       return n.w0 ? static_cast<std::size_t>(n.width * (n.in_size + 1) + n.width * (n.width + 1) +
                                              n.out_size * (n.width + 1))
                   : std::size_t{0};
     };
-    weights.reset(new L<A>[net_size(m.leaf_rh_net) + net_size(m.rsoil_net) + 1]);
-    L<A>* cursor = weights.get();
+    weights.reset(new L<A, K>[net_size(m.leaf_rh_net) + net_size(m.rsoil_net) + 1]);
+    L<A, K>* cursor = weights.get();
     const auto broadcast = [&cursor](const double* source, int count) {
-      L<A>* first = cursor;
-      for (int i = 0; i < count; ++i) *cursor++ = L<A>(source[i]);
-      return static_cast<const L<A>*>(first);
+      L<A, K>* first = cursor;
+      for (int i = 0; i < count; ++i) *cursor++ = L<A, K>(source[i]);
+      return static_cast<const L<A, K>*>(first);
     };
     const auto broadcast_net = [&](const nn::DenseNetView<double>& d) {
-      nn::DenseNetView<L<A>> v;
+      nn::DenseNetView<L<A, K>> v;
       v.in_size = d.in_size, v.width = d.width, v.out_size = d.out_size, v.hidden = d.hidden, v.final = d.final;
       if (!d.w0) return v;
       v.w0 = broadcast(d.w0, d.width * d.in_size), v.b0 = broadcast(d.b0, d.width);
@@ -48,7 +48,7 @@ struct LaneModel {
       v.w2 = broadcast(d.w2, d.out_size * d.width), v.b2 = broadcast(d.b2, d.out_size);
       return v;
     };
-    physics::ColumnModel<L<A>>& v = view;
+    physics::ColumnModel<L<A, K>>& v = view;
     v.J = m.J, v.N = m.N;
     v.latitude = m.latitude, v.longitude = m.longitude, v.time_zone = m.time_zone;
     v.leaf_angle_type = m.leaf_angle_type, v.amphistomatous = m.amphistomatous;
@@ -74,44 +74,44 @@ inline constexpr int kMaxMembers = 64;  // of the structures packed member by me
 // Packs the members of `count` scalar structures into one structure of lanes. zip(a, b, fn)
 // calls fn on each member pair of a and b; lanes past count repeat the last structure, so every
 // lane holds a physical state.
-template <class A, class LaneStruct, class RowAt, class Zip>
+template <class A, int K, class LaneStruct, class RowAt, class Zip>
 void pack_members(LaneStruct& lanes, std::size_t count, const RowAt& row_at, const Zip& zip) {
-  constexpr std::size_t W = L<A>::kWidth;
+  constexpr std::size_t W = L<A, K>::kWidth;
   alignas(64) double values[kMaxMembers][W];
   for (std::size_t l = 0; l < W; ++l) {
     int i = 0;
-    zip(lanes, row_at(std::min(l, count - 1)), [&](L<A>&, const double& x) { values[i++][l] = x; });
+    zip(lanes, row_at(std::min(l, count - 1)), [&](L<A, K>&, const double& x) { values[i++][l] = x; });
   }
   int i = 0;
-  zip(lanes, lanes, [&](L<A>& v, L<A>&) { v = L<A>::load(values[i++]); });
+  zip(lanes, lanes, [&](L<A, K>& v, L<A, K>&) { v = L<A, K>::load(values[i++]); });
 }
 
-template <class A>
+template <class A, int K>
 void pack_state(const physics::ColumnState<double>* rows, std::size_t count, std::size_t stride,
-                physics::ColumnState<L<A>>& lanes) {
-  constexpr std::size_t W = L<A>::kWidth;
+                physics::ColumnState<L<A, K>>& lanes) {
+  constexpr std::size_t W = L<A, K>::kWidth;
   const double* source[W];
   for (std::size_t l = 0; l < W; ++l) source[l] = rows[std::min(l, count - 1)].storage();
-  L<A>* target = lanes.storage();
+  L<A, K>* target = lanes.storage();
   alignas(64) double values[W];
   for (std::size_t k = 0; k < stride; ++k) {
     for (std::size_t l = 0; l < W; ++l) values[l] = source[l][k];
-    target[k] = L<A>::load(values);
+    target[k] = L<A, K>::load(values);
   }
   const auto row_at = [rows](std::size_t l) -> const physics::ColumnState<double>& { return rows[l]; };
-  pack_members<A>(lanes, count, row_at, [](auto& a, auto& b, auto&& fn) { a.zip_scalars(b, fn); });
-  pack_members<A>(lanes.forcing, count, [rows](std::size_t l) -> const auto& { return rows[l].forcing; },
+  pack_members<A, K>(lanes, count, row_at, [](auto& a, auto& b, auto&& fn) { a.zip_scalars(b, fn); });
+  pack_members<A, K>(lanes.forcing, count, [rows](std::size_t l) -> const auto& { return rows[l].forcing; },
                   [](auto& a, auto& b, auto&& fn) { a.zip(b, fn); });
-  pack_members<A>(lanes.soil, count, [rows](std::size_t l) -> const auto& { return rows[l].soil; },
+  pack_members<A, K>(lanes.soil, count, [rows](std::size_t l) -> const auto& { return rows[l].soil; },
                   [](auto& a, auto& b, auto&& fn) { a.zip(b, fn); });
 }
 
 // The iterated part of the state (buffer and scalars) back into the first `count` scalar columns.
-template <class A>
-void unpack_state(physics::ColumnState<L<A>>& lanes, std::size_t count, std::size_t stride,
+template <class A, int K>
+void unpack_state(physics::ColumnState<L<A, K>>& lanes, std::size_t count, std::size_t stride,
                   physics::ColumnState<double>* rows) {
-  constexpr std::size_t W = L<A>::kWidth;
-  const L<A>* source = lanes.storage();
+  constexpr std::size_t W = L<A, K>::kWidth;
+  const L<A, K>* source = lanes.storage();
   alignas(64) double values[W];
   for (std::size_t k = 0; k < stride; ++k) {
     source[k].store(values);
@@ -119,7 +119,7 @@ void unpack_state(physics::ColumnState<L<A>>& lanes, std::size_t count, std::siz
   }
   alignas(64) double members[kMaxMembers][W];
   int i = 0;
-  lanes.zip_scalars(lanes, [&](L<A>& v, L<A>&) { v.store(members[i++]); });
+  lanes.zip_scalars(lanes, [&](L<A, K>& v, L<A, K>&) { v.store(members[i++]); });
   for (std::size_t l = 0; l < count; ++l) {
     i = 0;
     rows[l].zip_scalars(rows[l], [&](double& x, double&) { x = members[i++][l]; });
@@ -128,29 +128,29 @@ void unpack_state(physics::ColumnState<L<A>>& lanes, std::size_t count, std::siz
 
 // run::solve_lockstep's iteration order, W rows at a time: before iteration k every surface
 // temperature is snapshot, and row i reads row i-1's snapshot.
-template <class A>
+template <class A, int K>
 void solve_block(const LaneBlock& job) {
-  constexpr std::size_t W = L<A>::kWidth;
+  constexpr std::size_t W = L<A, K>::kWidth;
   const std::size_t n = job.n;
   if (n == 0) return;
   const physics::ColumnModel<double>& md = *job.model;
-  const LaneModel<A> model(md);
+  const LaneModel<A, K> model(md);
   const std::size_t blocks = (n + W - 1) / W;
   const std::size_t stride = physics::column_storage_size(md.J, md.N);
-  std::unique_ptr<L<A>[]> buffer(new L<A>[blocks * stride]);
-  std::unique_ptr<physics::ColumnState<L<A>>[]> states(new physics::ColumnState<L<A>>[blocks]);
-  std::unique_ptr<simd::LaneMask<A>[]> has_previous(new simd::LaneMask<A>[blocks]);
+  std::unique_ptr<L<A, K>[]> buffer(new L<A, K>[blocks * stride]);
+  std::unique_ptr<physics::ColumnState<L<A, K>>[]> states(new physics::ColumnState<L<A, K>>[blocks]);
+  std::unique_ptr<simd::LaneMask<A, K>[]> has_previous(new simd::LaneMask<A, K>[blocks]);
   std::unique_ptr<double[]> surface(new double[blocks * W]);
   const auto count_in = [&](std::size_t b) { return std::min(W, n - b * W); };
   for (std::size_t b = 0; b < blocks; ++b) {
     states[b].bind(buffer.get() + b * stride, md.J, md.N);
-    pack_state<A>(job.states + b * W, count_in(b), stride, states[b]);
+    pack_state<A, K>(job.states + b * W, count_in(b), stride, states[b]);
     alignas(64) double flags[W];
     for (std::size_t l = 0; l < W; ++l) flags[l] = job.has_previous[b * W + std::min(l, count_in(b) - 1)] ? 1.0 : 0.0;
-    has_previous[b] = L<A>::load(flags) != 0.0;
+    has_previous[b] = L<A, K>::load(flags) != 0.0;
   }
   const auto unpack_all = [&] {
-    for (std::size_t b = 0; b < blocks; ++b) unpack_state<A>(states[b], count_in(b), stride, job.states + b * W);
+    for (std::size_t b = 0; b < blocks; ++b) unpack_state<A, K>(states[b], count_in(b), stride, job.states + b * W);
   };
   LaneIterationObserver* observer = job.observer;
   for (int k = 0; k < md.niter; ++k) {
@@ -165,7 +165,7 @@ void solve_block(const LaneBlock& job) {
         const std::size_t i = b * W + l;
         previous[l] = i == 0 ? job.surface_before_first : surface[i - 1];
       }
-      physics::iterate_column(model.view, states[b], has_previous[b], L<A>::load(previous));
+      physics::iterate_column(model.view, states[b], has_previous[b], L<A, K>::load(previous));
     }
     if (observer) {
       if (observer->reads_states) unpack_all();

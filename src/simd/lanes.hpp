@@ -1,8 +1,9 @@
-// A scalar type whose value is one SIMD vector of doubles: lane k holds the quantity of the k-th
-// half-hour of a block. Instantiating the templated physics on Lanes<Arch> solves as many
-// half-hours at once as the vector holds (2 with SSE2, 4 with AVX2, 8 with AVX-512), with the
-// same source as the scalar and automatic-differentiation builds (docs/performance.md,
-// "Half-hours as SIMD lanes").
+// A scalar type whose value is K SIMD vectors of doubles: lane l holds the quantity of the l-th
+// half-hour of a block. Instantiating the templated physics on Lanes<Arch, K> solves K times as
+// many half-hours at once as one vector holds (2 per vector with SSE2, 4 with AVX2, 8 with
+// AVX-512), with the same source as the scalar and automatic-differentiation builds
+// (docs/performance.md, "Half-hours as SIMD lanes"). K > 1 gives the processor independent
+// instructions to overlap in the physics' long dependency chains (the longwave sweeps).
 //
 // Arithmetic and the transcendental functions come from xsimd (its own vectorised exp, log, pow,
 // cos, acos, tanh). Comparisons give a LaneMask; the physics turns its branches into
@@ -17,54 +18,79 @@
 
 namespace canveg::simd {
 
-template <class Arch>
+template <class Arch, int K = 1>
 struct LaneMask {
-  xsimd::batch_bool<double, Arch> m;
+  xsimd::batch_bool<double, Arch> m[K];
 };
 
-template <class Arch>
+template <class Arch, int K = 1>
 struct Lanes {
   using Batch = xsimd::batch<double, Arch>;
-  static constexpr std::size_t kWidth = Batch::size;
-  Batch v;
+  static constexpr std::size_t kWidth = Batch::size * K;
+  Batch v[K];
 
   Lanes() = default;
-  Lanes(double x) : v(x) {}  // NOLINT(google-explicit-constructor): a constant in every lane
-  Lanes(const Batch& b) : v(b) {}  // NOLINT(google-explicit-constructor)
+  Lanes(double x) {  // NOLINT(google-explicit-constructor): a constant in every lane
+    for (int k = 0; k < K; ++k) v[k] = Batch(x);
+  }
 
-  static Lanes load(const double* p) { return Batch::load_unaligned(p); }
-  void store(double* p) const { v.store_unaligned(p); }
-
-  Lanes& operator+=(const Lanes& o) { v += o.v; return *this; }
-  Lanes& operator-=(const Lanes& o) { v -= o.v; return *this; }
-  Lanes& operator*=(const Lanes& o) { v *= o.v; return *this; }
-  Lanes& operator/=(const Lanes& o) { v /= o.v; return *this; }
+  static Lanes load(const double* p) {
+    Lanes r;
+    for (int k = 0; k < K; ++k) r.v[k] = Batch::load_unaligned(p + k * Batch::size);
+    return r;
+  }
+  void store(double* p) const {
+    for (int k = 0; k < K; ++k) v[k].store_unaligned(p + k * Batch::size);
+  }
 };
 
+// Lane-wise operations: the same operation on each of the K vectors.
+#define CANVEG_LANES_EACH(Result, expression) \
+  Result r;                                   \
+  for (int k = 0; k < K; ++k) r.expression;   \
+  return r
+
 // Binary operators for Lanes op Lanes, Lanes op double and double op Lanes.
-#define CANVEG_LANES_ARITHMETIC(op)                                                          \
-  template <class A>                                                                         \
-  inline Lanes<A> operator op(const Lanes<A>& a, const Lanes<A>& b) { return a.v op b.v; }   \
-  template <class A>                                                                         \
-  inline Lanes<A> operator op(const Lanes<A>& a, double b) { return a.v op typename Lanes<A>::Batch(b); } \
-  template <class A>                                                                         \
-  inline Lanes<A> operator op(double a, const Lanes<A>& b) { return typename Lanes<A>::Batch(a) op b.v; }
+#define CANVEG_LANES_ARITHMETIC(op)                                                                       \
+  template <class A, int K>                                                                               \
+  inline Lanes<A, K> operator op(const Lanes<A, K>& a, const Lanes<A, K>& b) {                            \
+    CANVEG_LANES_EACH(Lanes<A CANVEG_COMMA K>, v[k] = a.v[k] op b.v[k]);                                       \
+  }                                                                                                       \
+  template <class A, int K>                                                                               \
+  inline Lanes<A, K> operator op(const Lanes<A, K>& a, double b) {                                        \
+    const typename Lanes<A, K>::Batch c(b);                                                               \
+    CANVEG_LANES_EACH(Lanes<A CANVEG_COMMA K>, v[k] = a.v[k] op c);                                            \
+  }                                                                                                       \
+  template <class A, int K>                                                                               \
+  inline Lanes<A, K> operator op(double a, const Lanes<A, K>& b) {                                        \
+    const typename Lanes<A, K>::Batch c(a);                                                               \
+    CANVEG_LANES_EACH(Lanes<A CANVEG_COMMA K>, v[k] = c op b.v[k]);                                            \
+  }                                                                                                       \
+  template <class A, int K>                                                                               \
+  inline Lanes<A, K>& operator op##=(Lanes<A, K>& a, const Lanes<A, K>& b) {                              \
+    return a = a op b;                                                                                    \
+  }
+#define CANVEG_COMMA ,
 CANVEG_LANES_ARITHMETIC(+)
 CANVEG_LANES_ARITHMETIC(-)
 CANVEG_LANES_ARITHMETIC(*)
 CANVEG_LANES_ARITHMETIC(/)
 #undef CANVEG_LANES_ARITHMETIC
 
-#define CANVEG_LANES_COMPARISON(op)                                                                   \
-  template <class A>                                                                                  \
-  inline LaneMask<A> operator op(const Lanes<A>& a, const Lanes<A>& b) { return {a.v op b.v}; }       \
-  template <class A>                                                                                  \
-  inline LaneMask<A> operator op(const Lanes<A>& a, double b) {                                       \
-    return {a.v op typename Lanes<A>::Batch(b)};                                                      \
-  }                                                                                                   \
-  template <class A>                                                                                  \
-  inline LaneMask<A> operator op(double a, const Lanes<A>& b) {                                       \
-    return {typename Lanes<A>::Batch(a) op b.v};                                                      \
+#define CANVEG_LANES_COMPARISON(op)                                                                       \
+  template <class A, int K>                                                                               \
+  inline LaneMask<A, K> operator op(const Lanes<A, K>& a, const Lanes<A, K>& b) {                         \
+    CANVEG_LANES_EACH(LaneMask<A CANVEG_COMMA K>, m[k] = a.v[k] op b.v[k]);                                    \
+  }                                                                                                       \
+  template <class A, int K>                                                                               \
+  inline LaneMask<A, K> operator op(const Lanes<A, K>& a, double b) {                                     \
+    const typename Lanes<A, K>::Batch c(b);                                                               \
+    CANVEG_LANES_EACH(LaneMask<A CANVEG_COMMA K>, m[k] = a.v[k] op c);                                         \
+  }                                                                                                       \
+  template <class A, int K>                                                                               \
+  inline LaneMask<A, K> operator op(double a, const Lanes<A, K>& b) {                                     \
+    const typename Lanes<A, K>::Batch c(a);                                                               \
+    CANVEG_LANES_EACH(LaneMask<A CANVEG_COMMA K>, m[k] = c op b.v[k]);                                         \
   }
 CANVEG_LANES_COMPARISON(<)
 CANVEG_LANES_COMPARISON(<=)
@@ -74,39 +100,62 @@ CANVEG_LANES_COMPARISON(==)
 CANVEG_LANES_COMPARISON(!=)
 #undef CANVEG_LANES_COMPARISON
 
-template <class A>
-inline Lanes<A> operator-(const Lanes<A>& a) { return -a.v; }
+template <class A, int K>
+inline Lanes<A, K> operator-(const Lanes<A, K>& a) {
+  CANVEG_LANES_EACH(Lanes<A CANVEG_COMMA K>, v[k] = -a.v[k]);
+}
 
-template <class A>
-inline LaneMask<A> operator&&(const LaneMask<A>& a, const LaneMask<A>& b) { return {a.m && b.m}; }
-template <class A>
-inline LaneMask<A> operator||(const LaneMask<A>& a, const LaneMask<A>& b) { return {a.m || b.m}; }
-template <class A>
-inline LaneMask<A> operator!(const LaneMask<A>& a) { return {!a.m}; }
+template <class A, int K>
+inline LaneMask<A, K> operator&&(const LaneMask<A, K>& a, const LaneMask<A, K>& b) {
+  CANVEG_LANES_EACH(LaneMask<A CANVEG_COMMA K>, m[k] = a.m[k] && b.m[k]);
+}
+template <class A, int K>
+inline LaneMask<A, K> operator||(const LaneMask<A, K>& a, const LaneMask<A, K>& b) {
+  CANVEG_LANES_EACH(LaneMask<A CANVEG_COMMA K>, m[k] = a.m[k] || b.m[k]);
+}
+template <class A, int K>
+inline LaneMask<A, K> operator!(const LaneMask<A, K>& a) {
+  CANVEG_LANES_EACH(LaneMask<A CANVEG_COMMA K>, m[k] = !a.m[k]);
+}
 // Equality of masks from and/or/not: xsimd 8.1 compares SSE2 masks of doubles wrongly.
-template <class A>
-inline LaneMask<A> operator==(const LaneMask<A>& a, const LaneMask<A>& b) { return {(a.m && b.m) || !(a.m || b.m)}; }
-template <class A>
-inline LaneMask<A> operator!=(const LaneMask<A>& a, const LaneMask<A>& b) { return {(a.m || b.m) && !(a.m && b.m)}; }
-template <class A>
-inline LaneMask<A> is_finite(const Lanes<A>& x) { return {xsimd::isfinite(x.v)}; }
+template <class A, int K>
+inline LaneMask<A, K> operator==(const LaneMask<A, K>& a, const LaneMask<A, K>& b) {
+  return (a && b) || !(a || b);
+}
+template <class A, int K>
+inline LaneMask<A, K> operator!=(const LaneMask<A, K>& a, const LaneMask<A, K>& b) {
+  return (a || b) && !(a && b);
+}
 
 // Lane-wise choice: a where the mask is set, b elsewhere.
-template <class A>
-inline Lanes<A> where(const LaneMask<A>& mask, const Lanes<A>& a, const Lanes<A>& b) {
-  return xsimd::select(mask.m, a.v, b.v);
+template <class A, int K>
+inline Lanes<A, K> where(const LaneMask<A, K>& mask, const Lanes<A, K>& a, const Lanes<A, K>& b) {
+  CANVEG_LANES_EACH(Lanes<A CANVEG_COMMA K>, v[k] = xsimd::select(mask.m[k], a.v[k], b.v[k]));
 }
 // Whether any lane takes a branch; the physics skips the branch's work when none does.
-template <class A>
-inline bool any_lane(const LaneMask<A>& mask) { return xsimd::any(mask.m); }
+template <class A, int K>
+inline bool any_lane(const LaneMask<A, K>& mask) {
+  bool any = false;
+  for (int k = 0; k < K; ++k) any = any || xsimd::any(mask.m[k]);
+  return any;
+}
+
+template <class A, int K>
+inline LaneMask<A, K> is_finite(const Lanes<A, K>& x) {
+  CANVEG_LANES_EACH(LaneMask<A CANVEG_COMMA K>, m[k] = xsimd::isfinite(x.v[k]));
+}
 
 // The value without derivatives (the lanes themselves).
-template <class A>
-inline const Lanes<A>& value_of(const Lanes<A>& x) { return x; }
+template <class A, int K>
+inline const Lanes<A, K>& value_of(const Lanes<A, K>& x) {
+  return x;
+}
 
-#define CANVEG_LANES_UNARY(name) \
-  template <class A>             \
-  inline Lanes<A> name(const Lanes<A>& x) { return xsimd::name(x.v); }
+#define CANVEG_LANES_UNARY(name)                                   \
+  template <class A, int K>                                        \
+  inline Lanes<A, K> name(const Lanes<A, K>& x) {                  \
+    CANVEG_LANES_EACH(Lanes<A CANVEG_COMMA K>, v[k] = xsimd::name(x.v[k])); \
+  }
 CANVEG_LANES_UNARY(abs)
 CANVEG_LANES_UNARY(exp)
 CANVEG_LANES_UNARY(log)
@@ -119,12 +168,21 @@ CANVEG_LANES_UNARY(acos)
 CANVEG_LANES_UNARY(tanh)
 #undef CANVEG_LANES_UNARY
 
-template <class A>
-inline Lanes<A> pow(const Lanes<A>& x, const Lanes<A>& y) { return xsimd::pow(x.v, y.v); }
-template <class A>
-inline Lanes<A> pow(const Lanes<A>& x, double y) { return xsimd::pow(x.v, typename Lanes<A>::Batch(y)); }
-template <class A>
-inline Lanes<A> pow(double x, const Lanes<A>& y) { return xsimd::pow(typename Lanes<A>::Batch(x), y.v); }
+template <class A, int K>
+inline Lanes<A, K> pow(const Lanes<A, K>& x, const Lanes<A, K>& y) {
+  CANVEG_LANES_EACH(Lanes<A CANVEG_COMMA K>, v[k] = xsimd::pow(x.v[k], y.v[k]));
+}
+template <class A, int K>
+inline Lanes<A, K> pow(const Lanes<A, K>& x, double y) {
+  return pow(x, Lanes<A, K>(y));
+}
+template <class A, int K>
+inline Lanes<A, K> pow(double x, const Lanes<A, K>& y) {
+  return pow(Lanes<A, K>(x), y);
+}
+
+#undef CANVEG_COMMA
+#undef CANVEG_LANES_EACH
 
 }  // namespace canveg::simd
 
@@ -132,8 +190,8 @@ inline Lanes<A> pow(double x, const Lanes<A>& y) { return xsimd::pow(typename La
 
 namespace canveg::physics {
 // Per-half-hour quantities of a block of lanes are lanes themselves (physics/common.hpp).
-template <class Arch>
-struct RowValueOf<simd::Lanes<Arch>> {
-  using type = simd::Lanes<Arch>;
+template <class Arch, int K>
+struct RowValueOf<simd::Lanes<Arch, K>> {
+  using type = simd::Lanes<Arch, K>;
 };
 }  // namespace canveg::physics
