@@ -149,15 +149,17 @@ void solve_block(const LaneBlock& job) {
     for (std::size_t l = 0; l < W; ++l) flags[l] = job.has_previous[b * W + std::min(l, count_in(b) - 1)] ? 1.0 : 0.0;
     has_previous[b] = L<A, K>::load(flags) != 0.0;
   }
+  // The scalar states hold the lanes' values before the first iteration (they were packed from
+  // them) and after any iteration that was unpacked for the observer; unpacked only then.
+  bool scalar_states_current = true;
   const auto unpack_all = [&] {
     for (std::size_t b = 0; b < blocks; ++b) unpack_state<A, K>(states[b], count_in(b), stride, job.states + b * W);
+    scalar_states_current = true;
   };
   LaneIterationObserver* observer = job.observer;
+  const bool observer_reads_states = observer && observer->reads_states;
   for (int k = 0; k < md.niter; ++k) {
-    if (observer) {
-      if (observer->reads_states) unpack_all();
-      observer->before_iteration(k);
-    }
+    if (observer) observer->before_iteration(k);
     for (std::size_t b = 0; b < blocks; ++b) states[b].t_surface.store(surface.get() + b * W);
     for (std::size_t b = 0; b < blocks; ++b) {
       alignas(64) double previous[W];
@@ -167,12 +169,11 @@ void solve_block(const LaneBlock& job) {
       }
       physics::iterate_column(model.view, states[b], has_previous[b], L<A, K>::load(previous));
     }
-    if (observer) {
-      if (observer->reads_states) unpack_all();
-      observer->after_iteration(k);
-    }
+    scalar_states_current = false;
+    if (observer_reads_states) unpack_all();
+    if (observer) observer->after_iteration(k);
   }
-  unpack_all();
+  if (!scalar_states_current) unpack_all();
 }
 
 }  // namespace canveg::run::lanes_detail

@@ -50,48 +50,39 @@ struct Lanes {
   for (int k = 0; k < K; ++k) r.expression;   \
   return r
 
-// Binary operators for Lanes op Lanes, Lanes op double and double op Lanes.
-#define CANVEG_LANES_ARITHMETIC(op)                                                                       \
+// The three overloads of a binary operation: Lanes op Lanes, Lanes op double and double op Lanes,
+// giving Lanes (member v) for arithmetic and LaneMask (member m) for comparisons.
+#define CANVEG_LANES_BINARY(op, Result, member)                                                          \
   template <class A, int K>                                                                               \
-  inline Lanes<A, K> operator op(const Lanes<A, K>& a, const Lanes<A, K>& b) {                            \
-    CANVEG_LANES_EACH(Lanes<A CANVEG_COMMA K>, v[k] = a.v[k] op b.v[k]);                                       \
+  inline Result<A, K> operator op(const Lanes<A, K>& a, const Lanes<A, K>& b) {                           \
+    CANVEG_LANES_EACH(Result<A CANVEG_COMMA K>, member[k] = a.v[k] op b.v[k]);                            \
   }                                                                                                       \
   template <class A, int K>                                                                               \
-  inline Lanes<A, K> operator op(const Lanes<A, K>& a, double b) {                                        \
+  inline Result<A, K> operator op(const Lanes<A, K>& a, double b) {                                       \
     const typename Lanes<A, K>::Batch c(b);                                                               \
-    CANVEG_LANES_EACH(Lanes<A CANVEG_COMMA K>, v[k] = a.v[k] op c);                                            \
+    CANVEG_LANES_EACH(Result<A CANVEG_COMMA K>, member[k] = a.v[k] op c);                                 \
   }                                                                                                       \
   template <class A, int K>                                                                               \
-  inline Lanes<A, K> operator op(double a, const Lanes<A, K>& b) {                                        \
+  inline Result<A, K> operator op(double a, const Lanes<A, K>& b) {                                       \
     const typename Lanes<A, K>::Batch c(a);                                                               \
-    CANVEG_LANES_EACH(Lanes<A CANVEG_COMMA K>, v[k] = c op b.v[k]);                                            \
-  }                                                                                                       \
-  template <class A, int K>                                                                               \
-  inline Lanes<A, K>& operator op##=(Lanes<A, K>& a, const Lanes<A, K>& b) {                              \
-    return a = a op b;                                                                                    \
+    CANVEG_LANES_EACH(Result<A CANVEG_COMMA K>, member[k] = c op b.v[k]);                                 \
   }
 #define CANVEG_COMMA ,
+
+// Arithmetic, with its compound assignment.
+#define CANVEG_LANES_ARITHMETIC(op)                                                \
+  CANVEG_LANES_BINARY(op, Lanes, v)                                                \
+  template <class A, int K>                                                        \
+  inline Lanes<A, K>& operator op##=(Lanes<A, K>& a, const Lanes<A, K>& b) {       \
+    return a = a op b;                                                             \
+  }
 CANVEG_LANES_ARITHMETIC(+)
 CANVEG_LANES_ARITHMETIC(-)
 CANVEG_LANES_ARITHMETIC(*)
 CANVEG_LANES_ARITHMETIC(/)
 #undef CANVEG_LANES_ARITHMETIC
 
-#define CANVEG_LANES_COMPARISON(op)                                                                       \
-  template <class A, int K>                                                                               \
-  inline LaneMask<A, K> operator op(const Lanes<A, K>& a, const Lanes<A, K>& b) {                         \
-    CANVEG_LANES_EACH(LaneMask<A CANVEG_COMMA K>, m[k] = a.v[k] op b.v[k]);                                    \
-  }                                                                                                       \
-  template <class A, int K>                                                                               \
-  inline LaneMask<A, K> operator op(const Lanes<A, K>& a, double b) {                                     \
-    const typename Lanes<A, K>::Batch c(b);                                                               \
-    CANVEG_LANES_EACH(LaneMask<A CANVEG_COMMA K>, m[k] = a.v[k] op c);                                         \
-  }                                                                                                       \
-  template <class A, int K>                                                                               \
-  inline LaneMask<A, K> operator op(double a, const Lanes<A, K>& b) {                                     \
-    const typename Lanes<A, K>::Batch c(a);                                                               \
-    CANVEG_LANES_EACH(LaneMask<A CANVEG_COMMA K>, m[k] = c op b.v[k]);                                         \
-  }
+#define CANVEG_LANES_COMPARISON(op) CANVEG_LANES_BINARY(op, LaneMask, m)
 CANVEG_LANES_COMPARISON(<)
 CANVEG_LANES_COMPARISON(<=)
 CANVEG_LANES_COMPARISON(>)
@@ -99,6 +90,7 @@ CANVEG_LANES_COMPARISON(>=)
 CANVEG_LANES_COMPARISON(==)
 CANVEG_LANES_COMPARISON(!=)
 #undef CANVEG_LANES_COMPARISON
+#undef CANVEG_LANES_BINARY
 
 template <class A, int K>
 inline Lanes<A, K> operator-(const Lanes<A, K>& a) {
