@@ -13,6 +13,7 @@
 #include "canveg/forcing.hpp"
 #include "canveg/model_io.hpp"
 #include "canveg/run.hpp"
+#include "physics/soil_energy.hpp"
 #include "run/lane_solver.hpp"
 #include "simd/lanes.hpp"
 
@@ -145,6 +146,33 @@ TEST(Lanes, TheCorrectedFormulationAgreesWithOneAtATime) {
 }
 
 // CANVEG_SIMD pins what "auto" means.
+// The soil conduction maps built in lanes (for a block's rows at once) are the scalar maps to
+// round-off, for a row count that leaves the last vector part-filled.
+TEST(Lanes, SoilConductionMapsInLanesEqualTheScalarOnes) {
+  namespace ph = canveg::physics;
+  constexpr std::size_t n = 13;
+  std::vector<ph::ColumnState<double>> states(n);
+  std::vector<ph::SoilColumn> expected(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double swc = 0.02 + 0.03 * static_cast<double>(i), t_air = 270.0 + 3.0 * static_cast<double>(i);
+    states[i].soil = ph::soil_column_properties(0.15, swc, t_air, 101.0, t_air - 2.0, 20.0);
+    expected[i] = ph::make_soil_column(0.15, swc, t_air, 101.0, t_air - 2.0, 20.0, 90);
+  }
+  for (const canveg::run::LaneSolver& solver : canveg::run::available_lane_solvers()) {
+    for (auto& s : states)
+      for (auto& row : s.soil.conduction_map)
+        for (double& x : row) x = std::nan("");
+    solver.build_conduction_maps(states.data(), n, 90);
+    for (std::size_t i = 0; i < n; ++i)
+      for (int m = 0; m < ph::kSoilLayers; ++m)
+        for (int k = 0; k < ph::kConductionMapColumns; ++k) {
+          const double want = expected[i].conduction_map[m][k];
+          EXPECT_NEAR(states[i].soil.conduction_map[m][k], want, 1e-14 * std::max(1.0, std::abs(want)))
+              << solver.isa << " row " << i << " [" << m << "][" << k << "]";
+        }
+  }
+}
+
 TEST(Lanes, TheEnvironmentPinsAuto) {
   const canveg::Model<double> m = model("US-Bi1_PB-1L-0.5");
   const canveg::ForcingRecord f = window().slice(0, 8);

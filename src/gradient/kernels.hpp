@@ -13,8 +13,8 @@
 //
 //   dispersion_sums:      three products with the constant dispersion matrix
 //                         (3 N J multiply-adds -> adjoint D^T s, no stored edges)
-//   soil_heat_conduction: 90 theta-scheme steps, linear with constant coefficients
-//                         (adjoint = 90 transposed steps, no stored values)
+//   conduct_soil_heat:    the half-hour's conduction sub-steps as one affine map
+//                         (adjoint = the transposed map, stored)
 //   longwave_transfer:    50 down/up sweeps, bilinear in fluxes and layer coefficients
 //                         (adjoint = transposed sweeps over the stored sweep values)
 //   evaluate_scalar:      the small dense networks (LeafRHDL per leaf, RsoilDL)
@@ -82,43 +82,19 @@ inline void dispersion_adjoint(const double* out_adj, const Index* in, double* a
 
 // --- soil heat conduction ----------------------------------------------------------------------
 
+// The conduction map's rows (physics::SoilColumn::conduction_map).
 struct SoilData {
-  physics::SoilColumn soil;
-  int n_steps;
+  double map[physics::kSoilLayers][physics::kConductionMapColumns];
 };
 
-// Inputs: t[0..10], t_surface; outputs: t[0..9] after n_steps.
+// Inputs: t[0..10], t_surface; outputs: t[0..9] = the map applied (adjoint: its transpose).
 inline void soil_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
   const SoilData& d = *static_cast<const SoilData*>(data);
-  const physics::SoilColumn& s = d.soil;
   constexpr int L = physics::kSoilLayers;
-  const double f_implicit = 0.6, g_explicit = 1.0 - f_implicit;
-  double a[L + 1];
-  for (int m = 0; m < L; ++m) a[m] = out_adj[m];
-  a[L] = 0.0;
-  double a_surface = 0.0;
-  double dbar[L];
-  for (int step = 0; step < d.n_steps; ++step) {
-    // Back substitution: t[m] = (d[m] - c_m t[m+1]) / pivot[m], m = 9..0, t[10] fixed.
-    for (int m = 0; m < L; ++m) {
-      const double c = (m == 0 || m == L - 1) ? 0.0 : -s.k_cond[m] * f_implicit;
-      dbar[m] = a[m] / s.pivot[m];
-      a[m + 1] += -c * dbar[m];
-    }
-    // Forward elimination: d[m] -= elim[m] d[m-1], m = 1..9.
-    for (int m = L - 1; m >= 1; --m) dbar[m - 1] += -s.elim_factor[m] * dbar[m];
-    // Right-hand side from the old profile and the surface boundary.
-    a_surface += dbar[0];
-    for (int m = 0; m < L; ++m) a[m] = 0.0;
-    for (int m = 1; m < L; ++m) {
-      const double k_up = s.k_cond[m - 1], k_cu = s.k_cond[m], cp = s.cp_node[m];
-      a[m - 1] += k_up * g_explicit * dbar[m];
-      a[m] += (cp - k_cu * g_explicit - k_up * g_explicit) * dbar[m];
-      a[m + 1] += k_cu * g_explicit * dbar[m];
-    }
+  for (int m = 0; m < L; ++m) {
+    const double g = out_adj[m];
+    for (int k = 0; k <= physics::kConductionSurfaceColumn; ++k) adj[in[k]] += d.map[m][k] * g;
   }
-  for (int m = 0; m <= L; ++m) adj[in[m]] += a[m];
-  adj[in[L + 1]] += a_surface;
   adj[0] = 0.0;
 }
 
@@ -1435,10 +1411,9 @@ inline void dispersion_sums(int N, int J, const double* __restrict__ dij_t, cons
   }
 }
 
-// physics::soil_heat_conduction for Var.
-inline void soil_heat_conduction(const physics::SoilColumn& s, const Var& t_surface, int n_steps, Var* t) {
+// physics::conduct_soil_heat for Var.
+inline void conduct_soil_heat(const physics::SoilColumn& s, const Var& t_surface, Var* t) {
   constexpr int L = physics::kSoilLayers;
-  if (n_steps <= 0) return;
   double tv[L + 1];
   Index inputs[L + 2];
   bool active = t_surface.i != 0;
@@ -1448,12 +1423,14 @@ inline void soil_heat_conduction(const physics::SoilColumn& s, const Var& t_surf
     active = active || t[m].i != 0;
   }
   inputs[L + 1] = t_surface.i;
-  physics::soil_heat_conduction<double>(s, t_surface.v, n_steps, tv);
+  physics::conduct_soil_heat<double>(s, t_surface.v, tv);
   if (!active) {
     for (int m = 0; m < L; ++m) t[m] = tv[m];
     return;
   }
-  const kernels_detail::SoilData data{s, n_steps};
+  kernels_detail::SoilData data;
+  for (int m = 0; m < L; ++m)
+    for (int k = 0; k < physics::kConductionMapColumns; ++k) data.map[m][k] = s.conduction_map[m][k];
   const Index first =
       thread_tape().push_external(inputs, L + 2, L, &kernels_detail::soil_adjoint, &data, sizeof(data));
   for (int m = 0; m < L; ++m) t[m] = Var(tv[m], first + m);

@@ -22,6 +22,9 @@ ReverseEngine::ReverseEngine(const SharedProblem& problem) : p_(problem) {
   model_v_ = model_cast<Var>(m);
   dij_t_ = p_.dij_t;
   cm_v_ = make_column_model(model_v_, dij_t_);
+  // Taped iterations take each row's soil column, conduction map included, from its header;
+  // the taped initialisation does not use the map.
+  cm_v_.conduction_maps_by_caller = true;
   buffer_v_.resize(physics::column_storage_size(J_, N_));
   s_v_.bind(buffer_v_.data(), J_, N_);
   clumping_ = P_;

@@ -96,6 +96,9 @@ struct ColumnModel {
   // together in each iteration (solve_soil_surface); false: JAX-CanVeg's lagged boundary (P6).
   bool implicit_soil_surface = false;
   int soil_steps = 90;
+  // initialise_column leaves each soil column's conduction map to the caller, which builds the
+  // maps of many half-hours at once (the lane solvers) or takes them from elsewhere.
+  bool conduction_maps_by_caller = false;
   double dt_soil = 20.0;
   double soil_depth = 0.15;
   double canopy_height = 1.0;       // h = zht[J-1]
@@ -208,7 +211,7 @@ CANVEG_HD void initialise_column(const ColumnModel<T>& m, const RowForcing& f, C
   const int J = m.J, N = m.N;
   s.forcing = f;
   s.sin_beta = solar_sine_elevation(m.latitude, m.longitude, m.time_zone, f.doy, f.hour);
-  s.g_sun = g_function_sun(solar_zenith(s.sin_beta), m.leaf_angle_type);
+  s.g_sun = g_function_sun(solar_zenith(s.sin_beta), m.sky.leaves);
   s.leaf_area_per_layer = T(f.lai / J);
   s.leaf_area_density = s.leaf_area_per_layer / (m.canopy_height / J);
   s.tau_diffuse = diffuse_transmissivity(m.sky, T(s.leaf_area_per_layer * p.leaf_clumping_factor));
@@ -237,7 +240,8 @@ CANVEG_HD void initialise_column(const ColumnModel<T>& m, const RowForcing& f, C
     s.e_air[i] = f.eair_pa;
     s.co2[i] = f.co2;
   }
-  s.soil = make_soil_column(m.soil_depth, f.swc, f.t_air_k, f.pressure_kpa, f.t_soil_k, m.dt_soil);
+  s.soil = soil_column_properties(m.soil_depth, f.swc, f.t_air_k, f.pressure_kpa, f.t_soil_k, m.dt_soil);
+  if (!m.conduction_maps_by_caller) soil_conduction_map(s.soil, m.soil_steps);
   for (int k = 0; k < kSoilNodes; ++k) s.t_soil[k] = f.t_soil_k;
   s.t_surface = initial_surface_temperature(f);
   const T ep_sigma = p.ep * p.sigma;
@@ -339,9 +343,9 @@ CANVEG_HD void iterate_column(const ColumnModel<T>& m, ColumnState<T>& s, const 
   };
   SoilSurface<T> surf;
   if (m.implicit_soil_surface) {
-    surf = solve_soil_surface(s.soil, t_boundary, m.soil_steps, s.t_soil, surface_with);
+    surf = solve_soil_surface(s.soil, t_boundary, s.t_soil, surface_with);
   } else {
-    soil_heat_conduction(s.soil, t_boundary, m.soil_steps, s.t_soil);
+    conduct_soil_heat(s.soil, t_boundary, s.t_soil);
     surf = surface_with(T(s.soil.k_cond[0] * (s.t_soil[0] - s.t_soil[1])));
   }
   s.soil_evap = surf.evaporation;

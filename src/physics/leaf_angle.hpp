@@ -34,22 +34,44 @@ CANVEG_HD inline double leaf_angle_pdf(int type, double theta_leaf) {
   }
 }
 
+// The leaf classes' values that do not depend on the direction, computed once per model (the
+// G-function of every half-hour's sun then needs two transcendental calls per class, not six).
+struct LeafClasses {
+  double angle[kLeafAngleClasses];      // theta_L [rad]
+  double cot_angle[kLeafAngleClasses];  // 1 / tan(theta_L)
+  double cos_angle[kLeafAngleClasses];  // cos(theta_L)
+  double density[kLeafAngleClasses];    // leaf_angle_pdf(type, theta_L)
+};
+
+CANVEG_HD inline LeafClasses make_leaf_classes(int type) {
+  LeafClasses c{};
+  for (int k = 0; k < kLeafAngleClasses; ++k) {
+    const double x = leaf_class_angle(k);
+    c.angle[k] = x;
+    c.cot_angle[k] = 1.0 / tan(x);
+    c.cos_angle[k] = cos(x);
+    c.density[k] = leaf_angle_pdf(type, x);
+  }
+  return c;
+}
+
 // G-function for a direction of zenith angle theta [rad]: mean projection of unit leaf area,
 // trapezoid rule over the 50 leaf classes. The product cot(theta) cot(theta_L) is clipped to
 // [-1, 1] before arccos, which makes the general formula cover both branches.
-CANVEG_HD inline double g_function_raw(double theta, int type) {
+CANVEG_HD inline double g_function_raw(double theta, const LeafClasses& leaves) {
   const double pi = kPiLiteral;
   double integral = 0.0;
   double prev_x = 0.0, prev_f = 0.0;
   const double cot_theta = 1.0 / tan(theta);
+  const double cos_theta = cos(theta);
   for (int k = 0; k < kLeafAngleClasses; ++k) {
-    const double x = leaf_class_angle(k);
-    double p1 = cot_theta * (1.0 / tan(x));
+    const double x = leaves.angle[k];
+    double p1 = cot_theta * leaves.cot_angle[k];
     p1 = p1 < -1.0 ? -1.0 : (p1 > 1.0 ? 1.0 : p1);
     const double psi = acos(p1);
-    const double p2 = cos(theta) * cos(x);
+    const double p2 = cos_theta * leaves.cos_angle[k];
     const double projection = p2 * (1.0 + 2.0 / pi * (tan(psi) - psi));
-    const double fx = projection * leaf_angle_pdf(type, x);
+    const double fx = projection * leaves.density[k];
     if (k > 0) integral += 0.5 * (fx + prev_f) * (x - prev_x);
     prev_x = x;
     prev_f = fx;
@@ -57,24 +79,29 @@ CANVEG_HD inline double g_function_raw(double theta, int type) {
   return integral;
 }
 
+CANVEG_HD inline double g_function_raw(double theta, int type) { return g_function_raw(theta, make_leaf_classes(type)); }
+
 // G for the solar beam: negative values (night) are replaced by 0.5, as in JAX-CanVeg.
-CANVEG_HD inline double g_function_sun(double zenith, int type) {
-  const double g = g_function_raw(zenith, type);
+CANVEG_HD inline double g_function_sun(double zenith, const LeafClasses& leaves) {
+  const double g = g_function_raw(zenith, leaves);
   return g < 0.0 ? 0.5 : g;
 }
 
 // Sky discretisation for diffuse light: 50 sky zenith angles equal to the leaf classes, with
 // weight cos(theta) sin(theta) and extinction G(theta)/cos(theta).
+// It also holds the model's leaf classes.
 struct SkyQuadrature {
   double extinction[kLeafAngleClasses];  // G_sky(theta_k) / cos(theta_k)
   double weight[kLeafAngleClasses];      // cos(theta_k) sin(theta_k)
+  LeafClasses leaves;
 };
 
 CANVEG_HD inline SkyQuadrature make_sky_quadrature(int type) {
   SkyQuadrature q{};
+  q.leaves = make_leaf_classes(type);
   for (int k = 0; k < kLeafAngleClasses; ++k) {
     const double theta = leaf_class_angle(k);
-    q.extinction[k] = g_function_raw(theta, type) / cos(theta);
+    q.extinction[k] = g_function_raw(theta, q.leaves) / cos(theta);
     q.weight[k] = cos(theta) * sin(theta);
   }
   return q;

@@ -12,6 +12,10 @@ namespace canveg::physics {
 
 inline constexpr int kSoilLayers = 10;            // n_s
 inline constexpr int kSoilNodes = kSoilLayers + 1;  // nodes 0 (surface) .. 10 (lower boundary)
+// Columns of the conduction map: nodes 0..10, the surface value, the constant term.
+inline constexpr int kConductionMapColumns = kSoilNodes + 2;
+inline constexpr int kConductionSurfaceColumn = kSoilNodes;
+inline constexpr int kConductionConstantColumn = kSoilNodes + 1;
 
 // Per-column soil properties; constant over the fixed-point iterations of a half-hour. V is
 // double for one half-hour, a SIMD lane type for several (RowValue).
@@ -27,10 +31,19 @@ struct SoilColumnOf {
   V elim_factor[kSoilLayers];  // a_m / b'_{m-1}
   V pivot[kSoilLayers];        // b'_m
   V lower_boundary;            // T at node 10 [K]
+  // The half-hour's conduction sub-steps as one affine map (soil_conduction_map):
+  // t_new[m] = sum_k map[m][k] t[k] + map[m][surface] t_surface + map[m][constant], m = 0..9.
+  V conduction_map[kSoilLayers][kConductionMapColumns];
 
-  // Calls fn(member of *this, the same member of other) for every value, in declaration order.
+  // Calls fn(member of *this, the same member of other) for every value but the map, then for
+  // the map's (zip_map), in declaration order.
   template <class Other, class Fn>
   void zip(Other& other, Fn&& fn) {
+    zip_properties(other, fn);
+    zip_map(other, fn);
+  }
+  template <class Other, class Fn>
+  void zip_properties(Other& other, Fn&& fn) {
     for (int m = 0; m < kSoilLayers; ++m) {
       fn(dz[m], other.dz[m]);
       fn(k_cond[m], other.k_cond[m]);
@@ -43,6 +56,11 @@ struct SoilColumnOf {
     fn(surface_resistance, other.surface_resistance);
     fn(lower_boundary, other.lower_boundary);
   }
+  template <class Other, class Fn>
+  void zip_map(Other& other, Fn&& fn) {
+    for (int m = 0; m < kSoilLayers; ++m)
+      for (int k = 0; k < kConductionMapColumns; ++k) fn(conduction_map[m][k], other.conduction_map[m][k]);
+  }
 };
 using SoilColumn = SoilColumnOf<double>;
 
@@ -53,9 +71,13 @@ CANVEG_HD inline void soil_layer_thickness(double depth, double* dz) {
   for (int m = 0; m < kSoilLayers; ++m) dz[m] = depth / total * static_cast<double>(1 << (m + 1));
 }
 
-// swc [m3 m-3]; t_air [K]; pressure [kPa]; t_soil_low [K]; dt_soil [s].
-CANVEG_HD inline SoilColumn make_soil_column(double depth, double swc, double t_air_k, double pressure_kpa,
-                                             double t_soil_low_k, double dt_soil) {
+template <class V>
+CANVEG_HD void soil_conduction_map(SoilColumnOf<V>& s, int n_steps);
+
+// Everything of the soil column but its conduction map. swc [m3 m-3]; t_air [K]; pressure [kPa];
+// t_soil_low [K]; dt_soil [s].
+CANVEG_HD inline SoilColumn soil_column_properties(double depth, double swc, double t_air_k, double pressure_kpa,
+                                                   double t_soil_low_k, double dt_soil) {
   SoilColumn s{};
   soil_layer_thickness(depth, s.dz);
   const double bulk_density = 1.06;                         // g cm-3
@@ -114,34 +136,121 @@ CANVEG_HD inline SoilColumn make_soil_column(double depth, double swc, double t_
   return s;
 }
 
-// Advances the soil temperature profile t[0..10] by n_steps theta-scheme sub-steps with node 0
-// held at t_surface and node 10 at the lower boundary (JAX `finite_difference_matrix`).
-template <class T>
-CANVEG_HD void soil_heat_conduction(const SoilColumnOf<RowValue<T>>& s, const T& t_surface, int n_steps, T* t) {
-  using V = RowValue<T>;
+// The soil column of a half-hour with conduction_steps theta-scheme sub-steps (JAX-CanVeg: 90)
+// folded into its conduction map.
+CANVEG_HD inline SoilColumn make_soil_column(double depth, double swc, double t_air_k, double pressure_kpa,
+                                             double t_soil_low_k, double dt_soil, int conduction_steps) {
+  SoilColumn s = soil_column_properties(depth, swc, t_air_k, pressure_kpa, t_soil_low_k, dt_soil);
+  soil_conduction_map(s, conduction_steps);
+  return s;
+}
+
+// One theta-scheme sub-step of t[0..10] with node 0 set to t_surface and node 10 held, the
+// lower boundary entering row 9 as `lower` (JAX `finite_difference_matrix`).
+template <class T, class V>
+CANVEG_HD void soil_theta_step(const SoilColumnOf<V>& s, const T& t_surface, const V& lower, T* t) {
   const double f_implicit = 0.6;
   const double g_explicit = 1.0 - f_implicit;
   T d[kSoilLayers];
-  for (int step = 0; step < n_steps; ++step) {
-    d[0] = t_surface;
-    for (int m = 1; m < kSoilLayers; ++m) {
-      const V& k_up = s.k_cond[m - 1];
-      const V& k_cu = s.k_cond[m];
-      const V& cp = s.cp_node[m];
-      d[m] = t[m - 1] * k_up * g_explicit + t[m] * cp - t[m] * k_cu * g_explicit -
-             t[m] * k_up * g_explicit + t[m + 1] * k_cu * g_explicit;
+  d[0] = t_surface;
+  for (int m = 1; m < kSoilLayers; ++m) {
+    const V& k_up = s.k_cond[m - 1];
+    const V& k_cu = s.k_cond[m];
+    const V& cp = s.cp_node[m];
+    d[m] = t[m - 1] * k_up * g_explicit + t[m] * cp - t[m] * k_cu * g_explicit - t[m] * k_up * g_explicit +
+           t[m + 1] * k_cu * g_explicit;
+  }
+  d[kSoilLayers - 1] = d[kSoilLayers - 1] + f_implicit * s.k_cond[kSoilLayers - 1] * lower;
+  for (int m = 1; m < kSoilLayers; ++m) d[m] = d[m] - s.elim_factor[m] * d[m - 1];
+  // Back substitution; c_m = -k_m F for rows 1..8, 0 for rows 0 and 9.
+  T below = t[kSoilLayers];
+  for (int m = kSoilLayers - 1; m >= 0; --m) {
+    const V c = (m == 0 || m == kSoilLayers - 1) ? V(0.0) : V(-s.k_cond[m] * f_implicit);
+    const T value = (d[m] - c * below) / s.pivot[m];
+    t[m] = value;
+    below = value;
+  }
+}
+
+// Advances the soil temperature profile t[0..10] by n_steps theta-scheme sub-steps with node 0
+// held at t_surface and node 10 at the lower boundary, one step after another (the definition;
+// the model applies the equivalent s.conduction_map, conduct_soil_heat).
+template <class T>
+CANVEG_HD void soil_heat_conduction(const SoilColumnOf<RowValue<T>>& s, const T& t_surface, int n_steps, T* t) {
+  for (int step = 0; step < n_steps; ++step) soil_theta_step(s, t_surface, s.lower_boundary, t);
+}
+
+// The conduction of a half-hour, n_steps sub-steps, as one affine map of (t[0..10], t_surface):
+// a sub-step is linear in the profile, the surface value and the lower boundary with coefficients
+// constant over the half-hour, so its n-th power is computed once per half-hour by repeated
+// squaring (about 10 compositions of 10 x 13 maps) instead of n tridiagonal solves per
+// iteration. Node 10 and the surface value are held, so a map acts on the 10 free nodes:
+// (A, B) with t'[0..9] = A t[0..9] + B (t[10], t_surface, 1). V: double, or SIMD lanes for the
+// maps of several half-hours at once.
+template <class V>
+CANVEG_HD void soil_conduction_map(SoilColumnOf<V>& s, int n_steps) {
+  constexpr int L = kSoilLayers, C = kConductionMapColumns;
+  using Map = V[L][C];
+  const auto copy = [](const Map& from, Map& to) {
+    for (int m = 0; m < L; ++m)
+      for (int k = 0; k < C; ++k) to[m][k] = from[m][k];
+  };
+  // The map of one sub-step, column by column: the step applied to each unit input.
+  Map power;
+  for (int k = 0; k < C; ++k) {
+    V t[kSoilNodes];
+    for (int m = 0; m < kSoilNodes; ++m) t[m] = V(m == k ? 1.0 : 0.0);
+    const V surface(k == kConductionSurfaceColumn ? 1.0 : 0.0);
+    const V lower = k == kConductionConstantColumn ? s.lower_boundary : V(0.0);
+    soil_theta_step(s, surface, lower, t);
+    for (int m = 0; m < L; ++m) power[m][k] = t[m];
+  }
+  // second o first: the held inputs (columns L..C-1) pass through the free-node part.
+  const auto compose = [](const Map& second, const Map& first, Map& out) {
+    for (int m = 0; m < L; ++m) {
+      V row[C];
+      for (int k = 0; k < C; ++k) row[k] = k < L ? V(0.0) : second[m][k];
+      for (int j = 0; j < L; ++j) {
+        const V a = second[m][j];
+        for (int k = 0; k < C; ++k) row[k] = row[k] + a * first[j][k];
+      }
+      for (int k = 0; k < C; ++k) out[m][k] = row[k];
     }
-    d[kSoilLayers - 1] = d[kSoilLayers - 1] + f_implicit * s.k_cond[kSoilLayers - 1] * s.lower_boundary;
-    for (int m = 1; m < kSoilLayers; ++m) d[m] = d[m] - s.elim_factor[m] * d[m - 1];
-    // Back substitution; c_m = -k_m F for rows 1..8, 0 for rows 0 and 9.
-    T below = t[kSoilLayers];
-    for (int m = kSoilLayers - 1; m >= 0; --m) {
-      const V c = (m == 0 || m == kSoilLayers - 1) ? V(0.0) : V(-s.k_cond[m] * f_implicit);
-      const T value = (d[m] - c * below) / s.pivot[m];
-      t[m] = value;
-      below = value;
+  };
+  Map& result = s.conduction_map;
+  for (int m = 0; m < L; ++m)
+    for (int k = 0; k < C; ++k) result[m][k] = V(m == k ? 1.0 : 0.0);  // the identity (zero steps)
+  bool identity = true;
+  Map scratch;
+  for (int n = n_steps; n > 0; n >>= 1) {
+    if (n & 1) {
+      if (identity) {
+        copy(power, result);
+        identity = false;
+      } else {
+        compose(power, result, scratch);
+        copy(scratch, result);
+      }
+    }
+    if (n > 1) {
+      compose(power, power, scratch);
+      copy(scratch, power);
     }
   }
+}
+
+// The half-hour's conduction sub-steps applied to t[0..10] with node 0 held at t_surface: the
+// same result as soil_heat_conduction over the steps s was made for, to round-off.
+template <class T>
+CANVEG_HD void conduct_soil_heat(const SoilColumnOf<RowValue<T>>& s, const T& t_surface, T* t) {
+  T next[kSoilLayers];
+  for (int m = 0; m < kSoilLayers; ++m) {
+    const auto& row = s.conduction_map[m];
+    T sum = row[kConductionConstantColumn] + row[kConductionSurfaceColumn] * t_surface;
+    for (int k = 0; k < kSoilNodes; ++k) sum = sum + row[k] * t[k];
+    next[m] = sum;
+  }
+  for (int m = 0; m < kSoilLayers; ++m) t[m] = next[m];
 }
 
 template <class T>
@@ -226,7 +335,7 @@ CANVEG_HD SoilSurface<T> soil_surface_balance(const SoilColumnOf<RowValue<T>>& s
 // falls as G rises, so x - surface(G(x)).temperature is monotone: a bracketed search on values
 // finds the root, and a last Newton step in T carries the derivative of the implicit solution.
 template <class T, class Surface>
-CANVEG_HD SoilSurface<T> solve_soil_surface(const SoilColumnOf<RowValue<T>>& s, const T& t_boundary, int n_steps,
+CANVEG_HD SoilSurface<T> solve_soil_surface(const SoilColumnOf<RowValue<T>>& s, const T& t_boundary,
                                             T* t, const Surface& surface) {
   // V: values of one half-hour (double) or of a vector of them, for which every branch below is a
   // lane-wise choice and every loop runs until no lane needs it (each lane's values are those of
@@ -234,8 +343,8 @@ CANVEG_HD SoilSurface<T> solve_soil_surface(const SoilColumnOf<RowValue<T>>& s, 
   using V = RowValue<T>;
   T shifted[kSoilNodes];
   for (int k = 0; k < kSoilNodes; ++k) shifted[k] = t[k];
-  soil_heat_conduction(s, t_boundary, n_steps, t);
-  soil_heat_conduction(s, T(t_boundary + 1.0), n_steps, shifted);
+  conduct_soil_heat(s, t_boundary, t);
+  conduct_soil_heat(s, T(t_boundary + 1.0), shifted);
   const T g_b = s.k_cond[0] * (t[0] - t[1]);
   const T gamma = s.k_cond[0] * (shifted[0] - shifted[1]) - g_b;  // W m-2 K-1
   const V b = value_of(t_boundary);

@@ -61,8 +61,15 @@ void solve_block(const LaneSolver& lanes, const physics::ColumnModel<double>& mo
     solve_lockstep(model, forcing, first, n, coupling, cols, hooks);
     return;
   }
+  // The rows are initialised one at a time, their soil conduction maps then built in lanes, and
+  // only then handed to the hooks (which may keep the soil columns).
+  physics::ColumnModel<double> maps_in_lanes = model;
+  maps_in_lanes.conduction_maps_by_caller = true;
+  LockstepHooks no_hooks;
   LaneBlock block;
-  block.surface_before_first = initialise_lockstep(model, forcing, first, n, coupling, cols, hooks);
+  block.surface_before_first = initialise_lockstep(maps_in_lanes, forcing, first, n, coupling, cols, no_hooks);
+  lanes.build_conduction_maps(cols.states.data(), n, model.soil_steps);
+  for (std::size_t i = 0; i < n; ++i) hooks.after_init(i, cols.states[i]);
   std::vector<char> has_previous(n);
   for (std::size_t i = 0; i < n; ++i) has_previous[i] = reads_previous_row(coupling, first, i) ? 1 : 0;
   block.model = &model;

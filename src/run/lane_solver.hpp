@@ -39,6 +39,9 @@ struct LaneSolver {
   const char* isa = "";  // instruction set, e.g. "avx2+fma"
   int width = 1;         // half-hours per vector
   void (*solve)(const LaneBlock&) = nullptr;
+  // Builds the soil conduction maps of states[0 .. n) (initialised with
+  // ColumnModel::conduction_maps_by_caller), W half-hours at once.
+  void (*build_conduction_maps)(physics::ColumnState<double>* states, std::size_t n, int soil_steps) = nullptr;
 };
 
 // Every lane solver built into the program that this machine can run, widest first.

@@ -7,7 +7,8 @@ namespace canveg::run {
 // (docs/performance.md), the second giving the processor independent work in the longwave sweeps.
 LaneSolver lane_solver_avx2() {
   using Solved = simd::Lanes<xsimd::fma3<xsimd::avx2>, 2>;
-  return {"avx2+fma", static_cast<int>(Solved::kWidth), &lanes_detail::solve_block<xsimd::fma3<xsimd::avx2>, 2>};
+  return {"avx2+fma", static_cast<int>(Solved::kWidth), &lanes_detail::solve_block<xsimd::fma3<xsimd::avx2>, 2>,
+          &lanes_detail::build_conduction_maps<xsimd::fma3<xsimd::avx2>, 2>};
 }
 
 }  // namespace canveg::run

@@ -69,7 +69,7 @@ struct LaneModel {
   }
 };
 
-inline constexpr int kMaxMembers = 64;  // of the structures packed member by member
+inline constexpr int kMaxMembers = 192;  // of the structures packed member by member (the soil column: 184)
 
 // Packs the members of `count` scalar structures into one structure of lanes. zip(a, b, fn)
 // calls fn on each member pair of a and b; lanes past count repeat the last structure, so every
@@ -123,6 +123,29 @@ void unpack_state(physics::ColumnState<L<A, K>>& lanes, std::size_t count, std::
   for (std::size_t l = 0; l < count; ++l) {
     i = 0;
     rows[l].zip_scalars(rows[l], [&](double& x, double&) { x = members[i++][l]; });
+  }
+}
+
+// The soil conduction maps of n scalar columns, computed W at a time in lanes (the operations of
+// the scalar soil_conduction_map, lane by lane; equal to round-off).
+template <class A, int K>
+void build_conduction_maps(physics::ColumnState<double>* states, std::size_t n, int soil_steps) {
+  constexpr std::size_t W = L<A, K>::kWidth;
+  using Soil = physics::SoilColumnOf<L<A, K>>;
+  const auto zip_properties = [](auto& a, auto& b, auto&& fn) { a.zip_properties(b, fn); };
+  std::unique_ptr<Soil> lanes(new Soil);
+  for (std::size_t first = 0; first < n; first += W) {
+    const std::size_t count = std::min(W, n - first);
+    pack_members<A, K>(*lanes, count, [&](std::size_t l) -> const auto& { return states[first + l].soil; },
+                       zip_properties);
+    physics::soil_conduction_map(*lanes, soil_steps);
+    alignas(64) double members[physics::kSoilLayers * physics::kConductionMapColumns][W];
+    int i = 0;
+    lanes->zip_map(*lanes, [&](L<A, K>& v, L<A, K>&) { v.store(members[i++]); });
+    for (std::size_t l = 0; l < count; ++l) {
+      i = 0;
+      states[first + l].soil.zip_map(states[first + l].soil, [&](double& x, double&) { x = members[i++][l]; });
+    }
   }
 }
 

@@ -7,7 +7,8 @@ namespace canveg::run {
 // (docs/performance.md), the second giving the processor independent work in the longwave sweeps.
 LaneSolver lane_solver_sse2() {
   using Solved = simd::Lanes<xsimd::sse2, 2>;
-  return {"sse2", static_cast<int>(Solved::kWidth), &lanes_detail::solve_block<xsimd::sse2, 2>};
+  return {"sse2", static_cast<int>(Solved::kWidth), &lanes_detail::solve_block<xsimd::sse2, 2>,
+          &lanes_detail::build_conduction_maps<xsimd::sse2, 2>};
 }
 
 }  // namespace canveg::run

@@ -483,11 +483,18 @@ TEST(GradientModel, FiniteInEveryRegime) {
                         "batch " + std::to_string(batch) + " method " + std::to_string(static_cast<int>(method)));
     }
   }
+  // Against forward mode with the same (scalar) double forward, and with the SIMD lanes' forward
+  // at the lanes' tolerance (as ReverseEqualsForwardMode).
   GradientOptions go;
   go.batch_size = 0;
+  go.simd = "";
   const LossGradient rev = loss_and_gradient(m, space, p.forcing, p.observed, p.loss, go);
   const LossGradient fwd = loss_and_gradient_forward_mode(m, space, p.forcing, p.observed, p.loss, go);
   EXPECT_LE(reverse_forward_ratio(rev.gradient, fwd.gradient), 1.0) << table(space, rev.gradient, fwd.gradient);
+  go.simd = "auto";
+  const LossGradient rev_lanes = loss_and_gradient(m, space, p.forcing, p.observed, p.loss, go);
+  EXPECT_LE(reverse_forward_ratio(rev_lanes.gradient, fwd.gradient, 1e-8), 1.0)
+      << "SIMD lanes\n" << table(space, rev_lanes.gradient, fwd.gradient);
 }
 
 // The implicit-function gradient is the derivative of the fixed point: with enough iterations

@@ -594,21 +594,23 @@ TEST(GradientProcess, SquareRootGuardKeepsValuesAndGivesFiniteSlopes) {
   EXPECT_EQ(y.v, 0.0);
 }
 
+// 0: the 90 sub-steps one by one, 1: the conduction map (template), 2: its Var kernel.
 TEST(GradientProcess, SoilHeatConductionTemplateAndKernel) {
-  const SoilColumn soil = make_soil_column(0.15, 0.2, 293.0, 101.0, 290.0, 20.0);
+  const SoilColumn soil = make_soil_column(0.15, 0.2, 293.0, 101.0, 290.0, 20.0, 90);
   std::vector<double> x;
   for (int k = 0; k < kSoilNodes; ++k) x.push_back(288.0 + 0.5 * k);
   x.push_back(300.0);
-  for (int kernel = 0; kernel < 2; ++kernel) {
+  for (int variant = 0; variant < 3; ++variant) {
     auto f = [&](const auto* xin, auto* y) {
       using T = std::decay_t<decltype(*y)>;
       T t[kSoilNodes];
       for (int k = 0; k < kSoilNodes; ++k) t[k] = xin[k];
-      if (kernel) soil_heat_conduction(soil, xin[kSoilNodes], 90, t);
-      else physics::soil_heat_conduction<T>(soil, xin[kSoilNodes], 90, t);
+      if (variant == 0) physics::soil_heat_conduction<T>(soil, xin[kSoilNodes], 90, t);
+      else if (variant == 1) physics::conduct_soil_heat<T>(soil, xin[kSoilNodes], t);
+      else conduct_soil_heat(soil, xin[kSoilNodes], t);
       for (int k = 0; k < kSoilLayers; ++k) y[k] = t[k];
     };
-    EXPECT_JACOBIAN_OK(check_jacobian(f, x, kSoilLayers), kSoilNodes + 1, 1e-7) << "kernel " << kernel;
+    EXPECT_JACOBIAN_OK(check_jacobian(f, x, kSoilLayers), kSoilNodes + 1, 1e-7) << "variant " << variant;
   }
 }
 
@@ -616,7 +618,7 @@ TEST(GradientProcess, SoilHeatConductionTemplateAndKernel) {
 TEST(GradientProcess, SoilSurfaceBalance) {
   const Parameters<double> p0 = trained_like();
   for (double swc : {0.0, 0.25}) {
-    const SoilColumn soil = make_soil_column(0.15, swc, 293.0, 101.0, 290.0, 20.0);
+    const SoilColumn soil = make_soil_column(0.15, swc, 293.0, 101.0, 290.0, 20.0, 90);
     // Unstable (warm surface), stable (cold surface), strongly stable with low wind.
     for (const auto& [t_sfc, wind_speed] : {std::pair{305.0, 1.0}, std::pair{285.0, 1.0}, std::pair{270.0, 0.2}}) {
       const double wind = wind_speed;  // a named copy: clang 14 cannot capture a structured binding

@@ -74,7 +74,7 @@ TEST_P(JaxProcesses, EveryProcessMatchesOnJaxInputs) {
       // Sun angle and leaf-angle quantities (docs/model.md 2.2, 2.4).
       const double sin_beta = ph::solar_sine_elevation(m.latitude, m.longitude, m.time_zone, f.doy, f.hour);
       c.check("sin_beta", sin_beta, rec["sin_beta"].get<double>());
-      const double g_sun = ph::g_function_sun(ph::solar_zenith(sin_beta), m.leaf_angle_type);
+      const double g_sun = ph::g_function_sun(ph::solar_zenith(sin_beta), m.sky.leaves);
       c.check("Gfunc", g_sun, rec["Gfunc"].get<double>());
       const double dl = f.lai / J;
       const double tau_d = ph::diffuse_transmissivity(m.sky, dl * p.leaf_clumping_factor);
@@ -171,7 +171,7 @@ TEST_P(JaxProcesses, EveryProcessMatchesOnJaxInputs) {
 
       // Soil energy balance (2.13) continuing from the previous soil profile, with the storage
       // term from the previous row's surface temperature.
-      ph::SoilColumn soil = ph::make_soil_column(m.soil_depth, f.swc, f.t_air_k, f.pressure_kpa, f.t_soil_k, m.dt_soil);
+      ph::SoilColumn soil = ph::make_soil_column(m.soil_depth, f.swc, f.t_air_k, f.pressure_kpa, f.t_soil_k, m.dt_soil, m.soil_steps);
       std::vector<double> t_soil = vec(before, "soil.T_soil");
       const double t_up = before["soil.sfc_temperature"].get<double>();
       ph::soil_heat_conduction(soil, t_up, m.soil_steps, t_soil.data());

@@ -42,7 +42,7 @@ TEST(SoilEnergy, LayerThicknessesFor15cm) {
 TEST(SoilEnergy, ThermalPropertiesByHand) {
   // Section 2.13 (Campbell / de Vries), python3 reference_values.py (soil_props): theta = 0.25,
   // T_ref = 293.15 K, P = 101.3 kPa, dt = 20 s.
-  const SoilColumn s = make_soil_column(0.15, 0.25, 293.15, 101.3, 290.0, 20.0);
+  const SoilColumn s = make_soil_column(0.15, 0.25, 293.15, 101.3, 290.0, 20.0, 90);
   EXPECT_REL_NEAR(s.conductivity, 0.51598421072018563, 1e-12);
   EXPECT_REL_NEAR(s.heat_capacity, 1982888.8235887541, 1e-12);
   EXPECT_REL_NEAR(s.surface_resistance, 2038.3083061112118, 1e-12);
@@ -61,7 +61,7 @@ TEST(SoilEnergy, ThermalPropertiesByHand) {
   // r_soil = 3e10 (0.395 - theta/10)^16.6 (theta divided by 10, P13).
   EXPECT_REL_NEAR(s.surface_resistance, 3e10 * std::pow(0.395 - 0.025, 16.6), 1e-13);
   // A drier, warmer, lower-pressure case (python3).
-  const SoilColumn d = make_soil_column(0.15, 0.05, 303.15, 95.0, 300.0, 20.0);
+  const SoilColumn d = make_soil_column(0.15, 0.05, 303.15, 95.0, 300.0, 20.0, 90);
   EXPECT_REL_NEAR(d.conductivity, 0.12522189610428808, 1e-12);
   EXPECT_REL_NEAR(d.heat_capacity, 1147079.6122973631, 1e-12);
   EXPECT_REL_NEAR(d.surface_resistance, 4884.2032847490018, 1e-12);
@@ -105,7 +105,7 @@ std::array<double, kSoilNodes> dense_step(const SoilColumn& s, const std::array<
 
 TEST(SoilEnergy, OneConductionStepMatchesDenseSolve) {
   // Section 2.13: the Thomas-algorithm step equals a dense solve of the same theta-scheme system.
-  const SoilColumn s = make_soil_column(0.15, 0.3, 295.0, 100.0, 291.0, 20.0);
+  const SoilColumn s = make_soil_column(0.15, 0.3, 295.0, 100.0, 291.0, 20.0, 90);
   std::array<double, kSoilNodes> t = {299.0, 298.2, 297.1, 296.0, 294.8, 293.9, 293.0, 292.4, 291.8, 291.3, 291.0};
   const double t_up = 301.5;
   const auto expected = dense_step(s, t, t_up);
@@ -123,7 +123,7 @@ TEST(SoilEnergy, OneConductionStepMatchesDenseSolve) {
 
 TEST(SoilEnergy, UniformProfileStaysUniform) {
   // Section 2.13: with surface = lower boundary = every node = T, nothing changes.
-  const SoilColumn s = make_soil_column(0.15, 0.2, 290.0, 101.3, 288.5, 20.0);
+  const SoilColumn s = make_soil_column(0.15, 0.2, 290.0, 101.3, 288.5, 20.0, 90);
   double t[kSoilNodes];
   for (double& v : t) v = 288.5;
   soil_heat_conduction(s, 288.5, 90, t);
@@ -134,7 +134,7 @@ TEST(SoilEnergy, SteadyStateIsLinearInDepth) {
   // Section 2.13: at steady state the flux k_m (T_m - T_{m+1}) is the same in every layer; with a
   // uniform conductivity (k_m = K/dz_m) the profile is linear in depth between the boundaries.
   // A long time step (600 s, the scheme is implicit-weighted F = 0.6) reaches it quickly.
-  const SoilColumn s = make_soil_column(0.15, 0.2, 295.0, 101.3, 285.0, 600.0);
+  const SoilColumn s = make_soil_column(0.15, 0.2, 295.0, 101.3, 285.0, 600.0, 90);
   double t[kSoilNodes];
   for (double& v : t) v = 290.0;
   t[10] = 285.0;
@@ -152,7 +152,7 @@ TEST(SoilEnergy, SteadyStateIsLinearInDepth) {
 
 TEST(SoilEnergy, ConductionRelaxesTowardsTheBoundaries) {
   // Section 2.13: a warm surface heats the soil monotonically from the top.
-  const SoilColumn s = make_soil_column(0.15, 0.2, 295.0, 101.3, 290.0, 20.0);
+  const SoilColumn s = make_soil_column(0.15, 0.2, 295.0, 101.3, 290.0, 20.0, 90);
   double t[kSoilNodes];
   for (double& v : t) v = 290.0;
   soil_heat_conduction(s, 300.0, 90, t);
@@ -160,6 +160,41 @@ TEST(SoilEnergy, ConductionRelaxesTowardsTheBoundaries) {
   EXPECT_GT(t[1], 290.5);
   EXPECT_DOUBLE_EQ(t[10], 290.0);
   for (int m = 1; m < kSoilLayers; ++m) EXPECT_LT(t[m], 300.0);
+}
+
+TEST(SoilEnergy, ConductionMapEqualsTheSubStepsOneByOne) {
+  // The model applies the half-hour's sub-steps as one affine map (conduct_soil_heat); it must
+  // give the profile of the sub-steps taken one by one, for any step count, profile and boundary.
+  const std::array<double, kSoilNodes> start = {299.0, 298.2, 297.1, 296.0, 294.8, 293.9,
+                                                293.0, 292.4, 291.8, 291.3, 291.0};
+  for (int steps : {0, 1, 2, 7, 90, 91, 1000}) {
+    for (double dt : {20.0, 600.0}) {
+      const SoilColumn s = make_soil_column(0.15, 0.3, 295.0, 100.0, 291.0, dt, steps);
+      for (double t_up : {280.0, 301.5}) {
+        double by_step[kSoilNodes], by_map[kSoilNodes];
+        for (int m = 0; m < kSoilNodes; ++m) by_step[m] = by_map[m] = start[m];
+        soil_heat_conduction(s, t_up, steps, by_step);
+        conduct_soil_heat(s, t_up, by_map);
+        for (int m = 0; m < kSoilNodes; ++m)
+          EXPECT_NEAR(by_map[m], by_step[m], 1e-11) << steps << " steps, dt " << dt << ", node " << m;
+        if (steps > 0) {
+          EXPECT_EQ(by_map[0], t_up);
+        }
+        EXPECT_EQ(by_map[kSoilLayers], start[kSoilLayers]);  // node 10 is held
+      }
+    }
+  }
+  // The steady state of SteadyStateIsLinearInDepth in one application.
+  const SoilColumn s = make_soil_column(0.15, 0.2, 295.0, 101.3, 285.0, 600.0, 20000);
+  double t[kSoilNodes];
+  for (double& v : t) v = 290.0;
+  t[10] = 285.0;
+  conduct_soil_heat(s, 305.0, t);
+  double z = 0.0;
+  for (int m = 0; m < kSoilLayers; ++m) {
+    z += s.dz[m];
+    EXPECT_NEAR(t[m + 1], 305.0 + (285.0 - 305.0) * z / 0.15, 1e-9) << m + 1;
+  }
 }
 
 // Surface balance of section 2.13 written out from the document.
@@ -204,7 +239,7 @@ TEST(SoilEnergy, SurfaceBalanceQuadraticsByHand) {
   // Section 2.13 surface balance (stable xi > 0, unstable xi < 0, and R_h clipped at 25 s m-1),
   // against the quadratics written out above and python3 values (reference_values.py).
   const Parameters<double> p;
-  const SoilColumn s = make_soil_column(0.15, 0.25, 293.15, 101.3, 290.0, 20.0);
+  const SoilColumn s = make_soil_column(0.15, 0.25, 293.15, 101.3, 290.0, 20.0, 90);
   const double rho = 101.3 * 28.97 / (8.314 * 293.15);
   const double Lold = 0.98 * kSigma * std::pow(293.15, 4);
   struct Case {
@@ -242,7 +277,7 @@ TEST(SoilEnergy, StorageEntersEvaporationButNotTemperature) {
   // Section 2.13 / P13: the evaporation quadratic uses G with storage, the temperature quadratic
   // the conductive G only.
   const Parameters<double> p;
-  const SoilColumn s = make_soil_column(0.15, 0.25, 293.15, 101.3, 290.0, 20.0);
+  const SoilColumn s = make_soil_column(0.15, 0.25, 293.15, 101.3, 290.0, 20.0, 90);
   const double rho = 101.3 * 28.97 / (8.314 * 293.15), Lold = 0.98 * kSigma * std::pow(293.15, 4);
   const auto a = soil_surface_balance(s, 450.0, 60.0, 0.0, 294.0, 1500.0, 293.6, 0.8, 1.0, 295.0, Lold, rho, 101.3, p);
   const auto b = soil_surface_balance(s, 450.0, 60.0, 30.0, 294.0, 1500.0, 293.6, 0.8, 1.0, 295.0, Lold, rho, 101.3, p);
