@@ -54,7 +54,7 @@ CANVEG_HD inline BoundaryResistance<T> boundary_resistance_scaled(const T& t_lea
   const T reynolds = p.lleaf * wind / nu_tp;
   const T forced = choose(
       reynolds > 14000.0, [&] { return T(0.036 * pow(reynolds, 0.8) * p.betfac); },
-      [&] { return T(0.66 * pow(reynolds, 0.5) * p.betfac); });
+      [&] { return T(0.66 * sqrt(reynolds) * p.betfac); });
   // Free convection replaces forced convection when Gr / Re^2 > 1. As in JAX-CanVeg the first
   // true case is taken, and the first formula when no case holds (NaN inputs).
   const T ratio = grashof / (reynolds * reynolds);

@@ -307,7 +307,7 @@ CANVEG_HD SoilSurface<T> soil_surface_balance(const SoilColumnOf<RowValue<T>>& s
   // The discriminant is floored at 10, not 0 (P13).
   const T product = floor_at(T(b * b - 4.0 * a * c), 10.0);
   SoilSurface<T> out;
-  out.evaporation = (-b - pow(product, 0.5)) / (2.0 * a);
+  out.evaporation = (-b - sqrt(product)) / (2.0 * a);
 
   const T a_t = 6.0 * p.epsoil * p.sigma * tk2 + d2est * lecoef / 2.0;
   const T b_t = 4.0 * p.epsoil * p.sigma * tk3 + kcsoil + lecoef * dest;
