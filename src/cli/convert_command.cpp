@@ -68,7 +68,7 @@ CLI::App* add_convert_command(CLI::App& app, cli::CommandSlot& slot) {
   cmd->add_option("--supplement-output", o->supplement_output,
                   "With --to alma: the CSV of u*, soil temperature and water and canopy height (default: <output "
                   "stem>-supplement.csv)");
-  cmd->add_flag("--quiet", o->quiet, "No summary on stderr");
+  cmd->add_flag("-q,--quiet", o->quiet, "No summary on stderr");
   cli::add_forcing_options(*cmd, o->forcing_options);
   cli::run_when_parsed(*cmd, slot, [o] { return run_convert(*o); });
   return cmd;

@@ -413,7 +413,7 @@ int run_cli(int argc, char** argv, CliMode mode = CliMode::Execute) {
       ->type_name("N")
       ->check(CLI::Range(1, 100000));
   canveg::cli::add_simd_option(*run, ra.simd);
-  run->add_flag("--quiet", ra.quiet, "No progress, log or summary on stderr");
+  run->add_flag("-q,--quiet", ra.quiet, "No progress, log or summary on stderr");
   canveg::cli::add_forcing_options(*run, ra.forcing_options);
 
   // These commands do their work inside app.parse() (cli/command_slot.hpp).
