@@ -62,9 +62,8 @@ void ReverseEngine::forward(std::size_t begin, std::size_t n, bool independent, 
     ReverseEngine& e;
     std::size_t n;
     bool all;
-    CheckpointHooks(ReverseEngine& engine, std::size_t rows, bool every) : e(engine), n(rows), all(every) {
-      reads_states = true;
-    }
+    CheckpointHooks(ReverseEngine& engine, std::size_t rows, bool every) : e(engine), n(rows), all(every) {}
+    bool reads_states_before(int k) const override { return all || k == e.niter_ - 1; }
     void after_init(std::size_t i, physics::ColumnState<double>& s) override {
       e.headers_[i] = header_of(s);
       save_constants(s, e.constants_.data() + i * e.C_);

@@ -15,11 +15,13 @@
 
 namespace canveg::run {
 
-// Called around every iteration of a lane solution. When reads_states is set, the block's scalar
-// states hold the current lane values whenever a call is made.
+// Called around every iteration of a lane solution. The block's scalar states hold the current
+// lane values during before_iteration(k) when reads_states_before(k), and during
+// after_iteration(k) when reads_states_after(k); they are unpacked from the lanes only then.
 struct LaneIterationObserver {
-  bool reads_states = false;
   virtual ~LaneIterationObserver() = default;
+  virtual bool reads_states_before(int /*k*/) const { return false; }
+  virtual bool reads_states_after(int /*k*/) const { return false; }
   virtual void before_iteration(int /*k*/) {}
   virtual void after_iteration(int /*k*/) {}
 };

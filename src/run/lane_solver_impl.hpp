@@ -173,16 +173,20 @@ void solve_block(const LaneBlock& job) {
     has_previous[b] = L<A, K>::load(flags) != 0.0;
   }
   // The scalar states hold the lanes' values before the first iteration (they were packed from
-  // them) and after any iteration that was unpacked for the observer; unpacked only then.
+  // them) and after an unpacking; they are unpacked only for an observer call that reads them and
+  // at the end.
   bool scalar_states_current = true;
   const auto unpack_all = [&] {
+    if (scalar_states_current) return;
     for (std::size_t b = 0; b < blocks; ++b) unpack_state<A, K>(states[b], count_in(b), stride, job.states + b * W);
     scalar_states_current = true;
   };
   LaneIterationObserver* observer = job.observer;
-  const bool observer_reads_states = observer && observer->reads_states;
   for (int k = 0; k < md.niter; ++k) {
-    if (observer) observer->before_iteration(k);
+    if (observer) {
+      if (observer->reads_states_before(k)) unpack_all();
+      observer->before_iteration(k);
+    }
     for (std::size_t b = 0; b < blocks; ++b) states[b].t_surface.store(surface.get() + b * W);
     for (std::size_t b = 0; b < blocks; ++b) {
       alignas(64) double previous[W];
@@ -193,10 +197,12 @@ void solve_block(const LaneBlock& job) {
       physics::iterate_column(model.view, states[b], has_previous[b], L<A, K>::load(previous));
     }
     scalar_states_current = false;
-    if (observer_reads_states) unpack_all();
-    if (observer) observer->after_iteration(k);
+    if (observer) {
+      if (observer->reads_states_after(k)) unpack_all();
+      observer->after_iteration(k);
+    }
   }
-  if (!scalar_states_current) unpack_all();
+  unpack_all();
 }
 
 }  // namespace canveg::run::lanes_detail

@@ -56,7 +56,7 @@ struct LastIterationHooks : run::BlockHooks {
   run::LockstepColumns<double>* columns = nullptr;
   std::size_t n = 0;
   std::vector<SettledQuantities> before;
-  LastIterationHooks() { reads_states = true; }
+  bool reads_states_before(int k) const override { return k == model->niter - 1; }
   void before_iteration(int k) override {
     if (k != model->niter - 1) return;
     before.resize(n);
@@ -133,7 +133,8 @@ struct IterationChangeHooks : run::BlockHooks {
   std::size_t own = 0, n = 0;
   std::vector<SettledQuantities> before;
   std::vector<double>* largest = nullptr;  // [niter]
-  IterationChangeHooks() { reads_states = true; }
+  bool reads_states_before(int) const override { return true; }
+  bool reads_states_after(int) const override { return true; }
   void before_iteration(int) override {
     before.resize(n);
     for (std::size_t i = own; i < n; ++i) before[i] = settled_quantities(*model, columns->states[i]);
