@@ -102,6 +102,33 @@ TEST(CliRun, DijOverrideWithTheSameMatrixChangesNothing) {
   EXPECT_EQ(read_text(a), read_text(b));
 }
 
+// A run-away half-hour is written as NaN, and said so on stderr even with -q: US-Bi1 PB-1L-0.5
+// in JAX-CanVeg's formulation blows up at 2019-02-09 07:30 (its soil surface, a calm night).
+TEST(CliRun, NonFiniteOutputsAreReported) {
+  TempDir dir;
+  const std::string all = head_lines(fluxtower("US-Bi1", "US-Bi1-forcings.csv"), 10741);
+  std::string window = all.substr(0, all.find('\n') + 1);
+  std::size_t at = 0;
+  for (int line = 0; line < 10701; ++line) at = all.find('\n', at) + 1;
+  window += all.substr(at);
+  const std::string forcing = dir.write("forcing.csv", window), out = dir.file("out.csv");
+  const std::string model = shell_quote(trained("US-Bi1_PB-1L-0.5.json"));
+  CommandResult r = run_canveg("run -q --model " + model + " --forcing " + shell_quote(forcing) + " --output " +
+                                   shell_quote(out),
+                               dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: non-finite outputs in 1 of 40 half-hours, the first LE at 2019-02-09 07:30:00"),
+            std::string::npos)
+      << r.err;
+  EXPECT_TRUE(std::isnan(output_column(out, "LE")[19]));
+  // The corrected formulation stays finite there: no warning.
+  r = run_canveg("run -q --formulation corrected --model " + model + " --forcing " + shell_quote(forcing) +
+                     " --output " + shell_quote(out),
+                 dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+}
+
 // The published JAX-CanVeg test-period metrics of one model are reproduced (US-Hn1, one canopy
 // layer: 8784 half-hours in a few seconds).
 TEST(CliRun, ReproducesReportedTestMetrics) {

@@ -205,6 +205,30 @@ void print_convergence_summary(const canveg::ConvergenceDiagnostics& c, const st
                implausible, c.size());
 }
 
+// A warning (also with --quiet) for half-hours with a non-finite output: the model's answer
+// there, written as NaN, which would otherwise pass unnoticed into an analysis.
+void warn_non_finite_outputs(const canveg::CanopyOutputs& o, const std::vector<std::string>& timestamps,
+                             std::size_t rows) {
+  std::size_t count = 0, first = rows;
+  std::string first_field;
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t i = 0; i < canveg::kOutputCount; ++i) {
+      if (std::isfinite(o.series(i)[r])) continue;
+      if (first == rows) first = r, first_field = std::string(canveg::kOutputFields[i].name);
+      ++count;
+      break;
+    }
+  }
+  if (count == 0) return;
+  std::fprintf(stderr,
+               "canveg: warning: non-finite outputs in %zu of %zu half-hours, the first %s at %s: the solution ran "
+               "away there (with the jax formulation typically the soil surface in a calm night); --convergence "
+               "flags such half-hours, --formulation corrected avoids most (docs/reliability.md, \"Implausible "
+               "states\")\n",
+               count, rows, first_field.c_str(),
+               first < timestamps.size() ? timestamps[first].c_str() : ("row " + std::to_string(first + 1)).c_str());
+}
+
 // --converge: the iterations used and whether the tolerance was reached; a warning (also with
 // --quiet) when it was not, with the number of half-hours still changing by more than it.
 void print_converge_summary(const canveg::RunResult& r, const canveg::RunOptions& o, bool quiet) {
@@ -334,6 +358,7 @@ int command_run(const RunArgs& a) {
                  forcing.size(), result.seconds, rate, lanes.c_str(), canveg::describe_formulation(model.setup).c_str(),
                  a.output.c_str());
   }
+  warn_non_finite_outputs(result.outputs, forcing.timestamp, forcing.size());
   if (options.converge_tolerance > 0) print_converge_summary(result, options, a.quiet);
   if (a.convergence && !a.quiet) print_convergence_summary(result.convergence, forcing.timestamp, result.iterations);
   if (observed) print_metrics(result.outputs.LE, result.outputs.NEE, *observed, &loaded.reported);
