@@ -370,6 +370,30 @@ TEST(GradientModel, BatchForwardIsBitIdenticalToRunModel) {
   EXPECT_EQ(g.loss, sum / 2);
 }
 
+// Batch size 1 (JAX-CanVeg's test loss): every half-hour alone, solved in groups of contiguous
+// rows; the loss is the mean of the rows' losses of an uncoupled run, bit for bit (600 rows: more
+// than one group, the last one part-filled).
+TEST(GradientModel, IndependentHalfHoursLossEqualsTheUncoupledRun) {
+  const std::string name = "US-Hn1_Hybrid-1L-0.5";
+  const Problem p = day("US-Hn1", 4800, 600);
+  RunOptions ro;
+  ro.storage_coupling = false;
+  ro.threads = 2;
+  const RunResult run = run_model(model(name), p.forcing, ro);
+  double sum = 0.0;
+  const OutputScaler& s = p.loss.scaler;
+  for (std::size_t t = 0; t < 600; ++t) {
+    const double dl = (run.outputs.LE[t] - s.le_mean) / s.le_std - (p.observed.LE[t] - s.le_mean) / s.le_std;
+    const double dn = (run.outputs.NEE[t] - s.nee_mean) / s.nee_std - (p.observed.NEE[t] - s.nee_mean) / s.nee_std;
+    const double le = 0.0 + dl * dl, nee = 0.0 + dn * dn;
+    sum += 0.5 * (le * (1.0 / 1)) + 0.5 * (nee * (1.0 / 1));
+  }
+  GradientOptions go;
+  go.batch_size = 1;
+  go.threads = 2;
+  EXPECT_EQ(loss_value(model(name), p.forcing, p.observed, p.loss, go), sum / 600);
+}
+
 TEST(GradientModel, ReverseEqualsForwardMode) {
   GradientOptions one_batch;
   one_batch.batch_size = 0;
