@@ -226,7 +226,8 @@ void warn_non_finite_outputs(const canveg::CanopyOutputs& o, const std::vector<s
                "flags such half-hours, --formulation corrected avoids most (docs/reliability.md, \"Implausible "
                "states\")\n",
                count, rows, first_field.c_str(),
-               first < timestamps.size() ? timestamps[first].c_str() : ("row " + std::to_string(first + 1)).c_str());
+               first < timestamps.size() && !timestamps[first].empty() ? timestamps[first].c_str()
+                                                                       : ("row " + std::to_string(first + 1)).c_str());
 }
 
 // --converge: the iterations used and whether the tolerance was reached; a warning (also with
