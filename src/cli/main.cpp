@@ -182,6 +182,11 @@ int command_run_dnn(const RunArgs& a, canveg::io::AtomicOutputFile& output) {
   return kExitOk;
 }
 
+// A half-hour named for a message: its time stamp, or its row when the forcing has none.
+std::string row_label(const std::vector<std::string>& timestamps, std::size_t r) {
+  return r < timestamps.size() && !timestamps[r].empty() ? timestamps[r] : "row " + std::to_string(r + 1);
+}
+
 // How settled the run is: the half-hours whose LE still changed by more than 1 W m-2 in the last
 // iteration, and the least settled one.
 void print_convergence_summary(const canveg::ConvergenceDiagnostics& c, const std::vector<std::string>& timestamps,
@@ -196,7 +201,7 @@ void print_convergence_summary(const canveg::ConvergenceDiagnostics& c, const st
                unsettled, c.size(), kThreshold, iterations);
   if (c.size() > 0)
     std::fprintf(stderr, "; the largest change %.3g W m-2 at %s", c.dLE_last[worst],
-                 worst < timestamps.size() ? timestamps[worst].c_str() : ("row " + std::to_string(worst + 1)).c_str());
+                 row_label(timestamps, worst).c_str());
   std::fprintf(stderr, "\n");
   std::size_t implausible = 0;
   for (double bits : c.implausible) implausible += bits != 0;
@@ -226,8 +231,7 @@ void warn_non_finite_outputs(const canveg::CanopyOutputs& o, const std::vector<s
                "flags such half-hours, --formulation corrected avoids most (docs/reliability.md, \"Implausible "
                "states\")\n",
                count, rows, first_field.c_str(),
-               first < timestamps.size() && !timestamps[first].empty() ? timestamps[first].c_str()
-                                                                       : ("row " + std::to_string(first + 1)).c_str());
+               row_label(timestamps, first).c_str());
 }
 
 // --converge: the iterations used and whether the tolerance was reached; a warning (also with

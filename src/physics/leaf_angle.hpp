@@ -100,9 +100,9 @@ CANVEG_HD inline SkyQuadrature make_sky_quadrature(int type) {
   SkyQuadrature q{};
   q.leaves = make_leaf_classes(type);
   for (int k = 0; k < kLeafAngleClasses; ++k) {
-    const double theta = leaf_class_angle(k);
-    q.extinction[k] = g_function_raw(theta, q.leaves) / cos(theta);
-    q.weight[k] = cos(theta) * sin(theta);
+    const double theta = q.leaves.angle[k], cos_theta = q.leaves.cos_angle[k];
+    q.extinction[k] = g_function_raw(theta, q.leaves) / cos_theta;
+    q.weight[k] = cos_theta * sin(theta);
   }
   return q;
 }

@@ -86,6 +86,19 @@ void pack_members(LaneStruct& lanes, std::size_t count, const RowAt& row_at, con
   zip(lanes, lanes, [&](L<A, K>& v, L<A, K>&) { v = L<A, K>::load(values[i++]); });
 }
 
+// The inverse of pack_members for the first `count` structures: row_at(l) is written from lane l.
+template <class A, int K, class LaneStruct, class RowAt, class Zip>
+void unpack_members(LaneStruct& lanes, std::size_t count, const RowAt& row_at, const Zip& zip) {
+  constexpr std::size_t W = L<A, K>::kWidth;
+  alignas(64) double values[kMaxMembers][W];
+  int i = 0;
+  zip(lanes, lanes, [&](L<A, K>& v, L<A, K>&) { v.store(values[i++]); });
+  for (std::size_t l = 0; l < count; ++l) {
+    i = 0;
+    zip(row_at(l), row_at(l), [&](double& x, double&) { x = values[i++][l]; });
+  }
+}
+
 template <class A, int K>
 void pack_state(const physics::ColumnState<double>* rows, std::size_t count, std::size_t stride,
                 physics::ColumnState<L<A, K>>& lanes) {
@@ -117,13 +130,8 @@ void unpack_state(physics::ColumnState<L<A, K>>& lanes, std::size_t count, std::
     source[k].store(values);
     for (std::size_t l = 0; l < count; ++l) rows[l].storage()[k] = values[l];
   }
-  alignas(64) double members[kMaxMembers][W];
-  int i = 0;
-  lanes.zip_scalars(lanes, [&](L<A, K>& v, L<A, K>&) { v.store(members[i++]); });
-  for (std::size_t l = 0; l < count; ++l) {
-    i = 0;
-    rows[l].zip_scalars(rows[l], [&](double& x, double&) { x = members[i++][l]; });
-  }
+  unpack_members<A, K>(lanes, count, [rows](std::size_t l) -> physics::ColumnState<double>& { return rows[l]; },
+                       [](auto& a, auto& b, auto&& fn) { a.zip_scalars(b, fn); });
 }
 
 // The soil conduction maps of n scalar columns, computed W at a time in lanes (the operations of
@@ -139,13 +147,8 @@ void build_conduction_maps(physics::ColumnState<double>* states, std::size_t n, 
     pack_members<A, K>(*lanes, count, [&](std::size_t l) -> const auto& { return states[first + l].soil; },
                        zip_properties);
     physics::soil_conduction_map(*lanes, soil_steps);
-    alignas(64) double members[physics::kSoilLayers * physics::kConductionMapColumns][W];
-    int i = 0;
-    lanes->zip_map(*lanes, [&](L<A, K>& v, L<A, K>&) { v.store(members[i++]); });
-    for (std::size_t l = 0; l < count; ++l) {
-      i = 0;
-      states[first + l].soil.zip_map(states[first + l].soil, [&](double& x, double&) { x = members[i++][l]; });
-    }
+    unpack_members<A, K>(*lanes, count, [&](std::size_t l) -> physics::SoilColumn& { return states[first + l].soil; },
+                         [](auto& a, auto& b, auto&& fn) { a.zip_map(b, fn); });
   }
 }
 
