@@ -6,9 +6,10 @@
 //  * one tape per thread (`thread_local`), reset for every taped unit of work (one column
 //    iteration), so the tape stays small (about 0.1 M nodes for a 50-layer column iteration) and
 //    threads never share state;
-//  * a node stores at most two parents and the two local partial derivatives (24 bytes);
-//    node 0 is a sink: a constant operand points there with partial 0, so the sweep has no
-//    branches; operations whose operands are all constants record nothing;
+//  * a node stores at most two parents and the two local partial derivatives (24 bytes); a
+//    constant operand points at the node itself with partial 0, so the sweep has no branches
+//    and no chain of updates through one address; operations whose operands are all constants
+//    record nothing; node 0 is a sink for external blocks' constant inputs;
 //  * n-ary nodes (`Tape::push_nary`) and external blocks with a hand-written adjoint
 //    (`Tape::push_external`), used by the specialised kernels in src/gradient/kernels.hpp;
 //  * values are not stored on the tape: a Var carries its value, the tape only the partials.
@@ -37,7 +38,7 @@ namespace canveg::ad {
 using Index = std::int32_t;
 
 struct Node {
-  Index a, b;     // parents (0 = the sink)
+  Index a, b;     // parents (the node itself for a constant operand)
   double da, db;  // local partial derivatives
 };
 
@@ -62,9 +63,14 @@ class Tape {
     n_edges_ = n_hooks_ = n_inputs_ = n_data_ = 0;
   }
 
+  // A node with parents a and b (0 = a constant operand). A constant operand is recorded as the
+  // node itself with partial 0: the sweep then adds 0 x g to the node's own adjoint g (no change
+  // for a finite g; an infinite one becomes NaN) instead of to the sink, whose every update would
+  // wait for the previous one (a chain through one address across the whole sweep).
   CANVEG_AD_INLINE Index push(Index a, double da, Index b, double db) {
     if (size_ == capacity_) grow_nodes();
-    nodes_[size_] = Node{a, b, da, db};
+    const Index self = static_cast<Index>(size_);
+    nodes_[size_] = Node{a ? a : self, b ? b : self, a ? da : 0.0, b ? db : 0.0};
     return static_cast<Index>(size_++);
   }
 

@@ -13,6 +13,8 @@
 //
 //   dispersion_sums:      three products with the constant dispersion matrix
 //                         (3 N J multiply-adds -> adjoint D^T s, no stored edges)
+//   profile_from_sums:    a source sum turned into a concentration profile
+//                         (7 nodes per level -> one block; adjoint written out)
 //   conduct_soil_heat:    the half-hour's conduction sub-steps as one affine map
 //                         (adjoint = the transposed map, stored)
 //   longwave_transfer:    50 down/up sweeps, bilinear in fluxes and layer coefficients
@@ -77,6 +79,40 @@ inline void dispersion_adjoint(const double* out_adj, const Index* in, double* a
     adj[in[J + j]] += gb;
     adj[in[2 * J + j]] += gc;
   }
+  adj[0] = 0.0;
+}
+
+// --- profile from sums --------------------------------------------------------------------------
+
+// Layout of the data: header, then the input sums s[N], then u[N] = scale s_i / f + F_soil a_i / f
+// (a_i = D_i0 / u*), the profile before its shift to the reference at the top node.
+struct ProfileHeader {
+  const double* dij_t;  // row 0 = D_i0, owned by the column model (outlives the tape)
+  int N;
+  double ustar_factor, scale, unit_factor;
+};
+
+// Inputs: s[0..N-1], stability factor, soil flux, unit factor; outputs: c_i = u_i + c_ref - u_{N-1}.
+// With G the sum of the outputs' adjoints, u_i carries w_i = out_adj_i, less G at the top node.
+inline void profile_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
+  const ProfileHeader& h = *static_cast<const ProfileHeader*>(data);
+  const int N = h.N;
+  const double* s = reinterpret_cast<const double*>(static_cast<const unsigned char*>(data) + sizeof(ProfileHeader));
+  const double* u = s + N;
+  double total = 0.0;
+  for (int i = 0; i < N; ++i) total += out_adj[i];
+  const double inv_f = 1.0 / h.unit_factor;
+  double d_scale = 0.0, d_soil = 0.0, d_unit = 0.0;
+  for (int i = 0; i < N; ++i) {
+    const double w = i == N - 1 ? out_adj[i] - total : out_adj[i];
+    adj[in[i]] += w * h.scale * inv_f;
+    d_scale += w * s[i];
+    d_soil += w * h.ustar_factor * h.dij_t[i];
+    d_unit -= w * u[i];
+  }
+  adj[in[N]] += d_scale * inv_f * h.ustar_factor;  // scale = u* factor x stability factor
+  adj[in[N + 1]] += d_soil * inv_f;
+  adj[in[N + 2]] += d_unit * inv_f;
   adj[0] = 0.0;
 }
 
@@ -1409,6 +1445,40 @@ inline void dispersion_sums(int N, int J, const double* __restrict__ dij_t, cons
     sum_b[i] = Var(sb[i], first + N + i);
     sum_c[i] = Var(sc[i], first + 2 * N + i);
   }
+}
+
+// physics::profile_from_sums for Var: one block instead of seven nodes per level.
+inline void profile_from_sums(int N, const double* dij_t, const double& ustar_factor, const Var& stability_factor,
+                              const Var& soil_flux, const Var& unit_factor, const double& c_ref, Var* sums) {
+  Tape& tape = thread_tape();
+  void* where = nullptr;
+  const std::size_t offset =
+      tape.reserve_external_data(sizeof(kernels_detail::ProfileHeader) + 2 * static_cast<std::size_t>(N) * sizeof(double), &where);
+  auto* h = static_cast<kernels_detail::ProfileHeader*>(where);
+  double* s = reinterpret_cast<double*>(static_cast<unsigned char*>(where) + sizeof(kernels_detail::ProfileHeader));
+  double* u = s + N;
+  thread_local std::vector<Index> inputs;
+  inputs.resize(static_cast<std::size_t>(N) + 3);
+  bool active = stability_factor.i != 0 || soil_flux.i != 0 || unit_factor.i != 0;
+  // Values exactly as the template.
+  const double scale = ustar_factor * stability_factor.v;
+  for (int i = 0; i < N; ++i) {
+    s[i] = sums[i].v;
+    inputs[i] = sums[i].i;
+    active = active || sums[i].i != 0;
+    const double soil_term = soil_flux.v * (ustar_factor * dij_t[i]) / unit_factor.v;
+    u[i] = scale * s[i] / unit_factor.v + soil_term;
+  }
+  const double top = u[N - 1];
+  if (!active) {
+    for (int i = 0; i < N; ++i) sums[i] = u[i] + c_ref - top;  // the reserved data stays unused
+    return;
+  }
+  inputs[N] = stability_factor.i, inputs[N + 1] = soil_flux.i, inputs[N + 2] = unit_factor.i;
+  *h = kernels_detail::ProfileHeader{dij_t, N, ustar_factor, scale, unit_factor.v};
+  const Index first = tape.push_external_inplace(inputs.data(), inputs.size(), static_cast<std::size_t>(N),
+                                                 &kernels_detail::profile_adjoint, offset);
+  for (int i = 0; i < N; ++i) sums[i] = Var(u[i] + c_ref - top, first + i);
 }
 
 // physics::conduct_soil_heat for Var.

@@ -716,19 +716,22 @@ TEST(GradientProcess, ProfilesTemplateAndKernel) {
     EXPECT_JACOBIAN_OK(check_jacobian(f, x, 3 * N), 3 * J, 1e-8) << "kernel " << kernel;
   }
   // Profile from sums, with the stability factor on both sides of z/L = 0; x = [sums, z/L, soil
-  // flux, unit factor].
+  // flux, unit factor]; the kernel and the template.
   for (double zl : {-0.4, 0.1}) {
     std::vector<double> xs;
     for (int i = 0; i < N; ++i) xs.push_back(u(rng));
     xs.push_back(zl), xs.push_back(35.0), xs.push_back(1200.0);
-    auto f = [&](const auto* xin, auto* y) {
-      using T = std::decay_t<decltype(*y)>;
-      std::vector<T> s(xin, xin + N);
-      profile_from_sums(N, dij_t.data(), 1.0 / 0.35, dispersion_stability_factor(xin[N]), xin[N + 1], xin[N + 2],
-                        295.0, s.data());
-      for (int i = 0; i < N; ++i) y[i] = s[i];
-    };
-    EXPECT_JACOBIAN_OK(check_jacobian(f, xs, N), N + 3, 1e-7) << zl;
+    for (int kernel = 0; kernel < 2; ++kernel) {
+      auto f = [&](const auto* xin, auto* y) {
+        using T = std::decay_t<decltype(*y)>;
+        std::vector<T> s(xin, xin + N);
+        const T stab = dispersion_stability_factor(xin[N]);
+        if (kernel) profile_from_sums(N, dij_t.data(), 1.0 / 0.35, stab, xin[N + 1], xin[N + 2], 295.0, s.data());
+        else physics::profile_from_sums<T>(N, dij_t.data(), 1.0 / 0.35, stab, xin[N + 1], xin[N + 2], 295.0, s.data());
+        for (int i = 0; i < N; ++i) y[i] = s[i];
+      };
+      EXPECT_JACOBIAN_OK(check_jacobian(f, xs, N), N + 3, 1e-7) << zl << " kernel " << kernel;
+    }
   }
 }
 
