@@ -4,10 +4,12 @@
 
 #include "canveg/errors.hpp"
 #include "io/csv_table.hpp"
+#include "io/time_axis.hpp"
 
 using canveg::InputError;
 using canveg::io::CsvTable;
 using canveg::io::EmptyCell;
+using canveg::io::is_missing_marker;
 using canveg::io::parse_double;
 
 TEST(CsvTable, ReadsHeaderRowsAndLineNumbers) {
@@ -86,4 +88,40 @@ TEST(ParseDouble, Strict) {
   EXPECT_FALSE(parse_double("--1").has_value());
   EXPECT_TRUE(std::isinf(*parse_double("inf")));
   EXPECT_TRUE(std::isinf(*parse_double("1e999")));
+}
+
+// The numbers parsed once when the table is read equal each cell parsed on its own; missing-value
+// markers stay gaps (none ends in a digit); a table whose rows differ in width reads cell by cell.
+TEST(CsvTable, NumbersParsedAtReadEqualTheCells) {
+  const CsvTable t = CsvTable::parse(
+      "a,b,c\n1.5,2019-02-09 07:30:00,-1.#IND\n+7,-3e-2,1.#QNAN\n 4e1 ,NaN,1e999\n#N/A,null,-0\n", "n.csv");
+  ASSERT_EQ(t.size(), 4u);
+  for (std::size_t r = 0; r < t.size(); ++r)
+    for (std::size_t c = 0; c < 3; ++c) {
+      const std::string& cell = t.rows()[r].cells[c];
+      if (is_missing_marker(cell)) {
+        EXPECT_TRUE(std::isnan(t.number(r, c, EmptyCell::Gap))) << cell;
+        EXPECT_THROW(t.number(r, c, EmptyCell::Error), InputError) << cell;
+      } else if (const auto v = parse_double(cell)) {
+        EXPECT_EQ(t.number(r, c, EmptyCell::Error), *v) << cell;
+      } else {
+        EXPECT_THROW(t.number(r, c, EmptyCell::Gap), InputError) << cell;
+      }
+    }
+  EXPECT_EQ(t.number(0, 0, EmptyCell::Error), 1.5);
+  EXPECT_TRUE(std::isinf(t.number(2, 2, EmptyCell::Error)));
+  EXPECT_TRUE(std::isnan(t.number(0, 2, EmptyCell::Gap)));
+  const CsvTable ragged = CsvTable::parse("1,2,3\n4,5\n", "r.csv", false);
+  EXPECT_EQ(ragged.number(0, 2, EmptyCell::Error), 3.0);
+  EXPECT_EQ(ragged.number(1, 1, EmptyCell::Error), 5.0);
+  EXPECT_THROW(ragged.number(1, 2, EmptyCell::Error), InputError);
+}
+
+TEST(TimeAxis, TimestampsFormatAndParseBack) {
+  for (const char* text : {"2019-02-09 07:30:00", "0001-01-01 00:00:00", "1999-12-31 23:30:00", "2024-02-29 12:00:00",
+                           "9999-12-31 23:59:00"}) {
+    const auto t = canveg::io::parse_timestamp(text);
+    ASSERT_TRUE(t.has_value()) << text;
+    EXPECT_EQ(canveg::io::format_timestamp(*t), text);
+  }
 }

@@ -25,6 +25,7 @@ namespace {
 // Splits one line at commas. No quoting: none of the model's files use it (5.1, 5.2).
 std::vector<std::string> split_line(std::string_view line) {
   std::vector<std::string> cells;
+  cells.reserve(static_cast<std::size_t>(std::count(line.begin(), line.end(), ',')) + 1);
   std::size_t start = 0;
   while (true) {
     const std::size_t comma = line.find(',', start);
@@ -52,7 +53,9 @@ std::string to_lower(std::string_view s) {
 
 bool is_missing_marker(std::string_view cell) {
   // pandas' default NA strings: a file written by pandas or a spreadsheet may use any of them,
-  // and JAX-CanVeg (which reads with pandas) treats them all as gaps.
+  // and JAX-CanVeg (which reads with pandas) treats them all as gaps. None ends in a digit, which
+  // settles almost every cell of a file of numbers at once.
+  if (!cell.empty() && cell.back() >= '0' && cell.back() <= '9') return false;
   static constexpr std::array<std::string_view, 19> kMarkers = {
       "",      "#N/A", "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
       "<NA>",  "N/A",  "NA",       "NULL", "NaN",     "None",     "n/a",  "nan",  "null"};
@@ -96,7 +99,27 @@ CsvTable CsvTable::from_cells(std::string path, std::vector<std::string> header,
   t.header_ = std::move(header);
   t.header_line_ = header_line;
   t.rows_ = std::move(rows);
+  t.parse_numbers();
   return t;
+}
+
+void CsvTable::parse_numbers() {
+  numbers_.clear();
+  is_number_.clear();
+  width_ = rows_.empty() ? header_.size() : rows_.front().cells.size();
+  for (const CsvRow& row : rows_)
+    if (row.cells.size() != width_) return;
+  numbers_.resize(rows_.size() * width_);
+  is_number_.resize(rows_.size() * width_);
+  for (std::size_t r = 0; r < rows_.size(); ++r)
+    for (std::size_t c = 0; c < width_; ++c) {
+      const std::string& cell = rows_[r].cells[c];
+      if (is_missing_marker(cell)) continue;
+      if (const std::optional<double> v = parse_double(cell)) {
+        numbers_[r * width_ + c] = *v;
+        is_number_[r * width_ + c] = 1;
+      }
+    }
 }
 
 CsvTable CsvTable::parse(std::string_view text, const std::string& path, bool has_header) {
@@ -129,6 +152,7 @@ CsvTable CsvTable::parse(std::string_view text, const std::string& path, bool ha
     t.rows_.push_back(CsvRow{line_no, std::move(cells)});
   }
   if (has_header && t.header_line_ == 0) throw InputError(path, 0, "", "file is empty (no header row)");
+  t.parse_numbers();
   return t;
 }
 
@@ -154,6 +178,9 @@ std::string CsvTable::header_list() const {
 }
 
 double CsvTable::number(std::size_t row, std::size_t col, EmptyCell policy) const {
+  if (col < width_ && row < rows_.size() && !is_number_.empty() && is_number_[row * width_ + col])
+    return numbers_[row * width_ + col];
+  // A gap, an error, or a table without the parsed numbers: from the cell itself.
   const CsvRow& r = rows_.at(row);
   if (col >= r.cells.size())
     throw InputError(path_, r.line, column_label(*this, col),

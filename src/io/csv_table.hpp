@@ -63,10 +63,18 @@ class CsvTable {
   std::vector<std::string> text_column(std::size_t col) const;
 
  private:
+  // Every cell parsed as number() would parse it, once, row by row while the row is in cache
+  // (reading a file column by column through the cells costs a cache miss per cell): row-major
+  // values and whether each cell is a number. Empty for a table whose rows differ in width.
+  void parse_numbers();
+
   std::string path_;
   std::vector<std::string> header_;
   long header_line_ = 0;
   std::vector<CsvRow> rows_;
+  std::size_t width_ = 0;
+  std::vector<double> numbers_;
+  std::vector<char> is_number_;
 };
 
 // True if the cell is empty or one of the missing-value markers pandas reads as NaN by default.

@@ -82,9 +82,18 @@ std::string format_timestamp(Minutes t) {
   const long long minute = t - day * kMinutesPerDay;
   int y = 0, mo = 0, d = 0;
   civil_from_days(day, y, mo, d);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02lld:%02lld:00", y, mo, d, minute / 60, minute % 60);
-  return buf;
+  // "YYYY-MM-DD HH:MM:00", digit by digit (snprintf was most of the time of reading a forcing).
+  if (y < 0 || y > 9999) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02lld:%02lld:00", y, mo, d, minute / 60, minute % 60);
+    return buf;
+  }
+  std::string out = "0000-00-00 00:00:00";
+  const auto put = [&out](std::size_t at, long long value, int width) {
+    for (int k = width - 1; k >= 0; --k, value /= 10) out[at + static_cast<std::size_t>(k)] = static_cast<char>('0' + value % 10);
+  };
+  put(0, y, 4), put(5, mo, 2), put(8, d, 2), put(11, minute / 60, 2), put(14, minute % 60, 2);
+  return out;
 }
 
 YearDayHour year_day_hour(Minutes t) {
