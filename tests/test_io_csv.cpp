@@ -91,7 +91,8 @@ TEST(ParseDouble, Strict) {
 }
 
 // The numbers parsed once when the table is read equal each cell parsed on its own; missing-value
-// markers stay gaps (none ends in a digit); a table whose rows differ in width reads cell by cell.
+// markers stay gaps (none ends in a digit); a wide table, and one whose rows differ in width, reads
+// cell by cell.
 TEST(CsvTable, NumbersParsedAtReadEqualTheCells) {
   const CsvTable t = CsvTable::parse(
       "a,b,c\n1.5,2019-02-09 07:30:00,-1.#IND\n+7,-3e-2,1.#QNAN\n 4e1 ,NaN,1e999\n#N/A,null,-0\n", "n.csv");
@@ -111,6 +112,12 @@ TEST(CsvTable, NumbersParsedAtReadEqualTheCells) {
   EXPECT_EQ(t.number(0, 0, EmptyCell::Error), 1.5);
   EXPECT_TRUE(std::isinf(t.number(2, 2, EmptyCell::Error)));
   EXPECT_TRUE(std::isnan(t.number(0, 2, EmptyCell::Gap)));
+  std::string wide_text;
+  for (int pass = 0; pass < 2; ++pass)
+    for (int c = 0; c < 70; ++c) wide_text += (c ? "," : "") + std::string(pass ? std::to_string(c) + ".5" : "v" + std::to_string(c)) + (c == 69 ? "\n" : "");
+  const CsvTable wide = CsvTable::parse(wide_text, "w.csv");  // more columns than are parsed at read
+  EXPECT_EQ(wide.number(0, 69, EmptyCell::Error), 69.5);
+  EXPECT_EQ(wide.number(0, 0, EmptyCell::Error), 0.5);
   const CsvTable ragged = CsvTable::parse("1,2,3\n4,5\n", "r.csv", false);
   EXPECT_EQ(ragged.number(0, 2, EmptyCell::Error), 3.0);
   EXPECT_EQ(ragged.number(1, 1, EmptyCell::Error), 5.0);

@@ -104,9 +104,14 @@ CsvTable CsvTable::from_cells(std::string path, std::vector<std::string> header,
 }
 
 void CsvTable::parse_numbers() {
+  // Parsing every cell costs more than the cache misses it saves once a file has many more
+  // columns than a reader takes (a FLUXNET FULLSET file has about 240, the model reads about 13):
+  // wide tables are read cell by cell.
+  constexpr std::size_t kMostColumnsParsedAtRead = 64;
   numbers_.clear();
   is_number_.clear();
   width_ = rows_.empty() ? header_.size() : rows_.front().cells.size();
+  if (width_ > kMostColumnsParsedAtRead) return;
   for (const CsvRow& row : rows_)
     if (row.cells.size() != width_) return;
   numbers_.resize(rows_.size() * width_);

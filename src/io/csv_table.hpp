@@ -65,7 +65,8 @@ class CsvTable {
  private:
   // Every cell parsed as number() would parse it, once, row by row while the row is in cache
   // (reading a file column by column through the cells costs a cache miss per cell): row-major
-  // values and whether each cell is a number. Empty for a table whose rows differ in width.
+  // values and whether each cell is a number. Empty for a table whose rows differ in width or
+  // that has more than 64 columns.
   void parse_numbers();
 
   std::string path_;

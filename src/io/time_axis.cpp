@@ -82,7 +82,7 @@ std::string format_timestamp(Minutes t) {
   const long long minute = t - day * kMinutesPerDay;
   int y = 0, mo = 0, d = 0;
   civil_from_days(day, y, mo, d);
-  // "YYYY-MM-DD HH:MM:00", digit by digit (snprintf was most of the time of reading a forcing).
+  // "YYYY-MM-DD HH:MM:00", digit by digit (snprintf, once per row, was a tenth of reading a forcing).
   if (y < 0 || y > 9999) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02lld:%02lld:00", y, mo, d, minute / 60, minute % 60);
