@@ -41,6 +41,10 @@ struct LeafClasses {
   double cot_angle[kLeafAngleClasses];  // 1 / tan(theta_L)
   double cos_angle[kLeafAngleClasses];  // cos(theta_L)
   double density[kLeafAngleClasses];    // leaf_angle_pdf(type, theta_L)
+  // acos(-1) and tan(acos(-1)): the G-function's psi and tan(psi) where cot(theta) cot(theta_L)
+  // is clipped to -1 (at +1 both are exactly 0). About half of the classes of any direction are
+  // clipped; these replace two transcendental calls each, with the same values.
+  double psi_clipped_low, tan_psi_clipped_low;
 };
 
 CANVEG_HD inline LeafClasses make_leaf_classes(int type) {
@@ -52,6 +56,8 @@ CANVEG_HD inline LeafClasses make_leaf_classes(int type) {
     c.cos_angle[k] = cos(x);
     c.density[k] = leaf_angle_pdf(type, x);
   }
+  c.psi_clipped_low = acos(-1.0);
+  c.tan_psi_clipped_low = tan(c.psi_clipped_low);
   return c;
 }
 
@@ -66,11 +72,15 @@ CANVEG_HD inline double g_function_raw(double theta, const LeafClasses& leaves) 
   const double cos_theta = cos(theta);
   for (int k = 0; k < kLeafAngleClasses; ++k) {
     const double x = leaves.angle[k];
-    double p1 = cot_theta * leaves.cot_angle[k];
-    p1 = p1 < -1.0 ? -1.0 : (p1 > 1.0 ? 1.0 : p1);
-    const double psi = acos(p1);
+    const double p1 = cot_theta * leaves.cot_angle[k];
+    double psi = 0.0, tan_psi = 0.0;  // p1 >= 1: acos(1) = 0 exactly
+    if (p1 <= -1.0) {
+      psi = leaves.psi_clipped_low, tan_psi = leaves.tan_psi_clipped_low;
+    } else if (p1 < 1.0) {
+      psi = acos(p1), tan_psi = tan(psi);
+    }
     const double p2 = cos_theta * leaves.cos_angle[k];
-    const double projection = p2 * (1.0 + 2.0 / pi * (tan(psi) - psi));
+    const double projection = p2 * (1.0 + 2.0 / pi * (tan_psi - psi));
     const double fx = projection * leaves.density[k];
     if (k > 0) integral += 0.5 * (fx + prev_f) * (x - prev_x);
     prev_x = x;
