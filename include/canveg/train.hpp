@@ -105,6 +105,19 @@ struct TrainResult {
   OutputScaler scaler;
 };
 
+// How far the training loss ended above its lowest: the last epoch's training loss over the
+// lowest of the history (1 when the last is the lowest; NaN for an empty or non-finite history),
+// and the epoch and value of the lowest. The exact gradient can step into parameters where
+// half-hours of the record blow up, after which the loss stays high (docs/training.md); the
+// command warns when the ratio exceeds kLossRiseWarning and no validation epoch was kept.
+struct LossRise {
+  double ratio = 0.0;
+  int lowest_epoch = -1;
+  double lowest = 0.0;
+};
+LossRise training_loss_rise(const std::vector<EpochRecord>& history);
+inline constexpr double kLossRiseWarning = 1.5;
+
 struct TrainProblem {
   LoadedModel initial;
   ForcingRecord forcing;    // training period

@@ -44,6 +44,19 @@
 namespace canveg {
 namespace {
 
+// Warns (also with -q: the model written is then not the best one the training saw) when the
+// training loss ended well above its lowest and no validation epoch was kept.
+void warn_loss_rise(const TrainResult& result) {
+  const LossRise rise = training_loss_rise(result.history);
+  if (result.best_epoch >= 0 || !(rise.ratio > kLossRiseWarning)) return;
+  std::fprintf(stderr,
+               "canveg: warning: train: the training loss ended at %.4g, %.1f times its lowest (%.4g at epoch %d); "
+               "the model written is the last epoch's. --validation-days N keeps the best epoch on held-out days; "
+               "--method onestep does not follow the exact gradient into parameters where half-hours blow up "
+               "(docs/training.md, \"When the loss rises\")\n",
+               result.history.back().train_loss, rise.ratio, rise.lowest, rise.lowest_epoch + 1);
+}
+
 struct TrainArgs {
   std::string model, site, forcing, observed, test_forcing, test_observed, output, history, checkpoint;
   std::string sites, output_dir;  // multi-site training
@@ -485,6 +498,7 @@ int run_train(const TrainArgs& a) {
     if (!a.quiet)
       std::fprintf(stderr, "canveg: train: %s; formulation %s; wrote %s and %s\n", result.stop_reason.c_str(),
                    describe_formulation(result.model.model.setup).c_str(), a.output.c_str(), history_path.c_str());
+    warn_loss_rise(result);
     return 0;
   } catch (const std::exception& e) {  // InputError included: its message names file, line and field
     std::fprintf(stderr, "canveg: error: train: %s\n", e.what());

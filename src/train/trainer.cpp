@@ -480,4 +480,16 @@ MultiSiteTrainResult train_sites(const std::vector<TrainProblem>& sites, const T
   return result;
 }
 
+LossRise training_loss_rise(const std::vector<EpochRecord>& history) {
+  LossRise rise;
+  rise.ratio = std::numeric_limits<double>::quiet_NaN();
+  for (const EpochRecord& r : history) {
+    if (!std::isfinite(r.train_loss)) return rise;
+    if (rise.lowest_epoch < 0 || r.train_loss < rise.lowest) rise.lowest = r.train_loss, rise.lowest_epoch = r.epoch;
+  }
+  if (history.empty() || !(rise.lowest > 0.0)) return rise;
+  rise.ratio = history.back().train_loss / rise.lowest;
+  return rise;
+}
+
 }  // namespace canveg

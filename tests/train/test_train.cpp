@@ -65,6 +65,27 @@ TEST(LearningRate, JaxCanVegsPiecewiseConstantSchedule) {
 // Three epochs lower the training loss, keep every parameter inside its bounds, and the first
 // step is Adam's: each parameter moves by lr g / (|g| + eps) against its gradient (bias-corrected
 // moments of one step are g and g^2), clipped to the box.
+// The rise of the training loss that the command warns about: last over lowest, and where the
+// lowest was (a training at US-Hn1 with the exact gradient fell to 0.7585 and ended at 2.55).
+TEST(TrainLossRise, LastOverLowestAndItsEpoch) {
+  const auto history = [](std::initializer_list<double> losses) {
+    std::vector<EpochRecord> h;
+    for (double l : losses) h.push_back(EpochRecord{static_cast<int>(h.size()), 0.01, l});
+    return h;
+  };
+  const LossRise falling = training_loss_rise(history({8.3, 1.0, 0.9, 0.76}));
+  EXPECT_EQ(falling.ratio, 1.0);
+  EXPECT_EQ(falling.lowest_epoch, 3);
+  const LossRise jumped = training_loss_rise(history({8.3, 0.7585, 3.67, 2.55}));
+  EXPECT_DOUBLE_EQ(jumped.ratio, 2.55 / 0.7585);
+  EXPECT_EQ(jumped.lowest_epoch, 1);
+  EXPECT_EQ(jumped.lowest, 0.7585);
+  EXPECT_GT(jumped.ratio, kLossRiseWarning);
+  EXPECT_LT(training_loss_rise(history({1.0, 0.8, 1.1})).ratio, kLossRiseWarning);  // Adam's noise
+  EXPECT_TRUE(std::isnan(training_loss_rise({}).ratio));
+  EXPECT_TRUE(std::isnan(training_loss_rise(history({1.0, NAN})).ratio));
+}
+
 TEST(Train, LossDecreasesBoundsHoldFirstStepIsAdams) {
   const TrainProblem p = problem("US-Hn1_Hybrid-1L-0.5.json");
   TrainOptions o = small_options(3);
@@ -238,6 +259,17 @@ TEST(TrainCommand, WritesModelHistoryAndCheckpoint) {
                                         " --output " + shell_quote((dir.path() / "fluxes-out.csv").string()),
                                     dir);
   EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+  // A learning rate far too large throws the loss up from its first epoch: the command still
+  // writes the last epoch's model but says so, also with --quiet.
+  const std::string too_fast = "train --model " + shell_quote(test::trained("US-Hn1_Hybrid-1L-0.5.json")) +
+                               " --forcing " + shell_quote(f) + " --observed " + shell_quote(o) +
+                               " --batch-size 64 --learning-rate 0.5 --epochs 6 --quiet --output " +
+                               shell_quote((dir.path() / "rose.json").string());
+  const auto rose = test::run_canveg(too_fast, dir);
+  ASSERT_EQ(rose.exit_code, 0) << rose.err;
+  EXPECT_NE(rose.err.find("warning: train: the training loss ended at"), std::string::npos) << rose.err;
+  EXPECT_NE(rose.err.find("--validation-days"), std::string::npos) << rose.err;
 
   const auto clobber = test::run_canveg(common + " --output " + shell_quote(f), dir);
   EXPECT_EQ(clobber.exit_code, 1);
