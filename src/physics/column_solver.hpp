@@ -126,6 +126,21 @@ struct LeafClass {
   T *t_leaf, *ps, *rd, *gs, *le, *h, *rnet, *vpd, *closure, *leaf_rh;
 };
 
+// Every quantity of layer j's leaf in `from` written to `to`.
+template <class T>
+CANVEG_HD inline void copy_leaf_solution(const LeafClass<T>& from, int j, LeafClass<T>& to) {
+  to.t_leaf[j] = from.t_leaf[j];
+  to.ps[j] = from.ps[j];
+  to.rd[j] = from.rd[j];
+  to.gs[j] = from.gs[j];
+  to.le[j] = from.le[j];
+  to.h[j] = from.h[j];
+  to.rnet[j] = from.rnet[j];
+  to.vpd[j] = from.vpd[j];
+  to.closure[j] = from.closure[j];
+  to.leaf_rh[j] = from.leaf_rh[j];
+}
+
 template <class T>
 struct ColumnState {
   int J = 0, N = 0;
@@ -265,7 +280,10 @@ CANVEG_HD inline T leaf_relative_humidity(const ColumnModel<T>& m, const T& t_le
 
 // Photosynthesis, stomatal conductance and energy balance of sunlit and shaded leaves in every
 // layer, with the previous leaf temperatures and air profiles (docs/model.md 1.3 B5). The two
-// classes are independent within an iteration; the layer air properties are shared.
+// classes are independent within an iteration; the layer air properties are shared. A leaf's
+// solution depends on the class only through its absorbed PAR, its absorbed radiation and its
+// previous temperature: where all three are the same for both classes (at night, in every layer)
+// the shaded leaf's solution is the sunlit one, copied instead of solved again (bit for bit).
 template <class T>
 CANVEG_HD void leaf_fluxes(const ColumnModel<T>& m, ColumnState<T>& s, const T* q_sun, const T* q_shade) {
   const Parameters<T>& p = *m.para;
@@ -274,8 +292,15 @@ CANVEG_HD void leaf_fluxes(const ColumnModel<T>& m, ColumnState<T>& s, const T* 
     const LayerAir<T> air = layer_air(s.t_air[j], s.e_air[j], pkpa, p);
     const T tp_factor = diffusivity_scaling(s.t_air[j], pkpa);
     const RowValue<T> wind = value_of(s.wind[j]);
+    const bool classes_alike = same_value_everywhere(s.par.sun_abs[j], s.par.shade_abs[j]) &&
+                               same_value_everywhere(q_sun[j], q_shade[j]) &&
+                               same_value_everywhere(s.sun.t_leaf[j], s.shade.t_leaf[j]);
     for (int cls = 0; cls < 2; ++cls) {
       LeafClass<T>& leaf = cls == 0 ? s.sun : s.shade;
+      if (cls == 1 && classes_alike) {
+        copy_leaf_solution(s.sun, j, s.shade);
+        break;
+      }
       const T& par_abs = cls == 0 ? s.par.sun_abs[j] : s.par.shade_abs[j];
       const T& q_abs = cls == 0 ? q_sun[j] : q_shade[j];
       const T t_prev = leaf.t_leaf[j];

@@ -78,6 +78,18 @@ CANVEG_HD inline auto choose(const Mask& c, IfTrue&& if_true, IfFalse&& if_false
   }
 }
 
+// Whether a and b hold the same value in every lane, for plain values (double, SIMD lanes); false
+// for automatic-differentiation types, whose derivatives may differ where the values agree. NaN is
+// never the same as itself.
+template <class T>
+CANVEG_HD inline bool same_value_everywhere(const T& a, const T& b) {
+  if constexpr (std::is_same_v<T, RowValue<T>>) {
+    return !any_lane(a != b);
+  } else {
+    return false;
+  }
+}
+
 // max(x, lo) written so that every scalar type (including AD types) keeps the derivative of the
 // active side and gets an exact zero on the clipped side.
 template <class T>

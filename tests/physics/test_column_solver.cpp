@@ -246,6 +246,66 @@ TEST(ColumnSolver, NightRowRespiresEverywhere) {
   EXPECT_LT(s.veg_rnet, 0.0);  // leaves lose longwave at night
 }
 
+// The shaded leaf's solution of layer j, solved on its own as leaf_fluxes solves a class.
+struct LeafSolution {
+  LeafPhotosynthesis<double> ps;
+  LeafEnergy<double> energy;
+};
+LeafSolution solve_shaded_leaf(const Fixture& f, int j, double q_abs) {
+  const auto& s = f.state;
+  const double pkpa = s.forcing.pressure_kpa;
+  const LayerAir<double> air = layer_air(s.t_air[j], s.e_air[j], pkpa, f.para);
+  const double tp_factor = diffusivity_scaling(s.t_air[j], pkpa);
+  const double t_prev = s.shade.t_leaf[j];
+  const BoundaryResistance<double> rb =
+      boundary_resistance_scaled(t_prev, s.t_air[j], s.wind[j], tp_factor, f.para, f.model.blc);
+  const double rh = leaf_relative_humidity(f.model, t_prev, s.e_air[j], s.forcing.swc);
+  LeafSolution out;
+  out.ps = leaf_photosynthesis(s.par.shade_abs[j], s.co2[j], t_prev, rb.co2, pkpa, rh, f.model.amphistomatous,
+                               f.para, f.model.single_dark_respiration);
+  out.energy = leaf_energy_balance(q_abs, rb.heat, rb.vapor, out.ps.gs_m_s, air, pkpa, f.model.amphistomatous, f.para);
+  return out;
+}
+
+TEST(ColumnSolver, ShadedLeavesTakeTheSunlitSolutionOnlyWhereTheirInputsAgree) {
+  // leaf_fluxes copies the sunlit solution to the shaded leaf where both classes absorb the same
+  // radiation and start from the same temperature (at night): the copy must be what solving the
+  // shaded leaf gives, bit for bit, in every quantity; in daylight each class is solved.
+  for (const ForcingRow* row : {&kNight, &kMidday}) {
+    Fixture f;
+    f.run(*row, 14);
+    auto& s = f.state;
+    const int J = Fixture::J;
+    std::vector<double> q_sun(J), q_shade(J);
+    for (int j = 0; j < J; ++j) {
+      const double ir_layer = (s.ir_up[j] + s.ir_down[j]) * f.para.ep;
+      q_sun[j] = s.nir.sun_abs[j] + s.par.sun_abs[j] / 4.6 + ir_layer;
+      q_shade[j] = s.nir.shade_abs[j] + s.par.shade_abs[j] / 4.6 + ir_layer;
+    }
+    std::vector<LeafSolution> expected;
+    for (int j = 0; j < J; ++j) expected.push_back(solve_shaded_leaf(f, j, q_shade[j]));
+    leaf_fluxes(f.model, s, q_sun.data(), q_shade.data());
+    for (int j = 0; j < J; ++j) {
+      const LeafSolution& e = expected[j];
+      EXPECT_EQ(s.shade.ps[j], e.ps.net_assimilation) << j;
+      EXPECT_EQ(s.shade.rd[j], e.ps.dark_respiration) << j;
+      EXPECT_EQ(s.shade.gs[j], e.ps.gs_m_s) << j;
+      EXPECT_EQ(s.shade.leaf_rh[j], e.ps.leaf_rh) << j;
+      EXPECT_EQ(s.shade.le[j], e.energy.LE) << j;
+      EXPECT_EQ(s.shade.h[j], e.energy.H) << j;
+      EXPECT_EQ(s.shade.t_leaf[j], e.energy.t_leaf) << j;
+      EXPECT_EQ(s.shade.rnet[j], e.energy.rnet) << j;
+      EXPECT_EQ(s.shade.vpd[j], e.energy.vpd) << j;
+      EXPECT_EQ(s.shade.closure[j], e.energy.closure) << j;
+      if (row == &kNight) {
+        EXPECT_EQ(s.sun.t_leaf[j], s.shade.t_leaf[j]) << j;  // the classes alike: the copy was taken
+      } else {
+        EXPECT_GT(s.sun.t_leaf[j], s.shade.t_leaf[j]) << j;  // midday: sunlit leaves warmer
+      }
+    }
+  }
+}
+
 TEST(ColumnSolver, IterationContractsAndIsDeterministic) {
   // Section 1.5: the fixed-point iteration with 0.25/0.75 relaxation settles: the update of the
   // air-temperature profile in the last iteration is much smaller than in the second one, and the
