@@ -1553,9 +1553,9 @@ inline void longwave_transfer(int J, int sweeps, const Var& sky, const Var* prob
   const double fw = forward.v, bw = backward.v, ome = one_minus_eps.v, soil = soil_emission.v;
   std::copy(up.begin(), up.end(), U);
   for (int s = 1; s <= sweeps; ++s) {
-    for (int i = J - 1; i >= 0; --i) dn[i] = dn[i + 1] * fw + up[i] * bw + src[i];
+    for (int i = J - 1; i >= 0; --i) dn[i] = dn[i + 1] * fw + (up[i] * bw + src[i]);
     up[0] = ome * dn[0] + soil;
-    for (int i = 0; i < J; ++i) up[i + 1] = up[i] * fw + dn[i + 1] * bw + src[i];
+    for (int i = 0; i < J; ++i) up[i + 1] = up[i] * fw + (dn[i + 1] * bw + src[i]);
     std::copy(up.begin(), up.end(), U + static_cast<std::size_t>(s) * W);
     std::copy(dn.begin(), dn.end(), D + static_cast<std::size_t>(s - 1) * W);
   }

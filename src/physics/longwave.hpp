@@ -38,11 +38,13 @@ CANVEG_HD void longwave_transfer(int J, int sweeps, const T& sky, const T* prob_
   ir_up[J] = sky;
   for (int sweep = 0; sweep < sweeps; ++sweep) {
     // Downward pass uses the previous upward field; the upward pass uses the new downward field.
+    // The layer's own terms are summed first so that the recurrence from layer to layer is one
+    // multiply-add: its latency, 100 times per sweep, bounds the transfer.
     for (int i = J - 1; i >= 0; --i)
-      ir_down[i] = ir_down[i + 1] * forward + ir_up[i] * backward + source[i];
+      ir_down[i] = ir_down[i + 1] * forward + (ir_up[i] * backward + source[i]);
     ir_up[0] = (1.0 - epsoil) * ir_down[0] + soil_emission;
     for (int i = 0; i < J; ++i)
-      ir_up[i + 1] = ir_up[i] * forward + ir_down[i + 1] * backward + source[i];
+      ir_up[i + 1] = ir_up[i] * forward + (ir_down[i + 1] * backward + source[i]);
   }
 }
 
