@@ -175,31 +175,34 @@ inline void longwave_adjoint(const double* out_adj, const Index* in, double* adj
   double fw_bar = 0.0, bw_bar = 0.0, ome_bar = 0.0, soil_bar = 0.0, sky_bar = 0.0;
   for (int s = S; s >= 1; --s) {
     // Up pass: U_s[i+1] = U_s[i] fw + D_s[i+1] bw + src[i], i = 0..J-1.
+    // The adjoint carried from layer to layer stays in a register (through memory, each step
+    // waited for the store of the one before).
+    double g = ub[J];
     for (int i = J - 1; i >= 0; --i) {
-      const double g = ub[i + 1];
-      ub[i] += g * fw;
+      const double carried = ub[i] + g * fw;
       db[i + 1] += g * bw;
       src_bar[i] += g;
       fw_bar += g * u(s, i);
       bw_bar += g * dn(s, i + 1);
+      ub[i] = carried;
+      g = carried;
     }
     // U_s[0] = (1 - eps_soil) D_s[0] + soil emission.
-    {
-      const double g = ub[0];
-      db[0] += g * ome;
-      ome_bar += g * dn(s, 0);
-      soil_bar += g;
-    }
+    db[0] += g * ome;  // g is ub[0] here
+    ome_bar += g * dn(s, 0);
+    soil_bar += g;
     // Down pass: D_s[i] = D_s[i+1] fw + U_{s-1}[i] bw + src[i], i = J-1..0; D_s[J] = sky.
     // U_{s-1} enters only here; the adjoint of U_s has been used up.
     for (int i = 0; i <= J; ++i) ub[i] = 0.0;
+    g = db[0];
     for (int i = 0; i < J; ++i) {
-      const double g = db[i];
-      db[i + 1] += g * fw;
+      const double carried = db[i + 1] + g * fw;
       ub[i] += g * bw;
       src_bar[i] += g;
       fw_bar += g * dn(s, i + 1);
       bw_bar += g * u(s - 1, i);
+      db[i + 1] = carried;
+      g = carried;
     }
     sky_bar += db[J];
     for (int i = 0; i <= J; ++i) db[i] = 0.0;
