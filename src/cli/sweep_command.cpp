@@ -24,7 +24,7 @@ namespace {
 
 struct SweepArgs {
   SweepOptions options;
-  std::string method = "unrolled";
+  std::string method = "onestep";
   std::string formulation = "jax";
   int task_index = -1;  // >= 0: run only this task (a job of a Slurm array)
   bool quiet = false;
@@ -137,7 +137,7 @@ CLI::App* add_sweep_command(CLI::App& app, cli::CommandSlot& slot) {
       ->delimiter(',')
       ->capture_default_str();
   cmd->add_option("--epochs", a->options.train.epochs, "epochs per training")->capture_default_str();
-  cmd->add_option("--method", a->method, "gradient: unrolled, implicit, onestep, onestep-jax")
+  cmd->add_option("--method", a->method, "gradient: onestep, unrolled (exact), implicit, onestep-jax")
       ->check(CLI::IsMember({"unrolled", "implicit", "onestep", "onestep-jax"}))
       ->capture_default_str();
   cmd->add_flag("--jax-pooled-update", a->options.train.jax_pooled_update,

@@ -5,7 +5,7 @@
 //                --output <trained.json> [--history <history.csv>] [--checkpoint <file>] [--resume]
 //                [--epochs 300] [--learning-rate 0.01] [--lr-boundaries 50,100,200] [--lr-scale 0.5]
 //                [--batch-size 1024] [--keep-remainder] [--le-weight w] [--train name,...]
-//                [--bounds name=lower:upper ...] [--method unrolled|implicit|onestep]
+//                [--bounds name=lower:upper ...] [--method onestep|unrolled|implicit|onestep-jax]
 //                [--reset-parameters] [--networks-from <model.json> | --seed N] [--validation-days N]
 //                [--jax-pooled-update] [--jax-stop-model] [--no-stop-rules] [--threads N] [--quiet]
 //
@@ -52,15 +52,16 @@ void warn_loss_rise(const TrainResult& result) {
   std::fprintf(stderr,
                "canveg: warning: train: the training loss ended at %.4g, %.1f times its lowest (%.4g at epoch %d); "
                "the model written is the last epoch's. --validation-days N keeps the best epoch on held-out days; "
-               "--method onestep does not follow the exact gradient into parameters where half-hours blow up "
-               "(docs/training.md, \"When the loss rises\")\n",
+               "the exact gradients (--method unrolled, implicit) can follow the loss into parameters where "
+               "half-hours blow up, the default --method onestep does not (docs/training.md, \"When the loss "
+               "rises\")\n",
                result.history.back().train_loss, rise.ratio, rise.lowest, rise.lowest_epoch + 1);
 }
 
 struct TrainArgs {
   std::string model, site, forcing, observed, test_forcing, test_observed, output, history, checkpoint;
   std::string sites, output_dir;  // multi-site training
-  std::string scaler_fluxes, networks_from, method = "unrolled";
+  std::string scaler_fluxes, networks_from, method = "onestep";
   std::string family;     // "CanVeg", "DNN", or empty: DNN when --model is a DNN file, else CanVeg
   std::string site_name;  // DNN: the site of a new network
   std::string formulation;  // "": as the model file says (model JSON: jax, site TOML: corrected)
@@ -573,8 +574,8 @@ CLI::App* add_train_command(CLI::App& app, cli::CommandSlot& slot) {
       ->delimiter(',');
   cmd->add_option("--bounds", a->bounds, "replace a parameter's bounds: name=lower:upper (repeatable)");
   cmd->add_option("--method", a->method,
-                  "gradient through the fixed point: unrolled (exact), implicit, onestep, onestep-jax "
-                  "(JAX-CanVeg's training gradient exactly; docs/gradients.md)")
+                  "gradient through the fixed point: onestep (the last iteration's), unrolled (exact), implicit, "
+                  "onestep-jax (JAX-CanVeg's training gradient exactly); docs/gradients.md, docs/training.md")
       ->check(CLI::IsMember({"unrolled", "implicit", "onestep", "onestep-jax"}))
       ->capture_default_str();
   cmd->add_flag("--jax-pooled-update", a->jax_pooled_update,

@@ -87,31 +87,37 @@ TEST(TrainLossRise, LastOverLowestAndItsEpoch) {
 }
 
 TEST(Train, LossDecreasesBoundsHoldFirstStepIsAdams) {
-  const TrainProblem p = problem("US-Hn1_Hybrid-1L-0.5.json");
-  TrainOptions o = small_options(3);
-  const TrainResult r = train(p, o);
-  ASSERT_EQ(r.epochs_run, 3) << r.stop_reason;
-  EXPECT_LT(r.history[1].train_loss, r.history[0].train_loss);
-  EXPECT_LT(r.history[2].train_loss, r.history[1].train_loss);
+  // The default gradient (one-step) and the exact one.
+  EXPECT_EQ(TrainOptions{}.gradient.method, FixedPointGradient::OneStep);
+  for (const FixedPointGradient method : {FixedPointGradient::OneStep, FixedPointGradient::Unrolled}) {
+    SCOPED_TRACE(fixed_point_gradient_name(method));
+    const TrainProblem p = problem("US-Hn1_Hybrid-1L-0.5.json");
+    TrainOptions o = small_options(3);
+    o.gradient.method = method;
+    const TrainResult r = train(p, o);
+    ASSERT_EQ(r.epochs_run, 3) << r.stop_reason;
+    EXPECT_LT(r.history[1].train_loss, r.history[0].train_loss);
+    EXPECT_LT(r.history[2].train_loss, r.history[1].train_loss);
 
-  const ParameterSpace space = training_space(r.model.model, {});
-  const auto bounds = training_bounds(space, {});
-  const std::vector<double> final_values = space.values(r.model.model);
-  for (std::size_t k = 0; k < space.size(); ++k) {
-    EXPECT_GE(final_values[k], bounds[k].first) << space.name(k);
-    EXPECT_LE(final_values[k], bounds[k].second) << space.name(k);
-  }
-  // Untrained parameters are clipped too (hkin: 99999 already in the trained file).
-  EXPECT_EQ(r.model.model.para.hkin, 99999.0);
+    const ParameterSpace space = training_space(r.model.model, {});
+    const auto bounds = training_bounds(space, {});
+    const std::vector<double> final_values = space.values(r.model.model);
+    for (std::size_t k = 0; k < space.size(); ++k) {
+      EXPECT_GE(final_values[k], bounds[k].first) << space.name(k);
+      EXPECT_LE(final_values[k], bounds[k].second) << space.name(k);
+    }
+    // Untrained parameters are clipped too (hkin: 99999 already in the trained file).
+    EXPECT_EQ(r.model.model.para.hkin, 99999.0);
 
-  const LossGradient g0 = loss_and_gradient(p.initial.model, space, p.forcing, p.observed,
-                                            LossSpec{0.5, standard_scaler(p.observed)}, o.gradient);
-  EXPECT_EQ(g0.loss, r.history[0].train_loss);
-  const std::vector<double> v0 = space.values(p.initial.model);
-  for (std::size_t k = 0; k < space.size(); ++k) {
-    const double g = g0.gradient[k];
-    const double expected = std::clamp(v0[k] - 0.001 * (g / (std::abs(g) + 1e-8)), bounds[k].first, bounds[k].second);
-    EXPECT_NEAR(r.history[0].parameters[k], expected, 1e-15 * std::max(1.0, std::abs(expected))) << space.name(k);
+    const LossGradient g0 = loss_and_gradient(p.initial.model, space, p.forcing, p.observed,
+                                              LossSpec{0.5, standard_scaler(p.observed)}, o.gradient);
+    EXPECT_EQ(g0.loss, r.history[0].train_loss);
+    const std::vector<double> v0 = space.values(p.initial.model);
+    for (std::size_t k = 0; k < space.size(); ++k) {
+      const double g = g0.gradient[k];
+      const double expected = std::clamp(v0[k] - 0.001 * (g / (std::abs(g) + 1e-8)), bounds[k].first, bounds[k].second);
+      EXPECT_NEAR(r.history[0].parameters[k], expected, 1e-15 * std::max(1.0, std::abs(expected))) << space.name(k);
+    }
   }
 }
 
@@ -251,6 +257,8 @@ TEST(TrainCommand, WritesModelHistoryAndCheckpoint) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const LoadedModel m = read_model_json(out);
   EXPECT_EQ(m.trained_le_weight, 0.5);
+  // The settings record the default gradient.
+  EXPECT_NE(test::read_text(out).find("\"method\": \"onestep\""), std::string::npos);
   const std::string history = test::read_text((dir.path() / "trained-history.csv").string());
   EXPECT_EQ(std::count(history.begin(), history.end(), '\n'), 3);
   EXPECT_EQ(history.rfind("epoch,learning_rate,train_loss,test_loss,validation_loss,seconds,bprime,", 0), 0u);
