@@ -62,9 +62,6 @@ TEST(LearningRate, JaxCanVegsPiecewiseConstantSchedule) {
   EXPECT_EQ(s.at(299), 0.00125);
 }
 
-// Three epochs lower the training loss, keep every parameter inside its bounds, and the first
-// step is Adam's: each parameter moves by lr g / (|g| + eps) against its gradient (bias-corrected
-// moments of one step are g and g^2), clipped to the box.
 // The rise of the training loss that the command warns about: last over lowest, and where the
 // lowest was (a training at US-Hn1 with the exact gradient fell to 0.7004 and ended at 2.55).
 TEST(TrainLossRise, LastOverLowestAndItsEpoch) {
@@ -86,6 +83,9 @@ TEST(TrainLossRise, LastOverLowestAndItsEpoch) {
   EXPECT_TRUE(std::isnan(training_loss_rise(history({1.0, NAN})).ratio));
 }
 
+// Three epochs lower the training loss, keep every parameter inside its bounds, and the first
+// step is Adam's: each parameter moves by lr g / (|g| + eps) against its gradient (bias-corrected
+// moments of one step are g and g^2), clipped to the box.
 TEST(Train, LossDecreasesBoundsHoldFirstStepIsAdams) {
   // The default gradient (one-step) and the exact one.
   EXPECT_EQ(TrainOptions{}.gradient.method, FixedPointGradient::OneStep);
