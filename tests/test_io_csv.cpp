@@ -1,4 +1,7 @@
+#include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -37,6 +40,59 @@ TEST(CsvTable, RowWidthMustMatchHeader) {
   } catch (const InputError& e) {
     EXPECT_EQ(e.line(), 3);
     EXPECT_NE(std::string(e.what()).find("1 fields but the header has 2"), std::string::npos);
+  }
+}
+
+namespace {
+
+// A large table text (about 2.4 MB, so that it is split in parts) with CRLF and blank lines,
+// a gap and a missing-value marker; with `bad_rows`, those data rows lose their last cell.
+std::string large_table_text(const std::vector<int>& bad_rows = {}) {
+  std::string text = "\n time, a,b,c\r\n";
+  for (int r = 0; r < 60000; ++r) {
+    if (r % 997 == 0) text += "\n";
+    text += std::to_string(r) + "," + std::to_string(r * 0.25) + "," + (r % 1000 == 7 ? "" : "-1.5e-3");
+    if (std::find(bad_rows.begin(), bad_rows.end(), r) == bad_rows.end()) text += r % 500 == 3 ? ",NA" : ",42";
+    text += r % 2 ? "\r\n" : "\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+TEST(CsvTable, SplitParsingGivesTheSameTableAndFirstError) {
+  const std::string text = large_table_text();
+  const CsvTable one = CsvTable::parse(text, "big.csv", true, 1);
+  ASSERT_EQ(one.size(), 60000u);
+  EXPECT_EQ(one.header_line(), 2);
+  EXPECT_EQ(one.rows().back().line, 2 + 60000 + 61);  // 61 blank lines before data rows
+  for (int threads : {2, 3, 7}) {
+    const CsvTable split = CsvTable::parse(text, "big.csv", true, threads);
+    ASSERT_EQ(split.size(), one.size()) << threads;
+    EXPECT_EQ(split.header(), one.header());
+    for (std::size_t r = 0; r < one.size(); ++r) {
+      ASSERT_EQ(split.rows()[r].line, one.rows()[r].line) << r;
+      ASSERT_EQ(split.rows()[r].cells, one.rows()[r].cells) << r;
+      for (std::size_t c = 0; c < 4; ++c) {
+        const double x = one.number(r, c, EmptyCell::Gap), y = split.number(r, c, EmptyCell::Gap);
+        ASSERT_TRUE(x == y || (std::isnan(x) && std::isnan(y))) << r << " " << c;
+      }
+    }
+  }
+  // Short rows in the first and the last part, or in the last two: every split names the first.
+  // Data row r is on line 2 + (r + 1) + the r / 997 + 1 blank lines before it.
+  for (const auto& [bad, line] : {std::pair<std::vector<int>, long>{{41000, 59990, 20}, 24},
+                                  std::pair<std::vector<int>, long>{{59990, 41000}, 41045}}) {
+    const std::string broken = large_table_text(bad);
+    for (int threads : {1, 2, 5}) {
+      try {
+        CsvTable::parse(broken, "broken.csv", true, threads);
+        FAIL() << "expected InputError";
+      } catch (const InputError& e) {
+        EXPECT_EQ(e.line(), line) << threads;
+        EXPECT_NE(std::string(e.what()).find("3 fields but the header has 4"), std::string::npos);
+      }
+    }
   }
 }
 

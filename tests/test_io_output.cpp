@@ -67,6 +67,28 @@ TEST(OutputCsv, DiagnosticsAppended) {
   EXPECT_EQ(t.rows()[0].cells[0], "");  // no time stamps
 }
 
+TEST(OutputCsv, TextIndependentOfWorkers) {
+  // More rows than one group of chunks of any worker count here, and a partial last chunk.
+  const std::size_t n = 40000 + 17;
+  CanopyOutputs o = sample_outputs(n);
+  for (std::size_t i = 0; i < n; ++i) o.H[i] = std::sin(static_cast<double>(i)) * 1e3;
+  o.G[n - 1] = std::numeric_limits<double>::quiet_NaN();
+  std::vector<std::string> stamps(n);
+  for (std::size_t i = 0; i < n; ++i) stamps[i] = std::to_string(1000000 + i);
+  std::ostringstream one;
+  io::write_outputs(one, stamps, o, nullptr, nullptr, 1);
+  const std::string expected = one.str();
+  const io::CsvTable t = io::CsvTable::parse(expected, "out.csv");
+  ASSERT_EQ(t.size(), n);
+  EXPECT_EQ(t.rows()[n - 1].cells[0], stamps[n - 1]);
+  EXPECT_EQ(t.number(12345, *t.find_exact("H"), io::EmptyCell::Error), std::sin(12345.0) * 1e3);
+  for (int threads : {2, 3, 0}) {
+    std::ostringstream s;
+    io::write_outputs(s, stamps, o, nullptr, nullptr, threads);
+    EXPECT_TRUE(s.str() == expected) << threads;
+  }
+}
+
 TEST(OutputCsv, LengthMismatchIsAnError) {
   CanopyOutputs o = sample_outputs(2);
   o.gs.resize(1);

@@ -76,6 +76,8 @@ struct ForcingReadOptions {
   int max_gap = 0;  // half-hours, with ForcingGapFill::Linear
   // --netcdf-time start|end: what a NetCDF time value without CF bounds marks.
   NetcdfTimeMark netcdf_time = NetcdfTimeMark::Start;
+  // Workers that parse a large CSV file (0: all hardware threads); the record does not depend on it.
+  int threads = 1;
 };
 
 // Reads a half-hourly forcing CSV (docs/model.md 5.1; the alias table and ranges of

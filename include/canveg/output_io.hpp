@@ -23,9 +23,11 @@ std::vector<std::string> output_columns(bool with_diagnostics, bool with_converg
 // Writes the CSV text: a header row and one row per half-hour. Numbers are written in the
 // shortest form that reads back to the identical double; NaN as "NaN". `timestamps` may be empty
 // or hold empty strings (forcing files without TIMESTAMP_END). `diagnostics` and `convergence`
-// may be null.
+// may be null. Rows are formatted by `threads` workers (0: all hardware threads); the text does
+// not depend on their number.
 void write_outputs(std::ostream& out, const std::vector<std::string>& timestamps, const CanopyOutputs& outputs,
-                   const EnergyDiagnostics* diagnostics, const ConvergenceDiagnostics* convergence = nullptr);
+                   const EnergyDiagnostics* diagnostics, const ConvergenceDiagnostics* convergence = nullptr,
+                   int threads = 1);
 
 // Appends v in the shortest decimal form that reads back to the identical double ("NaN" for NaN):
 // the form of every number canveg writes.

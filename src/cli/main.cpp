@@ -139,8 +139,9 @@ struct RunArgs {
 
 // Reads the run's forcing file with its options and, unless quiet, says where each variable came from.
 canveg::ForcingRecord read_run_forcing(const RunArgs& a, const canveg::ForcingReadOptions& site = {}) {
-  canveg::ForcingRecord forcing =
-      canveg::read_forcing_file(a.forcing, canveg::cli::forcing_read_options(a.forcing_options, site));
+  canveg::ForcingReadOptions options = canveg::cli::forcing_read_options(a.forcing_options, site);
+  options.threads = a.threads;
+  canveg::ForcingRecord forcing = canveg::read_forcing_file(a.forcing, options);
   if (!a.quiet) canveg::cli::print_forcing_sources(forcing);
   return forcing;
 }
@@ -352,7 +353,8 @@ int command_run(const RunArgs& a) {
     canveg::io::write_outputs_netcdf(output, forcing.timestamp, result.outputs, diagnostics, convergence,
                                      run_metadata(a, loaded.path, model.setup));
   } else {
-    canveg::io::write_outputs(output.stream(), forcing.timestamp, result.outputs, diagnostics, convergence);
+    canveg::io::write_outputs(output.stream(), forcing.timestamp, result.outputs, diagnostics, convergence,
+                              a.threads);
     output.commit();
   }
 

@@ -4,12 +4,15 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
 
 #include "canveg/errors.hpp"
+#include "run/thread_pool.hpp"
 
 namespace canveg::io {
 
@@ -79,13 +82,26 @@ std::optional<double> parse_double(std::string_view cell) {
   return value;
 }
 
-CsvTable CsvTable::read(const std::string& path, bool has_header) {
+CsvTable CsvTable::read(const std::string& path, bool has_header, int threads) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, 0, "", "cannot open file for reading");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw InputError(path, 0, "", "error while reading the file");
-  return parse(buffer.str(), path, has_header);
+  // A regular file is read with one call into its final buffer (a stream copy costs two passes);
+  // anything else (a pipe) until its end.
+  std::error_code ec;
+  const bool regular = std::filesystem::is_regular_file(path, ec);
+  const std::uintmax_t size = regular ? std::filesystem::file_size(path, ec) : 0;
+  std::string text;
+  if (regular && !ec) {
+    text.resize(static_cast<std::size_t>(size));
+    in.read(text.data(), static_cast<std::streamsize>(size));
+    if (static_cast<std::uintmax_t>(in.gcount()) != size) throw InputError(path, 0, "", "error while reading the file");
+  } else {
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    if (in.bad()) throw InputError(path, 0, "", "error while reading the file");
+    text = std::move(buffer).str();
+  }
+  return parse(text, path, has_header, threads);
 }
 
 CsvTable CsvTable::from_cells(std::string path, std::vector<std::string> header, std::vector<CsvRow> rows,
@@ -103,7 +119,7 @@ CsvTable CsvTable::from_cells(std::string path, std::vector<std::string> header,
   return t;
 }
 
-void CsvTable::parse_numbers() {
+void CsvTable::parse_numbers(int threads) {
   // Parsing every cell costs more than the cache misses it saves once a file has many more
   // columns than a reader takes (a FLUXNET FULLSET file has about 240, the model reads about 13):
   // wide tables are read cell by cell.
@@ -116,48 +132,113 @@ void CsvTable::parse_numbers() {
     if (row.cells.size() != width_) return;
   numbers_.resize(rows_.size() * width_);
   is_number_.resize(rows_.size() * width_);
-  for (std::size_t r = 0; r < rows_.size(); ++r)
-    for (std::size_t c = 0; c < width_; ++c) {
-      const std::string& cell = rows_[r].cells[c];
-      if (is_missing_marker(cell)) continue;
-      if (const std::optional<double> v = parse_double(cell)) {
-        numbers_[r * width_ + c] = *v;
-        is_number_[r * width_ + c] = 1;
+  const std::size_t parts = part_count(threads, rows_.size() * width_);
+  run::parallel_units(static_cast<int>(parts), parts, [&](int, std::size_t part) {
+    const std::size_t first = rows_.size() * part / parts, last = rows_.size() * (part + 1) / parts;
+    for (std::size_t r = first; r < last; ++r)
+      for (std::size_t c = 0; c < width_; ++c) {
+        const std::string& cell = rows_[r].cells[c];
+        if (is_missing_marker(cell)) continue;
+        if (const std::optional<double> v = parse_double(cell)) {
+          numbers_[r * width_ + c] = *v;
+          is_number_[r * width_ + c] = 1;
+        }
       }
-    }
+  });
 }
 
-CsvTable CsvTable::parse(std::string_view text, const std::string& path, bool has_header) {
+std::size_t CsvTable::part_count(int threads, std::size_t cells) {
+  // Below about 100,000 cells a part costs less than starting a thread.
+  constexpr std::size_t kCellsPerPart = 100000;
+  return static_cast<std::size_t>(run::resolve_threads(threads, std::max<std::size_t>(1, cells / kCellsPerPart)));
+}
+
+CsvTable CsvTable::parse(std::string_view text, const std::string& path, bool has_header, int threads) {
   CsvTable t;
   t.path_ = path;
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 BOM
   long line_no = 0;
   std::size_t pos = 0;
-  std::size_t width = 0;
-  while (pos < text.size()) {
-    const std::size_t nl = text.find('\n', pos);
+  // The next line of `text` from `at` (its end, without the newline); advances `at`.
+  const auto next_line = [text](std::size_t& at) {
+    const std::size_t nl = text.find('\n', at);
     const std::size_t end = nl == std::string_view::npos ? text.size() : nl;
-    const std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++line_no;
-    if (trim(line).empty()) continue;
-    std::vector<std::string> cells = split_line(line);
-    if (has_header && t.header_line_ == 0) {
-      t.header_ = std::move(cells);
+    const std::string_view line = text.substr(at, end - at);
+    at = end + 1;
+    return line;
+  };
+  if (has_header) {
+    while (pos < text.size() && t.header_line_ == 0) {
+      const std::string_view line = next_line(pos);
+      ++line_no;
+      if (trim(line).empty()) continue;
+      t.header_ = split_line(line);
       t.header_line_ = line_no;
-      width = t.header_.size();
-      continue;
     }
-    // Every data row must have the header's width: a short or long row means a broken file and
-    // silently shifting columns would feed wrong variables to the model.
-    if (has_header && cells.size() != width)
-      throw InputError(path, line_no, "",
-                       "row has " + std::to_string(cells.size()) + " fields but the header has " +
-                           std::to_string(width));
-    t.rows_.push_back(CsvRow{line_no, std::move(cells)});
+    if (t.header_line_ == 0) throw InputError(path, 0, "", "file is empty (no header row)");
   }
-  if (has_header && t.header_line_ == 0) throw InputError(path, 0, "", "file is empty (no header row)");
-  t.parse_numbers();
+  // The data rows, split in parts (at line starts) by the workers. Every data row must have the
+  // header's width: a short or long row means a broken file and silently shifting columns would
+  // feed wrong variables to the model. Each part stops at its first such row; the earliest part's
+  // is reported, so the error names the first broken line of the file whatever the parts.
+  const std::size_t width = t.header_.size();
+  const std::string_view body = pos < text.size() ? text.substr(pos) : std::string_view();
+  constexpr std::size_t kBytesPerCell = 8;  // about, in the model's files
+  const std::size_t parts = part_count(threads, body.size() / kBytesPerCell);
+  struct Part {
+    std::size_t begin = 0, end = 0;  // byte range of body, whole lines
+    long lines = 0;                  // lines in the range
+    std::vector<CsvRow> rows;        // line numbers counted from the part's start
+    long bad_line = 0;               // first row of the wrong width (from the part's start), 0: none
+    std::size_t bad_width = 0;
+  };
+  std::vector<Part> split(parts);
+  for (std::size_t k = 0; k < parts; ++k) {
+    std::size_t at = k == 0 ? 0 : split[k - 1].end;
+    std::size_t end = k + 1 == parts ? body.size() : std::max(at, body.size() * (k + 1) / parts);
+    if (end < body.size()) {
+      const std::size_t nl = body.find('\n', end == 0 ? 0 : end - 1);
+      end = nl == std::string_view::npos ? body.size() : nl + 1;
+    }
+    split[k].begin = at;
+    split[k].end = end;
+  }
+  run::parallel_units(static_cast<int>(parts), parts, [&](int, std::size_t k) {
+    Part& part = split[k];
+    const std::string_view range = body.substr(part.begin, part.end - part.begin);
+    std::size_t at = 0;
+    long line = 0;
+    while (at < range.size()) {
+      const std::size_t nl = range.find('\n', at);
+      const std::size_t end = nl == std::string_view::npos ? range.size() : nl;
+      const std::string_view text_line = range.substr(at, end - at);
+      at = end + 1;
+      ++line;
+      if (part.bad_line || trim(text_line).empty()) continue;
+      std::vector<std::string> cells = split_line(text_line);
+      if (has_header && cells.size() != width) {
+        part.bad_line = line;
+        part.bad_width = cells.size();
+        continue;
+      }
+      part.rows.push_back(CsvRow{line, std::move(cells)});
+    }
+    part.lines = line;
+  });
+  std::size_t total = 0;
+  for (const Part& part : split) total += part.rows.size();
+  t.rows_.reserve(total);
+  for (Part& part : split) {
+    if (part.bad_line)
+      throw InputError(path, line_no + part.bad_line, "",
+                       "row has " + std::to_string(part.bad_width) + " fields but the header has " + std::to_string(width));
+    for (CsvRow& row : part.rows) {
+      row.line += line_no;
+      t.rows_.push_back(std::move(row));
+    }
+    line_no += part.lines;
+  }
+  t.parse_numbers(threads);
   return t;
 }
 

@@ -27,10 +27,11 @@ class CsvTable {
  public:
   // Reads a whole file. With has_header, the first non-blank line is the header and every data
   // row must have as many cells as the header. Blank lines are skipped. Throws InputError when the
-  // file cannot be read or is empty.
-  static CsvTable read(const std::string& path, bool has_header = true);
+  // file cannot be read or is empty. A large file is split and parsed by `threads` workers (0: all
+  // hardware threads); the table and every error do not depend on their number.
+  static CsvTable read(const std::string& path, bool has_header = true, int threads = 1);
   // Same, from text already in memory (path is used for messages only).
-  static CsvTable parse(std::string_view text, const std::string& path, bool has_header = true);
+  static CsvTable parse(std::string_view text, const std::string& path, bool has_header = true, int threads = 1);
 
   // A table built in memory (a NetCDF file laid out as columns): every row must have as many cells
   // as the header. header_line: the line messages give the header (0: none).
@@ -67,7 +68,9 @@ class CsvTable {
   // (reading a file column by column through the cells costs a cache miss per cell): row-major
   // values and whether each cell is a number. Empty for a table whose rows differ in width or
   // that has more than 64 columns.
-  void parse_numbers();
+  void parse_numbers(int threads = 1);
+  // How many parts `threads` workers split `cells` cells into.
+  static std::size_t part_count(int threads, std::size_t cells);
 
   std::string path_;
   std::vector<std::string> header_;

@@ -552,7 +552,7 @@ void check_option_variables(const ForcingReadOptions& options) {
 }  // namespace
 
 ForcingRecord read_forcing_csv(const std::string& path, const ForcingReadOptions& options) {
-  return io::read_forcing_table(CsvTable::read(path), options);
+  return io::read_forcing_table(CsvTable::read(path, true, options.threads), options);
 }
 
 ForcingRecord io::read_forcing_table(const io::CsvTable& table, const ForcingReadOptions& options,
