@@ -1,5 +1,6 @@
 // Full runs through the `canveg` executable (these need the physics).
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -93,8 +94,8 @@ TEST(CliRun, DijOverrideWithTheSameMatrixChangesNothing) {
   const std::string model = shell_quote(trained("US-Bi1_PB-1L-0.5.json"));
   const std::string a = dir.file("a.csv"), b = dir.file("b.csv");
   ASSERT_EQ(run_canveg("run --quiet --model " + model + " --forcing " + shell_quote(s.forcing) + " --output " + shell_quote(a), dir).exit_code, 0);
-  // -q: the short form every command takes.
-  const CommandResult r = run_canveg("run -q --model " + model + " --forcing " + shell_quote(s.forcing) + " --output " +
+  // -q and -o: the short forms every command with these options takes.
+  const CommandResult r = run_canveg("run -q --model " + model + " --forcing " + shell_quote(s.forcing) + " -o " +
                                          shell_quote(b) + " --dij " + shell_quote(shared_data("dij/Dij_US-Bi1_1L.csv")),
                                      dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -104,6 +105,36 @@ TEST(CliRun, DijOverrideWithTheSameMatrixChangesNothing) {
 
 // A run-away half-hour is written as NaN, and said so on stderr even with -q: US-Bi1 PB-1L-0.5
 // in JAX-CanVeg's formulation blows up at 2019-02-09 07:30 (its soil surface, a calm night).
+TEST(CliRun, ForcingFromAPipe) {
+  TempDir dir;
+  const Slice s = one_day(dir);
+  const std::string model = shell_quote(trained("US-Bi1_PB-1L-0.5.json"));
+  const std::string from_file = dir.file("file.csv"), from_pipe = dir.file("pipe.csv");
+  ASSERT_EQ(run_canveg("run -q --model " + model + " --forcing " + shell_quote(s.forcing) + " -o " + shell_quote(from_file), dir)
+                .exit_code,
+            0);
+  // A pipe is read once: the format is decided from its text, not by reopening it.
+  const auto piped = [&](const std::string& input, const std::string& args) {
+    const std::string err = dir.file("pipe.stderr");
+    const int status = std::system(("cat " + shell_quote(input) + " | " + shell_quote(CANVEG_EXE) + " run -q --model " +
+                                    model + " --forcing /dev/stdin " + args + " 2>" + shell_quote(err))
+                                       .c_str());
+    return std::pair<int, std::string>{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(err)};
+  };
+  const auto [code, err] = piped(s.forcing, "-o " + shell_quote(from_pipe));
+  ASSERT_EQ(code, 0) << err;
+  EXPECT_EQ(read_text(from_pipe), read_text(from_file));
+  // netCDF-C cannot read a pipe: a clear error, no output.
+  const std::string nc = dir.file("forcing.nc");
+  ASSERT_EQ(run_canveg("convert --forcing " + shell_quote(s.forcing) + " --to alma -o " + shell_quote(nc), dir).exit_code, 0);
+  const std::string never = dir.file("never.csv");
+  const auto [nc_code, nc_err] =
+      piped(nc, "--supplement " + shell_quote(dir.file("forcing-supplement.csv")) + " -o " + shell_quote(never));
+  EXPECT_EQ(nc_code, 1);
+  EXPECT_NE(nc_err.find("/dev/stdin: a NetCDF forcing must be a regular file"), std::string::npos) << nc_err;
+  EXPECT_FALSE(std::filesystem::exists(never));
+}
+
 TEST(CliRun, NonFiniteOutputsAreReported) {
   TempDir dir;
   const std::string all = head_lines(fluxtower("US-Bi1", "US-Bi1-forcings.csv"), 10741);

@@ -64,7 +64,7 @@ CLI::App* add_convert_command(CLI::App& app, cli::CommandSlot& slot) {
   cmd->add_option("--to", o->to, "fullset (AmeriFlux/FLUXNET half-hourly CSV) or alma (NetCDF + supplement CSV)")
       ->check(CLI::IsMember({"fullset", "alma"}))
       ->required();
-  cmd->add_option("--output", o->output, "The converted file (written atomically)")->required();
+  cmd->add_option("-o,--output", o->output, "The converted file (written atomically)")->required();
   cmd->add_option("--supplement-output", o->supplement_output,
                   "With --to alma: the CSV of u*, soil temperature and water and canopy height (default: <output "
                   "stem>-supplement.csv)");

@@ -408,7 +408,7 @@ int run_cli(int argc, char** argv, CliMode mode = CliMode::Execute) {
   run->add_option("--forcing", ra.forcing,
                   std::string("Forcing CSV (docs/model.md 5.1, docs/fields.md). ") + canveg::cli::kTimeConvention)
       ->required();
-  run->add_option("--output", ra.output,
+  run->add_option("-o,--output", ra.output,
                   "Output file of the fluxes, written atomically: CSV, or ALMA/CF NetCDF when it ends in .nc")
       ->required();
   run->add_option("--observed", ra.observed, "Observed fluxes CSV: print LE and NEE metrics");

@@ -82,7 +82,7 @@ std::optional<double> parse_double(std::string_view cell) {
   return value;
 }
 
-CsvTable CsvTable::read(const std::string& path, bool has_header, int threads) {
+std::string read_text_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, 0, "", "cannot open file for reading");
   // A regular file is read with one call into its final buffer (a stream copy costs two passes);
@@ -101,6 +101,11 @@ CsvTable CsvTable::read(const std::string& path, bool has_header, int threads) {
     if (in.bad()) throw InputError(path, 0, "", "error while reading the file");
     text = std::move(buffer).str();
   }
+  return text;
+}
+
+CsvTable CsvTable::read(const std::string& path, bool has_header, int threads) {
+  const std::string text = read_text_file(path);
   return parse(text, path, has_header, threads);
 }
 

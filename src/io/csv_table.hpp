@@ -81,6 +81,10 @@ class CsvTable {
   std::vector<char> is_number_;
 };
 
+// The whole file as text (a regular file, or a pipe read to its end); InputError when it cannot
+// be opened or read.
+std::string read_text_file(const std::string& path);
+
 // True if the cell is empty or one of the missing-value markers pandas reads as NaN by default.
 bool is_missing_marker(std::string_view cell);
 

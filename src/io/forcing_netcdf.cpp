@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -326,7 +327,14 @@ ForcingRecord read_forcing_netcdf(const std::string& path, const ForcingReadOpti
 }
 
 ForcingRecord read_forcing_file(const std::string& path, const ForcingReadOptions& options) {
-  return is_netcdf_file(path) ? read_forcing_netcdf(path, options) : read_forcing_csv(path, options);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec) || std::filesystem::is_regular_file(path, ec))
+    return is_netcdf_file(path) ? read_forcing_netcdf(path, options) : read_forcing_csv(path, options);
+  // A pipe (e.g. <(zcat forcing.csv.gz)) can be read once only: its whole text decides the format.
+  const std::string text = io::read_text_file(path);
+  if (text.compare(0, 3, "CDF") == 0 || text.compare(0, 4, "\x89HDF") == 0)
+    throw InputError(path, 0, "", "a NetCDF forcing must be a regular file (netCDF-C seeks in it): write it to a file first");
+  return io::read_forcing_table(io::CsvTable::parse(text, path, true, options.threads), options);
 }
 
 }  // namespace canveg
