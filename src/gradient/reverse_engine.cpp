@@ -91,7 +91,8 @@ void ReverseEngine::bind_parameter_leaves() {
   cm_v_.blc = physics::make_boundary_layer_constants(model_v_.para);
 }
 
-void ReverseEngine::tape_iteration(std::size_t row, const double* state, bool has_previous, double previous_surface) {
+void ReverseEngine::tape_iteration(std::size_t row, const double* state, bool has_previous, double previous_surface,
+                                   bool fluxes_only) {
   ad::Tape& tape = ad::thread_tape();
   tape.reset();
   bind_parameter_leaves();
@@ -100,14 +101,17 @@ void ReverseEngine::tape_iteration(std::size_t row, const double* state, bool ha
   const_first_ = static_cast<ad::Index>(tape.size());
   visit_constants(s_v_, [&c](Var& x) { x = Var::leaf(*c++); });
   state_first_ = static_cast<ad::Index>(tape.size());
-  visit_iterated(s_v_, [&state](Var& x) { x = Var::leaf(*state++); });
+  if (fluxes_only)
+    visit_iterated(s_v_, [&state](Var& x) { x = Var(*state++); });
+  else
+    visit_iterated(s_v_, [&state](Var& x) { x = Var::leaf(*state++); });
   Var previous(0.0);
   surface_leaf_ = 0;
   if (has_previous) {
-    previous = Var::leaf(previous_surface);
+    previous = fluxes_only ? Var(previous_surface) : Var::leaf(previous_surface);
     surface_leaf_ = previous.i;
   }
-  physics::iterate_column(cm_v_, s_v_, has_previous, previous);
+  physics::iterate_column(cm_v_, s_v_, has_previous, previous, /*update_air=*/!fluxes_only);
   le_v_ = physics::column_le(s_v_);
   nee_v_ = physics::column_nee(s_v_);
   max_tape_nodes_ = std::max(max_tape_nodes_, tape.size());
@@ -196,7 +200,7 @@ int ReverseEngine::reverse_fixed_point(std::size_t n, bool independent, bool one
   for (std::size_t ii = n; ii-- > 0;) {
     const bool has_previous = !independent && ii > 0;
     const double prev_surface = has_previous ? xlast[(ii - 1) * S_ + surface_] : 0.0;
-    tape_iteration(ii, xlast + ii * S_, has_previous, prev_surface);
+    tape_iteration(ii, xlast + ii * S_, has_previous, prev_surface, /*fluxes_only=*/one_step);
     std::fill(lambda_.begin(), lambda_.end(), 0.0);
     int sweeps = 0;
     if (!one_step) {

@@ -64,8 +64,12 @@ class ReverseEngine {
   void forward(std::size_t begin, std::size_t n, bool independent, bool all_checkpoints);
   // Tapes iteration of one row from (constants, state, previous-row surface); leaves: parameters
   // first (param_first_), then constants (const_first_), then state (state_first_), then the
-  // surface (surface_leaf_, 0 when the row has no previous row).
-  void tape_iteration(std::size_t row, const double* state, bool has_previous, double previous_surface);
+  // surface (surface_leaf_, 0 when the row has no previous row). `fluxes_only` (the one-step
+  // rule, which holds the state): the state and the surface enter as constants and the iteration
+  // stops at its fluxes (iterate_column's update_air = false), so the tape holds only what
+  // carries the parameters' adjoints to LE and NEE; there are then no state leaves.
+  void tape_iteration(std::size_t row, const double* state, bool has_previous, double previous_surface,
+                      bool fluxes_only = false);
   void tape_initialisation(std::size_t row);
   void bind_parameter_leaves();
   void seed_outputs(const double* state_adjoint, const double* d_le, const double* d_nee, std::size_t row);

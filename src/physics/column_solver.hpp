@@ -330,9 +330,12 @@ CANVEG_HD void leaf_fluxes(const ColumnModel<T>& m, ColumnState<T>& s, const T* 
 //   array uses in this iteration (its surface temperature of the previous iteration), for the
 //   soil heat-storage term; has_previous_row = false gives zero storage (first row, or
 //   independent half-hours).
+//   update_air = false leaves out B8 and B9, the new air profiles and stability, which only the
+//   next iteration reads: the iteration's fluxes (and LE, NEE) are the same; the one-step
+//   gradient tapes its last iteration so.
 template <class T>
 CANVEG_HD void iterate_column(const ColumnModel<T>& m, ColumnState<T>& s, const RowMask<T>& has_previous_row,
-                              const T& surface_t_previous_row) {
+                              const T& surface_t_previous_row, bool update_air = true) {
   using V = RowValue<T>;
   const Parameters<T>& p = *m.para;
   const int J = s.J, N = s.N;
@@ -393,40 +396,42 @@ CANVEG_HD void iterate_column(const ColumnModel<T>& m, ColumnState<T>& s, const 
   }
 
   // B8: profiles from the new sources with the previous z/L. Layer sources per unit volume.
-  T hh = 0.0;
-  for (int j = 0; j < J; ++j) {
-    const T pb = s.par.prob_beam[j];
-    const T psh = probability_shade(s.par.prob_beam, j);
-    s.source_h[j] = (pb * s.sun.h[j] + psh * s.shade.h[j]) * s.leaf_area_density;
-    s.source_le[j] = (pb * s.sun.le[j] + psh * s.shade.le[j]) * s.leaf_area_density;
-    s.source_ps[j] = -((pb * s.sun.ps[j] + psh * s.shade.ps[j]) * s.leaf_area_density);
-    hh = hh + (pb * s.sun.h[j] + psh * s.shade.h[j]) * s.leaf_area_per_layer;
-  }
-  const V ustar_factor = 1.0 / f.ustar;
-  const T stab = dispersion_stability_factor(s.zl);
-  dispersion_sums(N, J, m.dij_t, m.delz, s.source_h, s.source_le, s.source_ps, s.profile_t, s.profile_e,
-                  s.profile_c);
-  // Temperature, relaxed 0.25 new / 0.75 old.
-  profile_from_sums(N, m.dij_t, ustar_factor, stab, s.soil_heat, T(f.air_density * p.Cp), f.t_air_k, s.profile_t);
-  for (int i = 0; i < N; ++i) s.t_air[i] = 0.25 * s.profile_t[i] + 0.75 * s.t_air[i];
-  // Vapour pressure with the unit factor at the new temperature of the first node above the
-  // canopy (P4), relaxed likewise.
-  {
-    const T t_top = s.t_air[J];
-    const T factor = latent_heat(t_top) * 18.01 / (1000.0 * 8.314 * t_top);
-    profile_from_sums(N, m.dij_t, ustar_factor, stab, s.soil_evap, factor, f.eair_pa, s.profile_e);
-    for (int i = 0; i < N; ++i) s.e_air[i] = 0.25 * s.profile_e[i] + 0.75 * s.e_air[i];
-  }
-  // CO2 (not relaxed); the factor keeps the inherited 28.97/44 mass ratio.
-  profile_from_sums(N, m.dij_t, ustar_factor, stab, s.soil_resp, T((28.97 / 44.0) * f.air_density_mole), f.co2,
+  if (update_air) {
+    T hh = 0.0;
+    for (int j = 0; j < J; ++j) {
+      const T pb = s.par.prob_beam[j];
+      const T psh = probability_shade(s.par.prob_beam, j);
+      s.source_h[j] = (pb * s.sun.h[j] + psh * s.shade.h[j]) * s.leaf_area_density;
+      s.source_le[j] = (pb * s.sun.le[j] + psh * s.shade.le[j]) * s.leaf_area_density;
+      s.source_ps[j] = -((pb * s.sun.ps[j] + psh * s.shade.ps[j]) * s.leaf_area_density);
+      hh = hh + (pb * s.sun.h[j] + psh * s.shade.h[j]) * s.leaf_area_per_layer;
+    }
+    const V ustar_factor = 1.0 / f.ustar;
+    const T stab = dispersion_stability_factor(s.zl);
+    dispersion_sums(N, J, m.dij_t, m.delz, s.source_h, s.source_le, s.source_ps, s.profile_t, s.profile_e,
                     s.profile_c);
-  for (int i = 0; i < N; ++i) s.co2[i] = s.profile_c[i];
+    // Temperature, relaxed 0.25 new / 0.75 old.
+    profile_from_sums(N, m.dij_t, ustar_factor, stab, s.soil_heat, T(f.air_density * p.Cp), f.t_air_k, s.profile_t);
+    for (int i = 0; i < N; ++i) s.t_air[i] = 0.25 * s.profile_t[i] + 0.75 * s.t_air[i];
+    // Vapour pressure with the unit factor at the new temperature of the first node above the
+    // canopy (P4), relaxed likewise.
+    {
+      const T t_top = s.t_air[J];
+      const T factor = latent_heat(t_top) * 18.01 / (1000.0 * 8.314 * t_top);
+      profile_from_sums(N, m.dij_t, ustar_factor, stab, s.soil_evap, factor, f.eair_pa, s.profile_e);
+      for (int i = 0; i < N; ++i) s.e_air[i] = 0.25 * s.profile_e[i] + 0.75 * s.e_air[i];
+    }
+    // CO2 (not relaxed); the factor keeps the inherited 28.97/44 mass ratio.
+    profile_from_sums(N, m.dij_t, ustar_factor, stab, s.soil_resp, T((28.97 / 44.0) * f.air_density_mole), f.co2,
+                      s.profile_c);
+    for (int i = 0; i < N; ++i) s.co2[i] = s.profile_c[i];
 
-  // B9: stability from the canopy (leaf) sensible heat (docs/model.md 2.17; z_m, not z_m - d).
-  {
-    const V u3 = f.ustar * f.ustar * f.ustar;
-    T zl = -(0.4 * 9.8 * hh * m.measurement_height) / (f.air_density * 1005.0 * f.t_air_k * u3);
-    s.zl = clip(zl, -3.0, 0.25);
+    // B9: stability from the canopy (leaf) sensible heat (docs/model.md 2.17; z_m, not z_m - d).
+    {
+      const V u3 = f.ustar * f.ustar * f.ustar;
+      T zl = -(0.4 * 9.8 * hh * m.measurement_height) / (f.air_density * 1005.0 * f.t_air_k * u3);
+      s.zl = clip(zl, -3.0, 0.25);
+    }
   }
 
   // B10: canopy sums.
