@@ -40,6 +40,15 @@ std::vector<std::string> split_line(std::string_view line) {
   return cells;
 }
 
+// The line of `text` that starts at `at`, without its newline; moves `at` to the next line.
+std::string_view next_line(std::string_view text, std::size_t& at) {
+  const std::size_t nl = text.find('\n', at);
+  const std::size_t end = nl == std::string_view::npos ? text.size() : nl;
+  const std::string_view line = text.substr(at, end - at);
+  at = end + 1;
+  return line;
+}
+
 std::string column_label(const CsvTable& t, std::size_t col) {
   if (col < t.header().size()) return t.header()[col];
   return "column " + std::to_string(col + 1);
@@ -164,17 +173,9 @@ CsvTable CsvTable::parse(std::string_view text, const std::string& path, bool ha
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 BOM
   long line_no = 0;
   std::size_t pos = 0;
-  // The next line of `text` from `at` (its end, without the newline); advances `at`.
-  const auto next_line = [text](std::size_t& at) {
-    const std::size_t nl = text.find('\n', at);
-    const std::size_t end = nl == std::string_view::npos ? text.size() : nl;
-    const std::string_view line = text.substr(at, end - at);
-    at = end + 1;
-    return line;
-  };
   if (has_header) {
     while (pos < text.size() && t.header_line_ == 0) {
-      const std::string_view line = next_line(pos);
+      const std::string_view line = next_line(text, pos);
       ++line_no;
       if (trim(line).empty()) continue;
       t.header_ = split_line(line);
@@ -214,17 +215,14 @@ CsvTable CsvTable::parse(std::string_view text, const std::string& path, bool ha
     std::size_t at = 0;
     long line = 0;
     while (at < range.size()) {
-      const std::size_t nl = range.find('\n', at);
-      const std::size_t end = nl == std::string_view::npos ? range.size() : nl;
-      const std::string_view text_line = range.substr(at, end - at);
-      at = end + 1;
+      const std::string_view text_line = next_line(range, at);
       ++line;
-      if (part.bad_line || trim(text_line).empty()) continue;
+      if (trim(text_line).empty()) continue;
       std::vector<std::string> cells = split_line(text_line);
       if (has_header && cells.size() != width) {
-        part.bad_line = line;
+        part.bad_line = line;  // the parts after this one are not needed
         part.bad_width = cells.size();
-        continue;
+        break;
       }
       part.rows.push_back(CsvRow{line, std::move(cells)});
     }
