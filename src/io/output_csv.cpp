@@ -93,9 +93,9 @@ void write_outputs(std::ostream& out, const std::vector<std::string>& timestamps
       text += '\n';
     }
   };
-  // The shortest round-trip form costs about as much as a 1-layer half-hour's solution, so rows
-  // are formatted in chunks by the workers, a bounded group of chunks at a time, and each chunk
-  // is written in order with one call.
+  // Writing every number in its shortest round-trip form is about a fifth of a 1-layer run's
+  // work, so rows are formatted in chunks by the workers, a bounded group of chunks at a time,
+  // and each chunk is written in order with one call.
   constexpr std::size_t kRowsPerChunk = 1024;
   const std::size_t n_chunks = (n + kRowsPerChunk - 1) / kRowsPerChunk;
   const int workers = run::resolve_threads(threads, n_chunks);
