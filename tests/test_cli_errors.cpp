@@ -2,6 +2,7 @@
 // status (2 for bad usage, 1 for bad input) and a message on stderr naming the file, the line and
 // the field where that applies. None of these cases reaches the physics.
 #include <filesystem>
+#include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -206,6 +207,41 @@ TEST_F(CliErrors, FileSizeLimitGivesAnErrorAndNoFile) {
 TEST_F(CliErrors, ObservationsOfAnotherLength) {
   const std::string obs = dir_.write("obs.csv", head_lines(fluxtower("US-Bi1", "US-Bi1-fluxes-test.csv"), 30));
   expect_failure(run_args(good_forcing_, "--observed " + shell_quote(obs)), 1, {obs, "has 29 rows", "48"});
+}
+
+TEST_F(CliErrors, FilesWithoutTimeStampsAreNotMatchedByPosition) {
+  // The observations without their TIMESTAMP_END column: a file moved by a row would go unnoticed.
+  std::string text = head_lines(fluxtower("US-Bi1", "US-Bi1-fluxes-test.csv"), 49), timeless;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) timeless += line.substr(line.find(',') + 1) + "\n";
+  const std::string obs = dir_.write("obs.csv", timeless);
+  expect_failure(run_args(good_forcing_, "--observed " + shell_quote(obs)), 1,
+                 {obs + ": field 'TIMESTAMP_END'", "has no time stamps", good_forcing_, "add a TIMESTAMP_END column"});
+  // evaluate: predictions without time stamps, and a forcing of other half-hours than the predictions'.
+  const std::string with_stamps = dir_.write("obs-stamped.csv", text);
+  const std::string predicted = dir_.file("predicted.csv");
+  ASSERT_EQ(run_canveg("run -q --model " + shell_quote(trained(kModel)) + " --forcing " + shell_quote(good_forcing_) +
+                           " -o " + shell_quote(predicted),
+                       dir_)
+                .exit_code,
+            0);
+  std::string predicted_text = read_text(predicted), predicted_timeless;
+  std::istringstream pin(predicted_text);
+  for (std::string line; std::getline(pin, line);) predicted_timeless += line.substr(line.find(',') + 1) + "\n";
+  const std::string timeless_predicted = dir_.write("predicted-timeless.csv", predicted_timeless);
+  expect_failure("evaluate --predicted " + shell_quote(timeless_predicted) + " --observed " + shell_quote(with_stamps), 1,
+                 {timeless_predicted + ": field 'TIMESTAMP_END'", "has no time stamps"});
+  // The forcing 12 hours later (24 rows on) than the predictions: day and night would be swapped.
+  std::string later = forcing_lines_.substr(0, forcing_lines_.find('\n') + 1);
+  const std::string full = head_lines(fluxtower("US-Bi1", "US-Bi1-forcings-test.csv"), 73);
+  std::istringstream fin(full);
+  int row = 0;
+  for (std::string line; std::getline(fin, line); ++row)
+    if (row > 24) later += line + "\n";
+  const std::string shifted = dir_.write("forcing-later.csv", later);
+  expect_failure("evaluate --predicted " + shell_quote(predicted) + " --observed " + shell_quote(with_stamps) +
+                     " --forcing " + shell_quote(shifted),
+                 1, {shifted + ":2: field 'TIMESTAMP_END'", "differs from", predicted});
 }
 
 TEST_F(CliErrors, EvaluateNeedsOutputColumns) {

@@ -38,11 +38,18 @@ struct FluxReadOptions {
 // neither an LE nor an NEE column is present.
 ObservedFluxes read_flux_csv(const std::string& path, const FluxReadOptions& options = {});
 
-// Checks that the observations describe the same half-hours as another record (a forcing file, or
-// a canveg output file), given that record's time stamps (one per row, TIMESTAMP_END): the same
-// number of rows and, row by row wherever both files carry a time stamp, the same time stamp.
-// Comparing shifted series gives meaningless metrics or gradients without any visible sign, so a
-// mismatch throws InputError naming the observation file, the line and TIMESTAMP_END.
+// Checks that two files' rows are the same half-hours: the same number of rows and, row by row, the
+// same time stamp (TIMESTAMP_END; one instant written as YYYYMMDDHHMM or YYYY-MM-DD HH:MM:SS is
+// the same). Comparing shifted series gives meaningless metrics or gradients without any visible
+// sign, so a mismatch throws InputError naming `file` (whose time stamps are `stamps`), the line
+// and TIMESTAMP_END. A file without time stamps (every one empty) cannot be matched to one with
+// them: that is an InputError too, naming the file without; when neither has any, only the number
+// of rows can be checked.
+void check_same_half_hours(const std::vector<std::string>& stamps, const std::string& file,
+                           const std::vector<std::string>& other_stamps, const std::string& other_file);
+
+// check_same_half_hours for observations and another record (a forcing file, or a canveg output
+// file) given that record's time stamps.
 void check_alignment(const ObservedFluxes& observed, const std::vector<std::string>& timestamps,
                      const std::string& other_file);
 

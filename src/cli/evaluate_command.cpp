@@ -115,8 +115,9 @@ std::vector<SiteData> other_sites(const EvaluateArgs& a) {
     const std::string suffix = training ? ".csv" : "-test.csv";
     const fs::path forcing = folder / (site + "-forcings" + suffix), fluxes = folder / (site + "-fluxes" + suffix);
     if (!fs::exists(forcing) || !fs::exists(fluxes)) continue;
-    SiteData d{benchmark_drivers(read_forcing_file(forcing.string())), read_flux_csv(fluxes.string(), measured)};
-    check_alignment(d.fluxes, std::vector<std::string>(d.drivers.size()), forcing.string());
+    const ForcingRecord meteorology = read_forcing_file(forcing.string());
+    SiteData d{benchmark_drivers(meteorology), read_flux_csv(fluxes.string(), measured)};
+    check_alignment(d.fluxes, meteorology.timestamp, forcing.string());
     sites.push_back(std::move(d));
   }
   if (sites.empty()) throw InputError(a.benchmark_data, 0, "--benchmark-data", "no other site to fit benchmarks on");
@@ -266,9 +267,8 @@ int run_evaluate(const EvaluateArgs& a) {
     std::optional<ForcingRecord> forcing;
     if (!a.forcing.empty()) {
       forcing = read_forcing_file(a.forcing, cli::forcing_read_options(a.forcing_options));
-      if (forcing->size() != predicted.timestamp.size())
-        throw InputError(a.forcing, 0, "", "has " + std::to_string(forcing->size()) + " half-hours but " + a.predicted +
-                                               " has " + std::to_string(predicted.timestamp.size()));
+      // Its shortwave splits day from night: it must be the predictions' half-hours.
+      check_same_half_hours(forcing->timestamp, a.forcing, predicted.timestamp, a.predicted);
       shortwave = forcing->rg;
     }
     std::vector<FluxScore> scores =

@@ -3,6 +3,7 @@
 // JAX-CanVeg's get_obs takes each flux from the first present column of a fixed list of exact
 // names and linearly interpolates every column over its gaps in both directions. The same is done
 // here so that metrics compare against exactly the series JAX-CanVeg compared against.
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string_view>
@@ -107,25 +108,41 @@ ObservedFluxes ObservedFluxes::slice(std::size_t begin, std::size_t end) const {
   return r;
 }
 
-void check_alignment(const ObservedFluxes& observed, const std::vector<std::string>& timestamps,
-                     const std::string& other_file) {
-  const std::size_t rows = timestamps.size();
-  if (observed.size() != rows)
-    throw InputError(observed.source, 0, "",
-                     "has " + std::to_string(observed.size()) + " rows but " + other_file + " has " +
-                         std::to_string(rows) + "; they must cover the same half-hours");
+void check_same_half_hours(const std::vector<std::string>& stamps, const std::string& file,
+                           const std::vector<std::string>& other_stamps, const std::string& other_file) {
+  const std::size_t rows = other_stamps.size();
+  if (stamps.size() != rows)
+    throw InputError(file, 0, "",
+                     "has " + std::to_string(stamps.size()) + " rows but " + other_file + " has " + std::to_string(rows) +
+                         "; they must cover the same half-hours");
+  const auto timeless = [](const std::vector<std::string>& v) {
+    return std::all_of(v.begin(), v.end(), [](const std::string& s) { return s.empty(); });
+  };
+  const bool ours_timeless = timeless(stamps), theirs_timeless = timeless(other_stamps);
+  if (rows > 0 && ours_timeless != theirs_timeless) {
+    const std::string& without = ours_timeless ? file : other_file;
+    const std::string& with = ours_timeless ? other_file : file;
+    throw InputError(without, 0, "TIMESTAMP_END",
+                     "has no time stamps, so its rows cannot be matched to the half-hours of " + with +
+                         " (a file moved by one row would go unnoticed); add a TIMESTAMP_END column");
+  }
   for (std::size_t i = 0; i < rows; ++i) {
-    const std::string& theirs = timestamps[i];
-    const std::string& ours = observed.timestamp[i];
+    const std::string& theirs = other_stamps[i];
+    const std::string& ours = stamps[i];
     if (theirs.empty() || ours.empty() || theirs == ours) continue;
     // The same instant written two ways (YYYYMMDDHHMM and YYYY-MM-DD HH:MM:SS) is the same row.
     const auto a = io::parse_timestamp(theirs);
     const auto b = io::parse_timestamp(ours);
     if (a && b && *a == *b) continue;
-    throw InputError(observed.source, static_cast<long>(i) + 2, "TIMESTAMP_END",
+    throw InputError(file, static_cast<long>(i) + 2, "TIMESTAMP_END",
                      "time stamp '" + ours + "' differs from '" + theirs + "' in " + other_file + " (row " +
                          std::to_string(i + 1) + ")");
   }
+}
+
+void check_alignment(const ObservedFluxes& observed, const std::vector<std::string>& timestamps,
+                     const std::string& other_file) {
+  check_same_half_hours(observed.timestamp, observed.source, timestamps, other_file);
 }
 
 }  // namespace canveg
