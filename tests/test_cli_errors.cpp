@@ -244,6 +244,21 @@ TEST_F(CliErrors, FilesWithoutTimeStampsAreNotMatchedByPosition) {
                  1, {shifted + ":2: field 'TIMESTAMP_END'", "differs from", predicted});
 }
 
+TEST_F(CliErrors, NonFiniteNumbersAreRefused) {
+  // "nan" parses as a number, and NaN means "not given" for --le-weight: it chose the default.
+  expect_failure(run_args(good_forcing_, "--converge nan"), 2, {"--converge: 'nan' is not a finite number"});
+  const std::string obs = dir_.write("obs.csv", head_lines(fluxtower("US-Bi1", "US-Bi1-fluxes-test.csv"), 49));
+  const std::string train = "train --model " + shell_quote(trained(kModel)) + " --forcing " + shell_quote(good_forcing_) +
+                            " --observed " + shell_quote(obs) + " --epochs 1 --batch-size 16 -o " +
+                            shell_quote(dir_.file("out.csv"));
+  expect_failure(train + " --le-weight nan", 2, {"--le-weight: 'nan' is not a finite number"});
+  expect_failure(train + " --learning-rate inf", 2, {"--learning-rate: 'inf' is not a finite number"});
+  expect_failure(train + " --bounds vcopt=nan:300", 1, {"--bounds", "expected numbers", "vcopt=nan:300"});
+  expect_failure("sensitivity --model " + shell_quote(trained(kModel)) + " --forcing " + shell_quote(good_forcing_) +
+                     " --observed " + shell_quote(obs) + " --le-weight -nan",
+                 2, {"--le-weight: '-nan' is not a finite number"});
+}
+
 TEST_F(CliErrors, EvaluateNeedsOutputColumns) {
   const std::string obs = dir_.write("obs.csv", head_lines(fluxtower("US-Bi1", "US-Bi1-fluxes-test.csv"), 49));
   expect_failure("evaluate --predicted " + shell_quote(good_forcing_) + " --observed " + shell_quote(obs), 1,

@@ -17,6 +17,7 @@
 
 #include "canveg/errors.hpp"
 #include "canveg/output_io.hpp"
+#include "cli/finite_number.hpp"
 #include "dij/dispersion_generator.hpp"
 
 namespace canveg {
@@ -162,9 +163,10 @@ CLI::App* add_dij_command(CLI::App& app, cli::CommandSlot& slot) {
       "dij",
       "Generate a Lagrangian dispersion matrix Dij (Thomson 1987 random walk, Raupach 1989 near-field theory) "
       "for a canopy geometry, in the CSV layout `canveg run` reads");
-  o->o_h = cmd->add_option("--canopy-height", o->canopy_height, "canopy height h [m]");
+  o->o_h = cmd->add_option("--canopy-height", o->canopy_height, "canopy height h [m]")->check(cli::finite_number());
   o->o_zm = cmd->add_option("--measurement-height", o->measurement_height,
-                            "measurement (reference) height zm [m], above the canopy");
+                            "measurement (reference) height zm [m], above the canopy")
+                ->check(cli::finite_number());
   o->o_J = cmd->add_option("--canopy-layers", o->canopy_layers, "canopy layers J (matrix columns)");
   o->o_K = cmd->add_option("--atmos-layers,--atmosphere-layers", o->atmosphere_layers,
                            "atmospheric layers K above the canopy (matrix rows: J + K)");
@@ -173,7 +175,8 @@ CLI::App* add_dij_command(CLI::App& app, cli::CommandSlot& slot) {
                   "options given explicitly override it");
   cmd->add_option("--particles", o->particles,
                   "particles in total, split evenly over the canopy layers (JAX-CanVeg default 1e6)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(cli::finite_number());
   cmd->add_option("--seed", o->seed, "random seed; a seed gives the same matrix on any thread count")
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "worker threads (0: all cores)")->capture_default_str();
@@ -182,7 +185,9 @@ CLI::App* add_dij_command(CLI::App& app, cli::CommandSlot& slot) {
                   "levels up to zm")
       ->check(CLI::IsMember({"jax", "model"}))
       ->capture_default_str();
-  cmd->add_option("--time-limit", o->time_limit, "longest travel time of a particle [s]")->capture_default_str();
+  cmd->add_option("--time-limit", o->time_limit, "longest travel time of a particle [s]")
+      ->capture_default_str()
+      ->check(cli::finite_number());
   cmd->add_option("-o,--output", o->output, "output CSV (levels x source layers, no header)")->required();
   cmd->add_flag("-q,--quiet", o->quiet, "no progress on stderr");
   cli::run_when_parsed(*cmd, slot, [o] { return run_dij(*o); });

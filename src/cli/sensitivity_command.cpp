@@ -21,6 +21,7 @@
 #include <string>
 
 #include "canveg/errors.hpp"
+#include "cli/finite_number.hpp"
 #include "cli/forcing_options.hpp"
 #include "cli/formulation_option.hpp"
 #include "canveg/gradient.hpp"
@@ -137,7 +138,8 @@ CLI::App* add_sensitivity_command(CLI::App& app, cli::CommandSlot& slot) {
                   "flux CSV whose LE/NEE mean and std standardise the outputs (JAX-CanVeg: the training fluxes; "
                   "default: --observed)");
   cmd->add_option("--le-weight", o->le_weight,
-                  "w in w MSE(LE) + (1 - w) MSE(NEE) (default: the weight the model was trained with, else 0.5)");
+                  "w in w MSE(LE) + (1 - w) MSE(NEE) (default: the weight the model was trained with, else 0.5)")
+      ->check(cli::finite_number());
   cmd->add_option("--batch-size", o->batch_size,
                   "contiguous half-hours per batch, storage term restarting at each (JAX-CanVeg training: 1024; "
                   "1: independent half-hours; 0: the whole record)")

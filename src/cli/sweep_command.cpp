@@ -16,6 +16,7 @@
 
 #include "canveg/errors.hpp"
 #include "canveg/sweep.hpp"
+#include "cli/finite_number.hpp"
 #include "cli/formulation_option.hpp"
 #include "cli/mpi_ranks.hpp"
 
@@ -131,7 +132,10 @@ CLI::App* add_sweep_command(CLI::App& app, cli::CommandSlot& slot) {
                   "families: PB-1L, PB-ML, Hybrid-1L, Hybrid-ML, DNN (JAX-CanVeg's neural-network baseline)")
       ->delimiter(',')
       ->capture_default_str();
-  cmd->add_option("--weights", a->options.le_weights, "LE weights w")->delimiter(',')->capture_default_str();
+  cmd->add_option("--weights", a->options.le_weights, "LE weights w")
+      ->delimiter(',')
+      ->capture_default_str()
+      ->check(cli::finite_number());
   cmd->add_option("--seeds", a->options.seeds,
                   "0: JAX-CanVeg's network initialisation; N > 0: a seeded draw (DNN: every seed is a draw of ours)")
       ->delimiter(',')

@@ -17,6 +17,7 @@
 //                [--epochs 300] [--batch-size 64] [--learning-rate 0.2] [--lr-boundaries 50,100,200]
 //                [--lr-scale 0.1] [--le-weight w] [--seed S] [--quiet]
 //   trains the pure neural-network baseline (include/canveg/dnn.hpp); the schedule counts Adam steps.
+#include "cli/finite_number.hpp"
 #include "cli/forcing_options.hpp"
 #include "cli/formulation_option.hpp"
 #include "cli/mpi_ranks.hpp"
@@ -96,6 +97,8 @@ std::map<std::string, std::pair<double, double>> parse_bounds(const std::vector<
       const std::string lo_text = spec.substr(eq + 1, colon - eq - 1), hi_text = spec.substr(colon + 1);
       const double lo = std::stod(lo_text, &used_lo), hi = std::stod(hi_text, &used_hi);
       if (used_lo != lo_text.size() || used_hi != hi_text.size()) throw std::invalid_argument("trailing text");
+      // An infinite bound leaves that side open; NaN bounds nothing and would pass every check.
+      if (std::isnan(lo) || std::isnan(hi)) throw std::invalid_argument("NaN");
       out[spec.substr(0, eq)] = {lo, hi};
     } catch (const std::logic_error&) {
       throw InputError("", 0, "--bounds", "expected numbers in name=lower:upper, found '" + spec + "'");
@@ -554,18 +557,21 @@ CLI::App* add_train_command(CLI::App& app, cli::CommandSlot& slot) {
   cmd->add_option("--epochs", a->epochs, "epochs (CanVeg: one Adam step each; DNN: one pass over shuffled batches)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1000000));
-  cmd->add_option("--learning-rate", a->learning_rate, "initial learning rate (default 0.01; DNN: 0.2)");
+  cmd->add_option("--learning-rate", a->learning_rate, "initial learning rate (default 0.01; DNN: 0.2)")
+      ->check(cli::finite_number());
   cmd->add_option("--lr-boundaries", a->lr_boundaries,
                   "epochs (DNN: Adam steps, i.e. batches) at which the rate is scaled (default 50,100,200)")
       ->delimiter(',');
-  cmd->add_option("--lr-scale", a->lr_scale, "factor applied at each boundary (default 0.5; DNN: 0.1)");
+  cmd->add_option("--lr-scale", a->lr_scale, "factor applied at each boundary (default 0.5; DNN: 0.1)")
+      ->check(cli::finite_number());
   cmd->add_option("--batch-size", a->batch_size,
                   "half-hours per batch (default 1024 contiguous; DNN: 64 shuffled, the last shorter batch kept)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100000000}));
   cmd->add_flag("--keep-remainder", a->keep_remainder,
                 "keep the rows after the last full batch as a shorter batch (JAX-CanVeg drops them)");
   cmd->add_option("--le-weight", a->le_weight,
-                  "w in w MSE(LE) + (1 - w) MSE(NEE) (default: the model's training weight, else 0.5)");
+                  "w in w MSE(LE) + (1 - w) MSE(NEE) (default: the model's training weight, else 0.5)")
+      ->check(cli::finite_number());
   cmd->add_option("--scaler-fluxes", a->scaler_fluxes,
                   "flux CSV whose LE/NEE mean and std standardise the outputs (default: --observed)");
   cmd->add_option("--train", a->trained,
