@@ -135,6 +135,34 @@ TEST(CliRun, ForcingFromAPipe) {
   EXPECT_FALSE(std::filesystem::exists(never));
 }
 
+TEST(CliRun, OutputToStandardOutputOrAPipe) {
+  // A device or descriptor is written directly: the atomic rename of a finished file would replace
+  // /dev/stdout itself (as root), and "-" would be a file named "-".
+  TempDir dir;
+  const Slice s = one_day(dir);
+  const std::string model = shell_quote(trained("US-Bi1_PB-1L-0.5.json"));
+  const std::string file = dir.file("file.csv");
+  ASSERT_EQ(run_canveg("run -q --model " + model + " --forcing " + shell_quote(s.forcing) + " -o " + shell_quote(file), dir)
+                .exit_code,
+            0);
+  const std::string expected = read_text(file);
+  for (const char* target : {"/dev/stdout", "-"}) {
+    const CommandResult r = run_canveg("run -q --model " + model + " --forcing " + shell_quote(s.forcing) + " -o " + target, dir);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, expected) << target;
+  }
+  EXPECT_TRUE(std::filesystem::is_symlink("/dev/stdout"));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("-")));
+  // NetCDF needs a file it can seek in: a name ending in .nc that links to a device is refused.
+  const std::string device_nc = dir.file("device.nc");
+  std::filesystem::create_symlink("/dev/null", device_nc);
+  const CommandResult nc =
+      run_canveg("run -q --model " + model + " --forcing " + shell_quote(s.forcing) + " -o " + shell_quote(device_nc), dir);
+  EXPECT_EQ(nc.exit_code, 1);
+  EXPECT_NE(nc.err.find("a NetCDF file cannot be written to a device or pipe"), std::string::npos) << nc.err;
+  EXPECT_TRUE(std::filesystem::is_symlink(device_nc));
+}
+
 TEST(CliRun, NonFiniteOutputsAreReported) {
   TempDir dir;
   const std::string all = head_lines(fluxtower("US-Bi1", "US-Bi1-forcings.csv"), 10741);

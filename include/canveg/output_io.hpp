@@ -62,7 +62,9 @@ PredictedFluxes read_predicted_fluxes(const std::string& path);
 class AtomicOutputFile {
  public:
   // Checks that `path` can be written (not a folder, folder exists and is writable) by creating
-  // the temporary file now. Throws InputError naming the path otherwise.
+  // the temporary file now. Throws InputError naming the path otherwise. A device, pipe or
+  // descriptor (/dev/stdout, /dev/fd/N, a named pipe; "-" is /dev/stdout) is written directly,
+  // without a temporary file (temp_path() is then empty).
   // `inputs`: the files the program reads; an output that is one of them (same file, however the
   // path is written) is refused, so that a run never replaces its own input.
   explicit AtomicOutputFile(std::string path, const std::vector<std::string>& inputs = {});

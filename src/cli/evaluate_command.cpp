@@ -188,6 +188,7 @@ void write_report(const EvaluateArgs& a, const io::PredictedFluxes& predicted, c
                   const std::vector<FluxScore>& scores, const std::vector<std::string>& inputs) {
   namespace fs = std::filesystem;
   io::AtomicOutputFile report(a.report, inputs);
+  if (report.temp_path().empty()) throw InputError(a.report, 0, "--report", "the report must be a file, not a device or pipe");
   std::string pattern = (fs::temp_directory_path() / "canveg-report-XXXXXX").string();
   if (!::mkdtemp(pattern.data())) throw InputError(a.report, 0, "--report", "cannot create a temporary folder");
   const fs::path folder(pattern);

@@ -24,6 +24,8 @@ void write_half_hourly_netcdf(const std::string& file_path, const std::string& p
                               const std::vector<std::pair<std::string, std::string>>& global_attributes,
                               const std::optional<NetcdfSite>& site) {
   if (ends.empty()) throw InputError(path, 0, "", "no half-hours to write");
+  if (file_path.empty())  // AtomicOutputFile writes a device or pipe directly
+    throw InputError(path, 0, "", "a NetCDF file cannot be written to a device or pipe (netCDF-C seeks in it); give a file path");
   // Time: seconds since the start of the first half-hour's day, marking each half-hour's start.
   const Minutes first_start = ends.front() - kHalfHour;
   const Minutes day_start = first_start - ((first_start % 1440) + 1440) % 1440;

@@ -197,9 +197,27 @@ AtomicOutputFile::AtomicOutputFile(std::string path, const std::vector<std::stri
     if (same)
       throw InputError(path_, 0, "", "the output would overwrite the input " + input + "; choose another output path");
   }
+  if (path_ == "-") path_ = "/dev/stdout";
   const fs::path target(path_);
   std::error_code ec;
   if (fs::is_directory(target, ec)) throw InputError(path_, 0, "", "output path is a folder, not a file");
+  // A device, a pipe or a process's descriptor (/dev/stdout -> /proc/self/fd/1, /dev/fd/N, a
+  // named pipe) is written directly: renaming a file over it would replace the device node or the
+  // link itself, and a descriptor redirected to a file is a link too.
+  const auto in_proc = [](const fs::path& p) { return p.string().rfind("/proc/", 0) == 0; };
+  const fs::path folder_resolved =
+      fs::weakly_canonical(target.has_parent_path() ? target.parent_path() : fs::path("."), ec);
+  const bool special = (fs::exists(target, ec) && !fs::is_regular_file(target, ec)) ||
+                       (fs::is_symlink(target, ec) && in_proc(fs::read_symlink(target, ec))) ||
+                       in_proc(folder_resolved);
+  if (special) {
+    out_.open(path_, std::ios::binary | std::ios::trunc);
+    if (!out_) {
+      const int err = errno;
+      throw InputError(path_, 0, "", std::string("cannot write the output: ") + std::strerror(err));
+    }
+    return;  // temp_path_ stays empty
+  }
   const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
   if (!fs::is_directory(folder, ec))
     throw InputError(path_, 0, "", "cannot write the output: folder '" + folder.string() + "' does not exist");
@@ -214,11 +232,12 @@ AtomicOutputFile::AtomicOutputFile(std::string path, const std::vector<std::stri
     const int err = errno;
     throw InputError(path_, 0, "", "cannot write the output in folder '" + folder.string() +
                                        "': " + std::strerror(err));
-  }  track_temporary(temp_path_.c_str());
+  }
+  track_temporary(temp_path_.c_str());
 }
 
 AtomicOutputFile::~AtomicOutputFile() {
-  if (committed_) return;
+  if (committed_ || temp_path_.empty()) return;
   out_.close();
   std::remove(temp_path_.c_str());
   untrack_temporary(temp_path_.c_str());
@@ -230,12 +249,12 @@ void AtomicOutputFile::commit() {
   out_.close();
   if (!ok || out_.fail())
     throw InputError(path_, 0, "", "error while writing the output (disk full, or a file-size limit such as ulimit -f)");
-  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
+  if (!temp_path_.empty() && std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
     const int err = errno;
     throw InputError(path_, 0, "", std::string("cannot replace the output file: ") + std::strerror(err));
   }
   committed_ = true;
-  untrack_temporary(temp_path_.c_str());
+  if (!temp_path_.empty()) untrack_temporary(temp_path_.c_str());
 }
 
 }  // namespace canveg::io
