@@ -259,6 +259,14 @@ TEST_F(CliErrors, NonFiniteNumbersAreRefused) {
                  2, {"--le-weight: '-nan' is not a finite number"});
 }
 
+TEST_F(CliErrors, ConvertRefusesAnOptionItWouldIgnore) {
+  const std::string supplement = dir_.file("supplement.csv");
+  expect_failure("convert --forcing " + shell_quote(good_forcing_) + " --to fullset -o " + shell_quote(dir_.file("out.csv")) +
+                     " --supplement-output " + shell_quote(supplement),
+                 1, {supplement + ": field '--supplement-output'", "only --to alma writes a supplement"});
+  EXPECT_FALSE(std::filesystem::exists(supplement));
+}
+
 TEST_F(CliErrors, EvaluateNeedsOutputColumns) {
   const std::string obs = dir_.write("obs.csv", head_lines(fluxtower("US-Bi1", "US-Bi1-fluxes-test.csv"), 49));
   expect_failure("evaluate --predicted " + shell_quote(good_forcing_) + " --observed " + shell_quote(obs), 1,

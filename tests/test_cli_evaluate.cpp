@@ -79,6 +79,18 @@ TEST_F(CliEvaluate, InterpolatedAsJaxCanVegOrMeasuredOnly) {
                             dir_);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("--qc-only"), std::string::npos) << r.err;
+  // Without any quality flag, measured-only would keep every value: refused.
+  const std::string unflagged = dir_.write("unflagged.csv",
+                                           "TIMESTAMP_END,Qle,NEE\n"
+                                           "2020-07-01 00:30:00,12,1\n"
+                                           "2020-07-01 01:00:00,18,-1\n"
+                                           "2020-07-01 01:30:00,28,2\n"
+                                           "2020-07-01 02:00:00,44,-2\n");
+  const auto u = run_canveg(
+      "evaluate --predicted " + shell_quote(predicted_) + " --observed " + shell_quote(unflagged) + " --qc-only", dir_);
+  EXPECT_EQ(u.exit_code, 1);
+  EXPECT_NE(u.err.find(unflagged + ":1: field '_QC'"), std::string::npos) << u.err;
+  EXPECT_NE(u.err.find("e.g. Qle_QC"), std::string::npos) << u.err;
 }
 
 TEST_F(CliEvaluate, ScoresAreNotWrittenOverAnInput) {

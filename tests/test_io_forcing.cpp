@@ -195,6 +195,15 @@ TEST(ForcingErrors, TimeAxisIsChecked) {
   expect_error(kHeader + kRow1 + kRow2 + kRow1 + kRow2, 4, "TIMESTAMP_END", "rows out of order");
   // An hourly file is not a half-hourly one.
   expect_error(kHeader + kRow1 + row3, 3, "TIMESTAMP_END", "needs a 30-minute step");
+  // Stamps at a quarter past mark the middle of half-hours (or a clock 15 minutes off).
+  const auto without_ydh = [](const std::string& row) {
+    const std::size_t first = row.find(','), fourth = row.find(',', row.find(',', row.find(',', first + 1) + 1) + 1);
+    return row.substr(0, first) + row.substr(fourth);
+  };
+  const std::string header = without_ydh(kHeader);
+  expect_error(header + with_cell(without_ydh(kRow1), 0, "2020-07-01 00:15:00") +
+                   with_cell(without_ydh(kRow2), 0, "2020-07-01 00:45:00"),
+               2, "TIMESTAMP_END", "2020-07-01 00:15:00 does not end on the hour or at half past");
 }
 
 TEST(Forcing, HourTwentyFourEndsTheDay) {

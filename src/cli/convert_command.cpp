@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "canveg/errors.hpp"
 #include "canveg/forcing.hpp"
 #include "canveg/forcing_export.hpp"
 #include "cli/forcing_options.hpp"
@@ -29,6 +30,9 @@ struct ConvertOptions {
 
 int run_convert(const ConvertOptions& o) {
   try {
+    if (o.to == "fullset" && !o.supplement_output.empty())
+      throw InputError(o.supplement_output, 0, "--supplement-output",
+                       "only --to alma writes a supplement (a FULLSET file holds every variable)");
     const ForcingRecord record = read_forcing_file(o.forcing, cli::forcing_read_options(o.forcing_options));
     if (!o.quiet) cli::print_forcing_sources(record);
     std::vector<std::string> inputs = {o.forcing};

@@ -88,6 +88,18 @@ ObservedFluxes read_flux_csv(const std::string& path, const FluxReadOptions& opt
   obs.Rnet = read_series(table, {"NETRAD", "Rnet"}, options, &obs.rnet_column);
   obs.GPP = read_series(table, {"GPP", "GPP_NT_VUT_REF", "GPP_DT_VUT_REF"}, options, &obs.gpp_column);
   obs.Rsoil = read_series(table, {"Rsoil"}, options, &obs.rsoil_column);
+  if (options.qc_only) {
+    // Without any flag the option would keep every value, gap-filled ones included, unannounced.
+    bool flagged = false;
+    for (const std::string* column : {&obs.le_column, &obs.nee_column, &obs.h_column, &obs.g_column, &obs.rnet_column,
+                                      &obs.gpp_column, &obs.rsoil_column})
+      flagged = flagged || (!column->empty() && table.find_exact(*column + "_QC"));
+    if (!flagged)
+      throw InputError(path, table.header_line(), "_QC",
+                       "measured values only (--qc-only) needs a quality-flag column <flux>_QC (0: measured), e.g. " +
+                           (obs.le_column.empty() ? obs.nee_column : obs.le_column) +
+                           "_QC; this file has none for its flux columns");
+  }
   auto ts = table.find_exact("TIMESTAMP_END");
   if (!ts) ts = table.find_exact("TIMESTAMP");
   if (ts) obs.timestamp = table.text_column(*ts);

@@ -114,6 +114,14 @@ std::optional<Minutes> instant_of(int year, int doy, double hour) {
 
 void check_half_hourly(const std::vector<Minutes>& times, const std::vector<long>& lines, const std::string& path,
                        const std::string& field) {
+  // Half-hours end on the hour or at half past; a stamp at :15 or :45 marks the middle of one (or
+  // a clock off by 15 minutes), which would shift the sun by a quarter of an hour unnoticed. The
+  // first row settles it: every later step must be 30 minutes.
+  if (!times.empty() && ((times[0] % kHalfHour) + kHalfHour) % kHalfHour != 0)
+    throw InputError(path, lines[0], field,
+                     "the half-hour ending " + format_timestamp(times[0]) +
+                         " does not end on the hour or at half past; time stamps must mark the end (or, as "
+                         "TIMESTAMP_START, the start) of half-hours, not their middle");
   for (std::size_t i = 1; i < times.size(); ++i) {
     const Minutes step = times[i] - times[i - 1];
     if (step == kHalfHour) continue;

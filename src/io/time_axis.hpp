@@ -47,9 +47,9 @@ YearDayHour year_day_hour(Minutes t);
 // does not exist in that year or the hour is not a whole minute.
 std::optional<Minutes> instant_of(int year, int doy, double hour);
 
-// Checks that the rows are consecutive half-hours. Throws InputError naming the file, the lines
-// and `field` for a duplicate, a row out of order, a gap (with the number of missing half-hours)
-// or a step that is not 30 minutes.
+// Checks that the rows are consecutive half-hours ending on the hour or at half past. Throws
+// InputError naming the file, the lines and `field` for an end at another minute, a duplicate, a
+// row out of order, a gap (with the number of missing half-hours) or a step that is not 30 minutes.
 void check_half_hourly(const std::vector<Minutes>& times, const std::vector<long>& lines, const std::string& path,
                        const std::string& field);
 
