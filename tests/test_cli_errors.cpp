@@ -1,6 +1,7 @@
 // Runs the real `canveg` executable on bad input and checks that it fails cleanly: a non-zero exit
 // status (2 for bad usage, 1 for bad input) and a message on stderr naming the file, the line and
 // the field where that applies. None of these cases reaches the physics.
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 
@@ -265,6 +266,35 @@ TEST_F(CliErrors, ConvertRefusesAnOptionItWouldIgnore) {
                      " --supplement-output " + shell_quote(supplement),
                  1, {supplement + ": field '--supplement-output'", "only --to alma writes a supplement"});
   EXPECT_FALSE(std::filesystem::exists(supplement));
+}
+
+TEST_F(CliErrors, RadiationOfOtherHoursIsRefused) {
+  // The day's shortwave moved by 8 hours (time stamps in UTC at a UTC-8 site look like this): it
+  // shines at night where the model's sun is down.
+  std::vector<std::string> lines;
+  std::istringstream in(forcing_lines_);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  const auto cells = [](const std::string& line) {
+    std::vector<std::string> out;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) out.push_back(cell);
+    return out;
+  };
+  const std::vector<std::string> header = cells(lines[0]);
+  const std::size_t sw = std::find(header.begin(), header.end(), "SW_IN_F") - header.begin();
+  ASSERT_LT(sw, header.size());
+  const std::size_t rows = lines.size() - 1;
+  std::string shifted = lines[0] + "\n";
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::vector<std::string> c = cells(lines[1 + r]);
+    c[sw] = cells(lines[1 + (r + 16) % rows])[sw];
+    for (std::size_t k = 0; k < c.size(); ++k) shifted += (k ? "," : "") + c[k];
+    shifted += "\n";
+  }
+  const std::string forcing = dir_.write("forcing-shifted.csv", shifted);
+  expect_failure(run_args(forcing), 1,
+                 {forcing + ":", "field 'TIMESTAMP_END'", "does not follow the sun", "matches the sun best 8 h later",
+                  "local standard time"});
 }
 
 TEST_F(CliErrors, EvaluateNeedsOutputColumns) {

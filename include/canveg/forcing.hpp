@@ -80,6 +80,26 @@ struct ForcingReadOptions {
   int threads = 1;
 };
 
+// How the shortwave radiation of a forcing agrees with the sun of a site (latitude, longitude east,
+// time zone in hours east of UTC), every `stride`-th row, with the time stamps moved by shift_h:
+// rows with the sun more than about 6 degrees below the horizon (night) and those of them with
+// more than 50 W m-2, rows with the sun more than 30 degrees up (day) and those with under 5 W m-2,
+// and the correlation of the radiation with the sun's elevation (0 below the horizon).
+struct SunTiming {
+  std::size_t night_rows = 0, night_shine = 0, day_rows = 0, dark_day = 0;
+  std::size_t first_night_shine = 0, first_dark_day = 0;  // row indices
+  double correlation = 0.0;
+};
+SunTiming sun_timing(const ForcingRecord& forcing, double latitude, double longitude, double time_zone,
+                     double shift_h = 0.0, std::size_t stride = 1);
+
+// Time stamps in UTC, or a site's wrong time zone, put the sun hours away from the radiation
+// measured under it, without any other sign. Throws InputError (the first such row) when more than
+// a tenth of the night half-hours have sunshine; returns a warning when more than a tenth of the
+// daytime half-hours are dark (a failed sensor can do that too), "" otherwise. Both messages give
+// the shift that lines the radiation up with the sun best.
+std::string check_sun_timing(const ForcingRecord& forcing, double latitude, double longitude, double time_zone);
+
 // Reads a half-hourly forcing CSV (docs/model.md 5.1; the alias table and ranges of
 // CANVEG_FORCING_FIELDS):
 //  - every variable is found by an exact column name (never a prefix), the first tier present;

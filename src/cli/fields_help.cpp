@@ -81,7 +81,10 @@ std::string fields_markdown() {
        "`--units VAR=UNIT` (one of *units accepted*), else by a NetCDF variable's `units` attribute,\n"
        "and must lie in the physical range. The time axis\n"
        "comes from `TIMESTAMP_END`, `TIMESTAMP_START` or Year/DoY/Hour: each row is the half-hour\n"
-       "*ending* at that time, in local standard time.\n\n"
+       "*ending* at that time, in local standard time, on the hour or at half past. `run`, `train` and\n"
+       "`sensitivity` check the shortwave radiation against the sun of the model's site: a forcing\n"
+       "whose nights shine (time stamps in UTC, a wrong time zone) is refused, naming the shift that\n"
+       "lines it up; one whose days are dark is warned about.\n\n"
        "| variable | column names | unit | units accepted | range | meaning |\n|---|---|---|---|---|---|\n";
   const auto forcing_row = [&o](const ForcingField& f) {
     o << "| `" << f.name << "` | `" << f.columns << "` | " << f.unit << " | " << f.units_accepted << " | "

@@ -106,4 +106,9 @@ void print_forcing_sources(const ForcingRecord& record) {
   for (const std::string& line : describe_forcing_sources(record)) std::fprintf(stderr, "canveg:   %s\n", line.c_str());
 }
 
+void check_forcing_against_site(const ForcingRecord& forcing, const Setup& site) {
+  const std::string warning = check_sun_timing(forcing, site.latitude, site.longitude, site.time_zone);
+  if (!warning.empty()) std::fprintf(stderr, "canveg: warning: %s: %s\n", forcing.source.c_str(), warning.c_str());
+}
+
 }  // namespace canveg::cli

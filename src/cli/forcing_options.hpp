@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "canveg/forcing.hpp"
+#include "canveg/parameters.hpp"
 
 namespace CLI {
 class App;
@@ -29,6 +30,11 @@ void add_forcing_options(CLI::App& command, ForcingOptionArgs& args);
 // The reader settings the options ask for, on top of a site file's (a command-line setting replaces
 // the site's for the same variable). Throws InputError naming the option on a malformed VAR=VALUE.
 ForcingReadOptions forcing_read_options(const ForcingOptionArgs& args, const ForcingReadOptions& site = {});
+
+// check_sun_timing (canveg/forcing.hpp) for a forcing and the site of the model that will run it:
+// throws when the radiation is the sun's of other hours, prints its warning (also with -q) when
+// the days look dark.
+void check_forcing_against_site(const ForcingRecord& forcing, const Setup& site);
 
 // Prints, on stderr, which column feeds each variable and in which unit ("canveg: forcing ...").
 void print_forcing_sources(const ForcingRecord& record);

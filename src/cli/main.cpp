@@ -317,6 +317,7 @@ int command_run(const RunArgs& a) {
                loaded.path, canveg::describe_formulation(model.setup));
 
   const canveg::ForcingRecord forcing = read_run_forcing(a, loaded.forcing_options);
+  canveg::cli::check_forcing_against_site(forcing, model.setup);
   // Observations are read before the run as well, so that a bad file is reported at once.
   std::optional<canveg::ObservedFluxes> observed;
   if (!a.observed.empty()) {

@@ -1,0 +1,98 @@
+// Whether a forcing's shortwave radiation follows the sun of the site at its time stamps
+// (include/canveg/forcing.hpp, check_sun_timing).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "canveg/errors.hpp"
+#include "canveg/forcing.hpp"
+#include "physics/sun.hpp"
+
+namespace canveg {
+
+namespace {
+
+// The sun's sine of elevation at the middle of the half-hour ending `hour` + `shift_h` (local
+// standard time), with the day rolled over as the shift requires.
+double sun_at_middle(const ForcingRecord& f, std::size_t r, double latitude, double longitude, double time_zone,
+                     double shift_h) {
+  double doy = f.doy[r], hour = f.hour[r] - 0.25 + shift_h;
+  while (hour < 0.0) hour += 24.0, doy -= 1.0;
+  while (hour >= 24.0) hour -= 24.0, doy += 1.0;
+  return physics::solar_sine_elevation(latitude, longitude, time_zone, doy, hour);
+}
+
+// Night: the sun more than about 6 degrees below the horizon, where even twilight gives a few
+// W m-2 at most. Day: the sun more than 30 degrees up, where an overcast sky still gives tens.
+constexpr double kNight = -0.1, kDay = 0.5;
+constexpr double kNightShine = 50.0, kDarkDay = 5.0;  // [W m-2]
+
+}  // namespace
+
+SunTiming sun_timing(const ForcingRecord& f, double latitude, double longitude, double time_zone, double shift_h,
+                     std::size_t stride) {
+  SunTiming t;
+  double n = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;  // for the correlation
+  for (std::size_t r = 0; r < f.size(); r += stride) {
+    const double s = sun_at_middle(f, r, latitude, longitude, time_zone, shift_h);
+    const double x = std::max(s, 0.0), y = f.rg[r];
+    n += 1, sx += x, sy += y, sxx += x * x, syy += y * y, sxy += x * y;
+    if (s < kNight) {
+      ++t.night_rows;
+      if (f.rg[r] > kNightShine && t.night_shine++ == 0) t.first_night_shine = r;
+    } else if (s > kDay) {
+      ++t.day_rows;
+      if (f.rg[r] < kDarkDay && t.dark_day++ == 0) t.first_dark_day = r;
+    }
+  }
+  const double cov = n * sxy - sx * sy, vx = n * sxx - sx * sx, vy = n * syy - sy * sy;
+  t.correlation = vx > 0 && vy > 0 ? cov / std::sqrt(vx * vy) : 0.0;
+  return t;
+}
+
+std::string check_sun_timing(const ForcingRecord& f, double latitude, double longitude, double time_zone) {
+  if (f.size() == 0) return "";
+  // In a long record every third row is enough to see a clock hours off, at a third of the cost.
+  const std::size_t stride = f.size() > 3000 ? 3 : 1;
+  const SunTiming t = sun_timing(f, latitude, longitude, time_zone, 0.0, stride);
+  const double night_share = t.night_rows ? double(t.night_shine) / double(t.night_rows) : 0.0;
+  const double day_share = t.day_rows ? double(t.dark_day) / double(t.day_rows) : 0.0;
+  // A clock an hour or less off shines into the first and last night rows only; a sensor that
+  // fails reads zero by day, not sunshine by night. More than a tenth of the night shining is the
+  // radiation of other hours.
+  const bool hours_off = t.night_shine >= 5 && night_share > 0.1;
+  const bool dark_days = t.dark_day >= 5 && day_share > 0.1;
+  if (!hours_off && !dark_days) return "";
+  // The shift, in half-hours within half a day, under which the radiation correlates best with
+  // the sun's elevation (every ninth row of a long record, every third of a short one).
+  double best_shift = 0.0, best_correlation = -2.0;
+  for (int k = -24; k <= 24; ++k) {
+    const SunTiming s = sun_timing(f, latitude, longitude, time_zone, 0.5 * k, 3 * stride);
+    if (s.correlation > best_correlation) best_correlation = s.correlation, best_shift = 0.5 * k;
+  }
+  char where[256];
+  const std::size_t r = hours_off ? t.first_night_shine : t.first_dark_day;
+  std::snprintf(where, sizeof where, "%s: shortwave %.0f W m-2 with the sun %s (site latitude %.3f, longitude %.3f, UTC%+g)",
+                r < f.timestamp.size() ? f.timestamp[r].c_str() : "", f.rg[r],
+                hours_off ? "more than 6 degrees below the horizon" : "more than 30 degrees up", latitude, longitude,
+                time_zone);
+  char share[160];
+  std::snprintf(share, sizeof share, "%.0f %% of the night half-hours have sunshine, %.0f %% of the daytime ones darkness",
+                100.0 * night_share, 100.0 * day_share);
+  std::string hint;
+  if (best_shift != 0.0) {
+    char text[160];
+    std::snprintf(text, sizeof text, "; the radiation matches the sun best %g h %s", std::fabs(best_shift),
+                  best_shift > 0 ? "later than the time stamps say" : "earlier than the time stamps say");
+    hint = text;
+  }
+  const std::string message = std::string("the shortwave radiation does not follow the sun at the site's time stamps (") +
+                              share + hint + "), e.g. " + where +
+                              ". Time stamps must be local standard time (not UTC, no daylight saving) and mark "
+                              "the end of each half-hour; check the site's time zone too.";
+  if (hours_off) throw InputError(f.source, r < f.line.size() ? f.line[r] : 0, "TIMESTAMP_END", message);
+  return message;
+}
+
+}  // namespace canveg
