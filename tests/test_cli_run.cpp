@@ -180,6 +180,12 @@ TEST(CliRun, NonFiniteOutputsAreReported) {
             std::string::npos)
       << r.err;
   EXPECT_TRUE(std::isnan(output_column(out, "LE")[19]));
+  // The NaN row and one before it (soil surface at 105 degC in a February night) are impossible states.
+  EXPECT_NE(r.err.find("warning: 2 of 40 half-hours are in a physically impossible state by their outputs"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("the first at 2019-02-09 06:30:00; --convergence flags them"), std::string::npos) << r.err;
+  EXPECT_GT(output_column(out, "Tsoil_sfc")[17], 358.15);
   // The corrected formulation stays finite there: no warning.
   r = run_canveg("run -q --formulation corrected --model " + model + " --forcing " + shell_quote(forcing) +
                      " --output " + shell_quote(out),

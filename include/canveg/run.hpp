@@ -25,6 +25,12 @@ struct CanopyOutputs {
   const std::vector<double>& series(std::size_t i) const;
 };
 
+// The half-hours whose outputs alone show a physically impossible state (a subset of the flags
+// of ConvergenceDiagnostics::implausible, which also look at the air column and the closure): a
+// non-finite output, |LE|, |H| or |G| above 1,200 W m-2, leaf temperature outside -50..70 degC or
+// soil surface outside -50..85 degC. `first`: the first such row (size() when none).
+std::size_t count_implausible_outputs(const CanopyOutputs& outputs, std::size_t* first = nullptr);
+
 // Energy-balance residuals per half-hour (diagnostics option), one series per line of
 // CANVEG_DIAGNOSTIC_FIELDS. JAX-CanVeg's formulation leaves residuals by construction: leaf LE and
 // leaf temperature come from two different quadratics (pitfall P12), and the soil evaporation

@@ -236,6 +236,22 @@ void warn_non_finite_outputs(const canveg::CanopyOutputs& o, const std::vector<s
                row_label(timestamps, first).c_str());
 }
 
+// Physically impossible outputs are written as computed; say so (also with -q), since nothing else
+// in the file marks them. --convergence flags them row by row.
+void warn_implausible_outputs(const canveg::CanopyOutputs& o, const std::vector<std::string>& timestamps,
+                              bool flagged_in_file) {
+  std::size_t first = 0;
+  const std::size_t count = canveg::count_implausible_outputs(o, &first);
+  if (count == 0) return;
+  std::fprintf(stderr,
+               "canveg: warning: %zu of %zu half-hours are in a physically impossible state by their outputs "
+               "(|LE|, |H| or |G| above 1200 W m-2, leaf or soil temperature out of range, or not finite), the first at "
+               "%s; %s (docs/reliability.md, \"Implausible states\")\n",
+               count, o.size(), row_label(timestamps, first).c_str(),
+               flagged_in_file ? "the implausible column flags them"
+                               : "--convergence flags them, --formulation corrected avoids most");
+}
+
 // --converge: the iterations used and whether the tolerance was reached; a warning (also with
 // --quiet) when it was not, with the number of half-hours still changing by more than it.
 void print_converge_summary(const canveg::RunResult& r, const canveg::RunOptions& o, bool quiet) {
@@ -368,6 +384,7 @@ int command_run(const RunArgs& a) {
                  a.output.c_str());
   }
   warn_non_finite_outputs(result.outputs, forcing.timestamp, forcing.size());
+  warn_implausible_outputs(result.outputs, forcing.timestamp, a.convergence);
   if (options.converge_tolerance > 0) print_converge_summary(result, options, a.quiet);
   if (a.convergence && !a.quiet) print_convergence_summary(result.convergence, forcing.timestamp, result.iterations);
   if (observed) print_metrics(result.outputs.LE, result.outputs.NEE, *observed, &loaded.reported);

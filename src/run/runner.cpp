@@ -114,6 +114,25 @@ double implausible_bits(const physics::ColumnModel<double>& m, const physics::Co
   return bits;
 }
 
+}  // namespace
+
+std::size_t count_implausible_outputs(const CanopyOutputs& o, std::size_t* first) {
+  const auto outside = [](double v, double lo, double hi) { return !(v >= lo && v <= hi); };
+  std::size_t count = 0;
+  if (first) *first = o.size();
+  for (std::size_t r = 0; r < o.size(); ++r) {
+    bool bad = outside(o.Tleaf[r], kLeafAirTMin, kLeafAirTMax) || outside(o.Tsoil_sfc[r], kSoilTMin, kSoilTMax);
+    for (double v : {o.LE[r], o.H[r], o.G[r]}) bad = bad || outside(v, -kFluxMax, kFluxMax);
+    for (std::size_t i = 0; i < kOutputCount && !bad; ++i) bad = !std::isfinite(o.series(i)[r]);
+    if (!bad) continue;
+    if (first && count == 0) *first = r;
+    ++count;
+  }
+  return count;
+}
+
+namespace {
+
 void store_convergence(const physics::ColumnModel<double>& m, const physics::ColumnState<double>& s,
                        const SettledQuantities& before, std::size_t r, ConvergenceDiagnostics& out) {
   const Changes c = changes(before, settled_quantities(m, s));
