@@ -302,6 +302,15 @@ TEST_F(CliErrors, EvaluateNeedsOutputColumns) {
   expect_failure("evaluate --predicted " + shell_quote(good_forcing_) + " --observed " + shell_quote(obs), 1,
                  {good_forcing_ + ":1: field 'LE'", "no column 'LE'"});
   expect_failure("evaluate --predicted " + shell_quote(good_forcing_), 2, {"--observed"});
+  // canveg's NetCDF output is not read back: a clear error rather than a CSV parse of binary.
+  const std::string nc = dir_.file("predicted.nc");
+  ASSERT_EQ(run_canveg("run -q --model " + shell_quote(trained(kModel)) + " --forcing " + shell_quote(good_forcing_) +
+                           " -o " + shell_quote(nc),
+                       dir_)
+                .exit_code,
+            0);
+  expect_failure("evaluate --predicted " + shell_quote(nc) + " --observed " + shell_quote(obs), 1,
+                 {nc + ": a NetCDF file: evaluate reads canveg's CSV output"});
 }
 
 TEST_F(CliErrors, HelpIsNotAnError) {

@@ -70,8 +70,8 @@ TEST_F(CliEvaluate, InterpolatedAsJaxCanVegOrMeasuredOnly) {
   auto t = scores("--interpolate-gaps");
   EXPECT_EQ(cell(t, "LE", "all", "n"), "4");
   EXPECT_NEAR(std::stod(cell(t, "LE", "all", "bias")), -1.0, 1e-13);  // (-2 + 0 + 2 - 4) / 4
-  // Measured only: the QC-2 value leaves too.
-  t = scores("--qc-only");
+  // Measured only: the QC-2 value leaves too (-q, the short form every command takes).
+  t = scores("--qc-only -q");
   EXPECT_EQ(cell(t, "LE", "all", "n"), "2");
   EXPECT_NEAR(std::stod(cell(t, "LE", "all", "bias")), -3.0, 1e-13);  // (-2 - 4) / 2
   const auto r = run_canveg("evaluate --predicted " + shell_quote(predicted_) + " --observed " + shell_quote(observed_) +

@@ -33,6 +33,31 @@ TEST(CsvTable, ToleratesCrlfBomAndBlanks) {
   EXPECT_DOUBLE_EQ(t.number(0, 1, EmptyCell::Error), 2.0);
 }
 
+TEST(CsvTable, QuotedCellsAsRAndSpreadsheetsWriteThem) {
+  const CsvTable t = CsvTable::parse(
+      "\"TIMESTAMP_END\", \"b, c\",d\n\"2020-07-01 00:00:00\",\"1.5\", \"say \"\"hi\"\"\"\n", "q.csv");
+  ASSERT_EQ(t.header().size(), 3u);
+  EXPECT_EQ(t.header()[0], "TIMESTAMP_END");
+  EXPECT_EQ(t.header()[1], "b, c");
+  EXPECT_EQ(t.header()[2], "d");
+  EXPECT_EQ(t.rows()[0].cells[0], "2020-07-01 00:00:00");
+  EXPECT_EQ(t.number(0, 1, EmptyCell::Error), 1.5);
+  EXPECT_EQ(t.rows()[0].cells[2], "say \"hi\"");
+}
+
+TEST(CsvTable, OtherSeparatorsAreNamed) {
+  for (const auto& [text, name] : {std::pair<std::string, std::string>{"a;b;c\n1;2;3\n", "semicolons"},
+                                   std::pair<std::string, std::string>{"a\tb\tc\n1\t2\t3\n", "tabs"}}) {
+    try {
+      CsvTable::parse(text, "s.csv");
+      FAIL() << name;
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.line(), 1);
+      EXPECT_NE(std::string(e.what()).find("the file looks separated by " + name), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(CsvTable, RowWidthMustMatchHeader) {
   try {
     CsvTable::parse("a,b\n1,2\n3\n", "w.csv");

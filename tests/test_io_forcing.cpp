@@ -274,6 +274,13 @@ TEST(Forcing, AmbiguousDepthsNeedAChoice) {
   EXPECT_THROW(read_forcing_csv(path, options), InputError);
 }
 
+TEST(ForcingErrors, OneColumnForTwoVariables) {
+  // The soil temperature named as the air temperature while ts still takes it from its alias.
+  canveg::ForcingReadOptions options;
+  options.columns = {{"ta", "TS_F_MDS_4"}};
+  expect_error(kHeader + kRow1, 1, "TS_F_MDS_4", "the column is read as both ta and ts", options);
+}
+
 // FLUXNET files of every year are recognised by their twelve-digit time stamps. Read as one int,
 // the stamp overflowed: undefined behaviour that scripts/sanitize.sh reports on this test.
 TEST(Forcing, FluxnetTimeStampsOfEveryYear) {
@@ -303,7 +310,7 @@ TEST(Forcing, DeclaredUnitsAreConverted) {
   EXPECT_NEAR(f.pa[0], 100.35, 1e-12);
   EXPECT_NEAR(f.swc[0], 0.09467, 1e-15);
   const std::vector<std::string> lines = canveg::describe_forcing_sources(f);
-  EXPECT_NE(std::find(lines.begin(), lines.end(), "ta <- TA_F [K] (converted from K)"), lines.end());
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "ta <- TA_F [K] (converted from K to degC)"), lines.end());
   // A unit that does not fit the variable, or an unknown variable, is refused.
   options.units = {{"ta", "hPa"}};
   EXPECT_THROW(read_forcing_csv(dir.write("g.csv", kHeader + kRow1), options), InputError);

@@ -80,7 +80,7 @@ TEST(Fullset, ReadDirectlyWithTheSameForcingAndFluxes) {
   EXPECT_TRUE(has("ta <- TA_F [degC]"));
   EXPECT_TRUE(has("rg <- SW_IN_F [W m-2]"));
   EXPECT_TRUE(has("eair <- es(TA_F) - VPD_F [hPa]"));
-  EXPECT_TRUE(has("swc <- SWC_F_MDS_1 [%] (converted from %)"));
+  EXPECT_TRUE(has("swc <- SWC_F_MDS_1 [%] (converted from % to m3 m-3)"));
   EXPECT_TRUE(has("ts <- TS_F_MDS_4 [degC]"));
 
   // The fluxes of a trained model on both records agree to round-off of the conversions.

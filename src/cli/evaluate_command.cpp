@@ -31,7 +31,7 @@ namespace {
 
 struct EvaluateArgs {
   std::string predicted, observed, forcing, scores, site_name, benchmark_data = "../shared/data", report;
-  bool qc_only = false, interpolate_gaps = false;
+  bool qc_only = false, interpolate_gaps = false, quiet = false;
   cli::ForcingOptionArgs forcing_options;
 };
 
@@ -288,7 +288,7 @@ int run_evaluate(const EvaluateArgs& a) {
     for (const std::string& line : verdicts(scores)) std::printf("canveg: %s\n", line.c_str());
     if (!a.report.empty()) {
       write_report(a, predicted, observed, benchmarks, scores, inputs);
-      std::fprintf(stderr, "canveg: evaluate: wrote the report %s\n", a.report.c_str());
+      if (!a.quiet) std::fprintf(stderr, "canveg: evaluate: wrote the report %s\n", a.report.c_str());
     }
     if (!a.scores.empty()) write_scores(scores, a.scores, inputs);
     return 0;
@@ -310,7 +310,9 @@ CLI::App* add_evaluate_command(CLI::App& app, cli::CommandSlot& slot) {
                   "observed fluxes CSV (JAX-CanVeg, AmeriFlux/FLUXNET or ALMA column names)")
       ->required();
   cmd->add_option("--forcing", a->forcing, "the run's forcing: its incoming shortwave separates day from night");
-  cmd->add_flag("--qc-only", a->qc_only, "score only measured half-hours (a <column>_QC flag of 0, where present)");
+  cmd->add_flag("--qc-only", a->qc_only,
+                "score only measured half-hours (a <column>_QC flag of 0; a file without any such flag is refused)");
+  cmd->add_flag("-q,--quiet", a->quiet, "nothing on stderr but errors (the scores still go to stdout)");
   cmd->add_flag("--interpolate-gaps", a->interpolate_gaps,
                 "fill observation gaps linearly, as JAX-CanVeg's metrics did (default: gaps are skipped)");
   cmd->add_option("--scores", a->scores, "write every score as CSV");

@@ -25,17 +25,54 @@ std::string_view trim(std::string_view s) {
 
 namespace {
 
-// Splits one line at commas. No quoting: none of the model's files use it (5.1, 5.2).
+// Splits one line at commas. A cell in double quotes (as R's write.csv and spreadsheets write
+// headers and time stamps) may hold commas, and "" inside it is one quote; a line break inside
+// quotes is not supported (none of the model's files has one).
 std::vector<std::string> split_line(std::string_view line) {
   std::vector<std::string> cells;
   cells.reserve(static_cast<std::size_t>(std::count(line.begin(), line.end(), ',')) + 1);
-  std::size_t start = 0;
+  if (line.find('"') == std::string_view::npos) {
+    std::size_t start = 0;
+    while (true) {
+      const std::size_t comma = line.find(',', start);
+      const std::size_t end = comma == std::string_view::npos ? line.size() : comma;
+      cells.emplace_back(trim(line.substr(start, end - start)));
+      if (comma == std::string_view::npos) break;
+      start = comma + 1;
+    }
+    return cells;
+  }
+  std::size_t at = 0;
   while (true) {
-    const std::size_t comma = line.find(',', start);
-    const std::size_t end = comma == std::string_view::npos ? line.size() : comma;
-    cells.emplace_back(trim(line.substr(start, end - start)));
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
+    std::string cell;
+    const std::string_view rest = line.substr(at);
+    const std::string_view lead = trim(rest);
+    if (!lead.empty() && lead.front() == '"') {
+      std::size_t i = at + static_cast<std::size_t>(lead.data() - rest.data()) + 1;
+      for (; i < line.size(); ++i) {
+        if (line[i] != '"') {
+          cell += line[i];
+        } else if (i + 1 < line.size() && line[i + 1] == '"') {
+          cell += '"';
+          ++i;
+        } else {
+          break;
+        }
+      }
+      // After the closing quote, anything up to the comma is kept as written (blanks trimmed).
+      const std::size_t comma = line.find(',', std::min(i + 1, line.size()));
+      const std::size_t end = comma == std::string_view::npos ? line.size() : comma;
+      if (i + 1 < end) cell += std::string(trim(line.substr(i + 1, end - i - 1)));
+      cells.push_back(std::move(cell));
+      if (comma == std::string_view::npos) break;
+      at = comma + 1;
+    } else {
+      const std::size_t comma = line.find(',', at);
+      const std::size_t end = comma == std::string_view::npos ? line.size() : comma;
+      cells.emplace_back(trim(line.substr(at, end - at)));
+      if (comma == std::string_view::npos) break;
+      at = comma + 1;
+    }
   }
   return cells;
 }
@@ -182,6 +219,13 @@ CsvTable CsvTable::parse(std::string_view text, const std::string& path, bool ha
       t.header_line_ = line_no;
     }
     if (t.header_line_ == 0) throw InputError(path, 0, "", "file is empty (no header row)");
+    // A file of one column whose name holds a semicolon or a tab is one with another separator.
+    if (t.header_.size() == 1)
+      for (const auto& [separator, name] : {std::pair{';', "semicolons"}, std::pair{'\t', "tabs"}})
+        if (t.header_[0].find(separator) != std::string::npos)
+          throw InputError(path, t.header_line_, "",
+                           std::string("the header is one column holding ") + name +
+                               ": the file looks separated by " + name + "; canveg reads comma-separated files");
   }
   // The data rows, split in parts (at line starts) by the workers. Every data row must have the
   // header's width: a short or long row means a broken file and silently shifting columns would

@@ -317,7 +317,7 @@ ColumnValues read_column(const CsvTable& table, std::size_t col, const ForcingFi
                            unit_hint(field, likely_unit(field, unit, raw, 0.5 * (field.lower + field.upper), inside)));
     out.values[r] = v;
   }
-  if (unit.unit != field.unit) out.note = "converted from " + std::string(unit.unit);
+  if (unit.unit != field.unit) out.note = "converted from " + std::string(unit.unit) + " to " + std::string(field.unit);
   // Percent read as a fraction is caught by the range; a fraction read as percent is not, but no
   // soil holds under 1 % water all season.
   if (unit.unit == "%" && table.size() >= 48 &&
@@ -744,6 +744,14 @@ ForcingRecord io::read_forcing_table(const io::CsvTable& table, const ForcingRea
                                                  [&](double x) { return x >= 0.0 && x <= limit; })));
     }
   }
+  // One file column feeding two variables (say --column ta=TS_F_MDS_4 while ts takes it too) gives
+  // one of them the other's values; the time variables share the time stamps by design.
+  for (std::size_t i = 3; i < rec.sources.size(); ++i)
+    for (std::size_t j = i + 1; j < rec.sources.size(); ++j)
+      if (rec.sources[i].origin == rec.sources[j].origin && table.find_exact(rec.sources[i].origin))
+        throw InputError(path, table.header_line(), rec.sources[i].origin,
+                         "the column is read as both " + rec.sources[i].variable + " and " + rec.sources[j].variable +
+                             "; give each its own column with --column VAR=NAME");
   return rec;
 }
 

@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "canveg/errors.hpp"
+#include "canveg/forcing.hpp"
 #include "io/csv_table.hpp"
 #include "run/thread_pool.hpp"
 
@@ -129,6 +130,8 @@ void write_predicted_fluxes(std::ostream& out, const std::vector<std::string>& t
 }
 
 PredictedFluxes read_predicted_fluxes(const std::string& path) {
+  if (is_netcdf_file(path))
+    throw InputError(path, 0, "", "a NetCDF file: evaluate reads canveg's CSV output; run again with a .csv --output");
   const CsvTable table = CsvTable::read(path);
   const auto column = [&](const char* name) {
     const auto col = table.find_exact(name);
