@@ -45,14 +45,18 @@ inline std::string relative_to(const std::string& config_path, const std::string
 }
 
 // The dispersion matrix named by a configuration. JAX-CanVeg would generate a missing matrix with
-// its particle model (2.15); this program only reads matrices, so a missing file is an error.
+// its particle model (2.15) when a run starts; here that is a command of its own (`canveg dij`), so
+// a missing file is an error that names it.
 inline std::vector<double> read_configured_dij(const std::string& config_path, const std::string& field,
                                         long line, const std::string& written, const Setup& s) {
   const std::string resolved = relative_to(config_path, written);
-  if (!std::filesystem::exists(resolved))
+  if (!std::filesystem::exists(resolved)) {
+    std::error_code ec;
+    const std::string absolute = std::filesystem::absolute(resolved, ec).lexically_normal().string();
     throw InputError(config_path, line, field,
-                     "dispersion matrix '" + written + "' not found (looked for " + resolved +
-                         "); generating a matrix is not supported, give an existing CSV file");
+                     "dispersion matrix '" + written + "' not found (looked for " + (ec ? resolved : absolute) +
+                         "); make one with `canveg dij --site " + config_path + " -o <file>`");
+  }
   return read_dij_csv(resolved, s.n_total_layers, s.n_can_layers);
 }
 
