@@ -374,3 +374,34 @@ TEST(ForcingErrors, ShortRowAndNoRows) {
   expect_error(kHeader + "2020,183,0.0\n", 2, "", "3 fields but the header has 15");
   expect_error(kHeader, 0, "", "no data rows");
 }
+
+TEST(ForcingPlausibility, HumidityInAUnitTooSmallIsWarnedAbout) {
+  // A week of warm days: 12 degC nights near saturation, 32 degC afternoons at 30 % humidity.
+  canveg::ForcingRecord f;
+  for (int r = 0; r < 7 * 48; ++r) {
+    const double day = 0.5 - 0.5 * std::cos(2.0 * 3.141592653589793 * (r % 48) / 48.0);
+    f.ta.push_back(12.0 + 20.0 * day);
+    const double es = 0.61078 * std::exp(17.27 * f.ta.back() / (f.ta.back() + 237.3));
+    f.eair.push_back(es * (0.95 - 0.65 * day));
+  }
+  f.sources = {{"eair", "eair", "kPa", ""}};
+  EXPECT_EQ(canveg::check_humidity_units(f), "");
+  // The same values a tenth as large (kPa values declared as hPa).
+  canveg::ForcingRecord dry = f;
+  for (double& e : dry.eair) e *= 0.1;
+  EXPECT_NE(canveg::check_humidity_units(dry).find("never reaches 25 % relative humidity in 7 days"), std::string::npos)
+      << canveg::check_humidity_units(dry);
+  // Vapour pressure from a deficit in kPa read as hPa: es - VPD / 10.
+  canveg::ForcingRecord humid = f;
+  for (std::size_t r = 0; r < humid.size(); ++r) {
+    const double es = 0.61078 * std::exp(17.27 * humid.ta[r] / (humid.ta[r] + 237.3));
+    humid.eair[r] = es - (es - f.eair[r]) / 10.0;
+  }
+  humid.sources = {{"eair", "es(TA_F) - VPD_F", "hPa", ""}};
+  EXPECT_NE(canveg::check_humidity_units(humid).find("VPD in kPa read as hPa? declare it with --units vpd=kPa"),
+            std::string::npos)
+      << canveg::check_humidity_units(humid);
+  // Shorter than a week: too little to judge.
+  dry.ta.resize(100), dry.eair.resize(100);
+  EXPECT_EQ(canveg::check_humidity_units(dry), "");
+}

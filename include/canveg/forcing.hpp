@@ -100,6 +100,12 @@ SunTiming sun_timing(const ForcingRecord& forcing, double latitude, double longi
 // the shift that lines the radiation up with the sun best.
 std::string check_sun_timing(const ForcingRecord& forcing, double latitude, double longitude, double time_zone);
 
+// A warning ("" if none) when the humidity of a record of a week or more looks read in the wrong
+// unit: relative humidity never reaching 25 % (a unit 10 or 1000 times too small), or, for vapour
+// pressure from a deficit, air above 25 degC whose deficit never exceeds 0.6 kPa (kPa read as hPa). Each
+// value passed its range check, so only the record as a whole can tell.
+std::string check_humidity_units(const ForcingRecord& forcing);
+
 // Reads a half-hourly forcing CSV (docs/model.md 5.1; the alias table and ranges of
 // CANVEG_FORCING_FIELDS):
 //  - every variable is found by an exact column name (never a prefix), the first tier present;

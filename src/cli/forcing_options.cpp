@@ -107,8 +107,9 @@ void print_forcing_sources(const ForcingRecord& record) {
 }
 
 void check_forcing_against_site(const ForcingRecord& forcing, const Setup& site) {
-  const std::string warning = check_sun_timing(forcing, site.latitude, site.longitude, site.time_zone);
-  if (!warning.empty()) std::fprintf(stderr, "canveg: warning: %s: %s\n", forcing.source.c_str(), warning.c_str());
+  for (const std::string& warning :
+       {check_sun_timing(forcing, site.latitude, site.longitude, site.time_zone), check_humidity_units(forcing)})
+    if (!warning.empty()) std::fprintf(stderr, "canveg: warning: %s: %s\n", forcing.source.c_str(), warning.c_str());
 }
 
 }  // namespace canveg::cli

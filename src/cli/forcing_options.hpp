@@ -31,9 +31,9 @@ void add_forcing_options(CLI::App& command, ForcingOptionArgs& args);
 // the site's for the same variable). Throws InputError naming the option on a malformed VAR=VALUE.
 ForcingReadOptions forcing_read_options(const ForcingOptionArgs& args, const ForcingReadOptions& site = {});
 
-// check_sun_timing (canveg/forcing.hpp) for a forcing and the site of the model that will run it:
-// throws when the radiation is the sun's of other hours, prints its warning (also with -q) when
-// the days look dark.
+// check_sun_timing and check_humidity_units (canveg/forcing.hpp) for a forcing and the site of the
+// model that will run it: throws when the radiation is the sun's of other hours, prints the
+// warnings (also with -q) when the days look dark or the humidity in the wrong unit.
 void check_forcing_against_site(const ForcingRecord& forcing, const Setup& site);
 
 // Prints, on stderr, which column feeds each variable and in which unit ("canveg: forcing ...").

@@ -1,5 +1,5 @@
-// Whether a forcing's shortwave radiation follows the sun of the site at its time stamps
-// (include/canveg/forcing.hpp, check_sun_timing).
+// Plausibility of a forcing as a whole, beyond each value's range: whether its shortwave follows the
+// sun of the site at its time stamps, and whether its humidity is ever humid (include/canveg/forcing.hpp).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -7,6 +7,7 @@
 
 #include "canveg/errors.hpp"
 #include "canveg/forcing.hpp"
+#include "io/units.hpp"
 #include "physics/sun.hpp"
 
 namespace canveg {
@@ -93,6 +94,42 @@ std::string check_sun_timing(const ForcingRecord& f, double latitude, double lon
                               "the end of each half-hour; check the site's time zone too.";
   if (hours_off) throw InputError(f.source, r < f.line.size() ? f.line[r] : 0, "TIMESTAMP_END", message);
   return message;
+}
+
+std::string check_humidity_units(const ForcingRecord& f) {
+  constexpr std::size_t kWeek = 7 * 48;
+  if (f.size() < kWeek) return "";
+  double most_humid = 0.0, widest_deficit = 0.0, warmest = -100.0;
+  for (std::size_t r = 0; r < f.size(); ++r) {
+    const double es = io::saturation_vapour_pressure_kpa(f.ta[r]);
+    most_humid = std::max(most_humid, f.eair[r] / es);
+    widest_deficit = std::max(widest_deficit, es - f.eair[r]);
+    warmest = std::max(warmest, f.ta[r]);
+  }
+  std::string origin;
+  for (const ForcingSource& s : f.sources)
+    if (s.variable == "eair") origin = s.origin + (s.unit.empty() ? "" : " [" + s.unit + "]");
+  char text[400];
+  const double days = static_cast<double>(f.size()) / 48.0;
+  // Nights near saturation are the rule everywhere, deserts included.
+  if (most_humid < 0.25) {
+    std::snprintf(text, sizeof text,
+                  "the air never reaches 25 %% relative humidity in %.0f days (at most %.1f %%; eair <- %s): a "
+                  "humidity column in a unit 10 or 1000 times too small, e.g. kPa values declared as hPa or "
+                  "kg kg-1 as g kg-1?",
+                  days, 100.0 * most_humid, origin.c_str());
+    return text;
+  }
+  // Warm air that is always near saturation: a deficit in kPa read as hPa (real deficits reach a
+  // few kPa on warm afternoons, one tenth of them stays below 0.6 kPa).
+  if (origin.find("VPD") != std::string::npos && warmest > 25.0 && widest_deficit < 0.6) {
+    std::snprintf(text, sizeof text,
+                  "the vapour-pressure deficit never exceeds %.2f kPa in %.0f days although the air reaches %.1f degC "
+                  "(eair <- %s): VPD in kPa read as hPa? declare it with --units vpd=kPa",
+                  widest_deficit, days, warmest, origin.c_str());
+    return text;
+  }
+  return "";
 }
 
 }  // namespace canveg
