@@ -53,9 +53,25 @@ class CliErrors : public ::testing::Test {
     return r;
   }
 
+  // Runs the model on the good forcing into `output` (a CSV, or NetCDF by its name).
+  void run_good_forcing(const std::string& output) const {
+    const CommandResult r = run_canveg(
+        "run -q --model " + shell_quote(trained(kModel)) + " --forcing " + shell_quote(good_forcing_) + " -o " + shell_quote(output),
+        dir_);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
   TempDir dir_;
   std::string forcing_lines_, good_forcing_;
 };
+
+// A CSV text without its first column.
+std::string without_first_column(const std::string& text) {
+  std::string out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out += line.substr(line.find(',') + 1) + "\n";
+  return out;
+}
 
 }  // namespace
 
@@ -212,24 +228,15 @@ TEST_F(CliErrors, ObservationsOfAnotherLength) {
 
 TEST_F(CliErrors, FilesWithoutTimeStampsAreNotMatchedByPosition) {
   // The observations without their TIMESTAMP_END column: a file moved by a row would go unnoticed.
-  std::string text = head_lines(fluxtower("US-Bi1", "US-Bi1-fluxes-test.csv"), 49), timeless;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) timeless += line.substr(line.find(',') + 1) + "\n";
-  const std::string obs = dir_.write("obs.csv", timeless);
+  const std::string text = head_lines(fluxtower("US-Bi1", "US-Bi1-fluxes-test.csv"), 49);
+  const std::string obs = dir_.write("obs.csv", without_first_column(text));
   expect_failure(run_args(good_forcing_, "--observed " + shell_quote(obs)), 1,
                  {obs + ": field 'TIMESTAMP_END'", "has no time stamps", good_forcing_, "add a TIMESTAMP_END column"});
   // evaluate: predictions without time stamps, and a forcing of other half-hours than the predictions'.
   const std::string with_stamps = dir_.write("obs-stamped.csv", text);
   const std::string predicted = dir_.file("predicted.csv");
-  ASSERT_EQ(run_canveg("run -q --model " + shell_quote(trained(kModel)) + " --forcing " + shell_quote(good_forcing_) +
-                           " -o " + shell_quote(predicted),
-                       dir_)
-                .exit_code,
-            0);
-  std::string predicted_text = read_text(predicted), predicted_timeless;
-  std::istringstream pin(predicted_text);
-  for (std::string line; std::getline(pin, line);) predicted_timeless += line.substr(line.find(',') + 1) + "\n";
-  const std::string timeless_predicted = dir_.write("predicted-timeless.csv", predicted_timeless);
+  run_good_forcing(predicted);
+  const std::string timeless_predicted = dir_.write("predicted-timeless.csv", without_first_column(read_text(predicted)));
   expect_failure("evaluate --predicted " + shell_quote(timeless_predicted) + " --observed " + shell_quote(with_stamps), 1,
                  {timeless_predicted + ": field 'TIMESTAMP_END'", "has no time stamps"});
   // The forcing 12 hours later (24 rows on) than the predictions: day and night would be swapped.
@@ -304,11 +311,7 @@ TEST_F(CliErrors, EvaluateNeedsOutputColumns) {
   expect_failure("evaluate --predicted " + shell_quote(good_forcing_), 2, {"--observed"});
   // canveg's NetCDF output is not read back: a clear error rather than a CSV parse of binary.
   const std::string nc = dir_.file("predicted.nc");
-  ASSERT_EQ(run_canveg("run -q --model " + shell_quote(trained(kModel)) + " --forcing " + shell_quote(good_forcing_) +
-                           " -o " + shell_quote(nc),
-                       dir_)
-                .exit_code,
-            0);
+  run_good_forcing(nc);
   expect_failure("evaluate --predicted " + shell_quote(nc) + " --observed " + shell_quote(obs), 1,
                  {nc + ": a NetCDF file: evaluate reads canveg's CSV output"});
 }

@@ -31,24 +31,14 @@ namespace {
 std::vector<std::string> split_line(std::string_view line) {
   std::vector<std::string> cells;
   cells.reserve(static_cast<std::size_t>(std::count(line.begin(), line.end(), ',')) + 1);
-  if (line.find('"') == std::string_view::npos) {
-    std::size_t start = 0;
-    while (true) {
-      const std::size_t comma = line.find(',', start);
-      const std::size_t end = comma == std::string_view::npos ? line.size() : comma;
-      cells.emplace_back(trim(line.substr(start, end - start)));
-      if (comma == std::string_view::npos) break;
-      start = comma + 1;
-    }
-    return cells;
-  }
   std::size_t at = 0;
   while (true) {
+    std::size_t first = at;  // the cell's first character that is not a blank
+    while (first < line.size() && (line[first] == ' ' || line[first] == '\t')) ++first;
     std::string cell;
-    const std::string_view rest = line.substr(at);
-    const std::string_view lead = trim(rest);
-    if (!lead.empty() && lead.front() == '"') {
-      std::size_t i = at + static_cast<std::size_t>(lead.data() - rest.data()) + 1;
+    std::size_t after = at;  // where the unquoted text of the cell starts
+    if (first < line.size() && line[first] == '"') {
+      std::size_t i = first + 1;
       for (; i < line.size(); ++i) {
         if (line[i] != '"') {
           cell += line[i];
@@ -59,20 +49,14 @@ std::vector<std::string> split_line(std::string_view line) {
           break;
         }
       }
-      // After the closing quote, anything up to the comma is kept as written (blanks trimmed).
-      const std::size_t comma = line.find(',', std::min(i + 1, line.size()));
-      const std::size_t end = comma == std::string_view::npos ? line.size() : comma;
-      if (i + 1 < end) cell += std::string(trim(line.substr(i + 1, end - i - 1)));
-      cells.push_back(std::move(cell));
-      if (comma == std::string_view::npos) break;
-      at = comma + 1;
-    } else {
-      const std::size_t comma = line.find(',', at);
-      const std::size_t end = comma == std::string_view::npos ? line.size() : comma;
-      cells.emplace_back(trim(line.substr(at, end - at)));
-      if (comma == std::string_view::npos) break;
-      at = comma + 1;
+      after = std::min(i + 1, line.size());  // after the closing quote, anything up to the comma is kept
     }
+    const std::size_t comma = line.find(',', after);
+    const std::size_t end = comma == std::string_view::npos ? line.size() : comma;
+    cell += trim(line.substr(after, end - after));
+    cells.push_back(std::move(cell));
+    if (comma == std::string_view::npos) break;
+    at = comma + 1;
   }
   return cells;
 }
