@@ -21,6 +21,9 @@ struct ObservedFluxes {
   std::vector<double> NEE;    // [umol m-2 s-1]: FCO2, Fco2, FC, NEE_CUT_REF, NEE_VUT_REF, NEE
   std::vector<double> Rsoil;  // [umol m-2 s-1]: Rsoil
   std::string le_column, nee_column, h_column, g_column, rnet_column, gpp_column, rsoil_column;  // columns used
+  // Series handed over in memory without time stamps (the Python API's arrays): matched to the
+  // other record row by row, as that API documents. A file without time stamps is refused instead.
+  bool by_position = false;
   std::size_t size() const { return timestamp.size(); }
   // Rows [begin, end) as a new record.
   ObservedFluxes slice(std::size_t begin, std::size_t end) const;
@@ -49,7 +52,8 @@ void check_same_half_hours(const std::vector<std::string>& stamps, const std::st
                            const std::vector<std::string>& other_stamps, const std::string& other_file);
 
 // check_same_half_hours for observations and another record (a forcing file, or a canveg output
-// file) given that record's time stamps.
+// file) given that record's time stamps; observations `by_position` are checked for their number of
+// rows only.
 void check_alignment(const ObservedFluxes& observed, const std::vector<std::string>& timestamps,
                      const std::string& other_file);
 

@@ -99,6 +99,8 @@ canveg::ObservedFluxes to_observed(const py::object& observed) {
   canveg::ObservedFluxes o;
   o.source = t[0].cast<std::string>();
   o.timestamp = t[1].cast<std::vector<std::string>>();
+  // Arrays without time stamps are matched by position (canveg.evaluate, canveg.train document it).
+  o.by_position = std::all_of(o.timestamp.begin(), o.timestamp.end(), [](const std::string& s) { return s.empty(); });
   const auto series = t[2].cast<py::dict>();
   const std::pair<const char*, std::vector<double>*> members[] = {{"LE", &o.LE},   {"H", &o.H},     {"G", &o.G},
                                                                   {"Rnet", &o.Rnet}, {"GPP", &o.GPP}, {"NEE", &o.NEE},

@@ -154,7 +154,11 @@ void check_same_half_hours(const std::vector<std::string>& stamps, const std::st
 
 void check_alignment(const ObservedFluxes& observed, const std::vector<std::string>& timestamps,
                      const std::string& other_file) {
-  check_same_half_hours(observed.timestamp, observed.source, timestamps, other_file);
+  if (observed.by_position)
+    check_same_half_hours(std::vector<std::string>(observed.size()), observed.source,
+                          std::vector<std::string>(timestamps.size()), other_file);
+  else
+    check_same_half_hours(observed.timestamp, observed.source, timestamps, other_file);
 }
 
 }  // namespace canveg
