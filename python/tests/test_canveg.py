@@ -161,6 +161,13 @@ def test_evaluate_equals_the_commands_metrics(cli, small_files, tmp_path):
     pd.testing.assert_frame_equal(canveg.evaluate(frame, observed), metrics)
     with pytest.raises(canveg.InputError, match="TIMESTAMP_END"):
         canveg.evaluate(frame, observed.shift(1, freq="30min"))
+    # Arrays without time stamps are matched row by row, as documented; a file without them is refused.
+    arrays = {"LE": observed["LE"].to_numpy(), "NEE": observed["NEE"].to_numpy()}
+    pd.testing.assert_frame_equal(canveg.evaluate(frame, arrays), metrics)
+    timeless = tmp_path / "timeless.csv"
+    pd.read_csv(fluxes_csv).drop(columns=["TIMESTAMP_END"]).to_csv(timeless, index=False)
+    with pytest.raises(canveg.InputError, match="has no time stamps"):
+        canveg.evaluate(frame, str(timeless))
 
 
 def test_gradient_matches_finite_differences(small_files):
