@@ -6,12 +6,12 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "canveg/errors.hpp"
@@ -272,12 +272,22 @@ std::vector<std::string> series_cells(const NetcdfFile& file, int var, std::size
 
 }  // namespace
 
+namespace {
+
+// Whether a file's first bytes are a NetCDF file's: classic and 64-bit offset/data files start
+// "CDF" and a version byte; netCDF-4 files are HDF5.
+bool netcdf_magic(std::string_view start) {
+  return start.size() >= 4 && ((start.substr(0, 3) == "CDF" && start[3] >= 1 && start[3] <= 5) ||
+                               start.substr(0, 4) == "\x89HDF");
+}
+
+}  // namespace
+
 bool is_netcdf_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   char magic[4] = {};
   if (!in.read(magic, 4)) return false;
-  // Classic and 64-bit offset/data files start "CDF" and a version byte; netCDF-4 files are HDF5.
-  return (std::memcmp(magic, "CDF", 3) == 0 && magic[3] >= 1 && magic[3] <= 5) || std::memcmp(magic, "\x89HDF", 4) == 0;
+  return netcdf_magic(std::string_view(magic, 4));
 }
 
 ForcingRecord read_forcing_netcdf(const std::string& path, const ForcingReadOptions& options) {
@@ -332,7 +342,7 @@ ForcingRecord read_forcing_file(const std::string& path, const ForcingReadOption
     return is_netcdf_file(path) ? read_forcing_netcdf(path, options) : read_forcing_csv(path, options);
   // A pipe (e.g. <(zcat forcing.csv.gz)) can be read once only: its whole text decides the format.
   const std::string text = io::read_text_file(path);
-  if (text.compare(0, 3, "CDF") == 0 || text.compare(0, 4, "\x89HDF") == 0)
+  if (netcdf_magic(text))
     throw InputError(path, 0, "", "a NetCDF forcing must be a regular file (netCDF-C seeks in it): write it to a file first");
   return io::read_forcing_table(io::CsvTable::parse(text, path, true, options.threads), options);
 }

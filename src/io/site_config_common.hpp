@@ -44,19 +44,24 @@ inline std::string relative_to(const std::string& config_path, const std::string
   return (std::filesystem::path(config_path).parent_path() / p).lexically_normal().string();
 }
 
+// A resolved path as an error message shows it: absolute, so that the reader sees where it was
+// looked for whatever the working folder.
+inline std::string absolute_for_message(const std::string& resolved) {
+  std::error_code ec;
+  const std::filesystem::path absolute = std::filesystem::absolute(resolved, ec);
+  return ec ? resolved : absolute.lexically_normal().string();
+}
+
 // The dispersion matrix named by a configuration. JAX-CanVeg would generate a missing matrix with
 // its particle model (2.15) when a run starts; here that is a command of its own (`canveg dij`), so
 // a missing file is an error that names it.
 inline std::vector<double> read_configured_dij(const std::string& config_path, const std::string& field,
                                         long line, const std::string& written, const Setup& s) {
   const std::string resolved = relative_to(config_path, written);
-  if (!std::filesystem::exists(resolved)) {
-    std::error_code ec;
-    const std::string absolute = std::filesystem::absolute(resolved, ec).lexically_normal().string();
+  if (!std::filesystem::exists(resolved))
     throw InputError(config_path, line, field,
-                     "dispersion matrix '" + written + "' not found (looked for " + (ec ? resolved : absolute) +
+                     "dispersion matrix '" + written + "' not found (looked for " + absolute_for_message(resolved) +
                          "); make one with `canveg dij --site " + config_path + " -o <file>`");
-  }
   return read_dij_csv(resolved, s.n_total_layers, s.n_can_layers);
 }
 

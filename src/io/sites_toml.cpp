@@ -44,11 +44,9 @@ std::vector<SiteTrainingFiles> read_sites_file(const std::string& path) {
       const auto text = value.value<std::string>();
       if (!text || text->empty()) throw InputError(path, line_of(value), where + "." + name, "expected a file name");
       const std::string resolved = io::relative_to(path, *text);
-      std::error_code ec;
       if (!std::filesystem::exists(resolved))
         throw InputError(path, line_of(value), where + "." + name,
-                         "file '" + *text + "' not found (looked for " +
-                             std::filesystem::absolute(resolved, ec).lexically_normal().string() + ")");
+                         "file '" + *text + "' not found (looked for " + io::absolute_for_message(resolved) + ")");
       (name == "model"           ? f.model
        : name == "site"          ? f.site
        : name == "forcing"       ? f.forcing

@@ -94,18 +94,15 @@ constexpr double kSoilTMin = 223.15, kSoilTMax = 358.15;        // -50 .. +85 C 
 constexpr double kFluxMax = 1200.0;      // W m-2: about the largest net radiation at the surface
 constexpr double kResidualMax = 500.0;   // W m-2: column Rnet - LE - H - G
 
-double implausible_bits(const physics::ColumnModel<double>& m, const physics::ColumnState<double>& s,
-                        const physics::ColumnFluxes<double>& f) {
-  const auto outside = [](double v, double lo, double hi) { return !(v >= lo && v <= hi); };
+const auto outside = [](double v, double lo, double hi) { return !(v >= lo && v <= hi); };
+
+// The bits of implausible_bits that the output columns alone decide (1, 4, 8 and 32).
+int output_implausible_bits(const physics::ColumnFluxes<double>& f) {
   int bits = 0;
   if (outside(f.Tleaf, kLeafAirTMin, kLeafAirTMax)) bits |= 1;
-  for (int i = 0; i < m.N; ++i)
-    if (outside(s.t_air[i], kLeafAirTMin, kLeafAirTMax)) bits |= 2;
   if (outside(f.Tsoil_sfc, kSoilTMin, kSoilTMax)) bits |= 4;
   for (double v : {f.LE, f.H, f.G})
     if (outside(v, -kFluxMax, kFluxMax)) bits |= 8;
-  const physics::ColumnDiagnostics d = physics::column_diagnostics(m, s, f);
-  if (outside(d.column_closure, -kResidualMax, kResidualMax)) bits |= 16;
   bool finite = true;
 #define CANVEG_FINITE_OUTPUT(name, ...) finite = finite && std::isfinite(f.name);
   CANVEG_OUTPUT_FIELDS(CANVEG_FINITE_OUTPUT)
@@ -114,17 +111,27 @@ double implausible_bits(const physics::ColumnModel<double>& m, const physics::Co
   return bits;
 }
 
+double implausible_bits(const physics::ColumnModel<double>& m, const physics::ColumnState<double>& s,
+                        const physics::ColumnFluxes<double>& f) {
+  int bits = output_implausible_bits(f);
+  for (int i = 0; i < m.N; ++i)
+    if (outside(s.t_air[i], kLeafAirTMin, kLeafAirTMax)) bits |= 2;
+  const physics::ColumnDiagnostics d = physics::column_diagnostics(m, s, f);
+  if (outside(d.column_closure, -kResidualMax, kResidualMax)) bits |= 16;
+  return bits;
+}
+
 }  // namespace
 
 std::size_t count_implausible_outputs(const CanopyOutputs& o, std::size_t* first) {
-  const auto outside = [](double v, double lo, double hi) { return !(v >= lo && v <= hi); };
   std::size_t count = 0;
   if (first) *first = o.size();
   for (std::size_t r = 0; r < o.size(); ++r) {
-    bool bad = outside(o.Tleaf[r], kLeafAirTMin, kLeafAirTMax) || outside(o.Tsoil_sfc[r], kSoilTMin, kSoilTMax);
-    for (double v : {o.LE[r], o.H[r], o.G[r]}) bad = bad || outside(v, -kFluxMax, kFluxMax);
-    for (std::size_t i = 0; i < kOutputCount && !bad; ++i) bad = !std::isfinite(o.series(i)[r]);
-    if (!bad) continue;
+    physics::ColumnFluxes<double> row;
+#define CANVEG_OUTPUT_ROW(name, ...) row.name = o.name[r];
+    CANVEG_OUTPUT_FIELDS(CANVEG_OUTPUT_ROW)
+#undef CANVEG_OUTPUT_ROW
+    if (!output_implausible_bits(row)) continue;
     if (first && count == 0) *first = r;
     ++count;
   }
