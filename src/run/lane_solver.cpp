@@ -19,7 +19,7 @@ std::vector<LaneSolver> available_lane_solvers() {
   std::vector<LaneSolver> solvers;
 #if defined(CANVEG_LANES_X86)
   const auto cpu = xsimd::available_architectures();
-  if (cpu.avx512f) solvers.push_back(lane_solver_avx512());
+  if (cpu.avx512f && cpu.avx512cd && cpu.avx512dq && cpu.avx512bw) solvers.push_back(lane_solver_avx512());
   if (cpu.avx2 && cpu.fma3_avx2) solvers.push_back(lane_solver_avx2());
   if (cpu.sse2) solvers.push_back(lane_solver_sse2());
 #endif

@@ -352,7 +352,9 @@ TEST(ColumnSolver, IterationWithoutTheAirUpdateHasTheSameFluxes) {
   const ColumnFluxes<double> a = column_fluxes(full.state), b = column_fluxes(part.state);
   // Every output but the stability zL, which is B9's.
 #define CANVEG_EXPECT_SAME_OUTPUT(name, ...) \
-  if (std::string(#name) != "zL") EXPECT_EQ(a.name, b.name) << #name;
+  if (std::string(#name) != "zL") {                \
+    EXPECT_EQ(a.name, b.name) << #name;           \
+  }
   CANVEG_OUTPUT_FIELDS(CANVEG_EXPECT_SAME_OUTPUT)
 #undef CANVEG_EXPECT_SAME_OUTPUT
   EXPECT_EQ(column_le(full.state), column_le(part.state));
