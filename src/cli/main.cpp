@@ -62,18 +62,20 @@ void print_error(const std::string& message) { std::fprintf(stderr, "canveg: err
 // (so that logs of batch jobs stay short).
 class Progress {
  public:
-  explicit Progress(bool enabled) : enabled_(enabled), tty_(::isatty(::fileno(stderr)) != 0) {}
+  // unit: what the counts count ("half-hours"; --converge solves the record twice).
+  explicit Progress(bool enabled, std::string unit = "half-hours")
+      : enabled_(enabled), tty_(::isatty(::fileno(stderr)) != 0), unit_(std::move(unit)) {}
   void operator()(std::size_t done, std::size_t total) {
     if (!enabled_ || total == 0) return;
     const int pct = static_cast<int>(100 * done / total);
     if (tty_) {
       if (pct == last_) return;
-      std::fprintf(stderr, "\rcanveg: running %3d%% (%zu / %zu half-hours)", pct, done, total);
+      std::fprintf(stderr, "\rcanveg: running %3d%% (%zu / %zu %s)", pct, done, total, unit_.c_str());
       std::fflush(stderr);
       open_line_ = true;
     } else {
       if (pct / 10 == last_ / 10 && last_ >= 0) return;
-      std::fprintf(stderr, "canveg: running %3d%% (%zu / %zu half-hours)\n", pct / 10 * 10, done, total);
+      std::fprintf(stderr, "canveg: running %3d%% (%zu / %zu %s)\n", pct / 10 * 10, done, total, unit_.c_str());
     }
     last_ = pct;
   }
@@ -84,6 +86,7 @@ class Progress {
 
  private:
   bool enabled_, tty_;
+  std::string unit_;
   bool open_line_ = false;
   int last_ = -1;
 };
@@ -354,7 +357,8 @@ int command_run(const RunArgs& a) {
     options.max_iterations = loaded.max_iterations;
   if (a.max_iterations > 0 && !(options.converge_tolerance > 0))
     throw canveg::InputError("", 0, "--max-iterations", "only with --converge (or [solver] converge)");
-  Progress progress(!a.quiet);
+  // --converge solves every half-hour twice: the search for the iteration count, then the run.
+  Progress progress(!a.quiet, options.converge_tolerance > 0 ? "half-hour solutions, two per half-hour" : "half-hours");
   options.progress = [&progress](std::size_t done, std::size_t total) { progress(done, total); };
   canveg::RunResult result;
   try {

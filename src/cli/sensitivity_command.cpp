@@ -1,9 +1,10 @@
 // `canveg sensitivity`: which parameters matter for the fit of a model to observations.
 //
-//   canveg sensitivity --model <model.json> --forcing <forcing.csv> --observed <fluxes.csv>
+//   canveg sensitivity (--model <model.json> | --site <site.toml>) --forcing <forcing.csv> --observed <fluxes.csv>
 //                      [--output <sensitivity.csv>] [--scaler-fluxes <training fluxes.csv>]
 //                      [--le-weight 0.5] [--batch-size 1024] [--drop-remainder]
 //                      [--method unrolled|implicit|onestep] [--first-row N] [--rows N] [--threads N]
+//                      [--simd auto|sse2|avx2+fma|avx512|off]
 //
 // The loss is JAX-CanVeg's training loss (include/canveg/gradient.hpp): w MSE(LE) + (1 - w)
 // MSE(NEE) on outputs standardised with the mean and standard deviation of the observed fluxes
@@ -24,6 +25,7 @@
 #include "cli/finite_number.hpp"
 #include "cli/forcing_options.hpp"
 #include "cli/formulation_option.hpp"
+#include "cli/simd_option.hpp"
 #include "canveg/gradient.hpp"
 #include "canveg/model_io.hpp"
 #include "canveg/observations.hpp"
@@ -33,7 +35,8 @@ namespace canveg {
 namespace {
 
 struct SensitivityOptions {
-  std::string model, forcing, observed, output, scaler_fluxes, method = "unrolled";
+  std::string model, site, forcing, observed, output, scaler_fluxes, method = "unrolled";
+  std::string simd = "auto";  // --simd (cli/simd_option.hpp): the forward part of the gradient
   std::string formulation;  // "": as the model file says
   cli::ForcingOptionArgs forcing_options;
   double le_weight = std::numeric_limits<double>::quiet_NaN();  // NaN: the model's training weight, else 0.5
@@ -48,13 +51,17 @@ int run_sensitivity(const SensitivityOptions& o) {
       throw InputError("", 0, "--le-weight", "must lie in [0, 1]");
     // The output is opened first: a wrong path, or one that is an input, must not cost the gradient.
     std::optional<io::AtomicOutputFile> file;
-    if (!o.output.empty()) file.emplace(o.output, std::vector<std::string>{o.model, o.forcing, o.observed, o.scaler_fluxes});
-    LoadedModel loaded = read_model_json(o.model);
+    if (o.model.empty() == o.site.empty()) throw InputError("", 0, "--model", "give exactly one of --model or --site");
+    const std::string& model_path = o.model.empty() ? o.site : o.model;
+    if (!o.output.empty()) file.emplace(o.output, std::vector<std::string>{model_path, o.forcing, o.observed, o.scaler_fluxes});
+    LoadedModel loaded = o.model.empty() ? read_site_toml(o.site) : read_model_json(o.model);
     cli::apply_formulation_option(o.formulation, loaded.model.setup);
     const double le_weight = !std::isnan(o.le_weight)                ? o.le_weight
                              : !std::isnan(loaded.trained_le_weight) ? loaded.trained_le_weight
                                                                      : 0.5;
-    ForcingRecord forcing = read_forcing_file(o.forcing, cli::forcing_read_options(o.forcing_options));
+    ForcingReadOptions read_options = cli::forcing_read_options(o.forcing_options, loaded.forcing_options);
+    read_options.threads = o.threads;
+    ForcingRecord forcing = read_forcing_file(o.forcing, read_options);
     if (!o.quiet) cli::print_forcing_sources(forcing);
     cli::check_forcing_against_site(forcing, loaded.model.setup);
     ObservedFluxes observed = read_flux_csv(o.observed);
@@ -78,6 +85,7 @@ int run_sensitivity(const SensitivityOptions& o) {
     options.batch_size = o.batch_size;
     options.keep_remainder = !o.drop_remainder;
     options.threads = o.threads;
+    options.simd = cli::simd_setting(o.simd);
     options.method = parse_fixed_point_gradient(o.method, "--method");
     const ParameterSpace space(loaded.model);
     if (!o.quiet)
@@ -89,7 +97,7 @@ int run_sensitivity(const SensitivityOptions& o) {
 
     std::printf("# model %s; %zu half-hours in %zu batch(es) of %zu%s; loss %.9g = %.3g MSE(LE) + %.3g MSE(NEE) "
                 "on standardised outputs\n",
-                o.model.c_str(), g.rows, g.batches, o.batch_size == 0 ? g.rows : o.batch_size,
+                model_path.c_str(), g.rows, g.batches, o.batch_size == 0 ? g.rows : o.batch_size,
                 o.batch_size == 1 ? " (independent half-hours)" : "", g.loss, le_weight, 1.0 - le_weight);
     std::printf("# %s gradient in %.1f s, peak working memory %.1f MB", o.method.c_str(), g.seconds,
                 g.peak_memory_bytes / 1e6);
@@ -131,7 +139,9 @@ CLI::App* add_sensitivity_command(CLI::App& app, cli::CommandSlot& slot) {
       "sensitivity",
       "Gradient of JAX-CanVeg's training loss with respect to each trained parameter (21 scalars and the "
       "networks): one line per parameter with value, gradient and elasticity (docs/gradients.md)");
-  cmd->add_option("--model", o->model, "trained model JSON (jax-canveg-trained/*.json)")->required();
+  auto* model = cmd->add_option("--model", o->model, "trained model JSON (jax-canveg-trained/*.json)");
+  auto* site = cmd->add_option("--site", o->site, "a site TOML file (examples/sites/*.toml), default parameters");
+  model->excludes(site);
   cmd->add_option("--forcing", o->forcing, "forcing CSV")->required();
   cmd->add_option("--observed", o->observed, "observed fluxes CSV of the same half-hours (LE and NEE)")->required();
   cmd->add_option("-o,--output", o->output, "write the table as CSV (parameter,value,gradient,elasticity,used)");
@@ -158,6 +168,7 @@ CLI::App* add_sensitivity_command(CLI::App& app, cli::CommandSlot& slot) {
   cmd->add_option("--threads", o->threads, "worker threads (0: all cores)")->check(CLI::Range(0, 4096));
   cmd->add_flag("-q,--quiet", o->quiet, "nothing on stderr but errors");
   cli::add_formulation_option(*cmd, o->formulation);
+  cli::add_simd_option(*cmd, o->simd);
   cli::add_forcing_options(*cmd, o->forcing_options);
   cli::run_when_parsed(*cmd, slot, [o] { return run_sensitivity(*o); });
   return cmd;

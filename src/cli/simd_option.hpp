@@ -1,5 +1,5 @@
 // --simd auto|sse2|avx2+fma|avx512|off, shared by the commands that solve the forward model in
-// double (run, train): half-hours as the lanes of SIMD vectors (docs/performance.md).
+// double (run, train, sensitivity): half-hours as the lanes of SIMD vectors (docs/performance.md).
 #pragma once
 
 #include <string>

@@ -2,8 +2,11 @@
 // gradients equal the library's, and errors that name the file.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "../test_support.hpp"
 #include "canveg/gradient.hpp"
@@ -105,6 +108,77 @@ TEST(SensitivityCommand, LossWeightDefaultsToTheModelsTrainingWeight) {
   char text[64];
   std::snprintf(text, sizeof text, "loss %.9g = 1 MSE(LE)", expected);
   EXPECT_NE(trained.out.find(text), std::string::npos) << trained.out << "\nexpected " << text;
+}
+
+// Reads the gradient column of a sensitivity CSV.
+std::vector<double> gradient_column(const std::string& csv) {
+  std::istringstream in(canveg::test::read_text(csv));
+  std::string line;
+  std::getline(in, line);
+  std::vector<double> out;
+  while (std::getline(in, line)) {
+    std::istringstream row(line);
+    std::string name, value, gradient;
+    std::getline(row, name, ',');
+    std::getline(row, value, ',');
+    std::getline(row, gradient, ',');
+    out.push_back(std::stod(gradient));
+  }
+  return out;
+}
+
+// A site TOML serves as the model, as for run and train, and --simd chooses how the forward part
+// of the gradient is solved: each choice gives the library's gradient with that setting exactly,
+// and lanes agree with one half-hour at a time to round-off.
+TEST(SensitivityCommand, SiteFileAndSimdChoiceGiveTheLibrarysGradient) {
+  canveg::test::TempDir dir;
+  const std::string site = std::string(CANVEG_SOURCE_DIR) + "/examples/sites/US-Hn1.toml";
+  const std::string forcing = canveg::test::fluxtower("US-Hn1", "US-Hn1-forcings-test.csv");
+  const std::string observed = canveg::test::fluxtower("US-Hn1", "US-Hn1-fluxes-nonegle-test.csv");
+  const std::string common = "sensitivity --site " + shell_quote(site) + " --forcing " + shell_quote(forcing) +
+                             " --observed " + shell_quote(observed) + " --first-row 4800 --rows 48 --threads 1 -q";
+  const LoadedModel loaded = read_site_toml(site);
+  const ParameterSpace space(loaded.model);
+  const ObservedFluxes all = read_flux_csv(observed);
+  LossSpec loss;
+  loss.le_weight = 0.5;  // a site file carries no training weight
+  loss.scaler = standard_scaler(all);
+  ObservedFluxes obs;
+  obs.LE.assign(all.LE.begin() + 4800, all.LE.begin() + 4848);
+  obs.NEE.assign(all.NEE.begin() + 4800, all.NEE.begin() + 4848);
+  const ForcingRecord rows = read_forcing_csv(forcing).slice(4800, 4848);
+  std::vector<std::vector<double>> by_setting;
+  for (const std::string simd : {"off", "auto"}) {
+    const std::string csv = dir.file("s-" + simd + ".csv");
+    const auto r = canveg::test::run_canveg(common + " --simd " + simd + " -o " + shell_quote(csv), dir);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    GradientOptions go;
+    go.simd = simd == "off" ? "" : simd;
+    go.threads = 1;
+    go.keep_remainder = true;  // as the command: 48 rows, one short batch
+    const LossGradient g = loss_and_gradient(loaded.model, space, rows, obs, loss, go);
+    const std::vector<double> from_command = gradient_column(csv);
+    ASSERT_EQ(from_command.size(), space.size());
+    for (std::size_t k = 0; k < space.size(); ++k) EXPECT_EQ(from_command[k], g.gradient[k]) << simd << " " << space.name(k);
+    by_setting.push_back(from_command);
+  }
+  for (std::size_t k = 0; k < space.size(); ++k)
+    EXPECT_NEAR(by_setting[1][k], by_setting[0][k], 1e-7 * (1.0 + std::abs(by_setting[0][k]))) << space.name(k);
+}
+
+TEST(SensitivityCommand, ExactlyOneOfModelOrSite) {
+  canveg::test::TempDir dir;
+  const std::string data = " --forcing " + shell_quote(canveg::test::fluxtower("US-Hn1", "US-Hn1-forcings-test.csv")) +
+                           " --observed " + shell_quote(canveg::test::fluxtower("US-Hn1", "US-Hn1-fluxes-nonegle-test.csv"));
+  const auto neither = canveg::test::run_canveg("sensitivity" + data, dir);
+  EXPECT_EQ(neither.exit_code, 1);
+  EXPECT_NE(neither.err.find("give exactly one of --model or --site"), std::string::npos) << neither.err;
+  const auto both = canveg::test::run_canveg(
+      "sensitivity --model " + shell_quote(canveg::test::trained("US-Hn1_PB-1L-0.5.json")) + " --site " +
+          shell_quote(std::string(CANVEG_SOURCE_DIR) + "/examples/sites/US-Hn1.toml") + data,
+      dir);
+  EXPECT_NE(both.exit_code, 0);
+  EXPECT_NE(both.err.find("excludes"), std::string::npos) << both.err;
 }
 
 }  // namespace
