@@ -268,7 +268,9 @@ class Model(_ModelFile):
         The diagnostic columns follow in the command's order (``canveg.DIAGNOSTIC_UNITS``).
         ``df.attrs`` also holds ``formulation``, ``model``, ``seconds`` (the run's wall time),
         ``iterations`` (outer iterations used) and, with ``converge``, ``converged``.
-        Raises InputError on bad forcing.
+        Raises InputError on bad forcing, including shortwave radiation hours off the sun of the
+        model's site (time stamps in UTC); warns (UserWarning) about dark days and humidity that
+        looks read in a unit too small, as the command does (docs/fields.md).
         """
         source, columns = _columns(forcing)
         timestamps, outputs, used, seconds, iterations, converged = _canveg.run(

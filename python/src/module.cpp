@@ -202,6 +202,23 @@ double resolve_le_weight(double given, const canveg::LoadedModel& loaded) {
 
 // A training loss with its data prepared once (forcing read, observations aligned, scaler fitted),
 // evaluated at any parameter vector: what a gradient bridge calls once per optimiser step.
+// The command's plausibility checks of a forcing against the model's site (docs/fields.md,
+// "Checks"): radiation hours off the sun raises InputError; dark days and humidity in a unit too
+// small come back as text, for warn_all once the GIL is held again.
+std::vector<std::string> check_against_site(const canveg::ForcingRecord& forcing, const canveg::Setup& site) {
+  std::vector<std::string> found;
+  for (const std::string& warning : {canveg::check_sun_timing(forcing, site.latitude, site.longitude, site.time_zone),
+                                     canveg::check_humidity_units(forcing)})
+    if (!warning.empty()) found.push_back(forcing.source + ": " + warning);
+  return found;
+}
+
+// Each text as a Python UserWarning (so that the warnings filters apply; "error" raises it).
+void warn_all(const std::vector<std::string>& warnings) {
+  for (const std::string& w : warnings)
+    if (PyErr_WarnEx(PyExc_UserWarning, w.c_str(), 2) != 0) throw py::error_already_set();
+}
+
 struct PreparedLoss {
   canveg::Model<double> model;
   canveg::ParameterSpace space;
@@ -246,11 +263,14 @@ PreparedLoss prepare_loss(const canveg::LoadedModel& loaded, const std::string& 
   go.threads = threads;
   Columns cols = to_columns(columns);
   canveg::ForcingRecord forcing;
+  std::vector<std::string> warnings;
   {
     py::gil_scoped_release release;
     forcing = canveg::read_forcing_columns(source, cols, o);
+    warnings = check_against_site(forcing, model.setup);
     canveg::check_alignment(observed, forcing.timestamp, source);
   }
+  warn_all(warnings);
   const canveg::ParameterSpace space(model);
   std::vector<double> initial = space.values(model);
   return PreparedLoss{std::move(model), space, std::move(initial), std::move(forcing), std::move(observed),
@@ -344,10 +364,12 @@ PYBIND11_MODULE(_canveg, m) {
         Columns cols = to_columns(columns);
         canveg::ForcingRecord forcing;
         canveg::RunResult result;
+        std::vector<std::string> warnings;
         {
           py::gil_scoped_release release;
           forcing = canveg::read_forcing_columns(source, cols, o);
           cols.clear();
+          warnings = check_against_site(forcing, model.setup);
           canveg::RunOptions ro;
           ro.storage_coupling = !independent;
           ro.threads = threads;
@@ -357,6 +379,7 @@ PYBIND11_MODULE(_canveg, m) {
           ro.max_iterations = max_iterations;
           result = canveg::run_model(model, forcing, ro);
         }
+        warn_all(warnings);
         // The command's column order: outputs, then energy diagnostics, then convergence.
         py::dict out;
         for (std::size_t i = 0; i < canveg::kOutputFields.size(); ++i)
@@ -509,15 +532,23 @@ PYBIND11_MODULE(_canveg, m) {
         Columns cols = to_columns(columns);
         const std::string test_name = test_source.is_none() ? "" : test_source.cast<std::string>();
         canveg::TrainResult r;
+        canveg::ForcingRecord test_forcing;
+        std::vector<std::string> warnings;
         {
           py::gil_scoped_release release;
+          const canveg::Setup& site = problem.initial.model.setup;
           problem.forcing = canveg::read_forcing_columns(source, cols, o);
-          canveg::ForcingRecord test_forcing;
+          warnings = check_against_site(problem.forcing, site);
           if (test_observed) {
             test_forcing = canveg::read_forcing_columns(test_name, test_cols, o);
+            for (std::string& w : check_against_site(test_forcing, site)) warnings.push_back(std::move(w));
             problem.test_forcing = &test_forcing;
             problem.test_observed = &*test_observed;
           }
+        }
+        warn_all(warnings);  // before the training, as the command prints them
+        {
+          py::gil_scoped_release release;
           r = canveg::train(problem, to);
         }
         py::dict history;

@@ -108,6 +108,46 @@ def test_bad_forcing_raises_the_commands_message(cli, small_files, tmp_path, bre
         assert "K" in expected and "TA_F" in expected and ":2:" in expected
 
 
+def test_radiation_hours_off_the_sun_raises_the_commands_message(cli, small_files, tmp_path):
+    """Shortwave eight hours off its time stamps (UTC read as local time) is refused, as by the command."""
+    forcing_csv, fluxes_csv = small_files
+    frame = canveg.read_forcing(forcing_csv)
+    frame["SW_IN_F"] = np.roll(frame["SW_IN_F"].to_numpy(), 16)
+    shifted_csv = tmp_path / "utc.csv"
+    frame.to_csv(shifted_csv, index=False)
+    frame.attrs["source"] = str(shifted_csv)
+    expected = cli_error(run_cli(cli, "run", "--model", PB_1L, "--forcing", str(shifted_csv), "--output",
+                                 str(tmp_path / "out.csv"), "--quiet"))
+    assert "8 h earlier than the time stamps say" in expected
+    model = canveg.load_model(PB_1L)
+    with pytest.raises(canveg.InputError) as error:
+        model.run(frame)
+    assert str(error.value) == expected
+    with pytest.raises(canveg.InputError) as error:
+        model.loss_function(frame, fluxes_csv)
+    assert str(error.value) == expected
+
+
+def test_humidity_in_a_unit_too_small_warns_as_the_command(cli, tmp_path):
+    """A week whose air never reaches 25 % relative humidity warns (a unit 10-1000x too small)."""
+    with open(os.path.join(SITE, "US-Bi1-forcings-test.csv")) as f:
+        lines = [next(f) for _ in range(8 * 48 + 1)]
+    week_csv = tmp_path / "week.csv"
+    week_csv.write_text("".join(lines))
+    frame = canveg.read_forcing(week_csv)
+    frame["eair"] = frame["eair"] / 100.0
+    dry_csv = tmp_path / "dry.csv"
+    frame.to_csv(dry_csv, index=False)
+    frame.attrs["source"] = str(dry_csv)
+    result = run_cli(cli, "run", "--model", PB_1L, "--forcing", str(dry_csv), "--output", str(tmp_path / "out.csv"))
+    assert result.returncode == 0, result.stderr
+    warning = re.search(r"canveg: warning: (.*never reaches 25 %.*)", result.stderr)
+    assert warning, result.stderr
+    with pytest.warns(UserWarning) as caught:
+        canveg.load_model(PB_1L).run(frame, threads=1)
+    assert [str(w.message) for w in caught] == [warning.group(1)]
+
+
 def test_bad_model_files():
     with pytest.raises(canveg.InputError, match="cannot|no such|open"):
         canveg.load_model("no-such-model.json")
