@@ -180,8 +180,10 @@ TEST(CliRun, NonFiniteOutputsAreReported) {
             std::string::npos)
       << r.err;
   EXPECT_TRUE(std::isnan(output_column(out, "LE")[19]));
-  // The NaN row and one before it (soil surface at 105 degC in a February night) are impossible states.
-  EXPECT_NE(r.err.find("warning: 2 of 40 half-hours are in a physically impossible state by their outputs"),
+  // The NaN row and one before it (soil surface at 105 degC in a February night) are impossible
+  // states; the second warning says that the first one's row is among them.
+  EXPECT_NE(r.err.find("warning: 2 of 40 half-hours (the 1 with non-finite outputs among them) are in a physically "
+                       "impossible state by their outputs"),
             std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("the first at 2019-02-09 06:30:00; --convergence flags them"), std::string::npos) << r.err;

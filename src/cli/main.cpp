@@ -216,9 +216,9 @@ void print_convergence_summary(const canveg::ConvergenceDiagnostics& c, const st
 }
 
 // A warning (also with --quiet) for half-hours with a non-finite output: the model's answer
-// there, written as NaN, which would otherwise pass unnoticed into an analysis.
-void warn_non_finite_outputs(const canveg::CanopyOutputs& o, const std::vector<std::string>& timestamps,
-                             std::size_t rows) {
+// there, written as NaN, which would otherwise pass unnoticed into an analysis. Returns their number.
+std::size_t warn_non_finite_outputs(const canveg::CanopyOutputs& o, const std::vector<std::string>& timestamps,
+                                    std::size_t rows) {
   std::size_t count = 0, first = rows;
   std::string first_field;
   for (std::size_t r = 0; r < rows; ++r) {
@@ -229,7 +229,7 @@ void warn_non_finite_outputs(const canveg::CanopyOutputs& o, const std::vector<s
       break;
     }
   }
-  if (count == 0) return;
+  if (count == 0) return 0;
   std::fprintf(stderr,
                "canveg: warning: non-finite outputs in %zu of %zu half-hours, the first %s at %s: the solution ran "
                "away there (with the jax formulation typically the soil surface in a calm night); --convergence "
@@ -237,20 +237,24 @@ void warn_non_finite_outputs(const canveg::CanopyOutputs& o, const std::vector<s
                "states\")\n",
                count, rows, first_field.c_str(),
                row_label(timestamps, first).c_str());
+  return count;
 }
 
 // Physically impossible outputs are written as computed; say so (also with -q), since nothing else
-// in the file marks them. --convergence flags them row by row.
+// in the file marks them. --convergence flags them row by row. The non-finite half-hours, already
+// warned about, are among them; the count says so rather than repeating them as news.
 void warn_implausible_outputs(const canveg::CanopyOutputs& o, const std::vector<std::string>& timestamps,
-                              bool flagged_in_file) {
+                              bool flagged_in_file, std::size_t non_finite) {
   std::size_t first = 0;
   const std::size_t count = canveg::count_implausible_outputs(o, &first);
-  if (count == 0) return;
+  if (count == 0 || count == non_finite) return;
+  const std::string including =
+      non_finite > 0 ? " (the " + std::to_string(non_finite) + " with non-finite outputs among them)" : "";
   std::fprintf(stderr,
-               "canveg: warning: %zu of %zu half-hours are in a physically impossible state by their outputs "
+               "canveg: warning: %zu of %zu half-hours%s are in a physically impossible state by their outputs "
                "(|LE|, |H| or |G| above 1200 W m-2, leaf or soil temperature out of range, or not finite), the first at "
                "%s; %s (docs/reliability.md, \"Implausible states\")\n",
-               count, o.size(), row_label(timestamps, first).c_str(),
+               count, o.size(), including.c_str(), row_label(timestamps, first).c_str(),
                flagged_in_file ? "the implausible column flags them"
                                : "--convergence flags them, --formulation corrected avoids most");
 }
@@ -387,8 +391,8 @@ int command_run(const RunArgs& a) {
                  forcing.size(), result.seconds, rate, lanes.c_str(), canveg::describe_formulation(model.setup).c_str(),
                  a.output.c_str());
   }
-  warn_non_finite_outputs(result.outputs, forcing.timestamp, forcing.size());
-  warn_implausible_outputs(result.outputs, forcing.timestamp, a.convergence);
+  const std::size_t non_finite = warn_non_finite_outputs(result.outputs, forcing.timestamp, forcing.size());
+  warn_implausible_outputs(result.outputs, forcing.timestamp, a.convergence, non_finite);
   if (options.converge_tolerance > 0) print_converge_summary(result, options, a.quiet);
   if (a.convergence && !a.quiet) print_convergence_summary(result.convergence, forcing.timestamp, result.iterations);
   if (observed) print_metrics(result.outputs.LE, result.outputs.NEE, *observed, &loaded.reported);
