@@ -116,23 +116,24 @@ std::string duration(double seconds) {
 }
 
 // Reads a forcing file with the command's forcing options and, unless quiet, says where each
-// variable came from.
-// With `location`, the radiation is checked against the sun of that site (the model's).
-ForcingRecord read_training_forcing(const TrainArgs& a, const std::string& path, const ForcingReadOptions& site = {},
-                                    const Setup* location = nullptr) {
-  ForcingRecord forcing = read_forcing_file(path, cli::forcing_read_options(a.forcing_options, site));
+// variable came from. With a CanVeg `model`, its site file's forcing settings apply and the
+// radiation is checked against the sun of its site.
+ForcingRecord read_training_forcing(const TrainArgs& a, const std::string& path, const LoadedModel* model = nullptr) {
+  ForcingReadOptions options = cli::forcing_read_options(a.forcing_options, model ? model->forcing_options : ForcingReadOptions{});
+  options.threads = a.threads;
+  ForcingRecord forcing = read_forcing_file(path, options);
   if (!a.quiet) cli::print_forcing_sources(forcing);
-  if (location) cli::check_forcing_against_site(forcing, *location);
+  if (model) cli::check_forcing_against_site(forcing, model->model.setup);
   return forcing;
 }
 
 // Reads the test period when one is given; false when not.
 bool read_test_data(const TrainArgs& a, ForcingRecord& forcing, ObservedFluxes& observed,
-                    const ForcingReadOptions& site = {}, const Setup* location = nullptr) {
+                    const LoadedModel* model = nullptr) {
   if (a.test_forcing.empty() && a.test_observed.empty()) return false;
   if (a.test_forcing.empty() || a.test_observed.empty())
     throw InputError("", 0, "--test-forcing", "give --test-forcing and --test-observed together");
-  forcing = read_training_forcing(a, a.test_forcing, site, location);
+  forcing = read_training_forcing(a, a.test_forcing, model);
   observed = read_flux_csv(a.test_observed);
   return true;
 }
@@ -306,10 +307,10 @@ int run_train_sites(const TrainArgs& a) {
         throw InputError(a.sites, f.line, "site", "site " + name + " is listed twice");
       names.push_back(name);
       // Every process reads every site (the checks fail alike everywhere); each computes its own.
-      p.forcing = read_training_forcing(a, f.forcing, p.initial.forcing_options, &p.initial.model.setup);
+      p.forcing = read_training_forcing(a, f.forcing, &p.initial);
       p.observed = read_flux_csv(f.observed);
       if (!f.test_forcing.empty()) {
-        test_forcings[i] = read_training_forcing(a, f.test_forcing, p.initial.forcing_options, &p.initial.model.setup);
+        test_forcings[i] = read_training_forcing(a, f.test_forcing, &p.initial);
         test_observed[i] = read_flux_csv(f.test_observed);
         p.test_forcing = &test_forcings[i];
         p.test_observed = &test_observed[i];
@@ -419,11 +420,11 @@ int run_train(const TrainArgs& a) {
         *to = *from;
       }
     }
-    problem.forcing = read_training_forcing(a, a.forcing, problem.initial.forcing_options, &problem.initial.model.setup);
+    problem.forcing = read_training_forcing(a, a.forcing, &problem.initial);
     problem.observed = read_flux_csv(a.observed);
     ForcingRecord test_forcing;
     ObservedFluxes test_observed;
-    if (read_test_data(a, test_forcing, test_observed, problem.initial.forcing_options, &problem.initial.model.setup)) {
+    if (read_test_data(a, test_forcing, test_observed, &problem.initial)) {
       problem.test_forcing = &test_forcing;
       problem.test_observed = &test_observed;
     }
