@@ -200,10 +200,8 @@ double resolve_le_weight(double given, const canveg::LoadedModel& loaded) {
   return std::isnan(loaded.trained_le_weight) ? 0.5 : loaded.trained_le_weight;
 }
 
-// A training loss with its data prepared once (forcing read, observations aligned, scaler fitted),
-// evaluated at any parameter vector: what a gradient bridge calls once per optimiser step.
-// The command's plausibility checks of a forcing against the model's site (docs/fields.md,
-// "Checks"): radiation hours off the sun raises InputError; dark days and humidity in a unit too
+// The command's plausibility checks of a forcing against the model's site (docs/fields.md, above
+// the forcing table): radiation hours off the sun raises InputError; dark days and humidity in a unit too
 // small come back as text, for warn_all once the GIL is held again.
 std::vector<std::string> check_against_site(const canveg::ForcingRecord& forcing, const canveg::Setup& site) {
   std::vector<std::string> found;
@@ -219,6 +217,8 @@ void warn_all(const std::vector<std::string>& warnings) {
     if (PyErr_WarnEx(PyExc_UserWarning, w.c_str(), 2) != 0) throw py::error_already_set();
 }
 
+// A training loss with its data prepared once (forcing read, observations aligned, scaler fitted),
+// evaluated at any parameter vector: what a gradient bridge calls once per optimiser step.
 struct PreparedLoss {
   canveg::Model<double> model;
   canveg::ParameterSpace space;
