@@ -118,6 +118,12 @@ TEST(SiteToml, SolverConvergeKeys) {
   EXPECT_EQ(m.converge_tolerance, 0.01);
   EXPECT_EQ(m.max_iterations, 40);
   expect_toml_error(dir, small_site(dir, "[solver]\nconverge = -1\n"), 13, "solver.converge", "positive");
+  // An iteration cap without a tolerance would be ignored (the command refuses --max-iterations alone).
+  expect_toml_error(dir, small_site(dir, "[solver]\nmax_iterations = 5\n"), 13, "solver.max_iterations",
+                    "only with converge");
+  // Forcing rows are half-hours: another step count would solve each row's soil for the wrong time.
+  expect_toml_error(dir, small_site(dir, "[solver]\nsteps_per_day = 24\n"), 13, "solver.steps_per_day",
+                    "forcings are half-hourly");
 }
 
 TEST(SiteToml, ForcingSection) {

@@ -201,6 +201,15 @@ TEST(ModelJsonErrors, MissingAndMistypedFieldsNamed) {
                      "para.zht1.value", "disagrees");
   expect_field_error(edited_model(dir, [](nlohmann::json& j) { j["metrics"]["LE-test"].erase("nse"); }),
                      "metrics.LE-test.nse", "missing");
+  // Edits that would otherwise change nothing, or the length of time a row's soil is solved for.
+  expect_field_error(edited_model(dir, [](nlohmann::json& j) { j["para"]["Vcopt"] = j["para"]["vcopt"]; }),
+                     "para.Vcopt", "not a parameter of the model (did you mean 'vcopt'?)");
+  expect_field_error(edited_model(dir, [](nlohmann::json& j) { j["para"]["vcmax"] = j["para"]["vcopt"]; }),
+                     "para.vcmax", "not a parameter of the model");
+  expect_field_error(edited_model(dir, [](nlohmann::json& j) { j["setup"]["soil_mtime"] = 45; }), "setup.soil_mtime",
+                     "45 sub-steps of dt_soil = 20 s make 900 s, not the half-hour");
+  expect_field_error(edited_model(dir, [](nlohmann::json& j) { j["hyperparameter_header"]["n_hr_per_day"] = 24; }),
+                     "hyperparameter_header.n_hr_per_day", "forcings are half-hourly");
 }
 
 TEST(ModelJsonErrors, ScalarDelzIsRepeated) {

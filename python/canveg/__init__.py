@@ -297,8 +297,10 @@ class Model(_ModelFile):
         else 0.5. ``method``: how the gradient passes the fixed point: unrolled (exact), implicit,
         onestep, onestep-jax (docs/gradients.md). observed: a flux CSV path (the command's reader)
         or a table with LE and NEE (or the reader's other names) on the forcing's half-hours.
-        Same as ``canveg sensitivity``. The result is what :mod:`canveg.autodiff` hands to JAX and
-        PyTorch.
+        The loss of ``canveg sensitivity``, but for one default: rows after the last full batch
+        are dropped here unless ``keep_remainder``, as JAX-CanVeg's training drops them, where
+        the command keeps them unless ``--drop-remainder``. The result is what
+        :mod:`canveg.autodiff` hands to JAX and PyTorch.
         """
         source, columns = _columns(forcing)
         return LossFunction(_canveg.LossFunction(

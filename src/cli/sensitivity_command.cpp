@@ -95,9 +95,9 @@ int run_sensitivity(const SensitivityOptions& o) {
     const std::vector<double> values = space.values(loaded.model);
     const std::vector<bool> zero = space.structurally_zero();
 
-    std::printf("# model %s; %zu half-hours in %zu batch(es) of %zu%s; loss %.9g = %.3g MSE(LE) + %.3g MSE(NEE) "
+    std::printf("# model %s; %zu half-hours in %zu batch(es) of at most %zu%s; loss %.9g = %.3g MSE(LE) + %.3g MSE(NEE) "
                 "on standardised outputs\n",
-                model_path.c_str(), g.rows, g.batches, o.batch_size == 0 ? g.rows : o.batch_size,
+                model_path.c_str(), g.rows, g.batches, o.batch_size == 0 ? g.rows : std::min(o.batch_size, g.rows),
                 o.batch_size == 1 ? " (independent half-hours)" : "", g.loss, le_weight, 1.0 - le_weight);
     std::printf("# %s gradient in %.1f s, peak working memory %.1f MB", o.method.c_str(), g.seconds,
                 g.peak_memory_bytes / 1e6);

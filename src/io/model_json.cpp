@@ -7,8 +7,13 @@
 // ("hyperparameter_header") and the metrics JAX-CanVeg reported. Every value is used as stored:
 // in particular hkin is 99999 in every trained file (the bound-clipping artefact of 4.4) and the
 // published metrics were computed with it.
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <iterator>
+#include <string_view>
 
 #include "canveg/errors.hpp"
 #include "canveg/model_io.hpp"
@@ -66,6 +71,13 @@ void read_setup(const JsonNode& root, Setup& s) {
   s.n_soil_layers = physics::kSoilLayers;
   s.dt_soil = positive(setup["dt_soil"]);
   s.soil_mtime = as_int_in(setup["soil_mtime"], 1, 10000000);
+  // The soil sub-steps must make up one forcing row, a half-hour (validate_model).
+  if (std::abs(s.soil_mtime * s.dt_soil - 1800.0) > 1e-9 * 1800.0) {
+    char text[160];
+    std::snprintf(text, sizeof text, "%d sub-steps of dt_soil = %g s make %g s, not the half-hour (1800 s) of a forcing row",
+                  s.soil_mtime, s.dt_soil, s.soil_mtime * s.dt_soil);
+    setup["soil_mtime"].fail(text);
+  }
   s.niter = as_int_in(setup["niter"], 1, 100000);
   // canveg's formulation and its switches (README "Formulations"), stored by write_model_json; a
   // JAX-CanVeg file has none of them and is read in the jax formulation.
@@ -84,6 +96,9 @@ void read_setup(const JsonNode& root, Setup& s) {
   s.canopy_height = positive(header["veg_ht"]);
   s.measurement_height = positive(header["meas_ht"]);
   s.steps_per_day = as_int_in(header["n_hr_per_day"], 1, 86400);
+  if (s.steps_per_day != 48)
+    header["n_hr_per_day"].fail(std::to_string(s.steps_per_day) +
+                                " steps per day; forcings are half-hourly, 48 steps per day");
 }
 
 // One profile leaf (zht1, delz1, ...): stored as a list of `n` values; a single number is taken
@@ -120,12 +135,34 @@ void read_grid(const JsonNode& para, Setup& s) {
                                std::to_string(s.measurement_height) + " m");
 }
 
+bool same_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+
 void read_parameters(const JsonNode& para, Parameters<double>& p) {
   for (std::size_t i = 0; i < kParameterCount; ++i) {
     const JsonNode v = para[std::string(kParameterFields[i].name)]["value"];
     const double x = v.number();
     if (!std::isfinite(x)) v.fail("not a finite number");
     parameter_at(p, i) = x;
+  }
+  // A member that is neither read nor one of JAX-CanVeg's Para fields the physics leaves unused is
+  // a misspelt or invented parameter, an edit that would otherwise change nothing, silently (the
+  // site TOML reader refuses unknown keys too).
+  static const char* const kOtherFields[] = {"zht1", "zht2", "delz1", "delz2", "soil_depth",  // the grid
+                                             "brs", "dLdT", "do3", "eko", "ektau", "extinct", "rgc1000", "rsm",
+                                             "skin"};  // in JAX-CanVeg's Para, read by none of its processes
+  for (const auto& member : para.value().items()) {
+    const std::string& key = member.key();
+    bool known = std::find(std::begin(kOtherFields), std::end(kOtherFields), key) != std::end(kOtherFields);
+    for (std::size_t i = 0; i < kParameterCount && !known; ++i) known = key == kParameterFields[i].name;
+    if (known) continue;
+    std::string hint;
+    for (std::size_t i = 0; i < kParameterCount; ++i)
+      if (same_ignoring_case(key, kParameterFields[i].name)) hint = " (did you mean '" + std::string(kParameterFields[i].name) + "'?)";
+    throw InputError(para.file(), 0, para.path() + "." + key, "not a parameter of the model" + hint);
   }
 }
 

@@ -64,6 +64,15 @@ void validate_model(const Model<double>& model, const std::string& source) {
                      "dispersion matrix has " + std::to_string(model.dij.size()) + " values, expected " +
                          std::to_string(s.n_total_layers) + " x " + std::to_string(s.n_can_layers));
   if (s.niter < 1) throw InputError(source, 0, "niter", "must be at least 1");
+  // Forcing rows are half-hours (the readers accept nothing else), so a model of another time step
+  // would solve its soil for the wrong length of time without any other sign.
+  if (s.steps_per_day != 48)
+    throw InputError(source, 0, "steps_per_day",
+                     std::to_string(s.steps_per_day) + " steps per day; forcings are half-hourly, 48 steps per day");
+  if (std::abs(s.soil_mtime * s.dt_soil - 1800.0) > 1e-9 * 1800.0)
+    throw InputError(source, 0, "soil_mtime",
+                     std::to_string(s.soil_mtime) + " soil sub-steps of " + std::to_string(s.dt_soil) +
+                         " s do not make the half-hour (1800 s) of a forcing row");
   if (s.n_soil_layers != physics::kSoilLayers)
     throw InputError(source, 0, "n_soil_layers",
                      "the soil heat-conduction model has " + std::to_string(physics::kSoilLayers) +

@@ -257,10 +257,16 @@ LoadedModel read_site_toml(const std::string& path) {
   s.soil_respiration = respiration(soil);
   s.niter = static_cast<int>(solver.integer_or("iterations", 15, 1, 100000));
   s.steps_per_day = static_cast<int>(solver.integer_or("steps_per_day", 48, 1, 86400));
+  // Forcing rows are half-hours (the readers accept nothing else); another count would solve the
+  // soil of every row for the wrong length of time.
+  if (s.steps_per_day != 48)
+    solver.fail("steps_per_day", std::to_string(s.steps_per_day) + "; forcings are half-hourly, 48 steps per day");
   out.converge_tolerance = solver.number_or("converge", 0.0);
   if (!(out.converge_tolerance >= 0) || !std::isfinite(out.converge_tolerance))
     solver.fail("converge", "the tolerance must be positive (0: JAX-CanVeg's fixed iterations)");
   out.max_iterations = static_cast<int>(solver.integer_or("max_iterations", 0, 0, 100000));
+  if (out.max_iterations > 0 && !(out.converge_tolerance > 0))
+    solver.fail("max_iterations", "applies only with converge (the iterations are otherwise the fixed 'iterations')");
   s.n_soil_layers = physics::kSoilLayers;
   s.dt_soil = kDtSoil;
   s.soil_mtime = soil_steps(s.steps_per_day, s.dt_soil);
