@@ -193,8 +193,21 @@ std::vector<std::pair<double, double>> training_bounds(const ParameterSpace& spa
 // chooses, e.g. file names and options), written atomically (a crash leaves the previous one).
 void write_train_state(const TrainState& state, const nlohmann::json& settings, const std::string& path);
 // Reads a checkpoint; throws InputError naming the file when it is malformed or was made under
-// other settings than `settings`.
+// other settings than `settings` (the message names the first one that differs).
 TrainState read_train_state(const std::string& path, const nlohmann::json& settings);
+
+// The first setting in which two settings objects differ, as "name: A before, B now" ("" when
+// they agree): for messages that refuse a checkpoint or a finished model made under other ones.
+// With `recorded_only`, settings `before` does not hold are not compared (files written before
+// the setting was recorded).
+std::string settings_difference(const nlohmann::json& before, const nlohmann::json& now, bool recorded_only = false);
+
+// A fingerprint (16 hex digits, FNV-1a over the values' bits) of the data a training reads, as read:
+// time stamps and every forcing series, and the observed LE and NEE. Checkpoints store it, so that
+// a resume refuses data edited in place or read with other forcing options.
+std::string training_data_fingerprint(const ForcingRecord& forcing, const ObservedFluxes& observed);
+// The same over a file's bytes (the model or site file a training starts from).
+std::string file_fingerprint(const std::string& path);
 
 // The epoch history as CSV: epoch, learning_rate, train_loss, test_loss, validation_loss, seconds, then one
 // column per trained parameter (its value after the epoch's step).

@@ -127,6 +127,12 @@ ForcingRecord read_training_forcing(const TrainArgs& a, const std::string& path,
   return forcing;
 }
 
+// The forcing options as given, for the checkpoint's settings.
+nlohmann::json forcing_options_json(const cli::ForcingOptionArgs& f) {
+  return {{"column", f.columns}, {"units", f.units},          {"lai", f.lai},   {"canopy_height", f.canopy_height},
+          {"supplement", f.supplement}, {"netcdf_time", f.netcdf_time}, {"fill", f.fill}, {"max_gap", f.max_gap}};
+}
+
 // Reads the test period when one is given; false when not.
 bool read_test_data(const TrainArgs& a, ForcingRecord& forcing, ObservedFluxes& observed,
                     const LoadedModel* model = nullptr) {
@@ -452,7 +458,14 @@ int run_train(const TrainArgs& a) {
         {"jax_stop_model", a.jax_stop_model}, {"stop_rules", !a.no_stop_rules},
         {"reset_parameters", a.reset_parameters}, {"networks_from", a.networks_from},
         {"seed", a.seed},           {"validation_days", a.validation_days},
-        {"formulation", describe_formulation(problem.initial.model.setup)}};
+        {"formulation", describe_formulation(problem.initial.model.setup)},
+        // What the files held as read, not only their names: an edit in place, or other forcing
+        // options, must not be resumed into.
+        {"forcing_options", forcing_options_json(a.forcing_options)},
+        {"model_file", file_fingerprint(a.model.empty() ? a.site : a.model)},
+        {"data", training_data_fingerprint(problem.forcing, problem.observed)},
+        {"test_data", problem.test_forcing ? training_data_fingerprint(*problem.test_forcing, *problem.test_observed)
+                                           : std::string()}};
     std::unique_ptr<TrainState> resume;
     if (a.resume) {
       if (std::filesystem::exists(checkpoint_path)) {

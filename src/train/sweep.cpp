@@ -91,9 +91,17 @@ Period read_period(const SweepOptions& o, const std::string& site, bool test) {
           first_rows(read_flux_csv(flux_file(o, site, test)), o.rows)};
 }
 
-// The epochs run and stop reason of a model written by an earlier call.
-void read_training_record(const std::string& path, SweepRow& row) {
+// The epochs run and stop reason of a model written by an earlier call, which must have been
+// trained under the settings this sweep asks for (else its scores would be reported as theirs).
+void read_training_record(const std::string& path, const nlohmann::json& settings, SweepRow& row) {
   const nlohmann::json doc = io::parse_json_file(path);
+  if (doc.contains("training") && doc["training"].contains("settings")) {
+    const std::string difference = settings_difference(doc["training"]["settings"], settings, true);
+    if (!difference.empty())
+      throw InputError(path, 0, "training.settings",
+                       "this model was trained under other settings than the sweep asks for (" + difference +
+                           "); use another --output-dir, or remove the model and its checkpoint to train it again");
+  }
   if (doc.contains("training")) {
     row.epochs_run = doc["training"].value("epochs_run", 0);
     row.stop_reason = doc["training"].value("stop_reason", std::string());
@@ -106,6 +114,16 @@ void read_training_record(const std::string& path, SweepRow& row) {
 std::pair<Scores, Scores> canveg_task(const SweepOptions& o, const SweepTask& t, const Period& training,
                                       const Period& testing, const std::string& base, SweepRow& row) {
   LoadedModel trained;
+  TrainOptions options = o.train;
+  options.loss.le_weight = t.le_weight;
+  options.gradient.threads = 1;
+  const nlohmann::json settings = {{"task", t.name()},
+                                   {"epochs", options.epochs},
+                                   {"rows", o.rows},
+                                   {"batch_size", options.gradient.batch_size},
+                                   {"method", fixed_point_gradient_name(options.gradient.method)},
+                                   {"jax_pooled_update", options.jax_pooled_update},
+                                   {"formulation", formulation_name(o.formulation)}};
   if (fs::exists(base + ".json")) {
     trained = read_model_json(base + ".json");
     if (trained.model.setup.formulation != o.formulation)
@@ -113,7 +131,7 @@ std::pair<Scores, Scores> canveg_task(const SweepOptions& o, const SweepTask& t,
                        std::string("this model was trained in the ") + formulation_name(trained.model.setup.formulation) +
                            " formulation, the sweep asks for " + formulation_name(o.formulation) +
                            " (use another --output-dir)");
-    read_training_record(base + ".json", row);
+    read_training_record(base + ".json", settings, row);
   } else {
     TrainProblem p;
     p.initial = initial_model(o, t);
@@ -121,15 +139,6 @@ std::pair<Scores, Scores> canveg_task(const SweepOptions& o, const SweepTask& t,
     p.observed = training.observed;
     p.test_forcing = &testing.forcing;
     p.test_observed = &testing.observed;
-    TrainOptions options = o.train;
-    options.loss.le_weight = t.le_weight;
-    options.gradient.threads = 1;
-    const nlohmann::json settings = {{"task", t.name()},
-                                     {"epochs", options.epochs},
-                                     {"rows", o.rows},
-                                     {"method", fixed_point_gradient_name(options.gradient.method)},
-                                     {"jax_pooled_update", options.jax_pooled_update},
-                                     {"formulation", formulation_name(o.formulation)}};
     const std::string checkpoint = base + ".checkpoint.json";
     std::unique_ptr<TrainState> resume;
     if (fs::exists(checkpoint)) resume = std::make_unique<TrainState>(read_train_state(checkpoint, settings));
@@ -157,13 +166,18 @@ std::pair<Scores, Scores> canveg_task(const SweepOptions& o, const SweepTask& t,
 std::pair<Scores, Scores> dnn_task(const SweepOptions& o, const SweepTask& t, const Period& training,
                                    const Period& testing, const std::string& base, SweepRow& row) {
   DnnModel trained;
+  DnnTrainOptions options = o.dnn;
+  options.le_weight = t.le_weight;
+  options.seed = static_cast<std::uint64_t>(t.seed);
+  const nlohmann::json settings = {{"task", t.name()},
+                                   {"epochs", options.epochs},
+                                   {"rows", o.rows},
+                                   {"batch_size", options.batch_size},
+                                   {"seed", options.seed}};
   if (fs::exists(base + ".json")) {
     trained = read_dnn_json(base + ".json");
-    read_training_record(base + ".json", row);
+    read_training_record(base + ".json", settings, row);
   } else {
-    DnnTrainOptions options = o.dnn;
-    options.le_weight = t.le_weight;
-    options.seed = static_cast<std::uint64_t>(t.seed);
     DnnTrainProblem p;
     p.initial = new_dnn_model(t.site, options.seed);
     p.forcing = training.forcing;
@@ -177,11 +191,7 @@ std::pair<Scores, Scores> dnn_task(const SweepOptions& o, const SweepTask& t, co
     write_dnn_json(r.model, base + ".json",
                    {{"training", {{"program", "canveg 0.1.0"},
                                   {"sweep_task", t.name()},
-                                  {"settings", {{"task", t.name()},
-                                                {"epochs", options.epochs},
-                                                {"rows", o.rows},
-                                                {"batch_size", options.batch_size},
-                                                {"seed", options.seed}}},
+                                  {"settings", settings},
                                   {"epochs_run", r.epochs_run},
                                   {"stop_reason", r.stop_reason}}}});
     trained = r.model;

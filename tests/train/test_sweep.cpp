@@ -48,6 +48,15 @@ TEST(SweepCommand, TrainsEachTaskOnceAndTabulates) {
     return kept;
   };
   EXPECT_EQ(without_minutes(canveg::test::read_text(out + "/sweep.csv")), without_minutes(table));
+  // Asked for other training settings, the folder's models are refused rather than scored as theirs.
+  std::string more_epochs = args;
+  more_epochs.replace(more_epochs.find("--epochs 2"), 10, "--epochs 3");
+  const auto other = canveg::test::run_canveg(more_epochs, dir);
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.err.find("trained under other settings than the sweep asks for (epochs: 2 before, 3 now)"),
+            std::string::npos)
+      << other.err;
+  EXPECT_EQ(std::filesystem::last_write_time(out + "/US-Hn1_PB-1L-0.0_s0.json"), model_time);
 
   // The Pareto plot (matplotlib, scripts/plot_sweep.py).
   const std::string png = out + "/pareto.png";

@@ -67,7 +67,13 @@ TEST(LearningRate, JaxCanVegsPiecewiseConstantSchedule) {
 TEST(TrainLossRise, LastOverLowestAndItsEpoch) {
   const auto history = [](std::initializer_list<double> losses) {
     std::vector<EpochRecord> h;
-    for (double l : losses) h.push_back(EpochRecord{static_cast<int>(h.size()), 0.01, l});
+    for (double l : losses) {
+      EpochRecord r;
+      r.epoch = static_cast<int>(h.size());
+      r.learning_rate = 0.01;
+      r.train_loss = l;
+      h.push_back(r);
+    }
     return h;
   };
   const LossRise falling = training_loss_rise(history({8.3, 1.0, 0.9, 0.76}));
@@ -285,6 +291,27 @@ TEST(TrainCommand, WritesModelHistoryAndCheckpoint) {
   const auto weight = test::run_canveg(common + " --output " + shell_quote(out) + " --le-weight 2", dir);
   EXPECT_EQ(weight.exit_code, 1);
   EXPECT_NE(weight.err.find("--le-weight"), std::string::npos) << weight.err;
+
+  // A resume continues only the training its checkpoint belongs to: the same values read the same
+  // way, not only the same file names. Another forcing option, or the forcing edited in place, is
+  // refused, naming what differs; the unchanged training resumes.
+  const auto other_option = test::run_canveg(common + " --output " + shell_quote(out) + " --resume --lai 2.5", dir);
+  EXPECT_EQ(other_option.exit_code, 1);
+  EXPECT_NE(other_option.err.find("other settings than this training (forcing_options:"), std::string::npos)
+      << other_option.err;
+  const std::string original = test::read_text(f);
+  std::string edited = original;
+  const std::size_t second_row_end = edited.find('\n', edited.find('\n') + 1);
+  edited.insert(second_row_end, "1");  // one more digit in the first row's LAI
+  test::write_text(f, edited);
+  const auto other_data = test::run_canveg(common + " --output " + shell_quote(out) + " --resume", dir);
+  EXPECT_EQ(other_data.exit_code, 1);
+  EXPECT_NE(other_data.err.find("(data: the forcing or flux values, as read with the forcing options, differ)"),
+            std::string::npos)
+      << other_data.err;
+  test::write_text(f, original);
+  const auto same = test::run_canveg(common + " --output " + shell_quote(out) + " --resume", dir);
+  EXPECT_EQ(same.exit_code, 0) << same.err;
 }
 
 // JAX-CanVeg's training gradient holds tau_d and the soil's initial longwave fixed: the
