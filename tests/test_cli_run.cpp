@@ -105,6 +105,37 @@ TEST(CliRun, DijOverrideWithTheSameMatrixChangesNothing) {
 
 // A run-away half-hour is written as NaN, and said so on stderr even with -q: US-Bi1 PB-1L-0.5
 // in JAX-CanVeg's formulation blows up at 2019-02-09 07:30 (its soil surface, a calm night).
+// The canopy height looks like the model's geometry but is a forcing variable that only the alfalfa
+// soil respiration reads: a constant given for a model that does not read it is warned about, and
+// changes no output; the alfalfa respiration (soil module 0 of a site file) reads it, unwarned.
+TEST(CliRun, CanopyHeightUnusedByTheModelIsWarnedAbout) {
+  TempDir dir;
+  const Slice s = one_day(dir);
+  const std::string model = shell_quote(trained("US-Bi1_PB-1L-0.5.json"));
+  const std::string plain = dir.file("plain.csv"), tall = dir.file("tall.csv");
+  const auto base = run_canveg("run -q --model " + model + " --forcing " + shell_quote(s.forcing) + " -o " + shell_quote(plain), dir);
+  ASSERT_EQ(base.exit_code, 0) << base.err;
+  EXPECT_EQ(base.err, "");
+  const auto given = run_canveg("run -q --model " + model + " --forcing " + shell_quote(s.forcing) +
+                                    " --canopy-height 18 -o " + shell_quote(tall),
+                                dir);
+  ASSERT_EQ(given.exit_code, 0) << given.err;
+  EXPECT_NE(given.err.find("warning: the canopy height given (veg_ht constant 18) is not used by this model: its "
+                           "canopy is 0.8 m high"),
+            std::string::npos)
+      << given.err;
+  EXPECT_EQ(read_text(tall), read_text(plain));
+  std::string site = read_text(std::string(CANVEG_SOURCE_DIR) + "/examples/sites/US-Bi1.toml");
+  site.replace(site.find("respiration = \"q10\""), 19, "respiration = \"alfalfa\"");
+  site.replace(site.find("../../../shared/data"), 20, CANVEG_SHARED_DATA);
+  const std::string alfalfa = dir.write("alfalfa.toml", site);
+  const auto read = run_canveg("run -q --site " + shell_quote(alfalfa) + " --forcing " + shell_quote(s.forcing) +
+                                   " --canopy-height 18 -o " + shell_quote(tall),
+                               dir);
+  ASSERT_EQ(read.exit_code, 0) << read.err;
+  EXPECT_EQ(read.err.find("canopy height"), std::string::npos) << read.err;
+}
+
 TEST(CliRun, ForcingFromAPipe) {
   TempDir dir;
   const Slice s = one_day(dir);

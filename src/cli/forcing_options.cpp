@@ -44,7 +44,9 @@ void add_forcing_options(CLI::App& command, ForcingOptionArgs& args) {
                   "VALUE|FILE: leaf area index (m2 m-2) instead of a LAI column: a constant, or a CSV with a LAI column "
                   "and TIMESTAMP_END or Year/DoY/Hour (half-hourly) or Year/DoY (daily)")
       ->group("Forcing file");
-  command.add_option("--canopy-height", args.canopy_height, "VALUE|FILE: canopy height (m) instead of a veg_ht column, as --lai")
+  command.add_option("--canopy-height", args.canopy_height,
+                     "VALUE|FILE: the veg_ht forcing variable (m) instead of a veg_ht column, as --lai; read only by the "
+                     "alfalfa soil respiration (module 0): the model's canopy height is fixed by its layer geometry")
       ->group("Forcing file");
   command
       .add_option("--supplement", args.supplement,
@@ -110,6 +112,16 @@ void check_forcing_against_site(const ForcingRecord& forcing, const Setup& site)
   for (const std::string& warning :
        {check_sun_timing(forcing, site.latitude, site.longitude, site.time_zone), check_humidity_units(forcing)})
     if (!warning.empty()) std::fprintf(stderr, "canveg: warning: %s: %s\n", forcing.source.c_str(), warning.c_str());
+  // A canopy height given as a constant looks like the model's geometry, but only the alfalfa soil
+  // respiration reads veg_ht: say so rather than let the value seem to have taken effect.
+  for (const ForcingSource& s : forcing.sources)
+    if (s.variable == "veg_ht" && s.origin.rfind("constant ", 0) == 0 &&
+        site.soil_respiration != SoilRespirationModule::Alfalfa)
+      std::fprintf(stderr,
+                   "canveg: warning: the canopy height given (veg_ht %s) is not used by this model: its canopy is "
+                   "%g m high by its layer geometry, and veg_ht is read only by the alfalfa soil respiration "
+                   "(module 0)\n",
+                   s.origin.c_str(), site.zht.empty() ? site.canopy_height : site.zht[static_cast<std::size_t>(site.n_can_layers - 1)]);
 }
 
 }  // namespace canveg::cli
