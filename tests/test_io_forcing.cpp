@@ -341,6 +341,23 @@ TEST(Forcing, VapourPressureFromVpdOrSpecificHumidity) {
   const ForcingRecord g = read_forcing_csv(dir.write("alma.csv", alma));
   EXPECT_NEAR(g.pa[0], 100.0, 1e-12);
   EXPECT_NEAR(g.eair[0], 0.01 * 100.0 / (0.622 + 0.378 * 0.01), 1e-12);
+
+  // A file with an eair column and a VPD column: eair is read unless the user names the VPD
+  // column, which then wins; a unit declared for the unread VPD column, or two named sources of
+  // the vapour pressure, are refused rather than silently ignored.
+  const std::string both_header =
+      "TIMESTAMP_END,TA_F,SW_IN_F,eair,VPD_F,WS_F,CO2_F_MDS,PA_F,USTAR,TS_F_MDS_1,SWC_F_MDS_1\n";
+  const std::string both = both_header + "202007011200,25,600,2.0,12.5,2,400,100,0.4,20,25\n";
+  EXPECT_EQ(read_forcing_csv(dir.write("both.csv", both), options).eair[0], 2.0);
+  canveg::ForcingReadOptions named = options;
+  named.columns = {{"vpd", "VPD_F"}};
+  EXPECT_NEAR(read_forcing_csv(dir.write("both.csv", both), named).eair[0], es - 1.25, 1e-12);
+  canveg::ForcingReadOptions unit_only = options;
+  unit_only.units = {{"vpd", "kPa"}};
+  expect_error(both, 0, "--units", "the vapour pressure does not come from one here (it comes from column eair",
+               unit_only);
+  named.columns.emplace_back("eair", "eair");
+  expect_error(both, 0, "--column", "vpd is given, and eair too", named);
 }
 
 TEST(Forcing, GapsFilledOnlyWhenAskedAndShort) {

@@ -95,7 +95,8 @@ std::string fields_markdown() {
       << range(f) << " | " << f.meaning << " |\n";
   };
   for (const ForcingField& f : kForcingFields) forcing_row(f);
-  o << "\nWhen the file has no `eair` column, vapour pressure comes from one of these:\n\n"
+  o << "\nWhen the file has no `eair` column, vapour pressure comes from one of these; naming one with\n"
+       "`--column vpd=NAME` (or `qair=NAME`) takes it even where the file has an `eair` column.\n\n"
        "| input | column names | unit | units accepted | range | meaning |\n|---|---|---|---|---|---|\n";
   for (const ForcingField& f : kForcingSubstituteFields) forcing_row(f);
   o << "\n## Parameters\n\nDefaults are JAX-CanVeg's (the legacy alfalfa set). Bounds: the box JAX-CanVeg clips each\n"

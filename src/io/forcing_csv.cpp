@@ -589,11 +589,32 @@ ForcingRecord io::read_forcing_table(const io::CsvTable& table, const ForcingRea
   for (std::size_t i = 0; i < kForcingCount; ++i)
     if (!given_by_option(options, kForcingFields[i].name)) found[i] = find(kForcingFields[i]);
   const std::size_t eair_index = field_index(kForcingFields, "eair");
+  // A deficit or specific-humidity column named with --column is the user's choice of where the
+  // vapour pressure comes from: it wins over an eair column found by its alias, and may not be
+  // given together with another source of eair.
+  const bool vpd_named = option_value(options.columns, "vpd") != nullptr;
+  const bool qair_named = option_value(options.columns, "qair") != nullptr;
+  if (vpd_named && qair_named)
+    throw InputError(path, 0, "--column", "vpd and qair are both given; the vapour pressure comes from one of them");
+  if ((vpd_named || qair_named) && (option_value(options.columns, "eair") || given_by_option(options, "eair")))
+    throw InputError(path, 0, "--column",
+                     std::string(vpd_named ? "vpd" : "qair") +
+                         " is given, and eair too; the vapour pressure comes from one of them");
+  if (vpd_named || qair_named) found[eair_index].reset();
   std::optional<FoundColumn> vpd, qair;
   if (!found[eair_index] && !given_by_option(options, "eair")) {
-    vpd = find(substitute("vpd"));
+    if (!qair_named) vpd = find(substitute("vpd"));
     if (!vpd) qair = find(substitute("qair"));
   }
+  // A unit declared for a substitute that is not read would silently do nothing.
+  for (const char* name : {"vpd", "qair"})
+    if (option_value(options.units, name) && !(std::string_view(name) == "vpd" ? vpd : qair))
+      throw InputError(path, 0, "--units",
+                       std::string("--units ") + name + "=... declares the unit of a " + name +
+                           " column, but the vapour pressure does not come from one here" +
+                           (found[eair_index] ? " (it comes from column " + table.header()[found[eair_index]->index] +
+                                                    "; name the " + name + " column with --column " + name + "=NAME to use it)"
+                                              : ""));
   // What the file lacks may come from the supplement.
   std::optional<CsvTable> supplement;
   std::array<std::optional<FoundColumn>, kForcingCount> supplied;
