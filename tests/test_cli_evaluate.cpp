@@ -74,6 +74,15 @@ TEST_F(CliEvaluate, InterpolatedAsJaxCanVegOrMeasuredOnly) {
   t = scores("--qc-only -q");
   EXPECT_EQ(cell(t, "LE", "all", "n"), "2");
   EXPECT_NEAR(std::stod(cell(t, "LE", "all", "bias")), -3.0, 1e-13);  // (-2 - 4) / 2
+  // NEE has no flag of its own: its scores keep every half-hour, and the command says so.
+  EXPECT_EQ(cell(t, "NEE", "all", "n"), "4");
+  const auto warned = run_canveg(
+      "evaluate --predicted " + shell_quote(predicted_) + " --observed " + shell_quote(observed_) + " --qc-only -q", dir_);
+  EXPECT_EQ(warned.exit_code, 0) << warned.err;
+  EXPECT_NE(warned.err.find("warning: evaluate: --qc-only: " + observed_ +
+                            " has no _QC column for NEE; their scores use every half-hour"),
+            std::string::npos)
+      << warned.err;
   const auto r = run_canveg("evaluate --predicted " + shell_quote(predicted_) + " --observed " + shell_quote(observed_) +
                                 " --qc-only --interpolate-gaps",
                             dir_);

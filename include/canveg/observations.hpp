@@ -21,6 +21,9 @@ struct ObservedFluxes {
   std::vector<double> NEE;    // [umol m-2 s-1]: FCO2, Fco2, FC, NEE_CUT_REF, NEE_VUT_REF, NEE
   std::vector<double> Rsoil;  // [umol m-2 s-1]: Rsoil
   std::string le_column, nee_column, h_column, g_column, rnet_column, gpp_column, rsoil_column;  // columns used
+  // Read with FluxReadOptions::qc_only: the columns used that have no <column>_QC flag, whose
+  // values are therefore all kept (gap-filled ones included).
+  std::vector<std::string> without_qc;
   // Series handed over in memory without time stamps (the Python API's arrays): matched to the
   // other record row by row, as that API documents. A file without time stamps is refused instead.
   bool by_position = false;

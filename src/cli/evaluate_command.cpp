@@ -183,6 +183,13 @@ std::string report_script() {
 
 // Writes the report's data (series.csv, scores.csv, meta.json) to a private folder, runs the
 // matplotlib script on it into the report's temporary file and commits the report.
+// For the report's inputs: the flux columns --qc-only could not limit, "" when none.
+std::string without_qc_note(const ObservedFluxes& observed) {
+  std::string columns;
+  for (const std::string& c : observed.without_qc) columns += (columns.empty() ? "" : ", ") + c;
+  return columns.empty() ? "" : "; all for " + columns + " (no _QC column)";
+}
+
 void write_report(const EvaluateArgs& a, const io::PredictedFluxes& predicted, const ObservedFluxes& observed,
                   const std::vector<std::pair<std::string, std::vector<io::PredictedSeries>>>& benchmarks,
                   const std::vector<FluxScore>& scores, const std::vector<std::string>& inputs) {
@@ -235,7 +242,7 @@ void write_report(const EvaluateArgs& a, const io::PredictedFluxes& predicted, c
         {"site", a.site_name.empty() ? "(not given: no benchmarks)" : a.site_name},
         {"benchmark data", a.site_name.empty() ? "" : a.benchmark_data},
         {"observation gaps", a.interpolate_gaps ? "interpolated linearly (as JAX-CanVeg)" : "skipped"},
-        {"half-hours", a.qc_only ? "measured only (QC = 0)" : "all"}}},
+        {"half-hours", a.qc_only ? "measured only (QC = 0)" + without_qc_note(observed) : "all"}}},
       {"verdicts", verdicts(scores)}};
   std::ofstream(folder / "meta.json") << meta.dump(1);
   const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
@@ -264,6 +271,15 @@ int run_evaluate(const EvaluateArgs& a) {
     read.qc_only = a.qc_only;
     const ObservedFluxes observed = read_flux_csv(a.observed, read);
     check_alignment(observed, predicted.timestamp, a.predicted);
+    // Fluxes without a flag of their own cannot be limited to measured values: say so (also with -q).
+    if (!observed.without_qc.empty()) {
+      std::string columns;
+      for (const std::string& c : observed.without_qc) columns += (columns.empty() ? "" : ", ") + c;
+      std::fprintf(stderr,
+                   "canveg: warning: evaluate: --qc-only: %s has no _QC column for %s; their scores use every "
+                   "half-hour, gap-filled ones included\n",
+                   a.observed.c_str(), columns.c_str());
+    }
     std::vector<double> shortwave;
     std::optional<ForcingRecord> forcing;
     if (!a.forcing.empty()) {

@@ -92,8 +92,11 @@ ObservedFluxes read_flux_csv(const std::string& path, const FluxReadOptions& opt
     // Without any flag the option would keep every value, gap-filled ones included, unannounced.
     bool flagged = false;
     for (const std::string* column : {&obs.le_column, &obs.nee_column, &obs.h_column, &obs.g_column, &obs.rnet_column,
-                                      &obs.gpp_column, &obs.rsoil_column})
-      flagged = flagged || (!column->empty() && table.find_exact(*column + "_QC"));
+                                      &obs.gpp_column, &obs.rsoil_column}) {
+      if (column->empty()) continue;
+      if (table.find_exact(*column + "_QC")) flagged = true;
+      else obs.without_qc.push_back(*column);
+    }
     if (!flagged)
       throw InputError(path, table.header_line(), "_QC",
                        "measured values only (--qc-only) needs a quality-flag column <flux>_QC (0: measured), e.g. " +
