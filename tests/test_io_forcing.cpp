@@ -358,6 +358,19 @@ TEST(Forcing, VapourPressureFromVpdOrSpecificHumidity) {
                unit_only);
   named.columns.emplace_back("eair", "eair");
   expect_error(both, 0, "--column", "vpd is given, and eair too", named);
+  // A column named for a variable that a constant replaces would be ignored: refused.
+  canveg::ForcingReadOptions lai_twice = options;  // lai = 2.5 as a constant
+  lai_twice.columns = {{"lai", "SWC_F_MDS_1"}};
+  try {
+    read_forcing_csv(dir.write("both.csv", both), lai_twice);
+    ADD_FAILURE() << "a column and a constant for lai were accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "--column");
+    EXPECT_NE(std::string(e.what()).find("'lai' is given as column SWC_F_MDS_1 and as a constant or a file of its own "
+                                         "(--lai); give one of them"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Forcing, GapsFilledOnlyWhenAskedAndShort) {

@@ -85,8 +85,16 @@ ForcingReadOptions forcing_read_options(const ForcingOptionArgs& args, const For
   const auto drop_from = [](auto& list, const std::string& var) {
     std::erase_if(list, [&](const auto& e) { return e.first == var; });
   };
+  // Whatever the command line says about a variable replaces every site-file source of it; both
+  // given on one level are refused by the reader.
+  for (const auto& column : pairs(args.columns, "--column")) {
+    drop_from(o.constants, column.first);
+    drop_from(o.series_files, column.first);
+  }
   for (const auto& constant : given.constants) drop_from(o.series_files, constant.first);
   for (const auto& series : given.series_files) drop_from(o.constants, series.first);
+  for (const auto& constant : given.constants) drop_from(o.columns, constant.first);
+  for (const auto& series : given.series_files) drop_from(o.columns, series.first);
   replace(o.constants, given.constants);
   replace(o.series_files, given.series_files);
   if (!args.supplement.empty()) o.supplement = args.supplement;

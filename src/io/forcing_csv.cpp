@@ -547,6 +547,12 @@ void check_option_variables(const ForcingReadOptions& options) {
   for (const auto& [var, value] : options.series_files)
     if (!known(var) || var == "year" || var == "doy" || var == "hour")
       throw InputError("", 0, var, "'" + var + "' cannot be given as a file of its own");
+  // A column named for a variable that a constant or a file of its own replaces would be ignored.
+  for (const auto& [var, name] : options.columns)
+    if (given_by_option(options, var))
+      throw InputError("", 0, "--column",
+                       "'" + var + "' is given as column " + name + " and as a constant or a file of its own (--" +
+                           (var == "veg_ht" ? std::string("canopy-height") : var) + "); give one of them");
 }
 
 }  // namespace
