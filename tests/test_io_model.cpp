@@ -191,6 +191,8 @@ TEST(ModelJsonErrors, MissingAndMistypedFieldsNamed) {
                      "setup.n_can_layers", "expected an integer");
   expect_field_error(edited_model(dir, [](nlohmann::json& j) { j["mlps"]["LeafRHDL"]["layers"][1]["bias"].erase(0); }),
                      "mlps.LeafRHDL.layers[1].bias", "expected 6 values");
+  expect_field_error(edited_model(dir, [](nlohmann::json& j) { j["mlps"]["LeafRHDL"]["layers"][0]["weight"].erase(0); }),
+                     "mlps.LeafRHDL.layers[0].weight", "expected a matrix of 6 rows, found 5 x 2");
   expect_field_error(edited_model(dir, [](nlohmann::json& j) { j["var_stats"]["var_std"].erase("soilmoisture"); }),
                      "var_stats.var_std.soilmoisture", "missing");
   expect_field_error(edited_model(dir, [](nlohmann::json& j) { j["dij"]["value"].erase(0); }), "dij.value",

@@ -125,9 +125,12 @@ class JsonNode {
         (*this)[static_cast<std::size_t>(i)].fail("ragged matrix: row " + std::to_string(i) + " has " +
                                                   std::to_string((*this)[static_cast<std::size_t>(i)].array_size()) +
                                                   " values, row 0 has " + std::to_string(c));
-    if ((rows >= 0 && rows != r) || (cols >= 0 && cols != c))
-      fail("expected a " + std::to_string(rows) + " x " + std::to_string(cols) + " matrix, found " +
-           std::to_string(r) + " x " + std::to_string(c));
+    if ((rows >= 0 && rows != r) || (cols >= 0 && cols != c)) {
+      const std::string expected = rows >= 0 && cols >= 0 ? "a " + std::to_string(rows) + " x " + std::to_string(cols) + " matrix"
+                                   : rows >= 0            ? "a matrix of " + std::to_string(rows) + " rows"
+                                                          : "a matrix of " + std::to_string(cols) + " columns";
+      fail("expected " + expected + ", found " + std::to_string(r) + " x " + std::to_string(c));
+    }
     rows = r;
     cols = c;
     std::vector<double> out;

@@ -195,7 +195,9 @@ DenseNet<double> read_network(const JsonNode& net, Activation hidden, Activation
   const JsonNode layers = net["layers"];
   if (layers.array_size() != 3) layers.fail("expected 3 layers, found " + std::to_string(layers.array_size()));
 
-  long width = -1, in = -1;
+  // The width from the first layer's bias, so that a short first weight matrix is reported as
+  // that layer's, not as the next layer's disagreeing with it.
+  long width = static_cast<long>(layers[std::size_t{0}]["bias"].array_size()), in = -1;
   d.w0 = layers[std::size_t{0}]["weight"].matrix(width, in);
   if (width < 1 || in < 1) layers[std::size_t{0}]["weight"].fail("empty weight matrix");
   long w1_rows = width, w1_cols = width;
