@@ -65,6 +65,27 @@ TEST_F(CliEvaluate, GapsAreSkippedByDefault) {
   EXPECT_NE(last_out_.find("KGE unreliable"), std::string::npos) << last_out_;
 }
 
+// FLUXNET files may carry TIMESTAMP_START alone: the half-hour ending 30 minutes later, as the
+// forcing reader takes it; one hour off is refused.
+TEST_F(CliEvaluate, ObservationsStampedByTheirStart) {
+  const std::string by_start = dir_.write("by-start.csv",
+                                          "TIMESTAMP_START,Qle,NEE\n"
+                                          "202007010000,12,1\n"
+                                          "202007010030,,-1\n"
+                                          "202007010100,28,2\n"
+                                          "202007010130,44,-2\n");
+  const auto r = run_canveg("evaluate -q --predicted " + shell_quote(predicted_) + " --observed " + shell_quote(by_start), dir_);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const std::string late = dir_.write("late.csv",
+                                      "TIMESTAMP_START,Qle,NEE\n"
+                                      "202007010030,12,1\n"
+                                      "202007010100,,-1\n"
+                                      "202007010130,28,2\n"
+                                      "202007010200,44,-2\n");
+  const auto off = run_canveg("evaluate -q --predicted " + shell_quote(predicted_) + " --observed " + shell_quote(late), dir_);
+  EXPECT_EQ(off.exit_code, 1);
+}
+
 TEST_F(CliEvaluate, InterpolatedAsJaxCanVegOrMeasuredOnly) {
   // The gap filled halfway between 12 and 28: 20, equal to the prediction.
   auto t = scores("--interpolate-gaps");
