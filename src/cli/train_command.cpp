@@ -449,7 +449,7 @@ int run_train(const TrainArgs& a) {
         {"model", a.model},         {"site", a.site},
         {"forcing", a.forcing},     {"observed", a.observed},
         {"test_forcing", a.test_forcing}, {"test_observed", a.test_observed},
-        {"scaler_fluxes", a.scaler_fluxes}, {"epochs", a.epochs},
+        {"scaler_fluxes", a.scaler_fluxes},
         {"learning_rate", a.learning_rate}, {"lr_boundaries", a.lr_boundaries},
         {"lr_scale", a.lr_scale},   {"le_weight", options.loss.le_weight},
         {"batch_size", a.batch_size}, {"keep_remainder", a.keep_remainder},
@@ -470,6 +470,12 @@ int run_train(const TrainArgs& a) {
     if (a.resume) {
       if (std::filesystem::exists(checkpoint_path)) {
         resume = std::make_unique<TrainState>(read_train_state(checkpoint_path, settings));
+        // --epochs may grow on a resume: no epoch depends on how many follow it (the learning-rate
+        // schedule and the stop rules look back only), so the longer run is the uninterrupted one.
+        if (resume->epochs_done > a.epochs)
+          throw InputError(checkpoint_path, 0, "--epochs",
+                           "the checkpoint is after epoch " + std::to_string(resume->epochs_done) +
+                               ", beyond --epochs " + std::to_string(a.epochs));
         if (!a.quiet)
           std::fprintf(stderr, "canveg: train: resuming from %s after epoch %d\n", checkpoint_path.c_str(),
                        resume->epochs_done);

@@ -312,6 +312,34 @@ TEST(TrainCommand, WritesModelHistoryAndCheckpoint) {
   test::write_text(f, original);
   const auto same = test::run_canveg(common + " --output " + shell_quote(out) + " --resume", dir);
   EXPECT_EQ(same.exit_code, 0) << same.err;
+  // More epochs on a resume continue the training: the same as running them all at once.
+  const auto epochs = [&](const std::string& n) {
+    std::string c = common;
+    return c.replace(c.find("--epochs 2"), 10, "--epochs " + n);
+  };
+  const auto longer = test::run_canveg(epochs("3") + " --output " + shell_quote(out) + " --resume", dir);
+  ASSERT_EQ(longer.exit_code, 0) << longer.err;
+  const std::string at_once = (dir.path() / "at-once.json").string();
+  const auto whole = test::run_canveg(epochs("3") + " --output " + shell_quote(at_once), dir);
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  const auto without_seconds = [](const std::string& csv) {
+    std::istringstream in(test::read_text(csv));
+    std::string line, kept;
+    while (std::getline(in, line)) {
+      std::vector<std::string> cells;
+      std::istringstream row(line);
+      for (std::string c; std::getline(row, c, ',');) cells.push_back(c);
+      for (std::size_t i = 0; i < cells.size(); ++i)
+        if (i != 5) kept += cells[i] + ",";  // column 5: seconds
+      kept += "\n";
+    }
+    return kept;
+  };
+  EXPECT_EQ(without_seconds((dir.path() / "trained-history.csv").string()),
+            without_seconds((dir.path() / "at-once-history.csv").string()));
+  const auto shorter = test::run_canveg(epochs("1") + " --output " + shell_quote(out) + " --resume", dir);
+  EXPECT_EQ(shorter.exit_code, 1);
+  EXPECT_NE(shorter.err.find("the checkpoint is after epoch 3, beyond --epochs 1"), std::string::npos) << shorter.err;
 }
 
 // JAX-CanVeg's training gradient holds tau_d and the soil's initial longwave fixed: the
