@@ -1,7 +1,9 @@
 // Full runs through the `canveg` executable (these need the physics).
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -134,6 +136,48 @@ TEST(CliRun, CanopyHeightUnusedByTheModelIsWarnedAbout) {
                                dir);
   ASSERT_EQ(read.exit_code, 0) << read.err;
   EXPECT_EQ(read.err.find("canopy height"), std::string::npos) << read.err;
+}
+
+// Observations in the opposite sign convention (NEE with uptake positive) give a warning from run
+// --observed and from evaluate; the file as it is gives none.
+TEST(CliRun, ObservedFluxOfTheOppositeSignIsWarnedAbout) {
+  TempDir dir;
+  const Slice s = one_day(dir);
+  std::istringstream in(read_text(s.observed));
+  std::string line, flipped;
+  std::getline(in, line);
+  flipped = line + "\n";
+  std::vector<std::string> header;
+  {
+    std::istringstream h(line);
+    for (std::string c; std::getline(h, c, ',');) header.push_back(c);
+  }
+  const std::size_t nee = std::find(header.begin(), header.end(), "NEE_VUT_REF") - header.begin();
+  ASSERT_LT(nee, header.size());
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::istringstream row(line);
+    for (std::string c; std::getline(row, c, ',');) cells.push_back(c);
+    cells[nee] = cells[nee][0] == '-' ? cells[nee].substr(1) : "-" + cells[nee];
+    for (std::size_t i = 0; i < cells.size(); ++i) flipped += (i ? "," : "") + cells[i];
+    flipped += "\n";
+  }
+  const std::string observed = dir.write("flipped.csv", flipped), out = dir.file("out.csv");
+  const std::string run = "run -q --model " + shell_quote(trained("US-Bi1_PB-1L-0.5.json")) + " --forcing " +
+                          shell_quote(s.forcing) + " -o " + shell_quote(out) + " --observed ";
+  const CommandResult plain = run_canveg(run + shell_quote(s.observed), dir);
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(plain.err.find("sign convention"), std::string::npos) << plain.err;
+  const CommandResult warned = run_canveg(run + shell_quote(observed), dir);
+  ASSERT_EQ(warned.exit_code, 0) << warned.err;
+  EXPECT_NE(warned.err.find("warning: " + observed + ": the observed NEE (column NEE_VUT_REF) correlates with the "
+                            "model's at r = -0."),
+            std::string::npos)
+      << warned.err;
+  const CommandResult evaluated =
+      run_canveg("evaluate -q --predicted " + shell_quote(out) + " --observed " + shell_quote(observed), dir);
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;
+  EXPECT_NE(evaluated.err.find("opposite sign convention"), std::string::npos) << evaluated.err;
 }
 
 TEST(CliRun, ForcingFromAPipe) {

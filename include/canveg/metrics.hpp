@@ -32,6 +32,11 @@ struct FitMetrics {
 // dropped as well.
 FitMetrics compute_metrics(const std::vector<double>& predicted, const std::vector<double>& observed);
 
+// A warning ("" if none) when an observed flux anti-correlates with the model's (r below -0.5 over
+// a day or more): the signature of a column in the opposite sign convention (e.g. NEE with uptake
+// positive), which every score would otherwise report as a bad model.
+std::string sign_convention_warning(const FitMetrics& m, const std::string& flux, const std::string& column);
+
 // Mean and population standard deviation of a series (scikit-learn's StandardScaler, JAX-CanVeg's
 // "standard" scaler), for standardising model inputs and outputs. Throws InputError naming `file`
 // and `field` when the series is empty, constant or not finite.

@@ -290,6 +290,11 @@ int run_evaluate(const EvaluateArgs& a) {
     }
     std::vector<FluxScore> scores =
         score_fluxes(predicted.series, observed, predicted.timestamp, shortwave.empty() ? nullptr : &shortwave);
+    for (const FluxScore& s : scores)
+      if (s.period == "all") {
+        const std::string sign = sign_convention_warning(s.metrics, s.flux, s.observed_column);
+        if (!sign.empty()) std::fprintf(stderr, "canveg: warning: evaluate: %s: %s\n", a.observed.c_str(), sign.c_str());
+      }
     std::vector<std::pair<std::string, std::vector<io::PredictedSeries>>> benchmarks;
     if (!a.site_name.empty()) {
       if (!forcing) throw InputError("", 0, "--site-name", "the benchmarks need the run's meteorology: give --forcing");

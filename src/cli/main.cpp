@@ -118,6 +118,8 @@ void print_metrics(const std::vector<double>& le, const std::vector<double>& nee
     if (reported && reported->present)
       std::printf(" %12s %9s", fmt_num(reported_nse).c_str(), fmt_num(m.nse - reported_nse).c_str());
     std::printf("\n");
+    const std::string sign = canveg::sign_convention_warning(m, name, column);
+    if (!sign.empty()) std::fprintf(stderr, "canveg: warning: %s: %s\n", obs.source.c_str(), sign.c_str());
   };
   row("LE", le, obs.LE, obs.le_column, reported ? reported->le_test_nse : 0);
   row("NEE", nee, obs.NEE, obs.nee_column, reported ? reported->nee_test_nse : 0);

@@ -17,6 +17,7 @@
 #include "canveg/errors.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <stdexcept>
 
@@ -96,6 +97,17 @@ Standardisation standardisation_of(const std::vector<double>& series, const std:
   if (!(s.std > 0) || !std::isfinite(s.std))
     throw InputError(file, 0, field, "the series is constant or not finite; cannot standardise");
   return s;
+}
+
+std::string sign_convention_warning(const FitMetrics& m, const std::string& flux, const std::string& column) {
+  if (m.n < 48 || !(m.r < -0.5)) return "";
+  char text[320];
+  std::snprintf(text, sizeof text,
+                "the observed %s (column %s) correlates with the model's at r = %.2f over %zu half-hours: a column in "
+                "the opposite sign convention? (canveg's fluxes are upward positive: NEE > 0 releases CO2, LE and H "
+                "> 0 leave the surface)",
+                flux.c_str(), column.c_str(), m.r, m.n);
+  return text;
 }
 
 }  // namespace canveg
