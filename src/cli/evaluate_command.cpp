@@ -183,10 +183,16 @@ std::string report_script() {
 
 // Writes the report's data (series.csv, scores.csv, meta.json) to a private folder, runs the
 // matplotlib script on it into the report's temporary file and commits the report.
-// For the report's inputs: the flux columns --qc-only could not limit, "" when none.
-std::string without_qc_note(const ObservedFluxes& observed) {
+// The flux columns --qc-only could not limit (no _QC flag of their own), comma-separated.
+std::string without_qc_columns(const ObservedFluxes& observed) {
   std::string columns;
   for (const std::string& c : observed.without_qc) columns += (columns.empty() ? "" : ", ") + c;
+  return columns;
+}
+
+// For the report's inputs: those columns, "" when none.
+std::string without_qc_note(const ObservedFluxes& observed) {
+  const std::string columns = without_qc_columns(observed);
   return columns.empty() ? "" : "; all for " + columns + " (no _QC column)";
 }
 
@@ -272,14 +278,11 @@ int run_evaluate(const EvaluateArgs& a) {
     const ObservedFluxes observed = read_flux_csv(a.observed, read);
     check_alignment(observed, predicted.timestamp, a.predicted);
     // Fluxes without a flag of their own cannot be limited to measured values: say so (also with -q).
-    if (!observed.without_qc.empty()) {
-      std::string columns;
-      for (const std::string& c : observed.without_qc) columns += (columns.empty() ? "" : ", ") + c;
+    if (!observed.without_qc.empty())
       std::fprintf(stderr,
                    "canveg: warning: evaluate: --qc-only: %s has no _QC column for %s; their scores use every "
                    "half-hour, gap-filled ones included\n",
-                   a.observed.c_str(), columns.c_str());
-    }
+                   a.observed.c_str(), without_qc_columns(observed).c_str());
     std::vector<double> shortwave;
     std::optional<ForcingRecord> forcing;
     if (!a.forcing.empty()) {
