@@ -129,7 +129,7 @@ void check_forcing_against_site(const ForcingRecord& forcing, const Setup& site)
                    "canveg: warning: the canopy height given (veg_ht %s) is not used by this model: its canopy is "
                    "%g m high by its layer geometry, and veg_ht is read only by the alfalfa soil respiration "
                    "(module 0)\n",
-                   s.origin.c_str(), site.zht.empty() ? site.canopy_height : site.zht[static_cast<std::size_t>(site.n_can_layers - 1)]);
+                   s.origin.c_str(), site.canopy_height);
 }
 
 }  // namespace canveg::cli
