@@ -106,6 +106,12 @@ std::string check_sun_timing(const ForcingRecord& forcing, double latitude, doub
 // value passed its range check, so only the record as a whole can tell.
 std::string check_humidity_units(const ForcingRecord& forcing);
 
+// Both checks of a forcing against its site: check_sun_timing (which throws for hours off the sun)
+// and check_humidity_units, their warnings as "<forcing source>: <text>", for the commands to print
+// and the Python module to raise as warnings.
+std::vector<std::string> site_plausibility_warnings(const ForcingRecord& forcing, double latitude, double longitude,
+                                                    double time_zone);
+
 // Reads a half-hourly forcing CSV (docs/model.md 5.1; the alias table and ranges of
 // CANVEG_FORCING_FIELDS):
 //  - every variable is found by an exact column name (never a prefix), the first tier present;

@@ -204,11 +204,7 @@ double resolve_le_weight(double given, const canveg::LoadedModel& loaded) {
 // the forcing table): radiation hours off the sun raises InputError; dark days and humidity in a unit too
 // small come back as text, for warn_all once the GIL is held again.
 std::vector<std::string> check_against_site(const canveg::ForcingRecord& forcing, const canveg::Setup& site) {
-  std::vector<std::string> found;
-  for (const std::string& warning : {canveg::check_sun_timing(forcing, site.latitude, site.longitude, site.time_zone),
-                                     canveg::check_humidity_units(forcing)})
-    if (!warning.empty()) found.push_back(forcing.source + ": " + warning);
-  return found;
+  return canveg::site_plausibility_warnings(forcing, site.latitude, site.longitude, site.time_zone);
 }
 
 // Each text as a Python UserWarning (so that the warnings filters apply; "error" raises it).

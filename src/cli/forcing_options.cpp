@@ -117,9 +117,8 @@ void print_forcing_sources(const ForcingRecord& record) {
 }
 
 void check_forcing_against_site(const ForcingRecord& forcing, const Setup& site) {
-  for (const std::string& warning :
-       {check_sun_timing(forcing, site.latitude, site.longitude, site.time_zone), check_humidity_units(forcing)})
-    if (!warning.empty()) std::fprintf(stderr, "canveg: warning: %s: %s\n", forcing.source.c_str(), warning.c_str());
+  for (const std::string& warning : site_plausibility_warnings(forcing, site.latitude, site.longitude, site.time_zone))
+    std::fprintf(stderr, "canveg: warning: %s\n", warning.c_str());
   // A canopy height given as a constant looks like the model's geometry, but only the alfalfa soil
   // respiration reads veg_ht: say so rather than let the value seem to have taken effect.
   for (const ForcingSource& s : forcing.sources)

@@ -96,6 +96,14 @@ std::string check_sun_timing(const ForcingRecord& f, double latitude, double lon
   return message;
 }
 
+std::vector<std::string> site_plausibility_warnings(const ForcingRecord& f, double latitude, double longitude,
+                                                    double time_zone) {
+  std::vector<std::string> found;
+  for (const std::string& warning : {check_sun_timing(f, latitude, longitude, time_zone), check_humidity_units(f)})
+    if (!warning.empty()) found.push_back(f.source + ": " + warning);
+  return found;
+}
+
 std::string check_humidity_units(const ForcingRecord& f) {
   constexpr std::size_t kWeek = 7 * 48;
   if (f.size() < kWeek) return "";
