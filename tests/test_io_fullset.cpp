@@ -92,6 +92,16 @@ TEST(Fullset, ReadDirectlyWithTheSameForcingAndFluxes) {
   expect_relative(b.outputs.NEE, a.outputs.NEE, 1e-9, "NEE");
   expect_relative(b.outputs.Rnet, a.outputs.Rnet, 1e-9, "Rnet");
 
+  // Written back as FULLSET (`canveg convert --to fullset`), the soil temperature keeps the depth
+  // index it was read from, and the file reads back to the same record.
+  const std::string converted = dir.file("converted.csv");
+  write_forcing_fullset(fullset, converted, {files.forcing});
+  const std::string header = test::read_text(converted).substr(0, test::read_text(converted).find('\n'));
+  EXPECT_NE(header.find(",TS_F_MDS_4,SWC_F_MDS_1,"), std::string::npos) << header;
+  const ForcingRecord back = read_forcing_csv(converted);
+  for (std::size_t i = 0; i < kForcingCount; ++i)
+    expect_relative(forcing_series(back, i), forcing_series(fullset, i), 1e-12, std::string(kForcingFields[i].name).c_str());
+
   // The FULLSET flux columns are found by their FLUXNET names, on the same time axis.
   const ObservedFluxes observed = read_flux_csv(files.forcing);
   EXPECT_EQ(observed.le_column, "LE_F_MDS");

@@ -210,6 +210,32 @@ TEST(Netcdf, AlmaForcingGivesTheSameForcingAndFluxes) {
   expect_relative(b.outputs.Rnet, a.outputs.Rnet, 1e-9, "Rnet");
 }
 
+// The supplement gives only what the forcing lacks: a column of a variable the forcing already has
+// is named as unused beside that variable's source, and a supplement that gives nothing is refused.
+TEST(Netcdf, SupplementColumnsTheForcingHasAreNamedUnused) {
+  test::TempDir dir;
+  const ForcingRecord jax = jax_slice();
+  const std::string nc = write_alma(jax, dir, {});
+  std::ostringstream csv;
+  csv << "TIMESTAMP_END,USTAR,TS,SWC,veg_ht,TA\n";
+  for (std::size_t r = 0; r < kRows; ++r)
+    csv << jax.timestamp[r] << ',' << g17(jax.ustar[r]) << ',' << g17(jax.ts[r]) << ',' << g17(jax.swc[r]) << ','
+        << g17(jax.veg_ht[r]) << ",-40\n";
+  ForcingReadOptions options;
+  options.supplement = dir.write("with-ta.csv", csv.str());
+  const ForcingRecord alma = read_forcing_file(nc, options);
+  expect_relative(alma.ta, jax.ta, 1e-12, "ta");  // from the NetCDF file's Tair, not the supplement's -40
+  bool named = false;
+  for (const std::string& line : describe_forcing_sources(alma))
+    named |= line.rfind("ta <- Tair [K]", 0) == 0 && line.find("the supplement's TA is not used") != std::string::npos;
+  EXPECT_TRUE(named);
+
+  // The CSV forcing has every variable, so this supplement gives it nothing.
+  const std::string complete = test::fluxtower("US-Bi1", "US-Bi1-forcings-test.csv");
+  expect_error(complete, options, "", "the supplement gives none of the variables the forcing " + complete + " lacks",
+               1, options.supplement);
+}
+
 TEST(Netcdf, TimeMarksBoundsAndUnits) {
   test::TempDir dir;
   const ForcingRecord jax = jax_slice();

@@ -46,7 +46,7 @@ struct SweepRow {
   int epochs_run = 0;
   std::string stop_reason;
   double train_nse_le = 0, train_nse_nee = 0, test_nse_le = 0, test_nse_nee = 0;
-  double minutes = 0;
+  double minutes = 0;   // the training's own (its history's seconds); NaN without the history file
   bool reused = false;  // finished by an earlier call (its model file existed)
 };
 

@@ -624,13 +624,30 @@ ForcingRecord io::read_forcing_table(const io::CsvTable& table, const ForcingRea
   // What the file lacks may come from the supplement.
   std::optional<CsvTable> supplement;
   std::array<std::optional<FoundColumn>, kForcingCount> supplied;
+  std::array<std::string, kForcingCount> supplement_unused;
   if (!options.supplement.empty()) {
     supplement = CsvTable::read(options.supplement);
     if (supplement->size() == 0)
       throw InputError(options.supplement, 0, "", "the supplement has a header but no data rows");
-    for (std::size_t i = 3; i < kForcingCount; ++i)
-      if (!found[i] && !given_by_option(options, kForcingFields[i].name) && !(i == eair_index && (vpd || qair)))
-        supplied[i] = find_column(*supplement, kForcingFields[i], ForcingReadOptions{});
+    bool supplies_any = false;
+    for (std::size_t i = 3; i < kForcingCount; ++i) {
+      const std::optional<FoundColumn> column = find_column(*supplement, kForcingFields[i], ForcingReadOptions{});
+      if (!column) continue;
+      if (!found[i] && !given_by_option(options, kForcingFields[i].name) && !(i == eair_index && (vpd || qair))) {
+        supplied[i] = column;
+        supplies_any = true;
+      } else {
+        // The forcing or an option already gives this variable: the supplement only fills gaps in
+        // what the file lacks, so say that its column is not read.
+        supplement_unused[i] = "the supplement's " + supplement->header()[column->index] + " is not used";
+      }
+    }
+    // A supplement that gives nothing is a mistake (its columns named otherwise, or the wrong file).
+    if (!supplies_any)
+      throw InputError(options.supplement, supplement->header_line(), "",
+                       "the supplement gives none of the variables the forcing " + path +
+                           " lacks; its header has: " + supplement->header_list() +
+                           " (name the forcing's variables as in `canveg fields`; what the forcing has is read from it)");
   }
   const bool has_timestamps = table.find_exact("TIMESTAMP_END") || table.find_exact("TIMESTAMP_START") ||
                               table.find_exact("TIMESTAMP");
@@ -748,6 +765,10 @@ ForcingRecord io::read_forcing_table(const io::CsvTable& table, const ForcingRea
                vpd ? "es(" + origin_of(rec, "ta") + ") - " + table.header()[col.index]
                    : "from " + table.header()[col.index] + " and " + origin_of(rec, "pa"),
                std::string(unit.unit), note);
+  }
+  for (ForcingSource& source : rec.sources) {
+    const std::string& unused = supplement_unused[field_index(kForcingFields, source.variable)];
+    if (!unused.empty()) source.note += (source.note.empty() ? "" : "; ") + unused;
   }
   // Sources in table order (eair may have been added last).
   std::stable_sort(rec.sources.begin(), rec.sources.end(), [](const ForcingSource& a, const ForcingSource& b) {

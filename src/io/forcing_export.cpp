@@ -2,9 +2,11 @@
 #include "canveg/forcing_export.hpp"
 
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "canveg/errors.hpp"
@@ -29,14 +31,26 @@ std::string compact(io::Minutes t) {
   return iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2) + iso.substr(11, 2) + iso.substr(14, 2);
 }
 
+// The FULLSET column for soil temperature or water: the one the record read it from when that was
+// a FULLSET depth column (TS_F_MDS_4 stays TS_F_MDS_4, so that the file does not claim another
+// depth), else the shallowest, `stem` 1.
+std::string depth_column(const ForcingRecord& record, std::string_view variable, const std::string& stem) {
+  for (const ForcingSource& s : record.sources) {
+    if (s.variable != variable || s.origin.size() <= stem.size() || s.origin.compare(0, stem.size(), stem) != 0) continue;
+    const std::string_view index = std::string_view(s.origin).substr(stem.size());
+    if (std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; })) return s.origin;
+  }
+  return stem + "1";
+}
+
 }  // namespace
 
 void write_forcing_fullset(const ForcingRecord& record, const std::string& path, const std::vector<std::string>& inputs) {
   const std::vector<io::Minutes> ends = io::parse_timestamps(record.timestamp, record.size(), record.source);
   io::AtomicOutputFile file(path, inputs);
   std::ostream& out = file.stream();
-  out << "TIMESTAMP_START,TIMESTAMP_END,TA_F,SW_IN_F,VPD_F,PA_F,WS_F,USTAR,CO2_F_MDS,TS_F_MDS_1,SWC_F_MDS_1,LAI,"
-         "canopy_height\n";
+  out << "TIMESTAMP_START,TIMESTAMP_END,TA_F,SW_IN_F,VPD_F,PA_F,WS_F,USTAR,CO2_F_MDS," << depth_column(record, "ts", "TS_F_MDS_")
+      << ',' << depth_column(record, "swc", "SWC_F_MDS_") << ",LAI,canopy_height\n";
   for (std::size_t r = 0; r < record.size(); ++r) {
     const double vpd_hpa = 10.0 * (io::saturation_vapour_pressure_kpa(record.ta[r]) - record.eair[r]);
     out << compact(ends[r] - io::kHalfHour) << ',' << compact(ends[r]) << ',' << exact(record.ta[r]) << ','

@@ -1,5 +1,4 @@
 // The LE/NEE weight sweep (include/canveg/sweep.hpp).
-#include <chrono>
 #include <cmath>
 #include <limits>
 #include <cstdio>
@@ -13,6 +12,7 @@
 #include "canveg/output_io.hpp"
 #include "canveg/run.hpp"
 #include "canveg/sweep.hpp"
+#include "io/csv_table.hpp"
 #include "io/json_node.hpp"
 #include "run/thread_pool.hpp"
 
@@ -91,6 +91,20 @@ Period read_period(const SweepOptions& o, const std::string& site, bool test) {
           first_rows(read_flux_csv(flux_file(o, site, test)), o.rows)};
 }
 
+// A training's own time: the `seconds` column of its history CSV summed (a resumed training's
+// earlier epochs come with its checkpoint), without reading the data and scoring; NaN without the
+// file. Read from the file for a new training too, so that a later call reports the same figure. The model file itself holds no times, so that it is the same
+// whatever machine, jobs or ranks trained it.
+double history_minutes(const std::string& path) {
+  if (!fs::exists(path)) return std::numeric_limits<double>::quiet_NaN();
+  const io::CsvTable history = io::CsvTable::read(path);
+  const std::optional<std::size_t> seconds = history.find_exact("seconds");
+  if (!seconds) throw InputError(path, history.header_line(), "seconds", "the training history has no seconds column");
+  double total = 0;
+  for (std::size_t r = 0; r < history.size(); ++r) total += history.number(r, *seconds, io::EmptyCell::Error);
+  return total / 60.0;
+}
+
 // The epochs run and stop reason of a model written by an earlier call, which must have been
 // trained under the settings this sweep asks for (else its scores would be reported as theirs).
 void read_training_record(const std::string& path, const nlohmann::json& settings, SweepRow& row) {
@@ -107,6 +121,7 @@ void read_training_record(const std::string& path, const nlohmann::json& setting
     row.stop_reason = doc["training"].value("stop_reason", std::string());
   }
   row.reused = true;
+  row.minutes = history_minutes(fs::path(path).replace_extension().string() + "-history.csv");
 }
 
 // A CanVeg family (PB or Hybrid, 1 or 50 layers) from JAX-CanVeg's initial state, resumed from its
@@ -148,6 +163,7 @@ std::pair<Scores, Scores> canveg_task(const SweepOptions& o, const SweepTask& t,
     row.epochs_run = r.epochs_run;
     row.stop_reason = r.stop_reason;
     write_train_history(r, base + "-history.csv");
+    row.minutes = history_minutes(base + "-history.csv");
     write_model_json(r.model, base + ".json",
                      {{"training", {{"program", "canveg 0.1.0"},
                                     {"sweep_task", t.name()},
@@ -188,6 +204,7 @@ std::pair<Scores, Scores> dnn_task(const SweepOptions& o, const SweepTask& t, co
     row.epochs_run = r.epochs_run;
     row.stop_reason = r.stop_reason;
     write_dnn_train_history(r, base + "-history.csv");
+    row.minutes = history_minutes(base + "-history.csv");
     write_dnn_json(r.model, base + ".json",
                    {{"training", {{"program", "canveg 0.1.0"},
                                   {"sweep_task", t.name()},
@@ -256,7 +273,7 @@ SweepRow sweep_row_from_json(const std::string& line) {
   };
   r.train_nse_le = score("train_nse_le"), r.train_nse_nee = score("train_nse_nee");
   r.test_nse_le = score("test_nse_le"), r.test_nse_nee = score("test_nse_nee");
-  r.minutes = j.at("minutes").get<double>();
+  r.minutes = score("minutes");
   r.reused = j.at("reused").get<bool>();
   return r;
 }
@@ -294,7 +311,6 @@ std::vector<SweepRow> run_sweep(const SweepOptions& o,
   std::size_t done = 0;
   const auto run_task = [&](int, std::size_t i) {
     const SweepTask& t = tasks[share[i]];
-    const auto start = std::chrono::steady_clock::now();
     SweepRow& row = rows[i];
     row.task = t;
     const Period training = read_period(o, t.site, false), testing = read_period(o, t.site, true);
@@ -303,7 +319,6 @@ std::vector<SweepRow> run_sweep(const SweepOptions& o,
                                                                 : canveg_task(o, t, training, testing, base, row);
     row.train_nse_le = train_scores.le, row.train_nse_nee = train_scores.nee;
     row.test_nse_le = test_scores.le, row.test_nse_nee = test_scores.nee;
-    row.minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60.0;
     std::lock_guard<std::mutex> lock(mutex);
     ++done;
     if (progress) progress(row, done, share.size());
