@@ -122,7 +122,7 @@ TEST(CliRun, CanopyHeightUnusedByTheModelIsWarnedAbout) {
                                     " --canopy-height 18 -o " + shell_quote(tall),
                                 dir);
   ASSERT_EQ(given.exit_code, 0) << given.err;
-  EXPECT_NE(given.err.find("warning: the canopy height given (veg_ht constant 18) is not used by this model: its "
+  EXPECT_NE(given.err.find(": the canopy height given (veg_ht constant 18) is not used by this model: its "
                            "canopy is 0.8 m high"),
             std::string::npos)
       << given.err;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "canveg/fields.hpp"
+#include "canveg/parameters.hpp"
 
 namespace canveg {
 
@@ -106,11 +107,12 @@ std::string check_sun_timing(const ForcingRecord& forcing, double latitude, doub
 // value passed its range check, so only the record as a whole can tell.
 std::string check_humidity_units(const ForcingRecord& forcing);
 
-// Both checks of a forcing against its site: check_sun_timing (which throws for hours off the sun)
-// and check_humidity_units, their warnings as "<forcing source>: <text>", for the commands to print
-// and the Python module to raise as warnings.
-std::vector<std::string> site_plausibility_warnings(const ForcingRecord& forcing, double latitude, double longitude,
-                                                    double time_zone);
+// The checks of a forcing against the model it drives: check_sun_timing at the site (which throws
+// for hours off the sun), check_humidity_units, and a canopy height given as a constant to a model
+// that does not read veg_ht (only the alfalfa soil respiration does; the canopy's height is its
+// layer geometry). Their warnings as "<forcing source>: <text>", for the commands to print and the
+// Python module to raise as warnings.
+std::vector<std::string> site_plausibility_warnings(const ForcingRecord& forcing, const Setup& site);
 
 // Reads a half-hourly forcing CSV (docs/model.md 5.1; the alias table and ranges of
 // CANVEG_FORCING_FIELDS):

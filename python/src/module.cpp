@@ -200,11 +200,12 @@ double resolve_le_weight(double given, const canveg::LoadedModel& loaded) {
   return std::isnan(loaded.trained_le_weight) ? 0.5 : loaded.trained_le_weight;
 }
 
-// The command's plausibility checks of a forcing against the model's site (docs/fields.md, above
-// the forcing table): radiation hours off the sun raises InputError; dark days and humidity in a unit too
-// small come back as text, for warn_all once the GIL is held again.
+// The command's plausibility checks of a forcing against the model (docs/fields.md, above the
+// forcing table): radiation hours off the sun raises InputError; dark days, humidity in a unit too
+// small and an unused constant canopy height come back as text, for warn_all once the GIL is held
+// again.
 std::vector<std::string> check_against_site(const canveg::ForcingRecord& forcing, const canveg::Setup& site) {
-  return canveg::site_plausibility_warnings(forcing, site.latitude, site.longitude, site.time_zone);
+  return canveg::site_plausibility_warnings(forcing, site);
 }
 
 // Each text as a Python UserWarning (so that the warnings filters apply; "error" raises it).

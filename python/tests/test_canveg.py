@@ -148,6 +148,21 @@ def test_humidity_in_a_unit_too_small_warns_as_the_command(cli, tmp_path):
     assert [str(w.message) for w in caught] == [warning.group(1)]
 
 
+def test_unused_canopy_height_warns_as_the_command(cli, small_files, tmp_path):
+    """A constant canopy height for a model that does not read veg_ht warns, as the command does."""
+    forcing_csv, _ = small_files
+    result = run_cli(cli, "run", "--model", PB_1L, "--forcing", forcing_csv, "--canopy-height", "18",
+                     "--output", str(tmp_path / "out.csv"))
+    assert result.returncode == 0, result.stderr
+    warning = re.search(r"canveg: warning: (.*the canopy height given \(veg_ht constant 18\).*)", result.stderr)
+    assert warning, result.stderr
+    frame = canveg.read_forcing(forcing_csv)
+    frame.attrs["source"] = str(forcing_csv)
+    with pytest.warns(UserWarning) as caught:
+        canveg.load_model(PB_1L).run(frame, canopy_height=18, threads=1)
+    assert [str(w.message) for w in caught] == [warning.group(1)]
+
+
 def test_bad_model_files():
     with pytest.raises(canveg.InputError, match="cannot|no such|open"):
         canveg.load_model("no-such-model.json")

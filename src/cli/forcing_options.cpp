@@ -117,18 +117,8 @@ void print_forcing_sources(const ForcingRecord& record) {
 }
 
 void check_forcing_against_site(const ForcingRecord& forcing, const Setup& site) {
-  for (const std::string& warning : site_plausibility_warnings(forcing, site.latitude, site.longitude, site.time_zone))
+  for (const std::string& warning : site_plausibility_warnings(forcing, site))
     std::fprintf(stderr, "canveg: warning: %s\n", warning.c_str());
-  // A canopy height given as a constant looks like the model's geometry, but only the alfalfa soil
-  // respiration reads veg_ht: say so rather than let the value seem to have taken effect.
-  for (const ForcingSource& s : forcing.sources)
-    if (s.variable == "veg_ht" && s.origin.rfind("constant ", 0) == 0 &&
-        site.soil_respiration != SoilRespirationModule::Alfalfa)
-      std::fprintf(stderr,
-                   "canveg: warning: the canopy height given (veg_ht %s) is not used by this model: its canopy is "
-                   "%g m high by its layer geometry, and veg_ht is read only by the alfalfa soil respiration "
-                   "(module 0)\n",
-                   s.origin.c_str(), site.canopy_height);
 }
 
 }  // namespace canveg::cli

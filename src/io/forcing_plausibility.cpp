@@ -96,11 +96,23 @@ std::string check_sun_timing(const ForcingRecord& f, double latitude, double lon
   return message;
 }
 
-std::vector<std::string> site_plausibility_warnings(const ForcingRecord& f, double latitude, double longitude,
-                                                    double time_zone) {
+std::vector<std::string> site_plausibility_warnings(const ForcingRecord& f, const Setup& site) {
   std::vector<std::string> found;
-  for (const std::string& warning : {check_sun_timing(f, latitude, longitude, time_zone), check_humidity_units(f)})
+  for (const std::string& warning :
+       {check_sun_timing(f, site.latitude, site.longitude, site.time_zone), check_humidity_units(f)})
     if (!warning.empty()) found.push_back(f.source + ": " + warning);
+  // A canopy height given as a constant looks like the model's geometry, but only the alfalfa soil
+  // respiration reads veg_ht: say so rather than let the value seem to have taken effect.
+  for (const ForcingSource& s : f.sources)
+    if (s.variable == "veg_ht" && s.origin.rfind("constant ", 0) == 0 &&
+        site.soil_respiration != SoilRespirationModule::Alfalfa) {
+      char text[300];
+      std::snprintf(text, sizeof text,
+                    "the canopy height given (veg_ht %s) is not used by this model: its canopy is %g m high by its "
+                    "layer geometry, and veg_ht is read only by the alfalfa soil respiration (module 0)",
+                    s.origin.c_str(), site.canopy_height);
+      found.push_back(f.source + ": " + text);
+    }
   return found;
 }
 
