@@ -93,8 +93,8 @@ Period read_period(const SweepOptions& o, const std::string& site, bool test) {
 
 // A training's own time: the `seconds` column of its history CSV summed (a resumed training's
 // earlier epochs come with its checkpoint), without reading the data and scoring; NaN without the
-// file. Read from the file for a new training too, so that a later call reports the same figure. The model file itself holds no times, so that it is the same
-// whatever machine, jobs or ranks trained it.
+// file. Read from the file for a new training too, so that a later call reports the same figure.
+// The model file holds no times, so that it is the same whatever machine, jobs or ranks trained it.
 double history_minutes(const std::string& path) {
   if (!fs::exists(path)) return std::numeric_limits<double>::quiet_NaN();
   const io::CsvTable history = io::CsvTable::read(path);
