@@ -5,7 +5,6 @@
 // here so that metrics compare against exactly the series JAX-CanVeg compared against.
 #include <algorithm>
 #include <cmath>
-#include <optional>
 #include <stdexcept>
 #include <string_view>
 
@@ -110,14 +109,8 @@ ObservedFluxes read_flux_csv(const std::string& path, const FluxReadOptions& opt
     obs.timestamp = table.text_column(*ts);
   } else if (const auto start = table.find_exact("TIMESTAMP_START")) {
     // FLUXNET's start of the half-hour, as the forcing reader takes it: the end is 30 minutes on.
-    obs.timestamp = table.text_column(*start);
-    for (std::size_t r = 0; r < obs.timestamp.size(); ++r) {
-      const std::optional<io::Minutes> t = io::parse_timestamp(obs.timestamp[r]);
-      if (!t)
-        throw InputError(path, table.rows()[r].line, "TIMESTAMP_START",
-                         "'" + obs.timestamp[r] + "' is not a time stamp (YYYYMMDDHHMM or YYYY-MM-DD HH:MM)");
-      obs.timestamp[r] = io::format_timestamp(*t + io::kHalfHour);
-    }
+    for (const io::Minutes t : io::parse_time_column(table, *start))
+      obs.timestamp.push_back(io::format_timestamp(t + io::kHalfHour));
   } else {
     obs.timestamp.assign(table.size(), std::string());
   }

@@ -338,19 +338,6 @@ struct TimeAxis {
   std::string origin;        // for the summary
 };
 
-std::vector<Minutes> parse_time_column(const CsvTable& table, std::size_t col) {
-  std::vector<Minutes> t(table.size());
-  for (std::size_t r = 0; r < table.size(); ++r) {
-    const std::string& cell = table.rows()[r].cells[col];
-    const auto parsed = io::parse_timestamp(cell);
-    if (!parsed)
-      throw InputError(table.path(), table.rows()[r].line, table.header()[col],
-                       "'" + cell + "' is not a time stamp (YYYYMMDDHHMM or YYYY-MM-DD HH:MM:SS) of a real date");
-    t[r] = *parsed;
-  }
-  return t;
-}
-
 // Reads the time axis from whatever the file has, checking that all of it agrees.
 TimeAxis read_time_axis(const CsvTable& table, const std::optional<std::size_t> ydh[3]) {
   TimeAxis axis;

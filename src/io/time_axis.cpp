@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "canveg/errors.hpp"
+#include "io/csv_table.hpp"
 
 namespace canveg::io {
 
@@ -162,6 +163,19 @@ std::vector<Minutes> parse_timestamps(const std::vector<std::string>& stamps, st
     ends[r] = *t;
   }
   return ends;
+}
+
+std::vector<Minutes> parse_time_column(const CsvTable& table, std::size_t col) {
+  std::vector<Minutes> t(table.size());
+  for (std::size_t r = 0; r < table.size(); ++r) {
+    const std::string& cell = table.rows()[r].cells[col];
+    const auto parsed = io::parse_timestamp(cell);
+    if (!parsed)
+      throw InputError(table.path(), table.rows()[r].line, table.header()[col],
+                       "'" + cell + "' is not a time stamp (YYYYMMDDHHMM or YYYY-MM-DD HH:MM:SS) of a real date");
+    t[r] = *parsed;
+  }
+  return t;
 }
 
 }  // namespace canveg::io

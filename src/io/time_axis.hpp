@@ -5,6 +5,7 @@
 // the same end time; hour 24 is the end of a day, the same instant as hour 0 of the next day.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,11 @@ bool is_compact_timestamp(std::string_view text);
 // InputError naming `source` and the row of the first stamp that is missing or unreadable.
 std::vector<Minutes> parse_timestamps(const std::vector<std::string>& stamps, std::size_t rows,
                                       const std::string& source);
+
+class CsvTable;
+// A table's time-stamp column as instants; throws InputError naming the file, line and column of
+// the first cell that is not a time stamp of a real date.
+std::vector<Minutes> parse_time_column(const CsvTable& table, std::size_t col);
 
 // "YYYY-MM-DD HH:MM:SS", the form of the shared files and of canveg's outputs.
 std::string format_timestamp(Minutes t);
