@@ -1,4 +1,5 @@
 // The LE/NEE weight sweep (include/canveg/sweep.hpp).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <cstdio>
@@ -39,6 +40,31 @@ std::string forcing_file(const SweepOptions& o, const std::string& site, bool te
 
 void require_file(const std::string& path, const std::string& what) {
   if (!fs::exists(path)) throw InputError(path, 0, "", what + " not found");
+}
+
+// The data folder before its files: a relative --data is taken from the working directory, so a
+// sweep started elsewhere would otherwise report every site's files missing.
+void check_data_folder(const SweepOptions& o, const std::vector<SweepTask>& tasks) {
+  const fs::path data(o.data_dir);
+  const std::string where = data.is_relative() ? " (relative to the working directory " +
+                                                     fs::current_path().string() + ")"
+                                               : "";
+  if (!fs::is_directory(data))
+    throw InputError(o.data_dir, 0, "--data", "the shared data folder does not exist" + where);
+  if (!fs::is_directory(data / "fluxtower") || !fs::is_directory(data / "jax-canveg-trained"))
+    throw InputError(o.data_dir, 0, "--data",
+                     "not the shared data folder: it needs fluxtower/ and jax-canveg-trained/" + where);
+  for (const SweepTask& t : tasks) {
+    if (fs::is_directory(data / "fluxtower" / t.site)) continue;
+    std::vector<std::string> sites;
+    for (const auto& entry : fs::directory_iterator(data / "fluxtower"))
+      if (entry.is_directory()) sites.push_back(entry.path().filename().string());
+    std::sort(sites.begin(), sites.end());
+    std::string known;
+    for (const std::string& name : sites) known += (known.empty() ? "" : ", ") + name;
+    throw InputError((data / "fluxtower").string(), 0, "--sites",
+                     "no site '" + t.site + "' here (the sites here: " + (known.empty() ? "none" : known) + ")");
+  }
 }
 
 template <class Record>
@@ -282,6 +308,7 @@ std::vector<SweepRow> run_sweep(const SweepOptions& o,
                                 const std::function<void(const SweepRow&, std::size_t, std::size_t)>& progress) {
   const std::vector<SweepTask> tasks = sweep_tasks(o);
   if (tasks.empty()) throw InputError("", 0, "--weights", "the sweep has no tasks");
+  check_data_folder(o, tasks);
   for (const SweepTask& t : tasks) {
     if (t.family != "PB-1L" && t.family != "PB-ML" && t.family != "Hybrid-1L" && t.family != "Hybrid-ML" &&
         t.family != "DNN")

@@ -69,6 +69,32 @@ TEST(SweepCommand, TrainsEachTaskOnceAndTabulates) {
   EXPECT_NE(bad.err.find("unknown family 'PB-2L'"), std::string::npos) << bad.err;
 }
 
+// A missing or wrong --data folder, or a site it does not hold, is named as such before any
+// training, not as every one of that site's files missing.
+TEST(SweepCommand, NamesAMissingDataFolderAndAnUnknownSite) {
+  canveg::test::TempDir dir;
+  const std::string out = shell_quote(dir.path().string());
+  const auto relative = canveg::test::run_canveg("sweep --output-dir " + out + " --data no-such-folder --epochs 1", dir);
+  EXPECT_EQ(relative.exit_code, 1);
+  EXPECT_NE(relative.err.find("no-such-folder: field '--data': the shared data folder does not exist (relative "
+                              "to the working directory "),
+            std::string::npos)
+      << relative.err;
+  const auto not_data =
+      canveg::test::run_canveg("sweep --output-dir " + out + " --data " + out + " --epochs 1", dir);
+  EXPECT_EQ(not_data.exit_code, 1);
+  EXPECT_NE(not_data.err.find("not the shared data folder: it needs fluxtower/ and jax-canveg-trained/"),
+            std::string::npos)
+      << not_data.err;
+  const auto site = canveg::test::run_canveg("sweep --output-dir " + out + " --data " +
+                                                 shell_quote(CANVEG_SHARED_DATA) + " --sites US-Hn2 --epochs 1",
+                                             dir);
+  EXPECT_EQ(site.exit_code, 1);
+  EXPECT_NE(site.err.find("field '--sites': no site 'US-Hn2' here (the sites here: US-Bi1, US-Hn1, US-Me2, US-Whs)"),
+            std::string::npos)
+      << site.err;
+}
+
 // --formulation corrected: every task trains in it and its model says so; the same folder asked
 // for the jax formulation refuses to reuse those models.
 TEST(SweepCommand, TrainsInTheRequestedFormulation) {
