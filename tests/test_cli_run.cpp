@@ -138,6 +138,46 @@ TEST(CliRun, CanopyHeightUnusedByTheModelIsWarnedAbout) {
   EXPECT_EQ(read.err.find("canopy height"), std::string::npos) << read.err;
 }
 
+// A forcing whose canopy height column is far from the model's canopy (here a US-Bi1 day with
+// US-Hn1's 1.5 m, or US-Me2's 18 m, for US-Bi1's 0.8 m canopy) is warned about as possibly another
+// site's; 1.1 m (within the factor 1.5 that US-Hn1's own forcing needs: 1.5 m for 1.2 m) is not.
+TEST(CliRun, CanopyHeightColumnOfAnotherSiteIsWarnedAbout) {
+  TempDir dir;
+  const Slice s = one_day(dir);
+  const std::string model = shell_quote(trained("US-Bi1_PB-1L-0.5.json"));
+  const std::string text = read_text(s.forcing);
+  // veg_ht is the second last column of the shared forcing: every row's value is replaced.
+  ASSERT_NE(text.substr(0, text.find('\n')).find(",veg_ht,LAI"), std::string::npos) << text.substr(0, 200);
+  const auto with_height = [&](const std::string& height) {
+    std::istringstream lines(text);
+    std::string line, changed;
+    for (bool header = true; std::getline(lines, line); header = false) {
+      if (!header) {
+        const std::size_t last = line.rfind(','), before = line.rfind(',', last - 1);
+        line = line.substr(0, before + 1) + height + line.substr(last);
+      }
+      changed += line + "\n";
+    }
+    return dir.write("forcing-" + height + ".csv", changed);
+  };
+  for (const std::string height : {"1.5", "18.0"}) {
+    const auto r = run_canveg("run -q --model " + model + " --forcing " + shell_quote(with_height(height)) + " -o " +
+                                  shell_quote(dir.file("out.csv")),
+                              dir);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find(": the forcing's canopy height (veg_ht, median " + std::string(height == "1.5" ? "1.5" : "18") +
+                         " m) is not that of the model's canopy (0.8 m high, site US-Bi1): is the forcing from the "
+                         "model's site?"),
+              std::string::npos)
+        << r.err;
+  }
+  const auto near = run_canveg("run -q --model " + model + " --forcing " + shell_quote(with_height("1.1")) + " -o " +
+                                   shell_quote(dir.file("out.csv")),
+                               dir);
+  ASSERT_EQ(near.exit_code, 0) << near.err;
+  EXPECT_EQ(near.err.find("canopy height"), std::string::npos) << near.err;
+}
+
 // Observations in the opposite sign convention (NEE with uptake positive) give a warning from run
 // --observed and from evaluate; the file as it is gives none.
 TEST(CliRun, ObservedFluxOfTheOppositeSignIsWarnedAbout) {

@@ -108,9 +108,10 @@ std::string check_sun_timing(const ForcingRecord& forcing, double latitude, doub
 std::string check_humidity_units(const ForcingRecord& forcing);
 
 // The checks of a forcing against the model it drives: check_sun_timing at the site (which throws
-// for hours off the sun), check_humidity_units, and a canopy height given as a constant to a model
+// for hours off the sun), check_humidity_units, a canopy height given as a constant to a model
 // that does not read veg_ht (only the alfalfa soil respiration does; the canopy's height is its
-// layer geometry). Their warnings as "<forcing source>: <text>", for the commands to print and the
+// layer geometry), and a veg_ht column whose median is more than 1.5 times off the model's canopy
+// height (a forcing of another site). Their warnings as "<forcing source>: <text>", for the commands to print and the
 // Python module to raise as warnings.
 std::vector<std::string> site_plausibility_warnings(const ForcingRecord& forcing, const Setup& site);
 

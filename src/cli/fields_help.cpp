@@ -86,8 +86,9 @@ std::string fields_markdown() {
        "whose nights shine (time stamps in UTC, a wrong time zone) is refused, naming the shift that\n"
        "lines it up; one whose days are dark is warned about, as is humidity that looks read in a\n"
        "unit too small (a week that never reaches 25 % relative humidity; warm air whose deficit never\n"
-       "exceeds 0.6 kPa when eair comes from VPD), and a constant canopy height given to a model that\n"
-       "does not read it. The Python module's `Model.run`, `loss_function`\n"
+       "exceeds 0.6 kPa when eair comes from VPD), a constant canopy height given to a model that\n"
+       "does not read it, and a canopy height column whose median is more than 1.5 times off the\n"
+       "model's canopy (a forcing of another site). The Python module's `Model.run`, `loss_function`\n"
        "and `train` make the same checks: the refusal is an `InputError`, the warnings are\n"
        "`UserWarning`s.\n\n"
        "| variable | column names | unit | units accepted | range | meaning |\n|---|---|---|---|---|---|\n";

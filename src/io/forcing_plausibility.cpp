@@ -28,6 +28,7 @@ double sun_at_middle(const ForcingRecord& f, std::size_t r, double latitude, dou
 // W m-2 at most. Day: the sun more than 30 degrees up, where an overcast sky still gives tens.
 constexpr double kNight = -0.1, kDay = 0.5;
 constexpr double kNightShine = 50.0, kDarkDay = 5.0;  // [W m-2]
+constexpr double kCanopyHeightMismatch = 1.5;
 
 }  // namespace
 
@@ -112,6 +113,25 @@ std::vector<std::string> site_plausibility_warnings(const ForcingRecord& f, cons
                     "layer geometry, and veg_ht is read only by the alfalfa soil respiration (module 0)",
                     s.origin.c_str(), site.canopy_height);
       found.push_back(f.source + ": " + text);
+    } else if (s.variable == "veg_ht" && s.origin.rfind("constant ", 0) != 0 && !f.veg_ht.empty() &&
+               site.canopy_height > 0.0) {
+      // A canopy height column far from the model's canopy is the mark of a forcing of another
+      // site (its sun may still pass the timing check where the two sites share a time zone).
+      // US-Hn1's own forcing says 1.5 m for its 1.2 m model canopy, hence the factor 1.5.
+      std::vector<double> heights = f.veg_ht;
+      std::nth_element(heights.begin(), heights.begin() + heights.size() / 2, heights.end());
+      const double median = heights[heights.size() / 2];
+      const double ratio = median / site.canopy_height;
+      if (ratio > kCanopyHeightMismatch || ratio < 1.0 / kCanopyHeightMismatch) {
+        char text[400];
+        std::snprintf(text, sizeof text,
+                      "the forcing's canopy height (%s, median %g m) is not that of the model's canopy (%g m high%s%s): "
+                      "is the forcing from the model's site? The model's site facts (location, canopy, dispersion "
+                      "matrix) are used whatever the forcing",
+                      s.origin.c_str(), median, site.canopy_height, site.site_name.empty() ? "" : ", site ",
+                      site.site_name.c_str());
+        found.push_back(f.source + ": " + text);
+      }
     }
   return found;
 }
