@@ -163,6 +163,16 @@ def test_unused_canopy_height_warns_as_the_command(cli, small_files, tmp_path):
     assert [str(w.message) for w in caught] == [warning.group(1)]
 
 
+def test_canopy_height_column_of_another_site_warns(small_files):
+    """A canopy height column far from the model's canopy warns, as the command does."""
+    forcing_csv, _ = small_files
+    frame = canveg.read_forcing(forcing_csv)
+    frame["veg_ht"] = 18.0
+    with pytest.warns(UserWarning, match=r"canopy height \(veg_ht, median 18 m\) is not that of the model's canopy "
+                                         r"\(0\.8 m high, site US-Bi1\)"):
+        canveg.load_model(PB_1L).run(frame, threads=1)
+
+
 def test_bad_model_files():
     with pytest.raises(canveg.InputError, match="cannot|no such|open"):
         canveg.load_model("no-such-model.json")
