@@ -123,14 +123,13 @@ std::vector<std::string> site_plausibility_warnings(const ForcingRecord& f, cons
       const double median = heights[heights.size() / 2];
       const double ratio = median / site.canopy_height;
       if (ratio > kCanopyHeightMismatch || ratio < 1.0 / kCanopyHeightMismatch) {
-        char text[400];
-        std::snprintf(text, sizeof text,
-                      "the forcing's canopy height (%s, median %g m) is not that of the model's canopy (%g m high%s%s): "
-                      "is the forcing from the model's site? The model's site facts (location, canopy, dispersion "
-                      "matrix) are used whatever the forcing",
-                      s.origin.c_str(), median, site.canopy_height, site.site_name.empty() ? "" : ", site ",
-                      site.site_name.c_str());
-        found.push_back(f.source + ": " + text);
+        char heights_text[80];
+        std::snprintf(heights_text, sizeof heights_text, "median %g m) is not that of the model's canopy (%g m high",
+                      median, site.canopy_height);
+        found.push_back(f.source + ": the forcing's canopy height (" + s.origin + ", " + heights_text +
+                        (site.site_name.empty() ? "" : ", site " + site.site_name) +
+                        "): is the forcing from the model's site? The model's site facts (location, canopy, "
+                        "dispersion matrix) are used whatever the forcing");
       }
     }
   return found;
