@@ -178,6 +178,44 @@ TEST(CliRun, CanopyHeightColumnOfAnotherSiteIsWarnedAbout) {
   EXPECT_EQ(near.err.find("canopy height"), std::string::npos) << near.err;
 }
 
+// A dispersion matrix named for another site (--dij, or a site file's [dispersion] matrix) has the
+// shape of the model's and would run without a word: it is warned about. The site's own matrix and
+// a file whose name names no site are not.
+TEST(CliRun, DispersionMatrixNamedForAnotherSiteIsWarnedAbout) {
+  TempDir dir;
+  const Slice s = one_day(dir);
+  const std::string model = shell_quote(trained("US-Bi1_PB-1L-0.5.json"));
+  const auto run_with = [&](const std::string& dij) {
+    return run_canveg("run -q --model " + model + " --forcing " + shell_quote(s.forcing) + " --dij " +
+                          shell_quote(dij) + " -o " + shell_quote(dir.file("out.csv")),
+                      dir);
+  };
+  const auto other = run_with(shared_data("dij/Dij_US-Hn1_1L.csv"));
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  EXPECT_NE(other.err.find("Dij_US-Hn1_1L.csv: the dispersion matrix is named for US-Hn1, the model is US-Bi1's"),
+            std::string::npos)
+      << other.err;
+  const auto own = run_with(shared_data("dij/Dij_US-Bi1_1L.csv"));
+  ASSERT_EQ(own.exit_code, 0) << own.err;
+  EXPECT_EQ(own.err.find("dispersion matrix"), std::string::npos) << own.err;
+  const auto unnamed = run_with(dir.write("my-matrix.csv", read_text(shared_data("dij/Dij_US-Hn1_1L.csv"))));
+  ASSERT_EQ(unnamed.exit_code, 0) << unnamed.err;
+  EXPECT_EQ(unnamed.err.find("dispersion matrix"), std::string::npos) << unnamed.err;
+
+  // The same check for a site file's matrix.
+  std::string site = read_text(std::string(CANVEG_SOURCE_DIR) + "/examples/sites/US-Bi1.toml");
+  const std::size_t at = site.find("matrix = ");
+  ASSERT_NE(at, std::string::npos) << site;
+  site.replace(at, site.find('\n', at) - at, "matrix = \"" + shared_data("dij/Dij_US-Me2_50L.csv") + "\"");
+  const auto from_site = run_canveg("run -q --site " + shell_quote(dir.write("site.toml", site)) + " --forcing " +
+                                        shell_quote(s.forcing) + " -o " + shell_quote(dir.file("out.csv")),
+                                    dir);
+  ASSERT_EQ(from_site.exit_code, 0) << from_site.err;
+  EXPECT_NE(from_site.err.find("Dij_US-Me2_50L.csv: the dispersion matrix is named for US-Me2, the model is US-Bi1's"),
+            std::string::npos)
+      << from_site.err;
+}
+
 // Observations in the opposite sign convention (NEE with uptake positive) give a warning from run
 // --observed and from evaluate; the file as it is gives none.
 TEST(CliRun, ObservedFluxOfTheOppositeSignIsWarnedAbout) {

@@ -83,6 +83,9 @@ constexpr int converged_shortwave_sweeps(int n_can_layers) { return 10 * (n_can_
 // Static set-up of a site and canopy (JAX `Setup` plus the grid of section 1.2).
 struct Setup {
   std::string site_name;
+  // The file the dispersion matrix was read from (a site file's or the --dij option's); empty when
+  // the model file carries it. Only for the checks of site_plausibility_warnings.
+  std::string dispersion_matrix_file;
   double latitude = 0;    // [deg]
   double longitude = 0;   // [deg east]
   double time_zone = 0;   // [h]

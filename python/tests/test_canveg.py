@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import canveg
-from conftest import REPO, ROWS, SITE, model_path, read_cli_output, run_cli
+from conftest import DATA, REPO, ROWS, SITE, model_path, read_cli_output, run_cli
 
 PB_1L = model_path("US-Bi1_PB-1L-0.5.json")
 HYBRID_ML = model_path("US-Bi1_Hybrid-ML-0.5.json")
@@ -171,6 +171,20 @@ def test_canopy_height_column_of_another_site_warns(small_files):
     with pytest.warns(UserWarning, match=r"canopy height \(veg_ht, median 18 m\) is not that of the model's canopy "
                                          r"\(0\.8 m high, site US-Bi1\)"):
         canveg.load_model(PB_1L).run(frame, threads=1)
+
+
+def test_dispersion_matrix_named_for_another_site_warns(small_files, tmp_path):
+    """A site file whose matrix is named for another site warns, as the command does."""
+    forcing_csv, _ = small_files
+    with open(os.path.join(REPO, "examples", "sites", "US-Bi1.toml")) as f:
+        text = f.read()
+    other = os.path.join(DATA, "dij", "Dij_US-Me2_50L.csv")
+    text = re.sub(r'(?m)^matrix = .*$', 'matrix = "' + other + '"', text)
+    site = tmp_path / "site.toml"
+    site.write_text(text)
+    with pytest.warns(UserWarning, match=r"Dij_US-Me2_50L\.csv: the dispersion matrix is named for US-Me2, the model "
+                                         r"is US-Bi1's"):
+        canveg.load_model(str(site)).run(canveg.read_forcing(forcing_csv), threads=1)
 
 
 def test_bad_model_files():

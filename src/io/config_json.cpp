@@ -108,6 +108,7 @@ LoadedModel read_jax_config(const std::string& path) {
 
   const JsonNode dij = mc["dispersion matrix"];
   m.dij = read_configured_dij(path, dij.path(), 0, dij.string(), s);
+  s.dispersion_matrix_file = dij.string();
   set_unknown_stats(m);
   return out;
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <regex>
 #include <string>
 
 #include "canveg/errors.hpp"
@@ -97,8 +99,25 @@ std::string check_sun_timing(const ForcingRecord& f, double latitude, double lon
   return message;
 }
 
+// The FLUXNET/AmeriFlux site identifier (two letters, a dash, three letters or digits: US-Bi1)
+// standing alone in a file name, as the shared matrices are named (Dij_US-Bi1_50L.csv); "" if none.
+std::string site_id_in_file_name(const std::string& path) {
+  static const std::regex site_id("(?:^|[^A-Za-z0-9])([A-Z]{2}-[A-Za-z0-9]{3})(?:$|[^A-Za-z0-9])");
+  const std::string name = std::filesystem::path(path).filename().string();
+  std::smatch match;
+  return std::regex_search(name, match, site_id) ? match[1].str() : std::string();
+}
+
 std::vector<std::string> site_plausibility_warnings(const ForcingRecord& f, const Setup& site) {
   std::vector<std::string> found;
+  // A dispersion matrix belongs to one canopy (its height, layers and leaf area profile); one of
+  // another site with the same number of layers passes the shape check and runs without an error.
+  const std::string matrix_site = site_id_in_file_name(site.dispersion_matrix_file);
+  if (!matrix_site.empty() && !site.site_name.empty() && matrix_site != site.site_name)
+    found.push_back(site.dispersion_matrix_file + ": the dispersion matrix is named for " + matrix_site +
+                    ", the model is " + site.site_name +
+                    "'s: a matrix describes one canopy's turbulence; make this site's with `canveg dij`, or rename "
+                    "the file if it is this site's");
   for (const std::string& warning :
        {check_sun_timing(f, site.latitude, site.longitude, site.time_zone), check_humidity_units(f)})
     if (!warning.empty()) found.push_back(f.source + ": " + warning);

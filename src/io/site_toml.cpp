@@ -283,6 +283,7 @@ LoadedModel read_site_toml(const std::string& path) {
   const std::string matrix = dispersion.string("matrix");
   m.dij = read_configured_dij(path, dispersion.field("matrix"),
                               TomlSection::line_of(dispersion.require("matrix")), matrix, s);
+  s.dispersion_matrix_file = matrix;
   set_unknown_stats(m);
   out.forcing_options = forcing_options(forcing, path);
   return out;
