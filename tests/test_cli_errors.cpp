@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -182,6 +184,50 @@ TEST_F(CliErrors, OutputOverAnInputIsRefused) {
   EXPECT_EQ(s.exit_code, 1) << s.err;
   EXPECT_NE(s.err.find("would overwrite the input"), std::string::npos) << s.err;
   EXPECT_EQ(read_text(good_forcing_), before);
+}
+
+// The files the forcing options read (--lai FILE, --supplement FILE) are inputs too: run, train,
+// sensitivity and convert refuse to write over them, and they stay as they were.
+TEST_F(CliErrors, OutputOverALaiOrSupplementFileIsRefused) {
+  std::istringstream lines(read_text(good_forcing_));
+  std::string line, lai_text;
+  std::getline(lines, line);
+  const auto cells = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::stringstream in(text);
+    for (std::string cell; std::getline(in, cell, ',');) out.push_back(cell);
+    return out;
+  };
+  const std::vector<std::string> header = cells(line);
+  const auto at = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  const std::size_t time = at("TIMESTAMP_END"), lai = at("LAI");
+  ASSERT_LT(time, header.size());
+  ASSERT_LT(lai, header.size());
+  lai_text = "TIMESTAMP_END,LAI\n";
+  while (std::getline(lines, line))
+    if (!line.empty()) lai_text += cells(line)[time] + "," + cells(line)[lai] + "\n";
+  const std::string lai_file = dir_.write("lai.csv", lai_text);
+  const std::string model = shell_quote(trained(kModel)), forcing = shell_quote(good_forcing_);
+  for (const std::string& command :
+       {"run --model " + model + " --forcing " + forcing + " --lai " + shell_quote(lai_file) + " --output " +
+            shell_quote(lai_file),
+        "run --model " + model + " --forcing " + forcing + " --supplement " + shell_quote(lai_file) + " --output " +
+            shell_quote(lai_file),
+        "train --model " + model + " --forcing " + forcing + " --observed " + forcing + " --lai " +
+            shell_quote(lai_file) + " --output " + shell_quote(dir_.file("trained.json")) + " --history " +
+            shell_quote(lai_file),
+        "sensitivity --model " + model + " --forcing " + forcing + " --observed " + forcing + " --lai " +
+            shell_quote(lai_file) + " -o " + shell_quote(lai_file),
+        "convert --forcing " + forcing + " --lai " + shell_quote(lai_file) + " --to fullset --output " +
+            shell_quote(lai_file)}) {
+    const CommandResult r = run_canveg(command, dir_);
+    EXPECT_EQ(r.exit_code, 1) << command << "\n" << r.err;
+    EXPECT_NE(r.err.find("the output would overwrite the input " + lai_file), std::string::npos) << command << "\n"
+                                                                                                  << r.err;
+    EXPECT_EQ(read_text(lai_file), lai_text) << command;
+  }
 }
 
 // The same file under a symbolic link or a hard link is the same file: refused, input intact.

@@ -56,6 +56,11 @@ struct PredictedFluxes {
 // column when one is missing or a cell is not a number.
 PredictedFluxes read_predicted_fluxes(const std::string& path);
 
+// Throws InputError naming `path` when it is one of `inputs` (the same file however the path is
+// written: another spelling, a symbolic or hard link), as AtomicOutputFile does on construction;
+// for inputs known only after an output was opened (a site file's forcing options).
+void refuse_output_over_inputs(const std::string& path, const std::vector<std::string>& inputs);
+
 // A file that appears under its final name only on commit(). Its temporary file is removed by the
 // destructor and, once remove_temporary_outputs_on_signal() is installed, on SIGINT, SIGTERM and
 // SIGHUP too.

@@ -35,8 +35,8 @@ int run_convert(const ConvertOptions& o) {
                        "only --to alma writes a supplement (a FULLSET file holds every variable)");
     const ForcingRecord record = read_forcing_file(o.forcing, cli::forcing_read_options(o.forcing_options));
     if (!o.quiet) cli::print_forcing_sources(record);
-    std::vector<std::string> inputs = {o.forcing};
-    if (!o.forcing_options.supplement.empty()) inputs.push_back(o.forcing_options.supplement);
+    std::vector<std::string> inputs = cli::forcing_option_files(cli::forcing_read_options(o.forcing_options));
+    inputs.push_back(o.forcing);
     if (o.to == "fullset") {
       write_forcing_fullset(record, o.output, inputs);
       if (!o.quiet) std::fprintf(stderr, "canveg: convert: wrote %s\n", o.output.c_str());

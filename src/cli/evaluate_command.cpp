@@ -265,7 +265,10 @@ void write_report(const EvaluateArgs& a, const io::PredictedFluxes& predicted, c
 
 int run_evaluate(const EvaluateArgs& a) {
   try {
-    const std::vector<std::string> inputs = {a.predicted, a.observed, a.forcing};
+    std::vector<std::string> inputs = {a.predicted, a.observed, a.forcing};
+    if (!a.forcing.empty())
+      for (const std::string& file : cli::forcing_option_files(cli::forcing_read_options(a.forcing_options)))
+        inputs.push_back(file);
     for (const std::string* out : {&a.scores, &a.report})
       if (!out->empty()) io::AtomicOutputFile check(*out, inputs);  // before any work
     if (!a.scores.empty() && a.scores == a.report) throw InputError(a.report, 0, "--report", "same file as --scores");

@@ -67,6 +67,13 @@ void add_forcing_options(CLI::App& command, ForcingOptionArgs& args) {
       ->group("Forcing file");
 }
 
+std::vector<std::string> forcing_option_files(const ForcingReadOptions& options) {
+  std::vector<std::string> files;
+  for (const auto& [variable, path] : options.series_files) files.push_back(path);
+  if (!options.supplement.empty()) files.push_back(options.supplement);
+  return files;
+}
+
 ForcingReadOptions forcing_read_options(const ForcingOptionArgs& args, const ForcingReadOptions& site) {
   ForcingReadOptions o = site;
   // A command-line setting replaces the site file's for the same variable.

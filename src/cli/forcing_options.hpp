@@ -31,6 +31,10 @@ void add_forcing_options(CLI::App& command, ForcingOptionArgs& args);
 // the site's for the same variable). Throws InputError naming the option on a malformed VAR=VALUE.
 ForcingReadOptions forcing_read_options(const ForcingOptionArgs& args, const ForcingReadOptions& site = {});
 
+// The files besides the forcing that options resolved by forcing_read_options make a command read
+// (--lai FILE, --canopy-height FILE, --supplement, and a site file's own): no output may replace them.
+std::vector<std::string> forcing_option_files(const ForcingReadOptions& options);
+
 // check_sun_timing and check_humidity_units (canveg/forcing.hpp) for a forcing and the site of the
 // model that will run it: throws when the radiation is the sun's of other hours, prints the
 // warnings (also with -q) when the days look dark or the humidity in the wrong unit.

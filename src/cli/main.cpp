@@ -146,6 +146,7 @@ struct RunArgs {
 // Reads the run's forcing file with its options and, unless quiet, says where each variable came from.
 canveg::ForcingRecord read_run_forcing(const RunArgs& a, const canveg::ForcingReadOptions& site = {}) {
   canveg::ForcingReadOptions options = canveg::cli::forcing_read_options(a.forcing_options, site);
+  canveg::io::refuse_output_over_inputs(a.output, canveg::cli::forcing_option_files(options));
   options.threads = a.threads;
   canveg::ForcingRecord forcing = canveg::read_forcing_file(a.forcing, options);
   if (!a.quiet) canveg::cli::print_forcing_sources(forcing);

@@ -61,6 +61,7 @@ int run_sensitivity(const SensitivityOptions& o) {
                                                                      : 0.5;
     ForcingReadOptions read_options = cli::forcing_read_options(o.forcing_options, loaded.forcing_options);
     read_options.threads = o.threads;
+    if (!o.output.empty()) io::refuse_output_over_inputs(o.output, cli::forcing_option_files(read_options));
     ForcingRecord forcing = read_forcing_file(o.forcing, read_options);
     if (!o.quiet) cli::print_forcing_sources(forcing);
     cli::check_forcing_against_site(forcing, loaded.model.setup);

@@ -120,6 +120,11 @@ std::string duration(double seconds) {
 // radiation is checked against the sun of its site.
 ForcingRecord read_training_forcing(const TrainArgs& a, const std::string& path, const LoadedModel* model = nullptr) {
   ForcingReadOptions options = cli::forcing_read_options(a.forcing_options, model ? model->forcing_options : ForcingReadOptions{});
+  // No output may replace a file the forcing options read (--lai FILE, --supplement, a site file's).
+  if (!a.output.empty())
+    for (const std::string& out : {a.output, a.history.empty() ? beside(a.output, "-history.csv") : a.history,
+                                   a.checkpoint.empty() ? beside(a.output, ".checkpoint.json") : a.checkpoint})
+      io::refuse_output_over_inputs(out, cli::forcing_option_files(options));
   options.threads = a.threads;
   ForcingRecord forcing = read_forcing_file(path, options);
   if (!a.quiet) cli::print_forcing_sources(forcing);

@@ -187,19 +187,23 @@ void remove_temporary_outputs_on_signal() {
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, remove_temporaries_and_reraise);
 }
 
-AtomicOutputFile::AtomicOutputFile(std::string path, const std::vector<std::string>& inputs) : path_(std::move(path)) {
-  if (path_.empty()) throw InputError(path_, 0, "", "empty output path");
+void refuse_output_over_inputs(const std::string& path, const std::vector<std::string>& inputs) {
   for (const std::string& input : inputs) {
     if (input.empty()) continue;
     // File identity where both exist (another spelling, a symbolic or a hard link), else the paths
     // resolved (an input that does not exist yet is compared by name).
     std::error_code ec_equivalent, ec_a, ec_b;
-    const bool same = fs::exists(path_, ec_a) && fs::exists(input, ec_b)
-                          ? fs::equivalent(path_, input, ec_equivalent)
-                          : fs::weakly_canonical(path_, ec_a) == fs::weakly_canonical(input, ec_b);
+    const bool same = fs::exists(path, ec_a) && fs::exists(input, ec_b)
+                          ? fs::equivalent(path, input, ec_equivalent)
+                          : fs::weakly_canonical(path, ec_a) == fs::weakly_canonical(input, ec_b);
     if (same)
-      throw InputError(path_, 0, "", "the output would overwrite the input " + input + "; choose another output path");
+      throw InputError(path, 0, "", "the output would overwrite the input " + input + "; choose another output path");
   }
+}
+
+AtomicOutputFile::AtomicOutputFile(std::string path, const std::vector<std::string>& inputs) : path_(std::move(path)) {
+  if (path_.empty()) throw InputError(path_, 0, "", "empty output path");
+  refuse_output_over_inputs(path_, inputs);
   if (path_ == "-") path_ = "/dev/stdout";
   const fs::path target(path_);
   std::error_code ec;
