@@ -216,6 +216,26 @@ TEST(CliRun, DispersionMatrixNamedForAnotherSiteIsWarnedAbout) {
       << from_site.err;
 }
 
+// A site file's parameter that no canopy can have runs, with a warning naming the file and the
+// parameter (also with -q).
+TEST(CliRun, ImplausibleParameterOfASiteFileIsWarnedAbout) {
+  TempDir dir;
+  const Slice s = one_day(dir);
+  std::string site = read_text(std::string(CANVEG_SOURCE_DIR) + "/examples/sites/US-Bi1.toml");
+  const std::size_t at = site.find("matrix = ");
+  ASSERT_NE(at, std::string::npos) << site;
+  site.replace(at, site.find('\n', at) - at, "matrix = \"" + shared_data("dij/Dij_US-Bi1_50L.csv") + "\"");
+  site += "\nvcopt = -50.0\n";  // the file ends in its [parameters] table
+  const std::string path = dir.write("site.toml", site);
+  const auto r = run_canveg("run -q --site " + shell_quote(path) + " --forcing " + shell_quote(s.forcing) + " -o " +
+                                shell_quote(dir.file("out.csv")),
+                            dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("canveg: warning: " + path + ": parameter vcopt = -50 umol m-2 s-1 is not positive"),
+            std::string::npos)
+      << r.err;
+}
+
 // Observations in the opposite sign convention (NEE with uptake positive) give a warning from run
 // --observed and from evaluate; the file as it is gives none.
 TEST(CliRun, ObservedFluxOfTheOppositeSignIsWarnedAbout) {

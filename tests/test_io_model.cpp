@@ -81,7 +81,34 @@ TEST(ModelJson, AllTrainedModelsLoad) {
     // The dispersion matrix is the one shipped in data/dij.
     const std::string dij_csv = shared_data("dij/Dij_" + site + (s.n_can_layers == 1 ? "_1L.csv" : "_50L.csv"));
     EXPECT_EQ(m.model.dij, read_dij_csv(dij_csv, s.n_total_layers, s.n_can_layers));
+    // Every published model's parameters are plausible (none warned about).
+    EXPECT_TRUE(canveg::parameter_plausibility_warnings(m.model.para).empty());
   }
+}
+
+// Parameters no canopy can have (an edited model or site file) are each named once: outside the
+// bounds of 'canveg fields', not positive where every physical value is, kelvin given in Celsius.
+// The defaults are plausible.
+TEST(ModelJson, ImplausibleParametersAreNamed) {
+  EXPECT_TRUE(canveg::parameter_plausibility_warnings(canveg::Parameters<double>{}).empty());
+  canveg::Parameters<double> p;
+  p.ep = -0.5;
+  p.lleaf = 4.0;         // cm typed for m
+  p.par_reflect = 1.5;
+  p.vcopt = -50;
+  p.toptvc = 30;         // degrees Celsius for kelvin
+  const std::vector<std::string> w = canveg::parameter_plausibility_warnings(p);
+  ASSERT_EQ(w.size(), 5u) << ::testing::PrintToString(w);
+  const auto has = [&w](const std::string& text) {
+    for (const std::string& s : w)
+      if (s.find(text) != std::string::npos) return true;
+    return false;
+  };
+  EXPECT_TRUE(has("parameter ep = -0.5 lies outside its bounds [5e-05, 1]"));
+  EXPECT_TRUE(has("parameter lleaf = 4 m lies outside its bounds [5e-05, 0.1]"));
+  EXPECT_TRUE(has("parameter par_reflect = 1.5 lies outside its bounds [5e-05, 1]"));
+  EXPECT_TRUE(has("parameter vcopt = -50 umol m-2 s-1 is not positive"));
+  EXPECT_TRUE(has("parameter toptvc = 30 K is not a plausible temperature in kelvin"));
 }
 
 TEST(ModelJson, BouldinHybridKnownValues) {

@@ -35,6 +35,13 @@ struct LoadedModel {
   int max_iterations = 0;  // 0: RunOptions' default
 };
 
+// Scalar parameters a model runs with but no canopy can have, as an edited model or site file may
+// give them: outside their bounds ('canveg fields', the training box), not positive where every
+// physical value is (vcopt, jmopt, qalpha, kball, the constants of the air), or a temperature in
+// kelvin outside 250-350 K (toptvc, toptjm, tk_25 given in degrees Celsius). One text per
+// parameter, for the commands to print and the Python module to raise as warnings.
+std::vector<std::string> parameter_plausibility_warnings(const Parameters<double>& para);
+
 // Reads a JAX-CanVeg trained model decoded to JSON (shared/data/jax-canveg-trained/*.json):
 // set-up, `para` values, the LeafRHDL and RsoilDL networks, var_stats and the dispersion matrix.
 // Throws InputError naming the file and the JSON field on malformed or incomplete input.

@@ -208,6 +208,13 @@ std::vector<std::string> check_against_site(const canveg::ForcingRecord& forcing
   return canveg::site_plausibility_warnings(forcing, site);
 }
 
+// check_against_site, and the parameters no canopy can have (as the commands warn).
+std::vector<std::string> check_against_model(const canveg::ForcingRecord& forcing, const canveg::Model<double>& model) {
+  std::vector<std::string> warnings = check_against_site(forcing, model.setup);
+  for (std::string& w : canveg::parameter_plausibility_warnings(model.para)) warnings.push_back(std::move(w));
+  return warnings;
+}
+
 // Each text as a Python UserWarning (so that the warnings filters apply; "error" raises it).
 void warn_all(const std::vector<std::string>& warnings) {
   for (const std::string& w : warnings)
@@ -264,7 +271,7 @@ PreparedLoss prepare_loss(const canveg::LoadedModel& loaded, const std::string& 
   {
     py::gil_scoped_release release;
     forcing = canveg::read_forcing_columns(source, cols, o);
-    warnings = check_against_site(forcing, model.setup);
+    warnings = check_against_model(forcing, model);
     canveg::check_alignment(observed, forcing.timestamp, source);
   }
   warn_all(warnings);
@@ -366,7 +373,7 @@ PYBIND11_MODULE(_canveg, m) {
           py::gil_scoped_release release;
           forcing = canveg::read_forcing_columns(source, cols, o);
           cols.clear();
-          warnings = check_against_site(forcing, model.setup);
+          warnings = check_against_model(forcing, model);
           canveg::RunOptions ro;
           ro.storage_coupling = !independent;
           ro.threads = threads;
@@ -535,7 +542,7 @@ PYBIND11_MODULE(_canveg, m) {
           py::gil_scoped_release release;
           const canveg::Setup& site = problem.initial.model.setup;
           problem.forcing = canveg::read_forcing_columns(source, cols, o);
-          warnings = check_against_site(problem.forcing, site);
+          warnings = check_against_model(problem.forcing, problem.initial.model);
           if (test_observed) {
             test_forcing = canveg::read_forcing_columns(test_name, test_cols, o);
             for (std::string& w : check_against_site(test_forcing, site)) warnings.push_back(std::move(w));

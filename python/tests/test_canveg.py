@@ -1,4 +1,5 @@
 """The Python module against the canveg command and against itself."""
+import json
 import os
 import re
 import sys
@@ -185,6 +186,18 @@ def test_dispersion_matrix_named_for_another_site_warns(small_files, tmp_path):
     with pytest.warns(UserWarning, match=r"Dij_US-Me2_50L\.csv: the dispersion matrix is named for US-Me2, the model "
                                          r"is US-Bi1's"):
         canveg.load_model(str(site)).run(canveg.read_forcing(forcing_csv), threads=1)
+
+
+def test_implausible_parameter_warns(small_files, tmp_path):
+    """A model file edited to a parameter no canopy can have warns, as the command does."""
+    forcing_csv, _ = small_files
+    with open(PB_1L) as f:
+        model = json.load(f)
+    model["para"]["vcopt"]["value"] = -50.0
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(model))
+    with pytest.warns(UserWarning, match=r"parameter vcopt = -50 umol m-2 s-1 is not positive"):
+        canveg.load_model(str(edited)).run(canveg.read_forcing(forcing_csv), threads=1)
 
 
 def test_bad_model_files():

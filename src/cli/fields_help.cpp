@@ -105,7 +105,10 @@ std::string fields_markdown() {
        "parameter to after every optimiser step. Rank: position in the gradient's parameter vector\n"
        "(JAX-CanVeg's list of tunable parameters); empty for a parameter JAX-CanVeg does not train. The\n"
        "LeafRHDL and RsoilDL network weights follow the ranked scalars, bounded by +-"
-    << number(kNetworkWeightBound) << ".\n\n| name | default | unit | lower | upper | rank | meaning |\n"
+    << number(kNetworkWeightBound)
+    << ". A model whose parameter lies outside a finite bound (99999 marks an open side), a rate,\n"
+       "capacity, slope or constant of the air that is not positive, or a temperature in kelvin outside\n"
+       "250-350 K runs with a warning that names it (run, train, sensitivity, Python).\n\n| name | default | unit | lower | upper | rank | meaning |\n"
        "|---|---|---|---|---|---|---|\n";
   for (const ParameterField& f : kParameterFields)
     o << "| `" << f.name << "` | " << number(f.default_value) << " | " << f.unit << " | " << number(f.lower) << " | "

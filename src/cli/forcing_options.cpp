@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "canveg/errors.hpp"
+#include "canveg/model_io.hpp"
 #include "io/csv_table.hpp"
 
 namespace canveg::cli {
@@ -121,6 +122,11 @@ void print_forcing_sources(const ForcingRecord& record) {
                record.timestamp.empty() ? "" : record.timestamp.front().c_str(),
                record.timestamp.empty() ? "" : record.timestamp.back().c_str());
   for (const std::string& line : describe_forcing_sources(record)) std::fprintf(stderr, "canveg:   %s\n", line.c_str());
+}
+
+void warn_about_parameters(const Parameters<double>& para, const std::string& source) {
+  for (const std::string& warning : parameter_plausibility_warnings(para))
+    std::fprintf(stderr, "canveg: warning: %s: %s\n", source.c_str(), warning.c_str());
 }
 
 void check_forcing_against_site(const ForcingRecord& forcing, const Setup& site) {

@@ -40,6 +40,10 @@ std::vector<std::string> forcing_option_files(const ForcingReadOptions& options)
 // warnings (also with -q) when the days look dark or the humidity in the wrong unit.
 void check_forcing_against_site(const ForcingRecord& forcing, const Setup& site);
 
+// Prints parameter_plausibility_warnings (canveg/model_io.hpp) of a model read from `source`, also
+// with -q: a parameter no canopy can have, as an edited model or site file gives it.
+void warn_about_parameters(const Parameters<double>& para, const std::string& source);
+
 // Prints, on stderr, which column feeds each variable and in which unit ("canveg: forcing ...").
 void print_forcing_sources(const ForcingRecord& record);
 

@@ -345,6 +345,7 @@ int command_run(const RunArgs& a) {
 
   const canveg::ForcingRecord forcing = read_run_forcing(a, loaded.forcing_options);
   canveg::cli::check_forcing_against_site(forcing, model.setup);
+  canveg::cli::warn_about_parameters(model.para, loaded.path);
   // Observations are read before the run as well, so that a bad file is reported at once.
   std::optional<canveg::ObservedFluxes> observed;
   if (!a.observed.empty()) {

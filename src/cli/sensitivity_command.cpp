@@ -65,6 +65,7 @@ int run_sensitivity(const SensitivityOptions& o) {
     ForcingRecord forcing = read_forcing_file(o.forcing, read_options);
     if (!o.quiet) cli::print_forcing_sources(forcing);
     cli::check_forcing_against_site(forcing, loaded.model.setup);
+    cli::warn_about_parameters(loaded.model.para, model_path);
     ObservedFluxes observed = read_flux_csv(o.observed);
     if (observed.LE.empty()) throw InputError(o.observed, 0, "LE", "no latent-heat column (LE or LE_F_MDS)");
     if (observed.NEE.empty()) throw InputError(o.observed, 0, "NEE", "no NEE column (FCO2, Fco2, FC, NEE_*)");

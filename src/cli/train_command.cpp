@@ -319,6 +319,7 @@ int run_train_sites(const TrainArgs& a) {
       names.push_back(name);
       // Every process reads every site (the checks fail alike everywhere); each computes its own.
       p.forcing = read_training_forcing(a, f.forcing, &p.initial);
+      cli::warn_about_parameters(p.initial.model.para, f.model.empty() ? f.site : f.model);
       p.observed = read_flux_csv(f.observed);
       if (!f.test_forcing.empty()) {
         test_forcings[i] = read_training_forcing(a, f.test_forcing, &p.initial);
@@ -432,6 +433,7 @@ int run_train(const TrainArgs& a) {
       }
     }
     problem.forcing = read_training_forcing(a, a.forcing, &problem.initial);
+    cli::warn_about_parameters(problem.initial.model.para, a.model.empty() ? a.site : a.model);
     problem.observed = read_flux_csv(a.observed);
     ForcingRecord test_forcing;
     ObservedFluxes test_observed;
