@@ -216,6 +216,38 @@ TEST(CliRun, DispersionMatrixNamedForAnotherSiteIsWarnedAbout) {
       << from_site.err;
 }
 
+// A forcing file, and a neural network's scaler files, named for another site are warned about:
+// US-Bi1 and US-Hn1 share a time zone, so the sun check cannot tell their forcings apart, and a DNN
+// run has no physics to check against at all.
+TEST(CliRun, ForcingAndScalerFilesNamedForAnotherSiteAreWarnedAbout) {
+  TempDir dir;
+  const Slice s = one_day(dir);
+  const std::string renamed = dir.write("US-Hn1-forcings-part.csv", read_text(s.forcing));
+  const auto canveg_run = run_canveg("run -q --model " + shell_quote(trained("US-Bi1_PB-1L-0.5.json")) +
+                                         " --forcing " + shell_quote(renamed) + " -o " + shell_quote(dir.file("out.csv")),
+                                     dir);
+  ASSERT_EQ(canveg_run.exit_code, 0) << canveg_run.err;
+  EXPECT_NE(canveg_run.err.find("US-Hn1-forcings-part.csv: the forcing file is named for US-Hn1, the model is US-Bi1's"),
+            std::string::npos)
+      << canveg_run.err;
+  const auto own = run_canveg("run -q --model " + shell_quote(trained("US-Bi1_PB-1L-0.5.json")) + " --forcing " +
+                                  shell_quote(s.forcing) + " -o " + shell_quote(dir.file("out.csv")),
+                              dir);
+  ASSERT_EQ(own.exit_code, 0) << own.err;
+  EXPECT_EQ(own.err.find("named for"), std::string::npos) << own.err;
+
+  const auto dnn = run_canveg("run -q --model " + shell_quote(trained("US-Bi1_DNN_LE-GPP-0.5.json")) + " --forcing " +
+                                  shell_quote(s.forcing) + " --scaler-forcing " +
+                                  shell_quote(fluxtower("US-Hn1", "US-Hn1-forcings.csv")) + " --scaler-fluxes " +
+                                  shell_quote(fluxtower("US-Hn1", "US-Hn1-fluxes.csv")) + " -o " +
+                                  shell_quote(dir.file("dnn.csv")),
+                              dir);
+  ASSERT_EQ(dnn.exit_code, 0) << dnn.err;
+  EXPECT_NE(dnn.err.find("US-Hn1-fluxes.csv: the file is named for US-Hn1, the neural network is US-Bi1's"),
+            std::string::npos)
+      << dnn.err;
+}
+
 // A site file's parameter that no canopy can have runs, with a warning naming the file and the
 // parameter (also with -q).
 TEST(CliRun, ImplausibleParameterOfASiteFileIsWarnedAbout) {

@@ -107,12 +107,17 @@ std::string check_sun_timing(const ForcingRecord& forcing, double latitude, doub
 // value passed its range check, so only the record as a whole can tell.
 std::string check_humidity_units(const ForcingRecord& forcing);
 
+// The FLUXNET/AmeriFlux site identifier (two letters, a dash, three letters or digits: US-Bi1)
+// standing alone in a file's name, as the shared files are named (US-Bi1-forcings.csv,
+// Dij_US-Bi1_50L.csv); "" when the name holds none.
+std::string site_id_in_file_name(const std::string& path);
+
 // The checks of a forcing against the model it drives: check_sun_timing at the site (which throws
 // for hours off the sun), check_humidity_units, a canopy height given as a constant to a model
 // that does not read veg_ht (only the alfalfa soil respiration does; the canopy's height is its
 // layer geometry), and a veg_ht column whose median is more than 1.5 times off the model's canopy
-// height (a forcing of another site); and a dispersion matrix read from a file named for another
-// site (Setup::dispersion_matrix_file, e.g. Dij_US-Hn1_50L.csv for a US-Bi1 model). Their warnings
+// height (a forcing of another site); a forcing file, and a dispersion matrix read from a file,
+// named for another site (Setup::dispersion_matrix_file, e.g. Dij_US-Hn1_50L.csv for a US-Bi1 model). Their warnings
 // as "<source>: <text>", for the commands to print and the Python module to raise as warnings.
 std::vector<std::string> site_plausibility_warnings(const ForcingRecord& forcing, const Setup& site);
 

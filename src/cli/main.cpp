@@ -162,6 +162,14 @@ canveg::LoadedModel load_model(const RunArgs& a) {
 // The neural-network baseline: LE and NEE from the forcing alone (canveg/dnn.hpp).
 int command_run_dnn(const RunArgs& a, canveg::io::AtomicOutputFile& output) {
   canveg::DnnModel dnn = canveg::read_dnn_json(a.model);
+  // The scalers standardise with the statistics of the network's own training data: files of
+  // another site give it inputs it never saw (no physics or sun check stands behind a DNN run).
+  for (const std::string& file : {a.forcing, a.scaler_forcing, a.scaler_fluxes}) {
+    const std::string named = canveg::site_id_in_file_name(file);
+    if (!named.empty() && !dnn.site_name.empty() && named != dnn.site_name)
+      std::fprintf(stderr, "canveg: warning: %s: the file is named for %s, the neural network is %s's\n", file.c_str(),
+                   named.c_str(), dnn.site_name.c_str());
+  }
   if (!a.scaler_forcing.empty() || !a.scaler_fluxes.empty()) {
     if (a.scaler_forcing.empty() || a.scaler_fluxes.empty())
       throw canveg::InputError("", 0, "--scaler-forcing", "give --scaler-forcing and --scaler-fluxes together");

@@ -99,8 +99,6 @@ std::string check_sun_timing(const ForcingRecord& f, double latitude, double lon
   return message;
 }
 
-// The FLUXNET/AmeriFlux site identifier (two letters, a dash, three letters or digits: US-Bi1)
-// standing alone in a file name, as the shared matrices are named (Dij_US-Bi1_50L.csv); "" if none.
 std::string site_id_in_file_name(const std::string& path) {
   static const std::regex site_id("(?:^|[^A-Za-z0-9])([A-Z]{2}-[A-Za-z0-9]{3})(?:$|[^A-Za-z0-9])");
   const std::string name = std::filesystem::path(path).filename().string();
@@ -112,6 +110,11 @@ std::vector<std::string> site_plausibility_warnings(const ForcingRecord& f, cons
   std::vector<std::string> found;
   // A dispersion matrix belongs to one canopy (its height, layers and leaf area profile); one of
   // another site with the same number of layers passes the shape check and runs without an error.
+  // US-Bi1 and US-Hn1 share a time zone, so the sun does not tell their forcings apart.
+  const std::string forcing_site = site_id_in_file_name(f.source);
+  if (!forcing_site.empty() && !site.site_name.empty() && forcing_site != site.site_name)
+    found.push_back(f.source + ": the forcing file is named for " + forcing_site + ", the model is " + site.site_name +
+                    "'s: the model's site facts (location, canopy, dispersion matrix) are used whatever the forcing");
   const std::string matrix_site = site_id_in_file_name(site.dispersion_matrix_file);
   if (!matrix_site.empty() && !site.site_name.empty() && matrix_site != site.site_name)
     found.push_back(site.dispersion_matrix_file + ": the dispersion matrix is named for " + matrix_site +
