@@ -228,6 +228,15 @@ TEST(ModelJsonErrors, MissingAndMistypedFieldsNamed) {
                      "para.zht2.value", "expected 50 values");
   expect_field_error(edited_model(dir, [](nlohmann::json& j) { j["hyperparameter_header"]["veg_ht"] = 2.0; }),
                      "para.zht1.value", "disagrees");
+  // The site facts' other copies: the model runs with setup's, so a copy edited alone is refused.
+  expect_field_error(edited_model(dir, [](nlohmann::json& j) { j["hyperparameter_header"]["latitude"] = 45.0; }),
+                     "hyperparameter_header.latitude",
+                     "45 disagrees with setup.lat_deg = 38.0992, the value the model runs with");
+  expect_field_error(
+      edited_model(dir, [](nlohmann::json& j) { j["model_configurations"]["number of canopy layers"] = 2; }),
+      "model_configurations.number of canopy layers", "2 disagrees with setup.n_can_layers = 1");
+  expect_field_error(edited_model(dir, [](nlohmann::json& j) { j["model_configurations"]["time zone"] = -7; }),
+                     "model_configurations.time zone", "-7 disagrees with setup.time_zone = -8");
   expect_field_error(edited_model(dir, [](nlohmann::json& j) { j["metrics"]["LE-test"].erase("nse"); }),
                      "metrics.LE-test.nse", "missing");
   // Edits that would otherwise change nothing, or the length of time a row's soil is solved for.

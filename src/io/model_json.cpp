@@ -51,6 +51,53 @@ std::string site_name_of(const JsonNode& root, const std::string& path) {
   return stem.substr(0, stem.find('_'));
 }
 
+// The site facts are stored up to three times (setup, hyperparameter_header, JAX-CanVeg's
+// model_configurations) and the model runs with setup's: a copy edited alone (the readable
+// sections, e.g. latitude) would be ignored without a word, so every copy present must agree.
+void check_copies_agree(const JsonNode& root, const Setup& s) {
+  struct Copy {
+    const char* section;
+    const char* key;
+    double used;
+    const char* used_as;
+  };
+  const Copy copies[] = {
+      {"hyperparameter_header", "latitude", s.latitude, "setup.lat_deg"},
+      {"hyperparameter_header", "longitude", s.longitude, "setup.long_deg"},
+      {"hyperparameter_header", "time_zone", s.time_zone, "setup.time_zone"},
+      {"hyperparameter_header", "leafangle", static_cast<double>(s.leaf_angle_type), "setup.leafangle"},
+      {"hyperparameter_header", "stomata", static_cast<double>(s.stomata), "setup.stomata"},
+      {"hyperparameter_header", "n_can_layers", static_cast<double>(s.n_can_layers), "setup.n_can_layers"},
+      {"hyperparameter_header", "n_atmos_layers", static_cast<double>(s.n_atmos_layers()), "setup.n_total_layers - n_can_layers"},
+      {"hyperparameter_header", "niter", static_cast<double>(s.niter), "setup.niter"},
+      {"model_configurations", "latitude", s.latitude, "setup.lat_deg"},
+      {"model_configurations", "longitude", s.longitude, "setup.long_deg"},
+      {"model_configurations", "time zone", s.time_zone, "setup.time_zone"},
+      {"model_configurations", "leaf angle type", static_cast<double>(s.leaf_angle_type), "setup.leafangle"},
+      {"model_configurations", "stomata type", static_cast<double>(s.stomata), "setup.stomata"},
+      {"model_configurations", "leaf relative humidity module", static_cast<double>(s.leaf_rh), "setup.leafrh"},
+      {"model_configurations", "soil respiration module", static_cast<double>(s.soil_respiration), "setup.soilresp"},
+      {"model_configurations", "number of canopy layers", static_cast<double>(s.n_can_layers), "setup.n_can_layers"},
+      {"model_configurations", "number of atmospheric layers", static_cast<double>(s.n_atmos_layers()),
+       "setup.n_total_layers - n_can_layers"},
+      {"model_configurations", "number of solver iterations", static_cast<double>(s.niter), "setup.niter"},
+      {"model_configurations", "canopy height", s.canopy_height, "hyperparameter_header.veg_ht"},
+      {"model_configurations", "measurement height", s.measurement_height, "hyperparameter_header.meas_ht"},
+  };
+  for (const Copy& c : copies) {
+    if (!root.has(c.section) || !root[c.section].has(c.key)) continue;
+    JsonNode node = root[c.section][c.key];
+    if (node.value().is_null()) continue;
+    const double stored = node.number();
+    if (std::abs(stored - c.used) > 1e-9 * std::max(1.0, std::abs(c.used))) {
+      char text[240];
+      std::snprintf(text, sizeof text, "%g disagrees with %s = %g, the value the model runs with: edit both to agree",
+                    stored, c.used_as, c.used);
+      node.fail(text);
+    }
+  }
+}
+
 // The non-Para leaves (docs/model.md 4.1) and the geometry from the .eqx header line.
 void read_setup(const JsonNode& root, Setup& s) {
   const JsonNode setup = root["setup"];
@@ -353,6 +400,7 @@ LoadedModel read_model_json(const std::string& path) {
   read_setup(root, m.setup);
   const JsonNode para = root["para"];
   read_grid(para, m.setup);
+  check_copies_agree(root, m.setup);  // after the grid, which names a header height edited alone
   read_parameters(para, m.para);
 
   // A network may be absent (a model written from a site file has none); validate_model refuses a
