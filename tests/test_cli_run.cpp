@@ -248,6 +248,32 @@ TEST(CliRun, ForcingAndScalerFilesNamedForAnotherSiteAreWarnedAbout) {
       << dnn.err;
 }
 
+// run --observed scores gap-filled observations as JAX-CanVeg does, and says how many there are.
+TEST(CliRun, ObservedGapsFilledForTheScoresAreCounted) {
+  TempDir dir;
+  const Slice s = one_day(dir);
+  std::istringstream lines(read_text(s.observed));
+  std::string line, edited;
+  for (int row = 0; std::getline(lines, line); ++row) {
+    // LE_F_MDS is the third column: blank it in the first 10 data rows.
+    if (row >= 1 && row <= 10) {
+      const std::size_t first = line.find(','), second = line.find(',', first + 1), third = line.find(',', second + 1);
+      line = line.substr(0, second + 1) + line.substr(third);
+    }
+    edited += line + "\n";
+  }
+  ASSERT_EQ(read_text(s.observed).substr(0, 30), "TIMESTAMP_END,P_F,LE_F_MDS,LE_");
+  const auto r = run_canveg("run -q --model " + shell_quote(trained("US-Bi1_PB-1L-0.5.json")) + " --forcing " +
+                                shell_quote(s.forcing) + " --observed " + shell_quote(dir.write("gaps.csv", edited)) +
+                                " -o " + shell_quote(dir.file("out.csv")),
+                            dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("gaps.csv: 10 of the 48 LE_F_MDS values scored are gaps filled by linear interpolation"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("NEE_VUT_REF values scored"), std::string::npos) << r.err;
+}
+
 // A site file's parameter that no canopy can have runs, with a warning naming the file and the
 // parameter (also with -q).
 TEST(CliRun, ImplausibleParameterOfASiteFileIsWarnedAbout) {

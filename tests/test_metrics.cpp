@@ -67,6 +67,11 @@ TEST(Metrics, EmptyAndConstantObservation) {
   EXPECT_TRUE(std::isnan(flat.nse));
   EXPECT_NEAR(flat.rmse, std::sqrt((4.0 + 1.0) / 2.0), 1e-15);
   EXPECT_NEAR(flat.bias, -1.5, 1e-15);
+  // Constant up to the round-off of its mean (0.1 three times: the mean is 0.10000000000000002),
+  // as one valid value spread by gap filling: still undefined, not a huge negative NSE.
+  const FitMetrics spread = compute_metrics({1, 2, 3}, {0.1, 0.1, 0.1});
+  EXPECT_TRUE(std::isnan(spread.nse)) << spread.nse;
+  EXPECT_TRUE(std::isnan(spread.r2)) << spread.r2;
 }
 
 TEST(Metrics, ZeroMeanObservationHasNoKge) {

@@ -21,6 +21,10 @@ struct ObservedFluxes {
   std::vector<double> NEE;    // [umol m-2 s-1]: FCO2, Fco2, FC, NEE_CUT_REF, NEE_VUT_REF, NEE
   std::vector<double> Rsoil;  // [umol m-2 s-1]: Rsoil
   std::string le_column, nee_column, h_column, g_column, rnet_column, gpp_column, rsoil_column;  // columns used
+  // 1 where LE / NEE was a gap that the interpolation filled (empty when read without it, or for
+  // series handed over in memory): the scores of `run --observed` say how many of their values
+  // are filled, as JAX-CanVeg's metrics silently count them.
+  std::vector<char> le_filled, nee_filled;
   // Read with FluxReadOptions::qc_only: the columns used that have no <column>_QC flag, whose
   // values are therefore all kept (gap-filled ones included).
   std::vector<std::string> without_qc;

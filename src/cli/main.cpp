@@ -107,7 +107,7 @@ void print_metrics(const std::vector<double>& le, const std::vector<double>& nee
   if (reported && reported->present) std::printf(" %12s %9s", "reported_NSE", "diff");
   std::printf("\n");
   const auto row = [&](const char* name, const std::vector<double>& pred, const std::vector<double>& observed,
-                       const std::string& column, double reported_nse) {
+                       const std::string& column, double reported_nse, const std::vector<char>& filled) {
     if (observed.empty()) {
       std::printf("%-4s %-12s (no observed column)\n", name, "-");
       return;
@@ -120,9 +120,17 @@ void print_metrics(const std::vector<double>& le, const std::vector<double>& nee
     std::printf("\n");
     const std::string sign = canveg::sign_convention_warning(m, name, column);
     if (!sign.empty()) std::fprintf(stderr, "canveg: warning: %s: %s\n", obs.source.c_str(), sign.c_str());
+    // JAX-CanVeg's metrics count the gaps its get_obs filled as observations; say how many.
+    const std::size_t n_filled = static_cast<std::size_t>(std::count(filled.begin(), filled.end(), 1));
+    if (n_filled > 0)
+      std::fprintf(stderr,
+                   "canveg: note: %s: %zu of the %zu %s values scored are gaps filled by linear interpolation (the "
+                   "nearest value at the ends), as JAX-CanVeg scores them; `canveg evaluate` scores the measured ones "
+                   "only\n",
+                   obs.source.c_str(), n_filled, filled.size(), column.c_str());
   };
-  row("LE", le, obs.LE, obs.le_column, reported ? reported->le_test_nse : 0);
-  row("NEE", nee, obs.NEE, obs.nee_column, reported ? reported->nee_test_nse : 0);
+  row("LE", le, obs.LE, obs.le_column, reported ? reported->le_test_nse : 0, obs.le_filled);
+  row("NEE", nee, obs.NEE, obs.nee_column, reported ? reported->nee_test_nse : 0, obs.nee_filled);
   if (reported && reported->present)
     std::printf("(reported_NSE: JAX-CanVeg's test-period NSE stored in the model file; it applies to the "
                 "site's test forcing)\n");

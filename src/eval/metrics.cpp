@@ -68,10 +68,13 @@ FitMetrics compute_metrics(const std::vector<double>& predicted, const std::vect
   m.mean_observed = mean_o;
   m.sd_observed = std::sqrt(ss_o / n);
   m.kge_unreliable = std::fabs(mean_o) < 0.25 * m.sd_observed;
-  if (sad_o > 0) m.nme = sae / sad_o;
-  if (ss_o > 0) m.sd_ratio = std::sqrt(ss_p / ss_o);
-  if (ss_o > 0) m.nse = 1.0 - sse / ss_o;  // undefined for a constant observation
-  if (ss_o > 0 && ss_p > 0) {
+  // A constant observation (a spread at the round-off of its mean, as one valid value spread over
+  // a series by gap filling gives) leaves NSE, the deviation ratio and the correlation undefined.
+  const bool observed_varies = ss_o > 0 && m.sd_observed > 1e-12 * std::fabs(mean_o);
+  if (sad_o > 0 && observed_varies) m.nme = sae / sad_o;
+  if (observed_varies) m.sd_ratio = std::sqrt(ss_p / ss_o);
+  if (observed_varies) m.nse = 1.0 - sse / ss_o;
+  if (observed_varies && ss_p > 0) {
     const double r = cross / std::sqrt(ss_p * ss_o);
     m.r = r;
     m.r2 = r * r;

@@ -28,7 +28,8 @@ constexpr double kAmerifluxMissing = -9999.0;
 // With options.qc_only, a value whose quality flag (the column <name>_QC, where present) is not 0
 // (a measured value, in AmeriFlux/FLUXNET's ONEFlux) becomes a gap.
 std::vector<double> read_series(const CsvTable& table, std::initializer_list<std::string_view> names,
-                                const FluxReadOptions& options, std::string* used = nullptr) {
+                                const FluxReadOptions& options, std::string* used = nullptr,
+                                std::vector<char>* filled = nullptr) {
   for (std::string_view name : names) {
     const auto col = table.find_exact(name);
     if (!col) continue;
@@ -41,7 +42,13 @@ std::vector<double> read_series(const CsvTable& table, std::initializer_list<std
         for (std::size_t i = 0; i < v.size(); ++i)
           if (flag[i] != 0.0) v[i] = std::nan("");
       }
-    if (options.interpolate_gaps) interpolate_gaps(v);
+    if (options.interpolate_gaps) {
+      if (filled) {
+        filled->assign(v.size(), 0);
+        for (std::size_t i = 0; i < v.size(); ++i) (*filled)[i] = std::isnan(v[i]) ? 1 : 0;
+      }
+      interpolate_gaps(v);
+    }
     if (used) *used = std::string(name);
     return v;
   }
@@ -77,8 +84,9 @@ ObservedFluxes read_flux_csv(const std::string& path, const FluxReadOptions& opt
   ObservedFluxes obs;
   obs.source = path;
   // JAX-CanVeg's names first (its order), then AmeriFlux/FLUXNET's and ALMA's.
-  obs.LE = read_series(table, {"LE", "LE_F_MDS", "Qle"}, options, &obs.le_column);
-  obs.NEE = read_series(table, {"FCO2", "Fco2", "FC", "NEE_CUT_REF", "NEE_VUT_REF", "NEE"}, options, &obs.nee_column);
+  obs.LE = read_series(table, {"LE", "LE_F_MDS", "Qle"}, options, &obs.le_column, &obs.le_filled);
+  obs.NEE = read_series(table, {"FCO2", "Fco2", "FC", "NEE_CUT_REF", "NEE_VUT_REF", "NEE"}, options, &obs.nee_column,
+                        &obs.nee_filled);
   if (obs.LE.empty() && obs.NEE.empty())
     throw InputError(path, table.header_line(), "LE",
                      "no observed LE column (LE, LE_F_MDS, Qle) and no NEE column (FCO2, Fco2, FC, "
@@ -126,6 +134,8 @@ ObservedFluxes ObservedFluxes::slice(std::size_t begin, std::size_t end) const {
     if (v.size() >= end) v = std::decay_t<decltype(v)>(v.begin() + static_cast<long>(begin), v.begin() + static_cast<long>(end));
   };
   for (auto* v : {&r.LE, &r.H, &r.G, &r.Rnet, &r.GPP, &r.NEE, &r.Rsoil}) cut(*v);
+  cut(r.le_filled);
+  cut(r.nee_filled);
   cut(r.timestamp);
   return r;
 }
