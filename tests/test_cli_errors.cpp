@@ -186,6 +186,27 @@ TEST_F(CliErrors, OutputOverAnInputIsRefused) {
   EXPECT_EQ(read_text(good_forcing_), before);
 }
 
+// A variable given twice with different values in --units or --column would have one of them
+// dropped without a word: refused, naming both.
+TEST_F(CliErrors, ConflictingUnitsOrColumnsForOneVariableAreRefused) {
+  expect_failure(run_args(good_forcing_, "--units ta=K --units ta=degC"), 1,
+                 {"--units", "ta is given twice (ta=K and ta=degC): give it once"});
+  expect_failure(run_args(good_forcing_, "--column ta=TA_F --column ta=TS_F_MDS_1"), 1,
+                 {"--column", "ta is given twice (ta=TA_F and ta=TS_F_MDS_1)"});
+}
+
+// A unit declared for eair when the vapour pressure comes from a VPD column would do nothing.
+TEST_F(CliErrors, EairUnitForAVpdForcingIsRefused) {
+  const std::size_t at = forcing_lines_.find(",eair,");
+  ASSERT_NE(at, std::string::npos) << forcing_lines_.substr(0, 300);
+  std::string text = forcing_lines_;
+  text.replace(at, 6, ",VPD_F,");
+  const std::string vpd_forcing = dir_.write("vpd.csv", text);
+  expect_failure(run_args(vpd_forcing, "--units eair=hPa"), 1,
+                 {"--units eair=... declares the unit of an eair column, but the vapour pressure comes from column "
+                  "VPD_F here; declare its unit with --units vpd=..."});
+}
+
 // The files the forcing options read (--lai FILE, --supplement FILE) are inputs too: run, train,
 // sensitivity and convert refuse to write over them, and they stay as they were.
 TEST_F(CliErrors, OutputOverALaiOrSupplementFileIsRefused) {

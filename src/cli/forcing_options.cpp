@@ -17,7 +17,14 @@ std::vector<std::pair<std::string, std::string>> pairs(const std::vector<std::st
     const std::size_t eq = item.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
       throw InputError("", 0, option, "'" + item + "' is not VAR=VALUE (e.g. " + option + " ta=TA_F)");
-    out.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+    const std::string variable = item.substr(0, eq), value = item.substr(eq + 1);
+    // Given twice, one of the two would be dropped without a word (the last would win).
+    for (const auto& [earlier, earlier_value] : out)
+      if (earlier == variable && earlier_value != value)
+        throw InputError("", 0, option,
+                         variable + " is given twice (" + variable + "=" + earlier_value + " and " + item +
+                             "): give it once");
+    out.emplace_back(variable, value);
   }
   return out;
 }

@@ -608,6 +608,14 @@ ForcingRecord io::read_forcing_table(const io::CsvTable& table, const ForcingRea
                            (found[eair_index] ? " (it comes from column " + table.header()[found[eair_index]->index] +
                                                     "; name the " + name + " column with --column " + name + "=NAME to use it)"
                                               : ""));
+  // Likewise a unit declared for eair when the vapour pressure comes from a deficit or a specific
+  // humidity (whose own unit is --units vpd=... or qair=...).
+  if (option_value(options.units, "eair") && (vpd || qair))
+    throw InputError(path, 0, "--units",
+                     std::string("--units eair=... declares the unit of an eair column, but the vapour pressure comes "
+                                 "from column ") +
+                         table.header()[(vpd ? vpd : qair)->index] + " here; declare its unit with --units " +
+                         (vpd ? "vpd" : "qair") + "=...");
   // What the file lacks may come from the supplement.
   std::optional<CsvTable> supplement;
   std::array<std::optional<FoundColumn>, kForcingCount> supplied;
