@@ -208,7 +208,11 @@ TEST(Converge, CommandLineReportsTheIterationsAndWarns) {
   EXPECT_NE(no.err.find("warning: not converged: after 3 iterations"), std::string::npos) << no.err;
   EXPECT_NE(no.err.find("; 12 of 12 half-hours are not settled"), std::string::npos) << no.err;
   EXPECT_NE(run("--max-iterations 3").exit_code, 0);
-  EXPECT_NE(run("--converge -1").exit_code, 0);
+  for (const char* bad : {"-1", "0"}) {
+    const test::CommandResult r = run(std::string("--converge ") + bad);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(std::string("--converge: '") + bad + "' must be a number above 0"), std::string::npos) << r.err;
+  }
   const test::CommandResult d = test::run_canveg(
       "run --converge 0.01 --model " + test::shell_quote(test::trained("US-Bi1_DNN_LE-GPP-0.5.json")) +
           " --forcing " + test::shell_quote(forcing) + " --output " + test::shell_quote(dir.file("dnn.csv")),

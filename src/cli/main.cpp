@@ -486,7 +486,7 @@ int run_cli(int argc, char** argv, CliMode mode = CliMode::Execute) {
                   "in K; LE, H, G in W m-2) is below TOL, instead of JAX-CanVeg's fixed iterations; prints the "
                   "iterations used and warns when TOL is not reached (docs/reliability.md)")
       ->type_name("TOL")
-      ->check(CLI::PositiveNumber & canveg::cli::finite_number());
+      ->check(canveg::cli::positive_number() & canveg::cli::finite_number());
   run->add_option("--max-iterations", ra.max_iterations,
                   "With --converge: at most N iterations (default " +
                       std::to_string(canveg::RunOptions::kDefaultMaxIterations) + ")")
