@@ -22,14 +22,14 @@ inline CLI::Validator finite_number() {
       "");
 }
 
-// Refuses a value that is not a number above 0, in those words (CLI11's PositiveNumber prints
+// Refuses a finite value that is not above 0, in those words (finite_number() refuses the rest) (CLI11's PositiveNumber prints
 // its range up to the largest double, about 300 digits).
 inline CLI::Validator positive_number() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
         char* end = nullptr;
         const double value = std::strtod(text.c_str(), &end);
-        if (end != text.c_str() && !(value > 0)) return "'" + text + "' must be a number above 0";
+        if (end != text.c_str() && std::isfinite(value) && !(value > 0)) return "'" + text + "' must be a number above 0";
         return std::string();
       },
       "");
