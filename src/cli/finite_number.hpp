@@ -22,8 +22,8 @@ inline CLI::Validator finite_number() {
       "");
 }
 
-// Refuses a finite value that is not above 0, in those words (finite_number() refuses the rest) (CLI11's PositiveNumber prints
-// its range up to the largest double, about 300 digits).
+// Refuses a finite value that is not above 0, in those words; finite_number() refuses the rest.
+// (CLI11's PositiveNumber prints its range up to the largest double, about 300 digits.)
 inline CLI::Validator positive_number() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
