@@ -178,6 +178,16 @@ TEST(CliRun, CanopyHeightColumnOfAnotherSiteIsWarnedAbout) {
   EXPECT_EQ(near.err.find("canopy height"), std::string::npos) << near.err;
 }
 
+// The example US-Bi1 site file in `dir` with its dispersion matrix at an absolute path and `more`
+// appended (it ends in its [parameters] table); returns its path.
+std::string us_bi1_site_file(const TempDir& dir, const std::string& matrix, const std::string& more = "") {
+  std::string site = read_text(std::string(CANVEG_SOURCE_DIR) + "/examples/sites/US-Bi1.toml");
+  const std::size_t at = site.find("matrix = ");
+  EXPECT_NE(at, std::string::npos) << site;
+  site.replace(at, site.find('\n', at) - at, "matrix = \"" + matrix + "\"");
+  return dir.write("site.toml", site + "\n" + more);
+}
+
 // A dispersion matrix named for another site (--dij, or a site file's [dispersion] matrix) has the
 // shape of the model's and would run without a word: it is warned about. The site's own matrix and
 // a file whose name names no site are not.
@@ -203,11 +213,8 @@ TEST(CliRun, DispersionMatrixNamedForAnotherSiteIsWarnedAbout) {
   EXPECT_EQ(unnamed.err.find("dispersion matrix"), std::string::npos) << unnamed.err;
 
   // The same check for a site file's matrix.
-  std::string site = read_text(std::string(CANVEG_SOURCE_DIR) + "/examples/sites/US-Bi1.toml");
-  const std::size_t at = site.find("matrix = ");
-  ASSERT_NE(at, std::string::npos) << site;
-  site.replace(at, site.find('\n', at) - at, "matrix = \"" + shared_data("dij/Dij_US-Me2_50L.csv") + "\"");
-  const auto from_site = run_canveg("run -q --site " + shell_quote(dir.write("site.toml", site)) + " --forcing " +
+  const std::string site = us_bi1_site_file(dir, shared_data("dij/Dij_US-Me2_50L.csv"));
+  const auto from_site = run_canveg("run -q --site " + shell_quote(site) + " --forcing " +
                                         shell_quote(s.forcing) + " -o " + shell_quote(dir.file("out.csv")),
                                     dir);
   ASSERT_EQ(from_site.exit_code, 0) << from_site.err;
@@ -279,12 +286,8 @@ TEST(CliRun, ObservedGapsFilledForTheScoresAreCounted) {
 TEST(CliRun, ImplausibleParameterOfASiteFileIsWarnedAbout) {
   TempDir dir;
   const Slice s = one_day(dir);
-  std::string site = read_text(std::string(CANVEG_SOURCE_DIR) + "/examples/sites/US-Bi1.toml");
-  const std::size_t at = site.find("matrix = ");
-  ASSERT_NE(at, std::string::npos) << site;
-  site.replace(at, site.find('\n', at) - at, "matrix = \"" + shared_data("dij/Dij_US-Bi1_50L.csv") + "\"");
-  site += "\nvcopt = -50.0\n";  // the file ends in its [parameters] table
-  const std::string path = dir.write("site.toml", site);
+  // The example file ends in its [parameters] table.
+  const std::string path = us_bi1_site_file(dir, shared_data("dij/Dij_US-Bi1_50L.csv"), "vcopt = -50.0\n");
   const auto r = run_canveg("run -q --site " + shell_quote(path) + " --forcing " + shell_quote(s.forcing) + " -o " +
                                 shell_quote(dir.file("out.csv")),
                             dir);
