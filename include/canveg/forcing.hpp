@@ -116,9 +116,10 @@ std::string site_id_in_file_name(const std::string& path);
 // for hours off the sun), check_humidity_units, a canopy height given as a constant to a model
 // that does not read veg_ht (only the alfalfa soil respiration does; the canopy's height is its
 // layer geometry), and a veg_ht column whose median is more than 1.5 times off the model's canopy
-// height (a forcing of another site); a forcing file, and a dispersion matrix read from a file,
-// named for another site (Setup::dispersion_matrix_file, e.g. Dij_US-Hn1_50L.csv for a US-Bi1 model). Their warnings
-// as "<source>: <text>", for the commands to print and the Python module to raise as warnings.
+// height (a forcing of another site); a forcing file, and a dispersion matrix read from a file
+// (Setup::dispersion_matrix_file), named for another site (e.g. Dij_US-Hn1_50L.csv for a US-Bi1
+// model). Their warnings as "<source>: <text>", for the commands to print and the Python module to
+// raise as warnings.
 std::vector<std::string> site_plausibility_warnings(const ForcingRecord& forcing, const Setup& site);
 
 // Reads a half-hourly forcing CSV (docs/model.md 5.1; the alias table and ranges of

@@ -108,7 +108,8 @@ std::string fields_markdown() {
     << number(kNetworkWeightBound)
     << ". A model whose parameter lies outside a finite bound (99999 marks an open side), a rate,\n"
        "capacity, slope or constant of the air that is not positive, or a temperature in kelvin outside\n"
-       "250-350 K runs with a warning that names it (run, train, sensitivity, Python).\n\n| name | default | unit | lower | upper | rank | meaning |\n"
+       "250-350 K runs with a warning that names it (run, train, sensitivity, Python).\n\n"
+       "| name | default | unit | lower | upper | rank | meaning |\n"
        "|---|---|---|---|---|---|---|\n";
   for (const ParameterField& f : kParameterFields)
     o << "| `" << f.name << "` | " << number(f.default_value) << " | " << f.unit << " | " << number(f.lower) << " | "

@@ -347,9 +347,10 @@ int command_run(const RunArgs& a) {
 
   canveg::LoadedModel loaded = load_model(a);
   canveg::Model<double>& model = loaded.model;
-  if (!a.dij.empty())
+  if (!a.dij.empty()) {
     model.dij = canveg::read_dij_csv(a.dij, model.setup.n_total_layers, model.setup.n_can_layers);
-  if (!a.dij.empty()) model.setup.dispersion_matrix_file = a.dij;
+    model.setup.dispersion_matrix_file = a.dij;
+  }
   // The formulation: the model file's unless --formulation names one; then the expert switches.
   canveg::cli::apply_formulation_option(a.formulation, model.setup);
   if (a.single_dark_respiration) model.setup.single_dark_respiration = true;
