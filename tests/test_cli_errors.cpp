@@ -342,6 +342,16 @@ TEST_F(CliErrors, ConvertRefusesAnOptionItWouldIgnore) {
   EXPECT_FALSE(std::filesystem::exists(supplement));
 }
 
+// ALMA's two outputs in one file (another spelling of the same path) are refused as such.
+TEST_F(CliErrors, ConvertRefusesOneFileForBothOutputs) {
+  const std::string output = dir_.file("forcing.nc");
+  const std::string same = (std::filesystem::path(dir_.path()) / "." / "forcing.nc").string();
+  expect_failure("convert --forcing " + shell_quote(good_forcing_) + " --to alma -o " + shell_quote(output) +
+                     " --supplement-output " + shell_quote(same),
+                 1, {same + ": field '--supplement-output'", "the supplement would be written to the --output file"});
+  EXPECT_FALSE(std::filesystem::exists(output));
+}
+
 TEST_F(CliErrors, RadiationOfOtherHoursIsRefused) {
   // The day's shortwave moved by 8 hours (time stamps in UTC at a UTC-8 site look like this): it
   // shines at night where the model's sun is down.

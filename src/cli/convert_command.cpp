@@ -28,6 +28,14 @@ struct ConvertOptions {
   bool quiet = false;
 };
 
+void refuse_same_outputs(const std::string& output, const std::string& supplement) {
+  namespace fs = std::filesystem;
+  std::error_code ec_a, ec_b;
+  if (fs::weakly_canonical(fs::absolute(output), ec_a) == fs::weakly_canonical(fs::absolute(supplement), ec_b))
+    throw InputError(supplement, 0, "--supplement-output",
+                     "the supplement would be written to the --output file itself; choose another path");
+}
+
 int run_convert(const ConvertOptions& o) {
   try {
     if (o.to == "fullset" && !o.supplement_output.empty())
@@ -46,6 +54,8 @@ int run_convert(const ConvertOptions& o) {
         const std::filesystem::path out(o.output);
         supplement = (out.parent_path() / (out.stem().string() + "-supplement.csv")).string();
       }
+      // The two outputs in one file: say so, rather than call one of them an input.
+      refuse_same_outputs(o.output, supplement);
       write_forcing_alma(record, o.output, supplement, inputs);
       if (!o.quiet)
         std::fprintf(stderr, "canveg: convert: wrote %s and %s (run it with --supplement %s)\n", o.output.c_str(),
