@@ -109,8 +109,9 @@ std::string check_humidity_units(const ForcingRecord& forcing);
 
 // The FLUXNET/AmeriFlux site identifier (two letters, a dash, three letters or digits: US-Bi1)
 // standing alone in a file's name, as the shared files are named (US-Bi1-forcings.csv,
-// Dij_US-Bi1_50L.csv); "" when the name holds none.
-std::string site_id_in_file_name(const std::string& path);
+// Dij_US-Bi1_50L.csv), when it names another site than `site_name`; "" when the name holds none,
+// names that site, or site_name is empty.
+std::string other_site_in_file_name(const std::string& path, const std::string& site_name);
 
 // The checks of a forcing against the model it drives: check_sun_timing at the site (which throws
 // for hours off the sun), check_humidity_units, a canopy height given as a constant to a model

@@ -173,8 +173,8 @@ int command_run_dnn(const RunArgs& a, canveg::io::AtomicOutputFile& output) {
   // The scalers standardise with the statistics of the network's own training data: files of
   // another site give it inputs it never saw (no physics or sun check stands behind a DNN run).
   for (const std::string& file : {a.forcing, a.scaler_forcing, a.scaler_fluxes}) {
-    const std::string named = canveg::site_id_in_file_name(file);
-    if (!named.empty() && !dnn.site_name.empty() && named != dnn.site_name)
+    const std::string named = canveg::other_site_in_file_name(file, dnn.site_name);
+    if (!named.empty())
       std::fprintf(stderr, "canveg: warning: %s: the file is named for %s, the neural network is %s's\n", file.c_str(),
                    named.c_str(), dnn.site_name.c_str());
   }

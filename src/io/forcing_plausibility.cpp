@@ -99,24 +99,25 @@ std::string check_sun_timing(const ForcingRecord& f, double latitude, double lon
   return message;
 }
 
-std::string site_id_in_file_name(const std::string& path) {
+std::string other_site_in_file_name(const std::string& path, const std::string& site_name) {
   static const std::regex site_id("(?:^|[^A-Za-z0-9])([A-Z]{2}-[A-Za-z0-9]{3})(?:$|[^A-Za-z0-9])");
   const std::string name = std::filesystem::path(path).filename().string();
   std::smatch match;
-  return std::regex_search(name, match, site_id) ? match[1].str() : std::string();
+  if (site_name.empty() || !std::regex_search(name, match, site_id) || match[1].str() == site_name) return "";
+  return match[1].str();
 }
 
 std::vector<std::string> site_plausibility_warnings(const ForcingRecord& f, const Setup& site) {
   std::vector<std::string> found;
-  // A dispersion matrix belongs to one canopy (its height, layers and leaf area profile); one of
-  // another site with the same number of layers passes the shape check and runs without an error.
   // US-Bi1 and US-Hn1 share a time zone, so the sun does not tell their forcings apart.
-  const std::string forcing_site = site_id_in_file_name(f.source);
-  if (!forcing_site.empty() && !site.site_name.empty() && forcing_site != site.site_name)
+  const std::string forcing_site = other_site_in_file_name(f.source, site.site_name);
+  if (!forcing_site.empty())
     found.push_back(f.source + ": the forcing file is named for " + forcing_site + ", the model is " + site.site_name +
                     "'s: the model's site facts (location, canopy, dispersion matrix) are used whatever the forcing");
-  const std::string matrix_site = site_id_in_file_name(site.dispersion_matrix_file);
-  if (!matrix_site.empty() && !site.site_name.empty() && matrix_site != site.site_name)
+  // A dispersion matrix belongs to one canopy (its height, layers and leaf area profile); one of
+  // another site with the same number of layers passes the shape check and runs without an error.
+  const std::string matrix_site = other_site_in_file_name(site.dispersion_matrix_file, site.site_name);
+  if (!matrix_site.empty())
     found.push_back(site.dispersion_matrix_file + ": the dispersion matrix is named for " + matrix_site +
                     ", the model is " + site.site_name +
                     "'s: a matrix describes one canopy's turbulence; make this site's with `canveg dij`, or rename "
