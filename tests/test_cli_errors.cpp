@@ -293,6 +293,22 @@ TEST_F(CliErrors, ObservationsOfAnotherLength) {
   expect_failure(run_args(good_forcing_, "--observed " + shell_quote(obs)), 1, {obs, "has 29 rows", "48"});
 }
 
+// A second column of a name the user picks (--column) or the observations are read by would leave
+// which one is read to the column order: both files are refused, naming the two columns.
+TEST_F(CliErrors, TwoColumnsOfOneNameAreRefusedEvenWhenChosen) {
+  std::string text = forcing_lines_;
+  text.replace(text.find(",TS_F_MDS_4,"), 12, ",TA_F,");
+  const std::string twice = dir_.write("twice.csv", text);
+  expect_failure(run_args(twice), 1, {"several columns could hold", "--column ta=TA_F"});
+  expect_failure(run_args(twice, "--column ta=TA_F"), 1, {twice + ":1:", "two columns 'TA_F' (columns 5 and 12)"});
+
+  std::string flux_text = head_lines(fluxtower("US-Bi1", "US-Bi1-fluxes-test.csv"), 49);
+  flux_text.replace(flux_text.find(",LE_MODIS,"), 10, ",LE_F_MDS,");
+  const std::string obs = dir_.write("obs.csv", flux_text);
+  expect_failure(run_args(good_forcing_, "--observed " + shell_quote(obs)), 1,
+                 {obs + ":1:", "two columns 'LE_F_MDS' (columns 3 and 4)"});
+}
+
 TEST_F(CliErrors, FilesWithoutTimeStampsAreNotMatchedByPosition) {
   // The observations without their TIMESTAMP_END column: a file moved by a row would go unnoticed.
   const std::string text = head_lines(fluxtower("US-Bi1", "US-Bi1-fluxes-test.csv"), 49);

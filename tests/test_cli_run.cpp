@@ -255,6 +255,30 @@ TEST(CliRun, ForcingAndScalerFilesNamedForAnotherSiteAreWarnedAbout) {
       << dnn.err;
 }
 
+// The neural-network baseline: a humidity unit ten times off is warned about as for the physics
+// (its network would see inputs it never saw), and the physics' options are refused, not ignored.
+TEST(CliRun, NeuralNetworkRunChecksHumidityAndRefusesPhysicsOptions) {
+  TempDir dir;
+  const std::string week = dir.write("forcing.csv", head_lines(fluxtower("US-Bi1", "US-Bi1-forcings-test.csv"), 7 * 48 + 1));
+  const std::string run = "run -q --model " + shell_quote(trained("US-Bi1_DNN_LE-GPP-0.5.json")) + " --forcing " +
+                          shell_quote(week) + " --scaler-forcing " + shell_quote(fluxtower("US-Bi1", "US-Bi1-forcings.csv")) +
+                          " --scaler-fluxes " + shell_quote(fluxtower("US-Bi1", "US-Bi1-fluxes.csv")) + " -o " +
+                          shell_quote(dir.file("dnn.csv"));
+  const auto as_read = run_canveg(run, dir);
+  ASSERT_EQ(as_read.exit_code, 0) << as_read.err;
+  EXPECT_EQ(as_read.err.find("warning"), std::string::npos) << as_read.err;
+  const auto hpa = run_canveg(run + " --units eair=hPa", dir);
+  ASSERT_EQ(hpa.exit_code, 0) << hpa.err;
+  EXPECT_NE(hpa.err.find("forcing.csv: the air never reaches 25 % relative humidity in 7 days"), std::string::npos)
+      << hpa.err;
+  for (const std::string& option : {std::string("--independent"), "--dij " + shell_quote(shared_data("dij/Dij_US-Bi1_1L.csv"))}) {
+    const auto refused = run_canveg(run + " " + option, dir);
+    EXPECT_EQ(refused.exit_code, 1) << option;
+    EXPECT_NE(refused.err.find("the neural-network baseline has no canopy turbulence or soil storage"), std::string::npos)
+        << refused.err;
+  }
+}
+
 // run --observed scores gap-filled observations as JAX-CanVeg does, and says how many there are.
 TEST(CliRun, ObservedGapsFilledForTheScoresAreCounted) {
   TempDir dir;
@@ -279,6 +303,44 @@ TEST(CliRun, ObservedGapsFilledForTheScoresAreCounted) {
             std::string::npos)
       << r.err;
   EXPECT_EQ(r.err.find("NEE_VUT_REF values scored"), std::string::npos) << r.err;
+}
+
+// An observed file covering more than the run (here two days, the run's day second) is matched by
+// time stamp: the scores equal those against the run's own day; one that lacks a half-hour of the
+// run is refused, naming it.
+TEST(CliRun, LongerObservedFileIsMatchedByTimeStamp) {
+  TempDir dir;
+  const Slice s = one_day(dir);
+  std::istringstream lines(head_lines(fluxtower("US-Bi1", "US-Bi1-fluxes-test.csv"), 97));
+  std::string header, line;
+  std::getline(lines, header);
+  std::vector<std::string> rows;
+  while (std::getline(lines, line)) rows.push_back(line);
+  ASSERT_EQ(rows.size(), 96u);
+  std::string two_days = header + "\n", missing_one = header + "\n";
+  for (std::size_t i = 48; i < 96; ++i) two_days += rows[i] + "\n";
+  for (std::size_t i = 0; i < 48; ++i) two_days += rows[i] + "\n";
+  for (std::size_t i = 0; i < 96; ++i)
+    if (i != 5) missing_one += rows[i] + "\n";
+  const auto run_against = [&](const std::string& observed) {
+    return run_canveg("run -q --model " + shell_quote(trained("US-Bi1_PB-1L-0.5.json")) + " --forcing " +
+                          shell_quote(s.forcing) + " --observed " + shell_quote(observed) + " -o " +
+                          shell_quote(dir.file("out.csv")),
+                      dir);
+  };
+  const CommandResult same_day = run_against(s.observed);
+  const CommandResult longer = run_against(dir.write("two-days.csv", two_days));
+  ASSERT_EQ(same_day.exit_code, 0) << same_day.err;
+  ASSERT_EQ(longer.exit_code, 0) << longer.err;
+  EXPECT_NE(same_day.out.find("LE   LE_F_MDS          48"), std::string::npos) << same_day.out;
+  EXPECT_EQ(longer.out, same_day.out);
+
+  const std::string gap_file = dir.write("missing-one.csv", missing_one);
+  const CommandResult missing = run_against(gap_file);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find(gap_file + ": field 'TIMESTAMP_END': has no row for the half-hour ending '2020-07-01 02:30:00' (row 6 of"),
+            std::string::npos)
+      << missing.err;
 }
 
 // A site file's parameter that no canopy can have runs, with a warning naming the file and the

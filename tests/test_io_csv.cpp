@@ -138,6 +138,20 @@ TEST(CsvTable, FindExactAndPrefix) {
   EXPECT_EQ(t.header_list(), "TIMESTAMP_END, Tair, SW_IN_F, Rg");
 }
 
+// Two columns of one name: neither is taken silently, and the message names both positions.
+TEST(CsvTable, FindExactRefusesTwoColumnsOfOneName) {
+  const CsvTable t = CsvTable::parse("TIMESTAMP_END,LE_F_MDS,NEE,LE_F_MDS\n", "twice.csv");
+  EXPECT_EQ(t.find_exact("NEE"), 2u);
+  try {
+    (void)t.find_exact("LE_F_MDS");
+    ADD_FAILURE() << "two LE_F_MDS columns were accepted";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    for (const char* piece : {"twice.csv:1:", "LE_F_MDS", "columns 2 and 4"})
+      EXPECT_NE(what.find(piece), std::string::npos) << "missing '" << piece << "' in: " << what;
+  }
+}
+
 TEST(CsvTable, GapsAndNonNumbers) {
   const CsvTable t = CsvTable::parse("v\n\nNaN\nNA\n1.2.3\n", "g.csv");
   // The header-only line then three data rows: "NaN", "NA", "1.2.3" (blank line skipped).

@@ -34,6 +34,8 @@ struct ObservedFluxes {
   std::size_t size() const { return timestamp.size(); }
   // Rows [begin, end) as a new record.
   ObservedFluxes slice(std::size_t begin, std::size_t end) const;
+  // The given rows, in the given order, as a new record.
+  ObservedFluxes rows(const std::vector<std::size_t>& indices) const;
 };
 
 struct FluxReadOptions {
@@ -63,6 +65,14 @@ void check_same_half_hours(const std::vector<std::string>& stamps, const std::st
 // rows only.
 void check_alignment(const ObservedFluxes& observed, const std::vector<std::string>& timestamps,
                      const std::string& other_file);
+
+// The observations of the record's half-hours: `observed` itself when it has as many rows (checked
+// by check_alignment), else, for a file with time stamps that covers more than the record (a year's
+// fluxes scored against a month's run), its rows at the record's time stamps, found by time stamp.
+// A half-hour of the record that the file lacks is an InputError naming it; so is a file with fewer
+// rows than the record, or one without time stamps of another length.
+ObservedFluxes observations_for_record(const ObservedFluxes& observed, const std::vector<std::string>& timestamps,
+                                       const std::string& other_file);
 
 // Linear interpolation over NaN gaps in place; leading/trailing gaps take the nearest value.
 void interpolate_gaps(std::vector<double>& series);

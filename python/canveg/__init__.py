@@ -492,7 +492,8 @@ def evaluate(predicted: pd.DataFrame, observed: Observed, fluxes: Sequence[str] 
 
     predicted: what :meth:`Model.run` returns (or any table with LE, NEE, ... columns and a
     TIMESTAMP_END index). observed: a flux CSV path (read as ``canveg run --observed`` reads it)
-    or a table of observations. The half-hours must align (time stamps compared row by row).
+    or a table of observations. The half-hours must align (time stamps compared row by row), or
+    observations with time stamps may cover more half-hours, whose rows are then picked by time stamp.
     Predictions with |x| > 10000 or non-finite are dropped with their observation, as
     JAX-CanVeg's post-processing did; NSE = 1 - sum (p - o)^2 / sum (o - mean o)^2.
     fluxes: which ones, of LE, H, G, Rnet, GPP, NEE, Rsoil, where both tables have them (the

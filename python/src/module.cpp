@@ -415,8 +415,8 @@ PYBIND11_MODULE(_canveg, m) {
       "evaluate",
       [](const std::vector<std::string>& timestamps, const std::string& predicted_source, const py::dict& predicted,
          const py::object& observed_in) {
-        const canveg::ObservedFluxes observed = to_observed(observed_in);
-        canveg::check_alignment(observed, timestamps, predicted_source);
+        const canveg::ObservedFluxes observed =
+            canveg::observations_for_record(to_observed(observed_in), timestamps, predicted_source);
         const std::pair<const char*, const std::vector<double>*> members[] = {
             {"LE", &observed.LE}, {"H", &observed.H}, {"G", &observed.G}, {"Rnet", &observed.Rnet},
             {"GPP", &observed.GPP}, {"NEE", &observed.NEE}, {"Rsoil", &observed.Rsoil}};

@@ -115,6 +115,16 @@ int run_dij(DijOptions& o) {
       throw;
     }
 
+    // The matrix is a Monte-Carlo estimate whose noise grows as 1/sqrt(particles): two 10^6-particle
+    // draws differ by 1.8 % (relative Frobenius), so one draw carries about 1.8 % / sqrt(2)
+    // (docs/dispersion-matrix.md). Below 10^5 particles the matrix is a test, not a model input.
+    constexpr double kNoiseAtMillion = 0.018 / 1.4142135623730951;
+    if (cfg.particles < 100000)
+      std::fprintf(stderr,
+                   "canveg: warning: dij: %lld particles give a matrix with about %.0f %% Monte-Carlo noise (%.1f %% "
+                   "at 1e6, the default); fluxes run with it move with the seed: use 1e5 or more for a model input\n",
+                   static_cast<long long>(cfg.particles), 100.0 * kNoiseAtMillion * std::sqrt(1e6 / double(cfg.particles)),
+                   100.0 * kNoiseAtMillion);
     const bool tty = !o.quiet && isatty(STDERR_FILENO);
     int last_decile = 0;
     DispersionProgressFn progress;

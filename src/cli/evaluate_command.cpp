@@ -278,8 +278,7 @@ int run_evaluate(const EvaluateArgs& a) {
     FluxReadOptions read;
     read.interpolate_gaps = a.interpolate_gaps;
     read.qc_only = a.qc_only;
-    const ObservedFluxes observed = read_flux_csv(a.observed, read);
-    check_alignment(observed, predicted.timestamp, a.predicted);
+    const ObservedFluxes observed = observations_for_record(read_flux_csv(a.observed, read), predicted.timestamp, a.predicted);
     // Fluxes without a flag of their own cannot be limited to measured values: say so (also with -q).
     if (!observed.without_qc.empty())
       std::fprintf(stderr,

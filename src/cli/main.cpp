@@ -186,10 +186,12 @@ int command_run_dnn(const RunArgs& a, canveg::io::AtomicOutputFile& output) {
         canveg::read_flux_csv(a.scaler_fluxes));
   }
   const canveg::ForcingRecord forcing = read_run_forcing(a);
+  // Humidity in a wrong unit reaches the network as an input it never saw, as it would the physics.
+  if (const std::string humidity = canveg::check_humidity_units(forcing); !humidity.empty())
+    std::fprintf(stderr, "canveg: warning: %s: %s\n", forcing.source.c_str(), humidity.c_str());
   std::optional<canveg::ObservedFluxes> observed;
   if (!a.observed.empty()) {
-    observed = canveg::read_flux_csv(a.observed);
-    canveg::check_alignment(*observed, forcing.timestamp, a.forcing);
+    observed = canveg::observations_for_record(canveg::read_flux_csv(a.observed), forcing.timestamp, a.forcing);
   }
   const canveg::DnnPrediction p = canveg::run_dnn(dnn, forcing);
   if (canveg::io::is_netcdf_path(a.output)) {
@@ -340,6 +342,10 @@ int command_run(const RunArgs& a) {
     if (a.converge > 0 || a.max_iterations > 0)
       throw canveg::InputError(a.model, 0, a.converge > 0 ? "--converge" : "--max-iterations",
                                "the neural-network baseline has no iteration to converge");
+    if (!a.dij.empty() || a.independent)
+      throw canveg::InputError(a.model, 0, a.independent ? "--independent" : "--dij",
+                               "the neural-network baseline has no canopy turbulence or soil storage: it maps each "
+                               "half-hour's meteorology to LE and NEE on its own");
     return command_run_dnn(a, output);
   }
   if (!a.scaler_forcing.empty() || !a.scaler_fluxes.empty())
@@ -366,8 +372,7 @@ int command_run(const RunArgs& a) {
   // Observations are read before the run as well, so that a bad file is reported at once.
   std::optional<canveg::ObservedFluxes> observed;
   if (!a.observed.empty()) {
-    observed = canveg::read_flux_csv(a.observed);
-    canveg::check_alignment(*observed, forcing.timestamp, a.forcing);
+    observed = canveg::observations_for_record(canveg::read_flux_csv(a.observed), forcing.timestamp, a.forcing);
   }
 
   canveg::RunOptions options;

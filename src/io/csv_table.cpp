@@ -274,9 +274,18 @@ CsvTable CsvTable::parse(std::string_view text, const std::string& path, bool ha
 }
 
 std::optional<std::size_t> CsvTable::find_exact(std::string_view name) const {
-  for (std::size_t i = 0; i < header_.size(); ++i)
-    if (header_[i] == name) return i;
-  return std::nullopt;
+  std::optional<std::size_t> found;
+  for (std::size_t i = 0; i < header_.size(); ++i) {
+    if (header_[i] != name) continue;
+    // Taking the first of two same-named columns would read one of them silently; which one the
+    // user meant is theirs to say.
+    if (found)
+      throw InputError(path_, header_line_, std::string(name),
+                       "the header names two columns '" + std::string(name) + "' (columns " + std::to_string(*found + 1) +
+                           " and " + std::to_string(i + 1) + "): rename one of them so that the file says which to read");
+    found = i;
+  }
+  return found;
 }
 
 std::optional<std::size_t> CsvTable::find_prefix(const std::vector<std::string_view>& prefixes) const {

@@ -44,7 +44,7 @@ class CsvTable {
   const std::vector<CsvRow>& rows() const { return rows_; }
   std::size_t size() const { return rows_.size(); }
 
-  // Index of the first column whose name equals `name` exactly.
+  // Index of the column whose name equals `name` exactly; an InputError when two columns have it.
   std::optional<std::size_t> find_exact(std::string_view name) const;
   // Index of the first column (in file order) whose lower-cased name starts with any of
   // `prefixes` (given in lower case). All prefixes are tested on a column before moving to the

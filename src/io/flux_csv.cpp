@@ -7,6 +7,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string_view>
+#include <unordered_map>
 
 #include "canveg/errors.hpp"
 #include "canveg/observations.hpp"
@@ -140,6 +141,23 @@ ObservedFluxes ObservedFluxes::slice(std::size_t begin, std::size_t end) const {
   return r;
 }
 
+ObservedFluxes ObservedFluxes::rows(const std::vector<std::size_t>& indices) const {
+  ObservedFluxes r = *this;
+  const std::size_t n = size();
+  const auto pick = [&](auto& v) {
+    if (v.size() != n) return;  // an absent series stays empty
+    std::decay_t<decltype(v)> picked;
+    picked.reserve(indices.size());
+    for (std::size_t i : indices) picked.push_back(v.at(i));
+    v = std::move(picked);
+  };
+  for (auto* v : {&r.LE, &r.H, &r.G, &r.Rnet, &r.GPP, &r.NEE, &r.Rsoil}) pick(*v);
+  pick(r.le_filled);
+  pick(r.nee_filled);
+  pick(r.timestamp);
+  return r;
+}
+
 void check_same_half_hours(const std::vector<std::string>& stamps, const std::string& file,
                            const std::vector<std::string>& other_stamps, const std::string& other_file) {
   const std::size_t rows = other_stamps.size();
@@ -179,6 +197,40 @@ void check_alignment(const ObservedFluxes& observed, const std::vector<std::stri
                           std::vector<std::string>(timestamps.size()), other_file);
   else
     check_same_half_hours(observed.timestamp, observed.source, timestamps, other_file);
+}
+
+ObservedFluxes observations_for_record(const ObservedFluxes& observed, const std::vector<std::string>& timestamps,
+                                       const std::string& other_file) {
+  const bool has_stamps = !observed.by_position && std::any_of(observed.timestamp.begin(), observed.timestamp.end(),
+                                                               [](const std::string& s) { return !s.empty(); });
+  if (observed.size() <= timestamps.size() || !has_stamps) {
+    check_alignment(observed, timestamps, other_file);
+    return observed;
+  }
+  // The file's half-hours by instant; both ways of writing a time stamp name the same one.
+  std::unordered_map<io::Minutes, std::size_t> row_of;
+  row_of.reserve(observed.size());
+  for (std::size_t i = 0; i < observed.size(); ++i)
+    if (const auto t = io::parse_timestamp(observed.timestamp[i])) {
+      if (!row_of.emplace(*t, i).second)
+        throw InputError(observed.source, static_cast<long>(i) + 2, "TIMESTAMP_END",
+                         "the half-hour ending " + observed.timestamp[i] + " appears twice");
+    } else {
+      throw InputError(observed.source, static_cast<long>(i) + 2, "TIMESTAMP_END",
+                       "'" + observed.timestamp[i] + "' is not a time stamp (YYYYMMDDHHMM or YYYY-MM-DD HH:MM:SS)");
+    }
+  std::vector<std::size_t> picked;
+  picked.reserve(timestamps.size());
+  for (std::size_t r = 0; r < timestamps.size(); ++r) {
+    const auto t = io::parse_timestamp(timestamps[r]);
+    const auto found = t ? row_of.find(*t) : row_of.end();
+    if (found == row_of.end())
+      throw InputError(observed.source, 0, "TIMESTAMP_END",
+                       "has no row for the half-hour ending '" + timestamps[r] + "' (row " + std::to_string(r + 1) +
+                           " of " + other_file + "); it must cover every half-hour of the run");
+    picked.push_back(found->second);
+  }
+  return observed.rows(picked);
 }
 
 }  // namespace canveg

@@ -215,9 +215,15 @@ TEST(DispersionGenerator, ImpossibleGeometryIsAnInputError) {
 TEST(DijCommand, WritesTheMatrixTheModelReads) {
   const fs::path dir = temp_dir();
   const std::string out = (dir / "dij_cli.csv").string();
+  testing::internal::CaptureStderr();
   ASSERT_EQ(run_cli("--canopy-height 18 --measurement-height 34 --canopy-layers 1 --atmos-layers 50 "
                     "--particles 8000 --seed 9 --threads 2 -q --output " + out),
             0);
+  // So few particles make a matrix of test quality: said even with -q, with the expected noise
+  // (1.27 % at 10^6, times sqrt(10^6 / 8000)).
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("8000 particles give a matrix with about 14 % Monte-Carlo noise (1.3 % at 1e6"), std::string::npos)
+      << err;
   // Readable by the model's own reader with the model's shape, and exactly the library's result
   // ("%.18e" keeps every bit of a double).
   const std::vector<double> read = canveg::read_dij_csv(out, 51, 1);
