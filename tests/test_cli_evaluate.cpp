@@ -163,6 +163,21 @@ TEST_F(CliEvaluate, BenchmarksOutOfSample) {
                                   dir_);
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("give --forcing"), std::string::npos) << missing.err;
+  EXPECT_EQ(r.err.find("named for"), std::string::npos) << r.err;
+
+  // Another site's name would fit the benchmarks on US-Hn1 itself: the forcing's half-hours are
+  // found in US-Hn1's files and the name is refused (a copy under another name is still found).
+  const std::string renamed = dir_.write("US-Bi1-forcings-test.csv", canveg::test::read_text(forcing));
+  const auto wrong = run_canveg("evaluate --predicted " + shell_quote(out) + " --observed " + shell_quote(observed) +
+                                    " --forcing " + shell_quote(renamed) + " --site-name US-Bi1 --benchmark-data " +
+                                    shell_quote(CANVEG_SHARED_DATA),
+                                dir_);
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.err.find("the file is named for US-Hn1, but --site-name is US-Bi1"), std::string::npos) << wrong.err;
+  EXPECT_NE(wrong.err.find("the site is named US-Bi1, but 100 % of the half-hours of " + renamed + " are US-Hn1's"),
+            std::string::npos)
+      << wrong.err;
+  EXPECT_NE(wrong.err.find("give --site-name US-Hn1"), std::string::npos) << wrong.err;
 }
 
 // The HTML report: written atomically, self-contained (plots embedded), rendered by headless

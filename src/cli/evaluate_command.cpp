@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "canveg/benchmarks.hpp"
 #include "canveg/errors.hpp"
@@ -25,6 +26,7 @@
 #include "canveg/forcing.hpp"
 #include "canveg/output_io.hpp"
 #include "cli/forcing_options.hpp"
+#include "io/time_axis.hpp"
 
 namespace canveg {
 namespace {
@@ -122,6 +124,60 @@ std::vector<SiteData> other_sites(const EvaluateArgs& a) {
   }
   if (sites.empty()) throw InputError(a.benchmark_data, 0, "--benchmark-data", "no other site to fit benchmarks on");
   return sites;
+}
+
+// The share of the forcing's half-hours that a site's own forcing file holds with the same air
+// temperature and incoming shortwave (within rounding of a converted file).
+double share_matching(const ForcingRecord& forcing, const ForcingRecord& site_file) {
+  std::unordered_map<io::Minutes, std::size_t> row_of;
+  for (std::size_t r = 0; r < site_file.size(); ++r)
+    if (const auto t = io::parse_timestamp(site_file.timestamp[r])) row_of.emplace(*t, r);
+  std::size_t same = 0;
+  for (std::size_t r = 0; r < forcing.size(); ++r) {
+    const auto t = io::parse_timestamp(forcing.timestamp[r]);
+    const auto found = t ? row_of.find(*t) : row_of.end();
+    if (found == row_of.end()) continue;
+    same += std::abs(forcing.ta[r] - site_file.ta[found->second]) < 0.05 &&
+            std::abs(forcing.rg[r] - site_file.rg[found->second]) < 1.0;
+  }
+  return forcing.size() > 0 ? static_cast<double>(same) / static_cast<double>(forcing.size()) : 0.0;
+}
+
+// The benchmarks are fitted on every site but --site-name's: a wrong name would fit them on the
+// evaluated site itself, in sample, and their verdicts would flip without a sign. The forcing is
+// compared with each site's own forcing files under --benchmark-data: when it is another site's
+// half-hours and not the named site's, the name is refused. A file named for another site is
+// warned about (a name is weaker evidence than the data).
+void check_site_name(const EvaluateArgs& a, const ForcingRecord& forcing) {
+  namespace fs = std::filesystem;
+  for (const std::string* file : {&a.forcing, &a.observed, &a.predicted}) {
+    const std::string named = other_site_in_file_name(*file, a.site_name);
+    if (!named.empty())
+      std::fprintf(stderr,
+                   "canveg: warning: evaluate: %s: the file is named for %s, but --site-name is %s: the benchmarks "
+                   "are fitted on every site but %s\n",
+                   file->c_str(), named.c_str(), a.site_name.c_str(), a.site_name.c_str());
+  }
+  const fs::path root = fs::path(a.benchmark_data) / "fluxtower";
+  std::string owner;
+  double owner_share = 0.0;
+  for (const auto& entry : fs::directory_iterator(root)) {
+    if (!entry.is_directory()) continue;
+    const std::string site = entry.path().filename().string();
+    for (const char* suffix : {"-forcings.csv", "-forcings-test.csv"}) {
+      const fs::path file = entry.path() / (site + suffix);
+      if (!fs::exists(file)) continue;
+      const double share = share_matching(forcing, read_forcing_file(file.string()));
+      if (site == a.site_name && share >= 0.5) return;  // the named site's own half-hours
+      if (share > owner_share) owner = site, owner_share = share;
+    }
+  }
+  if (owner_share >= 0.5)
+    throw InputError("", 0, "--site-name",
+                     "the site is named " + a.site_name + ", but " + std::to_string(static_cast<int>(100.0 * owner_share)) +
+                         " % of the half-hours of " + a.forcing + " are " + owner + "'s (its files under " +
+                         root.string() + "): the benchmarks would be fitted on the evaluated site itself; give "
+                         "--site-name " + owner);
 }
 
 // The benchmarks' predictions of every flux the other sites observe, as extra "models".
@@ -303,6 +359,7 @@ int run_evaluate(const EvaluateArgs& a) {
     std::vector<std::pair<std::string, std::vector<io::PredictedSeries>>> benchmarks;
     if (!a.site_name.empty()) {
       if (!forcing) throw InputError("", 0, "--site-name", "the benchmarks need the run's meteorology: give --forcing");
+      check_site_name(a, *forcing);
       benchmarks = benchmark_predictions(a, benchmark_drivers(*forcing));
       for (const auto& [model, series] : benchmarks) {
         std::vector<FluxScore> more = score_fluxes(series, observed, predicted.timestamp, &shortwave);
