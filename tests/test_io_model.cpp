@@ -111,6 +111,16 @@ TEST(ModelJson, ImplausibleParametersAreNamed) {
   EXPECT_TRUE(has("parameter toptvc = 30 K is not a plausible temperature in kelvin"));
 }
 
+// A converted JAX-CanVeg model keeps its site when renamed: the name comes from the model it was
+// converted from, not the file name (the checks of files named for another site rely on it).
+TEST(ModelJson, RenamedModelFileKeepsItsSite) {
+  TempDir dir;
+  const std::string copy = dir.write("mymodel.json", read_text(trained("US-Hn1_PB-1L-0.5.json")));
+  EXPECT_EQ(read_model_json(copy).model.setup.site_name, "US-Hn1");
+  const std::string misnamed = dir.write("US-Bi1_PB-1L-0.5.json", read_text(trained("US-Hn1_PB-1L-0.5.json")));
+  EXPECT_EQ(read_model_json(misnamed).model.setup.site_name, "US-Hn1");
+}
+
 TEST(ModelJson, BouldinHybridKnownValues) {
   const LoadedModel m = read_model_json(trained("US-Bi1_Hybrid-ML-0.5.json"));
   const canveg::Setup& s = m.model.setup;

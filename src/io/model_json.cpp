@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iterator>
+#include <regex>
 #include <string_view>
 
 #include "canveg/errors.hpp"
@@ -41,12 +42,20 @@ double positive(const JsonNode& node) {
   return v;
 }
 
-// Site name: an explicit "site name" entry if the file has one, else the file name up to the
-// first '_' (the files are named <SITE>_<FAMILY>-<w>.json).
+// Site name: an explicit "site name" entry if the file has one, else the site folder of the
+// JAX-CanVeg model it was converted from (source.model_file, "examples/<SITE>/<case>/..."), which
+// stays right when the file is renamed, else the file name up to the first '_' (the files are
+// named <SITE>_<FAMILY>-<w>.json).
 std::string site_name_of(const JsonNode& root, const std::string& path) {
   if (root.has("site name")) return root["site name"].string();
   if (root.has("model_configurations") && root["model_configurations"].has("site name"))
     return root["model_configurations"]["site name"].string();
+  if (root.has("source") && root["source"].has("model_file")) {
+    static const std::regex site_folder("(?:^|/)examples/([A-Z]{2}-[A-Za-z0-9]{3})/");
+    const std::string source = root["source"]["model_file"].string();
+    std::smatch match;
+    if (std::regex_search(source, match, site_folder)) return match[1].str();
+  }
   const std::string stem = std::filesystem::path(path).stem().string();
   return stem.substr(0, stem.find('_'));
 }
