@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -277,6 +278,58 @@ TEST(CliRun, NeuralNetworkRunChecksHumidityAndRefusesPhysicsOptions) {
     EXPECT_NE(refused.err.find("the neural-network baseline has no canopy turbulence or soil storage"), std::string::npos)
         << refused.err;
   }
+}
+
+// The forcing with its SW_IN_F column replaced by `shortwave(row, cells of the row `row + shift`)`.
+std::string with_shortwave(const std::string& forcing_text, int shift, const std::function<std::string(const std::string&)>& value) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(forcing_text);
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  const std::size_t sw = std::find(rows[0].begin(), rows[0].end(), "SW_IN_F") - rows[0].begin();
+  EXPECT_LT(sw, rows[0].size());
+  const std::size_t n = rows.size() - 1;
+  std::string out;
+  for (std::size_t r = 0; r <= n; ++r) {
+    std::vector<std::string> c = rows[r];
+    if (r > 0) c[sw] = value(rows[1 + (r - 1 + n + static_cast<std::size_t>(shift + static_cast<int>(n))) % n][sw]);
+    for (std::size_t k = 0; k < c.size(); ++k) out += (k ? "," : "") + c[k];
+    out += "\n";
+  }
+  return out;
+}
+
+// A clock one hour off (daylight saving time kept all year) passes the night-and-day check but
+// not the correlation with the sun: warned about, naming the shift. A shortwave column of zeros is
+// called a failed sensor, not a clock many hours off.
+TEST(CliRun, ShortwaveAnHourOffOrAllZeroIsWarnedAbout) {
+  TempDir dir;
+  // A week: a day's radiation can match the sun an hour off by the weather alone.
+  const std::string text = head_lines(fluxtower("US-Bi1", "US-Bi1-forcings-test.csv"), 7 * 48 + 1);
+  const auto run_with = [&](const std::string& name, const std::string& forcing_text) {
+    return run_canveg("run -q --model " + shell_quote(trained("US-Bi1_PB-1L-0.5.json")) + " --forcing " +
+                          shell_quote(dir.write(name, forcing_text)) + " -o " + shell_quote(dir.file("out.csv")),
+                      dir);
+  };
+  const auto same = [](const std::string& cell) { return cell; };
+  const auto own = run_with("own.csv", with_shortwave(text, 0, same));
+  ASSERT_EQ(own.exit_code, 0) << own.err;
+  EXPECT_EQ(own.err.find("warning"), std::string::npos) << own.err;
+  const auto hour_off = run_with("hour-off.csv", with_shortwave(text, 2, same));
+  ASSERT_EQ(hour_off.exit_code, 0) << hour_off.err;
+  EXPECT_NE(hour_off.err.find("hour-off.csv: the shortwave radiation matches the sun best 1 h later than the time stamps say"),
+            std::string::npos)
+      << hour_off.err;
+  EXPECT_NE(hour_off.err.find("daylight saving time"), std::string::npos) << hour_off.err;
+  const auto zeros = run_with("zeros.csv", with_shortwave(text, 0, [](const std::string&) { return std::string("0"); }));
+  ASSERT_EQ(zeros.exit_code, 0) << zeros.err;
+  EXPECT_NE(zeros.err.find("zeros.csv: the shortwave radiation never exceeds 0 W m-2 in 336 half-hours"), std::string::npos)
+      << zeros.err;
+  EXPECT_EQ(zeros.err.find("matches the sun best"), std::string::npos) << zeros.err;
 }
 
 // run --observed scores gap-filled observations as JAX-CanVeg does, and says how many there are.

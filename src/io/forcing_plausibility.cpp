@@ -67,14 +67,53 @@ std::string check_sun_timing(const ForcingRecord& f, double latitude, double lon
   // radiation of other hours.
   const bool hours_off = t.night_shine >= 5 && night_share > 0.1;
   const bool dark_days = t.dark_day >= 5 && day_share > 0.1;
-  if (!hours_off && !dark_days) return "";
-  // The shift, in half-hours within half a day, under which the radiation correlates best with
-  // the sun's elevation (every ninth row of a long record, every third of a short one).
-  double best_shift = 0.0, best_correlation = -2.0;
-  for (int k = -24; k <= 24; ++k) {
-    const SunTiming s = sun_timing(f, latitude, longitude, time_zone, 0.5 * k, 3 * stride);
-    if (s.correlation > best_correlation) best_correlation = s.correlation, best_shift = 0.5 * k;
+  // The shift, in half-hours within `half_hours` of the stamps, under which the radiation
+  // correlates best with the sun's elevation (every ninth row of a long record, every third of a
+  // short one), and that correlation.
+  const auto best_shift = [&](int half_hours) {
+    std::pair<double, double> best{0.0, -2.0};
+    for (int k = -half_hours; k <= half_hours; ++k) {
+      const SunTiming s = sun_timing(f, latitude, longitude, time_zone, 0.5 * k, 3 * stride);
+      if (s.correlation > best.second) best = {0.5 * k, s.correlation};
+    }
+    return best;
+  };
+  const std::string convention =
+      "Time stamps must be local standard time (not UTC, no daylight saving) and mark the end of each half-hour; "
+      "check the site's time zone too.";
+  if (!hours_off && !dark_days) {
+    // An hour off (daylight saving time all year, a time zone one hour off) passes the checks
+    // above. Over the four shared sites the radiation correlates best with the sun at the stamps
+    // or half an hour later (gain at most 0.003), and an hour's shift loses 0.03-0.05: a whole
+    // hour gaining more than 0.01 is a clock, not the weather. Half an hour (a start stamp read as
+    // the end) is within what afternoon clouds do, so it is not reported. A single cloudy morning
+    // moves a day's best shift by an hour (one day in ten at those sites), a week's never.
+    constexpr std::size_t kWeek = 7 * 48;
+    if (f.size() < kWeek) return "";
+    const auto [shift, correlation] = best_shift(4);
+    const double at_stamps = sun_timing(f, latitude, longitude, time_zone, 0.0, 3 * stride).correlation;
+    if (std::fabs(shift) < 1.0 || !(correlation > at_stamps + 0.01)) return "";
+    char text[400];
+    std::snprintf(text, sizeof text,
+                  "the shortwave radiation matches the sun best %g h %s than the time stamps say (correlation %.3f "
+                  "against %.3f at the stamps; site latitude %.3f, longitude %.3f, UTC%+g): daylight saving time, "
+                  "or a time zone an hour off? ",
+                  std::fabs(shift), shift > 0 ? "later" : "earlier", correlation, at_stamps, latitude, longitude,
+                  time_zone);
+    return text + convention;
   }
+  // Radiation that never rises (a failed sensor, a column of zeros) is darkness all day, not a
+  // clock: no shift can make it follow the sun.
+  const double brightest = *std::max_element(f.rg.begin(), f.rg.end());
+  if (!hours_off && brightest < kDarkDay) {
+    char text[300];
+    std::snprintf(text, sizeof text,
+                  "the shortwave radiation never exceeds %.3g W m-2 in %zu half-hours, %.0f %% of them with the sun "
+                  "more than 30 degrees up: a failed sensor or a column that is not the incoming shortwave?",
+                  brightest, f.size(), 100.0 * double(t.day_rows * stride) / double(f.size()));
+    return text;
+  }
+  const auto [shift, correlation] = best_shift(24);
   char where[256];
   const std::size_t r = hours_off ? t.first_night_shine : t.first_dark_day;
   std::snprintf(where, sizeof where, "%s: shortwave %.0f W m-2 with the sun %s (site latitude %.3f, longitude %.3f, UTC%+g)",
@@ -85,16 +124,15 @@ std::string check_sun_timing(const ForcingRecord& f, double latitude, double lon
   std::snprintf(share, sizeof share, "%.0f %% of the night half-hours have sunshine, %.0f %% of the daytime ones darkness",
                 100.0 * night_share, 100.0 * day_share);
   std::string hint;
-  if (best_shift != 0.0) {
+  // Only a shift under which the radiation does follow the sun is worth naming.
+  if (shift != 0.0 && correlation > 0.5) {
     char text[160];
-    std::snprintf(text, sizeof text, "; the radiation matches the sun best %g h %s", std::fabs(best_shift),
-                  best_shift > 0 ? "later than the time stamps say" : "earlier than the time stamps say");
+    std::snprintf(text, sizeof text, "; the radiation matches the sun best %g h %s", std::fabs(shift),
+                  shift > 0 ? "later than the time stamps say" : "earlier than the time stamps say");
     hint = text;
   }
   const std::string message = std::string("the shortwave radiation does not follow the sun at the site's time stamps (") +
-                              share + hint + "), e.g. " + where +
-                              ". Time stamps must be local standard time (not UTC, no daylight saving) and mark "
-                              "the end of each half-hour; check the site's time zone too.";
+                              share + hint + "), e.g. " + where + ". " + convention;
   if (hours_off) throw InputError(f.source, r < f.line.size() ? f.line[r] : 0, "TIMESTAMP_END", message);
   return message;
 }
