@@ -397,6 +397,26 @@ TEST_F(CliErrors, RadiationOfOtherHoursIsRefused) {
                   "local standard time"});
 }
 
+// Air temperature of zeros makes the humidity look supersaturated: the message points at the
+// temperature column, not at the humidity's unit.
+TEST_F(CliErrors, ConstantAirTemperatureIsNamedInsteadOfAHumidityUnit) {
+  std::istringstream in(forcing_lines_);
+  std::string text, line;
+  for (int row = 0; std::getline(in, line); ++row) {
+    if (row > 0) {  // TA_F is the fifth column
+      std::size_t at = 0;
+      for (int comma = 0; comma < 4; ++comma) at = line.find(',', at) + 1;
+      line = line.substr(0, at) + "0" + line.substr(line.find(',', at));
+    }
+    text += line + "\n";
+  }
+  ASSERT_EQ(forcing_lines_.substr(0, 39), "TIMESTAMP_END,Year,DoY,Hour,TA_F,SW_IN_");
+  const std::string zeros = dir_.write("ta-zeros.csv", text);
+  const CommandResult r = expect_failure(run_args(zeros), 1,
+                                         {zeros + ":2: field 'eair'", "the air temperature (TA_F) is 0 degC in every row"});
+  EXPECT_EQ(r.err.find("--units eair"), std::string::npos) << r.err;
+}
+
 TEST_F(CliErrors, EvaluateNeedsOutputColumns) {
   const std::string obs = dir_.write("obs.csv", head_lines(fluxtower("US-Bi1", "US-Bi1-fluxes-test.csv"), 49));
   expect_failure("evaluate --predicted " + shell_quote(good_forcing_) + " --observed " + shell_quote(obs), 1,

@@ -774,17 +774,24 @@ ForcingRecord io::read_forcing_table(const io::CsvTable& table, const ForcingRea
   // but not this.
   if (found[eair_index]) {
     const UnitConversion unit = column_unit(kForcingFields[eair_index], &*found[eair_index], convention, options);
+    // An air temperature that never changes (a column of zeros, a failed sensor) makes the
+    // humidity look supersaturated: the temperature, not the humidity's unit, is then the suspect.
+    const bool ta_constant =
+        rec.ta.size() > 1 && std::all_of(rec.ta.begin(), rec.ta.end(), [&](double t) { return t == rec.ta.front(); });
     for (std::size_t r = 0; r < table.size(); ++r) {
       const double limit = kMaxSupersaturation * io::saturation_vapour_pressure_kpa(rec.ta[r]) + 0.01;
       if (rec.eair[r] <= limit) continue;
       const double raw = (rec.eair[r] - unit.offset) / unit.scale;
+      const std::string hint =
+          ta_constant ? "; the air temperature (" + origin_of(rec, "ta") + ") is " + num(rec.ta[r]) +
+                            " degC in every row: a failed sensor, or a column that is not the air temperature?"
+                      : unit_hint(kForcingFields[eair_index],
+                                  likely_unit(kForcingFields[eair_index], unit, raw, 0.5 * limit,
+                                              [&](double x) { return x >= 0.0 && x <= limit; }));
       throw InputError(path, table.rows()[r].line, table.header()[found[eair_index]->index],
                        "vapour pressure " + num(raw) + " " + std::string(unit.unit) + " is " +
                            num(std::round(rec.eair[r] / io::saturation_vapour_pressure_kpa(rec.ta[r]) * 10) / 10) +
-                           " times the saturation vapour pressure at " + num(rec.ta[r]) + " degC" +
-                           unit_hint(kForcingFields[eair_index],
-                                     likely_unit(kForcingFields[eair_index], unit, raw, 0.5 * limit,
-                                                 [&](double x) { return x >= 0.0 && x <= limit; })));
+                           " times the saturation vapour pressure at " + num(rec.ta[r]) + " degC" + hint);
     }
   }
   // One file column feeding two variables (say --column ta=TS_F_MDS_4 while ts takes it too) gives
