@@ -91,6 +91,14 @@ TEST(FieldTables, HelpListsEveryField) {
   for (const OutputField& f : kOutputFields) EXPECT_TRUE(listed(f.name)) << f.name;
   for (const ForcingField& f : kForcingFields) EXPECT_TRUE(listed(f.name)) << f.name;
   for (const ParameterField& f : kParameterFields) EXPECT_TRUE(listed(f.name)) << f.name;
+
+  // A subcommand's help is its own options, with a pointer to the tables instead of them.
+  for (const char* command : {"run", "dij", "evaluate", "train"}) {
+    const CommandResult sub = run_canveg(std::string(command) + " --help", dir);
+    ASSERT_EQ(sub.exit_code, 0) << sub.err;
+    EXPECT_EQ(sub.out.find("Outputs (columns of the output CSV"), std::string::npos) << command;
+    EXPECT_NE(sub.out.find("canveg fields (docs/fields.md)"), std::string::npos) << command << "\n" << sub.out;
+  }
 }
 
 // docs/fields.md is the output of `canveg fields --markdown`; regenerate it after editing a table:

@@ -450,7 +450,9 @@ int run_cli(int argc, char** argv, CliMode mode = CliMode::Execute) {
   CLI::App app{"CanVeg multi-layer canopy model (a C++ re-implementation of JAX-CanVeg)", "canveg"};
   app.set_version_flag("--version", "canveg 0.1.0");
   app.require_subcommand(1);
-  app.footer("\n" + canveg::cli::fields_text());
+  // Subcommands copy the footer they are created under: theirs points to `canveg fields`, and the
+  // whole field table is the top-level help's alone (set after the subcommands, below).
+  app.footer("\nOutput columns, forcing variables and parameters, with units: canveg fields (docs/fields.md)");
 
   RunArgs ra;
   CLI::App* run = app.add_subcommand("run", "Run the model over a forcing file and write the fluxes");
@@ -515,6 +517,7 @@ int run_cli(int argc, char** argv, CliMode mode = CliMode::Execute) {
   CLI::App* convert = canveg::add_convert_command(app, convert_slot);
   CLI::App* fields = canveg::cli::add_fields_command(app, fields_slot);
   CLI::App* evaluate = canveg::add_evaluate_command(app, evaluate_slot);
+  app.footer("\n" + canveg::cli::fields_text());
 
   try {
     app.parse(argc, argv);
