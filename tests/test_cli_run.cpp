@@ -332,6 +332,20 @@ TEST(CliRun, ShortwaveAnHourOffOrAllZeroIsWarnedAbout) {
   EXPECT_EQ(zeros.err.find("matches the sun best"), std::string::npos) << zeros.err;
 }
 
+// A NetCDF file of fluxes (ALMA names: Qle, NEE) is read as observations: the run's own NetCDF
+// output scored against the same run is perfect.
+TEST(CliRun, NetcdfObservationsAreRead) {
+  TempDir dir;
+  const Slice s = one_day(dir);
+  const std::string model = " --model " + shell_quote(trained("US-Bi1_PB-1L-0.5.json")) + " --forcing " + shell_quote(s.forcing);
+  const std::string nc = dir.file("fluxes.nc");
+  ASSERT_EQ(run_canveg("run -q" + model + " -o " + shell_quote(nc), dir).exit_code, 0);
+  const auto r = run_canveg("run -q" + model + " --observed " + shell_quote(nc) + " -o " + shell_quote(dir.file("x.csv")), dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("LE   Qle               48    1.0000     0.000"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("NEE  NEE               48    1.0000     0.000"), std::string::npos) << r.out;
+}
+
 // run --observed scores gap-filled observations as JAX-CanVeg does, and says how many there are.
 TEST(CliRun, ObservedGapsFilledForTheScoresAreCounted) {
   TempDir dir;

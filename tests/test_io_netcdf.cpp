@@ -379,3 +379,54 @@ TEST(Netcdf, ConvertedFilesGiveTheSameFluxesOverAFullTestPeriod) {
                 .exit_code,
             1);
 }
+
+namespace {
+
+// A PLUMBER2-style flux file of `steps` half-hours starting 2020-07-01 00:00 (time marks the start):
+// Qle = 100 + step, NEE = -step / 10, NEE's units as given.
+std::string write_flux_netcdf(const test::TempDir& dir, const std::string& name, std::size_t steps,
+                              const std::string& nee_units) {
+  const std::string path = dir.file(name);
+  int nc = 0, time_dim = 0, time_var = 0, le_var = 0, nee_var = 0;
+  ok(nc_create(path.c_str(), NC_CLOBBER | NC_NETCDF4, &nc));
+  ok(nc_def_dim(nc, "time", steps, &time_dim));
+  ok(nc_def_var(nc, "time", NC_DOUBLE, 1, &time_dim, &time_var));
+  const std::string time_units = "minutes since 2020-07-01 00:00:00";
+  ok(nc_put_att_text(nc, time_var, "units", time_units.size(), time_units.c_str()));
+  ok(nc_def_var(nc, "Qle", NC_DOUBLE, 1, &time_dim, &le_var));
+  ok(nc_put_att_text(nc, le_var, "units", 4, "W/m2"));
+  ok(nc_def_var(nc, "NEE", NC_DOUBLE, 1, &time_dim, &nee_var));
+  ok(nc_put_att_text(nc, nee_var, "units", nee_units.size(), nee_units.c_str()));
+  ok(nc_enddef(nc));
+  std::vector<double> time(steps), le(steps), nee(steps);
+  for (std::size_t i = 0; i < steps; ++i) time[i] = 30.0 * double(i), le[i] = 100.0 + double(i), nee[i] = -0.1 * double(i);
+  ok(nc_put_var_double(nc, time_var, time.data()));
+  ok(nc_put_var_double(nc, le_var, le.data()));
+  ok(nc_put_var_double(nc, nee_var, nee.data()));
+  ok(nc_close(nc));
+  return path;
+}
+
+}  // namespace
+
+// Observed fluxes from NetCDF (ALMA names, time marking the start of the half-hour) read as a CSV
+// of the same values would be; fluxes in a unit the scores do not use are refused, not scored.
+TEST(Netcdf, ObservedFluxesFromNetcdf) {
+  test::TempDir dir;
+  const ObservedFluxes obs = read_flux_csv(write_flux_netcdf(dir, "fluxes.nc", 4, "umol/m2/s"));
+  EXPECT_EQ(obs.le_column, "Qle");
+  EXPECT_EQ(obs.nee_column, "NEE");
+  ASSERT_EQ(obs.size(), 4u);
+  EXPECT_EQ(obs.timestamp.front(), "2020-07-01 00:30:00");
+  EXPECT_EQ(obs.timestamp.back(), "2020-07-01 02:00:00");
+  EXPECT_EQ(obs.LE, (std::vector<double>{100.0, 101.0, 102.0, 103.0}));
+  EXPECT_EQ(obs.NEE[3], -0.1 * 3.0);
+  const std::string grams = write_flux_netcdf(dir, "grams.nc", 4, "gC/m2/d");
+  try {
+    (void)read_flux_csv(grams);
+    ADD_FAILURE() << "NEE in gC/m2/d was accepted";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(grams + ": field 'NEE': the variable's units are 'gC/m2/d'"), std::string::npos) << what;
+  }
+}

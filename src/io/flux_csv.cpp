@@ -5,14 +5,18 @@
 // here so that metrics compare against exactly the series JAX-CanVeg compared against.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <unordered_map>
 
 #include "canveg/errors.hpp"
+#include "canveg/forcing.hpp"
 #include "canveg/observations.hpp"
 #include "io/csv_table.hpp"
+#include "io/forcing_table.hpp"
 #include "io/time_axis.hpp"
+#include "io/units.hpp"
 
 namespace canveg {
 
@@ -80,8 +84,31 @@ void interpolate_gaps(std::vector<double>& series) {
     for (std::size_t k = prev + 1; k < n; ++k) series[k] = series[prev];  // trailing gap
 }
 
+namespace {
+
+// A NetCDF file's fluxes must be in the units the scores compare with; one in another unit (gC m-2
+// d-1, or latent heat as an evaporation rate) would be scored as it stands.
+void check_declared_flux_units(const std::string& path, const io::NetcdfTable& netcdf, const ObservedFluxes& obs) {
+  const std::pair<const std::string*, std::string_view> used[] = {
+      {&obs.le_column, "W m-2"},   {&obs.h_column, "W m-2"},           {&obs.g_column, "W m-2"},
+      {&obs.rnet_column, "W m-2"}, {&obs.nee_column, "umol m-2 s-1"}, {&obs.gpp_column, "umol m-2 s-1"},
+      {&obs.rsoil_column, "umol m-2 s-1"}};
+  for (const auto& [column, unit] : used)
+    for (const auto& [name, declared] : netcdf.declared_units)
+      if (!column->empty() && name == *column && io::declared_unit_spelling(declared, unit) != std::string(unit))
+        throw InputError(path, 0, name,
+                         "the variable's units are '" + declared + "'; the observed fluxes are read in " +
+                             std::string(unit) + " and are not converted: convert the file or give a CSV");
+}
+
+}  // namespace
+
 ObservedFluxes read_flux_csv(const std::string& path, const FluxReadOptions& options) {
-  const CsvTable table = CsvTable::read(path);
+  // An ALMA / PLUMBER2 flux NetCDF (Qle, Qh, NEE, ...) is laid out as a table like a forcing file,
+  // its time marking the start of each half-hour unless CF bounds say otherwise.
+  std::optional<io::NetcdfTable> netcdf;
+  if (is_netcdf_file(path)) netcdf = io::read_netcdf_table(path, NetcdfTimeMark::Start);
+  const CsvTable table = netcdf ? std::move(netcdf->table) : CsvTable::read(path);
   ObservedFluxes obs;
   obs.source = path;
   // JAX-CanVeg's names first (its order), then AmeriFlux/FLUXNET's and ALMA's.
@@ -97,6 +124,7 @@ ObservedFluxes read_flux_csv(const std::string& path, const FluxReadOptions& opt
   obs.Rnet = read_series(table, {"NETRAD", "Rnet"}, options, &obs.rnet_column);
   obs.GPP = read_series(table, {"GPP", "GPP_NT_VUT_REF", "GPP_DT_VUT_REF"}, options, &obs.gpp_column);
   obs.Rsoil = read_series(table, {"Rsoil"}, options, &obs.rsoil_column);
+  if (netcdf) check_declared_flux_units(path, *netcdf, obs);
   if (options.qc_only) {
     // Without any flag the option would keep every value, gap-filled ones included, unannounced.
     bool flagged = false;

@@ -290,7 +290,9 @@ bool is_netcdf_file(const std::string& path) {
   return netcdf_magic(std::string_view(magic, 4));
 }
 
-ForcingRecord read_forcing_netcdf(const std::string& path, const ForcingReadOptions& options) {
+namespace io {
+
+NetcdfTable read_netcdf_table(const std::string& path, NetcdfTimeMark time_mark) {
   const NetcdfFile file(path);
   const int time_var = find_time_variable(file);
   int time_ndims = 0;
@@ -302,8 +304,8 @@ ForcingRecord read_forcing_netcdf(const std::string& path, const ForcingReadOpti
   file.check(nc_inq_dimlen(file.id(), time_dim, &steps), "time", "cannot read its length");
   if (steps == 0) throw InputError(path, 0, "time", "the file holds no time steps");
 
-  std::string time_origin;
-  const std::vector<Minutes> ends = read_time_ends(file, time_var, steps, options.netcdf_time, time_origin);
+  NetcdfTable out;
+  const std::vector<Minutes> ends = read_time_ends(file, time_var, steps, time_mark, out.time_origin);
 
   // The table: the time stamps, then every site time series under its variable name, with the
   // unit each declares. A row's "line" is its 1-based time step.
@@ -311,7 +313,6 @@ ForcingRecord read_forcing_netcdf(const std::string& path, const ForcingReadOpti
   std::vector<std::vector<std::string>> columns(1);
   columns[0].reserve(steps);
   for (Minutes t : ends) columns[0].push_back(io::format_timestamp(t));
-  std::vector<std::pair<std::string, std::string>> declared_units;
   int count = 0;
   file.check(nc_inq_nvars(file.id(), &count), "", "cannot list variables");
   for (int var = 0; var < count; ++var) {
@@ -320,7 +321,7 @@ ForcingRecord read_forcing_netcdf(const std::string& path, const ForcingReadOpti
     std::vector<std::string> cells = series_cells(file, var, steps);
     if (cells.empty()) continue;
     const std::string name = file.variable_name(var);
-    if (const auto units = file.text_attribute(var, "units")) declared_units.emplace_back(name, trim(*units));
+    if (const auto units = file.text_attribute(var, "units")) out.declared_units.emplace_back(name, trim(*units));
     header.push_back(name);
     columns.push_back(std::move(cells));
   }
@@ -330,9 +331,16 @@ ForcingRecord read_forcing_netcdf(const std::string& path, const ForcingReadOpti
     rows[r].cells.reserve(columns.size());
     for (const auto& column : columns) rows[r].cells.push_back(column[r]);
   }
-  const io::CsvTable table = io::CsvTable::from_cells(path, std::move(header), std::move(rows));
-  ForcingRecord record = io::read_forcing_table(table, options, declared_units);
-  for (std::size_t i = 0; i < 3 && i < record.sources.size(); ++i) record.sources[i].origin = time_origin;
+  out.table = io::CsvTable::from_cells(path, std::move(header), std::move(rows));
+  return out;
+}
+
+}  // namespace io
+
+ForcingRecord read_forcing_netcdf(const std::string& path, const ForcingReadOptions& options) {
+  const io::NetcdfTable netcdf = io::read_netcdf_table(path, options.netcdf_time);
+  ForcingRecord record = io::read_forcing_table(netcdf.table, options, netcdf.declared_units);
+  for (std::size_t i = 0; i < 3 && i < record.sources.size(); ++i) record.sources[i].origin = netcdf.time_origin;
   return record;
 }
 

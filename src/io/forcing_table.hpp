@@ -14,4 +14,14 @@ namespace canveg::io {
 ForcingRecord read_forcing_table(const CsvTable& table, const ForcingReadOptions& options,
                                  const std::vector<std::pair<std::string, std::string>>& declared_units = {});
 
+// A NetCDF file of site time series (ALMA / PLUMBER2 layout) as a table: a TIMESTAMP_END column
+// (the end of each half-hour, from CF bounds or `time_mark`), then one column per variable
+// along the time dimension, gaps (fill values) as empty cells.
+struct NetcdfTable {
+  CsvTable table;
+  std::vector<std::pair<std::string, std::string>> declared_units;  // variable, `units` as written
+  std::string time_origin;                                         // how the time stamps were made, for messages
+};
+NetcdfTable read_netcdf_table(const std::string& path, NetcdfTimeMark time_mark);
+
 }  // namespace canveg::io

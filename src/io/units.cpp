@@ -77,6 +77,8 @@ std::optional<std::string> declared_unit_spelling(std::string_view text, std::st
       {"micromol/mol", "ppm"}, {"m2/m2", "m2 m-2"},    {"m2m-2", "m2 m-2"},     {"m3/m3", "m3 m-3"},
       {"m3m-3", "m3 m-3"},  {"%", "%"},                {"percent", "%"},        {"m", "m"},
       {"h", "h"},           {"hour", "h"},             {"hours", "h"},
+      {"umolm-2s-1", "umol m-2 s-1"}, {"umol/m2/s", "umol m-2 s-1"}, {"micromol/m2/s", "umol m-2 s-1"},
+      {"umolco2m-2s-1", "umol m-2 s-1"}, {"umol/m2s", "umol m-2 s-1"},
   };
   for (const auto& [spelled, unit] : kSpellings)
     if (key == spelled) return std::string(unit);
