@@ -260,6 +260,12 @@ def test_evaluate_equals_the_commands_metrics(cli, small_files, tmp_path):
     pd.read_csv(fluxes_csv).drop(columns=["TIMESTAMP_END"]).to_csv(timeless, index=False)
     with pytest.raises(canveg.InputError, match="has no time stamps"):
         canveg.evaluate(frame, str(timeless))
+    # A file covering more half-hours (the whole test period) is matched by time stamp; one that
+    # lacks a half-hour of the predictions is refused, naming it.
+    whole_period = os.path.join(SITE, "US-Bi1-fluxes-test.csv")
+    pd.testing.assert_frame_equal(canveg.evaluate(frame, whole_period), metrics)
+    with pytest.raises(canveg.InputError, match="has no row for the half-hour ending '2020-07-01 00:00:00'"):
+        canveg.evaluate(frame, canveg.read_observed(whole_period).iloc[1:])
 
 
 def test_gradient_matches_finite_differences(small_files):
