@@ -2,6 +2,8 @@
 // Norman 1979 as formulated by Bonan; JAX-CanVeg `sky_ir`, `ir_rad_tran_canopy`).
 #pragma once
 
+#include <type_traits>
+
 #include "physics/common.hpp"
 
 namespace canveg::physics {
@@ -36,15 +38,34 @@ CANVEG_HD void longwave_transfer(int J, int sweeps, const T& sky, const T* prob_
   const T soil_emission = epsoil * sigma * (tsoil2 * tsoil2);
   ir_down[J] = sky;
   ir_up[J] = sky;
+  // A sweep's result depends on the upward field it starts from alone (the downward one is
+  // rewritten before it is read). Once a sweep leaves that field unchanged in every lane, every
+  // later sweep repeats it, so for plain values the remaining sweeps are skipped with the result
+  // bit for bit the same; leaves reflect 1 - ep of the longwave, so that happens after about a
+  // dozen of the 50. Automatic-differentiation types run every sweep: equal values do not imply
+  // equal derivatives.
+  constexpr bool plain = std::is_same_v<T, RowValue<T>>;
   for (int sweep = 0; sweep < sweeps; ++sweep) {
     // Downward pass uses the previous upward field; the upward pass uses the new downward field.
     // The layer's own terms are summed first so that the recurrence from layer to layer is one
     // multiply-add: its latency, 100 times per sweep, bounds the transfer.
     for (int i = J - 1; i >= 0; --i)
       ir_down[i] = ir_down[i + 1] * forward + (ir_up[i] * backward + source[i]);
-    ir_up[0] = (1.0 - epsoil) * ir_down[0] + soil_emission;
-    for (int i = 0; i < J; ++i)
-      ir_up[i + 1] = ir_up[i] * forward + (ir_down[i + 1] * backward + source[i]);
+    if constexpr (plain) {
+      const T bottom = (1.0 - epsoil) * ir_down[0] + soil_emission;
+      auto moved = bottom != ir_up[0];
+      ir_up[0] = bottom;
+      for (int i = 0; i < J; ++i) {
+        const T next = ir_up[i] * forward + (ir_down[i + 1] * backward + source[i]);
+        moved = moved || next != ir_up[i + 1];
+        ir_up[i + 1] = next;
+      }
+      if (!any_lane(moved)) break;
+    } else {
+      ir_up[0] = (1.0 - epsoil) * ir_down[0] + soil_emission;
+      for (int i = 0; i < J; ++i)
+        ir_up[i + 1] = ir_up[i] * forward + (ir_down[i + 1] * backward + source[i]);
+    }
   }
 }
 

@@ -116,3 +116,45 @@ TEST(Longwave, WarmerLeavesRaiseTheFluxes) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Longwave, SweepsStopAtAFixedPointWithTheResultOfAllFifty) {
+  // A 50-layer canopy in daylight: every one of the 50 sweeps run as written (the reference below),
+  // against longwave_transfer, which stops once a sweep leaves the upward field unchanged. The
+  // results must be the same doubles.
+  const int J = 50;
+  std::vector<double> psun(J), tsun(J), tsh(J);
+  for (int j = 0; j < J; ++j) {
+    psun[j] = 0.05 + 0.9 * j / (J - 1.0);
+    tsun[j] = 296.0 + 0.08 * j;
+    tsh[j] = 293.0 + 0.03 * j;
+  }
+  const double sky = 350.0, taud = 0.93, ep = 0.98, epsoil = 0.95, tsoil = 295.5;
+  const Ir stopped = run(J, 50, sky, psun, tsun, tsh, taud, ep, epsoil, tsoil, sky);
+
+  std::vector<double> down(J + 1, sky), up(J + 1, sky), source(J);
+  const double scat = (1.0 - ep) / 2.0, forward = taud + (1.0 - taud) * scat, backward = (1.0 - taud) * scat;
+  for (int j = 0; j < J; ++j) {
+    const double ts2 = tsun[j] * tsun[j], th2 = tsh[j] * tsh[j];
+    source[j] = ep * kSigma * (psun[j] * (ts2 * ts2) + (1.0 - psun[j]) * (th2 * th2)) * (1.0 - taud);
+  }
+  const double soil = epsoil * kSigma * ((tsoil * tsoil) * (tsoil * tsoil));
+  for (int sweep = 0; sweep < 50; ++sweep) {
+    for (int i = J - 1; i >= 0; --i) down[i] = down[i + 1] * forward + (up[i] * backward + source[i]);
+    up[0] = (1.0 - epsoil) * down[0] + soil;
+    for (int i = 0; i < J; ++i) up[i + 1] = up[i] * forward + (down[i + 1] * backward + source[i]);
+  }
+  for (int l = 0; l <= J; ++l) {
+    EXPECT_EQ(stopped.down[l], down[l]) << l;
+    EXPECT_EQ(stopped.up[l], up[l]) << l;
+  }
+  // And the field is a fixed point indeed: one more sweep from it changes nothing.
+  std::vector<double> again_down = stopped.down, again_up = stopped.up, scratch(J);
+  longwave_transfer<double>(J, 1, sky, psun.data(), tsun.data(), tsh.data(), taud, ep, epsoil, kSigma, tsoil,
+                            again_down.data(), again_up.data(), scratch.data());
+  EXPECT_EQ(again_up, stopped.up);
+  EXPECT_EQ(again_down, stopped.down);
+}
+
+}  // namespace
