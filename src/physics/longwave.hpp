@@ -48,17 +48,22 @@ CANVEG_HD void longwave_transfer(int J, int sweeps, const T& sky, const T* prob_
   for (int sweep = 0; sweep < sweeps; ++sweep) {
     // Downward pass uses the previous upward field; the upward pass uses the new downward field.
     // The layer's own terms are summed first so that the recurrence from layer to layer is one
-    // multiply-add: its latency, 100 times per sweep, bounds the transfer.
-    for (int i = J - 1; i >= 0; --i)
-      ir_down[i] = ir_down[i + 1] * forward + (ir_up[i] * backward + source[i]);
+    // multiply-add: its latency, 100 times per sweep, bounds the transfer. The value carried
+    // from layer to layer stays in a register (the arrays may alias as far as the compiler knows,
+    // so reading it back from memory would wait for its store at every layer).
+    T carried = ir_down[J];
+    for (int i = J - 1; i >= 0; --i) {
+      carried = carried * forward + (ir_up[i] * backward + source[i]);
+      ir_down[i] = carried;
+    }
     if constexpr (plain) {
-      const T bottom = (1.0 - epsoil) * ir_down[0] + soil_emission;
-      auto moved = bottom != ir_up[0];
-      ir_up[0] = bottom;
+      carried = (1.0 - epsoil) * ir_down[0] + soil_emission;
+      auto moved = carried != ir_up[0];
+      ir_up[0] = carried;
       for (int i = 0; i < J; ++i) {
-        const T next = ir_up[i] * forward + (ir_down[i + 1] * backward + source[i]);
-        moved = moved || next != ir_up[i + 1];
-        ir_up[i + 1] = next;
+        carried = carried * forward + (ir_down[i + 1] * backward + source[i]);
+        moved = moved || carried != ir_up[i + 1];
+        ir_up[i + 1] = carried;
       }
       if (!any_lane(moved)) break;
     } else {
