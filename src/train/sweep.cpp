@@ -3,6 +3,9 @@
 #include <cmath>
 #include <limits>
 #include <cstdio>
+#include <charconv>
+#include <cstdlib>
+#include <system_error>
 #include <filesystem>
 #include <mutex>
 #include <sstream>
@@ -23,10 +26,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The weight as written in file names and the table: one decimal where that is the weight exactly
+// (JAX-CanVeg's "0.0", "0.5", "1.0"), else the shortest text that reads back as the same double,
+// so that 0.25 and 0.2 never share a name (a task would take the other's model as done).
 std::string weight_text(double w) {
-  char buf[16];
+  char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f", w);
-  return buf;
+  if (std::strtod(buf, nullptr) == w) return buf;
+  const auto [end, error] = std::to_chars(buf, buf + sizeof buf, w);
+  return error == std::errc() ? std::string(buf, end) : std::to_string(w);
 }
 
 // JAX-CanVeg trained and scored US-Hn1 on the "-nonegle" flux files (negative LE removed).
@@ -308,6 +316,17 @@ std::vector<SweepRow> run_sweep(const SweepOptions& o,
                                 const std::function<void(const SweepRow&, std::size_t, std::size_t)>& progress) {
   const std::vector<SweepTask> tasks = sweep_tasks(o);
   if (tasks.empty()) throw InputError("", 0, "--weights", "the sweep has no tasks");
+  // A value listed twice would train one model and report it twice, as two tasks.
+  const auto refuse_repeats = [](const auto& values, const char* option, const auto& text) {
+    for (std::size_t i = 0; i < values.size(); ++i)
+      for (std::size_t k = 0; k < i; ++k)
+        if (text(values[i]) == text(values[k]))
+          throw InputError("", 0, option, std::string(option) + " lists " + text(values[i]) + " twice");
+  };
+  refuse_repeats(o.sites, "--sites", [](const std::string& v) { return v; });
+  refuse_repeats(o.families, "--families", [](const std::string& v) { return v; });
+  refuse_repeats(o.le_weights, "--weights", [](double v) { return weight_text(v); });
+  refuse_repeats(o.seeds, "--seeds", [](int v) { return std::to_string(v); });
   check_data_folder(o, tasks);
   for (const SweepTask& t : tasks) {
     if (t.family != "PB-1L" && t.family != "PB-ML" && t.family != "Hybrid-1L" && t.family != "Hybrid-ML" &&

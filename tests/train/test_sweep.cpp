@@ -177,6 +177,33 @@ TEST(SweepCommand, TaskIndexJobsGiveTheWholeSweep) {
   EXPECT_NE(beyond.err.find("task 6 does not exist: the sweep has 6 tasks"), std::string::npos) << beyond.err;
 }
 
+// A weight is named exactly: 0.25 and 0.2 are two tasks, never one model taken for the other;
+// JAX-CanVeg's weights keep its one-decimal names.
+TEST(SweepRows, TaskNamesKeepTheWeightExactly) {
+  EXPECT_EQ((canveg::SweepTask{"US-Hn1", "PB-1L", 0.0, 0}.name()), "US-Hn1_PB-1L-0.0_s0");
+  EXPECT_EQ((canveg::SweepTask{"US-Hn1", "PB-1L", 1.0, 2}.name()), "US-Hn1_PB-1L-1.0_s2");
+  EXPECT_EQ((canveg::SweepTask{"US-Hn1", "PB-1L", 0.1, 0}.name()), "US-Hn1_PB-1L-0.1_s0");
+  EXPECT_EQ((canveg::SweepTask{"US-Hn1", "PB-1L", 0.25, 0}.name()), "US-Hn1_PB-1L-0.25_s0");
+  EXPECT_EQ((canveg::SweepTask{"US-Hn1", "PB-1L", 0.04, 0}.name()), "US-Hn1_PB-1L-0.04_s0");
+  EXPECT_EQ((canveg::SweepTask{"US-Hn1", "PB-1L", 0.12341, 0}.name()), "US-Hn1_PB-1L-0.12341_s0");
+}
+
+// A site, family, weight or seed listed twice would train once and be tabulated twice.
+TEST(SweepCommand, RepeatedValuesAreRefused) {
+  canveg::test::TempDir dir;
+  const std::string common = "sweep --output-dir " + shell_quote(dir.path().string()) + " --data " +
+                             shell_quote(CANVEG_SHARED_DATA) + " --epochs 1 --rows 1024 ";
+  for (const auto& [args, message] :
+       std::vector<std::pair<std::string, std::string>>{{"--sites US-Hn1,US-Hn1", "--sites lists US-Hn1 twice"},
+                                                        {"--weights 0.5,0.50", "--weights lists 0.5 twice"},
+                                                        {"--seeds 1,1", "--seeds lists 1 twice"},
+                                                        {"--families PB-1L,PB-1L", "--families lists PB-1L twice"}}) {
+    const auto r = canveg::test::run_canveg(common + args, dir);
+    EXPECT_EQ(r.exit_code, 1) << args;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+  }
+}
+
 // Rows travel between MPI ranks as JSON lines: every field survives, NaN scores included.
 TEST(SweepRows, JsonRoundTrip) {
   canveg::SweepRow row;
