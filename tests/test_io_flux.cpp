@@ -123,6 +123,35 @@ TEST(FluxCsv, NonNumericCellIsAnError) {
   }
 }
 
+// Missing-value codes other than -9999 (and fluxes in another unit) are beyond what a tower
+// measures: refused, naming the line, the column and the value, never scored or trained on.
+TEST(FluxCsv, ValuesNoTowerMeasuresAreRefused) {
+  TempDir dir;
+  const std::string good = "TIMESTAMP_END,LE_F_MDS,H_F_MDS,NEE_VUT_REF\nt1,1490,-200,-95\nt2,-9999,,40\n";
+  EXPECT_NO_THROW(read_flux_csv(dir.write("good.csv", good)));
+  const struct {
+    const char* text;
+    long line;
+    const char* field;
+    const char* value;
+  } cases[] = {{"TIMESTAMP_END,LE_F_MDS,NEE_VUT_REF\nt1,100,1\nt2,-6999,2\n", 3, "LE_F_MDS", "-6999 W m-2"},
+               {"TIMESTAMP_END,LE_F_MDS,H_F_MDS,NEE_VUT_REF\nt1,100,9999,1\n", 2, "H_F_MDS", "9999 W m-2"},
+               {"TIMESTAMP_END,LE,FC\nt1,100,1\nt2,100,-999\n", 3, "FC", "-999 umol m-2 s-1"}};
+  for (const auto& c : cases) {
+    try {
+      read_flux_csv(dir.write("bad.csv", c.text));
+      ADD_FAILURE() << c.text;
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.line(), c.line) << c.text;
+      EXPECT_EQ(e.field(), c.field) << c.text;
+      EXPECT_NE(std::string(e.what()).find(std::string(c.value) + " is beyond what a flux tower measures"),
+                std::string::npos)
+          << e.what();
+      EXPECT_NE(std::string(e.what()).find("a missing-value code?"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(FluxCsv, NeitherLeNorNeeIsAnError) {
   TempDir dir;
   const std::string path = dir.write("obs.csv", "TIMESTAMP_END,H\nt,1\n");

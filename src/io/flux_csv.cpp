@@ -5,6 +5,7 @@
 // here so that metrics compare against exactly the series JAX-CanVeg compared against.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <optional>
 #include <stdexcept>
 #include <string_view>
@@ -32,8 +33,17 @@ constexpr double kAmerifluxMissing = -9999.0;
 // Returns an empty series when none is present; `used` receives the chosen name.
 // With options.qc_only, a value whose quality flag (the column <name>_QC, where present) is not 0
 // (a measured value, in AmeriFlux/FLUXNET's ONEFlux) becomes a gap.
+// What a flux tower measures, with a wide margin (the shared sites stay under 960 W m-2 and
+// 46 umol m-2 s-1): a value beyond is a missing-value code other than -9999 (-6999, 9999, -999)
+// or another unit, and scored as an observation it would dominate every metric.
+struct FluxLimit {
+  double magnitude;
+  const char* unit;
+};
+constexpr FluxLimit kEnergyFlux{1500.0, "W m-2"}, kCarbonFlux{100.0, "umol m-2 s-1"};
+
 std::vector<double> read_series(const CsvTable& table, std::initializer_list<std::string_view> names,
-                                const FluxReadOptions& options, std::string* used = nullptr,
+                                const FluxReadOptions& options, const FluxLimit& limit, std::string* used = nullptr,
                                 std::vector<char>* filled = nullptr) {
   for (std::string_view name : names) {
     const auto col = table.find_exact(name);
@@ -41,6 +51,15 @@ std::vector<double> read_series(const CsvTable& table, std::initializer_list<std
     std::vector<double> v = table.column(*col, io::EmptyCell::Gap);
     for (double& x : v)
       if (x == kAmerifluxMissing || !std::isfinite(x)) x = std::nan("");
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (std::fabs(v[i]) > limit.magnitude) {
+        char text[300];
+        std::snprintf(text, sizeof text,
+                      "%g %s is beyond what a flux tower measures (|value| up to %g %s): a missing-value code? "
+                      "Mark gaps empty, NaN or -9999; or the column is in another unit",
+                      v[i], limit.unit, limit.magnitude, limit.unit);
+        throw InputError(table.path(), table.rows()[i].line, std::string(name), text);
+      }
     if (options.qc_only)
       if (const auto qc = table.find_exact(std::string(name) + "_QC")) {
         const std::vector<double> flag = table.column(*qc, io::EmptyCell::Gap);
@@ -112,18 +131,19 @@ ObservedFluxes read_flux_csv(const std::string& path, const FluxReadOptions& opt
   ObservedFluxes obs;
   obs.source = path;
   // JAX-CanVeg's names first (its order), then AmeriFlux/FLUXNET's and ALMA's.
-  obs.LE = read_series(table, {"LE", "LE_F_MDS", "Qle"}, options, &obs.le_column, &obs.le_filled);
-  obs.NEE = read_series(table, {"FCO2", "Fco2", "FC", "NEE_CUT_REF", "NEE_VUT_REF", "NEE"}, options, &obs.nee_column,
+  obs.LE = read_series(table, {"LE", "LE_F_MDS", "Qle"}, options, kEnergyFlux, &obs.le_column, &obs.le_filled);
+  obs.NEE = read_series(table, {"FCO2", "Fco2", "FC", "NEE_CUT_REF", "NEE_VUT_REF", "NEE"}, options, kCarbonFlux,
+                        &obs.nee_column,
                         &obs.nee_filled);
   if (obs.LE.empty() && obs.NEE.empty())
     throw InputError(path, table.header_line(), "LE",
                      "no observed LE column (LE, LE_F_MDS, Qle) and no NEE column (FCO2, Fco2, FC, "
                      "NEE_CUT_REF, NEE_VUT_REF, NEE); the header has: " + table.header_list());
-  obs.H = read_series(table, {"H", "H_F_MDS", "Qh"}, options, &obs.h_column);
-  obs.G = read_series(table, {"G", "G_F_MDS", "G_5cm", "Qg"}, options, &obs.g_column);
-  obs.Rnet = read_series(table, {"NETRAD", "Rnet"}, options, &obs.rnet_column);
-  obs.GPP = read_series(table, {"GPP", "GPP_NT_VUT_REF", "GPP_DT_VUT_REF"}, options, &obs.gpp_column);
-  obs.Rsoil = read_series(table, {"Rsoil"}, options, &obs.rsoil_column);
+  obs.H = read_series(table, {"H", "H_F_MDS", "Qh"}, options, kEnergyFlux, &obs.h_column);
+  obs.G = read_series(table, {"G", "G_F_MDS", "G_5cm", "Qg"}, options, kEnergyFlux, &obs.g_column);
+  obs.Rnet = read_series(table, {"NETRAD", "Rnet"}, options, kEnergyFlux, &obs.rnet_column);
+  obs.GPP = read_series(table, {"GPP", "GPP_NT_VUT_REF", "GPP_DT_VUT_REF"}, options, kCarbonFlux, &obs.gpp_column);
+  obs.Rsoil = read_series(table, {"Rsoil"}, options, kCarbonFlux, &obs.rsoil_column);
   if (netcdf) check_declared_flux_units(path, *netcdf, obs);
   if (options.qc_only) {
     // Without any flag the option would keep every value, gap-filled ones included, unannounced.
