@@ -306,7 +306,7 @@ std::string with_shortwave(const std::string& forcing_text, int shift, const std
 // A clock one hour off (daylight saving time kept all year) passes the night-and-day check but
 // not the correlation with the sun: warned about, naming the shift. A shortwave column of zeros is
 // called a failed sensor, not a clock many hours off.
-TEST(CliRun, ShortwaveAnHourOffOrAllZeroIsWarnedAbout) {
+TEST(CliRun, ShortwaveAnHourOffAllZeroOrAboveTheSunIsWarnedAbout) {
   TempDir dir;
   // A week: a day's radiation can match the sun an hour off by the weather alone.
   const std::string text = head_lines(fluxtower("US-Bi1", "US-Bi1-forcings-test.csv"), 7 * 48 + 1);
@@ -330,6 +330,18 @@ TEST(CliRun, ShortwaveAnHourOffOrAllZeroIsWarnedAbout) {
   EXPECT_NE(zeros.err.find("zeros.csv: the shortwave radiation never exceeds 0 W m-2 in 336 half-hours"), std::string::npos)
       << zeros.err;
   EXPECT_EQ(zeros.err.find("matches the sun best"), std::string::npos) << zeros.err;
+  // Photosynthetically active radiation in umol m-2 s-1 (here the shortwave times 1.4, within the
+  // shortwave's range) rises above the sun at the top of the atmosphere.
+  const auto par = run_with("par.csv", with_shortwave(text, 0, [](const std::string& cell) {
+                              return std::to_string(1.4 * std::stod(cell));
+                            }));
+  ASSERT_EQ(par.exit_code, 0) << par.err;
+  EXPECT_NE(par.err.find("par.csv: the shortwave radiation exceeds what reaches the top of the atmosphere in"),
+            std::string::npos)
+      << par.err;
+  EXPECT_NE(par.err.find("photosynthetically active radiation in umol m-2 s-1"), std::string::npos) << par.err;
+  EXPECT_EQ(own.err.find("top of the atmosphere"), std::string::npos) << own.err;
+  EXPECT_EQ(hour_off.err.find("top of the atmosphere"), std::string::npos) << hour_off.err;
 }
 
 // A NetCDF file of fluxes (ALMA names: Qle, NEE) is read as observations: the run's own NetCDF

@@ -101,6 +101,12 @@ SunTiming sun_timing(const ForcingRecord& forcing, double latitude, double longi
 // the shift that lines the radiation up with the sun best.
 std::string check_sun_timing(const ForcingRecord& forcing, double latitude, double longitude, double time_zone);
 
+// A warning ("" if none) when the shortwave exceeds the sun's radiation above the atmosphere in
+// more than a twentieth of the daytime half-hours: PAR in umol m-2 s-1 read as W m-2, or another
+// unit that stays within the shortwave's range.
+std::string check_shortwave_below_top_of_atmosphere(const ForcingRecord& forcing, double latitude, double longitude,
+                                                   double time_zone);
+
 // A warning ("" if none) when the humidity of a record of a week or more looks read in the wrong
 // unit: relative humidity never reaching 25 % (a unit 10 or 1000 times too small), or, for vapour
 // pressure from a deficit, air above 25 degC whose deficit never exceeds 0.6 kPa (kPa read as hPa). Each

@@ -137,6 +137,41 @@ std::string check_sun_timing(const ForcingRecord& f, double latitude, double lon
   return message;
 }
 
+std::string check_shortwave_below_top_of_atmosphere(const ForcingRecord& f, double latitude, double longitude,
+                                                   double time_zone) {
+  // The sun above the atmosphere on a horizontal surface: the solar constant (1361 W m-2, Kopp &
+  // Lean 2011) times the orbit's distance factor and the sine of the elevation. Cloud edges lift
+  // the surface value above clear sky, never above this; the margin covers the half-hour's
+  // average against its middle.
+  constexpr double kSolarConstant = 1361.0;
+  std::size_t day_rows = 0, above = 0, first = 0;
+  double first_toa = 0.0, highest_toa = 0.0, highest_rg = 0.0;
+  for (std::size_t r = 0; r < f.size(); ++r) {
+    const double sine = sun_at_middle(f, r, latitude, longitude, time_zone, 0.0);
+    if (sine < 0.1) continue;
+    ++day_rows;
+    const double toa = kSolarConstant * (1.0 + 0.033 * std::cos(2.0 * M_PI * f.doy[r] / 365.0)) * sine;
+    highest_toa = std::max(highest_toa, toa);
+    highest_rg = std::max(highest_rg, f.rg[r]);
+    if (f.rg[r] > 1.05 * toa + 30.0 && above++ == 0) first = r, first_toa = toa;
+  }
+  // A clock off by an hour or two also puts morning sunshine above the sun it is stamped with, but
+  // never above the day's highest sun; radiation in another unit exceeds that too.
+  if (above < 5 || double(above) <= 0.05 * double(day_rows) || highest_rg <= 1.05 * highest_toa + 30.0) return "";
+  std::string origin;
+  for (const ForcingSource& s : f.sources)
+    if (s.variable == "rg") origin = s.origin + (s.unit.empty() ? "" : " [" + s.unit + "]");
+  char text[500];
+  std::snprintf(text, sizeof text,
+                "the shortwave radiation exceeds what reaches the top of the atmosphere in %zu of %zu daytime "
+                "half-hours, e.g. %s: %.0f W m-2 where the sun above the atmosphere gives %.0f (rg <- %s): "
+                "photosynthetically active radiation in umol m-2 s-1 (about 2 per W m-2 of shortwave), or another "
+                "unit?",
+                above, day_rows, first < f.timestamp.size() ? f.timestamp[first].c_str() : "", f.rg[first], first_toa,
+                origin.c_str());
+  return text;
+}
+
 std::string other_site_in_file_name(const std::string& path, const std::string& site_name) {
   static const std::regex site_id("(?:^|[^A-Za-z0-9])([A-Z]{2}-[A-Za-z0-9]{3})(?:$|[^A-Za-z0-9])");
   const std::string name = std::filesystem::path(path).filename().string();
@@ -161,7 +196,9 @@ std::vector<std::string> site_plausibility_warnings(const ForcingRecord& f, cons
                     "'s: a matrix describes one canopy's turbulence; make this site's with `canveg dij`, or rename "
                     "the file if it is this site's");
   for (const std::string& warning :
-       {check_sun_timing(f, site.latitude, site.longitude, site.time_zone), check_humidity_units(f)})
+       {check_sun_timing(f, site.latitude, site.longitude, site.time_zone),
+        check_shortwave_below_top_of_atmosphere(f, site.latitude, site.longitude, site.time_zone),
+        check_humidity_units(f)})
     if (!warning.empty()) found.push_back(f.source + ": " + warning);
   // A canopy height given as a constant looks like the model's geometry, but only the alfalfa soil
   // respiration reads veg_ht: say so rather than let the value seem to have taken effect.
