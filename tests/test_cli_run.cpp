@@ -342,6 +342,19 @@ TEST(CliRun, ShortwaveAnHourOffAllZeroOrAboveTheSunIsWarnedAbout) {
   EXPECT_NE(par.err.find("photosynthetically active radiation in umol m-2 s-1"), std::string::npos) << par.err;
   EXPECT_EQ(own.err.find("top of the atmosphere"), std::string::npos) << own.err;
   EXPECT_EQ(hour_off.err.find("top of the atmosphere"), std::string::npos) << hour_off.err;
+
+  // Half an hour off (TIMESTAMP_START taken for the end) is told from the weather over a month.
+  const std::string month = head_lines(fluxtower("US-Bi1", "US-Bi1-forcings-test.csv"), 31 * 48 + 1);
+  const auto month_own = run_with("month.csv", with_shortwave(month, 0, same));
+  ASSERT_EQ(month_own.exit_code, 0) << month_own.err;
+  EXPECT_EQ(month_own.err.find("warning"), std::string::npos) << month_own.err;
+  const auto half_hour = run_with("half-hour.csv", with_shortwave(month, -1, same));
+  ASSERT_EQ(half_hour.exit_code, 0) << half_hour.err;
+  EXPECT_NE(half_hour.err.find("half-hour.csv: the shortwave radiation matches the sun best 0.5 h earlier than the time "
+                               "stamps say"),
+            std::string::npos)
+      << half_hour.err;
+  EXPECT_NE(half_hour.err.find("TIMESTAMP_START as TIMESTAMP_END"), std::string::npos) << half_hour.err;
 }
 
 // A NetCDF file of fluxes (ALMA names: Qle, NEE) is read as observations: the run's own NetCDF

@@ -435,3 +435,34 @@ TEST(ForcingPlausibility, HumidityInAUnitTooSmallIsWarnedAbout) {
   dry.ta.resize(100), dry.eair.resize(100);
   EXPECT_EQ(canveg::check_humidity_units(dry), "");
 }
+
+// u* and wind swapped, CO2 in mg m-3, soil water of zeros: each named; the shared sites' own
+// forcings (training and test periods) raise none of them.
+TEST(ForcingPlausibility, SwappedWindCo2InMgAndZeroSoilWaterAreWarnedAbout) {
+  for (const char* site : {"US-Bi1", "US-Hn1", "US-Me2", "US-Whs"})
+    for (const char* period : {"-forcings.csv", "-forcings-test.csv"}) {
+      const std::string path = canveg::test::fluxtower(site, std::string(site) + period);
+      if (std::string(site) != "US-Bi1" && std::string(site) != "US-Hn1" && std::string(period) == "-forcings.csv")
+        continue;  // US-Me2 and US-Whs have test periods only
+      const std::vector<std::string> none = canveg::check_forcing_consistency(canveg::read_forcing_file(path));
+      EXPECT_TRUE(none.empty()) << path << ": " << ::testing::PrintToString(none);
+    }
+  const ForcingRecord week =
+      canveg::read_forcing_file(canveg::test::fluxtower("US-Bi1", "US-Bi1-forcings-test.csv")).slice(0, 7 * 48);
+  ForcingRecord swapped = week;
+  std::swap(swapped.ws, swapped.ustar);
+  ForcingRecord milligrams = week;
+  for (double& c : milligrams.co2) c *= 1.8;
+  ForcingRecord dry = week;
+  std::fill(dry.swc.begin(), dry.swc.end(), 0.0);
+  const auto only = [](const ForcingRecord& f) {
+    const std::vector<std::string> w = canveg::check_forcing_consistency(f);
+    EXPECT_EQ(w.size(), 1u) << ::testing::PrintToString(w);
+    return w.empty() ? std::string() : w.front();
+  };
+  EXPECT_NE(only(swapped).find("u* is at least the wind speed in 336 of 336 half-hours"), std::string::npos);
+  EXPECT_NE(only(milligrams).find("median of 7"), std::string::npos);
+  EXPECT_NE(only(milligrams).find("mg m-3"), std::string::npos);
+  EXPECT_NE(only(dry).find("soil water content is 0 in every one of the 336 half-hours"), std::string::npos);
+  EXPECT_TRUE(canveg::check_forcing_consistency(week).empty());
+}

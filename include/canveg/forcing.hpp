@@ -101,6 +101,11 @@ SunTiming sun_timing(const ForcingRecord& forcing, double latitude, double longi
 // the shift that lines the radiation up with the sun best.
 std::string check_sun_timing(const ForcingRecord& forcing, double latitude, double longitude, double time_zone);
 
+// Warnings about variables that disagree with each other or with the air: u* at least the wind
+// speed in most half-hours (the two columns swapped), a CO2 median far above ambient (mg m-3 read
+// as ppm), soil water exactly zero throughout (a failed sensor).
+std::vector<std::string> check_forcing_consistency(const ForcingRecord& forcing);
+
 // A warning ("" if none) when the shortwave exceeds the sun's radiation above the atmosphere in
 // more than a twentieth of the daytime half-hours: PAR in umol m-2 s-1 read as W m-2, or another
 // unit that stays within the shortwave's range.

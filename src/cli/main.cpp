@@ -186,9 +186,11 @@ int command_run_dnn(const RunArgs& a, canveg::io::AtomicOutputFile& output) {
         canveg::read_flux_csv(a.scaler_fluxes));
   }
   const canveg::ForcingRecord forcing = read_run_forcing(a);
-  // Humidity in a wrong unit reaches the network as an input it never saw, as it would the physics.
-  if (const std::string humidity = canveg::check_humidity_units(forcing); !humidity.empty())
-    std::fprintf(stderr, "canveg: warning: %s: %s\n", forcing.source.c_str(), humidity.c_str());
+  // Inputs in a wrong unit or column reach the network as inputs it never saw, as they would the physics.
+  std::vector<std::string> warnings = canveg::check_forcing_consistency(forcing);
+  if (const std::string humidity = canveg::check_humidity_units(forcing); !humidity.empty()) warnings.push_back(humidity);
+  for (const std::string& warning : warnings)
+    std::fprintf(stderr, "canveg: warning: %s: %s\n", forcing.source.c_str(), warning.c_str());
   std::optional<canveg::ObservedFluxes> observed;
   if (!a.observed.empty()) {
     observed = canveg::observations_for_record(canveg::read_flux_csv(a.observed), forcing.timestamp, a.forcing);

@@ -84,22 +84,29 @@ std::string check_sun_timing(const ForcingRecord& f, double latitude, double lon
   if (!hours_off && !dark_days) {
     // An hour off (daylight saving time all year, a time zone one hour off) passes the checks
     // above. Over the four shared sites the radiation correlates best with the sun at the stamps
-    // or half an hour later (gain at most 0.003), and an hour's shift loses 0.03-0.05: a whole
-    // hour gaining more than 0.01 is a clock, not the weather. Half an hour (a start stamp read as
-    // the end) is within what afternoon clouds do, so it is not reported. A single cloudy morning
-    // moves a day's best shift by an hour (one day in ten at those sites), a week's never.
-    constexpr std::size_t kWeek = 7 * 48;
+    // or half an hour later (gain at most 0.003 over a whole record), and an hour's shift loses
+    // 0.03-0.05: a whole hour gaining more than 0.01 is a clock, not the weather. A single cloudy
+    // morning moves a day's best shift by an hour (one day in ten at those sites), a week's never.
+    // Half an hour (TIMESTAMP_START read as the end, an Hour column marking the start) gains
+    // 0.004-0.06 over a month, which the weather gives a month of those sites at most 0.003
+    // (US-Hn1's test period excepted, whose autumn the sun puts an hour later), so it is reported
+    // for a month or more where it gains more than 0.006.
+    constexpr std::size_t kWeek = 7 * 48, kMonth = 30 * 48;
     if (f.size() < kWeek) return "";
     const auto [shift, correlation] = best_shift(4);
     const double at_stamps = sun_timing(f, latitude, longitude, time_zone, 0.0, 3 * stride).correlation;
-    if (std::fabs(shift) < 1.0 || !(correlation > at_stamps + 0.01)) return "";
+    const bool hour_off = std::fabs(shift) >= 1.0 && correlation > at_stamps + 0.01;
+    const bool half_hour_off = std::fabs(shift) == 0.5 && f.size() >= kMonth && correlation > at_stamps + 0.006;
+    if (!hour_off && !half_hour_off) return "";
     char text[400];
     std::snprintf(text, sizeof text,
                   "the shortwave radiation matches the sun best %g h %s than the time stamps say (correlation %.3f "
-                  "against %.3f at the stamps; site latitude %.3f, longitude %.3f, UTC%+g): daylight saving time, "
-                  "or a time zone an hour off? ",
+                  "against %.3f at the stamps; site latitude %.3f, longitude %.3f, UTC%+g): %s? ",
                   std::fabs(shift), shift > 0 ? "later" : "earlier", correlation, at_stamps, latitude, longitude,
-                  time_zone);
+                  time_zone,
+                  hour_off ? "daylight saving time, or a time zone an hour off"
+                           : "time stamps that mark the start of each half-hour read as its end (TIMESTAMP_START "
+                             "as TIMESTAMP_END, an Hour column of the start), or the reverse");
     return text + convention;
   }
   // Radiation that never rises (a failed sensor, a column of zeros) is darkness all day, not a
@@ -172,6 +179,50 @@ std::string check_shortwave_below_top_of_atmosphere(const ForcingRecord& f, doub
   return text;
 }
 
+std::vector<std::string> check_forcing_consistency(const ForcingRecord& f) {
+  std::vector<std::string> found;
+  if (f.size() == 0) return found;
+  const auto origin_of = [&f](const char* variable) {
+    for (const ForcingSource& s : f.sources)
+      if (s.variable == variable) return s.origin + (s.unit.empty() ? "" : " [" + s.unit + "]");
+    return std::string();
+  };
+  char text[400];
+  // u* is a few tenths of the wind speed (u*/U about 0.05-0.3; at the four shared sites u* reaches
+  // U in at most 1 % of the half-hours, in near calm): in most half-hours it is the columns swapped.
+  std::size_t ustar_at_least_wind = 0;
+  for (std::size_t r = 0; r < f.size(); ++r) ustar_at_least_wind += f.ustar[r] >= f.ws[r];
+  if (ustar_at_least_wind * 2 > f.size()) {
+    std::snprintf(text, sizeof text,
+                  "the friction velocity u* is at least the wind speed in %zu of %zu half-hours (ws <- %s, ustar <- "
+                  "%s), where it is a few tenths of it: are the two columns swapped?",
+                  ustar_at_least_wind, f.size(), origin_of("ws").c_str(), origin_of("ustar").c_str());
+    found.push_back(text);
+  }
+  // Ambient CO2 is near 420 ppm and the shared sites' medians are 383-426: a median far above is
+  // mg m-3 (1.8 times ppm) or another unit, which the range check alone lets through.
+  std::vector<double> co2 = f.co2;
+  std::nth_element(co2.begin(), co2.begin() + co2.size() / 2, co2.end());
+  const double median_co2 = co2[co2.size() / 2];
+  if (median_co2 > 600.0) {
+    std::snprintf(text, sizeof text,
+                  "the CO2 concentration has a median of %.0f ppm (co2 <- %s), where air holds about 420: a "
+                  "concentration in mg m-3 (about 1.8 times ppm) or another unit?",
+                  median_co2, origin_of("co2").c_str());
+    found.push_back(text);
+  }
+  // Soil water of exactly zero in every half-hour is a failed sensor or a missing-value code more
+  // often than soil: the soil respiration, a power of it, is then zero throughout.
+  if (f.size() > 1 && std::all_of(f.swc.begin(), f.swc.end(), [](double w) { return w == 0.0; })) {
+    std::snprintf(text, sizeof text,
+                  "the soil water content is 0 in every one of the %zu half-hours (swc <- %s), which makes the soil "
+                  "respiration zero throughout: a failed sensor or a missing-value code?",
+                  f.size(), origin_of("swc").c_str());
+    found.push_back(text);
+  }
+  return found;
+}
+
 std::string other_site_in_file_name(const std::string& path, const std::string& site_name) {
   static const std::regex site_id("(?:^|[^A-Za-z0-9])([A-Z]{2}-[A-Za-z0-9]{3})(?:$|[^A-Za-z0-9])");
   const std::string name = std::filesystem::path(path).filename().string();
@@ -195,6 +246,7 @@ std::vector<std::string> site_plausibility_warnings(const ForcingRecord& f, cons
                     ", the model is " + site.site_name +
                     "'s: a matrix describes one canopy's turbulence; make this site's with `canveg dij`, or rename "
                     "the file if it is this site's");
+  for (const std::string& warning : check_forcing_consistency(f)) found.push_back(f.source + ": " + warning);
   for (const std::string& warning :
        {check_sun_timing(f, site.latitude, site.longitude, site.time_zone),
         check_shortwave_below_top_of_atmosphere(f, site.latitude, site.longitude, site.time_zone),
