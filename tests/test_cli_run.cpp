@@ -258,7 +258,7 @@ TEST(CliRun, ForcingAndScalerFilesNamedForAnotherSiteAreWarnedAbout) {
 
 // The neural-network baseline: a humidity unit ten times off is warned about as for the physics
 // (its network would see inputs it never saw), and the physics' options are refused, not ignored.
-TEST(CliRun, NeuralNetworkRunChecksHumidityAndRefusesPhysicsOptions) {
+TEST(CliRun, NeuralNetworkRunChecksHumidityAndScalersAndRefusesPhysicsOptions) {
   TempDir dir;
   const std::string week = dir.write("forcing.csv", head_lines(fluxtower("US-Bi1", "US-Bi1-forcings-test.csv"), 7 * 48 + 1));
   const std::string run = "run -q --model " + shell_quote(trained("US-Bi1_DNN_LE-GPP-0.5.json")) + " --forcing " +
@@ -272,6 +272,36 @@ TEST(CliRun, NeuralNetworkRunChecksHumidityAndRefusesPhysicsOptions) {
   ASSERT_EQ(hpa.exit_code, 0) << hpa.err;
   EXPECT_NE(hpa.err.find("forcing.csv: the air never reaches 25 % relative humidity in 7 days"), std::string::npos)
       << hpa.err;
+  // Scalers fitted on the record being predicted, or on a test period, are not the training data's.
+  const std::string test_fluxes =
+      dir.write("US-Bi1-fluxes-test.csv", head_lines(fluxtower("US-Bi1", "US-Bi1-fluxes-test.csv"), 7 * 48 + 1));
+  const auto own_scalers = run_canveg("run -q --model " + shell_quote(trained("US-Bi1_DNN_LE-GPP-0.5.json")) +
+                                          " --forcing " + shell_quote(week) + " --scaler-forcing " + shell_quote(week) +
+                                          " --scaler-fluxes " + shell_quote(test_fluxes) +
+                                          " -o " + shell_quote(dir.file("dnn.csv")),
+                                      dir);
+  ASSERT_EQ(own_scalers.exit_code, 0) << own_scalers.err;
+  EXPECT_NE(own_scalers.err.find("--scaler-forcing is the forcing being predicted"), std::string::npos) << own_scalers.err;
+  EXPECT_NE(own_scalers.err.find(test_fluxes + ": the scalers are fitted on a test period"), std::string::npos)
+      << own_scalers.err;
+  EXPECT_EQ(as_read.err.find("scalers"), std::string::npos) << as_read.err;
+  // A network trained by canveg carries its scalers: replacing them is said.
+  const std::string trained_dnn = dir.file("dnn.json");
+  ASSERT_EQ(run_canveg("train -q --family DNN --site-name US-Bi1 --forcing " + shell_quote(week) + " --observed " +
+                           shell_quote(test_fluxes) + " --epochs 1 --output " + shell_quote(trained_dnn),
+                       dir)
+                .exit_code,
+            0);
+  const auto replaced = run_canveg("run -q --model " + shell_quote(trained_dnn) + " --forcing " + shell_quote(week) +
+                                       " --scaler-forcing " + shell_quote(fluxtower("US-Bi1", "US-Bi1-forcings.csv")) +
+                                       " --scaler-fluxes " + shell_quote(fluxtower("US-Bi1", "US-Bi1-fluxes.csv")) +
+                                       " -o " + shell_quote(dir.file("dnn.csv")),
+                                   dir);
+  ASSERT_EQ(replaced.exit_code, 0) << replaced.err;
+  EXPECT_NE(replaced.err.find(trained_dnn + " carries the scalers of its training data; --scaler-forcing and "
+                                            "--scaler-fluxes replace them"),
+            std::string::npos)
+      << replaced.err;
   for (const std::string& option : {std::string("--independent"), "--dij " + shell_quote(shared_data("dij/Dij_US-Bi1_1L.csv"))}) {
     const auto refused = run_canveg(run + " " + option, dir);
     EXPECT_EQ(refused.exit_code, 1) << option;

@@ -61,6 +61,10 @@ PredictedFluxes read_predicted_fluxes(const std::string& path);
 // for inputs known only after an output was opened (a site file's forcing options).
 void refuse_output_over_inputs(const std::string& path, const std::vector<std::string>& inputs);
 
+// Whether two paths name one file: the same file where both exist (another spelling, a link),
+// else the same resolved path. False when either is empty.
+bool same_file(const std::string& a, const std::string& b);
+
 // A file that appears under its final name only on commit(). Its temporary file is removed by the
 // destructor and, once remove_temporary_outputs_on_signal() is installed, on SIGINT, SIGTERM and
 // SIGHUP too.

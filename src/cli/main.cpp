@@ -19,6 +19,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -181,6 +182,23 @@ int command_run_dnn(const RunArgs& a, canveg::io::AtomicOutputFile& output) {
   if (!a.scaler_forcing.empty() || !a.scaler_fluxes.empty()) {
     if (a.scaler_forcing.empty() || a.scaler_fluxes.empty())
       throw canveg::InputError("", 0, "--scaler-forcing", "give --scaler-forcing and --scaler-fluxes together");
+    // The scalers belong to the data the network was trained on: a trained file's own are replaced
+    // only on purpose, and the record being predicted, or a test period, is not that data.
+    if (dnn.has_scalers)
+      std::fprintf(stderr,
+                   "canveg: warning: %s carries the scalers of its training data; --scaler-forcing and "
+                   "--scaler-fluxes replace them\n",
+                   a.model.c_str());
+    if (canveg::io::same_file(a.scaler_forcing, a.forcing))
+      std::fprintf(stderr,
+                   "canveg: warning: --scaler-forcing is the forcing being predicted: the network's inputs are "
+                   "then standardised with this record's statistics, not those of its training data\n");
+    for (const std::string* file : {&a.scaler_forcing, &a.scaler_fluxes})
+      if (std::filesystem::path(*file).filename().string().find("-test") != std::string::npos)
+        std::fprintf(stderr,
+                     "canveg: warning: %s: the scalers are fitted on a test period, not on the training data the "
+                     "network learnt from\n",
+                     file->c_str());
     canveg::fit_dnn_scalers(
         dnn, canveg::read_forcing_file(a.scaler_forcing, canveg::cli::forcing_read_options(a.forcing_options)),
         canveg::read_flux_csv(a.scaler_fluxes));

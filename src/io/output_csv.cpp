@@ -187,18 +187,19 @@ void remove_temporary_outputs_on_signal() {
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, remove_temporaries_and_reraise);
 }
 
+bool same_file(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return false;
+  // File identity where both exist (another spelling, a symbolic or a hard link), else the paths
+  // resolved (a file that does not exist yet is compared by name).
+  std::error_code ec_equivalent, ec_a, ec_b;
+  return fs::exists(a, ec_a) && fs::exists(b, ec_b) ? fs::equivalent(a, b, ec_equivalent)
+                                                    : fs::weakly_canonical(a, ec_a) == fs::weakly_canonical(b, ec_b);
+}
+
 void refuse_output_over_inputs(const std::string& path, const std::vector<std::string>& inputs) {
-  for (const std::string& input : inputs) {
-    if (input.empty()) continue;
-    // File identity where both exist (another spelling, a symbolic or a hard link), else the paths
-    // resolved (an input that does not exist yet is compared by name).
-    std::error_code ec_equivalent, ec_a, ec_b;
-    const bool same = fs::exists(path, ec_a) && fs::exists(input, ec_b)
-                          ? fs::equivalent(path, input, ec_equivalent)
-                          : fs::weakly_canonical(path, ec_a) == fs::weakly_canonical(input, ec_b);
-    if (same)
+  for (const std::string& input : inputs)
+    if (same_file(path, input))
       throw InputError(path, 0, "", "the output would overwrite the input " + input + "; choose another output path");
-  }
 }
 
 AtomicOutputFile::AtomicOutputFile(std::string path, const std::vector<std::string>& inputs) : path_(std::move(path)) {
