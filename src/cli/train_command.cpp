@@ -138,14 +138,24 @@ nlohmann::json forcing_options_json(const cli::ForcingOptionArgs& f) {
           {"supplement", f.supplement}, {"netcdf_time", f.netcdf_time}, {"fill", f.fill}, {"max_gap", f.max_gap}};
 }
 
-// Reads the test period when one is given; false when not.
-bool read_test_data(const TrainArgs& a, ForcingRecord& forcing, ObservedFluxes& observed,
+// Reads the test period when one is given; false when not. A test period that shares half-hours
+// with the training one scores the model partly on what it was fitted to: said, as the test loss
+// would otherwise pass for an out-of-sample one.
+bool read_test_data(const TrainArgs& a, const ForcingRecord& training, ForcingRecord& forcing, ObservedFluxes& observed,
                     const LoadedModel* model = nullptr) {
   if (a.test_forcing.empty() && a.test_observed.empty()) return false;
   if (a.test_forcing.empty() || a.test_observed.empty())
     throw InputError("", 0, "--test-forcing", "give --test-forcing and --test-observed together");
   forcing = read_training_forcing(a, a.test_forcing, model);
   observed = read_flux_csv(a.test_observed);
+  const std::set<std::string> trained_on(training.timestamp.begin(), training.timestamp.end());
+  std::size_t shared = 0;
+  for (const std::string& t : forcing.timestamp) shared += !t.empty() && trained_on.count(t) > 0;
+  if (shared > 0)
+    std::fprintf(stderr,
+                 "canveg: warning: train: %zu of the %zu test half-hours (%s) are training half-hours too (%s): the "
+                 "test loss is partly in sample\n",
+                 shared, forcing.size(), a.test_forcing.c_str(), a.forcing.c_str());
   return true;
 }
 
@@ -205,7 +215,7 @@ int run_train_dnn(const TrainArgs& a) {
   problem.observed = read_flux_csv(a.observed);
   ForcingRecord test_forcing;
   ObservedFluxes test_observed;
-  if (read_test_data(a, test_forcing, test_observed)) {
+  if (read_test_data(a, problem.forcing, test_forcing, test_observed)) {
     problem.test_forcing = &test_forcing;
     problem.test_observed = &test_observed;
   }
@@ -437,7 +447,7 @@ int run_train(const TrainArgs& a) {
     problem.observed = read_flux_csv(a.observed);
     ForcingRecord test_forcing;
     ObservedFluxes test_observed;
-    if (read_test_data(a, test_forcing, test_observed, &problem.initial)) {
+    if (read_test_data(a, problem.forcing, test_forcing, test_observed, &problem.initial)) {
       problem.test_forcing = &test_forcing;
       problem.test_observed = &test_observed;
     }
@@ -450,6 +460,21 @@ int run_train(const TrainArgs& a) {
     }
     if (a.seed >= 0 && !a.networks_from.empty())
       throw InputError("", 0, "--seed", "give either --seed or --networks-from for the initial networks");
+    // A starting value outside its bounds is moved onto the nearer bound by the first step's
+    // clipping, a jump no learning rate would make: said, once per parameter name.
+    {
+      const ParameterSpace space = training_space(problem.initial.model, options.trained);
+      const std::vector<std::pair<double, double>> bounds = training_bounds(space, options.bounds);
+      const std::vector<double> values = space.values(problem.initial.model);
+      std::set<std::string> said;
+      for (std::size_t k = 0; k < space.size(); ++k)
+        if ((values[k] < bounds[k].first || values[k] > bounds[k].second) && said.insert(space.name(k)).second)
+          std::fprintf(stderr,
+                       "canveg: warning: train: %s starts at %g, outside its bounds [%g, %g]: the first step clips it "
+                       "to %g\n",
+                       space.name(k).c_str(), values[k], bounds[k].first, bounds[k].second,
+                       values[k] < bounds[k].first ? bounds[k].first : bounds[k].second);
+    }
 
     // What a checkpoint must agree with to be resumed (everything that changes the result).
     const nlohmann::json settings = {

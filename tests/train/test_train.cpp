@@ -244,6 +244,13 @@ TEST(Train, BadSettingsAreRefused) {
 
 // The program end to end: trained model, history CSV and checkpoint written; the model runs; an
 // output that would overwrite an input is refused before any work.
+// The command with --epochs 1 instead of its --epochs.
+std::string epochs_one(std::string command) {
+  const std::size_t at = command.find("--epochs ");
+  const std::size_t end = command.find(' ', at + 9);
+  return command.replace(at, end - at, "--epochs 1");
+}
+
 TEST(TrainCommand, WritesModelHistoryAndCheckpoint) {
   test::TempDir dir;
   const auto window_file = [&](const std::string& source, const std::string& name) {
@@ -291,6 +298,14 @@ TEST(TrainCommand, WritesModelHistoryAndCheckpoint) {
   const auto weight = test::run_canveg(common + " --output " + shell_quote(out) + " --le-weight 2", dir);
   EXPECT_EQ(weight.exit_code, 1);
   EXPECT_NE(weight.err.find("--le-weight"), std::string::npos) << weight.err;
+  // Bounds that exclude a parameter's starting value move it there in one step: said.
+  const auto outside = test::run_canveg(epochs_one(common) + " --bounds kball=20:30 --output " +
+                                            shell_quote((dir.path() / "bounded.json").string()),
+                                        dir);
+  ASSERT_EQ(outside.exit_code, 0) << outside.err;
+  EXPECT_NE(outside.err.find("warning: train: kball starts at "), std::string::npos) << outside.err;
+  EXPECT_NE(outside.err.find(", outside its bounds [20, 30]: the first step clips it to 20"), std::string::npos)
+      << outside.err;
 
   // A resume continues only the training its checkpoint belongs to: the same values read the same
   // way, not only the same file names. Another forcing option, or the forcing edited in place, is
