@@ -76,6 +76,9 @@ int run_sensitivity(const SensitivityOptions& o) {
       if (o.first_row >= forcing.size())
         throw InputError("", 0, "--first-row", "beyond the last row (" + std::to_string(forcing.size()) + " rows)");
       const std::size_t end = o.rows > 0 ? std::min(forcing.size(), o.first_row + o.rows) : forcing.size();
+      if (o.rows > 0 && o.first_row + o.rows > forcing.size())
+        std::fprintf(stderr, "canveg: warning: sensitivity: --rows %zu from row %zu: the record ends after %zu of them\n",
+                     o.rows, o.first_row, end - o.first_row);
       forcing = forcing.slice(o.first_row, end);
       observed = observed.slice(o.first_row, end);
     }

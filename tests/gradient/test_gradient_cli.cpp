@@ -90,6 +90,15 @@ TEST(SensitivityCommand, LossWeightDefaultsToTheModelsTrainingWeight) {
   const auto trained = canveg::test::run_canveg(common, dir);
   ASSERT_EQ(trained.exit_code, 0) << trained.err;
   EXPECT_NE(trained.out.find("= 1 MSE(LE) + 0 MSE(NEE)"), std::string::npos) << trained.out;
+  EXPECT_EQ(trained.err.find("the record ends"), std::string::npos) << trained.err;
+  // Rows asked for beyond the record's end are said to be missing.
+  const auto past_end = canveg::test::run_canveg(
+      "sensitivity --model " + shell_quote(model) + " --forcing " + shell_quote(forcing) + " --observed " +
+          shell_quote(observed) + " --first-row 8760 --rows 48 --threads 1",
+      dir);
+  ASSERT_EQ(past_end.exit_code, 0) << past_end.err;
+  EXPECT_NE(past_end.err.find("--rows 48 from row 8760: the record ends after 24 of them"), std::string::npos)
+      << past_end.err;
   const auto half = canveg::test::run_canveg(common + " --le-weight 0.5", dir);
   ASSERT_EQ(half.exit_code, 0) << half.err;
   EXPECT_NE(half.out.find("= 0.5 MSE(LE) + 0.5 MSE(NEE)"), std::string::npos) << half.out;
