@@ -256,6 +256,38 @@ TEST(CliRun, ForcingAndScalerFilesNamedForAnotherSiteAreWarnedAbout) {
       << dnn.err;
 }
 
+// A matrix made by `canveg dij` for another canopy (an 18 m forest for the 0.8 m alfalfa of US-Bi1,
+// with the same layers, so the shape check passes) is warned about; one made for the model's canopy
+// is not.
+TEST(CliRun, DispersionMatrixOfAnotherCanopyIsWarnedAbout) {
+  TempDir dir;
+  const Slice s = one_day(dir);
+  const auto make = [&](const std::string& name, const std::string& heights) {
+    const std::string path = dir.file(name);
+    const auto r = run_canveg("dij -q " + heights + " --canopy-layers 1 --atmos-layers 50 --particles 2000 -o " +
+                                  shell_quote(path),
+                              dir);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return path;
+  };
+  const std::string forest = make("forest.csv", "--canopy-height 18 --measurement-height 34");
+  const std::string own = make("alfalfa.csv", "--canopy-height 0.8 --measurement-height 5");
+  const auto run_with = [&](const std::string& dij) {
+    return run_canveg("run -q --model " + shell_quote(trained("US-Bi1_PB-1L-0.5.json")) + " --forcing " +
+                          shell_quote(s.forcing) + " --dij " + shell_quote(dij) + " -o " + shell_quote(dir.file("o.csv")),
+                      dir);
+  };
+  const auto wrong = run_with(forest);
+  ASSERT_EQ(wrong.exit_code, 0) << wrong.err;
+  EXPECT_NE(wrong.err.find(forest + ": the dispersion matrix was made for a canopy 18 m high measured at 34 m, the "
+                                    "model's canopy is 0.8 m high measured at 5 m"),
+            std::string::npos)
+      << wrong.err;
+  const auto right = run_with(own);
+  ASSERT_EQ(right.exit_code, 0) << right.err;
+  EXPECT_EQ(right.err.find("was made for a canopy"), std::string::npos) << right.err;
+}
+
 // The neural-network baseline: a humidity unit ten times off is warned about as for the physics
 // (its network would see inputs it never saw), and the physics' options are refused, not ignored.
 TEST(CliRun, NeuralNetworkRunChecksHumidityAndScalersAndRefusesPhysicsOptions) {

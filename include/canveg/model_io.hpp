@@ -2,7 +2,9 @@
 #pragma once
 
 #include <limits>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -62,7 +64,21 @@ std::vector<double> read_dij_csv(const std::string& path, int n_total_layers, in
 // Writes a dispersion matrix (row-major rows x cols) as read_dij_csv reads it, every value to 19
 // significant digits. Atomic: a temporary file renamed on success, removed on failure or a signal,
 // so an interrupted or failed write never leaves a partial matrix. Throws InputError on failure.
-void write_dij_csv(const std::vector<double>& values, int rows, int cols, const std::string& path);
+// A non-empty `comment` is written first as a '#' line (which numpy.loadtxt and read_dij_csv skip).
+void write_dij_csv(const std::vector<double>& values, int rows, int cols, const std::string& path,
+                   const std::string& comment = "");
+
+// The canopy a matrix made by `canveg dij` describes, from its first line
+// ("# canveg dij: canopy_height=... measurement_height=..."); none for the shipped matrices,
+// which have no such line.
+struct DispersionGeometry {
+  double canopy_height = 0, measurement_height = 0;  // [m]
+};
+inline constexpr std::string_view kDijGeometryMark = "# canveg dij: ";
+std::optional<DispersionGeometry> read_dij_geometry(const std::string& path);
+// That line's text (without the "# "): the geometry, then `details` (grid, particles, seed).
+std::string dij_geometry_comment(double canopy_height, double measurement_height, int canopy_layers,
+                                 int atmosphere_layers, const std::string& details);
 
 // Reads a JAX-CanVeg configs.json ("model configurations" block) into a model with default
 // parameters; the dispersion matrix path is resolved relative to the config file's folder.

@@ -145,7 +145,7 @@ int run_dij(DijOptions& o) {
     }
     const DispersionMatrix m = generate_dispersion_matrix(cfg, progress, tty ? 0.5 : 2.0);
     if (tty) std::fprintf(stderr, "\n");
-    write_dispersion_csv(m, o.output);
+    write_dispersion_csv(m, o.output, cfg);
 
     if (o.quiet) return 0;
     const double used = double(m.particles_per_layer) * m.cols;

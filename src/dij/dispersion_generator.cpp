@@ -335,8 +335,12 @@ DispersionMatrix generate_dispersion_matrix(const DispersionConfig& config, cons
   return m;
 }
 
-void write_dispersion_csv(const DispersionMatrix& m, const std::string& path) {
-  write_dij_csv(m.values, m.rows, m.cols, path);
+void write_dispersion_csv(const DispersionMatrix& m, const std::string& path, const DispersionConfig& config) {
+  const std::string details = std::string("grid=") + (config.grid == DispersionGrid::model ? "model" : "jax") +
+                              " particles=" + std::to_string(config.particles) + " seed=" + std::to_string(config.seed);
+  write_dij_csv(m.values, m.rows, m.cols, path,
+                dij_geometry_comment(config.canopy_height, config.measurement_height, config.canopy_layers,
+                                     config.atmosphere_layers, details));
 }
 
 double relative_frobenius_difference(const std::vector<double>& a, const std::vector<double>& b) {

@@ -73,9 +73,10 @@ DispersionMatrix generate_dispersion_matrix(const DispersionConfig& config,
                                             double progress_interval_s = 1.0);
 
 // Writes the matrix as the model reads it: one line per level (bottom to top), one
-// comma-separated column per canopy source layer, no header, "%.18e" like numpy.savetxt (the
-// shipped data/dij files). Throws InputError if the file cannot be written.
-void write_dispersion_csv(const DispersionMatrix& matrix, const std::string& path);
+// comma-separated column per canopy source layer, "%.18e" like numpy.savetxt (the shipped
+// data/dij files), after a '#' line with the geometry it was made for (which numpy.loadtxt skips
+// and the model checks against its canopy). Throws InputError if the file cannot be written.
+void write_dispersion_csv(const DispersionMatrix& matrix, const std::string& path, const DispersionConfig& config);
 
 // Relative Frobenius difference ||a - b||_F / ||b||_F (the agreement metric).
 double relative_frobenius_difference(const std::vector<double>& a, const std::vector<double>& b);

@@ -9,6 +9,7 @@
 
 #include "canveg/errors.hpp"
 #include "canveg/forcing.hpp"
+#include "canveg/model_io.hpp"
 #include "io/units.hpp"
 #include "physics/sun.hpp"
 
@@ -246,6 +247,19 @@ std::vector<std::string> site_plausibility_warnings(const ForcingRecord& f, cons
                     ", the model is " + site.site_name +
                     "'s: a matrix describes one canopy's turbulence; make this site's with `canveg dij`, or rename "
                     "the file if it is this site's");
+  // A matrix made by `canveg dij` names the canopy it was made for: one of another height (a site
+  // file's height edited, another site's matrix renamed) describes another canopy's turbulence.
+  if (const std::optional<DispersionGeometry> g = read_dij_geometry(site.dispersion_matrix_file)) {
+    const auto differs = [](double a, double b) { return std::fabs(a - b) > 1e-9 * std::max(std::fabs(a), std::fabs(b)); };
+    if (differs(g->canopy_height, site.canopy_height) || differs(g->measurement_height, site.measurement_height)) {
+      char text[400];
+      std::snprintf(text, sizeof text,
+                    ": the dispersion matrix was made for a canopy %g m high measured at %g m, the model's canopy is "
+                    "%g m high measured at %g m: make the matrix for this canopy with `canveg dij`",
+                    g->canopy_height, g->measurement_height, site.canopy_height, site.measurement_height);
+      found.push_back(site.dispersion_matrix_file + text);
+    }
+  }
   for (const std::string& warning : check_forcing_consistency(f)) found.push_back(f.source + ": " + warning);
   for (const std::string& warning :
        {check_sun_timing(f, site.latitude, site.longitude, site.time_zone),

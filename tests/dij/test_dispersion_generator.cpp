@@ -230,10 +230,19 @@ TEST(DijCommand, WritesTheMatrixTheModelReads) {
   const auto direct = canveg::generate_dispersion_matrix(me2_1L(8000, 9, 1));
   EXPECT_EQ(read, direct.values);
   std::ifstream f(out);
-  std::string line;
+  std::string line, first;
   int lines = 0;
-  while (std::getline(f, line)) ++lines;
-  EXPECT_EQ(lines, 51);
+  while (std::getline(f, line)) first = lines++ == 0 ? line : first;
+  // The geometry line first (numpy.loadtxt skips it as a comment), then the 51 levels.
+  EXPECT_EQ(lines, 52);
+  EXPECT_EQ(first,
+            "# canveg dij: canopy_height=18 measurement_height=34 canopy_layers=1 atmosphere_layers=50 grid=jax "
+            "particles=8000 seed=9");
+  const std::optional<canveg::DispersionGeometry> g = canveg::read_dij_geometry(out);
+  ASSERT_TRUE(g.has_value());
+  EXPECT_EQ(g->canopy_height, 18.0);
+  EXPECT_EQ(g->measurement_height, 34.0);
+  EXPECT_FALSE(canveg::read_dij_geometry(kData + "/dij/Dij_US-Me2_1L.csv").has_value());
   EXPECT_FALSE(fs::exists(out + ".tmp"));
   fs::remove_all(dir);
 }
