@@ -13,6 +13,7 @@
 #include "canveg/forcing.hpp"
 #include "canveg/model_io.hpp"
 #include "canveg/run.hpp"
+#include "physics/profiles.hpp"
 #include "physics/soil_energy.hpp"
 #include "run/lane_solver.hpp"
 #include "simd/lanes.hpp"
@@ -234,6 +235,45 @@ void check_lane_type() {
   pow(x * x, 0.33).store(out);
   for (std::size_t l = 0; l < W; ++l)
     EXPECT_NEAR(out[l], std::pow(in[l] * in[l], 0.33), 4e-16 * std::pow(in[l] * in[l], 0.33));
+}
+
+// The dispersion sums in lanes keep each level's sum in a register (four levels at a time) and
+// add the layers in the scalar order: every lane equals the scalar sums bit for bit, with a level
+// count that leaves a remainder of the four.
+TEST(Lanes, DispersionSumsInLanesEqualTheScalarOnes) {
+  namespace ph = canveg::physics;
+  using L = canveg::simd::Lanes<xsimd::default_arch, 1>;
+  constexpr std::size_t W = L::kWidth;
+  const int N = 11, J = 5;
+  std::vector<double> dij(static_cast<std::size_t>(N) * J), dij_t(dij.size()), delz(J);
+  for (int i = 0; i < N; ++i)
+    for (int j = 0; j < J; ++j)
+      dij[static_cast<std::size_t>(i) * J + j] = dij_t[static_cast<std::size_t>(j) * N + i] = std::sin(0.7 * i + 1.3 * j) + 1.1;
+  for (int j = 0; j < J; ++j) delz[j] = 0.1 + 0.01 * j;
+  std::vector<std::vector<double>> sources(3 * W, std::vector<double>(J));  // [kind * W + lane][layer]
+  for (std::size_t k = 0; k < sources.size(); ++k)
+    for (int j = 0; j < J; ++j) sources[k][j] = std::cos(0.37 * static_cast<double>(k) + 0.91 * j) * (k % 3 + 1.5);
+  std::vector<L> lane_sources(3 * static_cast<std::size_t>(J)), sums(3 * static_cast<std::size_t>(N));
+  for (int kind = 0; kind < 3; ++kind)
+    for (int j = 0; j < J; ++j) {
+      alignas(64) double values[W];
+      for (std::size_t l = 0; l < W; ++l) values[l] = sources[kind * W + l][j];
+      lane_sources[static_cast<std::size_t>(kind) * J + j] = L::load(values);
+    }
+  ph::dispersion_sums<L>(N, J, dij.data(), dij_t.data(), delz.data(), &lane_sources[0], &lane_sources[J],
+                         &lane_sources[2 * J], &sums[0], &sums[N], &sums[2 * N]);
+  for (std::size_t l = 0; l < W; ++l) {
+    std::vector<double> a(N), b(N), c(N);
+    ph::dispersion_sums<double>(N, J, dij.data(), dij_t.data(), delz.data(), sources[0 * W + l].data(),
+                                sources[1 * W + l].data(), sources[2 * W + l].data(), a.data(), b.data(), c.data());
+    for (int i = 0; i < N; ++i) {
+      alignas(64) double lanes[3][W];
+      sums[i].store(lanes[0]), sums[N + i].store(lanes[1]), sums[2 * N + i].store(lanes[2]);
+      EXPECT_EQ(lanes[0][l], a[i]) << "lane " << l << " level " << i;
+      EXPECT_EQ(lanes[1][l], b[i]) << "lane " << l << " level " << i;
+      EXPECT_EQ(lanes[2][l], c[i]) << "lane " << l << " level " << i;
+    }
+  }
 }
 
 TEST(Lanes, LaneTypeChoosesAndComputesPerLane) {

@@ -1410,8 +1410,9 @@ inline Var evaluate_scalar(const nn::DenseNetView<Var>& net, const Var* x) {
   return Var(y, id);
 }
 
-// physics::dispersion_sums for Var.
-inline void dispersion_sums(int N, int J, const double* __restrict__ dij_t, const double* delz, const Var* source_a,
+// physics::dispersion_sums for Var (the matrix itself, `dij`, is for the lanes' order of the sums).
+inline void dispersion_sums(int N, int J, const double* /*dij*/, const double* __restrict__ dij_t, const double* delz,
+                            const Var* source_a,
                             const Var* source_b, const Var* source_c, Var* __restrict__ sum_a, Var* __restrict__ sum_b,
                             Var* __restrict__ sum_c) {
   Tape& tape = thread_tape();

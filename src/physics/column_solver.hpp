@@ -408,7 +408,7 @@ CANVEG_HD void iterate_column(const ColumnModel<T>& m, ColumnState<T>& s, const 
     }
     const V ustar_factor = 1.0 / f.ustar;
     const T stab = dispersion_stability_factor(s.zl);
-    dispersion_sums(N, J, m.dij_t, m.delz, s.source_h, s.source_le, s.source_ps, s.profile_t, s.profile_e,
+    dispersion_sums(N, J, m.dij, m.dij_t, m.delz, s.source_h, s.source_le, s.source_ps, s.profile_t, s.profile_e,
                     s.profile_c);
     // Temperature, relaxed 0.25 new / 0.75 old.
     profile_from_sums(N, m.dij_t, ustar_factor, stab, s.soil_heat, T(f.air_density * p.Cp), f.t_air_k, s.profile_t);

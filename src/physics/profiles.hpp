@@ -2,6 +2,8 @@
 // (docs/model.md 2.15-2.16; Raupach 1989 localized near-field theory; JAX-CanVeg `conc`).
 #pragma once
 
+#include <type_traits>
+
 #include "physics/common.hpp"
 
 namespace canveg::physics {
@@ -37,10 +39,45 @@ CANVEG_HD void concentration_profile(int N, int J, const double* dij, const T* s
 // (dij_t [J x N], row-major): sum_j D_ij dz_j S_j for heat, vapour and CO2 sources. The inner
 // loop runs over the levels i, so it vectorises, and each level's sum still adds the layers in
 // order j = 0..J-1.
+//
+// For SIMD lanes (a plain type other than double) the sums are kept in registers instead: four
+// levels at a time, each adding its layers in the same order j = 0..J-1 with the same operations,
+// so the sums are the same bit for bit; the loop over levels above would load and store every
+// partial sum of the 8 half-hours at every layer. dij [N x J] is the matrix itself.
 template <class T>
-CANVEG_HD void dispersion_sums(int N, int J, const double* __restrict__ dij_t, const double* delz, const T* source_a,
-                               const T* source_b, const T* source_c, T* __restrict__ sum_a, T* __restrict__ sum_b,
-                               T* __restrict__ sum_c) {
+CANVEG_HD void dispersion_sums(int N, int J, const double* __restrict__ dij, const double* __restrict__ dij_t,
+                               const double* delz, const T* source_a, const T* source_b, const T* source_c,
+                               T* __restrict__ sum_a, T* __restrict__ sum_b, T* __restrict__ sum_c) {
+  if constexpr (std::is_same_v<T, RowValue<T>> && !std::is_same_v<T, double>) {
+    constexpr int kLevels = 4;
+    int i = 0;
+    for (; i + kLevels <= N; i += kLevels) {
+      T a[kLevels], b[kLevels], c[kLevels];
+      for (int r = 0; r < kLevels; ++r) a[r] = 0.0, b[r] = 0.0, c[r] = 0.0;
+      for (int j = 0; j < J; ++j) {
+        const T wa = delz[j] * source_a[j], wb = delz[j] * source_b[j], wc = delz[j] * source_c[j];
+        for (int r = 0; r < kLevels; ++r) {
+          const double d = dij[static_cast<long>(i + r) * J + j];
+          a[r] = a[r] + d * wa;
+          b[r] = b[r] + d * wb;
+          c[r] = c[r] + d * wc;
+        }
+      }
+      for (int r = 0; r < kLevels; ++r) sum_a[i + r] = a[r], sum_b[i + r] = b[r], sum_c[i + r] = c[r];
+    }
+    for (; i < N; ++i) {
+      T a = 0.0, b = 0.0, c = 0.0;
+      for (int j = 0; j < J; ++j) {
+        const T wa = delz[j] * source_a[j], wb = delz[j] * source_b[j], wc = delz[j] * source_c[j];
+        const double d = dij[static_cast<long>(i) * J + j];
+        a = a + d * wa;
+        b = b + d * wb;
+        c = c + d * wc;
+      }
+      sum_a[i] = a, sum_b[i] = b, sum_c[i] = c;
+    }
+    return;
+  }
   for (int i = 0; i < N; ++i) sum_a[i] = 0.0, sum_b[i] = 0.0, sum_c[i] = 0.0;
   for (int j = 0; j < J; ++j) {
     const T wa = delz[j] * source_a[j], wb = delz[j] * source_b[j], wc = delz[j] * source_c[j];

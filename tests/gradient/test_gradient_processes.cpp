@@ -703,14 +703,20 @@ TEST(GradientProcess, ProfilesTemplateAndKernel) {
   std::uniform_real_distribution<double> u(0.0, 2.0);
   std::vector<double> dij_t(static_cast<std::size_t>(N) * J), delz(N, 0.3);
   for (double& v : dij_t) v = u(rng);
+  std::vector<double> dij(dij_t.size());  // the matrix itself [N x J]
+  for (int i = 0; i < N; ++i)
+    for (int j = 0; j < J; ++j) dij[static_cast<std::size_t>(i) * J + j] = dij_t[static_cast<std::size_t>(j) * N + i];
   std::vector<double> x;
   for (int k = 0; k < 3 * J; ++k) x.push_back(u(rng) - 0.5);
   for (int kernel = 0; kernel < 2; ++kernel) {
     auto f = [&](const auto* xin, auto* y) {
       using T = std::decay_t<decltype(*y)>;
       std::vector<T> a(N), b(N), c(N);
-      if (kernel) dispersion_sums(N, J, dij_t.data(), delz.data(), xin, xin + J, xin + 2 * J, a.data(), b.data(), c.data());
-      else physics::dispersion_sums<T>(N, J, dij_t.data(), delz.data(), xin, xin + J, xin + 2 * J, a.data(), b.data(), c.data());
+      if (kernel)
+        dispersion_sums(N, J, dij.data(), dij_t.data(), delz.data(), xin, xin + J, xin + 2 * J, a.data(), b.data(), c.data());
+      else
+        physics::dispersion_sums<T>(N, J, dij.data(), dij_t.data(), delz.data(), xin, xin + J, xin + 2 * J, a.data(),
+                                    b.data(), c.data());
       for (int i = 0; i < N; ++i) y[i] = a[i], y[N + i] = b[i], y[2 * N + i] = c[i];
     };
     EXPECT_JACOBIAN_OK(check_jacobian(f, x, 3 * N), 3 * J, 1e-8) << "kernel " << kernel;

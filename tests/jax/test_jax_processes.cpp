@@ -217,7 +217,7 @@ TEST_P(JaxProcesses, EveryProcessMatchesOnJaxInputs) {
           sps[j] = -((pb * sunPs[j] + psh * shPs[j]) * adens);
           hh += (pb * sunH[j] + psh * shH[j]) * dl;
         }
-        ph::dispersion_sums(N, J, m.dij_t, m.delz, sh.data(), sle.data(), sps.data(), sum_t.data(), sum_e.data(),
+        ph::dispersion_sums(N, J, m.dij, m.dij_t, m.delz, sh.data(), sle.data(), sps.data(), sum_t.data(), sum_e.data(),
                             sum_c.data());
         const double stab = ph::dispersion_stability_factor(before["met.zL"].get<double>());
         const double uf = 1.0 / f.ustar;

@@ -119,7 +119,7 @@ TEST(Profiles, TransposedSumsEqualDirectProfile) {
   const std::vector<double> delz{0.25, 0.25, 0.25, 0.25};
   const std::vector<double> sa{12.0, 40.0, 75.0, 130.0}, sb{30.0, 55.0, 90.0, 210.0}, sc{-3.0, -6.0, -9.0, -14.0};
   std::vector<double> suma(N), sumb(N), sumc(N);
-  dispersion_sums<double>(N, J, dt.data(), delz.data(), sa.data(), sb.data(), sc.data(), suma.data(), sumb.data(),
+  dispersion_sums<double>(N, J, d.data(), dt.data(), delz.data(), sa.data(), sb.data(), sc.data(), suma.data(), sumb.data(),
                           sumc.data());
   const double ustar = 0.3, stab = dispersion_stability_factor(0.1);
   struct Scalar {
