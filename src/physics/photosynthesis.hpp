@@ -4,6 +4,8 @@
 // reproduced here exactly.
 #pragma once
 
+#include <type_traits>
+
 #include "canveg/parameters.hpp"
 #include "physics/common.hpp"
 
@@ -102,6 +104,43 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
   const T B_ps = where(electron_limited, b8_dd, bc);
   const T a_ps = where(electron_limited, j_photon, vcmax);
   const V E_ps = where(electron_limited, V(4.0), V(1.0));
+  // Dark / negative-photosynthesis fallback: stomata at the intercept and a quadratic for A_n,
+  // with (a, B, E) from the first limitation choice. Used below where the ci-based Wj, Wc do not
+  // exceed R_d.
+  struct DarkSolution {
+    T gs_m_s, aphoto, ci;
+  };
+  const auto dark_solution = [&] {
+    const T gs_mole = p.bprime;
+    const T gs_co2_q = gs_mole / 1.6;
+    const T ps_1 = ca * gb_mole * gs_co2_q;
+    const T delta_1 = gs_co2_q + gb_mole;
+    const T den = gb_mole * gs_co2_q;
+    const T a_q = delta_1 * E_ps;
+    const T b_q = -ps_1 * E_ps - a_ps * delta_1 + E_ps * rd * delta_1 - B_ps * den;
+    const T c_q = a_ps * ps_1 - a_ps * dd * den - E_ps * rd * ps_1 - rd * B_ps * den;
+    const T product = floor_at(T(b_q * b_q - 4.0 * a_q * c_q), 0.0);
+    const T aphoto_q = (-b_q - sqrt_nonneg(product)) / (2.0 * a_q);
+    const T cs_q = ca - aphoto_q / gb_mole;
+    return DarkSolution{T(gs_mole * t_leaf * pstat273), aphoto_q, T(cs_q - aphoto_q / gs_co2_q)};
+  };
+  // Leaves without light (every half-hour of the vector at night): J = 0 makes the ci-based Wj zero,
+  // below a positive R_d, so the fallback replaces whatever the cubic gives, wherever that is
+  // finite; for plain values the cubic and the co-limitation are then skipped (bit for bit the
+  // same outputs, as checked on the reproduction runs). AD types take the full path.
+  if constexpr (std::is_same_v<T, RowValue<T>>) {
+    if (!any_lane(par_absorbed != 0.0) && !any_lane(rd <= 0.0)) {
+      const DarkSolution d = dark_solution();
+      LeafPhotosynthesis<T> out;
+      out.net_assimilation = d.aphoto;
+      out.gs_m_s = d.gs_m_s;
+      out.dark_respiration = rd;
+      out.ci = d.ci;
+      out.leaf_rh = cap_at(rh, 1.0);
+      return out;
+    }
+  }
+
   const T denom = E_ps * alpha_ps;
   const T Pcube = (E_ps * bbeta + B_ps * theta_ps - a_ps * alpha_ps + E_ps * rd * alpha_ps) / denom;
   const T Qcube = (E_ps * gamma + (B_ps * gamma / ca) - a_ps * bbeta + a_ps * dd * theta_ps +
@@ -184,24 +223,13 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
     }
   }
 
-  // Dark / negative-photosynthesis fallback: stomata at the intercept and a quadratic for A_n,
-  // triggered by the ci-based Wj, Wc, with (a, B, E) from the first limitation choice.
+  // The fallback where the ci-based Wj or Wc does not exceed R_d.
   const auto dark = wj <= rd || wc <= rd;
   if (any_lane(dark)) {
-    const T gs_mole = p.bprime;
-    const T gs_co2_q = gs_mole / 1.6;
-    gs_m_s = where(dark, T(gs_mole * t_leaf * pstat273), gs_m_s);
-    const T ps_1 = ca * gb_mole * gs_co2_q;
-    const T delta_1 = gs_co2_q + gb_mole;
-    const T den = gb_mole * gs_co2_q;
-    const T a_q = delta_1 * E_ps;
-    const T b_q = -ps_1 * E_ps - a_ps * delta_1 + E_ps * rd * delta_1 - B_ps * den;
-    const T c_q = a_ps * ps_1 - a_ps * dd * den - E_ps * rd * ps_1 - rd * B_ps * den;
-    const T product = floor_at(T(b_q * b_q - 4.0 * a_q * c_q), 0.0);
-    const T aphoto_q = (-b_q - sqrt_nonneg(product)) / (2.0 * a_q);
-    const T cs_q = ca - aphoto_q / gb_mole;
-    aphoto = where(dark, aphoto_q, aphoto);
-    ci = where(dark, T(cs_q - aphoto_q / gs_co2_q), ci);
+    const DarkSolution d = dark_solution();
+    gs_m_s = where(dark, d.gs_m_s, gs_m_s);
+    aphoto = where(dark, d.aphoto, aphoto);
+    ci = where(dark, d.ci, ci);
   }
 
   LeafPhotosynthesis<T> out;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "canveg/parameters.hpp"
+#include "ad/forward.hpp"
 #include "physics/photosynthesis.hpp"
 #include "physics_test_support.hpp"
 
@@ -113,6 +114,16 @@ TEST(Photosynthesis, DarkLeafRespiresAtInterceptConductance) {
       EXPECT_LT(r.net_assimilation, 0.0);
       EXPECT_NEAR(r.net_assimilation, -rd, 1e-9 * rd);
       EXPECT_GT(r.ci, 410.0);  // respiration raises internal CO2 above ambient
+      // Plain values skip the cubic in the dark; forward-mode values take the whole path, the
+      // fallback then replacing the cubic's result: the same numbers bit for bit.
+      using D = canveg::ad::Dual<1>;
+      const Parameters<D> pd;
+      const auto full = leaf_photosynthesis<D>(D(0.0), D(410.0), D(tl), D(70.0), pk, D(0.75), amphi, pd);
+      EXPECT_EQ(r.net_assimilation, full.net_assimilation.v);
+      EXPECT_EQ(r.gs_m_s, full.gs_m_s.v);
+      EXPECT_EQ(r.ci, full.ci.v);
+      EXPECT_EQ(r.dark_respiration, full.dark_respiration.v);
+      EXPECT_EQ(r.leaf_rh, full.leaf_rh.v);
     }
 }
 
