@@ -46,8 +46,11 @@ struct FluxReadOptions {
   bool qc_only = false;
 };
 
-// Reads an observation CSV. Throws InputError on a non-numeric cell, an unreadable file, or when
-// neither an LE nor an NEE column is present.
+// Reads an observation CSV, or a NetCDF file with ALMA names (Qle, Qh, NEE, ...; its time read as a
+// NetCDF forcing's, its fluxes' declared units checked). Throws InputError on a non-numeric cell, a
+// value no flux tower measures (|LE|, |H|, |G|, |Rnet| above 1500 W m-2, |NEE|, |GPP|, |Rsoil|
+// above 100 umol m-2 s-1: another missing-value code or unit), two columns of the name it reads,
+// an unreadable file, or when neither an LE nor an NEE column is present.
 ObservedFluxes read_flux_csv(const std::string& path, const FluxReadOptions& options = {});
 
 // Checks that two files' rows are the same half-hours: the same number of rows and, row by row, the

@@ -29,10 +29,6 @@ using io::CsvTable;
 // from AmeriFlux does, and -9999 W m-2 taken as an observation would wreck every metric.
 constexpr double kAmerifluxMissing = -9999.0;
 
-// Reads the first present column among `names` (exact, case-sensitive, in priority order).
-// Returns an empty series when none is present; `used` receives the chosen name.
-// With options.qc_only, a value whose quality flag (the column <name>_QC, where present) is not 0
-// (a measured value, in AmeriFlux/FLUXNET's ONEFlux) becomes a gap.
 // What a flux tower measures, with a wide margin (the shared sites stay under 960 W m-2 and
 // 46 umol m-2 s-1): a value beyond is a missing-value code other than -9999 (-6999, 9999, -999)
 // or another unit, and scored as an observation it would dominate every metric.
@@ -42,6 +38,10 @@ struct FluxLimit {
 };
 constexpr FluxLimit kEnergyFlux{1500.0, "W m-2"}, kCarbonFlux{100.0, "umol m-2 s-1"};
 
+// Reads the first present column among `names` (exact, case-sensitive, in priority order).
+// Returns an empty series when none is present; `used` receives the chosen name.
+// With options.qc_only, a value whose quality flag (the column <name>_QC, where present) is not 0
+// (a measured value, in AmeriFlux/FLUXNET's ONEFlux) becomes a gap. A value beyond `limit` is an InputError.
 std::vector<double> read_series(const CsvTable& table, std::initializer_list<std::string_view> names,
                                 const FluxReadOptions& options, const FluxLimit& limit, std::string* used = nullptr,
                                 std::vector<char>* filled = nullptr) {
@@ -133,8 +133,7 @@ ObservedFluxes read_flux_csv(const std::string& path, const FluxReadOptions& opt
   // JAX-CanVeg's names first (its order), then AmeriFlux/FLUXNET's and ALMA's.
   obs.LE = read_series(table, {"LE", "LE_F_MDS", "Qle"}, options, kEnergyFlux, &obs.le_column, &obs.le_filled);
   obs.NEE = read_series(table, {"FCO2", "Fco2", "FC", "NEE_CUT_REF", "NEE_VUT_REF", "NEE"}, options, kCarbonFlux,
-                        &obs.nee_column,
-                        &obs.nee_filled);
+                        &obs.nee_column, &obs.nee_filled);
   if (obs.LE.empty() && obs.NEE.empty())
     throw InputError(path, table.header_line(), "LE",
                      "no observed LE column (LE, LE_F_MDS, Qle) and no NEE column (FCO2, Fco2, FC, "

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <regex>
 #include <string>
+#include <string_view>
 
 #include "canveg/errors.hpp"
 #include "canveg/forcing.hpp"
@@ -32,6 +33,13 @@ double sun_at_middle(const ForcingRecord& f, std::size_t r, double latitude, dou
 constexpr double kNight = -0.1, kDay = 0.5;
 constexpr double kNightShine = 50.0, kDarkDay = 5.0;  // [W m-2]
 constexpr double kCanopyHeightMismatch = 1.5;
+
+// Where a variable came from, for messages: "SW_IN_F [W m-2]".
+std::string source_of(const ForcingRecord& f, std::string_view variable) {
+  for (const ForcingSource& s : f.sources)
+    if (s.variable == variable) return s.origin + (s.unit.empty() ? "" : " [" + s.unit + "]");
+  return "";
+}
 
 }  // namespace
 
@@ -166,9 +174,7 @@ std::string check_shortwave_below_top_of_atmosphere(const ForcingRecord& f, doub
   // A clock off by an hour or two also puts morning sunshine above the sun it is stamped with, but
   // never above the day's highest sun; radiation in another unit exceeds that too.
   if (above < 5 || double(above) <= 0.05 * double(day_rows) || highest_rg <= 1.05 * highest_toa + 30.0) return "";
-  std::string origin;
-  for (const ForcingSource& s : f.sources)
-    if (s.variable == "rg") origin = s.origin + (s.unit.empty() ? "" : " [" + s.unit + "]");
+  const std::string origin = source_of(f, "rg");
   char text[500];
   std::snprintf(text, sizeof text,
                 "the shortwave radiation exceeds what reaches the top of the atmosphere in %zu of %zu daytime "
@@ -183,11 +189,6 @@ std::string check_shortwave_below_top_of_atmosphere(const ForcingRecord& f, doub
 std::vector<std::string> check_forcing_consistency(const ForcingRecord& f) {
   std::vector<std::string> found;
   if (f.size() == 0) return found;
-  const auto origin_of = [&f](const char* variable) {
-    for (const ForcingSource& s : f.sources)
-      if (s.variable == variable) return s.origin + (s.unit.empty() ? "" : " [" + s.unit + "]");
-    return std::string();
-  };
   char text[400];
   // u* is a few tenths of the wind speed (u*/U about 0.05-0.3; at the four shared sites u* reaches
   // U in at most 1 % of the half-hours, in near calm): in most half-hours it is the columns swapped.
@@ -197,7 +198,7 @@ std::vector<std::string> check_forcing_consistency(const ForcingRecord& f) {
     std::snprintf(text, sizeof text,
                   "the friction velocity u* is at least the wind speed in %zu of %zu half-hours (ws <- %s, ustar <- "
                   "%s), where it is a few tenths of it: are the two columns swapped?",
-                  ustar_at_least_wind, f.size(), origin_of("ws").c_str(), origin_of("ustar").c_str());
+                  ustar_at_least_wind, f.size(), source_of(f, "ws").c_str(), source_of(f, "ustar").c_str());
     found.push_back(text);
   }
   // Ambient CO2 is near 420 ppm and the shared sites' medians are 383-426: a median far above is
@@ -209,7 +210,7 @@ std::vector<std::string> check_forcing_consistency(const ForcingRecord& f) {
     std::snprintf(text, sizeof text,
                   "the CO2 concentration has a median of %.0f ppm (co2 <- %s), where air holds about 420: a "
                   "concentration in mg m-3 (about 1.8 times ppm) or another unit?",
-                  median_co2, origin_of("co2").c_str());
+                  median_co2, source_of(f, "co2").c_str());
     found.push_back(text);
   }
   // Soil water of exactly zero in every half-hour is a failed sensor or a missing-value code more
@@ -218,7 +219,7 @@ std::vector<std::string> check_forcing_consistency(const ForcingRecord& f) {
     std::snprintf(text, sizeof text,
                   "the soil water content is 0 in every one of the %zu half-hours (swc <- %s), which makes the soil "
                   "respiration zero throughout: a failed sensor or a missing-value code?",
-                  f.size(), origin_of("swc").c_str());
+                  f.size(), source_of(f, "swc").c_str());
     found.push_back(text);
   }
   return found;
@@ -309,9 +310,7 @@ std::string check_humidity_units(const ForcingRecord& f) {
     widest_deficit = std::max(widest_deficit, es - f.eair[r]);
     warmest = std::max(warmest, f.ta[r]);
   }
-  std::string origin;
-  for (const ForcingSource& s : f.sources)
-    if (s.variable == "eair") origin = s.origin + (s.unit.empty() ? "" : " [" + s.unit + "]");
+  const std::string origin = source_of(f, "eair");
   char text[400];
   const double days = static_cast<double>(f.size()) / 48.0;
   // Nights near saturation are the rule everywhere, deserts included.
