@@ -117,13 +117,13 @@ struct ColumnModel {
 
 // Number of scalars of type T a column needs (see ColumnState::bind).
 CANVEG_HD inline std::size_t column_storage_size(int J, int N) {
-  return static_cast<std::size_t>(12 * (J + 1) + 30 * J + 6 * N + kSoilNodes + 8);
+  return static_cast<std::size_t>(12 * (J + 1) + 26 * J + 6 * N + kSoilNodes + 8);
 }
 
 // Sunlit or shaded leaves of every layer.
 template <class T>
 struct LeafClass {
-  T *t_leaf, *ps, *rd, *gs, *le, *h, *rnet, *vpd, *closure, *leaf_rh;
+  T *t_leaf, *ps, *rd, *gs, *le, *h, *rnet, *vpd, *closure;
 };
 
 // Every quantity of layer j's leaf in `from` written to `to`.
@@ -138,7 +138,6 @@ CANVEG_HD inline void copy_leaf_solution(const LeafClass<T>& from, int j, LeafCl
   to.rnet[j] = from.rnet[j];
   to.vpd[j] = from.vpd[j];
   to.closure[j] = from.closure[j];
-  to.leaf_rh[j] = from.leaf_rh[j];
 }
 
 template <class T>
@@ -198,7 +197,7 @@ struct ColumnState {
     ir_down = take(J + 1); ir_up = take(J + 1);
     for (LeafClass<T>* c : {&sun, &shade}) {
       c->t_leaf = take(J); c->ps = take(J); c->rd = take(J); c->gs = take(J); c->le = take(J);
-      c->h = take(J); c->rnet = take(J); c->vpd = take(J); c->closure = take(J); c->leaf_rh = take(J);
+      c->h = take(J); c->rnet = take(J); c->vpd = take(J); c->closure = take(J);
     }
     t_soil = take(kSoilNodes + 8);
     t_air = take(N); e_air = take(N); co2 = take(N);
@@ -305,7 +304,10 @@ CANVEG_HD void leaf_fluxes(const ColumnModel<T>& m, ColumnState<T>& s, const T* 
       const T& q_abs = cls == 0 ? q_sun[j] : q_shade[j];
       const T t_prev = leaf.t_leaf[j];
       const BoundaryResistance<T> rb = boundary_resistance_scaled(t_prev, s.t_air[j], wind, tp_factor, p, m.blc);
-      const T rh = leaf_relative_humidity(m, t_prev, s.e_air[j], s.forcing.swc);
+      // A vector of dark leaves takes the photosynthesis' dark fallback, which reads no humidity:
+      // the LeafRHDL network is not evaluated for it.
+      const bool dark = dark_everywhere(par_abs, dark_respiration(par_abs, t_prev, p));
+      const T rh = dark ? T(1.0) : leaf_relative_humidity(m, t_prev, s.e_air[j], s.forcing.swc);
       const LeafPhotosynthesis<T> ps =
           leaf_photosynthesis(par_abs, s.co2[j], t_prev, rb.co2, pkpa, rh, m.amphistomatous, p,
                               m.single_dark_respiration);
@@ -314,7 +316,6 @@ CANVEG_HD void leaf_fluxes(const ColumnModel<T>& m, ColumnState<T>& s, const T* 
       leaf.ps[j] = ps.net_assimilation;
       leaf.rd[j] = ps.dark_respiration;
       leaf.gs[j] = ps.gs_m_s;
-      leaf.leaf_rh[j] = ps.leaf_rh;
       leaf.le[j] = e.LE;
       leaf.h[j] = e.H;
       leaf.t_leaf[j] = e.t_leaf;

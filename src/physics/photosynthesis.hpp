@@ -48,6 +48,26 @@ CANVEG_HD inline T co2_o2_specificity(const T& t_c) {
   return 102.0 * kh_co2 / kh_o2;
 }
 
+// Leaf dark respiration R_d [umol m-2 s-1]: arr(0.004657 V_opt, E_rd), inhibited to 40 % by light.
+template <class T>
+CANVEG_HD inline T dark_respiration(const T& par_absorbed, const T& t_leaf, const Parameters<T>& p) {
+  const T rd = arrhenius(T(p.vcopt * 0.004657), p.erd, T(t_leaf - p.tk_25), p.rugc, p.tk_25, t_leaf);
+  return where(par_absorbed > 10.0, T(rd * 0.4), rd);
+}
+
+// Whether every leaf of a vector of plain values is without light and respires (R_d > 0): then
+// J = 0 makes the Wj of any finite c_i zero, below R_d, so leaf_photosynthesis gives its dark
+// fallback, which reads neither the cubic nor the leaf humidity. Always false for AD types, whose
+// derivatives take the whole path.
+template <class T>
+CANVEG_HD inline bool dark_everywhere(const T& par_absorbed, const T& rd) {
+  if constexpr (std::is_same_v<T, RowValue<T>>) {
+    return !any_lane(par_absorbed != 0.0) && !any_lane(rd <= 0.0);
+  } else {
+    return false;
+  }
+}
+
 // Inputs: absorbed PAR [umol m-2 s-1], layer CO2 [ppm], leaf temperature [K], CO2 boundary-layer
 // resistance [s m-1], pressure [kPa], leaf relative humidity rh (physics: e_a/e_s(T_L), or the
 // LeafRHDL network), amphistomatous flag.
@@ -66,8 +86,7 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
   const T o2_pa = p.o2 * 101.3;
   const T bc = kct * (1.0 + o2_pa / ko25_pa);
   const T gammac = 500.0 * p.o2 / tau;  // CO2 compensation point [ppm]
-  T rd = arrhenius(T(p.vcopt * 0.004657), p.erd, tprime25, p.rugc, p.tk_25, t_leaf);
-  rd = where(par_absorbed > 10.0, T(rd * 0.4), rd);  // light inhibition of dark respiration
+  const T rd = dark_respiration(par_absorbed, t_leaf, p);
   const T jmax = peaked_temperature(p.jmopt, p.ejm, p.toptjm, p.rugc, p.hkin, t_leaf);
   const T vcmax = peaked_temperature(p.vcopt, p.evc, p.toptvc, p.rugc, p.hkin, t_leaf);
 
@@ -124,21 +143,18 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
     const T cs_q = ca - aphoto_q / gb_mole;
     return DarkSolution{T(gs_mole * t_leaf * pstat273), aphoto_q, T(cs_q - aphoto_q / gs_co2_q)};
   };
-  // Leaves without light (every half-hour of the vector at night): J = 0 makes the ci-based Wj zero,
-  // below a positive R_d, so the fallback replaces whatever the cubic gives, wherever that is
-  // finite; for plain values the cubic and the co-limitation are then skipped (bit for bit the
-  // same outputs, as checked on the reproduction runs). AD types take the full path.
-  if constexpr (std::is_same_v<T, RowValue<T>>) {
-    if (!any_lane(par_absorbed != 0.0) && !any_lane(rd <= 0.0)) {
-      const DarkSolution d = dark_solution();
-      LeafPhotosynthesis<T> out;
-      out.net_assimilation = d.aphoto;
-      out.gs_m_s = d.gs_m_s;
-      out.dark_respiration = rd;
-      out.ci = d.ci;
-      out.leaf_rh = cap_at(rh, 1.0);
-      return out;
-    }
+  // Leaves without light (every half-hour of the vector at night): the fallback replaces whatever
+  // the cubic gives, wherever that is finite, so the cubic and the co-limitation are skipped (bit
+  // for bit the same outputs, as checked on the reproduction runs).
+  if (dark_everywhere(par_absorbed, rd)) {
+    const DarkSolution d = dark_solution();
+    LeafPhotosynthesis<T> out;
+    out.net_assimilation = d.aphoto;
+    out.gs_m_s = d.gs_m_s;
+    out.dark_respiration = rd;
+    out.ci = d.ci;
+    out.leaf_rh = cap_at(rh, 1.0);
+    return out;
   }
 
   const T denom = E_ps * alpha_ps;

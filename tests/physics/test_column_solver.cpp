@@ -292,7 +292,6 @@ TEST(ColumnSolver, ShadedLeavesTakeTheSunlitSolutionOnlyWhereTheirInputsAgree) {
       EXPECT_EQ(s.shade.ps[j], e.ps.net_assimilation) << j;
       EXPECT_EQ(s.shade.rd[j], e.ps.dark_respiration) << j;
       EXPECT_EQ(s.shade.gs[j], e.ps.gs_m_s) << j;
-      EXPECT_EQ(s.shade.leaf_rh[j], e.ps.leaf_rh) << j;
       EXPECT_EQ(s.shade.le[j], e.energy.LE) << j;
       EXPECT_EQ(s.shade.h[j], e.energy.H) << j;
       EXPECT_EQ(s.shade.t_leaf[j], e.energy.t_leaf) << j;
