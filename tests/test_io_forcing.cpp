@@ -436,9 +436,9 @@ TEST(ForcingPlausibility, HumidityInAUnitTooSmallIsWarnedAbout) {
   EXPECT_EQ(canveg::check_humidity_units(dry), "");
 }
 
-// u* and wind swapped, CO2 in mg m-3, soil water of zeros: each named; the shared sites' own
+// u* and wind swapped, air and soil temperature swapped, CO2 in mg m-3, soil water of zeros: each named; the shared sites' own
 // forcings (training and test periods) raise none of them.
-TEST(ForcingPlausibility, SwappedWindCo2InMgAndZeroSoilWaterAreWarnedAbout) {
+TEST(ForcingPlausibility, SwappedColumnsCo2InMgAndZeroSoilWaterAreWarnedAbout) {
   for (const char* site : {"US-Bi1", "US-Hn1", "US-Me2", "US-Whs"})
     for (const char* period : {"-forcings.csv", "-forcings-test.csv"}) {
       const std::string path = canveg::test::fluxtower(site, std::string(site) + period);
@@ -453,6 +453,8 @@ TEST(ForcingPlausibility, SwappedWindCo2InMgAndZeroSoilWaterAreWarnedAbout) {
   std::swap(swapped.ws, swapped.ustar);
   ForcingRecord milligrams = week;
   for (double& c : milligrams.co2) c *= 1.8;
+  ForcingRecord soil_for_air = week;
+  std::swap(soil_for_air.ta, soil_for_air.ts);
   ForcingRecord dry = week;
   std::fill(dry.swc.begin(), dry.swc.end(), 0.0);
   const auto only = [](const ForcingRecord& f) {
@@ -464,5 +466,7 @@ TEST(ForcingPlausibility, SwappedWindCo2InMgAndZeroSoilWaterAreWarnedAbout) {
   EXPECT_NE(only(milligrams).find("median of 7"), std::string::npos);
   EXPECT_NE(only(milligrams).find("mg m-3"), std::string::npos);
   EXPECT_NE(only(dry).find("soil water content is 0 in every one of the 336 half-hours"), std::string::npos);
+  EXPECT_NE(only(soil_for_air).find("the soil temperature swings"), std::string::npos);
+  EXPECT_NE(only(soil_for_air).find("are the two columns swapped?"), std::string::npos);
   EXPECT_TRUE(canveg::check_forcing_consistency(week).empty());
 }

@@ -103,7 +103,8 @@ std::string check_sun_timing(const ForcingRecord& forcing, double latitude, doub
 
 // Warnings about variables that disagree with each other or with the air: u* at least the wind
 // speed in most half-hours (the two columns swapped), a CO2 median far above ambient (mg m-3 read
-// as ppm), soil water exactly zero throughout (a failed sensor).
+// as ppm), soil temperature swinging more than 1.5 times as much as the air's over a week or more
+// (the two swapped), soil water exactly zero throughout (a failed sensor).
 std::vector<std::string> check_forcing_consistency(const ForcingRecord& forcing);
 
 // A warning ("" if none) when the shortwave exceeds the sun's radiation above the atmosphere in
