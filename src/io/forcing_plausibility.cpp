@@ -78,12 +78,16 @@ std::string check_sun_timing(const ForcingRecord& f, double latitude, double lon
   const bool dark_days = t.dark_day >= 5 && day_share > 0.1;
   // The shift, in half-hours within `half_hours` of the stamps, under which the radiation
   // correlates best with the sun's elevation (every ninth row of a long record, every third of a
-  // short one), and that correlation.
+  // short one), that correlation, and the correlation at the stamps.
+  struct Shift {
+    double hours, correlation, at_stamps;
+  };
   const auto best_shift = [&](int half_hours) {
-    std::pair<double, double> best{0.0, -2.0};
+    Shift best{0.0, -2.0, 0.0};
     for (int k = -half_hours; k <= half_hours; ++k) {
       const SunTiming s = sun_timing(f, latitude, longitude, time_zone, 0.5 * k, 3 * stride);
-      if (s.correlation > best.second) best = {0.5 * k, s.correlation};
+      if (k == 0) best.at_stamps = s.correlation;
+      if (s.correlation > best.correlation) best.hours = 0.5 * k, best.correlation = s.correlation;
     }
     return best;
   };
@@ -102,8 +106,7 @@ std::string check_sun_timing(const ForcingRecord& f, double latitude, double lon
     // for a month or more where it gains more than 0.006.
     constexpr std::size_t kWeek = 7 * 48, kMonth = 30 * 48;
     if (f.size() < kWeek) return "";
-    const auto [shift, correlation] = best_shift(4);
-    const double at_stamps = sun_timing(f, latitude, longitude, time_zone, 0.0, 3 * stride).correlation;
+    const auto [shift, correlation, at_stamps] = best_shift(4);
     const bool hour_off = std::fabs(shift) >= 1.0 && correlation > at_stamps + 0.01;
     const bool half_hour_off = std::fabs(shift) == 0.5 && f.size() >= kMonth && correlation > at_stamps + 0.006;
     if (!hour_off && !half_hour_off) return "";
@@ -129,7 +132,7 @@ std::string check_sun_timing(const ForcingRecord& f, double latitude, double lon
                   brightest, f.size(), 100.0 * double(t.day_rows * stride) / double(f.size()));
     return text;
   }
-  const auto [shift, correlation] = best_shift(24);
+  const Shift best = best_shift(24);
   char where[256];
   const std::size_t r = hours_off ? t.first_night_shine : t.first_dark_day;
   std::snprintf(where, sizeof where, "%s: shortwave %.0f W m-2 with the sun %s (site latitude %.3f, longitude %.3f, UTC%+g)",
@@ -141,10 +144,10 @@ std::string check_sun_timing(const ForcingRecord& f, double latitude, double lon
                 100.0 * night_share, 100.0 * day_share);
   std::string hint;
   // Only a shift under which the radiation does follow the sun is worth naming.
-  if (shift != 0.0 && correlation > 0.5) {
+  if (best.hours != 0.0 && best.correlation > 0.5) {
     char text[160];
-    std::snprintf(text, sizeof text, "; the radiation matches the sun best %g h %s", std::fabs(shift),
-                  shift > 0 ? "later than the time stamps say" : "earlier than the time stamps say");
+    std::snprintf(text, sizeof text, "; the radiation matches the sun best %g h %s", std::fabs(best.hours),
+                  best.hours > 0 ? "later than the time stamps say" : "earlier than the time stamps say");
     hint = text;
   }
   const std::string message = std::string("the shortwave radiation does not follow the sun at the site's time stamps (") +

@@ -306,7 +306,7 @@ CANVEG_HD void leaf_fluxes(const ColumnModel<T>& m, ColumnState<T>& s, const T* 
       const BoundaryResistance<T> rb = boundary_resistance_scaled(t_prev, s.t_air[j], wind, tp_factor, p, m.blc);
       // A vector of dark leaves takes the photosynthesis' dark fallback, which reads no humidity:
       // the LeafRHDL network is not evaluated for it.
-      const bool dark = dark_everywhere(par_abs, dark_respiration(par_abs, t_prev, p));
+      const bool dark = dark_everywhere(par_abs, [&] { return dark_respiration(par_abs, t_prev, p); });
       const T rh = dark ? T(1.0) : leaf_relative_humidity(m, t_prev, s.e_air[j], s.forcing.swc);
       const LeafPhotosynthesis<T> ps =
           leaf_photosynthesis(par_abs, s.co2[j], t_prev, rb.co2, pkpa, rh, m.amphistomatous, p,

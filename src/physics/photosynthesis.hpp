@@ -58,11 +58,12 @@ CANVEG_HD inline T dark_respiration(const T& par_absorbed, const T& t_leaf, cons
 // Whether every leaf of a vector of plain values is without light and respires (R_d > 0): then
 // J = 0 makes the Wj of any finite c_i zero, below R_d, so leaf_photosynthesis gives its dark
 // fallback, which reads neither the cubic nor the leaf humidity. Always false for AD types, whose
-// derivatives take the whole path.
-template <class T>
-CANVEG_HD inline bool dark_everywhere(const T& par_absorbed, const T& rd) {
+// derivatives take the whole path. `rd()` gives R_d; it is called only for a vector without light,
+// so that lit leaves, most of the work, pay nothing for the test.
+template <class T, class DarkRespiration>
+CANVEG_HD inline bool dark_everywhere(const T& par_absorbed, const DarkRespiration& rd) {
   if constexpr (std::is_same_v<T, RowValue<T>>) {
-    return !any_lane(par_absorbed != 0.0) && !any_lane(rd <= 0.0);
+    return !any_lane(par_absorbed != 0.0) && !any_lane(rd() <= 0.0);
   } else {
     return false;
   }
@@ -146,7 +147,7 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
   // Leaves without light (every half-hour of the vector at night): the fallback replaces whatever
   // the cubic gives, wherever that is finite, so the cubic and the co-limitation are skipped (bit
   // for bit the same outputs, as checked on the reproduction runs).
-  if (dark_everywhere(par_absorbed, rd)) {
+  if (dark_everywhere(par_absorbed, [&] { return rd; })) {
     const DarkSolution d = dark_solution();
     LeafPhotosynthesis<T> out;
     out.net_assimilation = d.aphoto;
