@@ -17,6 +17,7 @@
 #include "canveg/errors.hpp"
 #include "canveg/forcing.hpp"
 #include "canveg/forcing_export.hpp"
+#include "canveg/output_io.hpp"
 #include "cli/forcing_options.hpp"
 
 namespace canveg {
@@ -27,14 +28,6 @@ struct ConvertOptions {
   cli::ForcingOptionArgs forcing_options;
   bool quiet = false;
 };
-
-void refuse_same_outputs(const std::string& output, const std::string& supplement) {
-  namespace fs = std::filesystem;
-  std::error_code ec_a, ec_b;
-  if (fs::weakly_canonical(fs::absolute(output), ec_a) == fs::weakly_canonical(fs::absolute(supplement), ec_b))
-    throw InputError(supplement, 0, "--supplement-output",
-                     "the supplement would be written to the --output file itself; choose another path");
-}
 
 int run_convert(const ConvertOptions& o) {
   try {
@@ -55,7 +48,9 @@ int run_convert(const ConvertOptions& o) {
         supplement = (out.parent_path() / (out.stem().string() + "-supplement.csv")).string();
       }
       // The two outputs in one file: say so, rather than call one of them an input.
-      refuse_same_outputs(o.output, supplement);
+      if (io::same_file(o.output, supplement))
+        throw InputError(supplement, 0, "--supplement-output",
+                         "the supplement would be written to the --output file itself; choose another path");
       write_forcing_alma(record, o.output, supplement, inputs);
       if (!o.quiet)
         std::fprintf(stderr, "canveg: convert: wrote %s and %s (run it with --supplement %s)\n", o.output.c_str(),

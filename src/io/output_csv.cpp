@@ -190,10 +190,12 @@ void remove_temporary_outputs_on_signal() {
 bool same_file(const std::string& a, const std::string& b) {
   if (a.empty() || b.empty()) return false;
   // File identity where both exist (another spelling, a symbolic or a hard link), else the paths
-  // resolved (a file that does not exist yet is compared by name).
+  // made absolute and resolved (a file that does not exist yet is compared by name; "x.csv" and
+  // "./x.csv" are one).
   std::error_code ec_equivalent, ec_a, ec_b;
-  return fs::exists(a, ec_a) && fs::exists(b, ec_b) ? fs::equivalent(a, b, ec_equivalent)
-                                                    : fs::weakly_canonical(a, ec_a) == fs::weakly_canonical(b, ec_b);
+  return fs::exists(a, ec_a) && fs::exists(b, ec_b)
+             ? fs::equivalent(a, b, ec_equivalent)
+             : fs::weakly_canonical(fs::absolute(a, ec_a), ec_a) == fs::weakly_canonical(fs::absolute(b, ec_b), ec_b);
 }
 
 void refuse_output_over_inputs(const std::string& path, const std::vector<std::string>& inputs) {
