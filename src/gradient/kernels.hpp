@@ -341,8 +341,8 @@ struct PsWork {
   double b, c, dsc, disc, wp, bb, cc, dsc2, disc2, aps;
   bool wp_minus, aps_minus, colim;
   double aph3, gsl2;
-  // dark fallback
-  bool fallback;
+  // dark fallback; dark_only: a leaf without light that respires, whose cubic is not solved
+  bool fallback, dark_only;
   double gq, ps1, d1, den, aq, bq, cq, prd, sv, aphq;
   // outputs
   double out_a, out_gs, out_ci;
@@ -423,88 +423,94 @@ inline void ps_forward(const double* x, double pressure_kpa, bool amphistomatous
   if (w.electron) w.B = b8, w.a = w.jp, w.E = 4.0;
   else w.B = w.bc, w.a = w.vcmax, w.E = 1.0;
   const double B = w.B, a = w.a, E = w.E;
-  w.denom = E * alpha;
-  w.P = (E * bbeta + B * theta - a * alpha + E * rd * alpha) / w.denom;
-  w.Qc = (E * gamma + (B * gamma / ca) - a * bbeta + a * dd * theta + E * rd * bbeta + rd * B * theta) / w.denom;
-  w.Rc = (-a * gamma + a * dd * gamma / ca + E * rd * gamma + rd * B * gamma / ca) / w.denom;
-  const double P = w.P;
-  w.P2 = P * P;
-  const double P3 = w.P2 * P;
-  w.Q = (w.P2 - 3.0 * w.Qc) / 9.0;
-  w.R = (2.0 * P3 - 9.0 * P * w.Qc + 27.0 * w.Rc) / 54.0;
-  const double rr = w.R * w.R;
-  w.qqq_raw = w.Q * w.Q * w.Q;
-  w.tst = w.qqq_raw - rr;
-  w.qqq = physics::floor_at(w.qqq_raw, 0.01);
-  w.sqq = sqrt(w.qqq);
-  w.argu = w.R / w.sqq;
-  w.argc = physics::clip(w.argu, -0.99, 0.99);
-  w.ang = std::acos(w.argc);
-  w.Qf = physics::floor_at(w.Q, 0.01);
-  w.sq = sqrt(w.Qf);
-  w.shift[0] = 0.0, w.shift[1] = physics::kTwoPiCubic, w.shift[2] = -physics::kTwoPiCubic;
-  double r[3] = {0.0, 0.0, 0.0};
-  if (w.tst > 0.0) {
-    r[0] = -2.0 * w.sq * std::cos(w.ang / 3.0) - P / 3.0;
-    r[1] = -2.0 * w.sq * std::cos((w.ang + physics::kTwoPiCubic) / 3.0) - P / 3.0;
-    r[2] = -2.0 * w.sq * std::cos((w.ang - physics::kTwoPiCubic) / 3.0) - P / 3.0;
-  }
-  for (int k = 0; k < 3; ++k) w.roots[k] = r[k];
-  // The template's sort and root choice, following which root lands where.
-  int lo = 0, mid = 1, hi = 2;
-  if (r[mid] < r[lo]) std::swap(lo, mid);
-  if (r[hi] < r[mid]) std::swap(mid, hi);
-  if (r[mid] < r[lo]) std::swap(lo, mid);
-  const double l = r[lo], m = r[mid], h = r[hi];
-  int chosen;
-  if (l > 0.0 && m > 0.0 && h > 0.0) chosen = lo;
-  else if (l < 0.0 && m < 0.0 && h > 0.0) chosen = hi;
-  else if (l < 0.0 && m > 0.0 && h > 0.0) chosen = mid;
-  else if (l < 0.0 && m < 0.0 && h < 0.0) chosen = hi;
-  else chosen = lo;
-  w.sel = w.tst > 0.0 ? chosen : -1;
-  double aphoto = r[chosen];
-  if (!single_rd) aphoto = aphoto - rd;
-  w.aph1 = aphoto;
-  w.jsuc = w.vcmax / 2.0 - rd;
-  w.sucrose = w.jsuc < aphoto;
-  if (w.sucrose) aphoto = w.jsuc;
-  w.aph2 = aphoto;
-  w.cs = amphistomatous ? ca - aphoto / (2.0 * gb) : ca - aphoto / gb;
-  w.rhc = physics::cap_at(rh, 1.0);
-  w.gsl = (kball * w.rhc * aphoto / w.cs) + bprime;
-  double gs_m_s = w.gsl * t_leaf * w.pst;
-  w.gsco2 = w.gsl / 1.6;
-  w.ci = w.cs - aphoto / w.gsco2;
-  w.wj = w.jp * (w.ci - dd) / (4.0 * w.ci + b8);
-  w.wc = w.vcmax * (w.ci - dd) / (w.ci + w.bc);
-  {
-    const double ac = 0.98;
-    w.b = -(w.wj + w.wc);
-    w.c = w.wj * w.wc;
-    w.dsc = w.b * w.b - 4.0 * ac * w.c;
-    w.disc = sqrt(w.dsc);  // sqrt_nonneg: the same value
-    const double rp = (-w.b + w.disc) / (2.0 * ac), rm = (-w.b - w.disc) / (2.0 * ac);
-    w.wp_minus = rm < rp;
-    w.wp = w.wp_minus ? rm : rp;
-    const double aa = 0.95;
-    w.bb = -(w.wp + w.jsuc);
-    w.cc = w.wp * w.jsuc;
-    w.dsc2 = w.bb * w.bb - 4.0 * aa * w.cc;
-    w.disc2 = sqrt(w.dsc2);
-    const double sp = (-w.bb + w.disc2) / (2.0 * aa), sm = (-w.bb - w.disc2) / (2.0 * aa);
-    w.aps_minus = sm < sp;
-    w.aps = w.aps_minus ? sm : sp;
-    w.colim = w.aps < aphoto && w.aps > 0.0;
-    if (w.colim) {
-      aphoto = w.aps - rd;
-      w.aph3 = aphoto;
-      w.gsl2 = (kball * w.rhc * aphoto / w.cs) / 1.0 + bprime;
-      gs_m_s = w.gsl2 * t_leaf * 101.3 * 0.022624 / (273.15 * pressure_kpa);
+  double aphoto = 0.0, gs_m_s = 0.0, ci = 0.0;
+  // Without light (J = 0) and with R_d > 0 the fallback below replaces whatever the cubic gives
+  // (physics::dark_everywhere): neither the cubic nor the co-limitation is solved.
+  w.dark_only = par == 0.0 && rd > 0.0;
+  if (!w.dark_only) {
+    w.denom = E * alpha;
+    w.P = (E * bbeta + B * theta - a * alpha + E * rd * alpha) / w.denom;
+    w.Qc = (E * gamma + (B * gamma / ca) - a * bbeta + a * dd * theta + E * rd * bbeta + rd * B * theta) / w.denom;
+    w.Rc = (-a * gamma + a * dd * gamma / ca + E * rd * gamma + rd * B * gamma / ca) / w.denom;
+    const double P = w.P;
+    w.P2 = P * P;
+    const double P3 = w.P2 * P;
+    w.Q = (w.P2 - 3.0 * w.Qc) / 9.0;
+    w.R = (2.0 * P3 - 9.0 * P * w.Qc + 27.0 * w.Rc) / 54.0;
+    const double rr = w.R * w.R;
+    w.qqq_raw = w.Q * w.Q * w.Q;
+    w.tst = w.qqq_raw - rr;
+    w.qqq = physics::floor_at(w.qqq_raw, 0.01);
+    w.sqq = sqrt(w.qqq);
+    w.argu = w.R / w.sqq;
+    w.argc = physics::clip(w.argu, -0.99, 0.99);
+    w.ang = std::acos(w.argc);
+    w.Qf = physics::floor_at(w.Q, 0.01);
+    w.sq = sqrt(w.Qf);
+    w.shift[0] = 0.0, w.shift[1] = physics::kTwoPiCubic, w.shift[2] = -physics::kTwoPiCubic;
+    double r[3] = {0.0, 0.0, 0.0};
+    if (w.tst > 0.0) {
+      r[0] = -2.0 * w.sq * std::cos(w.ang / 3.0) - P / 3.0;
+      r[1] = -2.0 * w.sq * std::cos((w.ang + physics::kTwoPiCubic) / 3.0) - P / 3.0;
+      r[2] = -2.0 * w.sq * std::cos((w.ang - physics::kTwoPiCubic) / 3.0) - P / 3.0;
     }
+    for (int k = 0; k < 3; ++k) w.roots[k] = r[k];
+    // The template's sort and root choice, following which root lands where.
+    int lo = 0, mid = 1, hi = 2;
+    if (r[mid] < r[lo]) std::swap(lo, mid);
+    if (r[hi] < r[mid]) std::swap(mid, hi);
+    if (r[mid] < r[lo]) std::swap(lo, mid);
+    const double l = r[lo], m = r[mid], h = r[hi];
+    int chosen;
+    if (l > 0.0 && m > 0.0 && h > 0.0) chosen = lo;
+    else if (l < 0.0 && m < 0.0 && h > 0.0) chosen = hi;
+    else if (l < 0.0 && m > 0.0 && h > 0.0) chosen = mid;
+    else if (l < 0.0 && m < 0.0 && h < 0.0) chosen = hi;
+    else chosen = lo;
+    w.sel = w.tst > 0.0 ? chosen : -1;
+    aphoto = r[chosen];
+    if (!single_rd) aphoto = aphoto - rd;
+    w.aph1 = aphoto;
+    w.jsuc = w.vcmax / 2.0 - rd;
+    w.sucrose = w.jsuc < aphoto;
+    if (w.sucrose) aphoto = w.jsuc;
+    w.aph2 = aphoto;
+    w.cs = amphistomatous ? ca - aphoto / (2.0 * gb) : ca - aphoto / gb;
+    w.rhc = physics::cap_at(rh, 1.0);
+    w.gsl = (kball * w.rhc * aphoto / w.cs) + bprime;
+    gs_m_s = w.gsl * t_leaf * w.pst;
+    w.gsco2 = w.gsl / 1.6;
+    w.ci = w.cs - aphoto / w.gsco2;
+    w.wj = w.jp * (w.ci - dd) / (4.0 * w.ci + b8);
+    w.wc = w.vcmax * (w.ci - dd) / (w.ci + w.bc);
+    {
+      const double ac = 0.98;
+      w.b = -(w.wj + w.wc);
+      w.c = w.wj * w.wc;
+      w.dsc = w.b * w.b - 4.0 * ac * w.c;
+      w.disc = sqrt(w.dsc);  // sqrt_nonneg: the same value
+      const double rp = (-w.b + w.disc) / (2.0 * ac), rm = (-w.b - w.disc) / (2.0 * ac);
+      w.wp_minus = rm < rp;
+      w.wp = w.wp_minus ? rm : rp;
+      const double aa = 0.95;
+      w.bb = -(w.wp + w.jsuc);
+      w.cc = w.wp * w.jsuc;
+      w.dsc2 = w.bb * w.bb - 4.0 * aa * w.cc;
+      w.disc2 = sqrt(w.dsc2);
+      const double sp = (-w.bb + w.disc2) / (2.0 * aa), sm = (-w.bb - w.disc2) / (2.0 * aa);
+      w.aps_minus = sm < sp;
+      w.aps = w.aps_minus ? sm : sp;
+      w.colim = w.aps < aphoto && w.aps > 0.0;
+      if (w.colim) {
+        aphoto = w.aps - rd;
+        w.aph3 = aphoto;
+        w.gsl2 = (kball * w.rhc * aphoto / w.cs) / 1.0 + bprime;
+        gs_m_s = w.gsl2 * t_leaf * 101.3 * 0.022624 / (273.15 * pressure_kpa);
+      }
+    }
+    ci = w.ci;
   }
-  double ci = w.ci;
-  w.fallback = w.wj <= rd || w.wc <= rd;
+  w.fallback = w.dark_only || w.wj <= rd || w.wc <= rd;
   if (w.fallback) {
     const double gs_mole = bprime;
     w.gq = gs_mole / 1.6;
@@ -630,130 +636,135 @@ inline void photosynthesis_adjoint(const double* out_adj, const Index* in, doubl
     aphF_bar = out_adj[0], gsF_bar = out_adj[1], ciF_bar = out_adj[3];
   }
 
-  double aph2_bar = 0, gsms1_bar = 0, jsuc_bar = 0, cs_bar = 0, rhc_bar = 0, wj_bar = 0, wc_bar = 0;
-  const double kr = kball * w.rhc;
-  // Co-limitation replacement: A_n = A_ps - R_d, g_s from Ball-Berry with it; c_i unchanged.
-  if (w.colim) {
-    const double K = 101.3 * 0.022624 / (273.15 * d.pressure_kpa);
-    const double gsl2_bar = gsF_bar * tl * K;
-    tl_bar += gsF_bar * w.gsl2 * K;
-    kball_bar += gsl2_bar * w.rhc * w.aph3 / w.cs;
-    rhc_bar += gsl2_bar * kball * w.aph3 / w.cs;
-    const double aph3_bar = aphF_bar + gsl2_bar * kr / w.cs;
-    cs_bar += -gsl2_bar * kr * w.aph3 / (w.cs * w.cs);
-    bprime_bar += gsl2_bar;
-    const double aps_bar = aph3_bar;
-    rd_bar -= aph3_bar;
-    // A_ps: smaller root of 0.95 A^2 + bb A + cc, bb = -(wp + J_s), cc = wp J_s
-    const double aa = 0.95, ac = 0.98;
-    double bb_bar = -aps_bar / (2.0 * aa);
-    const double disc2_bar = (w.aps_minus ? -aps_bar : aps_bar) / (2.0 * aa);
-    const double dsc2_bar = w.dsc2 > 0.0 ? disc2_bar * 0.5 / w.disc2 : 0.0;
-    bb_bar += 2.0 * w.bb * dsc2_bar;
-    const double cc_bar = -4.0 * aa * dsc2_bar;
-    double wp_bar = cc_bar * w.jsuc - bb_bar;
-    jsuc_bar += cc_bar * w.wp - bb_bar;
-    // wp: smaller root of 0.98 W^2 + b W + c, b = -(Wj + Wc), c = Wj Wc
-    double b_bar = -wp_bar / (2.0 * ac);
-    const double disc_bar = (w.wp_minus ? -wp_bar : wp_bar) / (2.0 * ac);
-    const double dsc_bar = w.dsc > 0.0 ? disc_bar * 0.5 / w.disc : 0.0;
-    b_bar += 2.0 * w.b * dsc_bar;
-    const double c_bar = -4.0 * ac * dsc_bar;
-    wj_bar += c_bar * w.wc - b_bar;
-    wc_bar += c_bar * w.wj - b_bar;
-  } else {
-    aph2_bar += aphF_bar;
-    gsms1_bar += gsF_bar;
-  }
-  // Wj, Wc at c_i.
-  double ci_bar = ciF_bar, jp_bar = 0, vcmax_bar = 0, b8_bar = 0, bc_bar = 0;
-  {
-    const double nj = w.ci - dd, dj = 4.0 * w.ci + w.b8;
-    jp_bar += wj_bar * nj / dj;
-    const double nj_bar = wj_bar * w.jp / dj, dj_bar = -wj_bar * w.wj / dj;
-    ci_bar += nj_bar + 4.0 * dj_bar;
-    dd_bar -= nj_bar;
-    b8_bar += dj_bar;
-    const double nc = w.ci - dd, dc = w.ci + w.bc;
-    vcmax_bar += wc_bar * nc / dc;
-    const double nc_bar = wc_bar * w.vcmax / dc, dc_bar = -wc_bar * w.wc / dc;
-    ci_bar += nc_bar + dc_bar;
-    dd_bar -= nc_bar;
-    bc_bar += dc_bar;
-  }
-  // c_i = c_s - A / g_co2, g_co2 = g_sl / 1.6, g_s = g_sl T_L pst, g_sl = m rh A / c_s + b'.
-  {
-    cs_bar += ci_bar;
-    aph2_bar += -ci_bar / w.gsco2;
-    const double gsl_bar = ci_bar * w.aph2 / (w.gsco2 * w.gsco2) / 1.6 + gsms1_bar * tl * w.pst;
-    tl_bar += gsms1_bar * w.gsl * w.pst;
-    kball_bar += gsl_bar * w.rhc * w.aph2 / w.cs;
-    rhc_bar += gsl_bar * kball * w.aph2 / w.cs;
-    aph2_bar += gsl_bar * kr / w.cs;
-    cs_bar += -gsl_bar * kr * w.aph2 / (w.cs * w.cs);
-    bprime_bar += gsl_bar;
-    if (!(rh > 1.0)) xb[kPsRh] += rhc_bar;  // cap_at(rh, 1)
-    // c_s = ca - A / (n g_b), n = 2 for amphistomatous leaves
-    const double ng = d.amphistomatous ? 2.0 * gb : gb;
-    ca_bar += cs_bar;
-    aph2_bar += -cs_bar / ng;
-    gb_bar += cs_bar * w.aph2 / (ng * gb);
-  }
-  // Sucrose cap and the root.
-  double aph1_bar = 0;
-  if (w.sucrose) jsuc_bar += aph2_bar;
-  else aph1_bar = aph2_bar;
-  vcmax_bar += jsuc_bar / 2.0;
-  rd_bar -= jsuc_bar;
-  if (!d.single_dark_respiration) rd_bar -= aph1_bar;
-  double P_bar = 0, Qc_bar = 0, Rc_bar = 0;
-  if (w.sel >= 0) {
-    const double root_bar = aph1_bar;
-    const double arg = (w.ang + w.shift[w.sel]) / 3.0;
-    const double sq_bar = root_bar * -2.0 * std::cos(arg);
-    const double ang_bar = root_bar * 2.0 * w.sq * std::sin(arg) / 3.0;
-    P_bar += -root_bar / 3.0;
-    double Q_bar = w.Q < 0.01 ? 0.0 : sq_bar * 0.5 / w.sq;
-    const bool clipped = w.argu < -0.99 || w.argu > 0.99;
-    const double argu_bar = clipped ? 0.0 : -ang_bar / std::sqrt(1.0 - w.argc * w.argc);
-    double R_bar = argu_bar / w.sqq;
-    const double sqq_bar = -argu_bar * w.argu / w.sqq;
-    const double qqq_bar = w.qqq_raw < 0.01 ? 0.0 : sqq_bar * 0.5 / w.sqq;
-    Q_bar += qqq_bar * 3.0 * w.Q * w.Q;
-    // R = (2 P^3 - 9 P Qc + 27 Rc) / 54, Q = (P^2 - 3 Qc) / 9
-    P_bar += R_bar * (6.0 * w.P2 - 9.0 * w.Qc) / 54.0 + Q_bar * 2.0 * w.P / 9.0;
-    Qc_bar += -R_bar * 9.0 * w.P / 54.0 - Q_bar * 3.0 / 9.0;
-    Rc_bar += R_bar * 27.0 / 54.0;
-  }
-  // P, Q, R of the cubic = numerators / (E alpha).
+  // What the cubic's and the co-limitation's adjoints pass on (zero for a dark-only leaf, which
+  // solved neither).
+  double jp_bar = 0, vcmax_bar = 0, b8_bar = 0, bc_bar = 0;
   double alpha_bar = 0, bbeta_bar = 0, gamma_bar = 0, theta_bar = 0;
-  {
-    const double Pn_bar = P_bar / w.denom, Qn_bar = Qc_bar / w.denom, Rn_bar = Rc_bar / w.denom;
-    const double denom_bar = -(P_bar * w.P + Qc_bar * w.Qc + Rc_bar * w.Rc) / w.denom;
-    alpha_bar += E * denom_bar;
-    // Pn = E bbeta + B theta - a alpha + E rd alpha
-    bbeta_bar += E * Pn_bar;
-    B_bar += theta * Pn_bar;
-    theta_bar += B * Pn_bar;
-    a_bar += -alpha * Pn_bar;
-    alpha_bar += (-a + E * rd) * Pn_bar;
-    rd_bar += E * alpha * Pn_bar;
-    // Qn = E gamma + B gamma / ca - a bbeta + a dd theta + E rd bbeta + rd B theta
-    gamma_bar += (E + B / ca) * Qn_bar;
-    B_bar += (gamma / ca + rd * theta) * Qn_bar;
-    ca_bar += -B * gamma / (ca * ca) * Qn_bar;
-    a_bar += (-bbeta + dd * theta) * Qn_bar;
-    bbeta_bar += (-a + E * rd) * Qn_bar;
-    dd_bar += a * theta * Qn_bar;
-    theta_bar += (a * dd + rd * B) * Qn_bar;
-    rd_bar += (E * bbeta + B * theta) * Qn_bar;
-    // Rn = -a gamma + a dd gamma / ca + E rd gamma + rd B gamma / ca
-    a_bar += (-gamma + dd * gamma / ca) * Rn_bar;
-    gamma_bar += (-a + a * dd / ca + E * rd + rd * B / ca) * Rn_bar;
-    dd_bar += a * gamma / ca * Rn_bar;
-    ca_bar += -(a * dd * gamma + rd * B * gamma) / (ca * ca) * Rn_bar;
-    rd_bar += (E * gamma + B * gamma / ca) * Rn_bar;
-    B_bar += rd * gamma / ca * Rn_bar;
+  if (!w.dark_only) {
+    double aph2_bar = 0, gsms1_bar = 0, jsuc_bar = 0, cs_bar = 0, rhc_bar = 0, wj_bar = 0, wc_bar = 0;
+    const double kr = kball * w.rhc;
+    // Co-limitation replacement: A_n = A_ps - R_d, g_s from Ball-Berry with it; c_i unchanged.
+    if (w.colim) {
+      const double K = 101.3 * 0.022624 / (273.15 * d.pressure_kpa);
+      const double gsl2_bar = gsF_bar * tl * K;
+      tl_bar += gsF_bar * w.gsl2 * K;
+      kball_bar += gsl2_bar * w.rhc * w.aph3 / w.cs;
+      rhc_bar += gsl2_bar * kball * w.aph3 / w.cs;
+      const double aph3_bar = aphF_bar + gsl2_bar * kr / w.cs;
+      cs_bar += -gsl2_bar * kr * w.aph3 / (w.cs * w.cs);
+      bprime_bar += gsl2_bar;
+      const double aps_bar = aph3_bar;
+      rd_bar -= aph3_bar;
+      // A_ps: smaller root of 0.95 A^2 + bb A + cc, bb = -(wp + J_s), cc = wp J_s
+      const double aa = 0.95, ac = 0.98;
+      double bb_bar = -aps_bar / (2.0 * aa);
+      const double disc2_bar = (w.aps_minus ? -aps_bar : aps_bar) / (2.0 * aa);
+      const double dsc2_bar = w.dsc2 > 0.0 ? disc2_bar * 0.5 / w.disc2 : 0.0;
+      bb_bar += 2.0 * w.bb * dsc2_bar;
+      const double cc_bar = -4.0 * aa * dsc2_bar;
+      double wp_bar = cc_bar * w.jsuc - bb_bar;
+      jsuc_bar += cc_bar * w.wp - bb_bar;
+      // wp: smaller root of 0.98 W^2 + b W + c, b = -(Wj + Wc), c = Wj Wc
+      double b_bar = -wp_bar / (2.0 * ac);
+      const double disc_bar = (w.wp_minus ? -wp_bar : wp_bar) / (2.0 * ac);
+      const double dsc_bar = w.dsc > 0.0 ? disc_bar * 0.5 / w.disc : 0.0;
+      b_bar += 2.0 * w.b * dsc_bar;
+      const double c_bar = -4.0 * ac * dsc_bar;
+      wj_bar += c_bar * w.wc - b_bar;
+      wc_bar += c_bar * w.wj - b_bar;
+    } else {
+      aph2_bar += aphF_bar;
+      gsms1_bar += gsF_bar;
+    }
+    // Wj, Wc at c_i.
+    double ci_bar = ciF_bar;
+    {
+      const double nj = w.ci - dd, dj = 4.0 * w.ci + w.b8;
+      jp_bar += wj_bar * nj / dj;
+      const double nj_bar = wj_bar * w.jp / dj, dj_bar = -wj_bar * w.wj / dj;
+      ci_bar += nj_bar + 4.0 * dj_bar;
+      dd_bar -= nj_bar;
+      b8_bar += dj_bar;
+      const double nc = w.ci - dd, dc = w.ci + w.bc;
+      vcmax_bar += wc_bar * nc / dc;
+      const double nc_bar = wc_bar * w.vcmax / dc, dc_bar = -wc_bar * w.wc / dc;
+      ci_bar += nc_bar + dc_bar;
+      dd_bar -= nc_bar;
+      bc_bar += dc_bar;
+    }
+    // c_i = c_s - A / g_co2, g_co2 = g_sl / 1.6, g_s = g_sl T_L pst, g_sl = m rh A / c_s + b'.
+    {
+      cs_bar += ci_bar;
+      aph2_bar += -ci_bar / w.gsco2;
+      const double gsl_bar = ci_bar * w.aph2 / (w.gsco2 * w.gsco2) / 1.6 + gsms1_bar * tl * w.pst;
+      tl_bar += gsms1_bar * w.gsl * w.pst;
+      kball_bar += gsl_bar * w.rhc * w.aph2 / w.cs;
+      rhc_bar += gsl_bar * kball * w.aph2 / w.cs;
+      aph2_bar += gsl_bar * kr / w.cs;
+      cs_bar += -gsl_bar * kr * w.aph2 / (w.cs * w.cs);
+      bprime_bar += gsl_bar;
+      if (!(rh > 1.0)) xb[kPsRh] += rhc_bar;  // cap_at(rh, 1)
+      // c_s = ca - A / (n g_b), n = 2 for amphistomatous leaves
+      const double ng = d.amphistomatous ? 2.0 * gb : gb;
+      ca_bar += cs_bar;
+      aph2_bar += -cs_bar / ng;
+      gb_bar += cs_bar * w.aph2 / (ng * gb);
+    }
+    // Sucrose cap and the root.
+    double aph1_bar = 0;
+    if (w.sucrose) jsuc_bar += aph2_bar;
+    else aph1_bar = aph2_bar;
+    vcmax_bar += jsuc_bar / 2.0;
+    rd_bar -= jsuc_bar;
+    if (!d.single_dark_respiration) rd_bar -= aph1_bar;
+    double P_bar = 0, Qc_bar = 0, Rc_bar = 0;
+    if (w.sel >= 0) {
+      const double root_bar = aph1_bar;
+      const double arg = (w.ang + w.shift[w.sel]) / 3.0;
+      const double sq_bar = root_bar * -2.0 * std::cos(arg);
+      const double ang_bar = root_bar * 2.0 * w.sq * std::sin(arg) / 3.0;
+      P_bar += -root_bar / 3.0;
+      double Q_bar = w.Q < 0.01 ? 0.0 : sq_bar * 0.5 / w.sq;
+      const bool clipped = w.argu < -0.99 || w.argu > 0.99;
+      const double argu_bar = clipped ? 0.0 : -ang_bar / std::sqrt(1.0 - w.argc * w.argc);
+      double R_bar = argu_bar / w.sqq;
+      const double sqq_bar = -argu_bar * w.argu / w.sqq;
+      const double qqq_bar = w.qqq_raw < 0.01 ? 0.0 : sqq_bar * 0.5 / w.sqq;
+      Q_bar += qqq_bar * 3.0 * w.Q * w.Q;
+      // R = (2 P^3 - 9 P Qc + 27 Rc) / 54, Q = (P^2 - 3 Qc) / 9
+      P_bar += R_bar * (6.0 * w.P2 - 9.0 * w.Qc) / 54.0 + Q_bar * 2.0 * w.P / 9.0;
+      Qc_bar += -R_bar * 9.0 * w.P / 54.0 - Q_bar * 3.0 / 9.0;
+      Rc_bar += R_bar * 27.0 / 54.0;
+    }
+    // P, Q, R of the cubic = numerators / (E alpha).
+    {
+      const double Pn_bar = P_bar / w.denom, Qn_bar = Qc_bar / w.denom, Rn_bar = Rc_bar / w.denom;
+      const double denom_bar = -(P_bar * w.P + Qc_bar * w.Qc + Rc_bar * w.Rc) / w.denom;
+      alpha_bar += E * denom_bar;
+      // Pn = E bbeta + B theta - a alpha + E rd alpha
+      bbeta_bar += E * Pn_bar;
+      B_bar += theta * Pn_bar;
+      theta_bar += B * Pn_bar;
+      a_bar += -alpha * Pn_bar;
+      alpha_bar += (-a + E * rd) * Pn_bar;
+      rd_bar += E * alpha * Pn_bar;
+      // Qn = E gamma + B gamma / ca - a bbeta + a dd theta + E rd bbeta + rd B theta
+      gamma_bar += (E + B / ca) * Qn_bar;
+      B_bar += (gamma / ca + rd * theta) * Qn_bar;
+      ca_bar += -B * gamma / (ca * ca) * Qn_bar;
+      a_bar += (-bbeta + dd * theta) * Qn_bar;
+      bbeta_bar += (-a + E * rd) * Qn_bar;
+      dd_bar += a * theta * Qn_bar;
+      theta_bar += (a * dd + rd * B) * Qn_bar;
+      rd_bar += (E * bbeta + B * theta) * Qn_bar;
+      // Rn = -a gamma + a dd gamma / ca + E rd gamma + rd B gamma / ca
+      a_bar += (-gamma + dd * gamma / ca) * Rn_bar;
+      gamma_bar += (-a + a * dd / ca + E * rd + rd * B / ca) * Rn_bar;
+      dd_bar += a * gamma / ca * Rn_bar;
+      ca_bar += -(a * dd * gamma + rd * B * gamma) / (ca * ca) * Rn_bar;
+      rd_bar += (E * gamma + B * gamma / ca) * Rn_bar;
+      B_bar += rd * gamma / ca * Rn_bar;
+    }
   }
   // (a, B) from the limitation chosen at ci = 0.7 ca.
   if (w.electron) b8_bar += B_bar, jp_bar += a_bar;

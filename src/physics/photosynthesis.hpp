@@ -4,8 +4,6 @@
 // reproduced here exactly.
 #pragma once
 
-#include <type_traits>
-
 #include "canveg/parameters.hpp"
 #include "physics/common.hpp"
 
@@ -55,18 +53,15 @@ CANVEG_HD inline T dark_respiration(const T& par_absorbed, const T& t_leaf, cons
   return where(par_absorbed > 10.0, T(rd * 0.4), rd);
 }
 
-// Whether every leaf of a vector of plain values is without light and respires (R_d > 0): then
+// Whether every leaf (of a vector of half-hours) is without light and respires (R_d > 0): then
 // J = 0 makes the Wj of any finite c_i zero, below R_d, so leaf_photosynthesis gives its dark
-// fallback, which reads neither the cubic nor the leaf humidity. Always false for AD types, whose
-// derivatives take the whole path. `rd()` gives R_d; it is called only for a vector without light,
-// so that lit leaves, most of the work, pay nothing for the test.
+// fallback, which reads neither the cubic nor the leaf humidity. The test reads values only: an
+// automatic-differentiation type skips the same work, its derivatives being those of the fallback
+// that the whole path would select. `rd()` gives R_d; it is called only for a vector without
+// light, so that lit leaves, most of the work, pay nothing for the test.
 template <class T, class DarkRespiration>
 CANVEG_HD inline bool dark_everywhere(const T& par_absorbed, const DarkRespiration& rd) {
-  if constexpr (std::is_same_v<T, RowValue<T>>) {
-    return !any_lane(par_absorbed != 0.0) && !any_lane(rd() <= 0.0);
-  } else {
-    return false;
-  }
+  return !any_lane(value_of(par_absorbed) != 0.0) && !any_lane(value_of(rd()) <= 0.0);
 }
 
 // Inputs: absorbed PAR [umol m-2 s-1], layer CO2 [ppm], leaf temperature [K], CO2 boundary-layer
@@ -146,7 +141,8 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
   };
   // Leaves without light (every half-hour of the vector at night): the fallback replaces whatever
   // the cubic gives, wherever that is finite, so the cubic and the co-limitation are skipped (bit
-  // for bit the same outputs, as checked on the reproduction runs).
+  // for bit the same outputs and derivatives, as checked on the reproduction runs and against a
+  // vector whose other lanes take the whole path).
   if (dark_everywhere(par_absorbed, [&] { return rd; })) {
     const DarkSolution d = dark_solution();
     LeafPhotosynthesis<T> out;

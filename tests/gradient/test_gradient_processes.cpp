@@ -217,23 +217,24 @@ PsCase ps_sample(std::mt19937& rng, bool flip_signs) {
 // (values, reverse == forward to 1e-10, finite differences to 1e-5). Near-degenerate cubics, where
 // the chain rule in any order loses digits (the generic tape then differs from forward mode by up
 // to 1e-5 itself), are skipped: returns false, and the caller looks further.
+canveg::test::JacobianCheck photosynthesis_jacobian(const PsCase& c, bool kernel) {
+  auto f = [&](const auto* x, auto* y) {
+    using T = std::decay_t<decltype(*y)>;
+    Parameters<T> p = cast_parameters<T>(trained_like());
+    T* fields[] = {&p.tk_25, &p.kc25, &p.ekc, &p.rugc, &p.ko25, &p.o2, &p.vcopt, &p.erd, &p.jmopt,
+                   &p.ejm, &p.toptjm, &p.hkin, &p.evc, &p.toptvc, &p.qalpha, &p.kball, &p.bprime};
+    for (int k = 0; k < 17; ++k) *fields[k] = x[5 + k];
+    // Unqualified: Var picks the hand-written kernel; qualified: the generic template.
+    const LeafPhotosynthesis<T> out =
+        kernel ? leaf_photosynthesis(x[0], x[1], x[2], x[3], 100.0, x[4], c.amphi, p, c.single_rd)
+               : physics::leaf_photosynthesis<T>(x[0], x[1], x[2], x[3], 100.0, x[4], c.amphi, p, c.single_rd);
+    y[0] = out.net_assimilation, y[1] = out.gs_m_s, y[2] = out.dark_respiration, y[3] = out.ci, y[4] = out.leaf_rh;
+  };
+  return check_jacobian(f, c.x, 5, 1e-6);
+}
+
 bool photosynthesis_kernel_case(const PsCase& c, const std::string& what, double fd_tol = 1e-5) {
-  canveg::test::JacobianCheck r[2];
-  for (int kernel = 0; kernel < 2; ++kernel) {
-    auto f = [&](const auto* x, auto* y) {
-      using T = std::decay_t<decltype(*y)>;
-      Parameters<T> p = cast_parameters<T>(trained_like());
-      T* fields[] = {&p.tk_25, &p.kc25, &p.ekc, &p.rugc, &p.ko25, &p.o2, &p.vcopt, &p.erd, &p.jmopt,
-                     &p.ejm, &p.toptjm, &p.hkin, &p.evc, &p.toptvc, &p.qalpha, &p.kball, &p.bprime};
-      for (int k = 0; k < 17; ++k) *fields[k] = x[5 + k];
-      // Unqualified: Var picks the hand-written kernel; qualified: the generic template.
-      const LeafPhotosynthesis<T> out =
-          kernel ? leaf_photosynthesis(x[0], x[1], x[2], x[3], 100.0, x[4], c.amphi, p, c.single_rd)
-                 : physics::leaf_photosynthesis<T>(x[0], x[1], x[2], x[3], 100.0, x[4], c.amphi, p, c.single_rd);
-      y[0] = out.net_assimilation, y[1] = out.gs_m_s, y[2] = out.dark_respiration, y[3] = out.ci, y[4] = out.leaf_rh;
-    };
-    r[kernel] = check_jacobian(f, c.x, 5, 1e-6);
-  }
+  const canveg::test::JacobianCheck r[2] = {photosynthesis_jacobian(c, false), photosynthesis_jacobian(c, true)};
   if (!canveg::test::jacobian_ok(r[0], 22, fd_tol)) return false;
   EXPECT_JACOBIAN_OK(r[1], 22, fd_tol) << what;
   return true;
@@ -257,6 +258,48 @@ TEST(GradientProcess, PhotosynthesisKernelReplicatesTemplate) {
     const double a[4] = {r.net_assimilation, r.gs_m_s, r.dark_respiration, r.ci}, b[4] = {w.out_a, w.out_gs, w.rd, w.out_ci};
     ASSERT_EQ(std::memcmp(a, b, sizeof(a)), 0) << it;
   }
+}
+
+// A leaf without light that respires skips the cubic and the co-limitation, in the template and
+// in the kernel's forward pass and adjoint (physics::dark_everywhere). Its values and derivatives
+// are the whole path's, taken with PAR = 1e-300 (J = 1e-301, the same fallback) in forward mode
+// of the template, at cases where that passes the standard checks (finite differences).
+TEST(GradientProcess, DarkLeafSkipsTheCubicWithTheWholePathsDerivatives) {
+  constexpr int n = ad::kernels_detail::kPsInputs;
+  std::mt19937 rng(31);
+  int checked = 0;
+  for (int it = 0; it < 2000 && checked < 40; ++it) {
+    PsCase dark = ps_sample(rng, false);
+    dark.x[0] = 0.0;
+    PsCase lit = dark;
+    lit.x[0] = 1e-300;
+    const ad::kernels_detail::PsWork wd = ps_branches(dark), wl = ps_branches(lit);
+    ASSERT_TRUE(wd.dark_only && wd.fallback) << it;
+    ASSERT_FALSE(wl.dark_only) << it;
+    if (!wl.fallback) continue;  // a non-finite c_i on the whole path: no fallback to compare with
+    // As in photosynthesis_kernel_case: cases whose generic template fails the standard checks
+    // itself (derivatives that are pure round-off, e.g. of A_n = -R_d) are passed over.
+    const canveg::test::JacobianCheck whole = photosynthesis_jacobian(lit, false);
+    if (!canveg::test::jacobian_ok(whole, n, 1e-5)) continue;
+    ++checked;
+    const canveg::test::JacobianCheck k = photosynthesis_jacobian(dark, true);
+    EXPECT_TRUE(k.values_identical) << it;
+    for (int o = 0; o < 4; ++o) EXPECT_EQ(k.value[o], whole.value[o]) << it << " output " << o;
+    // Entries that are round-off of a cancellation (dA_n/db' of A_n = -R_d) are compared on the
+    // scale of their row and column.
+    auto entry_scale = [&](int o, int i) {
+      double s = 0.0;
+      for (int l = 0; l < n; ++l) s = std::max(s, std::abs(whole.forward[o * n + l]));
+      for (int l = 0; l < 4; ++l) s = std::max(s, std::abs(whole.forward[l * n + i]));
+      return s;
+    };
+    for (int o = 0; o < 4; ++o) {
+      for (int i = 0; i < n; ++i)
+        EXPECT_NEAR(k.reverse[o * n + i], whole.forward[o * n + i], 1e-12 * entry_scale(o, i)) << it << " output " << o << " input " << i;
+      EXPECT_EQ(k.reverse[o * n + ad::kernels_detail::kPsRh], 0.0) << "the fallback reads no humidity";
+    }
+  }
+  EXPECT_EQ(checked, 40);
 }
 
 TEST(GradientProcess, PhotosynthesisKernelEveryBranch) {

@@ -114,16 +114,25 @@ TEST(Photosynthesis, DarkLeafRespiresAtInterceptConductance) {
       EXPECT_LT(r.net_assimilation, 0.0);
       EXPECT_NEAR(r.net_assimilation, -rd, 1e-9 * rd);
       EXPECT_GT(r.ci, 410.0);  // respiration raises internal CO2 above ambient
-      // Plain values skip the cubic in the dark; forward-mode values take the whole path, the
-      // fallback then replacing the cubic's result: the same numbers bit for bit.
+      // A leaf without light skips the cubic and the co-limitation; with PAR = 1e-300 (J = 1e-301)
+      // the whole path is taken and the fallback replaces its result: the same numbers bit for
+      // bit, in double and in forward mode (values and the derivative with respect to c_a).
+      const auto full = leaf_photosynthesis(1e-300, 410.0, tl, 70.0, pk, 0.75, amphi, p);
+      EXPECT_EQ(r.net_assimilation, full.net_assimilation);
+      EXPECT_EQ(r.gs_m_s, full.gs_m_s);
+      EXPECT_EQ(r.ci, full.ci);
+      EXPECT_EQ(r.dark_respiration, full.dark_respiration);
+      EXPECT_EQ(r.leaf_rh, full.leaf_rh);
       using D = canveg::ad::Dual<1>;
       const Parameters<D> pd;
-      const auto full = leaf_photosynthesis<D>(D(0.0), D(410.0), D(tl), D(70.0), pk, D(0.75), amphi, pd);
-      EXPECT_EQ(r.net_assimilation, full.net_assimilation.v);
-      EXPECT_EQ(r.gs_m_s, full.gs_m_s.v);
-      EXPECT_EQ(r.ci, full.ci.v);
-      EXPECT_EQ(r.dark_respiration, full.dark_respiration.v);
-      EXPECT_EQ(r.leaf_rh, full.leaf_rh.v);
+      D ca(410.0);
+      ca.d[0] = 1.0;
+      const auto dark_d = leaf_photosynthesis<D>(D(0.0), ca, D(tl), D(70.0), pk, D(0.75), amphi, pd);
+      const auto full_d = leaf_photosynthesis<D>(D(1e-300), ca, D(tl), D(70.0), pk, D(0.75), amphi, pd);
+      EXPECT_EQ(r.net_assimilation, dark_d.net_assimilation.v);
+      EXPECT_EQ(dark_d.net_assimilation.d[0], full_d.net_assimilation.d[0]);
+      EXPECT_EQ(dark_d.ci.d[0], full_d.ci.d[0]);
+      EXPECT_GT(dark_d.ci.d[0], 0.0);
     }
 }
 
