@@ -136,9 +136,12 @@ inline void soil_adjoint(const double* out_adj, const Index* in, double* adj, co
 
 // --- longwave sweeps ---------------------------------------------------------------------------
 
-// Layout of the data: header, then U_0..U_S ((S + 1) x (J + 1)), then D_1..D_S (S x (J + 1)).
+// Layout of the data: header, then U_0..U_S ((S + 1) x (J + 1)), then D_1..D_S (S x (J + 1)), of
+// which only the sweeps up to `stored` are written: a sweep that leaves the upward field unchanged
+// (U_s = U_{s-1} bit for bit) has reached the fixed point, every later sweep repeating its U_s
+// and D_s (physics::longwave_transfer stops there for plain values).
 struct LongwaveHeader {
-  int J, sweeps;
+  int J, sweeps, stored;
   double forward, backward, one_minus_eps;
 };
 
@@ -149,8 +152,9 @@ inline void longwave_adjoint(const double* out_adj, const Index* in, double* adj
   const int J = h.J, S = h.sweeps;
   const double* U = reinterpret_cast<const double*>(static_cast<const unsigned char*>(data) + sizeof(LongwaveHeader));
   const double* D = U + static_cast<std::size_t>(S + 1) * (J + 1);
-  auto u = [&](int s, int i) { return U[static_cast<std::size_t>(s) * (J + 1) + i]; };
-  auto dn = [&](int s, int i) { return D[static_cast<std::size_t>(s - 1) * (J + 1) + i]; };
+  const int stored = h.stored;
+  auto u = [&](int s, int i) { return U[static_cast<std::size_t>(std::min(s, stored)) * (J + 1) + i]; };
+  auto dn = [&](int s, int i) { return D[static_cast<std::size_t>(std::min(s, stored) - 1) * (J + 1) + i]; };
   const double fw = h.forward, bw = h.backward, ome = h.one_minus_eps;
   // Adjoint work arrays on the stack for the usual sizes, else on the heap.
   std::vector<double> heap;
@@ -1567,12 +1571,19 @@ inline void longwave_transfer(int J, int sweeps, const Var& sky, const Var* prob
   up[J] = sky.v;
   const double fw = forward.v, bw = backward.v, ome = one_minus_eps.v, soil = soil_emission.v;
   std::copy(up.begin(), up.end(), U);
+  h->stored = sweeps;
   for (int s = 1; s <= sweeps; ++s) {
     for (int i = J - 1; i >= 0; --i) dn[i] = dn[i + 1] * fw + (up[i] * bw + src[i]);
     up[0] = ome * dn[0] + soil;
     for (int i = 0; i < J; ++i) up[i + 1] = up[i] * fw + (dn[i + 1] * bw + src[i]);
-    std::copy(up.begin(), up.end(), U + static_cast<std::size_t>(s) * W);
+    double* u_s = U + static_cast<std::size_t>(s) * W;
+    std::copy(up.begin(), up.end(), u_s);
     std::copy(dn.begin(), dn.end(), D + static_cast<std::size_t>(s - 1) * W);
+    // The fixed point: the later sweeps' fluxes are these (the adjoint still runs all of them).
+    if (std::equal(up.begin(), up.end(), u_s - W)) {
+      h->stored = s;
+      break;
+    }
   }
   thread_local std::vector<Index> inputs;
   inputs.resize(2 * static_cast<std::size_t>(J) + 5);

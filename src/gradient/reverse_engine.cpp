@@ -111,7 +111,8 @@ void ReverseEngine::tape_iteration(std::size_t row, const double* state, bool ha
     previous = fluxes_only ? Var(previous_surface) : Var::leaf(previous_surface);
     surface_leaf_ = previous.i;
   }
-  physics::iterate_column(cm_v_, s_v_, has_previous, previous, /*update_air=*/!fluxes_only);
+  physics::iterate_column(cm_v_, s_v_, has_previous, previous,
+                          fluxes_only ? physics::IterationScope::LeAndNee : physics::IterationScope::Full);
   le_v_ = physics::column_le(s_v_);
   nee_v_ = physics::column_nee(s_v_);
   max_tape_nodes_ = std::max(max_tape_nodes_, tape.size());

@@ -66,7 +66,7 @@ class ReverseEngine {
   // first (param_first_), then constants (const_first_), then state (state_first_), then the
   // surface (surface_leaf_, 0 when the row has no previous row). `fluxes_only` (the one-step
   // rule, which holds the state): the state and the surface enter as constants and the iteration
-  // stops at its fluxes (iterate_column's update_air = false), so the tape holds only what
+  // stops at LE and NEE (iterate_column's IterationScope::LeAndNee), so the tape holds only what
   // carries the parameters' adjoints to LE and NEE; there are then no state leaves.
   void tape_iteration(std::size_t row, const double* state, bool has_previous, double previous_surface,
                       bool fluxes_only = false);

@@ -326,17 +326,22 @@ CANVEG_HD void leaf_fluxes(const ColumnModel<T>& m, ColumnState<T>& s, const T* 
   }
 }
 
+// What one iteration computes: everything (the solver), or what the iteration's LE and NEE read
+// (the one-step gradient tapes its last iteration so, the state held fixed). LeAndNee leaves out
+// B8 and B9, the new air profiles and stability, which only the next iteration reads, and the
+// canopy sums of H, R_net, g_s and T_L, which are outputs only; the leaf and soil fluxes, the
+// canopy sums of Ps, Rd and LE, and so LE and NEE, are those of a full iteration.
+enum class IterationScope { Full, LeAndNee };
+
 // One fixed-point iteration (docs/model.md 1.3 B).
 //   surface_t_previous_row: the upper soil boundary that the previous half-hour of the same
 //   array uses in this iteration (its surface temperature of the previous iteration), for the
 //   soil heat-storage term; has_previous_row = false gives zero storage (first row, or
 //   independent half-hours).
-//   update_air = false leaves out B8 and B9, the new air profiles and stability, which only the
-//   next iteration reads: the iteration's fluxes (and LE, NEE) are the same; the one-step
-//   gradient tapes its last iteration so.
 template <class T>
 CANVEG_HD void iterate_column(const ColumnModel<T>& m, ColumnState<T>& s, const RowMask<T>& has_previous_row,
-                              const T& surface_t_previous_row, bool update_air = true) {
+                              const T& surface_t_previous_row, IterationScope scope = IterationScope::Full) {
+  const bool full = scope == IterationScope::Full;
   using V = RowValue<T>;
   const Parameters<T>& p = *m.para;
   const int J = s.J, N = s.N;
@@ -397,7 +402,7 @@ CANVEG_HD void iterate_column(const ColumnModel<T>& m, ColumnState<T>& s, const 
   }
 
   // B8: profiles from the new sources with the previous z/L. Layer sources per unit volume.
-  if (update_air) {
+  if (full) {
     T hh = 0.0;
     for (int j = 0; j < J; ++j) {
       const T pb = s.par.prob_beam[j];
@@ -444,18 +449,22 @@ CANVEG_HD void iterate_column(const ColumnModel<T>& m, ColumnState<T>& s, const 
     vps = vps + (pb * s.sun.ps[j] + psh * s.shade.ps[j]) * dl;
     vrd = vrd + (pb * s.sun.rd[j] + psh * s.shade.rd[j]) * dl;
     vle = vle + (pb * s.sun.le[j] + psh * s.shade.le[j]) * dl;
-    vh = vh + (pb * s.sun.h[j] + psh * s.shade.h[j]) * dl;
-    vrn = vrn + (pb * s.sun.rnet[j] + psh * s.shade.rnet[j]) * dl;
-    vgs = vgs + (pb * s.sun.gs[j] + psh * s.shade.gs[j]) * dl;
-    vtl = vtl + (pb * s.sun.t_leaf[j] + psh * s.shade.t_leaf[j]) * dl;
+    if (full) {
+      vh = vh + (pb * s.sun.h[j] + psh * s.shade.h[j]) * dl;
+      vrn = vrn + (pb * s.sun.rnet[j] + psh * s.shade.rnet[j]) * dl;
+      vgs = vgs + (pb * s.sun.gs[j] + psh * s.shade.gs[j]) * dl;
+      vtl = vtl + (pb * s.sun.t_leaf[j] + psh * s.shade.t_leaf[j]) * dl;
+    }
   }
   s.veg_ps = vps;
   s.veg_rd = vrd;
   s.veg_le = vle;
-  s.veg_h = vh;
-  s.veg_rnet = vrn;
-  s.veg_gs = vgs;
-  s.veg_tleaf = vtl;
+  if (full) {
+    s.veg_h = vh;
+    s.veg_rnet = vrn;
+    s.veg_gs = vgs;
+    s.veg_tleaf = vtl;
+  }
 }
 
 }  // namespace canveg::physics
