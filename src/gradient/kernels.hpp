@@ -26,6 +26,8 @@
 //                         branches it took)
 //   leaf_energy_balance:  the two leaf quadratics (LE, T_L) per leaf (about 70 nodes -> one
 //                         block; adjoint = the stored forward pass run backwards)
+//   boundary_resistance_scaled: a leaf's three boundary-layer resistances (about 25 nodes -> one
+//                         block; adjoint through the convection regime the forward pass took)
 //
 // The two leaf blocks also exist preaccumulated (leaf_*_preaccumulated, selected by
 // preaccumulate_leaf_blocks()): the template itself evaluated once with dual numbers over the
@@ -314,6 +316,112 @@ inline bool gather_inputs(const Var* const* args, int n, double* values, Index* 
     active = active || indices[k] != 0;
   }
   return active;
+}
+
+// --- leaf boundary layer -----------------------------------------------------------------------
+
+// Inputs of the block, in this order: t_leaf, t_air, the diffusivity scaling, lleaf, betfac and the
+// BoundaryLayerConstants (grashof, nu, d_heat, d_vapor, d_co2, pr33, sc33, scc33).
+enum BlInput {
+  kBlTleaf, kBlTair, kBlTp, kBlLleaf, kBlBetfac, kBlGrashof, kBlNu, kBlDheat, kBlDvapor, kBlDco2, kBlPr33,
+  kBlSc33, kBlScc33, kBlInputs
+};
+
+// Which formula gave the Nusselt number (physics::boundary_resistance_scaled).
+enum class Convection : int { ForcedTurbulent, ForcedLaminar, FreeTurbulent, FreeLaminar };
+
+// The forward pass's values that the adjoint reads.
+struct BlData {
+  double x[kBlInputs];
+  double wind, grashof, reynolds, nusselt, out[3], den[3];
+  bool floored;  // the Grashof number clipped at 0 (a leaf cooler than the air)
+  Convection regime;
+};
+
+// physics::boundary_resistance_scaled<double> written out: the same operations in the same order
+// (values and regime bit-identical to the template; tests/gradient/test_gradient_processes.cpp).
+inline void bl_forward(BlData& d) {
+  const double* x = d.x;
+  const double grashof = x[kBlGrashof] * (x[kBlTleaf] - x[kBlTair]) / x[kBlTair];
+  d.floored = grashof < 0.0;
+  d.grashof = d.floored ? 0.0 : grashof;
+  const double nu_tp = x[kBlNu] * x[kBlTp];
+  d.reynolds = x[kBlLleaf] * d.wind / nu_tp;
+  const double ratio = d.grashof / (d.reynolds * d.reynolds);
+  if (ratio > 1.0 && d.grashof >= 100000.0) {
+    d.regime = Convection::FreeTurbulent;
+    d.nusselt = 0.13 * std::pow(d.grashof, 0.33);
+  } else if (ratio <= 1.0) {
+    if (d.reynolds > 14000.0) {
+      d.regime = Convection::ForcedTurbulent;
+      d.nusselt = 0.036 * std::pow(d.reynolds, 0.8) * x[kBlBetfac];
+    } else {
+      d.regime = Convection::ForcedLaminar;
+      d.nusselt = 0.66 * std::sqrt(d.reynolds) * x[kBlBetfac];
+    }
+  } else {
+    d.regime = Convection::FreeLaminar;
+    d.nusselt = 0.5 * std::pow(d.grashof, 0.25);
+  }
+  const double scale[3] = {x[kBlPr33], x[kBlSc33], x[kBlScc33]};
+  const double diffusivity[3] = {x[kBlDheat], x[kBlDvapor], x[kBlDco2]};
+  for (int k = 0; k < 3; ++k) {
+    d.den[k] = diffusivity[k] * x[kBlTp] * (d.nusselt * scale[k]);
+    d.out[k] = x[kBlLleaf] / d.den[k];
+  }
+}
+
+// Outputs: r_b for heat, water vapour and CO2 (docs/model.md 2.10), r_k = l / (D_k s (Nu P_k)).
+inline void boundary_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
+  const BlData& d = *static_cast<const BlData*>(data);
+  const double* x = d.x;
+  double xb[kBlInputs] = {};
+  double nu_bar = 0.0;
+  const int scale_input[3] = {kBlPr33, kBlSc33, kBlScc33};
+  const int diffusivity_input[3] = {kBlDheat, kBlDvapor, kBlDco2};
+  for (int k = 0; k < 3; ++k) {
+    xb[kBlLleaf] += out_adj[k] / d.den[k];
+    const double den_bar = -out_adj[k] * d.out[k] / d.den[k];
+    const double a = x[diffusivity_input[k]] * x[kBlTp], b = d.nusselt * x[scale_input[k]];
+    const double a_bar = den_bar * b, b_bar = den_bar * a;
+    xb[diffusivity_input[k]] += a_bar * x[kBlTp];
+    xb[kBlTp] += a_bar * x[diffusivity_input[k]];
+    nu_bar += b_bar * x[scale_input[k]];
+    xb[scale_input[k]] += b_bar * d.nusselt;
+  }
+  double re_bar = 0.0, gr_bar = 0.0;
+  switch (d.regime) {
+    case Convection::FreeTurbulent: gr_bar = nu_bar * 0.13 * (0.33 * std::pow(d.grashof, 0.33 - 1.0)); break;
+    case Convection::FreeLaminar: gr_bar = nu_bar * 0.5 * (0.25 * std::pow(d.grashof, 0.25 - 1.0)); break;
+    case Convection::ForcedTurbulent: {
+      const double power = std::pow(d.reynolds, 0.8);
+      xb[kBlBetfac] += nu_bar * (0.036 * power);
+      re_bar = nu_bar * x[kBlBetfac] * 0.036 * (0.8 * std::pow(d.reynolds, 0.8 - 1.0));
+      break;
+    }
+    case Convection::ForcedLaminar: {
+      const double root = std::sqrt(d.reynolds);
+      xb[kBlBetfac] += nu_bar * (0.66 * root);
+      re_bar = nu_bar * x[kBlBetfac] * 0.66 * (0.5 / root);
+      break;
+    }
+  }
+  // Re = l u / (nu s)
+  const double nu_tp = x[kBlNu] * x[kBlTp];
+  xb[kBlLleaf] += re_bar * d.wind / nu_tp;
+  const double nu_tp_bar = -re_bar * d.reynolds / nu_tp;
+  xb[kBlNu] += nu_tp_bar * x[kBlTp];
+  xb[kBlTp] += nu_tp_bar * x[kBlNu];
+  // Gr = G (T_L - T_a) / T_a, clipped at 0 (no derivative where clipped)
+  if (!d.floored) {
+    const double dt = x[kBlTleaf] - x[kBlTair];
+    xb[kBlGrashof] += gr_bar * dt / x[kBlTair];
+    const double dt_bar = gr_bar * x[kBlGrashof] / x[kBlTair];
+    xb[kBlTleaf] += dt_bar;
+    xb[kBlTair] += -dt_bar - gr_bar * d.grashof / x[kBlTair];
+  }
+  for (int k = 0; k < kBlInputs; ++k) adj[in[k]] += xb[k];
+  adj[0] = 0.0;
 }
 
 // --- leaf photosynthesis -----------------------------------------------------------------------
@@ -1599,6 +1707,31 @@ inline void longwave_transfer(int J, int sweeps, const Var& sky, const Var* prob
   ir_down[J] = sky;
   for (int i = 0; i < J; ++i) ir_down[i] = Var(dn[i], first + i);
   for (int i = 0; i <= J; ++i) ir_up[i] = Var(up[i], first + J + i);
+}
+
+// physics::boundary_resistance_scaled for Var: one external block per leaf (outputs r_b for heat,
+// water vapour and CO2) instead of about 25 nodes.
+inline physics::BoundaryResistance<Var> boundary_resistance_scaled(const Var& t_leaf, const Var& t_air, double wind,
+                                                                   const Var& tp_factor, const Parameters<Var>& p,
+                                                                   const physics::BoundaryLayerConstants<Var>& c) {
+  using namespace kernels_detail;
+  const Var* args[kBlInputs] = {&t_leaf, &t_air, &tp_factor, &p.lleaf, &p.betfac, &c.grashof, &c.nu,
+                                &c.d_heat, &c.d_vapor, &c.d_co2, &c.pr33, &c.sc33, &c.scc33};
+  BlData d;
+  Index inputs[kBlInputs];
+  const bool active = gather_inputs(args, kBlInputs, d.x, inputs);
+  d.wind = wind;
+  bl_forward(d);
+  physics::BoundaryResistance<Var> r;
+  if (!active) {
+    r.heat = d.out[0], r.vapor = d.out[1], r.co2 = d.out[2];
+    return r;
+  }
+  const Index first = thread_tape().push_external(inputs, kBlInputs, 3, &boundary_adjoint, &d, sizeof(d));
+  r.heat = Var(d.out[0], first);
+  r.vapor = Var(d.out[1], first + 1);
+  r.co2 = Var(d.out[2], first + 2);
+  return r;
 }
 
 // physics::leaf_photosynthesis for Var: one external block per leaf (outputs A_n, g_s, R_d, c_i).

@@ -153,6 +153,62 @@ TEST(GradientProcess, BoundaryLayer) {
   }
 }
 
+// The hand-written boundary-layer block against the template, in each convection regime and with
+// the Grashof number clipped (a leaf cooler than the air): values and regime bit for bit, the
+// Jacobian over x = [t_leaf, t_air, diffusivity scaling, lleaf, betfac] against forward mode of
+// the template and finite differences.
+TEST(GradientProcess, BoundaryLayerKernelAgreesWithTemplate) {
+  using ad::kernels_detail::Convection;
+  struct Case {
+    double t_leaf, t_air, wind, lleaf;
+    Convection regime;
+    bool floored;
+  };
+  const Parameters<double> p0 = trained_like();
+  for (const Case c : {Case{300.0, 298.0, 2.0, 0.04, Convection::ForcedLaminar, false},
+                       Case{300.0, 298.0, 30.0, 0.1, Convection::ForcedTurbulent, false},
+                       Case{310.0, 298.0, 0.05, 0.1, Convection::FreeTurbulent, false},
+                       Case{300.0, 298.0, 0.01, 0.01, Convection::FreeLaminar, false},
+                       Case{295.0, 298.0, 2.0, 0.04, Convection::ForcedLaminar, true}}) {
+    const double tp = diffusivity_scaling(c.t_air, 99.0);
+    auto block = [&](bool kernel) {
+      return [&, kernel](const auto* x, auto* y) {
+        using T = std::decay_t<decltype(*y)>;
+        Parameters<T> p = cast_parameters<T>(p0);
+        p.lleaf = x[3], p.betfac = x[4];
+        const BoundaryLayerConstants<T> blc = make_boundary_layer_constants(p);
+        // Unqualified: Var picks the hand-written block; qualified: the generic template.
+        const BoundaryResistance<T> r =
+            kernel ? boundary_resistance_scaled(x[0], x[1], c.wind, x[2], p, blc)
+                   : physics::boundary_resistance_scaled<T>(x[0], x[1], c.wind, x[2], p, blc);
+        y[0] = r.heat, y[1] = r.vapor, y[2] = r.co2;
+      };
+    };
+    const std::vector<double> x = {c.t_leaf, c.t_air, tp, c.lleaf, p0.betfac};
+    const canveg::test::JacobianCheck generic = check_jacobian(block(false), x, 3, 1e-6);
+    const canveg::test::JacobianCheck kernel = check_jacobian(block(true), x, 3, 1e-6);
+    EXPECT_JACOBIAN_OK(generic, 5, 1e-6) << c.wind;
+    EXPECT_JACOBIAN_OK(kernel, 5, 1e-6) << c.wind;
+    for (int o = 0; o < 3; ++o) EXPECT_EQ(kernel.value[o], generic.value[o]);
+    // The regime the case was built for.
+    ad::kernels_detail::BlData d{};
+    Parameters<double> p = p0;
+    p.lleaf = c.lleaf;
+    const BoundaryLayerConstants<double> blc = make_boundary_layer_constants(p);
+    const double in[] = {c.t_leaf, c.t_air, tp, p.lleaf, p.betfac, blc.grashof, blc.nu,
+                         blc.d_heat, blc.d_vapor, blc.d_co2, blc.pr33, blc.sc33, blc.scc33};
+    std::copy(std::begin(in), std::end(in), d.x);
+    d.wind = c.wind;
+    ad::kernels_detail::bl_forward(d);
+    EXPECT_EQ(d.regime, c.regime) << c.wind;
+    EXPECT_EQ(d.floored, c.floored) << c.wind;
+    const BoundaryResistance<double> r = physics::boundary_resistance_scaled<double>(c.t_leaf, c.t_air, c.wind, tp, p, blc);
+    EXPECT_EQ(d.out[0], r.heat);
+    EXPECT_EQ(d.out[1], r.vapor);
+    EXPECT_EQ(d.out[2], r.co2);
+  }
+}
+
 // x = [par, ca, t_leaf, rb_co2, rh, vcopt, jmopt, kball, bprime, qalpha, toptvc, toptjm].
 TEST(GradientProcess, Photosynthesis) {
   const Parameters<double> p0 = trained_like();
