@@ -333,7 +333,7 @@ enum class Convection : int { ForcedTurbulent, ForcedLaminar, FreeTurbulent, Fre
 // The forward pass's values that the adjoint reads.
 struct BlData {
   double x[kBlInputs];
-  double wind, grashof, reynolds, nusselt, out[3], den[3];
+  double wind, grashof, reynolds, nusselt, out[3];
   bool floored;  // the Grashof number clipped at 0 (a leaf cooler than the air)
   Convection regime;
 };
@@ -365,63 +365,47 @@ inline void bl_forward(BlData& d) {
   }
   const double scale[3] = {x[kBlPr33], x[kBlSc33], x[kBlScc33]};
   const double diffusivity[3] = {x[kBlDheat], x[kBlDvapor], x[kBlDco2]};
-  for (int k = 0; k < 3; ++k) {
-    d.den[k] = diffusivity[k] * x[kBlTp] * (d.nusselt * scale[k]);
-    d.out[k] = x[kBlLleaf] / d.den[k];
-  }
+  for (int k = 0; k < 3; ++k) d.out[k] = x[kBlLleaf] / (diffusivity[k] * x[kBlTp] * (d.nusselt * scale[k]));
 }
 
-// Outputs: r_b for heat, water vapour and CO2 (docs/model.md 2.10), r_k = l / (D_k s (Nu P_k)).
+// Outputs: r_b for heat, water vapour and CO2 (docs/model.md 2.10), r_k = l / (D_k s Nu P_k), a
+// product of powers: ln r_k = ln l - ln D_k - ln s - ln Nu - ln P_k with ln Nu = b ln Re (+ ln
+// betfac, forced) or b ln Gr (free), ln Re = ln l + ln u - ln nu - ln s. The adjoint runs on the
+// logarithms (the adjoint of ln x is x times that of x), one division per input that is on the
+// tape, and none for the constants (a one-step tape has only l and the Grashof prefactor).
 inline void boundary_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
   const BlData& d = *static_cast<const BlData*>(data);
   const double* x = d.x;
-  double xb[kBlInputs] = {};
-  double nu_bar = 0.0;
-  const int scale_input[3] = {kBlPr33, kBlSc33, kBlScc33};
-  const int diffusivity_input[3] = {kBlDheat, kBlDvapor, kBlDco2};
-  for (int k = 0; k < 3; ++k) {
-    xb[kBlLleaf] += out_adj[k] / d.den[k];
-    const double den_bar = -out_adj[k] * d.out[k] / d.den[k];
-    const double a = x[diffusivity_input[k]] * x[kBlTp], b = d.nusselt * x[scale_input[k]];
-    const double a_bar = den_bar * b, b_bar = den_bar * a;
-    xb[diffusivity_input[k]] += a_bar * x[kBlTp];
-    xb[kBlTp] += a_bar * x[diffusivity_input[k]];
-    nu_bar += b_bar * x[scale_input[k]];
-    xb[scale_input[k]] += b_bar * d.nusselt;
-  }
-  double re_bar = 0.0, gr_bar = 0.0;
+  double g[3], total = 0.0;  // adjoints of ln r_k
+  for (int k = 0; k < 3; ++k) total += (g[k] = out_adj[k] * d.out[k]);
+  // ln Nu: its slope b in ln Re or ln Gr, and whether betfac multiplies it.
+  double b_re = 0.0, b_gr = 0.0;
+  bool forced = false;
   switch (d.regime) {
-    case Convection::FreeTurbulent: gr_bar = nu_bar * 0.13 * (0.33 * std::pow(d.grashof, 0.33 - 1.0)); break;
-    case Convection::FreeLaminar: gr_bar = nu_bar * 0.5 * (0.25 * std::pow(d.grashof, 0.25 - 1.0)); break;
-    case Convection::ForcedTurbulent: {
-      const double power = std::pow(d.reynolds, 0.8);
-      xb[kBlBetfac] += nu_bar * (0.036 * power);
-      re_bar = nu_bar * x[kBlBetfac] * 0.036 * (0.8 * std::pow(d.reynolds, 0.8 - 1.0));
-      break;
-    }
-    case Convection::ForcedLaminar: {
-      const double root = std::sqrt(d.reynolds);
-      xb[kBlBetfac] += nu_bar * (0.66 * root);
-      re_bar = nu_bar * x[kBlBetfac] * 0.66 * (0.5 / root);
-      break;
-    }
+    case Convection::FreeTurbulent: b_gr = 0.33; break;
+    case Convection::FreeLaminar: b_gr = 0.25; break;
+    case Convection::ForcedTurbulent: b_re = 0.8, forced = true; break;
+    case Convection::ForcedLaminar: b_re = 0.5, forced = true; break;
   }
-  // Re = l u / (nu s)
-  const double nu_tp = x[kBlNu] * x[kBlTp];
-  xb[kBlLleaf] += re_bar * d.wind / nu_tp;
-  const double nu_tp_bar = -re_bar * d.reynolds / nu_tp;
-  xb[kBlNu] += nu_tp_bar * x[kBlTp];
-  xb[kBlTp] += nu_tp_bar * x[kBlNu];
-  // Gr = G (T_L - T_a) / T_a, clipped at 0 (no derivative where clipped)
-  if (!d.floored) {
-    const double dt = x[kBlTleaf] - x[kBlTair];
-    xb[kBlGrashof] += gr_bar * dt / x[kBlTair];
-    const double dt_bar = gr_bar * x[kBlGrashof] / x[kBlTair];
-    xb[kBlTleaf] += dt_bar;
-    xb[kBlTair] += -dt_bar - gr_bar * d.grashof / x[kBlTair];
+  const double ln_re = -total * b_re;  // adjoint of ln Re
+  const double ln_gr = -total * b_gr;  // adjoint of ln Gr
+  auto add = [&](int input, double log_adjoint) {
+    if (in[input]) adj[in[input]] += log_adjoint / x[input];
+  };
+  add(kBlLleaf, total + ln_re);
+  add(kBlTp, -total - ln_re);
+  add(kBlNu, -ln_re);
+  if (forced) add(kBlBetfac, -total);
+  const int diffusivity_input[3] = {kBlDheat, kBlDvapor, kBlDco2};
+  const int scale_input[3] = {kBlPr33, kBlSc33, kBlScc33};
+  for (int k = 0; k < 3; ++k) add(diffusivity_input[k], -g[k]), add(scale_input[k], -g[k]);
+  // Gr = G (T_L - T_a) / T_a > 0 in the free regimes (no derivative where clipped at 0).
+  if (b_gr != 0.0 && !d.floored) {
+    add(kBlGrashof, ln_gr);
+    const double dt_bar = ln_gr / (x[kBlTleaf] - x[kBlTair]);
+    if (in[kBlTleaf]) adj[in[kBlTleaf]] += dt_bar;
+    if (in[kBlTair]) adj[in[kBlTair]] += -dt_bar - ln_gr / x[kBlTair];
   }
-  for (int k = 0; k < kBlInputs; ++k) adj[in[k]] += xb[k];
-  adj[0] = 0.0;
 }
 
 // --- leaf photosynthesis -----------------------------------------------------------------------

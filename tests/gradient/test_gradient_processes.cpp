@@ -155,8 +155,8 @@ TEST(GradientProcess, BoundaryLayer) {
 
 // The hand-written boundary-layer block against the template, in each convection regime and with
 // the Grashof number clipped (a leaf cooler than the air): values and regime bit for bit, the
-// Jacobian over x = [t_leaf, t_air, diffusivity scaling, lleaf, betfac] against forward mode of
-// the template and finite differences.
+// Jacobian over x = [t_leaf, t_air, diffusivity scaling, lleaf, betfac, nuvisc, dv] (every
+// input of the block on the tape) against forward mode of the template and finite differences.
 TEST(GradientProcess, BoundaryLayerKernelAgreesWithTemplate) {
   using ad::kernels_detail::Convection;
   struct Case {
@@ -175,7 +175,7 @@ TEST(GradientProcess, BoundaryLayerKernelAgreesWithTemplate) {
       return [&, kernel](const auto* x, auto* y) {
         using T = std::decay_t<decltype(*y)>;
         Parameters<T> p = cast_parameters<T>(p0);
-        p.lleaf = x[3], p.betfac = x[4];
+        p.lleaf = x[3], p.betfac = x[4], p.nuvisc = x[5], p.dv = x[6];
         const BoundaryLayerConstants<T> blc = make_boundary_layer_constants(p);
         // Unqualified: Var picks the hand-written block; qualified: the generic template.
         const BoundaryResistance<T> r =
@@ -184,11 +184,11 @@ TEST(GradientProcess, BoundaryLayerKernelAgreesWithTemplate) {
         y[0] = r.heat, y[1] = r.vapor, y[2] = r.co2;
       };
     };
-    const std::vector<double> x = {c.t_leaf, c.t_air, tp, c.lleaf, p0.betfac};
+    const std::vector<double> x = {c.t_leaf, c.t_air, tp, c.lleaf, p0.betfac, p0.nuvisc, p0.dv};
     const canveg::test::JacobianCheck generic = check_jacobian(block(false), x, 3, 1e-6);
     const canveg::test::JacobianCheck kernel = check_jacobian(block(true), x, 3, 1e-6);
-    EXPECT_JACOBIAN_OK(generic, 5, 1e-6) << c.wind;
-    EXPECT_JACOBIAN_OK(kernel, 5, 1e-6) << c.wind;
+    EXPECT_JACOBIAN_OK(generic, 7, 1e-6) << c.wind;
+    EXPECT_JACOBIAN_OK(kernel, 7, 1e-6) << c.wind;
     for (int o = 0; o < 3; ++o) EXPECT_EQ(kernel.value[o], generic.value[o]);
     // The regime the case was built for.
     ad::kernels_detail::BlData d{};
