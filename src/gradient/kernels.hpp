@@ -147,6 +147,34 @@ struct LongwaveHeader {
   double forward, backward, one_minus_eps;
 };
 
+// The adjoint of a sweep's recurrence runs h_{k+1} = a_k + f h_k, k = 0..n-1, from h_0: each
+// step waits for the one before, so the chain is latency-bound. Four steps at a time, h_{k+4} =
+// c + f^4 h_k with c from the four a's, and the three between from h_k as well: one dependent
+// multiply-add per four steps (the adjoint changes at round-off). `base(k)` gives a_k, read for
+// four steps before `use(k, h_k, h_{k+1}, slot)` writes any of them; slot = k mod 4 lets the
+// caller keep four accumulators, whose chains would otherwise bound the loop the same way.
+template <class Base, class Use>
+CANVEG_AD_INLINE double affine_chain_adjoint(int n, double h, double f, const Base& base, const Use& use) {
+  const double f2 = f * f, f3 = f2 * f, f4 = f2 * f2;
+  int k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const double a0 = base(k), a1 = base(k + 1), a2 = base(k + 2), a3 = base(k + 3);
+    const double c1 = a1 + f * a0, c2 = a2 + f * c1, c3 = a3 + f * c2;
+    const double h1 = a0 + f * h, h2 = c1 + f2 * h, h3 = c2 + f3 * h, h4 = c3 + f4 * h;
+    use(k, h, h1, 0);
+    use(k + 1, h1, h2, 1);
+    use(k + 2, h2, h3, 2);
+    use(k + 3, h3, h4, 3);
+    h = h4;
+  }
+  for (; k < n; ++k) {
+    const double next = base(k) + f * h;
+    use(k, h, next, k & 3);
+    h = next;
+  }
+  return h;
+}
+
 // Inputs: ir_up_initial[0..J-1], source[0..J-1], sky, forward, backward, one_minus_eps,
 // soil_emission. Outputs: ir_down[0..J-1], ir_up[0..J].
 inline void longwave_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
@@ -154,9 +182,7 @@ inline void longwave_adjoint(const double* out_adj, const Index* in, double* adj
   const int J = h.J, S = h.sweeps;
   const double* U = reinterpret_cast<const double*>(static_cast<const unsigned char*>(data) + sizeof(LongwaveHeader));
   const double* D = U + static_cast<std::size_t>(S + 1) * (J + 1);
-  const int stored = h.stored;
-  auto u = [&](int s, int i) { return U[static_cast<std::size_t>(std::min(s, stored)) * (J + 1) + i]; };
-  auto dn = [&](int s, int i) { return D[static_cast<std::size_t>(std::min(s, stored) - 1) * (J + 1) + i]; };
+  const int stored = h.stored;  // sweeps after it repeat its fluxes
   const double fw = h.forward, bw = h.backward, ome = h.one_minus_eps;
   // Adjoint work arrays on the stack for the usual sizes, else on the heap.
   std::vector<double> heap;
@@ -178,41 +204,46 @@ inline void longwave_adjoint(const double* out_adj, const Index* in, double* adj
   for (int i = 0; i < J; ++i) db[i] = out_adj[i];
   db[J] = 0.0;
   for (int i = 0; i <= J; ++i) ub[i] = out_adj[J + i];
-  double fw_bar = 0.0, bw_bar = 0.0, ome_bar = 0.0, soil_bar = 0.0, sky_bar = 0.0;
+  double fw_acc[4] = {}, bw_acc[4] = {};  // four partial sums each (affine_chain_adjoint)
+  double ome_bar = 0.0, soil_bar = 0.0, sky_bar = 0.0;
   for (int s = S; s >= 1; --s) {
-    // Up pass: U_s[i+1] = U_s[i] fw + D_s[i+1] bw + src[i], i = 0..J-1.
-    // The adjoint carried from layer to layer stays in a register (through memory, each step
-    // waited for the store of the one before).
-    double g = ub[J];
-    for (int i = J - 1; i >= 0; --i) {
-      const double carried = ub[i] + g * fw;
-      db[i + 1] += g * bw;
-      src_bar[i] += g;
-      fw_bar += g * u(s, i);
-      bw_bar += g * dn(s, i + 1);
-      ub[i] = carried;
-      g = carried;
-    }
+    // Up pass: U_s[i+1] = U_s[i] fw + D_s[i+1] bw + src[i], i = 0..J-1; step k is layer
+    // i = J-1-k, from the adjoint of U_s[J] down to that of U_s[0].
+    const double* u_s = U + static_cast<std::size_t>(std::min(s, stored)) * (J + 1);
+    const double* d_s = D + static_cast<std::size_t>(std::min(s, stored) - 1) * (J + 1);
+    double g = affine_chain_adjoint(
+        J, ub[J], fw, [&](int k) { return ub[J - 1 - k]; },
+        [&](int k, double g_above, double g_here, int slot) {
+          const int i = J - 1 - k;
+          db[i + 1] += g_above * bw;
+          src_bar[i] += g_above;
+          fw_acc[slot] += g_above * u_s[i];
+          bw_acc[slot] += g_above * d_s[i + 1];
+          ub[i] = g_here;
+        });
     // U_s[0] = (1 - eps_soil) D_s[0] + soil emission.
     db[0] += g * ome;  // g is ub[0] here
-    ome_bar += g * dn(s, 0);
+    ome_bar += g * d_s[0];
     soil_bar += g;
-    // Down pass: D_s[i] = D_s[i+1] fw + U_{s-1}[i] bw + src[i], i = J-1..0; D_s[J] = sky.
+    // Down pass: D_s[i] = D_s[i+1] fw + U_{s-1}[i] bw + src[i], i = J-1..0; D_s[J] = sky; step k
+    // is layer i = k, from the adjoint of D_s[0] up to that of D_s[J].
     // U_{s-1} enters only here; the adjoint of U_s has been used up.
+    const double* u_prev = U + static_cast<std::size_t>(std::min(s - 1, stored)) * (J + 1);
     for (int i = 0; i <= J; ++i) ub[i] = 0.0;
-    g = db[0];
-    for (int i = 0; i < J; ++i) {
-      const double carried = db[i + 1] + g * fw;
-      ub[i] += g * bw;
-      src_bar[i] += g;
-      fw_bar += g * dn(s, i + 1);
-      bw_bar += g * u(s - 1, i);
-      db[i + 1] = carried;
-      g = carried;
-    }
+    affine_chain_adjoint(
+        J, db[0], fw, [&](int k) { return db[k + 1]; },
+        [&](int i, double g_below, double g_here, int slot) {
+          ub[i] += g_below * bw;
+          src_bar[i] += g_below;
+          fw_acc[slot] += g_below * d_s[i + 1];
+          bw_acc[slot] += g_below * u_prev[i];
+          db[i + 1] = g_here;
+        });
     sky_bar += db[J];
     for (int i = 0; i <= J; ++i) db[i] = 0.0;
   }
+  const double fw_bar = (fw_acc[0] + fw_acc[1]) + (fw_acc[2] + fw_acc[3]);
+  const double bw_bar = (bw_acc[0] + bw_acc[1]) + (bw_acc[2] + bw_acc[3]);
   for (int i = 0; i < J; ++i) adj[in[i]] += ub[i];
   for (int j = 0; j < J; ++j) adj[in[J + j]] += src_bar[j];
   adj[in[2 * J]] += sky_bar;
