@@ -3,6 +3,8 @@
 // (docs/model.md 2.6, JAX-CanVeg `rad_tran_canopy`).
 #pragma once
 
+#include <type_traits>
+
 #include "physics/common.hpp"
 
 namespace canveg::physics {
@@ -52,6 +54,17 @@ CANVEG_HD void shortwave_transfer(int J, double sin_beta, double g_sun, const T&
     out.prob_beam[j] = night ? T(0.0) : cap_at(p, 1.0);
   }
   out.prob_beam[J] = night ? T(0.0) : T(1.0);
+
+  // Without incoming light every flux is zero whatever the optical parameters (the scheme is
+  // linear in the incoming light): an automatic-differentiation type takes them as constants
+  // instead of recording the sweeps (their derivatives are zero either way).
+  if constexpr (!std::is_same_v<T, RowValue<T>>) {
+    if (incoming == 0.0) {
+      for (int l = 0; l <= J; ++l) out.beam[l] = out.up[l] = out.down[l] = T(0.0);
+      for (int j = 0; j < J; ++j) out.sun_abs[j] = out.shade_abs[j] = T(0.0);
+      return;
+    }
+  }
 
   const T layer_reflectance = (1.0 - tau_diffuse) * reflect;
   const T layer_transmittance = tau_diffuse + (1.0 - tau_diffuse) * trans;

@@ -90,6 +90,10 @@ TEST(GradientProcess, ShortwaveTransfer) {
   shortwave_case(5, 0.6, 800.0, 200.0, {0.4, 1.0, 0.7, 5e-5, 5e-5, 5e-5}, 1);
   shortwave_case(5, 0.6, 800.0, 200.0, {0.0, 0.9, 1.0, 0.1, 0.05, 0.1}, 1);
   shortwave_case(5, -0.2, 0.0, 0.0, {0.4, 0.8, 0.7, 0.1, 0.05, 0.1}, 1);
+  // Sun up without light (the AD types take the zero fluxes as constants; the sunlit probability
+  // keeps its derivatives), and diffuse light with the sun below the horizon (dawn).
+  shortwave_case(5, 0.6, 0.0, 0.0, {0.4, 0.8, 0.7, 0.1, 0.05, 0.1}, 1);
+  shortwave_case(5, -0.05, 0.0, 30.0, {0.4, 0.8, 0.7, 0.1, 0.05, 0.1}, 1);
 }
 
 // x = [sky, pb[J], tsun[J], tshade[J], tau, ep, epsoil, sigma, tsoil, down[J+1], up[J+1]].
