@@ -55,6 +55,13 @@ namespace canveg::ad {
 
 namespace kernels_detail {
 
+// Adds to the adjoint of a block's input; a constant input (tape index 0, the sink) is skipped:
+// updates of the one address would each wait for the store of the one before (the leaf blocks
+// of a one-step tape have more constant inputs than active ones).
+CANVEG_AD_INLINE void add_adjoint(double* adj, Index input, double g) {
+  if (input) adj[input] += g;
+}
+
 // --- dispersion sums ---------------------------------------------------------------------------
 
 struct DispersionData {
@@ -77,9 +84,9 @@ inline void dispersion_adjoint(const double* out_adj, const Index* in, double* a
       gb += col[i] * sb[i];
       gc += col[i] * sc[i];
     }
-    adj[in[j]] += ga;
-    adj[in[J + j]] += gb;
-    adj[in[2 * J + j]] += gc;
+    add_adjoint(adj, in[j], ga);
+    add_adjoint(adj, in[J + j], gb);
+    add_adjoint(adj, in[2 * J + j], gc);
   }
   adj[0] = 0.0;
 }
@@ -107,14 +114,14 @@ inline void profile_adjoint(const double* out_adj, const Index* in, double* adj,
   double d_scale = 0.0, d_soil = 0.0, d_unit = 0.0;
   for (int i = 0; i < N; ++i) {
     const double w = i == N - 1 ? out_adj[i] - total : out_adj[i];
-    adj[in[i]] += w * h.scale * inv_f;
+    add_adjoint(adj, in[i], w * h.scale * inv_f);
     d_scale += w * s[i];
     d_soil += w * h.ustar_factor * h.dij_t[i];
     d_unit -= w * u[i];
   }
-  adj[in[N]] += d_scale * inv_f * h.ustar_factor;  // scale = u* factor x stability factor
-  adj[in[N + 1]] += d_soil * inv_f;
-  adj[in[N + 2]] += d_unit * inv_f;
+  add_adjoint(adj, in[N], d_scale * inv_f * h.ustar_factor);  // scale = u* factor x stability factor
+  add_adjoint(adj, in[N + 1], d_soil * inv_f);
+  add_adjoint(adj, in[N + 2], d_unit * inv_f);
   adj[0] = 0.0;
 }
 
@@ -131,7 +138,7 @@ inline void soil_adjoint(const double* out_adj, const Index* in, double* adj, co
   constexpr int L = physics::kSoilLayers;
   for (int m = 0; m < L; ++m) {
     const double g = out_adj[m];
-    for (int k = 0; k <= physics::kConductionSurfaceColumn; ++k) adj[in[k]] += d.map[m][k] * g;
+    for (int k = 0; k <= physics::kConductionSurfaceColumn; ++k) add_adjoint(adj, in[k], d.map[m][k] * g);
   }
   adj[0] = 0.0;
 }
@@ -244,13 +251,13 @@ inline void longwave_adjoint(const double* out_adj, const Index* in, double* adj
   }
   const double fw_bar = (fw_acc[0] + fw_acc[1]) + (fw_acc[2] + fw_acc[3]);
   const double bw_bar = (bw_acc[0] + bw_acc[1]) + (bw_acc[2] + bw_acc[3]);
-  for (int i = 0; i < J; ++i) adj[in[i]] += ub[i];
-  for (int j = 0; j < J; ++j) adj[in[J + j]] += src_bar[j];
-  adj[in[2 * J]] += sky_bar;
-  adj[in[2 * J + 1]] += fw_bar;
-  adj[in[2 * J + 2]] += bw_bar;
-  adj[in[2 * J + 3]] += ome_bar;
-  adj[in[2 * J + 4]] += soil_bar;
+  for (int i = 0; i < J; ++i) add_adjoint(adj, in[i], ub[i]);
+  for (int j = 0; j < J; ++j) add_adjoint(adj, in[J + j], src_bar[j]);
+  add_adjoint(adj, in[2 * J], sky_bar);
+  add_adjoint(adj, in[2 * J + 1], fw_bar);
+  add_adjoint(adj, in[2 * J + 2], bw_bar);
+  add_adjoint(adj, in[2 * J + 3], ome_bar);
+  add_adjoint(adj, in[2 * J + 4], soil_bar);
   adj[0] = 0.0;
 }
 
@@ -311,28 +318,28 @@ inline void net_adjoint(const double* out_adj, const Index* in, double* adj, con
   };
   double g2[nn::kMaxWidth], g1[nn::kMaxWidth];
   const double g3 = out_adj[0] * activation_slope(h.final, z3);
-  adj[ib2[0]] += g3;
+  add_adjoint(adj, ib2[0], g3);
   for (int j = 0; j < W; ++j) {
-    adj[iw2[j]] += g3 * h2[j];
+    add_adjoint(adj, iw2[j], g3 * h2[j]);
     g2[j] = g3 * w2[j] * hidden_slope(z2[j], h2[j]);
-    adj[ib1[j]] += g2[j];
+    add_adjoint(adj, ib1[j], g2[j]);
   }
   for (int i = 0; i < W; ++i) {
     double s = 0.0;
     for (int j = 0; j < W; ++j) {
-      adj[iw1[j * W + i]] += g2[j] * h1[i];
+      add_adjoint(adj, iw1[j * W + i], g2[j] * h1[i]);
       s += g2[j] * w1[j * W + i];
     }
     g1[i] = s * hidden_slope(z1[i], h1[i]);
-    adj[ib0[i]] += g1[i];
+    add_adjoint(adj, ib0[i], g1[i]);
   }
   for (int k = 0; k < I; ++k) {
     double s = 0.0;
     for (int i = 0; i < W; ++i) {
-      adj[iw0[i * I + k]] += g1[i] * x[k];
+      add_adjoint(adj, iw0[i * I + k], g1[i] * x[k]);
       s += g1[i] * w0[i * I + k];
     }
-    adj[ix[k]] += s;
+    add_adjoint(adj, ix[k], s);
   }
   adj[0] = 0.0;
 }
@@ -434,7 +441,7 @@ inline void boundary_adjoint(const double* out_adj, const Index* in, double* adj
   if (b_gr != 0.0 && !d.floored) {
     add(kBlGrashof, ln_gr);
     const double dt_bar = ln_gr / (x[kBlTleaf] - x[kBlTair]);
-    if (in[kBlTleaf]) adj[in[kBlTleaf]] += dt_bar;
+    add_adjoint(adj, in[kBlTleaf], dt_bar);
     if (in[kBlTair]) adj[in[kBlTair]] += -dt_bar - ln_gr / x[kBlTair];
   }
 }
@@ -973,7 +980,7 @@ inline void photosynthesis_adjoint(const double* out_adj, const Index* in, doubl
   xb[kPsTleaf] += tl_bar;
   xb[kPsKball] += kball_bar;
   xb[kPsBprime] += bprime_bar;
-  for (int k = 0; k < kPsInputs; ++k) adj[in[k]] += xb[k];
+  for (int k = 0; k < kPsInputs; ++k) add_adjoint(adj, in[k], xb[k]);
   adj[0] = 0.0;
 }
 
@@ -1192,7 +1199,7 @@ inline void leaf_energy_adjoint(const double* out_adj, const Index* in, double* 
     xb[kLeRbVapor] += rs_b;
     xb[kLeGs] += -2.0 * rs_b / (gs * gs);
   }
-  for (int k = 0; k < kLeInputs; ++k) adj[in[k]] += xb[k];
+  for (int k = 0; k < kLeInputs; ++k) add_adjoint(adj, in[k], xb[k]);
   adj[0] = 0.0;
 }
 
@@ -1215,7 +1222,7 @@ inline void local_jacobian_adjoint(const double* out_adj, const Index* in, doubl
     const double* col = J + static_cast<std::size_t>(k) * n_out;
     double s = 0.0;
     for (int o = 0; o < n_out; ++o) s += col[o] * out_adj[o];
-    adj[in[k]] += s;
+    add_adjoint(adj, in[k], s);
   }
 }
 
