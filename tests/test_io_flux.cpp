@@ -7,6 +7,7 @@
 #include "canveg/observations.hpp"
 #include "test_support.hpp"
 
+using canveg::check_observed_values;
 using canveg::InputError;
 using canveg::interpolate_gaps;
 using canveg::ObservedFluxes;
@@ -150,6 +151,39 @@ TEST(FluxCsv, ValuesNoTowerMeasuresAreRefused) {
       EXPECT_NE(std::string(e.what()).find("a missing-value code?"), std::string::npos) << e.what();
     }
   }
+}
+
+// Observations given as numbers (the Python interface) get the file reader's checks: -9999 and
+// non-finite values become gaps, a value no tower measures is refused naming the source, the flux
+// and the row.
+TEST(FluxCsv, ObservedNumbersGetTheFileChecks) {
+  std::vector<double> le = {1490.0, -9999.0, std::numeric_limits<double>::infinity(), -200.0};
+  check_observed_values("observed dict", "LE", le);
+  EXPECT_EQ(le[0], 1490.0);
+  EXPECT_TRUE(std::isnan(le[1]));
+  EXPECT_TRUE(std::isnan(le[2]));
+  EXPECT_EQ(le[3], -200.0);
+  const struct {
+    const char* flux;
+    double value;
+    const char* text;
+  } cases[] = {{"LE", -6999.0, "-6999 W m-2"}, {"H", 9999.0, "9999 W m-2"}, {"NEE", -999.0, "-999 umol m-2 s-1"},
+               {"GPP", 101.0, "101 umol m-2 s-1"}};
+  for (const auto& c : cases) {
+    std::vector<double> v = {1.0, 2.0, c.value, 3.0};
+    try {
+      check_observed_values("observed DataFrame", c.flux, v);
+      ADD_FAILURE() << c.flux;
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.file(), "observed DataFrame");
+      EXPECT_EQ(e.field(), c.flux);
+      EXPECT_NE(std::string(e.what()).find(std::string("row 2: ") + c.text + " is beyond what a flux tower measures"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  std::vector<double> v = {1.0};
+  EXPECT_THROW(check_observed_values("x", "Tair", v), InputError);
 }
 
 TEST(FluxCsv, NeitherLeNorNeeIsAnError) {

@@ -77,6 +77,12 @@ void check_alignment(const ObservedFluxes& observed, const std::vector<std::stri
 ObservedFluxes observations_for_record(const ObservedFluxes& observed, const std::vector<std::string>& timestamps,
                                        const std::string& other_file);
 
+// The checks read_flux_csv makes on a flux's values, for observations given as numbers (the Python
+// interface): -9999 (AmeriFlux's missing-value code) and non-finite values become gaps (NaN), and a
+// value no flux tower measures (read_flux_csv's limits) is an InputError naming `source`, the flux
+// and the row (counted from 0, as the caller's array). `flux` is LE, H, G, Rnet, GPP, NEE or Rsoil.
+void check_observed_values(const std::string& source, const std::string& flux, std::vector<double>& values);
+
 // Linear interpolation over NaN gaps in place; leading/trailing gaps take the nearest value.
 void interpolate_gaps(std::vector<double>& series);
 

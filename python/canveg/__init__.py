@@ -492,7 +492,8 @@ def evaluate(predicted: pd.DataFrame, observed: Observed, fluxes: Sequence[str] 
 
     predicted: what :meth:`Model.run` returns (or any table with LE, NEE, ... columns and a
     TIMESTAMP_END index). observed: a flux CSV path (read as ``canveg run --observed`` reads it)
-    or a table of observations. The half-hours must align (time stamps compared row by row), or
+    or a table of observations, whose values get the file reader's checks (-9999 and NaN are gaps,
+    a value beyond what a flux tower measures is an InputError). The half-hours must align (time stamps compared row by row), or
     observations with time stamps may cover more half-hours, whose rows are then picked by time stamp.
     Predictions with |x| > 10000 or non-finite are dropped with their observation, as
     JAX-CanVeg's post-processing did; NSE = 1 - sum (p - o)^2 / sum (o - mean o)^2.

@@ -87,8 +87,8 @@ canveg::ForcingRecord read_columns(const std::string& source, const py::list& it
 }
 
 // Observations from Python: a file path (read_flux_csv, the command line's reader), or
-// (source, timestamps, {name: array}) with LE/NEE/... already picked; gaps are interpolated as
-// read_flux_csv does.
+// (source, timestamps, {name: array}) with LE/NEE/... already picked; their values are checked and
+// their gaps interpolated as read_flux_csv does.
 canveg::ObservedFluxes to_observed(const py::object& observed) {
   if (py::isinstance<py::str>(observed)) {
     const std::string path = observed.cast<std::string>();
@@ -113,6 +113,7 @@ canveg::ObservedFluxes to_observed(const py::object& observed) {
       throw canveg::InputError(o.source, 0, name, "has " + std::to_string(a.size()) + " values for " +
                                                       std::to_string(o.timestamp.size()) + " time stamps");
     member->assign(a.data(), a.data() + a.size());
+    canveg::check_observed_values(o.source, name, *member);
     canveg::interpolate_gaps(*member);
   }
   o.le_column = o.LE.empty() ? "" : "LE";

@@ -256,6 +256,11 @@ def test_evaluate_equals_the_commands_metrics(cli, small_files, tmp_path):
     # Arrays without time stamps are matched row by row, as documented; a file without them is refused.
     arrays = {"LE": observed["LE"].to_numpy(), "NEE": observed["NEE"].to_numpy()}
     pd.testing.assert_frame_equal(canveg.evaluate(frame, arrays), metrics)
+    # Numbers get the file reader's checks: a missing-value code other than -9999 is refused.
+    coded = {"LE": arrays["LE"].copy(), "NEE": arrays["NEE"]}
+    coded["LE"][5] = -6999.0
+    with pytest.raises(canveg.InputError, match="row 5: -6999 W m-2 is beyond what a flux tower measures"):
+        canveg.evaluate(frame, coded)
     timeless = tmp_path / "timeless.csv"
     pd.read_csv(fluxes_csv).drop(columns=["TIMESTAMP_END"]).to_csv(timeless, index=False)
     with pytest.raises(canveg.InputError, match="has no time stamps"):

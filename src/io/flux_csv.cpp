@@ -38,6 +38,15 @@ struct FluxLimit {
 };
 constexpr FluxLimit kEnergyFlux{1500.0, "W m-2"}, kCarbonFlux{100.0, "umol m-2 s-1"};
 
+std::string beyond_tower(double value, const FluxLimit& limit) {
+  char text[300];
+  std::snprintf(text, sizeof text,
+                "%g %s is beyond what a flux tower measures (|value| up to %g %s): a missing-value code? "
+                "Mark gaps empty, NaN or -9999; or the column is in another unit",
+                value, limit.unit, limit.magnitude, limit.unit);
+  return text;
+}
+
 // Reads the first present column among `names` (exact, case-sensitive, in priority order).
 // Returns an empty series when none is present; `used` receives the chosen name.
 // With options.qc_only, a value whose quality flag (the column <name>_QC, where present) is not 0
@@ -52,14 +61,8 @@ std::vector<double> read_series(const CsvTable& table, std::initializer_list<std
     for (double& x : v)
       if (x == kAmerifluxMissing || !std::isfinite(x)) x = std::nan("");
     for (std::size_t i = 0; i < v.size(); ++i)
-      if (std::fabs(v[i]) > limit.magnitude) {
-        char text[300];
-        std::snprintf(text, sizeof text,
-                      "%g %s is beyond what a flux tower measures (|value| up to %g %s): a missing-value code? "
-                      "Mark gaps empty, NaN or -9999; or the column is in another unit",
-                      v[i], limit.unit, limit.magnitude, limit.unit);
-        throw InputError(table.path(), table.rows()[i].line, std::string(name), text);
-      }
+      if (std::fabs(v[i]) > limit.magnitude)
+        throw InputError(table.path(), table.rows()[i].line, std::string(name), beyond_tower(v[i], limit));
     if (options.qc_only)
       if (const auto qc = table.find_exact(std::string(name) + "_QC")) {
         const std::vector<double> flag = table.column(*qc, io::EmptyCell::Gap);
@@ -80,6 +83,19 @@ std::vector<double> read_series(const CsvTable& table, std::initializer_list<std
 }
 
 }  // namespace
+
+void check_observed_values(const std::string& source, const std::string& flux, std::vector<double>& values) {
+  const bool energy = flux == "LE" || flux == "H" || flux == "G" || flux == "Rnet";
+  const bool carbon = flux == "GPP" || flux == "NEE" || flux == "Rsoil";
+  if (!energy && !carbon) throw InputError(source, 0, flux, "not an observed flux (LE, H, G, Rnet, GPP, NEE, Rsoil)");
+  const FluxLimit& limit = energy ? kEnergyFlux : kCarbonFlux;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    double& x = values[i];
+    if (x == kAmerifluxMissing || !std::isfinite(x)) x = std::nan("");
+    if (std::fabs(x) > limit.magnitude)
+      throw InputError(source, 0, flux, "row " + std::to_string(i) + ": " + beyond_tower(x, limit));
+  }
+}
 
 void interpolate_gaps(std::vector<double>& series) {
   // pandas interpolate(method="linear", limit_direction="both") treats values as equally spaced

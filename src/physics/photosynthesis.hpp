@@ -141,8 +141,8 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
   };
   // Leaves without light (every half-hour of the vector at night): the fallback replaces whatever
   // the cubic gives, wherever that is finite, so the cubic and the co-limitation are skipped (bit
-  // for bit the same outputs and derivatives, as checked on the reproduction runs and against a
-  // vector whose other lanes take the whole path).
+  // for bit the same outputs, as checked on the reproduction runs, and the same derivatives, as
+  // checked against the whole path taken at PAR = 1e-300).
   if (dark_everywhere(par_absorbed, [&] { return rd; })) {
     const DarkSolution d = dark_solution();
     LeafPhotosynthesis<T> out;
