@@ -54,17 +54,21 @@ T batch_loss(const T* le, const T* nee, const double* le_obs, const double* nee_
   return spec.le_weight * (sum_le * inv_n) + (1.0 - spec.le_weight) * (sum_nee * inv_n);
 }
 
+// Derivatives of batch_loss (a batch of n rows) with respect to one row's LE and NEE.
+inline void row_loss_seeds(double le, double nee, double le_obs, double nee_obs, std::size_t n, const LossSpec& spec,
+                           double& d_le, double& d_nee) {
+  const OutputScaler& s = spec.scaler;
+  const double inv_n = 1.0 / static_cast<double>(n);
+  const double dl = (le - s.le_mean) / s.le_std - (le_obs - s.le_mean) / s.le_std;
+  const double dn = (nee - s.nee_mean) / s.nee_std - (nee_obs - s.nee_mean) / s.nee_std;
+  d_le = spec.le_weight * inv_n * 2.0 * dl / s.le_std;
+  d_nee = (1.0 - spec.le_weight) * inv_n * 2.0 * dn / s.nee_std;
+}
+
 // Derivatives of batch_loss with respect to each row's LE and NEE.
 inline void batch_loss_seeds(const double* le, const double* nee, const double* le_obs, const double* nee_obs,
                              std::size_t n, const LossSpec& spec, double* d_le, double* d_nee) {
-  const OutputScaler& s = spec.scaler;
-  const double inv_n = 1.0 / static_cast<double>(n);
-  for (std::size_t t = 0; t < n; ++t) {
-    const double dl = (le[t] - s.le_mean) / s.le_std - (le_obs[t] - s.le_mean) / s.le_std;
-    const double dn = (nee[t] - s.nee_mean) / s.nee_std - (nee_obs[t] - s.nee_mean) / s.nee_std;
-    d_le[t] = spec.le_weight * inv_n * 2.0 * dl / s.le_std;
-    d_nee[t] = (1.0 - spec.le_weight) * inv_n * 2.0 * dn / s.nee_std;
-  }
+  for (std::size_t t = 0; t < n; ++t) row_loss_seeds(le[t], nee[t], le_obs[t], nee_obs[t], n, spec, d_le[t], d_nee[t]);
 }
 
 // Checks shared by the entry points; returns the batch plan.

@@ -51,7 +51,8 @@ void ReverseEngine::note_memory() {
 
 // ----- forward ------------------------------------------------------------------------------
 
-void ReverseEngine::forward(std::size_t begin, std::size_t n, bool independent, bool all_checkpoints) {
+void ReverseEngine::forward(std::size_t begin, std::size_t n, bool independent, bool all_checkpoints,
+                            bool last_iteration) {
   const std::size_t n_ckpt = all_checkpoints ? static_cast<std::size_t>(niter_) : 1;
   headers_.resize(n);
   constants_.resize(n * C_);
@@ -74,9 +75,20 @@ void ReverseEngine::forward(std::size_t begin, std::size_t n, bool independent, 
       for (std::size_t i = 0; i < n; ++i) save_iterated(e.cols_.states[i], e.checkpoints_.data() + (slot * n + i) * e.S_);
     }
   } hooks(*this, n, all_checkpoints);
-  run::solve_block(p_.lanes, p_.cm, *p_.forcing, begin, n, run::LockstepCoupling{nullptr, independent}, cols_, hooks);
   le_.resize(n);
   nee_.resize(n);
+  if (!last_iteration) {
+    // The one-step rule tapes the last iteration from the state before it, and that taped
+    // iteration gives LE and NEE: the double forward stops before it, and its final states are
+    // the checkpoint.
+    physics::ColumnModel<double> all_but_last = p_.cm;
+    all_but_last.niter = niter_ - 1;
+    run::solve_block(p_.lanes, all_but_last, *p_.forcing, begin, n, run::LockstepCoupling{nullptr, independent},
+                     cols_, hooks);
+    for (std::size_t i = 0; i < n; ++i) save_iterated(cols_.states[i], checkpoints_.data() + i * S_);
+    return;
+  }
+  run::solve_block(p_.lanes, p_.cm, *p_.forcing, begin, n, run::LockstepCoupling{nullptr, independent}, cols_, hooks);
   for (std::size_t i = 0; i < n; ++i) {
     le_[i] = physics::column_le(cols_.states[i]);
     nee_[i] = physics::column_nee(cols_.states[i]);
@@ -190,7 +202,8 @@ void ReverseEngine::reverse_unrolled(std::size_t n, bool independent, double* gr
 // F_x^T lambda diverges where the iteration has an eigenvalue beyond -1, e.g. rows whose
 // forward iteration ends in a 2-cycle). The parameter gradient is h_p^T ybar + F_p^T lambda,
 // from a last sweep seeded with ybar and lambda. One-step: lambda = 0, one sweep.
-int ReverseEngine::reverse_fixed_point(std::size_t n, bool independent, bool one_step, double* gradient) {
+int ReverseEngine::reverse_fixed_point(std::size_t n, bool independent, bool one_step, const double* le_obs,
+                                       const double* nee_obs, double* gradient) {
   adj_const_.assign(n * C_, 0.0);
   lambda_.assign(S_, 0.0);
   lambda_new_.assign(S_, 0.0);
@@ -202,6 +215,11 @@ int ReverseEngine::reverse_fixed_point(std::size_t n, bool independent, bool one
     const bool has_previous = !independent && ii > 0;
     const double prev_surface = has_previous ? xlast[(ii - 1) * S_ + surface_] : 0.0;
     tape_iteration(ii, xlast + ii * S_, has_previous, prev_surface, /*fluxes_only=*/one_step);
+    if (one_step) {  // the forward stopped before this iteration: its LE and NEE come from the tape
+      le_[ii] = le_v_.v;
+      nee_[ii] = nee_v_.v;
+      row_loss_seeds(le_[ii], nee_[ii], le_obs[ii], nee_obs[ii], n, p_.loss, d_le_[ii], d_nee_[ii]);
+    }
     std::fill(lambda_.begin(), lambda_.end(), 0.0);
     int sweeps = 0;
     if (!one_step) {
@@ -374,24 +392,27 @@ void ReverseEngine::reverse_initialisation(std::size_t n, bool with_state, doubl
 
 void ReverseEngine::run_batch(std::size_t begin, std::size_t n, bool independent, BatchGradient& out) {
   const FixedPointGradient method = p_.options.method;
-  forward(begin, n, independent, method == FixedPointGradient::Unrolled);
+  const bool one_step = method == FixedPointGradient::OneStep || method == FixedPointGradient::JaxOneStep;
+  forward(begin, n, independent, method == FixedPointGradient::Unrolled, /*last_iteration=*/!one_step);
   const double* le_obs = p_.observed->LE.data() + begin;
   const double* nee_obs = p_.observed->NEE.data() + begin;
-  out.loss = batch_loss(le_.data(), nee_.data(), le_obs, nee_obs, n, p_.loss);
   d_le_.resize(n);
   d_nee_.resize(n);
-  batch_loss_seeds(le_.data(), nee_.data(), le_obs, nee_obs, n, p_.loss, d_le_.data(), d_nee_.data());
+  if (!one_step) batch_loss_seeds(le_.data(), nee_.data(), le_obs, nee_obs, n, p_.loss, d_le_.data(), d_nee_.data());
   out.gradient.assign(P_, 0.0);
   out.implicit_sweeps = 0;
   note_memory();
   switch (method) {
     case FixedPointGradient::Unrolled: reverse_unrolled(n, independent, out.gradient.data()); break;
     case FixedPointGradient::Implicit:
-      out.implicit_sweeps = reverse_fixed_point(n, independent, false, out.gradient.data());
+      out.implicit_sweeps = reverse_fixed_point(n, independent, false, le_obs, nee_obs, out.gradient.data());
       break;
     case FixedPointGradient::OneStep:
-    case FixedPointGradient::JaxOneStep: reverse_fixed_point(n, independent, true, out.gradient.data()); break;
+    case FixedPointGradient::JaxOneStep:
+      reverse_fixed_point(n, independent, true, le_obs, nee_obs, out.gradient.data());
+      break;
   }
+  out.loss = batch_loss(le_.data(), nee_.data(), le_obs, nee_obs, n, p_.loss);
 }
 
 }  // namespace canveg::gradient

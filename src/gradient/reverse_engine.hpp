@@ -61,7 +61,10 @@ class ReverseEngine {
   std::size_t implicit_unconverged() const { return unconverged_; }
 
  private:
-  void forward(std::size_t begin, std::size_t n, bool independent, bool all_checkpoints);
+  // Double forward of a batch, checkpointing before every iteration (all_checkpoints) or before
+  // the last; without last_iteration (the one-step rule) it stops before the last iteration, whose
+  // LE and NEE the taped iteration then gives (reverse_fixed_point).
+  void forward(std::size_t begin, std::size_t n, bool independent, bool all_checkpoints, bool last_iteration = true);
   // Tapes iteration of one row from (constants, state, previous-row surface); leaves: parameters
   // first (param_first_), then constants (const_first_), then state (state_first_), then the
   // surface (surface_leaf_, 0 when the row has no previous row). `fluxes_only` (the one-step
@@ -75,7 +78,8 @@ class ReverseEngine {
   void seed_outputs(const double* state_adjoint, const double* d_le, const double* d_nee, std::size_t row);
   void collect_parameters(double* gradient) const;
   void reverse_unrolled(std::size_t n, bool independent, double* gradient);
-  int reverse_fixed_point(std::size_t n, bool independent, bool one_step, double* gradient);
+  int reverse_fixed_point(std::size_t n, bool independent, bool one_step, const double* le_obs,
+                          const double* nee_obs, double* gradient);
   bool gmres(const std::function<void(const double*, double*)>& apply, const double* b, double* x);
   void reverse_initialisation(std::size_t n, bool with_state, double* gradient);
   void note_memory();
