@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <optional>
 
 #include <unistd.h>
@@ -96,7 +97,22 @@ struct SiteData {
   BenchmarkDrivers drivers;
   ObservedFluxes fluxes;
 };
-std::vector<SiteData> other_sites(const EvaluateArgs& a) {
+
+// The sites' forcing files under --benchmark-data, each read once: the check of --site-name
+// compares the forcing with all of them, and the benchmarks are fitted on the other sites' ones.
+class SiteForcings {
+ public:
+  const ForcingRecord& get(const std::string& path) {
+    auto found = read_.find(path);
+    if (found == read_.end()) found = read_.emplace(path, read_forcing_file(path)).first;
+    return found->second;
+  }
+
+ private:
+  std::map<std::string, ForcingRecord> read_;
+};
+
+std::vector<SiteData> other_sites(const EvaluateArgs& a, SiteForcings& files) {
   namespace fs = std::filesystem;
   const fs::path root = fs::path(a.benchmark_data) / "fluxtower";
   if (!fs::is_directory(root))
@@ -117,7 +133,7 @@ std::vector<SiteData> other_sites(const EvaluateArgs& a) {
     const std::string suffix = training ? ".csv" : "-test.csv";
     const fs::path forcing = folder / (site + "-forcings" + suffix), fluxes = folder / (site + "-fluxes" + suffix);
     if (!fs::exists(forcing) || !fs::exists(fluxes)) continue;
-    const ForcingRecord meteorology = read_forcing_file(forcing.string());
+    const ForcingRecord& meteorology = files.get(forcing.string());
     SiteData d{benchmark_drivers(meteorology), read_flux_csv(fluxes.string(), measured)};
     check_alignment(d.fluxes, meteorology.timestamp, forcing.string());
     sites.push_back(std::move(d));
@@ -148,7 +164,7 @@ double share_matching(const ForcingRecord& forcing, const ForcingRecord& site_fi
 // compared with each site's own forcing files under --benchmark-data: when it is another site's
 // half-hours and not the named site's, the name is refused. A file named for another site is
 // warned about (a name is weaker evidence than the data).
-void check_site_name(const EvaluateArgs& a, const ForcingRecord& forcing) {
+void check_site_name(const EvaluateArgs& a, const ForcingRecord& forcing, SiteForcings& files) {
   namespace fs = std::filesystem;
   for (const std::string* file : {&a.forcing, &a.observed, &a.predicted}) {
     const std::string named = other_site_in_file_name(*file, a.site_name);
@@ -167,7 +183,7 @@ void check_site_name(const EvaluateArgs& a, const ForcingRecord& forcing) {
     for (const char* suffix : {"-forcings.csv", "-forcings-test.csv"}) {
       const fs::path file = entry.path() / (site + suffix);
       if (!fs::exists(file)) continue;
-      const double share = share_matching(forcing, read_forcing_file(file.string()));
+      const double share = share_matching(forcing, files.get(file.string()));
       if (site == a.site_name && share >= 0.5) return;  // the named site's own half-hours
       if (share > owner_share) owner = site, owner_share = share;
     }
@@ -182,8 +198,8 @@ void check_site_name(const EvaluateArgs& a, const ForcingRecord& forcing) {
 
 // The benchmarks' predictions of every flux the other sites observe, as extra "models".
 std::vector<std::pair<std::string, std::vector<io::PredictedSeries>>> benchmark_predictions(
-    const EvaluateArgs& a, const BenchmarkDrivers& here) {
-  const std::vector<SiteData> sites = other_sites(a);
+    const EvaluateArgs& a, const BenchmarkDrivers& here, SiteForcings& files) {
+  const std::vector<SiteData> sites = other_sites(a, files);
   BenchmarkDrivers drivers;
   for (const SiteData& s : sites) drivers.append(s.drivers);
   std::vector<std::pair<std::string, std::vector<io::PredictedSeries>>> models;
@@ -359,8 +375,9 @@ int run_evaluate(const EvaluateArgs& a) {
     std::vector<std::pair<std::string, std::vector<io::PredictedSeries>>> benchmarks;
     if (!a.site_name.empty()) {
       if (!forcing) throw InputError("", 0, "--site-name", "the benchmarks need the run's meteorology: give --forcing");
-      check_site_name(a, *forcing);
-      benchmarks = benchmark_predictions(a, benchmark_drivers(*forcing));
+      SiteForcings site_forcings;
+      check_site_name(a, *forcing, site_forcings);
+      benchmarks = benchmark_predictions(a, benchmark_drivers(*forcing), site_forcings);
       for (const auto& [model, series] : benchmarks) {
         std::vector<FluxScore> more = score_fluxes(series, observed, predicted.timestamp, &shortwave);
         for (FluxScore& s : more) s.model = model;
