@@ -558,9 +558,10 @@ inline void ps_forward(const double* x, double pressure_kpa, bool amphistomatous
   else w.B = w.bc, w.a = w.vcmax, w.E = 1.0;
   const double B = w.B, a = w.a, E = w.E;
   double aphoto = 0.0, gs_m_s = 0.0, ci = 0.0;
-  // Without light (J = 0) and with R_d > 0 the fallback below replaces whatever the cubic gives
-  // (physics::dark_everywhere): neither the cubic nor the co-limitation is solved.
-  w.dark_only = par == 0.0 && rd > 0.0;
+  // Without light (J = 0) and with R_d > 0 the fallback below replaces whatever the cubic gives:
+  // neither the cubic nor the co-limitation is solved (the template's test, so that the two take
+  // the same branch whatever the inputs).
+  w.dark_only = physics::dark_everywhere(par, [&] { return rd; });
   if (!w.dark_only) {
     w.denom = E * alpha;
     w.P = (E * bbeta + B * theta - a * alpha + E * rd * alpha) / w.denom;
