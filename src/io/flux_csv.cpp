@@ -38,6 +38,16 @@ struct FluxLimit {
 };
 constexpr FluxLimit kEnergyFlux{1500.0, "W m-2"}, kCarbonFlux{100.0, "umol m-2 s-1"};
 
+// -9999 and non-finite values become gaps; returns the index of the first value beyond `limit`,
+// or npos.
+std::size_t clean_observed(std::vector<double>& values, const FluxLimit& limit) {
+  for (double& x : values)
+    if (x == kAmerifluxMissing || !std::isfinite(x)) x = std::nan("");
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (std::fabs(values[i]) > limit.magnitude) return i;
+  return std::string::npos;
+}
+
 std::string beyond_tower(double value, const FluxLimit& limit) {
   char text[300];
   std::snprintf(text, sizeof text,
@@ -58,11 +68,8 @@ std::vector<double> read_series(const CsvTable& table, std::initializer_list<std
     const auto col = table.find_exact(name);
     if (!col) continue;
     std::vector<double> v = table.column(*col, io::EmptyCell::Gap);
-    for (double& x : v)
-      if (x == kAmerifluxMissing || !std::isfinite(x)) x = std::nan("");
-    for (std::size_t i = 0; i < v.size(); ++i)
-      if (std::fabs(v[i]) > limit.magnitude)
-        throw InputError(table.path(), table.rows()[i].line, std::string(name), beyond_tower(v[i], limit));
+    if (const std::size_t i = clean_observed(v, limit); i != std::string::npos)
+      throw InputError(table.path(), table.rows()[i].line, std::string(name), beyond_tower(v[i], limit));
     if (options.qc_only)
       if (const auto qc = table.find_exact(std::string(name) + "_QC")) {
         const std::vector<double> flag = table.column(*qc, io::EmptyCell::Gap);
@@ -89,12 +96,8 @@ void check_observed_values(const std::string& source, const std::string& flux, s
   const bool carbon = flux == "GPP" || flux == "NEE" || flux == "Rsoil";
   if (!energy && !carbon) throw InputError(source, 0, flux, "not an observed flux (LE, H, G, Rnet, GPP, NEE, Rsoil)");
   const FluxLimit& limit = energy ? kEnergyFlux : kCarbonFlux;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    double& x = values[i];
-    if (x == kAmerifluxMissing || !std::isfinite(x)) x = std::nan("");
-    if (std::fabs(x) > limit.magnitude)
-      throw InputError(source, 0, flux, "row " + std::to_string(i) + ": " + beyond_tower(x, limit));
-  }
+  if (const std::size_t i = clean_observed(values, limit); i != std::string::npos)
+    throw InputError(source, 0, flux, "row " + std::to_string(i) + ": " + beyond_tower(values[i], limit));
 }
 
 void interpolate_gaps(std::vector<double>& series) {
