@@ -238,8 +238,9 @@ void check_lane_type() {
 }
 
 // The dispersion sums in lanes keep each level's sum in a register (four levels at a time) and
-// add the layers in the scalar order: every lane equals the scalar sums bit for bit, with a level
-// count that leaves a remainder of the four.
+// add the layers in the scalar order: every lane equals the scalar sums over all levels bit for
+// bit, with a level count that leaves a remainder of the four, and with the levels between the
+// canopy and the top left out (ProfileLevels: the computed ones unchanged, the others untouched).
 TEST(Lanes, DispersionSumsInLanesEqualTheScalarOnes) {
   namespace ph = canveg::physics;
   using L = canveg::simd::Lanes<xsimd::default_arch, 1>;
@@ -253,25 +254,39 @@ TEST(Lanes, DispersionSumsInLanesEqualTheScalarOnes) {
   std::vector<std::vector<double>> sources(3 * W, std::vector<double>(J));  // [kind * W + lane][layer]
   for (std::size_t k = 0; k < sources.size(); ++k)
     for (int j = 0; j < J; ++j) sources[k][j] = std::cos(0.37 * static_cast<double>(k) + 0.91 * j) * (k % 3 + 1.5);
-  std::vector<L> lane_sources(3 * static_cast<std::size_t>(J)), sums(3 * static_cast<std::size_t>(N));
+  std::vector<L> lane_sources(3 * static_cast<std::size_t>(J));
   for (int kind = 0; kind < 3; ++kind)
     for (int j = 0; j < J; ++j) {
       alignas(64) double values[W];
       for (std::size_t l = 0; l < W; ++l) values[l] = sources[kind * W + l][j];
       lane_sources[static_cast<std::size_t>(kind) * J + j] = L::load(values);
     }
-  ph::dispersion_sums<L>(N, J, dij.data(), dij_t.data(), delz.data(), &lane_sources[0], &lane_sources[J],
-                         &lane_sources[2 * J], &sums[0], &sums[N], &sums[2 * N]);
-  for (std::size_t l = 0; l < W; ++l) {
-    std::vector<double> a(N), b(N), c(N);
-    ph::dispersion_sums<double>(N, J, dij.data(), dij_t.data(), delz.data(), sources[0 * W + l].data(),
-                                sources[1 * W + l].data(), sources[2 * W + l].data(), a.data(), b.data(), c.data());
-    for (int i = 0; i < N; ++i) {
-      alignas(64) double lanes[3][W];
-      sums[i].store(lanes[0]), sums[N + i].store(lanes[1]), sums[2 * N + i].store(lanes[2]);
-      EXPECT_EQ(lanes[0][l], a[i]) << "lane " << l << " level " << i;
-      EXPECT_EQ(lanes[1][l], b[i]) << "lane " << l << " level " << i;
-      EXPECT_EQ(lanes[2][l], c[i]) << "lane " << l << " level " << i;
+  constexpr double kUntouched = -12345.0;
+  for (const int lower : {N, N - 1, N - 2, 6}) {
+    const ph::ProfileLevels levels{N, lower};
+    std::vector<L> sums(3 * static_cast<std::size_t>(N), L(kUntouched));
+    ph::dispersion_sums<L>(levels, J, dij.data(), dij_t.data(), delz.data(), &lane_sources[0], &lane_sources[J],
+                           &lane_sources[2 * J], &sums[0], &sums[N], &sums[2 * N]);
+    for (std::size_t l = 0; l < W; ++l) {
+      std::vector<double> a(N), b(N), c(N), part_a(N, kUntouched), part_b(N, kUntouched), part_c(N, kUntouched);
+      ph::dispersion_sums<double>({N, N}, J, dij.data(), dij_t.data(), delz.data(), sources[0 * W + l].data(),
+                                  sources[1 * W + l].data(), sources[2 * W + l].data(), a.data(), b.data(), c.data());
+      ph::dispersion_sums<double>(levels, J, dij.data(), dij_t.data(), delz.data(), sources[0 * W + l].data(),
+                                  sources[1 * W + l].data(), sources[2 * W + l].data(), part_a.data(), part_b.data(),
+                                  part_c.data());
+      for (int i = 0; i < N; ++i) {
+        const bool computed = i < lower || i == N - 1;
+        alignas(64) double lanes[3][W];
+        sums[i].store(lanes[0]), sums[N + i].store(lanes[1]), sums[2 * N + i].store(lanes[2]);
+        const double expect_a = computed ? a[i] : kUntouched, expect_b = computed ? b[i] : kUntouched,
+                     expect_c = computed ? c[i] : kUntouched;
+        EXPECT_EQ(lanes[0][l], expect_a) << "lower " << lower << " lane " << l << " level " << i;
+        EXPECT_EQ(lanes[1][l], expect_b) << "lower " << lower << " lane " << l << " level " << i;
+        EXPECT_EQ(lanes[2][l], expect_c) << "lower " << lower << " lane " << l << " level " << i;
+        EXPECT_EQ(part_a[i], expect_a) << "lower " << lower << " level " << i;
+        EXPECT_EQ(part_b[i], expect_b) << "lower " << lower << " level " << i;
+        EXPECT_EQ(part_c[i], expect_c) << "lower " << lower << " level " << i;
+      }
     }
   }
 }

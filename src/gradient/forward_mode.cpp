@@ -37,7 +37,8 @@ LossGradient loss_and_gradient_forward_mode(const Model<double>& model, const Pa
       const std::size_t k = chunk * kLanes + l;
       if (k < P) space.locate(md, k)->d[l] = 1.0;
     }
-    const physics::ColumnModel<D> cm = make_column_model(md, dij_t);
+    physics::ColumnModel<D> cm = make_column_model(md, dij_t);
+    cm.air_above_canopy = false;  // LE and NEE do not read it
     run::LockstepColumns<D> cols;
     const std::size_t n = plan.size[b], begin = plan.begin[b];
     run::solve_lockstep(cm, forcing, begin, n, batch_coupling(plan), cols);

@@ -66,23 +66,29 @@ CANVEG_AD_INLINE void add_adjoint(double* adj, Index input, double g) {
 
 struct DispersionData {
   const double* dij_t;  // [J x N], owned by the column model (outlives the tape)
-  int N, J;
+  physics::ProfileLevels levels;
+  int J;
 };
 
-// Inputs: wa[J], wb[J], wc[J]; outputs: sa[N], sb[N], sc[N].
+// Inputs: wa[J], wb[J], wc[J]; outputs: sa, sb, sc at the M = levels.count() nodes of `levels`.
 inline void dispersion_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
   const DispersionData& d = *static_cast<const DispersionData*>(data);
-  const int N = d.N, J = d.J;
+  const int N = d.levels.N, lower = d.levels.lower, M = d.levels.count(), J = d.J;
   const double* sa = out_adj;
-  const double* sb = out_adj + N;
-  const double* sc = out_adj + 2 * N;
+  const double* sb = out_adj + M;
+  const double* sc = out_adj + 2 * M;
   for (int j = 0; j < J; ++j) {
     const double* col = d.dij_t + static_cast<long>(j) * N;
     double ga = 0.0, gb = 0.0, gc = 0.0;
-    for (int i = 0; i < N; ++i) {
+    for (int i = 0; i < lower; ++i) {
       ga += col[i] * sa[i];
       gb += col[i] * sb[i];
       gc += col[i] * sc[i];
+    }
+    if (lower < N) {
+      ga += col[N - 1] * sa[M - 1];
+      gb += col[N - 1] * sb[M - 1];
+      gc += col[N - 1] * sc[M - 1];
     }
     add_adjoint(adj, in[j], ga);
     add_adjoint(adj, in[J + j], gb);
@@ -93,35 +99,36 @@ inline void dispersion_adjoint(const double* out_adj, const Index* in, double* a
 
 // --- profile from sums --------------------------------------------------------------------------
 
-// Layout of the data: header, then the input sums s[N], then u[N] = scale s_i / f + F_soil a_i / f
-// (a_i = D_i0 / u*), the profile before its shift to the reference at the top node.
+// Layout of the data: header, then the input sums s[M], then u[M] = scale s_i / f + F_soil a_i / f
+// (a_i = D_i0 / u*), the profile before its shift to the reference at the top node, at the
+// M = levels.count() nodes of `levels`.
 struct ProfileHeader {
   const double* dij_t;  // row 0 = D_i0, owned by the column model (outlives the tape)
-  int N;
+  physics::ProfileLevels levels;
   double ustar_factor, scale, unit_factor;
 };
 
-// Inputs: s[0..N-1], stability factor, soil flux, unit factor; outputs: c_i = u_i + c_ref - u_{N-1}.
-// With G the sum of the outputs' adjoints, u_i carries w_i = out_adj_i, less G at the top node.
+// Inputs: s[0..M-1], stability factor, soil flux, unit factor; outputs: c_k = u_k + c_ref - u_{M-1}.
+// With G the sum of the outputs' adjoints, u_k carries w_k = out_adj_k, less G at the top node.
 inline void profile_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
   const ProfileHeader& h = *static_cast<const ProfileHeader*>(data);
-  const int N = h.N;
+  const int M = h.levels.count();
   const double* s = reinterpret_cast<const double*>(static_cast<const unsigned char*>(data) + sizeof(ProfileHeader));
-  const double* u = s + N;
+  const double* u = s + M;
   double total = 0.0;
-  for (int i = 0; i < N; ++i) total += out_adj[i];
+  for (int k = 0; k < M; ++k) total += out_adj[k];
   const double inv_f = 1.0 / h.unit_factor;
   double d_scale = 0.0, d_soil = 0.0, d_unit = 0.0;
-  for (int i = 0; i < N; ++i) {
-    const double w = i == N - 1 ? out_adj[i] - total : out_adj[i];
-    add_adjoint(adj, in[i], w * h.scale * inv_f);
-    d_scale += w * s[i];
-    d_soil += w * h.ustar_factor * h.dij_t[i];
-    d_unit -= w * u[i];
+  for (int k = 0; k < M; ++k) {
+    const double w = k == M - 1 ? out_adj[k] - total : out_adj[k];
+    add_adjoint(adj, in[k], w * h.scale * inv_f);
+    d_scale += w * s[k];
+    d_soil += w * h.ustar_factor * h.dij_t[h.levels.node(k)];
+    d_unit -= w * u[k];
   }
-  add_adjoint(adj, in[N], d_scale * inv_f * h.ustar_factor);  // scale = u* factor x stability factor
-  add_adjoint(adj, in[N + 1], d_soil * inv_f);
-  add_adjoint(adj, in[N + 2], d_unit * inv_f);
+  add_adjoint(adj, in[M], d_scale * inv_f * h.ustar_factor);  // scale = u* factor x stability factor
+  add_adjoint(adj, in[M + 1], d_soil * inv_f);
+  add_adjoint(adj, in[M + 2], d_unit * inv_f);
   adj[0] = 0.0;
 }
 
@@ -1557,78 +1564,92 @@ inline Var evaluate_scalar(const nn::DenseNetView<Var>& net, const Var* x) {
 }
 
 // physics::dispersion_sums for Var (the matrix itself, `dij`, is for the lanes' order of the sums).
-inline void dispersion_sums(int N, int J, const double* /*dij*/, const double* __restrict__ dij_t, const double* delz,
-                            const Var* source_a,
+inline void dispersion_sums(physics::ProfileLevels levels, int J, const double* /*dij*/,
+                            const double* __restrict__ dij_t, const double* delz, const Var* source_a,
                             const Var* source_b, const Var* source_c, Var* __restrict__ sum_a, Var* __restrict__ sum_b,
                             Var* __restrict__ sum_c) {
   Tape& tape = thread_tape();
+  const int N = levels.N, M = levels.count();
   thread_local std::vector<Index> inputs;
   thread_local std::vector<double> wa, wb, wc, sa, sb, sc;
   inputs.resize(3 * static_cast<std::size_t>(J));
   wa.resize(J), wb.resize(J), wc.resize(J);
-  sa.assign(N, 0.0), sb.assign(N, 0.0), sc.assign(N, 0.0);
+  sa.assign(M, 0.0), sb.assign(M, 0.0), sc.assign(M, 0.0);
   for (int j = 0; j < J; ++j) {
     const Var a = delz[j] * source_a[j], b = delz[j] * source_b[j], c = delz[j] * source_c[j];
     wa[j] = a.v, wb[j] = b.v, wc[j] = c.v;
     inputs[j] = a.i, inputs[J + j] = b.i, inputs[2 * J + j] = c.i;
   }
-  // Values exactly as the template: each level's sum over the layers in order j = 0..J-1.
+  // Values exactly as the template: each node's sum over the layers in order j = 0..J-1.
+  const int lower = levels.lower;
   for (int j = 0; j < J; ++j) {
     const double* col = dij_t + static_cast<long>(j) * N;
-    for (int i = 0; i < N; ++i) {
+    for (int i = 0; i < lower; ++i) {
       sa[i] = sa[i] + col[i] * wa[j];
       sb[i] = sb[i] + col[i] * wb[j];
       sc[i] = sc[i] + col[i] * wc[j];
+    }
+    if (lower < N) {  // the top node, output M - 1
+      sa[M - 1] = sa[M - 1] + col[N - 1] * wa[j];
+      sb[M - 1] = sb[M - 1] + col[N - 1] * wb[j];
+      sc[M - 1] = sc[M - 1] + col[N - 1] * wc[j];
     }
   }
   bool active = false;
   for (Index x : inputs) active = active || x != 0;
   if (!active) {
-    for (int i = 0; i < N; ++i) sum_a[i] = sa[i], sum_b[i] = sb[i], sum_c[i] = sc[i];
+    for (int k = 0; k < M; ++k) {
+      const int i = levels.node(k);
+      sum_a[i] = sa[k], sum_b[i] = sb[k], sum_c[i] = sc[k];
+    }
     return;
   }
-  const kernels_detail::DispersionData data{dij_t, N, J};
-  const Index first = tape.push_external(inputs.data(), inputs.size(), 3 * static_cast<std::size_t>(N),
+  const kernels_detail::DispersionData data{dij_t, levels, J};
+  const Index first = tape.push_external(inputs.data(), inputs.size(), 3 * static_cast<std::size_t>(M),
                                          &kernels_detail::dispersion_adjoint, &data, sizeof(data));
-  for (int i = 0; i < N; ++i) {
-    sum_a[i] = Var(sa[i], first + i);
-    sum_b[i] = Var(sb[i], first + N + i);
-    sum_c[i] = Var(sc[i], first + 2 * N + i);
+  for (int k = 0; k < M; ++k) {
+    const int i = levels.node(k);
+    sum_a[i] = Var(sa[k], first + k);
+    sum_b[i] = Var(sb[k], first + M + k);
+    sum_c[i] = Var(sc[k], first + 2 * M + k);
   }
 }
 
 // physics::profile_from_sums for Var: one block instead of seven nodes per level.
-inline void profile_from_sums(int N, const double* dij_t, const double& ustar_factor, const Var& stability_factor,
-                              const Var& soil_flux, const Var& unit_factor, const double& c_ref, Var* sums) {
+inline void profile_from_sums(physics::ProfileLevels levels, const double* dij_t, const double& ustar_factor,
+                              const Var& stability_factor, const Var& soil_flux, const Var& unit_factor,
+                              const double& c_ref, Var* sums) {
   Tape& tape = thread_tape();
+  const int M = levels.count();
   void* where = nullptr;
-  const std::size_t offset =
-      tape.reserve_external_data(sizeof(kernels_detail::ProfileHeader) + 2 * static_cast<std::size_t>(N) * sizeof(double), &where);
+  const std::size_t offset = tape.reserve_external_data(
+      sizeof(kernels_detail::ProfileHeader) + 2 * static_cast<std::size_t>(M) * sizeof(double), &where);
   auto* h = static_cast<kernels_detail::ProfileHeader*>(where);
   double* s = reinterpret_cast<double*>(static_cast<unsigned char*>(where) + sizeof(kernels_detail::ProfileHeader));
-  double* u = s + N;
+  double* u = s + M;
   thread_local std::vector<Index> inputs;
-  inputs.resize(static_cast<std::size_t>(N) + 3);
+  inputs.resize(static_cast<std::size_t>(M) + 3);
   bool active = stability_factor.i != 0 || soil_flux.i != 0 || unit_factor.i != 0;
   // Values exactly as the template.
   const double scale = ustar_factor * stability_factor.v;
-  for (int i = 0; i < N; ++i) {
-    s[i] = sums[i].v;
-    inputs[i] = sums[i].i;
+  for (int k = 0; k < M; ++k) {
+    const int i = levels.node(k);
+    s[k] = sums[i].v;
+    inputs[k] = sums[i].i;
     active = active || sums[i].i != 0;
     const double soil_term = soil_flux.v * (ustar_factor * dij_t[i]) / unit_factor.v;
-    u[i] = scale * s[i] / unit_factor.v + soil_term;
+    u[k] = scale * s[k] / unit_factor.v + soil_term;
   }
-  const double top = u[N - 1];
+  const double top = u[M - 1];
   if (!active) {
-    for (int i = 0; i < N; ++i) sums[i] = u[i] + c_ref - top;  // the reserved data stays unused
+    for (int k = 0; k < M; ++k) sums[levels.node(k)] = u[k] + c_ref - top;  // the reserved data stays unused
     return;
   }
-  inputs[N] = stability_factor.i, inputs[N + 1] = soil_flux.i, inputs[N + 2] = unit_factor.i;
-  *h = kernels_detail::ProfileHeader{dij_t, N, ustar_factor, scale, unit_factor.v};
-  const Index first = tape.push_external_inplace(inputs.data(), inputs.size(), static_cast<std::size_t>(N),
+  inputs[M] = stability_factor.i, inputs[M + 1] = soil_flux.i, inputs[M + 2] = unit_factor.i;
+  *h = kernels_detail::ProfileHeader{dij_t, levels, ustar_factor, scale, unit_factor.v};
+  const Index first = tape.push_external_inplace(inputs.data(), inputs.size(), static_cast<std::size_t>(M),
                                                  &kernels_detail::profile_adjoint, offset);
-  for (int i = 0; i < N; ++i) sums[i] = Var(u[i] + c_ref - top, first + i);
+  for (int k = 0; k < M; ++k) sums[levels.node(k)] = Var(u[k] + c_ref - top, first + k);
 }
 
 // physics::conduct_soil_heat for Var.

@@ -56,6 +56,7 @@ LossGradient loss_and_gradient(const Model<double>& model, const ParameterSpace&
   problem.options = options;
   problem.dij_t = transpose_dij(model.dij, model.setup.n_total_layers, model.setup.n_can_layers);
   problem.cm = make_column_model(model, problem.dij_t);
+  problem.cm.air_above_canopy = false;  // LE and NEE do not read it
   problem.lanes = run::lane_solver_for(options.simd);
 
   const std::size_t n_batches = plan.begin.size();
@@ -104,7 +105,8 @@ double loss_value(const Model<double>& model, const ForcingRecord& forcing, cons
   const BatchPlan plan = check_and_plan(model, forcing, observed, options);
   const std::vector<double> dij_t =
       transpose_dij(model.dij, model.setup.n_total_layers, model.setup.n_can_layers);
-  const physics::ColumnModel<double> cm = make_column_model(model, dij_t);
+  physics::ColumnModel<double> cm = make_column_model(model, dij_t);
+  cm.air_above_canopy = false;  // LE and NEE do not read it
   const run::LaneSolver lanes = run::lane_solver_for(options.simd);
   const std::size_t n_batches = plan.begin.size();
   // Work units of consecutive batches solved together. Batches of coupled rows are solved one by

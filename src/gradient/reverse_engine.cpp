@@ -22,6 +22,7 @@ ReverseEngine::ReverseEngine(const SharedProblem& problem) : p_(problem) {
   model_v_ = model_cast<Var>(m);
   dij_t_ = p_.dij_t;
   cm_v_ = make_column_model(model_v_, dij_t_);
+  cm_v_.air_above_canopy = p_.cm.air_above_canopy;
   // Taped iterations take each row's soil column, conduction map included, from its header;
   // the taped initialisation does not use the map.
   cm_v_.conduction_maps_by_caller = true;

@@ -99,6 +99,10 @@ struct ColumnModel {
   // initialise_column leaves each soil column's conduction map to the caller, which builds the
   // maps of many half-hours at once (the lane solvers) or takes them from elsewhere.
   bool conduction_maps_by_caller = false;
+  // false: the air profiles skip the nodes between the first one above the canopy and the top
+  // (ProfileLevels), which keep their initial values; nothing in an iteration reads them, only the
+  // convergence diagnostics do. The other nodes are the same bit for bit.
+  bool air_above_canopy = true;
   double dt_soil = 20.0;
   double soil_depth = 0.15;
   double canopy_height = 1.0;       // h = zht[J-1]
@@ -414,23 +418,35 @@ CANVEG_HD void iterate_column(const ColumnModel<T>& m, ColumnState<T>& s, const 
     }
     const V ustar_factor = 1.0 / f.ustar;
     const T stab = dispersion_stability_factor(s.zl);
-    dispersion_sums(N, J, m.dij, m.dij_t, m.delz, s.source_h, s.source_le, s.source_ps, s.profile_t, s.profile_e,
-                    s.profile_c);
+    const ProfileLevels levels{N, m.air_above_canopy ? N : J + 1};
+    const int n_levels = levels.count();
+    dispersion_sums(levels, J, m.dij, m.dij_t, m.delz, s.source_h, s.source_le, s.source_ps, s.profile_t,
+                    s.profile_e, s.profile_c);
     // Temperature, relaxed 0.25 new / 0.75 old.
-    profile_from_sums(N, m.dij_t, ustar_factor, stab, s.soil_heat, T(f.air_density * p.Cp), f.t_air_k, s.profile_t);
-    for (int i = 0; i < N; ++i) s.t_air[i] = 0.25 * s.profile_t[i] + 0.75 * s.t_air[i];
+    profile_from_sums(levels, m.dij_t, ustar_factor, stab, s.soil_heat, T(f.air_density * p.Cp), f.t_air_k,
+                      s.profile_t);
+    for (int k = 0; k < n_levels; ++k) {
+      const int i = levels.node(k);
+      s.t_air[i] = 0.25 * s.profile_t[i] + 0.75 * s.t_air[i];
+    }
     // Vapour pressure with the unit factor at the new temperature of the first node above the
     // canopy (P4), relaxed likewise.
     {
       const T t_top = s.t_air[J];
       const T factor = latent_heat(t_top) * 18.01 / (1000.0 * 8.314 * t_top);
-      profile_from_sums(N, m.dij_t, ustar_factor, stab, s.soil_evap, factor, f.eair_pa, s.profile_e);
-      for (int i = 0; i < N; ++i) s.e_air[i] = 0.25 * s.profile_e[i] + 0.75 * s.e_air[i];
+      profile_from_sums(levels, m.dij_t, ustar_factor, stab, s.soil_evap, factor, f.eair_pa, s.profile_e);
+      for (int k = 0; k < n_levels; ++k) {
+        const int i = levels.node(k);
+        s.e_air[i] = 0.25 * s.profile_e[i] + 0.75 * s.e_air[i];
+      }
     }
     // CO2 (not relaxed); the factor keeps the inherited 28.97/44 mass ratio.
-    profile_from_sums(N, m.dij_t, ustar_factor, stab, s.soil_resp, T((28.97 / 44.0) * f.air_density_mole), f.co2,
-                      s.profile_c);
-    for (int i = 0; i < N; ++i) s.co2[i] = s.profile_c[i];
+    profile_from_sums(levels, m.dij_t, ustar_factor, stab, s.soil_resp, T((28.97 / 44.0) * f.air_density_mole),
+                      f.co2, s.profile_c);
+    for (int k = 0; k < n_levels; ++k) {
+      const int i = levels.node(k);
+      s.co2[i] = s.profile_c[i];
+    }
 
     // B9: stability from the canopy (leaf) sensible heat (docs/model.md 2.17; z_m, not z_m - d).
     {

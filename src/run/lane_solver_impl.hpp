@@ -55,6 +55,7 @@ struct LaneModel {
     v.leaf_rh = m.leaf_rh, v.soil_respiration = m.soil_respiration, v.niter = m.niter;
     v.single_dark_respiration = m.single_dark_respiration, v.shortwave_sweeps = m.shortwave_sweeps;
     v.implicit_soil_surface = m.implicit_soil_surface, v.soil_steps = m.soil_steps, v.dt_soil = m.dt_soil;
+    v.air_above_canopy = m.air_above_canopy;
     v.soil_depth = m.soil_depth, v.canopy_height = m.canopy_height, v.measurement_height = m.measurement_height;
     v.zht = m.zht, v.delz = m.delz, v.dij = m.dij, v.dij_t = m.dij_t;
     v.para = &para;

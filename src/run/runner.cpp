@@ -296,7 +296,9 @@ RunResult run_model(const Model<double>& model_in, const ForcingRecord& forcing,
     model = &converged_model;
   }
 
-  const physics::ColumnModel<double> cm = make_column_model(*model, dij_t);
+  physics::ColumnModel<double> cm = make_column_model(*model, dij_t);
+  // The air above the canopy is output only in the convergence diagnostics.
+  cm.air_above_canopy = options.convergence;
   const ChunkPlan plan(n, options, cm.niter);
   const std::vector<char>& restarts = plan.restarts;
   const std::size_t n_chunks = plan.n_chunks;

@@ -811,35 +811,43 @@ TEST(GradientProcess, ProfilesTemplateAndKernel) {
     for (int j = 0; j < J; ++j) dij[static_cast<std::size_t>(i) * J + j] = dij_t[static_cast<std::size_t>(j) * N + i];
   std::vector<double> x;
   for (int k = 0; k < 3 * J; ++k) x.push_back(u(rng) - 0.5);
-  for (int kernel = 0; kernel < 2; ++kernel) {
-    auto f = [&](const auto* xin, auto* y) {
-      using T = std::decay_t<decltype(*y)>;
-      std::vector<T> a(N), b(N), c(N);
-      if (kernel)
-        dispersion_sums(N, J, dij.data(), dij_t.data(), delz.data(), xin, xin + J, xin + 2 * J, a.data(), b.data(), c.data());
-      else
-        physics::dispersion_sums<T>(N, J, dij.data(), dij_t.data(), delz.data(), xin, xin + J, xin + 2 * J, a.data(),
-                                    b.data(), c.data());
-      for (int i = 0; i < N; ++i) y[i] = a[i], y[N + i] = b[i], y[2 * N + i] = c[i];
-    };
-    EXPECT_JACOBIAN_OK(check_jacobian(f, x, 3 * N), 3 * J, 1e-8) << "kernel " << kernel;
-  }
-  // Profile from sums, with the stability factor on both sides of z/L = 0; x = [sums, z/L, soil
-  // flux, unit factor]; the kernel and the template.
-  for (double zl : {-0.4, 0.1}) {
-    std::vector<double> xs;
-    for (int i = 0; i < N; ++i) xs.push_back(u(rng));
-    xs.push_back(zl), xs.push_back(35.0), xs.push_back(1200.0);
+  // Every node, and nodes 0..2 with the top (ProfileLevels: the outputs are the computed nodes).
+  for (const physics::ProfileLevels levels : {physics::ProfileLevels{N, N}, physics::ProfileLevels{N, 3}}) {
+    const int M = levels.count();
     for (int kernel = 0; kernel < 2; ++kernel) {
       auto f = [&](const auto* xin, auto* y) {
         using T = std::decay_t<decltype(*y)>;
-        std::vector<T> s(xin, xin + N);
-        const T stab = dispersion_stability_factor(xin[N]);
-        if (kernel) profile_from_sums(N, dij_t.data(), 1.0 / 0.35, stab, xin[N + 1], xin[N + 2], 295.0, s.data());
-        else physics::profile_from_sums<T>(N, dij_t.data(), 1.0 / 0.35, stab, xin[N + 1], xin[N + 2], 295.0, s.data());
-        for (int i = 0; i < N; ++i) y[i] = s[i];
+        std::vector<T> a(N), b(N), c(N);
+        if (kernel)
+          dispersion_sums(levels, J, dij.data(), dij_t.data(), delz.data(), xin, xin + J, xin + 2 * J, a.data(),
+                          b.data(), c.data());
+        else
+          physics::dispersion_sums<T>(levels, J, dij.data(), dij_t.data(), delz.data(), xin, xin + J, xin + 2 * J,
+                                      a.data(), b.data(), c.data());
+        for (int k = 0; k < M; ++k) {
+          const int i = levels.node(k);
+          y[k] = a[i], y[M + k] = b[i], y[2 * M + k] = c[i];
+        }
       };
-      EXPECT_JACOBIAN_OK(check_jacobian(f, xs, N), N + 3, 1e-7) << zl << " kernel " << kernel;
+      EXPECT_JACOBIAN_OK(check_jacobian(f, x, 3 * M), 3 * J, 1e-8) << "kernel " << kernel << " nodes " << M;
+    }
+    // Profile from sums, with the stability factor on both sides of z/L = 0; x = [sums, z/L, soil
+    // flux, unit factor]; the kernel and the template.
+    for (double zl : {-0.4, 0.1}) {
+      std::vector<double> xs;
+      for (int i = 0; i < N; ++i) xs.push_back(u(rng));
+      xs.push_back(zl), xs.push_back(35.0), xs.push_back(1200.0);
+      for (int kernel = 0; kernel < 2; ++kernel) {
+        auto f = [&](const auto* xin, auto* y) {
+          using T = std::decay_t<decltype(*y)>;
+          std::vector<T> s(xin, xin + N);
+          const T stab = dispersion_stability_factor(xin[N]);
+          if (kernel) profile_from_sums(levels, dij_t.data(), 1.0 / 0.35, stab, xin[N + 1], xin[N + 2], 295.0, s.data());
+          else physics::profile_from_sums<T>(levels, dij_t.data(), 1.0 / 0.35, stab, xin[N + 1], xin[N + 2], 295.0, s.data());
+          for (int k = 0; k < M; ++k) y[k] = s[levels.node(k)];
+        };
+        EXPECT_JACOBIAN_OK(check_jacobian(f, xs, M), N + 3, 1e-7) << zl << " kernel " << kernel << " nodes " << M;
+      }
     }
   }
 }

@@ -217,20 +217,20 @@ TEST_P(JaxProcesses, EveryProcessMatchesOnJaxInputs) {
           sps[j] = -((pb * sunPs[j] + psh * shPs[j]) * adens);
           hh += (pb * sunH[j] + psh * shH[j]) * dl;
         }
-        ph::dispersion_sums(N, J, m.dij, m.dij_t, m.delz, sh.data(), sle.data(), sps.data(), sum_t.data(), sum_e.data(),
+        ph::dispersion_sums({N, N}, J, m.dij, m.dij_t, m.delz, sh.data(), sle.data(), sps.data(), sum_t.data(), sum_e.data(),
                             sum_c.data());
         const double stab = ph::dispersion_stability_factor(before["met.zL"].get<double>());
         const double uf = 1.0 / f.ustar;
-        ph::profile_from_sums(N, m.dij_t, uf, stab, after["soil.heat"].get<double>(), f.air_density * p.Cp,
+        ph::profile_from_sums({N, N}, m.dij_t, uf, stab, after["soil.heat"].get<double>(), f.air_density * p.Cp,
                               f.t_air_k, sum_t.data());
         std::vector<double> t_new(N), e_new(N);
         for (int i = 0; i < N; ++i) t_new[i] = 0.25 * sum_t[i] + 0.75 * t_air[i];
         c.check("prof.Tair_K", t_new.data(), vec(after, "prof.Tair_K"), N);
         const double factor = ph::latent_heat(t_new[J]) * 18.01 / (1000.0 * 8.314 * t_new[J]);
-        ph::profile_from_sums(N, m.dij_t, uf, stab, after["soil.evap"].get<double>(), factor, f.eair_pa, sum_e.data());
+        ph::profile_from_sums({N, N}, m.dij_t, uf, stab, after["soil.evap"].get<double>(), factor, f.eair_pa, sum_e.data());
         for (int i = 0; i < N; ++i) e_new[i] = 0.25 * sum_e[i] + 0.75 * e_air[i];
         c.check("prof.eair_Pa", e_new.data(), vec(after, "prof.eair_Pa"), N);
-        ph::profile_from_sums(N, m.dij_t, uf, stab, after["soil.resp"].get<double>(),
+        ph::profile_from_sums({N, N}, m.dij_t, uf, stab, after["soil.resp"].get<double>(),
                               (28.97 / 44.0) * f.air_density_mole, f.co2, sum_c.data());
         c.check("prof.co2", sum_c.data(), vec(after, "prof.co2"), N);
         const double zl = -(0.4 * 9.8 * hh * m.measurement_height) /

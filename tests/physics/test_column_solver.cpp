@@ -374,6 +374,38 @@ TEST(ColumnSolver, IterationScopedToLeAndNeeHasTheSameFluxes) {
   EXPECT_NE(full.state.veg_h, veg_h);        // and the canopy's sensible heat
 }
 
+TEST(ColumnSolver, AirAboveTheCanopyLeftOutChangesNothingElse) {
+  // ColumnModel::air_above_canopy = false: the air profiles skip the nodes J+1..N-2, which keep
+  // their initial values; everything else after 15 iterations, day and night, is the same bit
+  // for bit, the first node above the canopy (read for the vapour factor) and the top included.
+  for (const ForcingRow* forcing : {&kNight, &kMidday}) {
+    const char* row = forcing == &kNight ? "night" : "midday";
+    Fixture full, part;
+    part.model.air_above_canopy = false;
+    for (Fixture* f : {&full, &part}) {
+      initialise_column(f->model, f->forcing(*forcing), f->state);
+      for (int k = 0; k < 15; ++k) iterate_column(f->model, f->state, false, 0.0);
+    }
+    EXPECT_EQ(column_le(full.state), column_le(part.state)) << row;
+    EXPECT_EQ(column_nee(full.state), column_nee(part.state)) << row;
+    const ColumnFluxes<double> a = column_fluxes(full.state), b = column_fluxes(part.state);
+#define CANVEG_SAME_OUTPUT(name, ...) EXPECT_EQ(a.name, b.name) << #name << " row " << row;
+    CANVEG_OUTPUT_FIELDS(CANVEG_SAME_OUTPUT)
+#undef CANVEG_SAME_OUTPUT
+    for (int i = 0; i < Fixture::N; ++i) {
+      if (i <= Fixture::J || i == Fixture::N - 1) {
+        EXPECT_EQ(full.state.t_air[i], part.state.t_air[i]) << i << ' ' << row;
+        EXPECT_EQ(full.state.e_air[i], part.state.e_air[i]) << i << ' ' << row;
+        EXPECT_EQ(full.state.co2[i], part.state.co2[i]) << i << ' ' << row;
+      } else {
+        EXPECT_EQ(part.state.t_air[i], part.state.forcing.t_air_k) << i << ' ' << row;
+        EXPECT_EQ(part.state.e_air[i], part.state.forcing.eair_pa) << i << ' ' << row;
+        EXPECT_NE(full.state.t_air[i], part.state.t_air[i]) << i << ' ' << row;  // the full profile moved there
+      }
+    }
+  }
+}
+
 TEST(ColumnSolver, FirstIterationRelaxesTemperatureAndVapourOnly) {
   // Section 1.5 / 2.16: after the first iteration T_a = 0.25 T_new + 0.75 T_ref and
   // e_a = 0.25 e_new + 0.75 e_ref, while CO2 takes the new profile unrelaxed.

@@ -119,7 +119,7 @@ TEST(Profiles, TransposedSumsEqualDirectProfile) {
   const std::vector<double> delz{0.25, 0.25, 0.25, 0.25};
   const std::vector<double> sa{12.0, 40.0, 75.0, 130.0}, sb{30.0, 55.0, 90.0, 210.0}, sc{-3.0, -6.0, -9.0, -14.0};
   std::vector<double> suma(N), sumb(N), sumc(N);
-  dispersion_sums<double>(N, J, d.data(), dt.data(), delz.data(), sa.data(), sb.data(), sc.data(), suma.data(), sumb.data(),
+  dispersion_sums<double>({N, N}, J, d.data(), dt.data(), delz.data(), sa.data(), sb.data(), sc.data(), suma.data(), sumb.data(),
                           sumc.data());
   const double ustar = 0.3, stab = dispersion_stability_factor(0.1);
   struct Scalar {
@@ -128,9 +128,42 @@ TEST(Profiles, TransposedSumsEqualDirectProfile) {
     double soil, f, cref;
   } scalars[] = {{sa, suma, 20.0, 1200.0, 295.0}, {sb, sumb, 35.0, 0.0073, 1500.0}, {sc, sumc, 4.0, 27.0, 410.0}};
   for (Scalar& s : scalars) {
-    profile_from_sums<double>(N, dt.data(), 1.0 / ustar, stab, s.soil, s.f, s.cref, s.sums.data());
+    profile_from_sums<double>({N, N}, dt.data(), 1.0 / ustar, stab, s.soil, s.f, s.cref, s.sums.data());
     const auto direct = profile(N, J, d, s.src, delz, ustar, stab, s.soil, s.f, s.cref);
     for (int i = 0; i < N; ++i) EXPECT_REL_NEAR(s.sums[i], direct[i], 1e-13) << i;
+  }
+}
+
+TEST(Profiles, NodesLeftOutLeaveTheOthersUnchanged) {
+  // ProfileLevels{N, 4}: nodes 0..3 and the top, whose value sets the shift; those equal the
+  // profile over every node bit for bit, and the nodes between are not written.
+  const int N = 9, J = 3;
+  const auto d = synthetic_dij(N, J);
+  std::vector<double> dt(static_cast<std::size_t>(J) * N);
+  for (int i = 0; i < N; ++i)
+    for (int j = 0; j < J; ++j) dt[j * N + i] = d[i * J + j];
+  const std::vector<double> delz{0.3, 0.3, 0.3}, sa{12.0, 40.0, 75.0}, sb{30.0, 55.0, 90.0}, sc{-3.0, -6.0, -9.0};
+  const double stab = dispersion_stability_factor(-0.2), ustar = 0.45;
+  std::vector<double> all_a(N), all_b(N), all_c(N);
+  dispersion_sums<double>({N, N}, J, d.data(), dt.data(), delz.data(), sa.data(), sb.data(), sc.data(), all_a.data(),
+                          all_b.data(), all_c.data());
+  profile_from_sums<double>({N, N}, dt.data(), 1.0 / ustar, stab, 20.0, 1200.0, 295.0, all_a.data());
+  constexpr double kUntouched = -1.0;
+  const ProfileLevels levels{N, 4};
+  EXPECT_EQ(levels.count(), 5);
+  EXPECT_EQ(levels.node(4), N - 1);
+  std::vector<double> part_a(N, kUntouched), part_b(N, kUntouched), part_c(N, kUntouched);
+  dispersion_sums<double>(levels, J, d.data(), dt.data(), delz.data(), sa.data(), sb.data(), sc.data(), part_a.data(),
+                          part_b.data(), part_c.data());
+  profile_from_sums<double>(levels, dt.data(), 1.0 / ustar, stab, 20.0, 1200.0, 295.0, part_a.data());
+  for (int i = 0; i < N; ++i) {
+    if (i < 4 || i == N - 1) {
+      EXPECT_EQ(part_a[i], all_a[i]) << i;
+      EXPECT_EQ(part_b[i], all_b[i]) << i;
+    } else {
+      EXPECT_EQ(part_a[i], kUntouched) << i;
+      EXPECT_EQ(part_c[i], kUntouched) << i;
+    }
   }
 }
 
