@@ -118,6 +118,32 @@ TEST_P(EveryModelKind, AHalfHoursResultDoesNotDependOnItsLane) {
   }
 }
 
+// Without an observer of the iterations the lane solver takes its vectors one at a time through
+// all the iterations (lane_solver_impl.hpp); with --convergence it keeps the lock-step order and
+// the whole air profile. The outputs are the same bit for bit, for every instruction set, with
+// halos, partial vectors (chunks of 100 rows and a 14-row halo) and restarts of the storage chain.
+TEST_P(EveryModelKind, VectorsInTurnEqualTheLockStepOrderBitForBit) {
+  const canveg::Model<double> m = model(GetParam());
+  for (const canveg::run::LaneSolver& solver : canveg::run::available_lane_solvers()) {
+    SCOPED_TRACE(solver.isa);
+    canveg::RunOptions o;
+    o.simd = solver.isa;
+    o.threads = 2;
+    o.chunk_rows = 100;
+    o.restart_every = 77;
+    o.convergence = true;
+    const canveg::RunResult lockstep = canveg::run_model(m, window(), o);
+    o.convergence = false;
+    const canveg::RunResult in_turn = canveg::run_model(m, window(), o);
+    ASSERT_EQ(lockstep.simd, in_turn.simd);
+    for (std::size_t r = 0; r < window().size(); ++r) {
+#define CANVEG_SAME_OUTPUT(name, ...) EXPECT_EQ(lockstep.outputs.name[r], in_turn.outputs.name[r]) << #name << " row " << r;
+      CANVEG_OUTPUT_FIELDS(CANVEG_SAME_OUTPUT)
+#undef CANVEG_SAME_OUTPUT
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Lanes, EveryModelKind,
                          ::testing::Values("US-Bi1_PB-1L-0.5", "US-Bi1_Hybrid-1L-0.5", "US-Bi1_PB-ML-0.5",
                                            "US-Bi1_Hybrid-ML-0.5"),

@@ -17,7 +17,9 @@ namespace canveg::run {
 
 // Called around every iteration of a lane solution. The block's scalar states hold the current
 // lane values during before_iteration(k) when reads_states_before(k), and during
-// after_iteration(k) when reads_states_after(k); they are unpacked from the lanes only then.
+// after_iteration(k) when reads_states_after(k); they are unpacked from the lanes only then. An
+// observer that reads no state before or after any iteration is not called per iteration: the
+// solver then takes the vectors one at a time through all the iterations (same result).
 struct LaneIterationObserver {
   virtual ~LaneIterationObserver() = default;
   virtual bool reads_states_before(int /*k*/) const { return false; }

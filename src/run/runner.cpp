@@ -177,6 +177,15 @@ struct IterationChangeHooks : run::BlockHooks {
 
 namespace {
 
+// RunOptions::chunk_rows = 0: about eight units per worker for load balance, at least 64 rows
+// (the halo's share) and at most kMaxAutoChunkRows (each costs a halo of niter - 1 rows, and a
+// worker holds a unit's columns).
+std::size_t automatic_chunk_rows(std::size_t rows, int threads) {
+  const auto workers = static_cast<std::size_t>(run::resolve_threads(threads, rows));
+  const std::size_t per_unit = (rows + 8 * workers - 1) / (8 * workers);
+  return std::clamp<std::size_t>(per_unit, 64, kMaxAutoChunkRows);
+}
+
 // Chunks of a record and their halos (see the top of this file).
 struct ChunkPlan {
   std::vector<char> restarts;
@@ -187,7 +196,7 @@ struct ChunkPlan {
     if (options.storage_coupling && options.restart_every > 0)
       for (std::size_t r = 0; r < n; r += options.restart_every) restarts[r] = 1;
     halo = options.storage_coupling ? static_cast<std::size_t>(std::max(0, niter - 1)) : 0;
-    chunk = std::max<std::size_t>(1, options.chunk_rows);
+    chunk = options.chunk_rows > 0 ? options.chunk_rows : automatic_chunk_rows(n, options.threads);
     n_chunks = (n + chunk - 1) / chunk;
   }
   std::size_t begin(std::size_t c) const { return c * chunk; }
