@@ -1563,6 +1563,27 @@ inline Var evaluate_scalar(const nn::DenseNetView<Var>& net, const Var* x) {
   return Var(y, id);
 }
 
+// physics::canopy_sum for Var: one n-ary node with the partials of the 3J + 1 inputs instead of
+// six nodes per layer. Values exactly as the template; the partial of P_j, (x_sun - x_shade) w,
+// and of w, sum_j of the mixed values, are each one product where the template adds two or J.
+inline Var canopy_sum(int J, const Var* prob_beam, const Var* sun, const Var* shade, const Var& w) {
+  thread_local std::vector<NaryEdge> edges;
+  edges.clear();
+  double sum = 0.0, mixed_total = 0.0;
+  for (int j = 0; j < J; ++j) {
+    const double pb = prob_beam[j].v, psh = 1.0 - pb;
+    const double mixed = pb * sun[j].v + psh * shade[j].v;
+    sum = sum + mixed * w.v;
+    mixed_total += mixed;
+    if (sun[j].i) edges.push_back({sun[j].i, pb * w.v});
+    if (shade[j].i) edges.push_back({shade[j].i, psh * w.v});
+    if (prob_beam[j].i) edges.push_back({prob_beam[j].i, (sun[j].v - shade[j].v) * w.v});
+  }
+  if (w.i) edges.push_back({w.i, mixed_total});
+  if (edges.empty()) return Var(sum);
+  return Var(sum, thread_tape().push_nary(edges.data(), edges.size()));
+}
+
 // physics::dispersion_sums for Var (the matrix itself, `dij`, is for the lanes' order of the sums).
 inline void dispersion_sums(physics::ProfileLevels levels, int J, const double* /*dij*/,
                             const double* __restrict__ dij_t, const double* delz, const Var* source_a,

@@ -216,6 +216,16 @@ CANVEG_HD inline T probability_shade(const T* prob_beam, int j) {
   return 1.0 - prob_beam[j];
 }
 
+// A canopy total of a leaf quantity per unit leaf area: sum_j (P_j x_sun,j + (1 - P_j) x_shade,j) w,
+// the layers in order j = 0..J-1 (P_j the sunlit probability, w the leaf area per layer).
+// Unqualified calls find an AD type's own overload (one node instead of six per layer).
+template <class T>
+CANVEG_HD inline T canopy_sum(int J, const T* prob_beam, const T* sun, const T* shade, const T& w) {
+  T sum = 0.0;
+  for (int j = 0; j < J; ++j) sum = sum + (prob_beam[j] * sun[j] + probability_shade(prob_beam, j) * shade[j]) * w;
+  return sum;
+}
+
 // The soil surface temperature a half-hour starts its iteration from: the air temperature. The
 // lock-step driver also needs it for a row whose previous row lies outside the rows it solves.
 CANVEG_HD inline double initial_surface_temperature(const RowForcing& f) { return f.t_air_k; }
@@ -407,15 +417,14 @@ CANVEG_HD void iterate_column(const ColumnModel<T>& m, ColumnState<T>& s, const 
 
   // B8: profiles from the new sources with the previous z/L. Layer sources per unit volume.
   if (full) {
-    T hh = 0.0;
     for (int j = 0; j < J; ++j) {
       const T pb = s.par.prob_beam[j];
       const T psh = probability_shade(s.par.prob_beam, j);
       s.source_h[j] = (pb * s.sun.h[j] + psh * s.shade.h[j]) * s.leaf_area_density;
       s.source_le[j] = (pb * s.sun.le[j] + psh * s.shade.le[j]) * s.leaf_area_density;
       s.source_ps[j] = -((pb * s.sun.ps[j] + psh * s.shade.ps[j]) * s.leaf_area_density);
-      hh = hh + (pb * s.sun.h[j] + psh * s.shade.h[j]) * s.leaf_area_per_layer;
     }
+    const T hh = canopy_sum(J, s.par.prob_beam, s.sun.h, s.shade.h, s.leaf_area_per_layer);
     const V ustar_factor = 1.0 / f.ustar;
     const T stab = dispersion_stability_factor(s.zl);
     const ProfileLevels levels{N, m.air_above_canopy ? N : J + 1};
@@ -457,29 +466,16 @@ CANVEG_HD void iterate_column(const ColumnModel<T>& m, ColumnState<T>& s, const 
   }
 
   // B10: canopy sums.
-  T vps = 0.0, vrd = 0.0, vle = 0.0, vh = 0.0, vrn = 0.0, vgs = 0.0, vtl = 0.0;
-  for (int j = 0; j < J; ++j) {
-    const T pb = s.par.prob_beam[j];
-    const T psh = probability_shade(s.par.prob_beam, j);
-    const T dl = s.leaf_area_per_layer;
-    vps = vps + (pb * s.sun.ps[j] + psh * s.shade.ps[j]) * dl;
-    vrd = vrd + (pb * s.sun.rd[j] + psh * s.shade.rd[j]) * dl;
-    vle = vle + (pb * s.sun.le[j] + psh * s.shade.le[j]) * dl;
-    if (full) {
-      vh = vh + (pb * s.sun.h[j] + psh * s.shade.h[j]) * dl;
-      vrn = vrn + (pb * s.sun.rnet[j] + psh * s.shade.rnet[j]) * dl;
-      vgs = vgs + (pb * s.sun.gs[j] + psh * s.shade.gs[j]) * dl;
-      vtl = vtl + (pb * s.sun.t_leaf[j] + psh * s.shade.t_leaf[j]) * dl;
-    }
-  }
-  s.veg_ps = vps;
-  s.veg_rd = vrd;
-  s.veg_le = vle;
+  const T* pb = s.par.prob_beam;
+  const T& dl = s.leaf_area_per_layer;
+  s.veg_ps = canopy_sum(J, pb, s.sun.ps, s.shade.ps, dl);
+  s.veg_rd = canopy_sum(J, pb, s.sun.rd, s.shade.rd, dl);
+  s.veg_le = canopy_sum(J, pb, s.sun.le, s.shade.le, dl);
   if (full) {
-    s.veg_h = vh;
-    s.veg_rnet = vrn;
-    s.veg_gs = vgs;
-    s.veg_tleaf = vtl;
+    s.veg_h = canopy_sum(J, pb, s.sun.h, s.shade.h, dl);
+    s.veg_rnet = canopy_sum(J, pb, s.sun.rnet, s.shade.rnet, dl);
+    s.veg_gs = canopy_sum(J, pb, s.sun.gs, s.shade.gs, dl);
+    s.veg_tleaf = canopy_sum(J, pb, s.sun.t_leaf, s.shade.t_leaf, dl);
   }
 }
 

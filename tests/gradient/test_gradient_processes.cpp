@@ -852,6 +852,26 @@ TEST(GradientProcess, ProfilesTemplateAndKernel) {
   }
 }
 
+TEST(GradientProcess, CanopySumKernelAgreesWithTemplate) {
+  // x = [P_sun (J), sunlit values (J), shaded values (J), leaf area per layer]; the n-ary node's
+  // value is the template's bit for bit (values_identical), its partials those of forward mode.
+  const int J = 5;
+  std::mt19937 rng(23);
+  std::uniform_real_distribution<double> u(0.0, 1.0), v(-30.0, 60.0);
+  std::vector<double> x;
+  for (int j = 0; j < J; ++j) x.push_back(u(rng));
+  for (int k = 0; k < 2 * J; ++k) x.push_back(v(rng));
+  x.push_back(0.37);
+  for (int kernel = 0; kernel < 2; ++kernel) {
+    auto f = [&](const auto* xin, auto* y) {
+      using T = std::decay_t<decltype(*y)>;
+      if (kernel) y[0] = canopy_sum(J, xin, xin + J, xin + 2 * J, xin[3 * J]);
+      else y[0] = physics::canopy_sum<T>(J, xin, xin + J, xin + 2 * J, xin[3 * J]);
+    };
+    EXPECT_JACOBIAN_OK(check_jacobian(f, x, 1), 3 * J + 1, 1e-9) << "kernel " << kernel;
+  }
+}
+
 // A small synthetic column (J = 3, N = 6) through initialisation and three iterations, with the
 // 21 trained scalars as inputs, for the leaf RH physics and the LeafRHDL network.
 Model<double> small_model(LeafRhModule rh) {
