@@ -59,7 +59,8 @@ struct ConvergenceDiagnostics {
 };
 
 // The largest work unit chunk_rows = 0 chooses: the halo is a 35th of it at 15 iterations, and a
-// worker's columns (about 20 kB each at 50 layers) stay near 10 MB.
+// worker's columns (about 20 kB each at 50 layers) stay near 10 MB. Half of it with `convergence`,
+// whose lock-step solution holds the unit twice (as columns and as SIMD lanes).
 inline constexpr std::size_t kMaxAutoChunkRows = 512;
 
 struct RunOptions {

@@ -179,24 +179,26 @@ namespace {
 
 // RunOptions::chunk_rows = 0: about eight units per worker for load balance, at least 64 rows
 // (the halo's share) and at most kMaxAutoChunkRows (each costs a halo of niter - 1 rows, and a
-// worker holds a unit's columns).
-std::size_t automatic_chunk_rows(std::size_t rows, int threads) {
+// worker holds a unit's columns), half that where the iterations are observed: the lane solver
+// then holds the unit twice, as columns and as lanes (run/lane_solver_impl.hpp).
+std::size_t automatic_chunk_rows(std::size_t rows, int threads, bool observed) {
   const auto workers = static_cast<std::size_t>(run::resolve_threads(threads, rows));
   const std::size_t per_unit = (rows + 8 * workers - 1) / (8 * workers);
-  return std::clamp<std::size_t>(per_unit, 64, kMaxAutoChunkRows);
+  return std::clamp<std::size_t>(per_unit, 64, observed ? kMaxAutoChunkRows / 2 : kMaxAutoChunkRows);
 }
 
 // Chunks of a record and their halos (see the top of this file).
 struct ChunkPlan {
   std::vector<char> restarts;
   std::size_t n = 0, chunk = 1, n_chunks = 0, halo = 0;
-  ChunkPlan(std::size_t rows, const RunOptions& options, int niter) : restarts(rows, options.storage_coupling ? 0 : 1), n(rows) {
+  ChunkPlan(std::size_t rows, const RunOptions& options, int niter, bool observed)
+      : restarts(rows, options.storage_coupling ? 0 : 1), n(rows) {
     if (n == 0) return;
     restarts[0] = 1;
     if (options.storage_coupling && options.restart_every > 0)
       for (std::size_t r = 0; r < n; r += options.restart_every) restarts[r] = 1;
     halo = options.storage_coupling ? static_cast<std::size_t>(std::max(0, niter - 1)) : 0;
-    chunk = options.chunk_rows > 0 ? options.chunk_rows : automatic_chunk_rows(n, options.threads);
+    chunk = options.chunk_rows > 0 ? options.chunk_rows : automatic_chunk_rows(n, options.threads, observed);
     n_chunks = (n + chunk - 1) / chunk;
   }
   std::size_t begin(std::size_t c) const { return c * chunk; }
@@ -223,7 +225,9 @@ std::vector<double> iteration_changes(const Model<double>& model, const std::vec
   Model<double> probe = model;
   probe.setup.niter = options.max_iterations;
   const physics::ColumnModel<double> cm = make_column_model(probe, dij_t);
-  const ChunkPlan plan(forcing.size(), options, cm.niter);
+  // Its iterations are observed (lock-step), but its halo is max_iterations - 1 rows: the longer
+  // units keep the halo's share down.
+  const ChunkPlan plan(forcing.size(), options, cm.niter, false);
   const int threads = run::resolve_threads(options.threads, plan.n_chunks);
   std::vector<run::LockstepColumns<double>> columns(static_cast<std::size_t>(threads));
   std::vector<std::vector<double>> per_chunk(plan.n_chunks);
@@ -308,7 +312,7 @@ RunResult run_model(const Model<double>& model_in, const ForcingRecord& forcing,
   physics::ColumnModel<double> cm = make_column_model(*model, dij_t);
   // The air above the canopy is output only in the convergence diagnostics.
   cm.air_above_canopy = options.convergence;
-  const ChunkPlan plan(n, options, cm.niter);
+  const ChunkPlan plan(n, options, cm.niter, options.convergence);
   const std::vector<char>& restarts = plan.restarts;
   const std::size_t n_chunks = plan.n_chunks;
   const int threads = run::resolve_threads(options.threads, n_chunks);
