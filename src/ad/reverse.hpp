@@ -9,7 +9,8 @@
 //  * a node stores at most two parents and the two local partial derivatives (24 bytes); a
 //    constant operand points at the node itself with partial 0, so the sweep has no branches
 //    and no chain of updates through one address; operations whose operands are all constants
-//    record nothing; node 0 is a sink for external blocks' constant inputs;
+//    record nothing; node 0 is a sink that the sweep never reads (external blocks skip their
+//    constant inputs rather than add to it);
 //  * n-ary nodes (`Tape::push_nary`) and external blocks with a hand-written adjoint
 //    (`Tape::push_external`), used by the specialised kernels in src/gradient/kernels.hpp;
 //  * values are not stored on the tape: a Var carries its value, the tape only the partials.

@@ -94,7 +94,6 @@ inline void dispersion_adjoint(const double* out_adj, const Index* in, double* a
     add_adjoint(adj, in[J + j], gb);
     add_adjoint(adj, in[2 * J + j], gc);
   }
-  adj[0] = 0.0;
 }
 
 // --- profile from sums --------------------------------------------------------------------------
@@ -129,7 +128,6 @@ inline void profile_adjoint(const double* out_adj, const Index* in, double* adj,
   add_adjoint(adj, in[M], d_scale * inv_f * h.ustar_factor);  // scale = u* factor x stability factor
   add_adjoint(adj, in[M + 1], d_soil * inv_f);
   add_adjoint(adj, in[M + 2], d_unit * inv_f);
-  adj[0] = 0.0;
 }
 
 // --- soil heat conduction ----------------------------------------------------------------------
@@ -147,7 +145,6 @@ inline void soil_adjoint(const double* out_adj, const Index* in, double* adj, co
     const double g = out_adj[m];
     for (int k = 0; k <= physics::kConductionSurfaceColumn; ++k) add_adjoint(adj, in[k], d.map[m][k] * g);
   }
-  adj[0] = 0.0;
 }
 
 // --- longwave sweeps ---------------------------------------------------------------------------
@@ -265,7 +262,6 @@ inline void longwave_adjoint(const double* out_adj, const Index* in, double* adj
   add_adjoint(adj, in[2 * J + 2], bw_bar);
   add_adjoint(adj, in[2 * J + 3], ome_bar);
   add_adjoint(adj, in[2 * J + 4], soil_bar);
-  adj[0] = 0.0;
 }
 
 // --- dense network (LeafRHDL, RsoilDL) ---------------------------------------------------------
@@ -348,7 +344,6 @@ inline void net_adjoint(const double* out_adj, const Index* in, double* adj, con
     }
     add_adjoint(adj, ix[k], s);
   }
-  adj[0] = 0.0;
 }
 
 // Copies the values and tape indices of an external block's n inputs; true when any of them is on
@@ -449,7 +444,7 @@ inline void boundary_adjoint(const double* out_adj, const Index* in, double* adj
     add(kBlGrashof, ln_gr);
     const double dt_bar = ln_gr / (x[kBlTleaf] - x[kBlTair]);
     add_adjoint(adj, in[kBlTleaf], dt_bar);
-    if (in[kBlTair]) adj[in[kBlTair]] += -dt_bar - ln_gr / x[kBlTair];
+    add_adjoint(adj, in[kBlTair], -dt_bar - ln_gr / x[kBlTair]);
   }
 }
 
@@ -989,7 +984,6 @@ inline void photosynthesis_adjoint(const double* out_adj, const Index* in, doubl
   xb[kPsKball] += kball_bar;
   xb[kPsBprime] += bprime_bar;
   for (int k = 0; k < kPsInputs; ++k) add_adjoint(adj, in[k], xb[k]);
-  adj[0] = 0.0;
 }
 
 // --- leaf energy balance -----------------------------------------------------------------------
@@ -1208,7 +1202,6 @@ inline void leaf_energy_adjoint(const double* out_adj, const Index* in, double* 
     xb[kLeGs] += -2.0 * rs_b / (gs * gs);
   }
   for (int k = 0; k < kLeInputs; ++k) add_adjoint(adj, in[k], xb[k]);
-  adj[0] = 0.0;
 }
 
 // --- preaccumulated leaf blocks ----------------------------------------------------------------
