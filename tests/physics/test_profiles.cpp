@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "physics/profiles.hpp"
+#include "run/column_model.hpp"
 #include "physics_test_support.hpp"
 
 namespace {
@@ -113,9 +114,7 @@ TEST(Profiles, TransposedSumsEqualDirectProfile) {
   // equal concentration_profile on the original one.
   const int N = 9, J = 4;
   const auto d = synthetic_dij(N, J);
-  std::vector<double> dt(static_cast<std::size_t>(J) * N);
-  for (int i = 0; i < N; ++i)
-    for (int j = 0; j < J; ++j) dt[j * N + i] = d[i * J + j];
+  const std::vector<double> dt = canveg::transpose_dij(d, N, J);
   const std::vector<double> delz{0.25, 0.25, 0.25, 0.25};
   const std::vector<double> sa{12.0, 40.0, 75.0, 130.0}, sb{30.0, 55.0, 90.0, 210.0}, sc{-3.0, -6.0, -9.0, -14.0};
   std::vector<double> suma(N), sumb(N), sumc(N);
@@ -139,9 +138,7 @@ TEST(Profiles, NodesLeftOutLeaveTheOthersUnchanged) {
   // profile over every node bit for bit, and the nodes between are not written.
   const int N = 9, J = 3;
   const auto d = synthetic_dij(N, J);
-  std::vector<double> dt(static_cast<std::size_t>(J) * N);
-  for (int i = 0; i < N; ++i)
-    for (int j = 0; j < J; ++j) dt[j * N + i] = d[i * J + j];
+  const std::vector<double> dt = canveg::transpose_dij(d, N, J);
   const std::vector<double> delz{0.3, 0.3, 0.3}, sa{12.0, 40.0, 75.0}, sb{30.0, 55.0, 90.0}, sc{-3.0, -6.0, -9.0};
   const double stab = dispersion_stability_factor(-0.2), ustar = 0.45;
   std::vector<double> all_a(N), all_b(N), all_c(N);
