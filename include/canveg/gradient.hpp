@@ -119,6 +119,10 @@ struct GradientOptions {
   // loss) with half-hours as SIMD lanes, as RunOptions::simd: "auto", an instruction set, or ""
   // (one half-hour at a time).
   std::string simd = "auto";
+  // The exact (unrolled) gradient's taped iterations with the rows of an iteration as the lanes of
+  // one recording (docs/gradients.md, "The tape in lanes"), in the instruction set of `simd`;
+  // false (or no lanes): one row per recording.
+  bool lane_tape = false;
 };
 
 struct LossGradient {

@@ -41,7 +41,7 @@ struct SensitivityOptions {
   cli::ForcingOptionArgs forcing_options;
   double le_weight = std::numeric_limits<double>::quiet_NaN();  // NaN: the model's training weight, else 0.5
   std::size_t batch_size = 1024, first_row = 0, rows = 0;
-  bool drop_remainder = false, quiet = false;
+  bool drop_remainder = false, quiet = false, lane_tape = false;
   int threads = 0;
 };
 
@@ -91,6 +91,7 @@ int run_sensitivity(const SensitivityOptions& o) {
     options.keep_remainder = !o.drop_remainder;
     options.threads = o.threads;
     options.simd = cli::simd_setting(o.simd);
+    options.lane_tape = o.lane_tape;
     options.method = parse_fixed_point_gradient(o.method, "--method");
     const ParameterSpace space(loaded.model);
     if (!o.quiet)
@@ -104,8 +105,8 @@ int run_sensitivity(const SensitivityOptions& o) {
                 "on standardised outputs\n",
                 model_path.c_str(), g.rows, g.batches, o.batch_size == 0 ? g.rows : std::min(o.batch_size, g.rows),
                 o.batch_size == 1 ? " (independent half-hours)" : "", g.loss, le_weight, 1.0 - le_weight);
-    std::printf("# %s gradient in %.1f s, peak working memory %.1f MB", o.method.c_str(), g.seconds,
-                g.peak_memory_bytes / 1e6);
+    std::printf("# %s gradient in %.1f s, peak working memory %.1f MB, largest tape %zu nodes", o.method.c_str(),
+                g.seconds, g.peak_memory_bytes / 1e6, g.max_tape_nodes);
     if (options.method == FixedPointGradient::Implicit)
       std::printf(", linear solves: at most %d sweeps, %zu row(s) unconverged", g.implicit_sweeps, g.implicit_unconverged);
     std::printf("\n# elasticity = gradient x value / loss; 'unused' marks parameters this model never reads\n");
@@ -168,6 +169,9 @@ CLI::App* add_sensitivity_command(CLI::App& app, cli::CommandSlot& slot) {
                   "(that rule exactly as JAX-CanVeg applies it: tau_d and the initial state not differentiated)")
       ->check(CLI::IsMember({"unrolled", "implicit", "onestep", "onestep-jax"}))
       ->capture_default_str();
+  cmd->add_flag("--lane-tape", o->lane_tape,
+                "unrolled: tape the rows of an iteration together as SIMD lanes, in the instruction set of --simd "
+                "(docs/gradients.md, \"The tape in lanes\")");
   cmd->add_option("--first-row", o->first_row, "first forcing row to use (0-based)");
   cmd->add_option("--rows", o->rows, "number of rows to use (0: to the end)");
   cmd->add_option("--threads", o->threads, "worker threads (0: all cores)")->check(CLI::Range(0, 4096));

@@ -44,8 +44,11 @@
 #include <utility>
 #include <vector>
 
+#include <type_traits>
+
 #include "ad/forward.hpp"
 #include "ad/reverse.hpp"
+#include "ad/reverse_lanes.hpp"
 #include "nn/dense_net.hpp"
 #include "physics/column_solver.hpp"
 #include "physics/leaf_energy.hpp"
@@ -55,10 +58,47 @@ namespace canveg::ad {
 
 namespace kernels_detail {
 
+// What a kernel needs of the active type it records for: Var (one half-hour, values double) or
+// LaneVar (W half-hours, values and adjoints simd::Lanes). The linear kernels below are written
+// once for both; their adjoints are templates on the value type V.
+template <class Active>
+struct ActiveTraits;
+template <>
+struct ActiveTraits<Var> {
+  using Value = double;
+  static const double& value(const Var& x) { return x.v; }
+  static Var make(double v, Index i) { return Var(v, i); }
+  static Tape& tape() { return thread_tape(); }
+  static constexpr ExternalAdjoint adjoint(ExternalAdjoint fn) { return fn; }
+};
+template <class A>
+struct ActiveTraits<LaneVar<A>> {
+  using Value = simd::Lanes<A, 1>;
+  static const Value& value(const LaneVar<A>& x) { return x.v; }
+  static LaneVar<A> make(const Value& v, Index i) { return LaneVar<A>(v.v[0], i); }
+  static LaneTape<A>& tape() { return thread_lane_tape<A>(); }
+  static constexpr LaneExternalAdjoint<A> adjoint(LaneExternalAdjoint<A> fn) { return fn; }
+};
+
+// A block's data: a header H, then values of type V from the first address aligned for V.
+template <class V, class H>
+constexpr std::size_t header_bytes() {
+  return (sizeof(H) + alignof(V) - 1) / alignof(V) * alignof(V);
+}
+template <class V, class H>
+V* values_after(H* header) {
+  return reinterpret_cast<V*>(reinterpret_cast<unsigned char*>(header) + header_bytes<V, H>());
+}
+template <class V, class H>
+const V* values_after(const H* header) {
+  return reinterpret_cast<const V*>(reinterpret_cast<const unsigned char*>(header) + header_bytes<V, H>());
+}
+
 // Adds to the adjoint of a block's input; a constant input (tape index 0, the sink) is skipped:
 // updates of the one address would each wait for the store of the one before (the leaf blocks
 // of a one-step tape have more constant inputs than active ones).
-CANVEG_AD_INLINE void add_adjoint(double* adj, Index input, double g) {
+template <class V>
+CANVEG_AD_INLINE void add_adjoint(V* adj, Index input, const std::type_identity_t<V>& g) {
   if (input) adj[input] += g;
 }
 
@@ -71,15 +111,16 @@ struct DispersionData {
 };
 
 // Inputs: wa[J], wb[J], wc[J]; outputs: sa, sb, sc at the M = levels.count() nodes of `levels`.
-inline void dispersion_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
+template <class V>
+void dispersion_adjoint(const V* out_adj, const Index* in, V* adj, const void* data) {
   const DispersionData& d = *static_cast<const DispersionData*>(data);
   const int N = d.levels.N, lower = d.levels.lower, M = d.levels.count(), J = d.J;
-  const double* sa = out_adj;
-  const double* sb = out_adj + M;
-  const double* sc = out_adj + 2 * M;
+  const V* sa = out_adj;
+  const V* sb = out_adj + M;
+  const V* sc = out_adj + 2 * M;
   for (int j = 0; j < J; ++j) {
     const double* col = d.dij_t + static_cast<long>(j) * N;
-    double ga = 0.0, gb = 0.0, gc = 0.0;
+    V ga = 0.0, gb = 0.0, gc = 0.0;
     for (int i = 0; i < lower; ++i) {
       ga += col[i] * sa[i];
       gb += col[i] * sb[i];
@@ -101,29 +142,31 @@ inline void dispersion_adjoint(const double* out_adj, const Index* in, double* a
 // Layout of the data: header, then the input sums s[M], then u[M] = scale s_i / f + F_soil a_i / f
 // (a_i = D_i0 / u*), the profile before its shift to the reference at the top node, at the
 // M = levels.count() nodes of `levels`.
+template <class V>
 struct ProfileHeader {
   const double* dij_t;  // row 0 = D_i0, owned by the column model (outlives the tape)
   physics::ProfileLevels levels;
-  double ustar_factor, scale, unit_factor;
+  V ustar_factor, scale, unit_factor;
 };
 
 // Inputs: s[0..M-1], stability factor, soil flux, unit factor; outputs: c_k = u_k + c_ref - u_{M-1}.
 // With G the sum of the outputs' adjoints, u_k carries w_k = out_adj_k, less G at the top node.
-inline void profile_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
-  const ProfileHeader& h = *static_cast<const ProfileHeader*>(data);
+template <class V>
+void profile_adjoint(const V* out_adj, const Index* in, V* adj, const void* data) {
+  const ProfileHeader<V>& h = *static_cast<const ProfileHeader<V>*>(data);
   const int M = h.levels.count();
-  const double* s = reinterpret_cast<const double*>(static_cast<const unsigned char*>(data) + sizeof(ProfileHeader));
-  const double* u = s + M;
-  double total = 0.0;
+  const V* s = values_after<V>(&h);
+  const V* u = s + M;
+  V total = 0.0;
   for (int k = 0; k < M; ++k) total += out_adj[k];
-  const double inv_f = 1.0 / h.unit_factor;
-  double d_scale = 0.0, d_soil = 0.0, d_unit = 0.0;
+  const V inv_f = 1.0 / h.unit_factor;
+  V d_scale = 0.0, d_soil = 0.0, d_unit = 0.0;
   for (int k = 0; k < M; ++k) {
-    const double w = k == M - 1 ? out_adj[k] - total : out_adj[k];
+    const V w = k == M - 1 ? out_adj[k] - total : out_adj[k];
     add_adjoint(adj, in[k], w * h.scale * inv_f);
     d_scale += w * s[k];
     d_soil += w * h.ustar_factor * h.dij_t[h.levels.node(k)];
-    d_unit -= w * u[k];
+    d_unit = d_unit - w * u[k];
   }
   add_adjoint(adj, in[M], d_scale * inv_f * h.ustar_factor);  // scale = u* factor x stability factor
   add_adjoint(adj, in[M + 1], d_soil * inv_f);
@@ -133,16 +176,18 @@ inline void profile_adjoint(const double* out_adj, const Index* in, double* adj,
 // --- soil heat conduction ----------------------------------------------------------------------
 
 // The conduction map's rows (physics::SoilColumn::conduction_map).
+template <class V>
 struct SoilData {
-  double map[physics::kSoilLayers][physics::kConductionMapColumns];
+  V map[physics::kSoilLayers][physics::kConductionMapColumns];
 };
 
 // Inputs: t[0..10], t_surface; outputs: t[0..9] = the map applied (adjoint: its transpose).
-inline void soil_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
-  const SoilData& d = *static_cast<const SoilData*>(data);
+template <class V>
+void soil_adjoint(const V* out_adj, const Index* in, V* adj, const void* data) {
+  const SoilData<V>& d = *static_cast<const SoilData<V>*>(data);
   constexpr int L = physics::kSoilLayers;
   for (int m = 0; m < L; ++m) {
-    const double g = out_adj[m];
+    const V g = out_adj[m];
     for (int k = 0; k <= physics::kConductionSurfaceColumn; ++k) add_adjoint(adj, in[k], d.map[m][k] * g);
   }
 }
@@ -153,9 +198,10 @@ inline void soil_adjoint(const double* out_adj, const Index* in, double* adj, co
 // which only the sweeps up to `stored` are written: a sweep that leaves the upward field unchanged
 // (U_s = U_{s-1} bit for bit) has reached the fixed point, every later sweep repeating its U_s
 // and D_s (physics::longwave_transfer stops there for plain values).
+template <class V>
 struct LongwaveHeader {
   int J, sweeps, stored;
-  double forward, backward, one_minus_eps;
+  V forward, backward, one_minus_eps;
 };
 
 // The adjoint of a sweep's recurrence runs h_{k+1} = a_k + f h_k, k = 0..n-1, from h_0: each
@@ -164,14 +210,14 @@ struct LongwaveHeader {
 // multiply-add per four steps (the adjoint changes at round-off). `base(k)` gives a_k, read for
 // four steps before `use(k, h_k, h_{k+1}, slot)` writes any of them; slot = k mod 4 lets the
 // caller keep four accumulators, whose chains would otherwise bound the loop the same way.
-template <class Base, class Use>
-CANVEG_AD_INLINE double affine_chain_adjoint(int n, double h, double f, const Base& base, const Use& use) {
-  const double f2 = f * f, f3 = f2 * f, f4 = f2 * f2;
+template <class V, class Base, class Use>
+CANVEG_AD_INLINE V affine_chain_adjoint(int n, V h, const V& f, const Base& base, const Use& use) {
+  const V f2 = f * f, f3 = f2 * f, f4 = f2 * f2;
   int k = 0;
   for (; k + 4 <= n; k += 4) {
-    const double a0 = base(k), a1 = base(k + 1), a2 = base(k + 2), a3 = base(k + 3);
-    const double c1 = a1 + f * a0, c2 = a2 + f * c1, c3 = a3 + f * c2;
-    const double h1 = a0 + f * h, h2 = c1 + f2 * h, h3 = c2 + f3 * h, h4 = c3 + f4 * h;
+    const V a0 = base(k), a1 = base(k + 1), a2 = base(k + 2), a3 = base(k + 3);
+    const V c1 = a1 + f * a0, c2 = a2 + f * c1, c3 = a3 + f * c2;
+    const V h1 = a0 + f * h, h2 = c1 + f2 * h, h3 = c2 + f3 * h, h4 = c3 + f4 * h;
     use(k, h, h1, 0);
     use(k + 1, h1, h2, 1);
     use(k + 2, h2, h3, 2);
@@ -179,7 +225,7 @@ CANVEG_AD_INLINE double affine_chain_adjoint(int n, double h, double f, const Ba
     h = h4;
   }
   for (; k < n; ++k) {
-    const double next = base(k) + f * h;
+    const V next = base(k) + f * h;
     use(k, h, next, k & 3);
     h = next;
   }
@@ -188,43 +234,44 @@ CANVEG_AD_INLINE double affine_chain_adjoint(int n, double h, double f, const Ba
 
 // Inputs: ir_up_initial[0..J-1], source[0..J-1], sky, forward, backward, one_minus_eps,
 // soil_emission. Outputs: ir_down[0..J-1], ir_up[0..J].
-inline void longwave_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
-  const LongwaveHeader& h = *static_cast<const LongwaveHeader*>(data);
+template <class V>
+void longwave_adjoint(const V* out_adj, const Index* in, V* adj, const void* data) {
+  const LongwaveHeader<V>& h = *static_cast<const LongwaveHeader<V>*>(data);
   const int J = h.J, S = h.sweeps;
-  const double* U = reinterpret_cast<const double*>(static_cast<const unsigned char*>(data) + sizeof(LongwaveHeader));
-  const double* D = U + static_cast<std::size_t>(S + 1) * (J + 1);
+  const V* U = values_after<V>(&h);
+  const V* D = U + static_cast<std::size_t>(S + 1) * (J + 1);
   const int stored = h.stored;  // sweeps after it repeat its fluxes
-  const double fw = h.forward, bw = h.backward, ome = h.one_minus_eps;
+  const V fw = h.forward, bw = h.backward, ome = h.one_minus_eps;
   // Adjoint work arrays on the stack for the usual sizes, else on the heap.
-  std::vector<double> heap;
-  double stack[2 * 128 + 4];
-  double* ub;
-  double* db;
+  std::vector<V> heap;
+  V stack[2 * 128 + 4];
+  V* ub;
+  V* db;
   if (J + 1 <= 128) {
     ub = stack;
     db = stack + 128 + 2;
   } else {
-    heap.assign(2 * static_cast<std::size_t>(J + 1), 0.0);
+    heap.assign(2 * static_cast<std::size_t>(J + 1), V(0.0));
     ub = heap.data();
     db = heap.data() + J + 1;
   }
-  std::vector<double> src_heap;
-  double src_stack[128];
-  double* src_bar = J <= 128 ? src_stack : (src_heap.assign(static_cast<std::size_t>(J), 0.0), src_heap.data());
+  std::vector<V> src_heap;
+  V src_stack[128];
+  V* src_bar = J <= 128 ? src_stack : (src_heap.assign(static_cast<std::size_t>(J), V(0.0)), src_heap.data());
   for (int j = 0; j < J; ++j) src_bar[j] = 0.0;
   for (int i = 0; i < J; ++i) db[i] = out_adj[i];
   db[J] = 0.0;
   for (int i = 0; i <= J; ++i) ub[i] = out_adj[J + i];
-  double fw_acc[4] = {}, bw_acc[4] = {};  // four partial sums each (affine_chain_adjoint)
-  double ome_bar = 0.0, soil_bar = 0.0, sky_bar = 0.0;
+  V fw_acc[4] = {0.0, 0.0, 0.0, 0.0}, bw_acc[4] = {0.0, 0.0, 0.0, 0.0};  // four partial sums each (affine_chain_adjoint)
+  V ome_bar = 0.0, soil_bar = 0.0, sky_bar = 0.0;
   for (int s = S; s >= 1; --s) {
     // Up pass: U_s[i+1] = U_s[i] fw + D_s[i+1] bw + src[i], i = 0..J-1; step k is layer
     // i = J-1-k, from the adjoint of U_s[J] down to that of U_s[0].
-    const double* u_s = U + static_cast<std::size_t>(std::min(s, stored)) * (J + 1);
-    const double* d_s = D + static_cast<std::size_t>(std::min(s, stored) - 1) * (J + 1);
-    double g = affine_chain_adjoint(
+    const V* u_s = U + static_cast<std::size_t>(std::min(s, stored)) * (J + 1);
+    const V* d_s = D + static_cast<std::size_t>(std::min(s, stored) - 1) * (J + 1);
+    V g = affine_chain_adjoint(
         J, ub[J], fw, [&](int k) { return ub[J - 1 - k]; },
-        [&](int k, double g_above, double g_here, int slot) {
+        [&](int k, const V& g_above, const V& g_here, int slot) {
           const int i = J - 1 - k;
           db[i + 1] += g_above * bw;
           src_bar[i] += g_above;
@@ -239,11 +286,11 @@ inline void longwave_adjoint(const double* out_adj, const Index* in, double* adj
     // Down pass: D_s[i] = D_s[i+1] fw + U_{s-1}[i] bw + src[i], i = J-1..0; D_s[J] = sky; step k
     // is layer i = k, from the adjoint of D_s[0] up to that of D_s[J].
     // U_{s-1} enters only here; the adjoint of U_s has been used up.
-    const double* u_prev = U + static_cast<std::size_t>(std::min(s - 1, stored)) * (J + 1);
+    const V* u_prev = U + static_cast<std::size_t>(std::min(s - 1, stored)) * (J + 1);
     for (int i = 0; i <= J; ++i) ub[i] = 0.0;
     affine_chain_adjoint(
         J, db[0], fw, [&](int k) { return db[k + 1]; },
-        [&](int i, double g_below, double g_here, int slot) {
+        [&](int i, const V& g_below, const V& g_here, int slot) {
           ub[i] += g_below * bw;
           src_bar[i] += g_below;
           fw_acc[slot] += g_below * d_s[i + 1];
@@ -253,8 +300,8 @@ inline void longwave_adjoint(const double* out_adj, const Index* in, double* adj
     sky_bar += db[J];
     for (int i = 0; i <= J; ++i) db[i] = 0.0;
   }
-  const double fw_bar = (fw_acc[0] + fw_acc[1]) + (fw_acc[2] + fw_acc[3]);
-  const double bw_bar = (bw_acc[0] + bw_acc[1]) + (bw_acc[2] + bw_acc[3]);
+  const V fw_bar = (fw_acc[0] + fw_acc[1]) + (fw_acc[2] + fw_acc[3]);
+  const V bw_bar = (bw_acc[0] + bw_acc[1]) + (bw_acc[2] + bw_acc[3]);
   for (int i = 0; i < J; ++i) add_adjoint(adj, in[i], ub[i]);
   for (int j = 0; j < J; ++j) add_adjoint(adj, in[J + j], src_bar[j]);
   add_adjoint(adj, in[2 * J], sky_bar);
@@ -273,39 +320,46 @@ struct NetHeader {
   Activation hidden, final;
 };
 
-inline double activation_slope(Activation a, double z) {
+template <class V>
+inline V activation_slope(Activation a, const V& z) {
+  using std::exp;
+  using std::tanh;
   switch (a) {
     case Activation::Tanh: {
-      const double t = std::tanh(z);
+      const V t = tanh(z);
       return 1.0 - t * t;
     }
     case Activation::Sigmoid: {
-      const double e = std::exp(-z);
-      const double s = 1.0 / (1.0 + e);
+      const V e = exp(-z);
+      const V s = 1.0 / (1.0 + e);
       return s * s * e;
     }
-    case Activation::Softplus: return z > 30.0 ? 1.0 : std::exp(z) / (1.0 + std::exp(z));
+    case Activation::Softplus: {
+      using physics::where;  // and simd::where for lanes, by argument-dependent lookup
+      return where(z > 30.0, V(1.0), V(exp(z) / (1.0 + exp(z))));
+    }
     case Activation::Identity:
-    default: return 1.0;
+    default: return V(1.0);
   }
 }
 
 // Inputs: the network's weights (w0 b0 w1 b1 w2 b2), then x[in]; one output.
-inline void net_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
+template <class V>
+void net_adjoint(const V* out_adj, const Index* in, V* adj, const void* data) {
   const NetHeader& h = *static_cast<const NetHeader*>(data);
   const int I = h.in, W = h.width;
-  const double* w0 = reinterpret_cast<const double*>(static_cast<const unsigned char*>(data) + sizeof(NetHeader));
-  const double* b0 = w0 + W * I;
-  const double* w1 = b0 + W;
-  const double* b1 = w1 + W * W;
-  const double* w2 = b1 + W;
-  const double* b2 = w2 + W;
-  const double* x = b2 + 1;
-  const double* z1 = x + I;
-  const double* z2 = z1 + W;
-  const double z3 = z2[W];
-  const double* h1 = z2 + W + 1;  // the hidden activations, kept by the forward pass
-  const double* h2 = h1 + W;
+  const V* w0 = values_after<V>(&h);
+  const V* b0 = w0 + W * I;
+  const V* w1 = b0 + W;
+  const V* b1 = w1 + W * W;
+  const V* w2 = b1 + W;
+  const V* b2 = w2 + W;
+  const V* x = b2 + 1;
+  const V* z1 = x + I;
+  const V* z2 = z1 + W;
+  const V z3 = z2[W];
+  const V* h1 = z2 + W + 1;  // the hidden activations, kept by the forward pass
+  const V* h2 = h1 + W;
   (void)b0, (void)b1;
   const Index* iw0 = in;
   const Index* ib0 = iw0 + W * I;
@@ -316,11 +370,11 @@ inline void net_adjoint(const double* out_adj, const Index* in, double* adj, con
   const Index* ix = ib2 + 1;
   // tanh' = 1 - tanh^2 from the kept activation: the same value as activation_slope, without
   // evaluating tanh again (two thirds of the network's tanh calls were here).
-  const auto hidden_slope = [&](double z, double a) {
-    return h.hidden == Activation::Tanh ? 1.0 - a * a : activation_slope(h.hidden, z);
+  const auto hidden_slope = [&](const V& z, const V& a) {
+    return h.hidden == Activation::Tanh ? V(1.0 - a * a) : activation_slope(h.hidden, z);
   };
-  double g2[nn::kMaxWidth], g1[nn::kMaxWidth];
-  const double g3 = out_adj[0] * activation_slope(h.final, z3);
+  V g2[nn::kMaxWidth], g1[nn::kMaxWidth];
+  const V g3 = out_adj[0] * activation_slope(h.final, z3);
   add_adjoint(adj, ib2[0], g3);
   for (int j = 0; j < W; ++j) {
     add_adjoint(adj, iw2[j], g3 * h2[j]);
@@ -328,7 +382,7 @@ inline void net_adjoint(const double* out_adj, const Index* in, double* adj, con
     add_adjoint(adj, ib1[j], g2[j]);
   }
   for (int i = 0; i < W; ++i) {
-    double s = 0.0;
+    V s = 0.0;
     for (int j = 0; j < W; ++j) {
       add_adjoint(adj, iw1[j * W + i], g2[j] * h1[i]);
       s += g2[j] * w1[j * W + i];
@@ -337,7 +391,7 @@ inline void net_adjoint(const double* out_adj, const Index* in, double* adj, con
     add_adjoint(adj, ib0[i], g1[i]);
   }
   for (int k = 0; k < I; ++k) {
-    double s = 0.0;
+    V s = 0.0;
     for (int i = 0; i < W; ++i) {
       add_adjoint(adj, iw0[i * I + k], g1[i] * x[k]);
       s += g1[i] * w0[i * I + k];
@@ -1494,104 +1548,89 @@ inline bool& preaccumulate_leaf_blocks() {
 
 #ifndef CANVEG_GRADIENT_GENERIC_ONLY  // diagnostics: tape the generic templates instead
 
-// nn::evaluate_scalar for Var (LeafRHDL per leaf, RsoilDL): one external block with the
-// backpropagation written out, instead of about 130 nodes per evaluation.
-inline Var evaluate_scalar(const nn::DenseNetView<Var>& net, const Var* x) {
-  using kernels_detail::NetHeader;
+namespace kernels_detail {
+
+// nn::evaluate_scalar recorded as one external block with the backpropagation written out,
+// instead of about 130 nodes per evaluation.
+template <class Active>
+Active evaluate_scalar_taped(const nn::DenseNetView<Active>& net, const Active* x) {
+  using AT = ActiveTraits<Active>;
+  using V = typename AT::Value;
   const int I = net.in_size, W = net.width;
-  if (net.out_size != 1 || W > nn::kMaxWidth || I > 64) return nn::evaluate_scalar<Var, Var>(net, x);
-  Tape& tape = thread_tape();
+  if (net.out_size != 1 || W > nn::kMaxWidth || I > 64) return nn::evaluate_scalar<Active, Active>(net, x);
+  auto& tape = AT::tape();
   const std::size_t n_weights = static_cast<std::size_t>(W * I + W + W * W + W + W + 1);
   const std::size_t n_in = n_weights + static_cast<std::size_t>(I);
   // Weights, inputs, pre-activations z1 [W], z2 and the output's [W + 1], activations h1, h2 [W each].
-  const std::size_t bytes = sizeof(NetHeader) + (n_weights + static_cast<std::size_t>(I + 4 * W + 1)) * sizeof(double);
+  const std::size_t bytes = header_bytes<V, NetHeader>() + (n_weights + static_cast<std::size_t>(I + 4 * W + 1)) * sizeof(V);
   void* where = nullptr;
   const std::size_t offset = tape.reserve_external_data(bytes, &where);
   auto* h = static_cast<NetHeader*>(where);
   h->in = I, h->width = W, h->hidden = net.hidden, h->final = net.final;
-  double* w = reinterpret_cast<double*>(static_cast<unsigned char*>(where) + sizeof(NetHeader));
+  V* w = values_after<V>(h);
   thread_local std::vector<Index> inputs;
   inputs.resize(n_in);
   std::size_t k = 0;
   bool active = false;
-  auto take = [&](const Var* v, int n) {
+  auto take = [&](const Active* v, int n) {
     for (int i = 0; i < n; ++i, ++k) {
-      w[k] = v[i].v;
+      w[k] = AT::value(v[i]);
       inputs[k] = v[i].i;
       active = active || v[i].i != 0;
     }
   };
   take(net.w0, W * I), take(net.b0, W), take(net.w1, W * W), take(net.b1, W), take(net.w2, W), take(net.b2, 1);
   take(x, I);
-  const double* w0 = w;
-  const double* b0 = w0 + W * I;
-  const double* w1 = b0 + W;
-  const double* b1 = w1 + W * W;
-  const double* w2 = b1 + W;
-  const double* b2 = w2 + W;
-  const double* xv = b2 + 1;
-  double* z1 = w + n_weights + I;
-  double* z2 = z1 + W;
-  double* h1 = z2 + W + 1;
-  double* h2 = h1 + W;
-  // Values exactly as nn::dense_layer with doubles.
+  const V* w0 = w;
+  const V* b0 = w0 + W * I;
+  const V* w1 = b0 + W;
+  const V* b1 = w1 + W * W;
+  const V* w2 = b1 + W;
+  const V* b2 = w2 + W;
+  const V* xv = b2 + 1;
+  V* z1 = w + n_weights + I;
+  V* z2 = z1 + W;
+  V* h1 = z2 + W + 1;
+  V* h2 = h1 + W;
+  // Values exactly as nn::dense_layer with plain values.
   for (int o = 0; o < W; ++o) {
-    double sum = b0[o];
+    V sum = b0[o];
     for (int i = 0; i < I; ++i) sum = sum + w0[o * I + i] * xv[i];
     z1[o] = sum;
     h1[o] = nn::activate(net.hidden, sum);
   }
   for (int o = 0; o < W; ++o) {
-    double sum = b1[o];
+    V sum = b1[o];
     for (int i = 0; i < W; ++i) sum = sum + w1[o * W + i] * h1[i];
     z2[o] = sum;
     h2[o] = nn::activate(net.hidden, sum);
   }
-  double sum = b2[0];
+  V sum = b2[0];
   for (int i = 0; i < W; ++i) sum = sum + w2[i] * h2[i];
   z2[W] = sum;
-  const double y = nn::activate(net.final, sum);
-  if (!active) return Var(y);  // the reserved data stays unused
-  const Index id = tape.push_external_inplace(inputs.data(), n_in, 1, &kernels_detail::net_adjoint, offset);
-  return Var(y, id);
+  const V y = nn::activate(net.final, sum);
+  if (!active) return Active(y);  // the reserved data stays unused
+  const Index id = tape.push_external_inplace(inputs.data(), n_in, 1, AT::adjoint(&net_adjoint<V>), offset);
+  return AT::make(y, id);
 }
 
-// physics::canopy_sum for Var: one n-ary node with the partials of the 3J + 1 inputs instead of
-// six nodes per layer. Values exactly as the template; the partial of P_j, (x_sun - x_shade) w,
-// and of w, sum_j of the mixed values, are each one product where the template adds two or J.
-inline Var canopy_sum(int J, const Var* prob_beam, const Var* sun, const Var* shade, const Var& w) {
-  thread_local std::vector<NaryEdge> edges;
-  edges.clear();
-  double sum = 0.0, mixed_total = 0.0;
-  for (int j = 0; j < J; ++j) {
-    const double pb = prob_beam[j].v, psh = 1.0 - pb;
-    const double mixed = pb * sun[j].v + psh * shade[j].v;
-    sum = sum + mixed * w.v;
-    mixed_total += mixed;
-    if (sun[j].i) edges.push_back({sun[j].i, pb * w.v});
-    if (shade[j].i) edges.push_back({shade[j].i, psh * w.v});
-    if (prob_beam[j].i) edges.push_back({prob_beam[j].i, (sun[j].v - shade[j].v) * w.v});
-  }
-  if (w.i) edges.push_back({w.i, mixed_total});
-  if (edges.empty()) return Var(sum);
-  return Var(sum, thread_tape().push_nary(edges.data(), edges.size()));
-}
-
-// physics::dispersion_sums for Var (the matrix itself, `dij`, is for the lanes' order of the sums).
-inline void dispersion_sums(physics::ProfileLevels levels, int J, const double* /*dij*/,
-                            const double* __restrict__ dij_t, const double* delz, const Var* source_a,
-                            const Var* source_b, const Var* source_c, Var* __restrict__ sum_a, Var* __restrict__ sum_b,
-                            Var* __restrict__ sum_c) {
-  Tape& tape = thread_tape();
+// physics::dispersion_sums recorded as one block (the matrix itself, `dij`, is for the lanes'
+// order of the sums).
+template <class Active>
+void dispersion_sums_taped(physics::ProfileLevels levels, int J, const double* __restrict__ dij_t, const double* delz,
+                           const Active* source_a, const Active* source_b, const Active* source_c,
+                           Active* __restrict__ sum_a, Active* __restrict__ sum_b, Active* __restrict__ sum_c) {
+  using AT = ActiveTraits<Active>;
+  using V = typename AT::Value;
   const int N = levels.N, M = levels.count();
   thread_local std::vector<Index> inputs;
-  thread_local std::vector<double> wa, wb, wc, sa, sb, sc;
+  thread_local std::vector<V> wa, wb, wc, sa, sb, sc;
   inputs.resize(3 * static_cast<std::size_t>(J));
   wa.resize(J), wb.resize(J), wc.resize(J);
-  sa.assign(M, 0.0), sb.assign(M, 0.0), sc.assign(M, 0.0);
+  sa.assign(M, V(0.0)), sb.assign(M, V(0.0)), sc.assign(M, V(0.0));
   for (int j = 0; j < J; ++j) {
-    const Var a = delz[j] * source_a[j], b = delz[j] * source_b[j], c = delz[j] * source_c[j];
-    wa[j] = a.v, wb[j] = b.v, wc[j] = c.v;
+    const Active a = delz[j] * source_a[j], b = delz[j] * source_b[j], c = delz[j] * source_c[j];
+    wa[j] = AT::value(a), wb[j] = AT::value(b), wc[j] = AT::value(c);
     inputs[j] = a.i, inputs[J + j] = b.i, inputs[2 * J + j] = c.i;
   }
   // Values exactly as the template: each node's sum over the layers in order j = 0..J-1.
@@ -1614,139 +1653,159 @@ inline void dispersion_sums(physics::ProfileLevels levels, int J, const double* 
   if (!active) {
     for (int k = 0; k < M; ++k) {
       const int i = levels.node(k);
-      sum_a[i] = sa[k], sum_b[i] = sb[k], sum_c[i] = sc[k];
+      sum_a[i] = Active(sa[k]), sum_b[i] = Active(sb[k]), sum_c[i] = Active(sc[k]);
     }
     return;
   }
-  const kernels_detail::DispersionData data{dij_t, levels, J};
-  const Index first = tape.push_external(inputs.data(), inputs.size(), 3 * static_cast<std::size_t>(M),
-                                         &kernels_detail::dispersion_adjoint, &data, sizeof(data));
+  const DispersionData data{dij_t, levels, J};
+  const Index first = AT::tape().push_external(inputs.data(), inputs.size(), 3 * static_cast<std::size_t>(M),
+                                               AT::adjoint(&dispersion_adjoint<V>), &data, sizeof(data));
   for (int k = 0; k < M; ++k) {
     const int i = levels.node(k);
-    sum_a[i] = Var(sa[k], first + k);
-    sum_b[i] = Var(sb[k], first + M + k);
-    sum_c[i] = Var(sc[k], first + 2 * M + k);
+    sum_a[i] = AT::make(sa[k], first + k);
+    sum_b[i] = AT::make(sb[k], first + M + k);
+    sum_c[i] = AT::make(sc[k], first + 2 * M + k);
   }
 }
 
-// physics::profile_from_sums for Var: one block instead of seven nodes per level.
-inline void profile_from_sums(physics::ProfileLevels levels, const double* dij_t, const double& ustar_factor,
-                              const Var& stability_factor, const Var& soil_flux, const Var& unit_factor,
-                              const double& c_ref, Var* sums) {
-  Tape& tape = thread_tape();
+// physics::profile_from_sums recorded as one block instead of seven nodes per level.
+template <class Active>
+void profile_from_sums_taped(physics::ProfileLevels levels, const double* dij_t,
+                             const typename ActiveTraits<Active>::Value& ustar_factor, const Active& stability_factor,
+                             const Active& soil_flux, const Active& unit_factor,
+                             const typename ActiveTraits<Active>::Value& c_ref, Active* sums) {
+  using AT = ActiveTraits<Active>;
+  using V = typename AT::Value;
+  using Header = ProfileHeader<V>;
+  auto& tape = AT::tape();
   const int M = levels.count();
   void* where = nullptr;
-  const std::size_t offset = tape.reserve_external_data(
-      sizeof(kernels_detail::ProfileHeader) + 2 * static_cast<std::size_t>(M) * sizeof(double), &where);
-  auto* h = static_cast<kernels_detail::ProfileHeader*>(where);
-  double* s = reinterpret_cast<double*>(static_cast<unsigned char*>(where) + sizeof(kernels_detail::ProfileHeader));
-  double* u = s + M;
+  const std::size_t offset =
+      tape.reserve_external_data(header_bytes<V, Header>() + 2 * static_cast<std::size_t>(M) * sizeof(V), &where);
+  auto* h = static_cast<Header*>(where);
+  V* s = values_after<V>(h);
+  V* u = s + M;
   thread_local std::vector<Index> inputs;
   inputs.resize(static_cast<std::size_t>(M) + 3);
   bool active = stability_factor.i != 0 || soil_flux.i != 0 || unit_factor.i != 0;
   // Values exactly as the template.
-  const double scale = ustar_factor * stability_factor.v;
+  const V scale = ustar_factor * AT::value(stability_factor);
+  const V& f = AT::value(unit_factor);
   for (int k = 0; k < M; ++k) {
     const int i = levels.node(k);
-    s[k] = sums[i].v;
+    s[k] = AT::value(sums[i]);
     inputs[k] = sums[i].i;
     active = active || sums[i].i != 0;
-    const double soil_term = soil_flux.v * (ustar_factor * dij_t[i]) / unit_factor.v;
-    u[k] = scale * s[k] / unit_factor.v + soil_term;
+    const V soil_term = AT::value(soil_flux) * (ustar_factor * dij_t[i]) / f;
+    u[k] = scale * s[k] / f + soil_term;
   }
-  const double top = u[M - 1];
+  const V top = u[M - 1];
   if (!active) {
-    for (int k = 0; k < M; ++k) sums[levels.node(k)] = u[k] + c_ref - top;  // the reserved data stays unused
+    for (int k = 0; k < M; ++k) sums[levels.node(k)] = Active(V(u[k] + c_ref - top));  // the reserved data stays unused
     return;
   }
   inputs[M] = stability_factor.i, inputs[M + 1] = soil_flux.i, inputs[M + 2] = unit_factor.i;
-  *h = kernels_detail::ProfileHeader{dij_t, levels, ustar_factor, scale, unit_factor.v};
+  *h = Header{dij_t, levels, ustar_factor, scale, f};
   const Index first = tape.push_external_inplace(inputs.data(), inputs.size(), static_cast<std::size_t>(M),
-                                                 &kernels_detail::profile_adjoint, offset);
-  for (int k = 0; k < M; ++k) sums[levels.node(k)] = Var(u[k] + c_ref - top, first + k);
+                                                 AT::adjoint(&profile_adjoint<V>), offset);
+  for (int k = 0; k < M; ++k) sums[levels.node(k)] = AT::make(u[k] + c_ref - top, first + k);
 }
 
-// physics::conduct_soil_heat for Var.
-inline void conduct_soil_heat(const physics::SoilColumn& s, const Var& t_surface, Var* t) {
+// physics::conduct_soil_heat recorded as one block: the map and its transpose.
+template <class Active>
+void conduct_soil_heat_taped(const physics::SoilColumnOf<typename ActiveTraits<Active>::Value>& s,
+                             const Active& t_surface, Active* t) {
+  using AT = ActiveTraits<Active>;
+  using V = typename AT::Value;
   constexpr int L = physics::kSoilLayers;
-  double tv[L + 1];
+  V tv[L + 1];
   Index inputs[L + 2];
   bool active = t_surface.i != 0;
   for (int m = 0; m <= L; ++m) {
-    tv[m] = t[m].v;
+    tv[m] = AT::value(t[m]);
     inputs[m] = t[m].i;
     active = active || t[m].i != 0;
   }
   inputs[L + 1] = t_surface.i;
-  physics::conduct_soil_heat<double>(s, t_surface.v, tv);
+  physics::conduct_soil_heat<V>(s, AT::value(t_surface), tv);
   if (!active) {
-    for (int m = 0; m < L; ++m) t[m] = tv[m];
+    for (int m = 0; m < L; ++m) t[m] = Active(tv[m]);
     return;
   }
-  kernels_detail::SoilData data;
+  auto& tape = AT::tape();
+  void* where = nullptr;
+  const std::size_t offset = tape.reserve_external_data(sizeof(SoilData<V>), &where);
+  auto* data = static_cast<SoilData<V>*>(where);
   for (int m = 0; m < L; ++m)
-    for (int k = 0; k < physics::kConductionMapColumns; ++k) data.map[m][k] = s.conduction_map[m][k];
-  const Index first =
-      thread_tape().push_external(inputs, L + 2, L, &kernels_detail::soil_adjoint, &data, sizeof(data));
-  for (int m = 0; m < L; ++m) t[m] = Var(tv[m], first + m);
+    for (int k = 0; k < physics::kConductionMapColumns; ++k) data->map[m][k] = s.conduction_map[m][k];
+  const Index first = tape.push_external_inplace(inputs, L + 2, L, AT::adjoint(&soil_adjoint<V>), offset);
+  for (int m = 0; m < L; ++m) t[m] = AT::make(tv[m], first + m);
 }
 
-// physics::longwave_transfer for Var.
-inline void longwave_transfer(int J, int sweeps, const Var& sky, const Var* prob_beam, const Var* t_sun,
-                              const Var* t_shade, const Var& tau_diffuse, const Var& ep, const Var& epsoil,
-                              const Var& sigma, const Var& t_soil_surface, Var* ir_down, Var* ir_up, Var* source) {
+// physics::longwave_transfer: the layer coefficients and emission recorded operation by operation
+// as in the template, the sweeps as one block that keeps every sweep's fluxes for the adjoint.
+template <class Active>
+void longwave_transfer_taped(int J, int sweeps, const Active& sky, const Active* prob_beam, const Active* t_sun,
+                             const Active* t_shade, const Active& tau_diffuse, const Active& ep, const Active& epsoil,
+                             const Active& sigma, const Active& t_soil_surface, Active* ir_down, Active* ir_up,
+                             Active* source) {
+  using AT = ActiveTraits<Active>;
+  using V = typename AT::Value;
+  using Header = LongwaveHeader<V>;
   if (sweeps <= 0) {
-    physics::longwave_transfer<Var>(J, sweeps, sky, prob_beam, t_sun, t_shade, tau_diffuse, ep, epsoil, sigma,
-                                    t_soil_surface, ir_down, ir_up, source);
+    physics::longwave_transfer<Active>(J, sweeps, sky, prob_beam, t_sun, t_shade, tau_diffuse, ep, epsoil, sigma,
+                                       t_soil_surface, ir_down, ir_up, source);
     return;
   }
-  // Layer coefficients and emission, recorded operation by operation as in the template.
-  const Var epsigma = ep * sigma;
-  const Var scat = (1.0 - ep) / 2.0;
-  const Var forward = tau_diffuse + (1.0 - tau_diffuse) * scat;
-  const Var backward = (1.0 - tau_diffuse) * scat;
+  const Active epsigma = ep * sigma;
+  const Active scat = (1.0 - ep) / 2.0;
+  const Active forward = tau_diffuse + (1.0 - tau_diffuse) * scat;
+  const Active backward = (1.0 - tau_diffuse) * scat;
   for (int j = 0; j < J; ++j) {
-    const Var ts2 = t_sun[j] * t_sun[j];
-    const Var th2 = t_shade[j] * t_shade[j];
-    const Var emitted = epsigma * (prob_beam[j] * (ts2 * ts2) + (1.0 - prob_beam[j]) * (th2 * th2));
+    const Active ts2 = t_sun[j] * t_sun[j];
+    const Active th2 = t_shade[j] * t_shade[j];
+    const Active emitted = epsigma * (prob_beam[j] * (ts2 * ts2) + (1.0 - prob_beam[j]) * (th2 * th2));
     source[j] = emitted * (1.0 - tau_diffuse);
   }
-  const Var tsoil2 = t_soil_surface * t_soil_surface;
-  const Var soil_emission = epsoil * sigma * (tsoil2 * tsoil2);
-  const Var one_minus_eps = 1.0 - epsoil;
+  const Active tsoil2 = t_soil_surface * t_soil_surface;
+  const Active soil_emission = epsoil * sigma * (tsoil2 * tsoil2);
+  const Active one_minus_eps = 1.0 - epsoil;
 
-  // Sweeps in double, keeping every sweep's fluxes for the adjoint.
-  Tape& tape = thread_tape();
+  auto& tape = AT::tape();
   const std::size_t W = static_cast<std::size_t>(J + 1);
-  const std::size_t bytes = sizeof(kernels_detail::LongwaveHeader) + (2 * static_cast<std::size_t>(sweeps) + 1) * W * sizeof(double);
+  const std::size_t bytes = header_bytes<V, Header>() + (2 * static_cast<std::size_t>(sweeps) + 1) * W * sizeof(V);
   void* where = nullptr;
   const std::size_t offset = tape.reserve_external_data(bytes, &where);
-  auto* h = static_cast<kernels_detail::LongwaveHeader*>(where);
+  auto* h = static_cast<Header*>(where);
   h->J = J;
   h->sweeps = sweeps;
-  h->forward = forward.v;
-  h->backward = backward.v;
-  h->one_minus_eps = one_minus_eps.v;
-  double* U = reinterpret_cast<double*>(static_cast<unsigned char*>(where) + sizeof(kernels_detail::LongwaveHeader));
-  double* D = U + (static_cast<std::size_t>(sweeps) + 1) * W;
-  thread_local std::vector<double> dn, up, src;
+  h->forward = AT::value(forward);
+  h->backward = AT::value(backward);
+  h->one_minus_eps = AT::value(one_minus_eps);
+  V* U = values_after<V>(h);
+  V* D = U + (static_cast<std::size_t>(sweeps) + 1) * W;
+  thread_local std::vector<V> dn, up, src;
   dn.resize(W), up.resize(W), src.resize(J);
-  for (int j = 0; j < J; ++j) src[j] = source[j].v;
-  for (int l = 0; l < J; ++l) dn[l] = ir_down[l].v, up[l] = ir_up[l].v;
-  dn[J] = sky.v;
-  up[J] = sky.v;
-  const double fw = forward.v, bw = backward.v, ome = one_minus_eps.v, soil = soil_emission.v;
+  for (int j = 0; j < J; ++j) src[j] = AT::value(source[j]);
+  for (int l = 0; l < J; ++l) dn[l] = AT::value(ir_down[l]), up[l] = AT::value(ir_up[l]);
+  dn[J] = AT::value(sky);
+  up[J] = AT::value(sky);
+  const V fw = AT::value(forward), bw = AT::value(backward), ome = AT::value(one_minus_eps),
+          soil = AT::value(soil_emission);
   std::copy(up.begin(), up.end(), U);
   h->stored = sweeps;
   for (int s = 1; s <= sweeps; ++s) {
     for (int i = J - 1; i >= 0; --i) dn[i] = dn[i + 1] * fw + (up[i] * bw + src[i]);
     up[0] = ome * dn[0] + soil;
     for (int i = 0; i < J; ++i) up[i + 1] = up[i] * fw + (dn[i + 1] * bw + src[i]);
-    double* u_s = U + static_cast<std::size_t>(s) * W;
+    V* u_s = U + static_cast<std::size_t>(s) * W;
     std::copy(up.begin(), up.end(), u_s);
     std::copy(dn.begin(), dn.end(), D + static_cast<std::size_t>(s - 1) * W);
-    // The fixed point: the later sweeps' fluxes are these (the adjoint still runs all of them).
-    if (std::equal(up.begin(), up.end(), u_s - W)) {
+    // The fixed point (in every lane): the later sweeps' fluxes are these (the adjoint still runs
+    // all of them).
+    bool settled = true;
+    for (std::size_t l = 0; l < W && settled; ++l) settled = physics::same_value_everywhere(up[l], (u_s - W)[l]);
+    if (settled) {
       h->stored = s;
       break;
     }
@@ -1761,10 +1820,135 @@ inline void longwave_transfer(int J, int sweeps, const Var& sky, const Var* prob
   inputs[2 * J + 3] = one_minus_eps.i;
   inputs[2 * J + 4] = soil_emission.i;
   const Index first = tape.push_external_inplace(inputs.data(), inputs.size(), 2 * static_cast<std::size_t>(J) + 1,
-                                                 &kernels_detail::longwave_adjoint, offset);
+                                                 AT::adjoint(&longwave_adjoint<V>), offset);
   ir_down[J] = sky;
-  for (int i = 0; i < J; ++i) ir_down[i] = Var(dn[i], first + i);
-  for (int i = 0; i <= J; ++i) ir_up[i] = Var(up[i], first + J + i);
+  for (int i = 0; i < J; ++i) ir_down[i] = AT::make(dn[i], first + i);
+  for (int i = 0; i <= J; ++i) ir_up[i] = AT::make(up[i], first + J + i);
+}
+
+// Inputs: any; one output, adj(input k) += partial_k x adj(output) with the partials stored.
+template <class V>
+void stored_partials_adjoint(const V* out_adj, const Index* in, V* adj, const void* data) {
+  const std::size_t n = *static_cast<const std::size_t*>(data);
+  const V* partial = values_after<V>(static_cast<const std::size_t*>(data));
+  const V g = out_adj[0];
+  for (std::size_t k = 0; k < n; ++k) add_adjoint(adj, in[k], partial[k] * g);
+}
+
+}  // namespace kernels_detail
+
+// The overloads the physics finds for Var and LaneVar (argument-dependent lookup).
+
+inline Var evaluate_scalar(const nn::DenseNetView<Var>& net, const Var* x) {
+  return kernels_detail::evaluate_scalar_taped(net, x);
+}
+template <class A>
+LaneVar<A> evaluate_scalar(const nn::DenseNetView<LaneVar<A>>& net, const LaneVar<A>* x) {
+  return kernels_detail::evaluate_scalar_taped(net, x);
+}
+
+// physics::canopy_sum for Var: one n-ary node with the partials of the 3J + 1 inputs instead of
+// six nodes per layer. Values exactly as the template; the partial of P_j, (x_sun - x_shade) w,
+// and of w, sum_j of the mixed values, are each one product where the template adds two or J.
+inline Var canopy_sum(int J, const Var* prob_beam, const Var* sun, const Var* shade, const Var& w) {
+  thread_local std::vector<NaryEdge> edges;
+  edges.clear();
+  double sum = 0.0, mixed_total = 0.0;
+  for (int j = 0; j < J; ++j) {
+    const double pb = prob_beam[j].v, psh = 1.0 - pb;
+    const double mixed = pb * sun[j].v + psh * shade[j].v;
+    sum = sum + mixed * w.v;
+    mixed_total += mixed;
+    if (sun[j].i) edges.push_back({sun[j].i, pb * w.v});
+    if (shade[j].i) edges.push_back({shade[j].i, psh * w.v});
+    if (prob_beam[j].i) edges.push_back({prob_beam[j].i, (sun[j].v - shade[j].v) * w.v});
+  }
+  if (w.i) edges.push_back({w.i, mixed_total});
+  if (edges.empty()) return Var(sum);
+  return Var(sum, thread_tape().push_nary(edges.data(), edges.size()));
+}
+// The same for LaneVar: one block with the stored partials.
+template <class A>
+LaneVar<A> canopy_sum(int J, const LaneVar<A>* prob_beam, const LaneVar<A>* sun, const LaneVar<A>* shade,
+                      const LaneVar<A>& w) {
+  using V = simd::Lanes<A, 1>;
+  thread_local std::vector<Index> inputs;
+  thread_local std::vector<V> partials;
+  inputs.clear();
+  partials.clear();
+  V sum = 0.0, mixed_total = 0.0;
+  for (int j = 0; j < J; ++j) {
+    const V pb = prob_beam[j].v, psh = 1.0 - pb;
+    const V mixed = pb * sun[j].v + psh * shade[j].v;
+    sum = sum + mixed * w.v;
+    mixed_total += mixed;
+    if (sun[j].i) inputs.push_back(sun[j].i), partials.push_back(pb * w.v);
+    if (shade[j].i) inputs.push_back(shade[j].i), partials.push_back(psh * w.v);
+    if (prob_beam[j].i) inputs.push_back(prob_beam[j].i), partials.push_back((sun[j].v - shade[j].v) * w.v);
+  }
+  if (w.i) inputs.push_back(w.i), partials.push_back(mixed_total);
+  if (inputs.empty()) return LaneVar<A>(sum);
+  LaneTape<A>& tape = thread_lane_tape<A>();
+  void* where = nullptr;
+  const std::size_t n = inputs.size();
+  const std::size_t offset =
+      tape.reserve_external_data(kernels_detail::header_bytes<V, std::size_t>() + n * sizeof(V), &where);
+  *static_cast<std::size_t*>(where) = n;
+  std::copy(partials.begin(), partials.end(), kernels_detail::values_after<V>(static_cast<std::size_t*>(where)));
+  const Index id =
+      tape.push_external_inplace(inputs.data(), n, 1, &kernels_detail::stored_partials_adjoint<V>, offset);
+  return LaneVar<A>(sum.v[0], id);
+}
+
+inline void dispersion_sums(physics::ProfileLevels levels, int J, const double* /*dij*/,
+                            const double* __restrict__ dij_t, const double* delz, const Var* source_a,
+                            const Var* source_b, const Var* source_c, Var* __restrict__ sum_a, Var* __restrict__ sum_b,
+                            Var* __restrict__ sum_c) {
+  kernels_detail::dispersion_sums_taped(levels, J, dij_t, delz, source_a, source_b, source_c, sum_a, sum_b, sum_c);
+}
+template <class A>
+void dispersion_sums(physics::ProfileLevels levels, int J, const double* /*dij*/, const double* __restrict__ dij_t,
+                     const double* delz, const LaneVar<A>* source_a, const LaneVar<A>* source_b,
+                     const LaneVar<A>* source_c, LaneVar<A>* __restrict__ sum_a, LaneVar<A>* __restrict__ sum_b,
+                     LaneVar<A>* __restrict__ sum_c) {
+  kernels_detail::dispersion_sums_taped(levels, J, dij_t, delz, source_a, source_b, source_c, sum_a, sum_b, sum_c);
+}
+
+inline void profile_from_sums(physics::ProfileLevels levels, const double* dij_t, const double& ustar_factor,
+                              const Var& stability_factor, const Var& soil_flux, const Var& unit_factor,
+                              const double& c_ref, Var* sums) {
+  kernels_detail::profile_from_sums_taped(levels, dij_t, ustar_factor, stability_factor, soil_flux, unit_factor, c_ref,
+                                          sums);
+}
+template <class A>
+void profile_from_sums(physics::ProfileLevels levels, const double* dij_t, const simd::Lanes<A, 1>& ustar_factor,
+                       const LaneVar<A>& stability_factor, const LaneVar<A>& soil_flux, const LaneVar<A>& unit_factor,
+                       const simd::Lanes<A, 1>& c_ref, LaneVar<A>* sums) {
+  kernels_detail::profile_from_sums_taped(levels, dij_t, ustar_factor, stability_factor, soil_flux, unit_factor, c_ref,
+                                          sums);
+}
+
+inline void conduct_soil_heat(const physics::SoilColumn& s, const Var& t_surface, Var* t) {
+  kernels_detail::conduct_soil_heat_taped(s, t_surface, t);
+}
+template <class A>
+void conduct_soil_heat(const physics::SoilColumnOf<simd::Lanes<A, 1>>& s, const LaneVar<A>& t_surface, LaneVar<A>* t) {
+  kernels_detail::conduct_soil_heat_taped(s, t_surface, t);
+}
+
+inline void longwave_transfer(int J, int sweeps, const Var& sky, const Var* prob_beam, const Var* t_sun,
+                              const Var* t_shade, const Var& tau_diffuse, const Var& ep, const Var& epsoil,
+                              const Var& sigma, const Var& t_soil_surface, Var* ir_down, Var* ir_up, Var* source) {
+  kernels_detail::longwave_transfer_taped(J, sweeps, sky, prob_beam, t_sun, t_shade, tau_diffuse, ep, epsoil, sigma,
+                                          t_soil_surface, ir_down, ir_up, source);
+}
+template <class A>
+void longwave_transfer(int J, int sweeps, const LaneVar<A>& sky, const LaneVar<A>* prob_beam, const LaneVar<A>* t_sun,
+                       const LaneVar<A>* t_shade, const LaneVar<A>& tau_diffuse, const LaneVar<A>& ep,
+                       const LaneVar<A>& epsoil, const LaneVar<A>& sigma, const LaneVar<A>& t_soil_surface,
+                       LaneVar<A>* ir_down, LaneVar<A>* ir_up, LaneVar<A>* source) {
+  kernels_detail::longwave_transfer_taped(J, sweeps, sky, prob_beam, t_sun, t_shade, tau_diffuse, ep, epsoil, sigma,
+                                          t_soil_surface, ir_down, ir_up, source);
 }
 
 // physics::boundary_resistance_scaled for Var: one external block per leaf (outputs r_b for heat,

@@ -12,6 +12,12 @@
 namespace canveg {
 namespace gradient {
 
+// A worker thread's tapes, released when it ends.
+struct TapeGuards {
+  ad::TapeGuard scalar;
+  LaneTapesGuard lanes;
+};
+
 BatchPlan plan_batches(std::size_t n_rows, const GradientOptions& options) {
   BatchPlan plan;
   const std::size_t b = options.batch_size == 0 ? n_rows : options.batch_size;
@@ -68,7 +74,7 @@ LossGradient loss_and_gradient(const Model<double>& model, const ParameterSpace&
   std::vector<int> sweeps(static_cast<std::size_t>(threads), 0);
   LossGradient out;
   out.batch_loss.assign(n_batches, 0.0);
-  run::parallel_units<ad::TapeGuard>(threads, n_batches, [&](int w, std::size_t b) {
+  run::parallel_units<TapeGuards>(threads, n_batches, [&](int w, std::size_t b) {
     auto& engine = engines[static_cast<std::size_t>(w)];
     if (!engine) engine = std::make_unique<ReverseEngine>(problem);
     BatchGradient g;

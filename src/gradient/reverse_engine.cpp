@@ -39,6 +39,14 @@ ReverseEngine::ReverseEngine(const SharedProblem& problem) : p_(problem) {
     param_ptr_[k] = p_.space->locate(model_v_, k);
     param_value_[k] = param_ptr_[k]->v;
   }
+  if (p_.options.lane_tape && p_.options.method == FixedPointGradient::Unrolled && p_.lanes.solve) {
+    LaneIterationSetup setup;
+    setup.model = &m;
+    setup.space = p_.space;
+    setup.dij_t = &p_.dij_t;
+    setup.air_above_canopy = p_.cm.air_above_canopy;
+    lane_tape_ = make_lane_iteration_tape(p_.lanes.isa, setup);
+  }
 }
 
 void ReverseEngine::note_memory() {
@@ -46,7 +54,7 @@ void ReverseEngine::note_memory() {
   const std::size_t bytes = cols_.bytes() + cap(headers_) + cap(constants_) + cap(checkpoints_) + cap(le_) +
                             cap(nee_) + cap(d_le_) + cap(d_nee_) + cap(adj_next_) + cap(adj_prev_) +
                             cap(adj_const_) + cap(lambda_) + cap(lambda_new_) + cap(buffer_v_) +
-                            ad::thread_tape().bytes();
+                            ad::thread_tape().bytes() + (lane_tape_ ? lane_tape_->bytes() : 0);
   peak_bytes_ = std::max(peak_bytes_, bytes);
 }
 
@@ -188,6 +196,52 @@ void ReverseEngine::reverse_unrolled(std::size_t n, bool independent, double* gr
       for (std::size_t m = 0; m < S_; ++m) ap[m] = adj[state_first_ + static_cast<ad::Index>(m)];
       if (surface_leaf_) adj_prev_[(i - 1) * S_ + surface_] += adj[surface_leaf_];
       if (i == 0 || i + 1 == n) note_memory();
+    }
+    std::swap(adj_next_, adj_prev_);
+  }
+  reverse_initialisation(n, true, gradient);
+}
+
+void ReverseEngine::reverse_unrolled_lanes(std::size_t n, bool independent, double* gradient) {
+  LaneIterationTape& lanes = *lane_tape_;
+  const std::size_t W = lanes.width();
+  adj_next_.assign(n * S_, 0.0);
+  adj_prev_.resize(n * S_);
+  adj_const_.assign(n * C_, 0.0);
+  double d_le[kMaxTapeLanes], d_nee[kMaxTapeLanes], surface[kMaxTapeLanes];
+  const double* next[kMaxTapeLanes];
+  double *constants[kMaxTapeLanes], *previous[kMaxTapeLanes];
+  for (int k = niter_ - 1; k >= 0; --k) {
+    const bool last = k == niter_ - 1;
+    const double* ckpt = checkpoints_.data() + static_cast<std::size_t>(k) * n * S_;
+    for (std::size_t first = 0; first < n; first += W) {
+      LaneRows rows;
+      rows.count = std::min(W, n - first);
+      for (std::size_t l = 0; l < W; ++l) {
+        const std::size_t i = first + l;
+        const bool real = l < rows.count;
+        if (real) {
+          rows.header[l] = &headers_[i];
+          rows.constants[l] = constants_.data() + i * C_;
+          rows.state[l] = ckpt + i * S_;
+          rows.has_previous[l] = !independent && i > 0;
+          rows.previous_surface[l] = rows.has_previous[l] ? ckpt[(i - 1) * S_ + surface_] : 0.0;
+          constants[l] = adj_const_.data() + i * C_;
+          previous[l] = adj_prev_.data() + i * S_;
+        }
+        next[l] = real && !last ? adj_next_.data() + i * S_ : nullptr;
+        d_le[l] = real && last ? d_le_[i] : 0.0;
+        d_nee[l] = real && last ? d_nee_[i] : 0.0;
+      }
+      lanes.record(rows, false);
+      max_tape_nodes_ = std::max(max_tape_nodes_, lanes.tape_nodes());
+      lanes.sweep(last ? nullptr : next, last ? d_le : nullptr, last ? d_nee : nullptr);
+      lanes.collect(rows.count, gradient, constants, previous, surface);
+      // The storage coupling: row i's previous-surface adjoint goes to row i - 1's state, written
+      // above (this vector) or by the vector before.
+      for (std::size_t l = 0; l < rows.count; ++l)
+        if (rows.has_previous[l]) adj_prev_[(first + l - 1) * S_ + surface_] += surface[l];
+      if (first == 0 || first + W >= n) note_memory();
     }
     std::swap(adj_next_, adj_prev_);
   }
@@ -404,7 +458,12 @@ void ReverseEngine::run_batch(std::size_t begin, std::size_t n, bool independent
   out.implicit_sweeps = 0;
   note_memory();
   switch (method) {
-    case FixedPointGradient::Unrolled: reverse_unrolled(n, independent, out.gradient.data()); break;
+    case FixedPointGradient::Unrolled:
+      if (lane_tape_)
+        reverse_unrolled_lanes(n, independent, out.gradient.data());
+      else
+        reverse_unrolled(n, independent, out.gradient.data());
+      break;
     case FixedPointGradient::Implicit:
       out.implicit_sweeps = reverse_fixed_point(n, independent, false, le_obs, nee_obs, out.gradient.data());
       break;

@@ -16,12 +16,14 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "ad/reverse.hpp"
 #include "canveg/gradient.hpp"
 #include "gradient/batch_loss.hpp"
 #include "gradient/kernels.hpp"
+#include "gradient/lane_iteration_tape.hpp"
 #include "run/lane_solver.hpp"
 
 namespace canveg::gradient {
@@ -78,6 +80,8 @@ class ReverseEngine {
   void seed_outputs(const double* state_adjoint, const double* d_le, const double* d_nee, std::size_t row);
   void collect_parameters(double* gradient) const;
   void reverse_unrolled(std::size_t n, bool independent, double* gradient);
+  // The same with the rows of each iteration taped W at a time (lane_tape_).
+  void reverse_unrolled_lanes(std::size_t n, bool independent, double* gradient);
   int reverse_fixed_point(std::size_t n, bool independent, bool one_step, const double* le_obs,
                           const double* nee_obs, double* gradient);
   bool gmres(const std::function<void(const double*, double*)>& apply, const double* b, double* x);
@@ -111,6 +115,9 @@ class ReverseEngine {
   std::vector<Var*> param_ptr_;
   std::vector<double> param_value_;
   ad::Index param_first_ = 0, const_first_ = 0, state_first_ = 0, surface_leaf_ = 0;
+
+  // The lane-taped iteration (GradientOptions::lane_tape), or null.
+  std::unique_ptr<LaneIterationTape> lane_tape_;
 
   std::size_t peak_bytes_ = 0, max_tape_nodes_ = 0, unconverged_ = 0;
 };

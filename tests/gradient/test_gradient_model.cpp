@@ -444,6 +444,34 @@ TEST(GradientModel, PreaccumulatedLeafBlocksMatchHandWritten) {
   }
 }
 
+// The rows of an iteration taped as the lanes of one recording (docs/gradients.md, "The tape in
+// lanes") give the one-row tape's gradient: the same forward (loss bit for bit), the derivatives
+// of each lane those of its row up to the rounding of the vector mathematics.
+TEST(GradientModel, LaneTapeEqualsOneRowPerTape) {
+  struct Case {
+    std::string model, site;
+    std::size_t first, rows, batch;
+  };
+  for (const Case& c : {Case{"US-Hn1_Hybrid-1L-0.5", "US-Hn1", 4800, 48, 0}, Case{"US-Hn1_PB-1L-0.5", "US-Hn1", 4800, 48, 20},
+                        Case{"US-Hn1_Hybrid-1L-0.5", "US-Hn1", 4810, 13, 1}, Case{"US-Bi1_PB-ML-0.5", "US-Bi1", 4810, 11, 0},
+                        Case{"US-Bi1_Hybrid-ML-0.5", "US-Bi1", 4810, 11, 0}}) {
+    const Problem p = day(c.site, c.first, c.rows);
+    const ParameterSpace space(model(c.model));
+    GradientOptions go;
+    go.batch_size = c.batch;
+    go.keep_remainder = true;
+    const LossGradient one_row = loss_and_gradient(model(c.model), space, p.forcing, p.observed, p.loss, go);
+    go.lane_tape = true;
+    const LossGradient lanes = loss_and_gradient(model(c.model), space, p.forcing, p.observed, p.loss, go);
+    EXPECT_EQ(lanes.loss, one_row.loss) << c.model;
+    expect_all_finite(lanes, c.model);
+    const double ratio = reverse_forward_ratio(lanes.gradient, one_row.gradient, 1e-11);
+    std::printf("[ lane tape ] %-22s rows %zu batch %zu: error / allowed %.3f, %.2f s (one row per tape %.2f s)\n",
+                c.model.c_str(), c.rows, c.batch, ratio, lanes.seconds, one_row.seconds);
+    EXPECT_LE(ratio, 1.0) << c.model << "\n" << table(space, lanes.gradient, one_row.gradient);
+  }
+}
+
 TEST(GradientModel, ReverseAgreesWithFiniteDifferences) {
   GradientOptions go;
   go.batch_size = 0;

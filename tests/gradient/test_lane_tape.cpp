@@ -76,12 +76,12 @@ TEST(LaneTape, EveryLaneHasTheScalarTapesDerivatives) {
     const LV x = LV::leaf(Row::load(xs.data() + first)), y = LV::leaf(Row::load(ys.data() + first));
     const LV out = mixture(x, y, Row::load(fs.data() + first));
     tape.zero_adjoints();
-    tape.adjoints()[out.i] = xsimd::batch<double, Arch>(1.0);
+    tape.adjoints()[out.i] = Row(1.0);
     tape.reverse();
     alignas(64) double value[W], dx[W], dy[W];
     out.v.store(value);
-    tape.adjoints()[x.i].store_unaligned(dx);
-    tape.adjoints()[y.i].store_unaligned(dy);
+    tape.adjoints()[x.i].store(dx);
+    tape.adjoints()[y.i].store(dy);
     int above = 0;
     for (std::size_t l = 0; l < W; ++l) {
       above += xs[first + l] > 0.8;
@@ -108,16 +108,16 @@ TEST(LaneTape, AZeroAdjointStopsANaNPartialButANaNAdjointPropagates) {
   const LV root = sqrt(x);  // NaN partial in the even lanes
   const LV out = where(x > 0.0, root, LV(1.0));
   tape.zero_adjoints();
-  tape.adjoints()[out.i] = xsimd::batch<double, Arch>(1.0);
+  tape.adjoints()[out.i] = Row(1.0);
   tape.reverse();
   alignas(64) double dx[W];
-  tape.adjoints()[x.i].store_unaligned(dx);
+  tape.adjoints()[x.i].store(dx);
   for (std::size_t l = 0; l < W; ++l) EXPECT_EQ(dx[l], l % 2 ? 0.25 : 0.0) << l;
 
   tape.zero_adjoints();
-  tape.adjoints()[root.i] = xsimd::batch<double, Arch>(std::nan(""));
+  tape.adjoints()[root.i] = Row(std::nan(""));
   tape.reverse();
-  tape.adjoints()[x.i].store_unaligned(dx);
+  tape.adjoints()[x.i].store(dx);
   for (std::size_t l = 0; l < W; ++l) EXPECT_TRUE(std::isnan(dx[l])) << l;
 }
 
