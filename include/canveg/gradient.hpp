@@ -121,8 +121,8 @@ struct GradientOptions {
   std::string simd = "auto";
   // The exact (unrolled) gradient's taped iterations with the rows of an iteration as the lanes of
   // one recording (docs/gradients.md, "The tape in lanes"), in the instruction set of `simd`;
-  // false (or no lanes): one row per recording.
-  bool lane_tape = false;
+  // false (or `simd` off): one row per recording. Both agree to round-off.
+  bool lane_tape = true;
 };
 
 struct LossGradient {

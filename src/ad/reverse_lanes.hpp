@@ -50,6 +50,7 @@ class LaneTape {
     size_ = 1;
     links_[0] = Link{0, 0};
     partials_[0] = partials_[1] = Batch(0.0);
+    adj_[0] = Row(0.0);
     n_hooks_ = n_inputs_ = n_data_ = 0;
   }
 
@@ -61,6 +62,7 @@ class LaneTape {
     links_[size_] = Link{a ? a : self, b ? b : self};
     partials_[2 * size_] = a ? da : Batch(0.0);
     partials_[2 * size_ + 1] = b ? db : Batch(0.0);
+    adj_[size_] = Row(0.0);  // see adjoints()
     return static_cast<Index>(size_++);
   }
   CANVEG_AD_INLINE Index leaf() { return push(0, Batch(0.0), 0, Batch(0.0)); }
@@ -116,6 +118,9 @@ class LaneTape {
            input_capacity_ * sizeof(Index) + data_capacity_;
   }
 
+  // Adjoints. A recording starts with them at 0 (each node's is cleared as it is recorded, which
+  // spares the first sweep a separate pass over the tape); zero_adjoints() clears them for another
+  // sweep of the same recording.
   Row* adjoints() { return adj_; }
   const Row* adjoints() const { return adj_; }
   void zero_adjoints() { std::memset(static_cast<void*>(adj_), 0, size_ * sizeof(Row)); }
@@ -210,7 +215,7 @@ class LaneTape {
     const std::size_t cap = capacity_ ? 2 * capacity_ : (std::size_t{1} << 14);
     links_ = static_cast<Link*>(grow_plain(links_, size_ * sizeof(Link), cap * sizeof(Link)));
     partials_ = static_cast<Batch*>(grow_aligned(partials_, 2 * size_ * sizeof(Batch), 2 * cap * sizeof(Batch)));
-    adj_ = static_cast<Row*>(grow_aligned(adj_, 0, cap * sizeof(Row)));
+    adj_ = static_cast<Row*>(grow_aligned(adj_, size_ * sizeof(Row), cap * sizeof(Row)));
     capacity_ = cap;
     if (size_ == 0) {
       size_ = 1;

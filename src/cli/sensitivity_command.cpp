@@ -41,7 +41,7 @@ struct SensitivityOptions {
   cli::ForcingOptionArgs forcing_options;
   double le_weight = std::numeric_limits<double>::quiet_NaN();  // NaN: the model's training weight, else 0.5
   std::size_t batch_size = 1024, first_row = 0, rows = 0;
-  bool drop_remainder = false, quiet = false, lane_tape = false;
+  bool drop_remainder = false, quiet = false, lane_tape = true;
   int threads = 0;
 };
 
@@ -169,9 +169,7 @@ CLI::App* add_sensitivity_command(CLI::App& app, cli::CommandSlot& slot) {
                   "(that rule exactly as JAX-CanVeg applies it: tau_d and the initial state not differentiated)")
       ->check(CLI::IsMember({"unrolled", "implicit", "onestep", "onestep-jax"}))
       ->capture_default_str();
-  cmd->add_flag("--lane-tape", o->lane_tape,
-                "unrolled: tape the rows of an iteration together as SIMD lanes, in the instruction set of --simd "
-                "(docs/gradients.md, \"The tape in lanes\")");
+  cli::add_lane_tape_option(*cmd, o->lane_tape);
   cmd->add_option("--first-row", o->first_row, "first forcing row to use (0-based)");
   cmd->add_option("--rows", o->rows, "number of rows to use (0: to the end)");
   cmd->add_option("--threads", o->threads, "worker threads (0: all cores)")->check(CLI::Range(0, 4096));

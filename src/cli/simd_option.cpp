@@ -14,4 +14,12 @@ void add_simd_option(CLI::App& command, std::string& value) {
       ->capture_default_str();
 }
 
+void add_lane_tape_option(CLI::App& command, bool& value) {
+  command
+      .add_flag("--lane-tape,!--no-lane-tape", value,
+                "exact (unrolled) gradient: tape the rows of an iteration together as the lanes of SIMD vectors, in "
+                "the instruction set of --simd (default; --no-lane-tape: one row per tape, which agrees to round-off)")
+      ->capture_default_str();
+}
+
 }  // namespace canveg::cli

@@ -12,6 +12,8 @@ namespace canveg::cli {
 
 // Adds --simd to a (sub)command; `value` (default "auto") must outlive the parse.
 void add_simd_option(CLI::App& command, std::string& value);
+// --lane-tape / --no-lane-tape (GradientOptions::lane_tape).
+void add_lane_tape_option(CLI::App& command, bool& value);
 
 // RunOptions::simd / GradientOptions::simd for an option value: "" for off.
 inline std::string simd_setting(const std::string& value) { return value == "off" ? "" : value; }

@@ -74,7 +74,7 @@ struct TrainArgs {
   long long seed = -1;  // -1: keep the model's network weights
   std::size_t batch_size = 1024;
   bool keep_remainder = false, jax_pooled_update = false, jax_stop_model = false, no_stop_rules = false;
-  bool resume = false, quiet = false, reset_parameters = false;
+  bool resume = false, quiet = false, reset_parameters = false, lane_tape = true;
   std::string simd = "auto";  // --simd (cli/simd_option.hpp)
   cli::ForcingOptionArgs forcing_options;
   std::set<std::string> given;  // the options given on the command line, by long name
@@ -174,7 +174,7 @@ void refuse_canveg_only_options(const TrainArgs& a) {
       "--site",          "--reset-parameters", "--networks-from", "--validation-days", "--checkpoint",
       "--resume",        "--keep-remainder",   "--scaler-fluxes", "--train",           "--bounds",
       "--method",        "--jax-pooled-update", "--jax-stop-model", "--no-stop-rules", "--threads",
-      "--formulation", "--simd"};
+      "--formulation", "--simd", "--lane-tape", "--no-lane-tape"};
   for (const char* option : kCanVegOnly)
     if (a.given.count(option))
       throw InputError("", 0, option,
@@ -277,6 +277,7 @@ TrainOptions common_train_options(const TrainArgs& a) {
   options.gradient.keep_remainder = a.keep_remainder;
   options.gradient.threads = a.threads;
   options.gradient.simd = cli::simd_setting(a.simd);
+  options.gradient.lane_tape = a.lane_tape;
   options.gradient.method = parse_fixed_point_gradient(a.method, "--method");
   options.trained = a.trained;
   options.bounds = parse_bounds(a.bounds);
@@ -649,6 +650,7 @@ CLI::App* add_train_command(CLI::App& app, cli::CommandSlot& slot) {
                 "do not stop at a NaN loss or a loss above 1000 x the mean of the last 10");
   cmd->add_option("--threads", a->threads, "worker threads (0: all cores)")->check(CLI::Range(0, 4096));
   cli::add_simd_option(*cmd, a->simd);
+  cli::add_lane_tape_option(*cmd, a->lane_tape);
   cmd->add_flag("-q,--quiet", a->quiet, "nothing on stderr but errors");
   cli::add_formulation_option(*cmd, a->formulation);
   cli::add_forcing_options(*cmd, a->forcing_options);

@@ -57,6 +57,7 @@ class LaneIterationTapeOf final : public LaneIterationTape {
   void record(const LaneRows& rows, bool fluxes_only) override {
     ad::LaneTape<A>& tape = ad::thread_lane_tape<A>();
     tape.reset();
+    swept_ = false;
     physics::ColumnState<LV>& s = *state_;
     const std::size_t count = rows.count;
     const auto lane = [count](std::size_t l) { return std::min(l, count - 1); };
@@ -119,7 +120,8 @@ class LaneIterationTapeOf final : public LaneIterationTape {
 
   void sweep(const double* const* state_adjoint, const double* d_le, const double* d_nee) override {
     ad::LaneTape<A>& tape = ad::thread_lane_tape<A>();
-    tape.zero_adjoints();
+    if (swept_) tape.zero_adjoints();  // a fresh recording's adjoints are 0 already
+    swept_ = true;
     Row* adj = tape.adjoints();
     if (state_adjoint) {
       static const std::vector<double> none(S_ + 1, 0.0);
@@ -183,6 +185,7 @@ class LaneIterationTapeOf final : public LaneIterationTape {
   std::vector<double> param_value_;
   ad::Index param_first_ = 0, const_first_ = 0, state_first_ = 0, surface_leaf_ = 0;
   bool has_previous_[W] = {};
+  bool swept_ = false;  // whether the current recording has been swept (its adjoints are not 0)
   LV le_, nee_;
 };
 
