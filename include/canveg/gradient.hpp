@@ -119,9 +119,10 @@ struct GradientOptions {
   // loss) with half-hours as SIMD lanes, as RunOptions::simd: "auto", an instruction set, or ""
   // (one half-hour at a time).
   std::string simd = "auto";
-  // The exact (unrolled) gradient's taped iterations with the rows of an iteration as the lanes of
-  // one recording (docs/gradients.md, "The tape in lanes"), in the instruction set of `simd`;
-  // false (or `simd` off): one row per recording. Both agree to round-off.
+  // The taped iterations of the unrolled and one-step gradients with the rows of an iteration as
+  // the lanes of one recording (docs/gradients.md, "The tape in lanes"), in the instruction set
+  // of `simd`; false (or `simd` off, or the implicit method): one row per recording. Both agree to
+  // round-off.
   bool lane_tape = true;
 };
 

@@ -39,7 +39,7 @@ ReverseEngine::ReverseEngine(const SharedProblem& problem) : p_(problem) {
     param_ptr_[k] = p_.space->locate(model_v_, k);
     param_value_[k] = param_ptr_[k]->v;
   }
-  if (p_.options.lane_tape && p_.options.method == FixedPointGradient::Unrolled && p_.lanes.solve) {
+  if (p_.options.lane_tape && p_.options.method != FixedPointGradient::Implicit && p_.lanes.solve) {
     LaneIterationSetup setup;
     setup.model = &m;
     setup.space = p_.space;
@@ -246,6 +246,46 @@ void ReverseEngine::reverse_unrolled_lanes(std::size_t n, bool independent, doub
     std::swap(adj_next_, adj_prev_);
   }
   reverse_initialisation(n, true, gradient);
+}
+
+// The one-step rule with the rows taped W at a time: its rows are independent (the state and the
+// previous row's surface enter as constants), so each vector is one recording and one sweep.
+void ReverseEngine::reverse_one_step_lanes(std::size_t n, bool independent, const double* le_obs,
+                                           const double* nee_obs, double* gradient) {
+  LaneIterationTape& lanes = *lane_tape_;
+  const std::size_t W = lanes.width();
+  adj_const_.assign(n * C_, 0.0);
+  const double* xlast = checkpoints_.data();
+  double le[kMaxTapeLanes], nee[kMaxTapeLanes], d_le[kMaxTapeLanes], d_nee[kMaxTapeLanes];
+  double* constants[kMaxTapeLanes];
+  for (std::size_t first = 0; first < n; first += W) {
+    LaneRows rows;
+    rows.count = std::min(W, n - first);
+    for (std::size_t l = 0; l < rows.count; ++l) {
+      const std::size_t i = first + l;
+      rows.header[l] = &headers_[i];
+      rows.constants[l] = constants_.data() + i * C_;
+      rows.state[l] = xlast + i * S_;
+      rows.has_previous[l] = !independent && i > 0;
+      rows.previous_surface[l] = rows.has_previous[l] ? xlast[(i - 1) * S_ + surface_] : 0.0;
+      constants[l] = adj_const_.data() + i * C_;
+    }
+    lanes.record(rows, /*fluxes_only=*/true);
+    max_tape_nodes_ = std::max(max_tape_nodes_, lanes.tape_nodes());
+    lanes.fluxes(le, nee);
+    for (std::size_t l = 0; l < W; ++l) {
+      d_le[l] = d_nee[l] = 0.0;
+      if (l >= rows.count) continue;
+      const std::size_t i = first + l;
+      le_[i] = le[l];
+      nee_[i] = nee[l];
+      row_loss_seeds(le_[i], nee_[i], le_obs[i], nee_obs[i], n, p_.loss, d_le[l], d_nee[l]);
+    }
+    lanes.sweep(nullptr, d_le, d_nee);
+    lanes.collect(rows.count, gradient, constants, nullptr, nullptr);
+    if (first == 0 || first + W >= n) note_memory();
+  }
+  reverse_initialisation(n, false, gradient);
 }
 
 // Implicit-function theorem at the final state x* (the input of the last iteration), or the
@@ -469,7 +509,11 @@ void ReverseEngine::run_batch(std::size_t begin, std::size_t n, bool independent
       break;
     case FixedPointGradient::OneStep:
     case FixedPointGradient::JaxOneStep:
-      reverse_fixed_point(n, independent, true, le_obs, nee_obs, out.gradient.data());
+      if (lane_tape_) {
+        reverse_one_step_lanes(n, independent, le_obs, nee_obs, out.gradient.data());
+      } else {
+        reverse_fixed_point(n, independent, true, le_obs, nee_obs, out.gradient.data());
+      }
       break;
   }
   out.loss = batch_loss(le_.data(), nee_.data(), le_obs, nee_obs, n, p_.loss);

@@ -82,6 +82,9 @@ class ReverseEngine {
   void reverse_unrolled(std::size_t n, bool independent, double* gradient);
   // The same with the rows of each iteration taped W at a time (lane_tape_).
   void reverse_unrolled_lanes(std::size_t n, bool independent, double* gradient);
+  // The one-step rule (OneStep, JaxOneStep) with the rows taped W at a time.
+  void reverse_one_step_lanes(std::size_t n, bool independent, const double* le_obs, const double* nee_obs,
+                              double* gradient);
   int reverse_fixed_point(std::size_t n, bool independent, bool one_step, const double* le_obs,
                           const double* nee_obs, double* gradient);
   bool gmres(const std::function<void(const double*, double*)>& apply, const double* b, double* x);
