@@ -132,9 +132,12 @@ class LaneTape {
     const Batch zero(0.0);
     std::size_t next_hook = n_hooks_;
     Index hook_id = next_hook ? hooks_[next_hook - 1].id : 0;
+    // Local copies: a vector store may alias anything, so members would be reloaded per node.
+    const Link* links = links_;
+    const Batch* partials = partials_;
     Batch carry = zero;  // what node i + 1 passed to node i, held in a register (see sweep_node)
     for (std::size_t i = size_ - 1; i > 0; --i) {
-      sweep_node(adj, i, carry);
+      sweep_node(links, partials, adj, i, carry);
       if (static_cast<Index>(i) == hook_id) {
         const Hook& h = hooks_[--next_hook];
         h.fn(adj + h.id, inputs_ + h.first, adj, data_ + h.data);
@@ -169,15 +172,16 @@ class LaneTape {
   // before, the parent of most nodes (a chain of operations), stays in `carry` instead of going
   // through memory: a vector stored and loaded again at once waits for the store to complete (on
   // the AVX-512 machine of docs/performance.md, a chain of 21 ns per node against 9 with the carry).
-  CANVEG_AD_INLINE void sweep_node(Row* adj, std::size_t i, Batch& carry) const {
+  static CANVEG_AD_INLINE void sweep_node(const Link* links, const Batch* partials, Row* adj, std::size_t i,
+                                          Batch& carry) {
     const Batch zero(0.0);
     const Batch g = adj[i].v[0] + carry;
     adj[i].v[0] = g;
     const auto live = g != zero;
-    const Link& n = links_[i];
+    const Link n = links[i];
     const Index before = static_cast<Index>(i - 1);
-    const Batch ca = xsimd::select(live, partials_[2 * i], zero) * g;
-    const Batch cb = xsimd::select(live, partials_[2 * i + 1], zero) * g;
+    const Batch ca = xsimd::select(live, partials[2 * i], zero) * g;
+    const Batch cb = xsimd::select(live, partials[2 * i + 1], zero) * g;
     carry = zero;
     if (n.a == before)
       carry = carry + ca;
