@@ -3,7 +3,9 @@
 // remainder dropped as in training) with the trained 50-layer Hybrid and PB models, against the
 // forward run of the same batches (loss only) measured in the same process, on 1 and 2 threads,
 // with the double forward solved one half-hour at a time (second argument 0, the scalar baseline)
-// or as the SIMD lanes of the widest instruction set of the machine (1).
+// or as the SIMD lanes of the widest instruction set of the machine (1), and for the gradients
+// also with the taped iterations in those lanes (2, the default; docs/gradients.md "The tape in
+// lanes"; 1 tapes one row at a time).
 // Reports seconds, gradient/forward ratio, the gradient's peak working memory and the process's
 // peak resident memory. The unrolled case also runs, on one thread, with the leaf blocks
 // preaccumulated instead of hand-written (docs/gradients.md "Preaccumulation"), in the same
@@ -12,6 +14,7 @@
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <string>
@@ -67,7 +70,16 @@ canveg::GradientOptions options(const benchmark::State& state, canveg::FixedPoin
   o.threads = static_cast<int>(state.range(0));
   o.method = method;
   o.simd = state.range(1) ? "auto" : "";
+  o.lane_tape = state.range(1) == 2;
   return o;
+}
+
+const char* setting_label(const benchmark::State& state) {
+  switch (state.range(1)) {
+    case 0: return "scalar";
+    case 1: return "lanes, one row per tape";
+    default: return "lanes, lane tape";
+  }
 }
 
 void forward(benchmark::State& state, const std::string& name) {
@@ -95,14 +107,14 @@ void gradient(benchmark::State& state, const std::string& name, canveg::FixedPoi
   const auto& m = canveg::bench::trained_model(name);
   const canveg::ParameterSpace space(m);
   canveg::LossGradient g;
-  state.SetLabel(state.range(1) ? "lanes" : "scalar");
+  state.SetLabel(setting_label(state));
   for (auto _ : state) {
     g = canveg::loss_and_gradient(m, space, t.forcing, t.observed, t.loss, options(state, method));
     benchmark::DoNotOptimize(g.gradient.data());
   }
   state.counters["seconds"] = g.seconds;
   const auto f =
-      forward_seconds().find({name, static_cast<int>(state.range(0)), static_cast<int>(state.range(1))});
+      forward_seconds().find({name, static_cast<int>(state.range(0)), static_cast<int>(std::min<long>(state.range(1), 1))});
   if (f != forward_seconds().end() && f->second > 0) state.counters["ratio_to_forward"] = g.seconds / f->second;
   state.counters["peak_working_MB"] = g.peak_memory_bytes / 1e6;
   state.counters["max_rss_MB"] = max_rss_mb();
@@ -121,13 +133,13 @@ constexpr auto kOneStep = canveg::FixedPointGradient::OneStep;
   BENCHMARK_CAPTURE(forward, NAME, std::string(MODEL))                                                      \
       ->ArgsProduct({{1, 2}, {0, 1}})->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                            \
   BENCHMARK_CAPTURE(gradient, NAME##_unrolled, std::string(MODEL), kUnrolled)                               \
-      ->ArgsProduct({{1, 2}, {0, 1}})->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                            \
+      ->ArgsProduct({{1, 2}, {0, 1, 2}})->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                            \
   BENCHMARK_CAPTURE(gradient, NAME##_unrolled_preaccumulated, std::string(MODEL), kUnrolled, true)          \
       ->Args({1, 0})->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                                     \
   BENCHMARK_CAPTURE(gradient, NAME##_implicit, std::string(MODEL), kImplicit)                               \
       ->ArgsProduct({{2}, {0, 1}})->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);                                     \
   BENCHMARK_CAPTURE(gradient, NAME##_onestep, std::string(MODEL), kOneStep)                                 \
-      ->ArgsProduct({{2}, {0, 1}})->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
+      ->ArgsProduct({{2}, {0, 1, 2}})->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
 
 CANVEG_GRADIENT_BENCH(US_Bi1_Hybrid_ML_50L, "US-Bi1_Hybrid-ML-0.5")
 CANVEG_GRADIENT_BENCH(US_Bi1_PB_ML_50L, "US-Bi1_PB-ML-0.5")
