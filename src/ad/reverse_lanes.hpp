@@ -430,13 +430,18 @@ CANVEG_AD_INLINE LaneVar<A> sqrt(const LaneVar<A>& x) {
   const auto s = xsimd::sqrt(x.b());
   return lanes_detail::unary(s, x, lanes_detail::B<A>(0.5) / s);
 }
+// sin and cos together: one argument reduction for the value and the slope.
 template <class A>
 CANVEG_AD_INLINE LaneVar<A> cos(const LaneVar<A>& x) {
-  return lanes_detail::unary(xsimd::cos(x.b()), x, -xsimd::sin(x.b()));
+  if (!x.i) return LaneVar<A>(xsimd::cos(x.b()), 0);
+  const auto [s, c] = xsimd::sincos(x.b());
+  return lanes_detail::unary(c, x, -s);
 }
 template <class A>
 CANVEG_AD_INLINE LaneVar<A> sin(const LaneVar<A>& x) {
-  return lanes_detail::unary(xsimd::sin(x.b()), x, xsimd::cos(x.b()));
+  if (!x.i) return LaneVar<A>(xsimd::sin(x.b()), 0);
+  const auto [s, c] = xsimd::sincos(x.b());
+  return lanes_detail::unary(s, x, c);
 }
 template <class A>
 CANVEG_AD_INLINE LaneVar<A> tan(const LaneVar<A>& x) {

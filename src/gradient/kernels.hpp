@@ -1,15 +1,18 @@
 // Hand-written adjoints of the hot kernels of a column iteration, for the reverse
 // tape (docs/gradients.md "Speed"). Each is an overload for ad::Var of a template in src/physics,
 // preferred over the template by overload resolution (found by argument-dependent lookup when
-// the physics is instantiated with Var). Each computes its values with the same double
+// the physics is instantiated with Var); the dispersion, profile, soil, longwave, network and
+// canopy-sum kernels also have one for ad::LaneVar (the lane tape, docs/gradients.md "The tape in
+// lanes"), from the same source where the two share it (kernels_detail::ActiveTraits). Each computes its values with the same double
 // operations in the same order as the template (so taped values stay bit-identical to a double
 // run) and records one external block whose adjoint is written out by hand, instead of one node
 // per operation. tests/gradient/test_gradient_processes.cpp checks each against the generic
 // template: values bit for bit, derivatives against forward mode.
 //
-// One-definition rule: every translation unit that instantiates the physics with ad::Var must
-// include this header first (src/gradient/reverse_engine.hpp does), so that all of them resolve
-// these calls to the same overloads.
+// One-definition rule: every translation unit that instantiates the physics with ad::Var or
+// ad::LaneVar must include this header first (src/gradient/reverse_engine.hpp and
+// src/gradient/lane_iteration_tape_impl.hpp do), so that all of them resolve these calls to the
+// same overloads.
 //
 //   dispersion_sums:      three products with the constant dispersion matrix
 //                         (3 N J multiply-adds -> adjoint D^T s, no stored edges)

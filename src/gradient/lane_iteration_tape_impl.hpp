@@ -8,9 +8,10 @@
 #include <memory>
 #include <vector>
 
+#include "gradient/kernels.hpp"  // first: the LaneVar overloads (see its header)
+
 #include "ad/reverse_lanes.hpp"
 #include "gradient/column_state_io.hpp"
-#include "gradient/kernels.hpp"
 #include "gradient/lane_iteration_tape.hpp"
 #include "physics/column_outputs.hpp"
 #include "physics/column_solver.hpp"
@@ -41,6 +42,7 @@ class LaneIterationTapeOf final : public LaneIterationTape {
     cm_.air_above_canopy = setup.air_above_canopy;
     cm_.conduction_maps_by_caller = true;  // each row's map comes with its header
     buffer_.reset(new LV[physics::column_storage_size(J_, N_)]);
+    no_adjoint_.assign(S_, 0.0);
     state_.reset(new physics::ColumnState<LV>);
     state_->bind(buffer_.get(), J_, N_);
     param_ptr_.resize(P_);
@@ -124,9 +126,8 @@ class LaneIterationTapeOf final : public LaneIterationTape {
     swept_ = true;
     Row* adj = tape.adjoints();
     if (state_adjoint) {
-      static const std::vector<double> none(S_ + 1, 0.0);
       const double* source[W];
-      for (std::size_t l = 0; l < W; ++l) source[l] = state_adjoint[l] ? state_adjoint[l] : none.data();
+      for (std::size_t l = 0; l < W; ++l) source[l] = state_adjoint[l] ? state_adjoint[l] : no_adjoint_.data();
       std::size_t m = 0;
       visit_iterated(*state_, [&](LV& x) {
         if (x.i) {
@@ -186,6 +187,7 @@ class LaneIterationTapeOf final : public LaneIterationTape {
   ad::Index param_first_ = 0, const_first_ = 0, state_first_ = 0, surface_leaf_ = 0;
   bool has_previous_[W] = {};
   bool swept_ = false;  // whether the current recording has been swept (its adjoints are not 0)
+  std::vector<double> no_adjoint_;  // S_ zeros: the next-state adjoint of a lane past the rows
   LV le_, nee_;
 };
 
