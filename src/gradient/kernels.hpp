@@ -323,6 +323,22 @@ struct NetHeader {
   Activation hidden, final;
 };
 
+// The block's arrays of values (of type V, after the header) for `in` inputs and `width` units.
+template <class V>
+struct NetArrays {
+  V *w0, *b0, *w1, *b1, *w2, *b2, *x, *z1, *z2, *h1, *h2;
+  static constexpr std::size_t weights(int in, int width) {
+    return static_cast<std::size_t>(width * in + width + width * width + width + width + 1);
+  }
+  static constexpr std::size_t values(int in, int width) {
+    return weights(in, width) + static_cast<std::size_t>(in + 4 * width + 1);
+  }
+  NetArrays(V* first, int in, int width) {
+    w0 = first, b0 = w0 + width * in, w1 = b0 + width, b1 = w1 + width * width, w2 = b1 + width;
+    b2 = w2 + width, x = b2 + 1, z1 = x + in, z2 = z1 + width, h1 = z2 + width + 1, h2 = h1 + width;
+  }
+};
+
 template <class V>
 inline V activation_slope(Activation a, const V& z) {
   using std::exp;
@@ -351,26 +367,13 @@ template <class V>
 void net_adjoint(const V* out_adj, const Index* in, V* adj, const void* data) {
   const NetHeader& h = *static_cast<const NetHeader*>(data);
   const int I = h.in, W = h.width;
-  const V* w0 = values_after<V>(&h);
-  const V* b0 = w0 + W * I;
-  const V* w1 = b0 + W;
-  const V* b1 = w1 + W * W;
-  const V* w2 = b1 + W;
-  const V* b2 = w2 + W;
-  const V* x = b2 + 1;
-  const V* z1 = x + I;
-  const V* z2 = z1 + W;
+  const NetArrays<const V> a(values_after<V>(&h), I, W);
+  const V *w0 = a.w0, *w1 = a.w1, *w2 = a.w2, *x = a.x, *z1 = a.z1, *z2 = a.z2;
   const V z3 = z2[W];
-  const V* h1 = z2 + W + 1;  // the hidden activations, kept by the forward pass
-  const V* h2 = h1 + W;
-  (void)b0, (void)b1;
-  const Index* iw0 = in;
-  const Index* ib0 = iw0 + W * I;
-  const Index* iw1 = ib0 + W;
-  const Index* ib1 = iw1 + W * W;
-  const Index* iw2 = ib1 + W;
-  const Index* ib2 = iw2 + W;
-  const Index* ix = ib2 + 1;
+  const V *h1 = a.h1, *h2 = a.h2;  // the hidden activations, kept by the forward pass
+  // The inputs are listed in the order of the values.
+  const NetArrays<const Index> ii(in, I, W);
+  const Index *iw0 = ii.w0, *ib0 = ii.b0, *iw1 = ii.w1, *ib1 = ii.b1, *iw2 = ii.w2, *ib2 = ii.b2, *ix = ii.x;
   // tanh' = 1 - tanh^2 from the kept activation: the same value as activation_slope, without
   // evaluating tanh again (two thirds of the network's tanh calls were here).
   const auto hidden_slope = [&](const V& z, const V& a) {
@@ -1562,10 +1565,9 @@ Active evaluate_scalar_taped(const nn::DenseNetView<Active>& net, const Active* 
   const int I = net.in_size, W = net.width;
   if (net.out_size != 1 || W > nn::kMaxWidth || I > 64) return nn::evaluate_scalar<Active, Active>(net, x);
   auto& tape = AT::tape();
-  const std::size_t n_weights = static_cast<std::size_t>(W * I + W + W * W + W + W + 1);
-  const std::size_t n_in = n_weights + static_cast<std::size_t>(I);
+  const std::size_t n_in = NetArrays<V>::weights(I, W) + static_cast<std::size_t>(I);
   // Weights, inputs, pre-activations z1 [W], z2 and the output's [W + 1], activations h1, h2 [W each].
-  const std::size_t bytes = header_bytes<V, NetHeader>() + (n_weights + static_cast<std::size_t>(I + 4 * W + 1)) * sizeof(V);
+  const std::size_t bytes = header_bytes<V, NetHeader>() + NetArrays<V>::values(I, W) * sizeof(V);
   void* where = nullptr;
   const std::size_t offset = tape.reserve_external_data(bytes, &where);
   auto* h = static_cast<NetHeader*>(where);
@@ -1584,17 +1586,9 @@ Active evaluate_scalar_taped(const nn::DenseNetView<Active>& net, const Active* 
   };
   take(net.w0, W * I), take(net.b0, W), take(net.w1, W * W), take(net.b1, W), take(net.w2, W), take(net.b2, 1);
   take(x, I);
-  const V* w0 = w;
-  const V* b0 = w0 + W * I;
-  const V* w1 = b0 + W;
-  const V* b1 = w1 + W * W;
-  const V* w2 = b1 + W;
-  const V* b2 = w2 + W;
-  const V* xv = b2 + 1;
-  V* z1 = w + n_weights + I;
-  V* z2 = z1 + W;
-  V* h1 = z2 + W + 1;
-  V* h2 = h1 + W;
+  const NetArrays<V> a(w, I, W);
+  const V *w0 = a.w0, *b0 = a.b0, *w1 = a.w1, *b1 = a.b1, *w2 = a.w2, *b2 = a.b2, *xv = a.x;
+  V *z1 = a.z1, *z2 = a.z2, *h1 = a.h1, *h2 = a.h2;
   // Values exactly as nn::dense_layer with plain values.
   for (int o = 0; o < W; ++o) {
     V sum = b0[o];

@@ -202,6 +202,20 @@ void ReverseEngine::reverse_unrolled(std::size_t n, bool independent, double* gr
   reverse_initialisation(n, true, gradient);
 }
 
+LaneRows ReverseEngine::lane_rows(std::size_t first, std::size_t count, const double* states, bool independent) const {
+  LaneRows rows;
+  rows.count = count;
+  for (std::size_t l = 0; l < count; ++l) {
+    const std::size_t i = first + l;
+    rows.header[l] = &headers_[i];
+    rows.constants[l] = constants_.data() + i * C_;
+    rows.state[l] = states + i * S_;
+    rows.has_previous[l] = !independent && i > 0;
+    rows.previous_surface[l] = rows.has_previous[l] ? states[(i - 1) * S_ + surface_] : 0.0;
+  }
+  return rows;
+}
+
 void ReverseEngine::reverse_unrolled_lanes(std::size_t n, bool independent, double* gradient) {
   LaneIterationTape& lanes = *lane_tape_;
   const std::size_t W = lanes.width();
@@ -215,17 +229,11 @@ void ReverseEngine::reverse_unrolled_lanes(std::size_t n, bool independent, doub
     const bool last = k == niter_ - 1;
     const double* ckpt = checkpoints_.data() + static_cast<std::size_t>(k) * n * S_;
     for (std::size_t first = 0; first < n; first += W) {
-      LaneRows rows;
-      rows.count = std::min(W, n - first);
+      const LaneRows rows = lane_rows(first, std::min(W, n - first), ckpt, independent);
       for (std::size_t l = 0; l < W; ++l) {
         const std::size_t i = first + l;
         const bool real = l < rows.count;
         if (real) {
-          rows.header[l] = &headers_[i];
-          rows.constants[l] = constants_.data() + i * C_;
-          rows.state[l] = ckpt + i * S_;
-          rows.has_previous[l] = !independent && i > 0;
-          rows.previous_surface[l] = rows.has_previous[l] ? ckpt[(i - 1) * S_ + surface_] : 0.0;
           constants[l] = adj_const_.data() + i * C_;
           previous[l] = adj_prev_.data() + i * S_;
         }
@@ -259,17 +267,8 @@ void ReverseEngine::reverse_one_step_lanes(std::size_t n, bool independent, cons
   double le[kMaxTapeLanes], nee[kMaxTapeLanes], d_le[kMaxTapeLanes], d_nee[kMaxTapeLanes];
   double* constants[kMaxTapeLanes];
   for (std::size_t first = 0; first < n; first += W) {
-    LaneRows rows;
-    rows.count = std::min(W, n - first);
-    for (std::size_t l = 0; l < rows.count; ++l) {
-      const std::size_t i = first + l;
-      rows.header[l] = &headers_[i];
-      rows.constants[l] = constants_.data() + i * C_;
-      rows.state[l] = xlast + i * S_;
-      rows.has_previous[l] = !independent && i > 0;
-      rows.previous_surface[l] = rows.has_previous[l] ? xlast[(i - 1) * S_ + surface_] : 0.0;
-      constants[l] = adj_const_.data() + i * C_;
-    }
+    const LaneRows rows = lane_rows(first, std::min(W, n - first), xlast, independent);
+    for (std::size_t l = 0; l < rows.count; ++l) constants[l] = adj_const_.data() + (first + l) * C_;
     lanes.record(rows, /*fluxes_only=*/true);
     max_tape_nodes_ = std::max(max_tape_nodes_, lanes.tape_nodes());
     lanes.fluxes(le, nee);

@@ -82,6 +82,9 @@ class ReverseEngine {
   void reverse_unrolled(std::size_t n, bool independent, double* gradient);
   // The same with the rows of each iteration taped W at a time (lane_tape_).
   void reverse_unrolled_lanes(std::size_t n, bool independent, double* gradient);
+  // Rows [first, first + count) of the batch for one lane recording, from the iterated states
+  // `states` ([n][S], one checkpoint).
+  LaneRows lane_rows(std::size_t first, std::size_t count, const double* states, bool independent) const;
   // The one-step rule (OneStep, JaxOneStep) with the rows taped W at a time.
   void reverse_one_step_lanes(std::size_t n, bool independent, const double* le_obs, const double* nee_obs,
                               double* gradient);
