@@ -1844,24 +1844,46 @@ LaneVar<A> evaluate_scalar(const nn::DenseNetView<LaneVar<A>>& net, const LaneVa
   return kernels_detail::evaluate_scalar_taped(net, x);
 }
 
-// physics::canopy_sum for Var: one n-ary node with the partials of the 3J + 1 inputs instead of
-// six nodes per layer. Values exactly as the template; the partial of P_j, (x_sun - x_shade) w,
-// and of w, sum_j of the mixed values, are each one product where the template adds two or J.
-inline Var canopy_sum(int J, const Var* prob_beam, const Var* sun, const Var* shade, const Var& w) {
-  thread_local std::vector<NaryEdge> edges;
-  edges.clear();
-  double sum = 0.0, mixed_total = 0.0;
+namespace kernels_detail {
+// physics::canopy_sum's value and its partials with respect to its active inputs (tape indices in
+// `inputs`). Values exactly as the template; the partial of P_j, (x_sun - x_shade) w, and of w,
+// sum_j of the mixed values, are each one product where the template adds two or J.
+template <class Active>
+typename ActiveTraits<Active>::Value canopy_sum_partials(int J, const Active* prob_beam, const Active* sun,
+                                                         const Active* shade, const Active& w,
+                                                         std::vector<Index>& inputs,
+                                                         std::vector<typename ActiveTraits<Active>::Value>& partials) {
+  using AT = ActiveTraits<Active>;
+  using V = typename AT::Value;
+  inputs.clear();
+  partials.clear();
+  const V& wv = AT::value(w);
+  V sum = 0.0, mixed_total = 0.0;
   for (int j = 0; j < J; ++j) {
-    const double pb = prob_beam[j].v, psh = 1.0 - pb;
-    const double mixed = pb * sun[j].v + psh * shade[j].v;
-    sum = sum + mixed * w.v;
+    const V pb = AT::value(prob_beam[j]), psh = 1.0 - pb;
+    const V mixed = pb * AT::value(sun[j]) + psh * AT::value(shade[j]);
+    sum = sum + mixed * wv;
     mixed_total += mixed;
-    if (sun[j].i) edges.push_back({sun[j].i, pb * w.v});
-    if (shade[j].i) edges.push_back({shade[j].i, psh * w.v});
-    if (prob_beam[j].i) edges.push_back({prob_beam[j].i, (sun[j].v - shade[j].v) * w.v});
+    if (sun[j].i) inputs.push_back(sun[j].i), partials.push_back(pb * wv);
+    if (shade[j].i) inputs.push_back(shade[j].i), partials.push_back(psh * wv);
+    if (prob_beam[j].i)
+      inputs.push_back(prob_beam[j].i), partials.push_back((AT::value(sun[j]) - AT::value(shade[j])) * wv);
   }
-  if (w.i) edges.push_back({w.i, mixed_total});
-  if (edges.empty()) return Var(sum);
+  if (w.i) inputs.push_back(w.i), partials.push_back(mixed_total);
+  return sum;
+}
+}  // namespace kernels_detail
+
+// physics::canopy_sum for Var: one n-ary node with the partials of the 3J + 1 inputs instead of
+// six nodes per layer.
+inline Var canopy_sum(int J, const Var* prob_beam, const Var* sun, const Var* shade, const Var& w) {
+  thread_local std::vector<Index> inputs;
+  thread_local std::vector<double> partials;
+  thread_local std::vector<NaryEdge> edges;
+  const double sum = kernels_detail::canopy_sum_partials(J, prob_beam, sun, shade, w, inputs, partials);
+  if (inputs.empty()) return Var(sum);
+  edges.resize(inputs.size());
+  for (std::size_t k = 0; k < inputs.size(); ++k) edges[k] = {inputs[k], partials[k]};
   return Var(sum, thread_tape().push_nary(edges.data(), edges.size()));
 }
 // The same for LaneVar: one block with the stored partials.
@@ -1871,19 +1893,7 @@ LaneVar<A> canopy_sum(int J, const LaneVar<A>* prob_beam, const LaneVar<A>* sun,
   using V = simd::Lanes<A, 1>;
   thread_local std::vector<Index> inputs;
   thread_local std::vector<V> partials;
-  inputs.clear();
-  partials.clear();
-  V sum = 0.0, mixed_total = 0.0;
-  for (int j = 0; j < J; ++j) {
-    const V pb = prob_beam[j].v, psh = 1.0 - pb;
-    const V mixed = pb * sun[j].v + psh * shade[j].v;
-    sum = sum + mixed * w.v;
-    mixed_total += mixed;
-    if (sun[j].i) inputs.push_back(sun[j].i), partials.push_back(pb * w.v);
-    if (shade[j].i) inputs.push_back(shade[j].i), partials.push_back(psh * w.v);
-    if (prob_beam[j].i) inputs.push_back(prob_beam[j].i), partials.push_back((sun[j].v - shade[j].v) * w.v);
-  }
-  if (w.i) inputs.push_back(w.i), partials.push_back(mixed_total);
+  const V sum = kernels_detail::canopy_sum_partials(J, prob_beam, sun, shade, w, inputs, partials);
   if (inputs.empty()) return LaneVar<A>(sum);
   LaneTape<A>& tape = thread_lane_tape<A>();
   void* where = nullptr;
