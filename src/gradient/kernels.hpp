@@ -408,10 +408,11 @@ void net_adjoint(const V* out_adj, const Index* in, V* adj, const void* data) {
 
 // Copies the values and tape indices of an external block's n inputs; true when any of them is on
 // the tape (otherwise the block is not recorded and its outputs are constants).
-inline bool gather_inputs(const Var* const* args, int n, double* values, Index* indices) {
+template <class Active>
+bool gather_inputs(const Active* const* args, int n, typename ActiveTraits<Active>::Value* values, Index* indices) {
   bool active = false;
   for (int k = 0; k < n; ++k) {
-    values[k] = args[k]->v;
+    values[k] = ActiveTraits<Active>::value(*args[k]);
     indices[k] = args[k]->i;
     active = active || indices[k] != 0;
   }
@@ -1056,25 +1057,31 @@ enum LeInput {
   kLeInputs
 };
 
-struct LeWork {
-  double gb, r_side, r_water, gw, eps, lecoef, hcoef, hcoef2, repeat, a, b, c, prod, sv, LE;
-  double a_t, b_t, c_t, disc_t, st, del, t_leaf, H, l_out, rnet, closure;
+template <class V>
+struct LeWorkOf {
+  V gb, r_side, r_water, gw, eps, lecoef, hcoef, hcoef2, repeat, a, b, c, prod, sv, LE;
+  V a_t, b_t, c_t, disc_t, st, del, t_leaf, H, l_out, rnet, closure;
 };
+using LeWork = LeWorkOf<double>;
 
+template <class V>
 struct LeData {
-  double x[kLeInputs];
-  double pressure_kpa;
+  V x[kLeInputs];
+  V pressure_kpa;
   bool amphistomatous;
-  LeWork w;
+  LeWorkOf<V> w;
 };
 
 // physics::leaf_energy_balance<double> written out with its intermediates kept: the same double
-// operations in the same order (values and branches bit-identical to the template; tested).
-inline void le_forward(const double* x, double pressure_kpa, bool amphistomatous, LeWork& w) {
+// operations in the same order (values and branches bit-identical to the template; tested). V is
+// double, or simd::Lanes for the lane tape (the branch on the T_L discriminant then lane by lane).
+template <class V>
+void le_forward(const V* x, const std::type_identity_t<V>& pressure_kpa, bool amphistomatous, LeWorkOf<V>& w) {
+  using physics::where;
   using std::sqrt;
-  const double q_abs = x[kLeQ], rb_heat = x[kLeRbHeat], rb_vapor = x[kLeRbVapor], gs = x[kLeGs];
-  const double tk2 = x[kLeTk2], tk3 = x[kLeTk3], l_air = x[kLeLair], d2est = x[kLeD2es], dest = x[kLeDes],
-               vpd = x[kLeVpd];
+  const V q_abs = x[kLeQ], rb_heat = x[kLeRbHeat], rb_vapor = x[kLeRbVapor], gs = x[kLeGs];
+  const V tk2 = x[kLeTk2], tk3 = x[kLeTk3], l_air = x[kLeLair], d2est = x[kLeD2es], dest = x[kLeDes],
+          vpd = x[kLeVpd];
   w.gb = 1.0 / rb_vapor;
   if (!amphistomatous) {
     w.r_water = (w.gb + gs) / (w.gb * gs);
@@ -1084,13 +1091,13 @@ inline void le_forward(const double* x, double pressure_kpa, bool amphistomatous
   }
   w.gw = 1.0 / w.r_water;
   w.eps = x[kLeEp] * x[kLeSigma];
-  const double epsigma = w.eps;
+  const V epsigma = w.eps;
   w.lecoef = (1.0 / (pressure_kpa * 1000.0)) * (x[kLeLatentBase] * w.gw);
   w.hcoef = x[kLeDensity] * x[kLeCp] / rb_heat;
   w.hcoef2 = 2.0 * w.hcoef;
   w.repeat = w.hcoef2 + 8.0 * epsigma * tk3;
-  const double lecoef = w.lecoef, repeat = w.repeat, llout2 = 2.0 * l_air;
-  double a, b, c;
+  const V lecoef = w.lecoef, repeat = w.repeat, llout2 = 2.0 * l_air;
+  V a, b, c;
   if (!amphistomatous) {
     a = lecoef * d2est / (2.0 * repeat) / 2.0;
     b = -repeat - lecoef * dest + a * (-2.0 * q_abs + 4.0 * l_air);
@@ -1110,11 +1117,12 @@ inline void le_forward(const double* x, double pressure_kpa, bool amphistomatous
   w.b_t = 8.0 * epsigma * tk3 + w.hcoef2 + lecoef * dest;
   w.c_t = -q_abs + 2.0 * l_air + lecoef * vpd;
   w.disc_t = w.b_t * w.b_t - 4.0 * w.a_t * w.c_t;
-  w.st = w.disc_t >= 0.0 ? sqrt(w.disc_t) : 0.0;
-  w.del = w.disc_t >= 0.0 ? (-w.b_t + w.st) / (2.0 * w.a_t) : 0.0;
+  const auto real_root = w.disc_t >= 0.0;
+  w.st = where(real_root, V(sqrt(w.disc_t)), V(0.0));
+  w.del = where(real_root, V((-w.b_t + w.st) / (2.0 * w.a_t)), V(0.0));
   w.t_leaf = x[kLeTair] + w.del;
   w.H = w.hcoef2 * w.del;
-  const double tl2 = w.t_leaf * w.t_leaf;
+  const V tl2 = w.t_leaf * w.t_leaf;
   w.l_out = 2.0 * epsigma * (tl2 * tl2);
   w.rnet = q_abs - w.l_out;
   w.closure = w.rnet - w.H - w.LE;
@@ -1122,36 +1130,43 @@ inline void le_forward(const double* x, double pressure_kpa, bool amphistomatous
 
 // Outputs: LE, H, T_L, R_net, closure (docs/model.md 2.12). Runs the stored forward pass
 // backwards.
-inline void leaf_energy_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
-  const LeData& d = *static_cast<const LeData*>(data);
-  const double* x = d.x;
-  const LeWork& w = d.w;
-  const double q = x[kLeQ], tk2 = x[kLeTk2], tk3 = x[kLeTk3], l = x[kLeLair], d2 = x[kLeD2es], de = x[kLeDes],
-               vpd = x[kLeVpd];
-  const double eps = w.eps, lec = w.lecoef, rep = w.repeat, a = w.a, b = w.b, c = w.c;
-  double xb[kLeInputs] = {};
-  double LEb = out_adj[0], Hb = out_adj[1], TLb = out_adj[2], RNb = out_adj[3];
-  const double CLb = out_adj[4];
+// The branches lane by lane for simd::Lanes: a lane whose T_L discriminant is negative passes no
+// adjoint through that root (its contributions are computed with a zero adjoint and add 0).
+template <class V>
+void leaf_energy_adjoint(const V* out_adj, const Index* in, V* adj, const void* data) {
+  using physics::any_lane;
+  using physics::where;
+  const LeData<V>& d = *static_cast<const LeData<V>*>(data);
+  const V* x = d.x;
+  const LeWorkOf<V>& w = d.w;
+  const V q = x[kLeQ], tk2 = x[kLeTk2], tk3 = x[kLeTk3], l = x[kLeLair], d2 = x[kLeD2es], de = x[kLeDes],
+          vpd = x[kLeVpd];
+  const V eps = w.eps, lec = w.lecoef, rep = w.repeat, a = w.a, b = w.b, c = w.c;
+  V xb[kLeInputs];
+  for (V& v : xb) v = 0.0;
+  V LEb = out_adj[0], Hb = out_adj[1], TLb = out_adj[2], RNb = out_adj[3];
+  const V CLb = out_adj[4];
   // closure = R_net - H - LE; R_net = Q - 2 eps sigma T_L^4
   RNb += CLb, Hb -= CLb, LEb -= CLb;
   xb[kLeQ] += RNb;
-  double eps_b = 0, lec_b = 0, rep_b = 0, hc2_b = 0;
+  V eps_b = 0.0, lec_b = 0.0, rep_b = 0.0, hc2_b = 0.0;
   {
-    const double tl2 = w.t_leaf * w.t_leaf;
+    const V tl2 = w.t_leaf * w.t_leaf;
     eps_b += -RNb * 2.0 * tl2 * tl2;
     TLb += -RNb * 2.0 * eps * 2.0 * tl2 * 2.0 * w.t_leaf;
   }
   // T_L = T_a + dT, H = 2 hcoef dT; dT = (-b_t + sqrt(disc_t)) / (2 a_t) where disc_t >= 0, else 0.
   hc2_b += Hb * w.del;
-  const double del_b = Hb * w.hcoef2 + TLb;
+  const auto real_root = w.disc_t >= 0.0;
   xb[kLeTair] += TLb;
-  if (w.disc_t >= 0.0) {
-    double bt_b = -del_b / (2.0 * w.a_t);
-    double at_b = -del_b * w.del / w.a_t;
-    const double dt_b = w.disc_t > 0.0 ? del_b / (2.0 * w.a_t) * 0.5 / w.st : 0.0;  // sqrt_nonneg
+  if (any_lane(real_root)) {
+    const V del_b = where(real_root, V(Hb * w.hcoef2 + TLb), V(0.0));
+    V bt_b = -del_b / (2.0 * w.a_t);
+    V at_b = -del_b * w.del / w.a_t;
+    const V dt_b = where(w.disc_t > 0.0, V(del_b / (2.0 * w.a_t) * 0.5 / w.st), V(0.0));  // sqrt_nonneg
     bt_b += 2.0 * w.b_t * dt_b;
     at_b += -4.0 * w.c_t * dt_b;
-    const double ct_b = -4.0 * w.a_t * dt_b;
+    const V ct_b = -4.0 * w.a_t * dt_b;
     // c_t = -Q + 2 L_air + lecoef vpd
     xb[kLeQ] -= ct_b;
     xb[kLeLair] += 2.0 * ct_b;
@@ -1170,16 +1185,17 @@ inline void leaf_energy_adjoint(const double* out_adj, const Index* in, double* 
     lec_b += at_b * d2 / 2.0;
   }
   // LE = (-b - sqrt(max(b^2 - 4 a c, 0))) / (2 a)
-  double b_b = -LEb / (2.0 * a);
-  double a_b = -LEb * w.LE / a;
+  V b_b = -LEb / (2.0 * a);
+  V a_b = -LEb * w.LE / a;
+  const auto positive = w.prod > 0.0;
   {
-    const double p_b = w.prod > 0.0 ? -LEb / (2.0 * a) * 0.5 / w.sv : 0.0;  // floor_at and sqrt_nonneg
+    const V p_b = where(positive, V(-LEb / (2.0 * a) * 0.5 / w.sv), V(0.0));  // floor_at and sqrt_nonneg
     b_b += 2.0 * b * p_b;
     a_b += -4.0 * c * p_b;
   }
-  const double c_b = w.prod > 0.0 ? -4.0 * a * (-LEb / (2.0 * a) * 0.5 / w.sv) : 0.0;
-  const double k1 = q * q - 4.0 * q * l + 4.0 * l * l;
-  double k1_b = 0;
+  const V c_b = where(positive, V(-4.0 * a * (-LEb / (2.0 * a) * 0.5 / w.sv)), V(0.0));
+  const V k1 = q * q - 4.0 * q * l + 4.0 * l * l;
+  V k1_b = 0.0;
   if (!d.amphistomatous) {
     // c = a K1 + lecoef (vpd repeat + des (Q - 2 L_air))
     a_b += c_b * k1;
@@ -1210,7 +1226,7 @@ inline void leaf_energy_adjoint(const double* out_adj, const Index* in, double* 
     xb[kLeDes] += c_b * lec * (q - 2.0 * l);
     xb[kLeQ] += c_b * lec * de;
     xb[kLeLair] += -2.0 * c_b * lec * de;
-    const double t3 = lec * d2 * k1 / (2.0 * rep);
+    const V t3 = lec * d2 * k1 / (2.0 * rep);
     lec_b += c_b * d2 * k1 / (2.0 * rep);
     xb[kLeD2es] += c_b * lec * k1 / (2.0 * rep);
     k1_b += c_b * lec * d2 / (2.0 * rep);
@@ -1236,28 +1252,28 @@ inline void leaf_energy_adjoint(const double* out_adj, const Index* in, double* 
   eps_b += 8.0 * tk3 * rep_b;
   xb[kLeTk3] += 8.0 * eps * rep_b;
   {
-    const double hc_b = 2.0 * hc2_b, rbh = x[kLeRbHeat];
+    const V hc_b = 2.0 * hc2_b, rbh = x[kLeRbHeat];
     xb[kLeDensity] += hc_b * x[kLeCp] / rbh;
     xb[kLeCp] += hc_b * x[kLeDensity] / rbh;
     xb[kLeRbHeat] += -hc_b * w.hcoef / rbh;
   }
   // lecoef = latent_base g_w / (1000 P); eps = ep sigma
-  const double kp = 1.0 / (d.pressure_kpa * 1000.0);
+  const V kp = 1.0 / (d.pressure_kpa * 1000.0);
   xb[kLeLatentBase] += lec_b * kp * w.gw;
-  const double gw_b = lec_b * kp * x[kLeLatentBase];
+  const V gw_b = lec_b * kp * x[kLeLatentBase];
   xb[kLeEp] += eps_b * x[kLeSigma];
   xb[kLeSigma] += eps_b * x[kLeEp];
   // g_w = 1 / r_water
-  const double rw_b = -gw_b * w.gw * w.gw;
-  const double gs = x[kLeGs];
+  const V rw_b = -gw_b * w.gw * w.gw;
+  const V gs = x[kLeGs];
   if (!d.amphistomatous) {
     // r_water = 1/g_b + 1/g_s, g_b = 1 / rb_vapor
-    const double gb_b = -rw_b / (w.gb * w.gb);
+    const V gb_b = -rw_b / (w.gb * w.gb);
     xb[kLeGs] += -rw_b / (gs * gs);
     xb[kLeRbVapor] += -gb_b * w.gb * w.gb;
   } else {
     // r_water = r_side / 2, r_side = rb_vapor + 2 / g_s
-    const double rs_b = rw_b * 0.5;
+    const V rs_b = rw_b * 0.5;
     xb[kLeRbVapor] += rs_b;
     xb[kLeGs] += -2.0 * rs_b / (gs * gs);
   }
@@ -1382,9 +1398,10 @@ inline std::array<const Var*, kPsInputs> ps_arguments(const Var& par_absorbed, c
 }
 
 // The inputs of a leaf energy-balance block, in the order of LeWork / the block's Jacobian.
-inline std::array<const Var*, kLeInputs> le_arguments(const Var& q_abs, const Var& rb_heat, const Var& rb_vapor,
-                                                      const Var& gs, const physics::LayerAir<Var>& air,
-                                                      const Parameters<Var>& p) {
+template <class Active>
+std::array<const Active*, kLeInputs> le_arguments(const Active& q_abs, const Active& rb_heat, const Active& rb_vapor,
+                                                  const Active& gs, const physics::LayerAir<Active>& air,
+                                                  const Parameters<Active>& p) {
   return {&q_abs,   &rb_heat, &rb_vapor,     &gs,         &air.t_air, &air.tk2,         &air.tk3, &air.l_air,
           &air.d2es_dt2, &air.des_dt, &air.vpd, &air.latent_base, &air.air_density, &p.ep, &p.sigma, &p.Cp};
 }
@@ -1424,34 +1441,37 @@ inline physics::LeafPhotosynthesis<Var> leaf_photosynthesis_handwritten(
 // physics::leaf_energy_balance for Var, hand-written: one external block (outputs LE, H, T_L,
 // R_net, closure) instead of about 70 nodes per leaf; the adjoint runs the stored double forward
 // pass backwards.
-inline physics::LeafEnergy<Var> leaf_energy_balance_handwritten(const Var& q_abs, const Var& rb_heat,
-                                                                const Var& rb_vapor, const Var& gs,
-                                                                const physics::LayerAir<Var>& air,
-                                                                const double& pressure_kpa, bool amphistomatous,
-                                                                const Parameters<Var>& p) {
-  const std::array<const Var*, kLeInputs> args = le_arguments(q_abs, rb_heat, rb_vapor, gs, air, p);
-  Tape& tape = thread_tape();
+template <class Active>
+physics::LeafEnergy<Active> leaf_energy_balance_handwritten(
+    const Active& q_abs, const Active& rb_heat, const Active& rb_vapor, const Active& gs,
+    const physics::LayerAir<Active>& air, const typename ActiveTraits<Active>::Value& pressure_kpa,
+    bool amphistomatous, const Parameters<Active>& p) {
+  using AT = ActiveTraits<Active>;
+  using V = typename AT::Value;
+  const std::array<const Active*, kLeInputs> args = le_arguments(q_abs, rb_heat, rb_vapor, gs, air, p);
+  auto& tape = AT::tape();
   void* where = nullptr;
-  const std::size_t offset = tape.reserve_external_data(sizeof(LeData), &where);
-  auto* d = static_cast<LeData*>(where);
+  const std::size_t offset = tape.reserve_external_data(sizeof(LeData<V>), &where);
+  auto* d = static_cast<LeData<V>*>(where);
   Index inputs[kLeInputs];
   const bool active = gather_inputs(args.data(), kLeInputs, d->x, inputs);
   d->pressure_kpa = pressure_kpa;
   d->amphistomatous = amphistomatous;
-  LeWork& w = d->w;
+  LeWorkOf<V>& w = d->w;
   le_forward(d->x, pressure_kpa, amphistomatous, w);
-  physics::LeafEnergy<Var> out;
+  physics::LeafEnergy<Active> out;
   out.vpd = air.vpd;
   if (!active) {  // the reserved data stays unused
-    out.LE = w.LE, out.H = w.H, out.t_leaf = w.t_leaf, out.rnet = w.rnet, out.closure = w.closure;
+    out.LE = Active(w.LE), out.H = Active(w.H), out.t_leaf = Active(w.t_leaf), out.rnet = Active(w.rnet);
+    out.closure = Active(w.closure);
     return out;
   }
-  const Index first = tape.push_external_inplace(inputs, kLeInputs, 5, &leaf_energy_adjoint, offset);
-  out.LE = Var(w.LE, first);
-  out.H = Var(w.H, first + 1);
-  out.t_leaf = Var(w.t_leaf, first + 2);
-  out.rnet = Var(w.rnet, first + 3);
-  out.closure = Var(w.closure, first + 4);
+  const Index first = tape.push_external_inplace(inputs, kLeInputs, 5, AT::adjoint(&leaf_energy_adjoint<V>), offset);
+  out.LE = AT::make(w.LE, first);
+  out.H = AT::make(w.H, first + 1);
+  out.t_leaf = AT::make(w.t_leaf, first + 2);
+  out.rnet = AT::make(w.rnet, first + 3);
+  out.closure = AT::make(w.closure, first + 4);
   return out;
 }
 
@@ -1928,9 +1948,10 @@ inline void profile_from_sums(physics::ProfileLevels levels, const double* dij_t
                                           sums);
 }
 template <class A>
-void profile_from_sums(physics::ProfileLevels levels, const double* dij_t, const simd::Lanes<A, 1>& ustar_factor,
-                       const LaneVar<A>& stability_factor, const LaneVar<A>& soil_flux, const LaneVar<A>& unit_factor,
-                       const simd::Lanes<A, 1>& c_ref, LaneVar<A>* sums) {
+void profile_from_sums(physics::ProfileLevels levels, const double* dij_t,
+                       const std::type_identity_t<simd::Lanes<A, 1>>& ustar_factor, const LaneVar<A>& stability_factor,
+                       const LaneVar<A>& soil_flux, const LaneVar<A>& unit_factor,
+                       const std::type_identity_t<simd::Lanes<A, 1>>& c_ref, LaneVar<A>* sums) {
   kernels_detail::profile_from_sums_taped(levels, dij_t, ustar_factor, stability_factor, soil_flux, unit_factor, c_ref,
                                           sums);
 }
@@ -2004,6 +2025,16 @@ inline physics::LeafEnergy<Var> leaf_energy_balance(const Var& q_abs, const Var&
   if (preaccumulate_leaf_blocks())
     return kernels_detail::leaf_energy_balance_preaccumulated(q_abs, rb_heat, rb_vapor, gs, air, pressure_kpa,
                                                               amphistomatous, p);
+  return kernels_detail::leaf_energy_balance_handwritten(q_abs, rb_heat, rb_vapor, gs, air, pressure_kpa,
+                                                         amphistomatous, p);
+}
+// The same for LaneVar: the hand-written block in lanes.
+template <class A>
+physics::LeafEnergy<LaneVar<A>> leaf_energy_balance(const LaneVar<A>& q_abs, const LaneVar<A>& rb_heat,
+                                                    const LaneVar<A>& rb_vapor, const LaneVar<A>& gs,
+                                                    const physics::LayerAir<LaneVar<A>>& air,
+                                                    const std::type_identity_t<simd::Lanes<A, 1>>& pressure_kpa,
+                                                    bool amphistomatous, const Parameters<LaneVar<A>>& p) {
   return kernels_detail::leaf_energy_balance_handwritten(q_abs, rb_heat, rb_vapor, gs, air, pressure_kpa,
                                                          amphistomatous, p);
 }

@@ -8,6 +8,8 @@
 // bounds.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -15,6 +17,7 @@
 #include <random>
 #include <string>
 
+#include "ad/reverse_lanes.hpp"
 #include "canveg/gradient.hpp"
 #include "canveg/parameters.hpp"
 #include "gradient_test_support.hpp"
@@ -567,7 +570,7 @@ TEST(GradientProcess, PreaccumulatedLeafBlocksEqualHandWritten) {
         air.t_air = v[kLeTair], air.e_air = xin[5], air.tk2 = v[kLeTk2], air.tk3 = v[kLeTk3];
         air.l_air = v[kLeLair], air.d2es_dt2 = v[kLeD2es], air.des_dt = v[kLeDes], air.vpd = v[kLeVpd];
         air.latent_base = v[kLeLatentBase], air.air_density = v[kLeDensity];
-        const auto f = form == 0   ? &leaf_energy_balance_handwritten
+        const auto f = form == 0   ? &leaf_energy_balance_handwritten<ad::Var>
                        : form == 1 ? &leaf_energy_balance_preaccumulated
                                    : static_cast<LeafEnergy<ad::Var> (*)(const ad::Var&, const ad::Var&, const ad::Var&,
                                                                          const ad::Var&, const LayerAir<ad::Var>&,
@@ -675,6 +678,90 @@ TEST(GradientProcess, LeafEnergyKernelEveryBranch) {
       if (!b.found && b.taken(energy_branches(x, b.amphi))) b.found = energy_kernel_case(x, b.amphi, b.name);
   }
   for (const Branch& b : branches) EXPECT_TRUE(b.found) << "branch not reached: " << b.name;
+}
+
+// The energy-balance kernel on the lane tape: each lane has the scalar kernel's values and
+// Jacobian, also where the two lanes of a vector take different branches (the LE discriminant's
+// floor, no leaf-temperature root).
+TEST(GradientProcess, LeafEnergyKernelInLanesEqualsTheScalarKernelLaneByLane) {
+  using Arch = xsimd::sse2;  // every x86-64 processor runs it
+  using LV = ad::LaneVar<Arch>;
+  using Row = simd::Lanes<Arch, 1>;
+  static_assert(LV::kWidth == 2);
+  ad::LaneTapeGuard<Arch> guard;
+  constexpr int kIn = 8, kOut = 6;
+  const auto energy = [](const auto* xin, auto* y, bool amphi) {
+    using T = std::decay_t<decltype(*y)>;
+    Parameters<T> p = cast_parameters<T>(trained_like());
+    p.ep = xin[6], p.Cp = xin[7];
+    const LayerAir<T> air = layer_air(xin[4], xin[5], 100.0, p);
+    const LeafEnergy<T> e = leaf_energy_balance(xin[0], xin[1], xin[2], xin[3], air, 100.0, amphi, p);
+    y[0] = e.LE, y[1] = e.H, y[2] = e.t_leaf, y[3] = e.rnet, y[4] = e.closure, y[5] = e.vpd;
+  };
+  // One input of each kind per stomatal layout: 0 regular, 1 LE floor, 2 no T_L root.
+  std::vector<double> cases[2][3];
+  std::mt19937 rng(47);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (int it = 0; it < 400000; ++it) {
+    const std::vector<double> x = {-3000.0 + 5000.0 * u(rng), 2.0 + 400.0 * u(rng), 2.0 + 400.0 * u(rng),
+                                   std::pow(10.0, -6.0 + 5.0 * u(rng)), 255.0 + 65.0 * u(rng), 50.0 + 6000.0 * u(rng),
+                                   0.3 + 0.7 * u(rng), 1005.0};
+    for (int amphi = 0; amphi < 2; ++amphi) {
+      const ad::kernels_detail::LeWork w = energy_branches(x, amphi == 1);
+      const bool kind[3] = {w.prod > 0.0 && w.disc_t > 0.0, w.prod < 0.0, w.disc_t < 0.0};
+      for (int k = 0; k < 3; ++k)
+        if (kind[k] && cases[amphi][k].empty()) cases[amphi][k] = x;
+    }
+  }
+  int pairs = 0;
+  for (int amphi = 0; amphi < 2; ++amphi) {
+    for (const auto& [k0, k1] : {std::pair{0, 1}, std::pair{0, 2}, std::pair{1, 2}}) {
+      const std::vector<double>* lane_x[2] = {&cases[amphi][k0], &cases[amphi][k1]};
+      ASSERT_FALSE(lane_x[0]->empty() || lane_x[1]->empty()) << "branch not reached";
+      // Lane tape: one recording, one sweep per output.
+      ad::LaneTape<Arch>& tape = ad::thread_lane_tape<Arch>();
+      tape.reset();
+      LV xv[kIn], yv[kOut];
+      for (int i = 0; i < kIn; ++i) {
+        const double v[2] = {(*lane_x[0])[i], (*lane_x[1])[i]};
+        xv[i] = LV::leaf(Row::load(v));
+      }
+      energy(xv, yv, amphi == 1);
+      double lane_value[kOut][2], lane_jac[kOut][kIn][2];
+      for (int o = 0; o < kOut; ++o) {
+        yv[o].v.store(lane_value[o]);
+        tape.zero_adjoints();
+        tape.adjoints()[yv[o].i] = Row(1.0);
+        tape.reverse();
+        for (int i = 0; i < kIn; ++i) tape.adjoints()[xv[i].i].store(lane_jac[o][i]);
+      }
+      // The scalar kernel, lane by lane.
+      for (int l = 0; l < 2; ++l) {
+        ad::Tape& st = ad::thread_tape();
+        st.reset();
+        ad::Var xs[kIn], ys[kOut];
+        for (int i = 0; i < kIn; ++i) xs[i] = ad::Var::leaf((*lane_x[l])[i]);
+        energy(xs, ys, amphi == 1);
+        // The hand-written block on both tapes, not the template in lanes (about 70 nodes more);
+        // the few more lane nodes are where() choices, which the scalar tape makes by picking.
+        EXPECT_LE(tape.size(), st.size() + 5);
+        for (int o = 0; o < kOut; ++o) {
+          EXPECT_EQ(lane_value[o][l], ys[o].v) << "output " << o << " lane " << l;
+          st.zero_adjoints();
+          st.adjoints()[ys[o].i] = 1.0;
+          st.reverse();
+          double scale = 0.0;
+          for (int i = 0; i < kIn; ++i) scale = std::max(scale, std::abs(st.adjoints()[xs[i].i]));
+          for (int i = 0; i < kIn; ++i)
+            EXPECT_NEAR(lane_jac[o][i][l], st.adjoints()[xs[i].i], 1e-13 * scale)
+                << "d output " << o << " / input " << i << ", lane " << l << ", kinds " << k0 << "/" << k1
+                << (amphi ? ", amphistomatous" : "");
+        }
+      }
+      ++pairs;
+    }
+  }
+  EXPECT_EQ(pairs, 6);
 }
 
 TEST(GradientProcess, SquareRootGuardKeepsValuesAndGivesFiniteSlopes) {
