@@ -47,10 +47,13 @@ class LaneIterationTapeOf final : public LaneIterationTape {
     state_->bind(buffer_.get(), J_, N_);
     param_ptr_.resize(P_);
     param_value_.resize(P_);
-    Model<double> values = m;
+    // The values from the lane model (every lane holds the parameter): code for double types in
+    // this file, compiled for its instruction set, could be shared with the rest of the program.
     for (std::size_t k = 0; k < P_; ++k) {
       param_ptr_[k] = space_.locate(model_, k);
-      param_value_[k] = *space_.locate(values, k);
+      alignas(64) double lanes[W];
+      param_ptr_[k]->v.store(lanes);
+      param_value_[k] = lanes[0];
     }
   }
 
