@@ -21,6 +21,7 @@
 #include "canveg/model_io.hpp"
 #include "canveg/run.hpp"
 #include "gradient/kernels.hpp"
+#include "run/lane_solver.hpp"
 
 namespace {
 
@@ -446,7 +447,8 @@ TEST(GradientModel, PreaccumulatedLeafBlocksMatchHandWritten) {
 
 // The rows of an iteration taped as the lanes of one recording (docs/gradients.md, "The tape in
 // lanes") give the one-row tape's gradient: the same forward (loss bit for bit), the derivatives
-// of each lane those of its row up to the rounding of the vector mathematics.
+// of each lane those of its row up to the rounding of the vector mathematics; in every instruction
+// set this machine runs.
 TEST(GradientModel, LaneTapeEqualsOneRowPerTape) {
   struct Case {
     std::string model, site;
@@ -457,28 +459,31 @@ TEST(GradientModel, LaneTapeEqualsOneRowPerTape) {
                         Case{"US-Bi1_Hybrid-ML-0.5", "US-Bi1", 4810, 11, 0}}) {
     const Problem p = day(c.site, c.first, c.rows);
     const ParameterSpace space(model(c.model));
-    for (FixedPointGradient method :
-         {FixedPointGradient::Unrolled, FixedPointGradient::OneStep, FixedPointGradient::JaxOneStep}) {
-      GradientOptions go;
-      go.batch_size = c.batch;
-      go.keep_remainder = true;
-      go.method = method;
-      go.lane_tape = false;
-      const LossGradient one_row = loss_and_gradient(model(c.model), space, p.forcing, p.observed, p.loss, go);
-      go.lane_tape = true;
-      const LossGradient lanes = loss_and_gradient(model(c.model), space, p.forcing, p.observed, p.loss, go);
-      const std::string what = c.model + " " + fixed_point_gradient_name(method);
-      // The one-step rule's loss comes from the taped iteration itself: equal up to the rounding
-      // of the vector mathematics; the unrolled loss from the same double forward run.
-      if (method == FixedPointGradient::Unrolled)
-        EXPECT_EQ(lanes.loss, one_row.loss) << what;
-      else
-        EXPECT_NEAR(lanes.loss, one_row.loss, 1e-12 * one_row.loss) << what;
-      expect_all_finite(lanes, what);
-      const double ratio = reverse_forward_ratio(lanes.gradient, one_row.gradient, 1e-11);
-      std::printf("[ lane tape ] %-34s rows %zu batch %zu: error / allowed %.3f, %.2f s (one row per tape %.2f s)\n",
-                  what.c_str(), c.rows, c.batch, ratio, lanes.seconds, one_row.seconds);
-      EXPECT_LE(ratio, 1.0) << what << "\n" << table(space, lanes.gradient, one_row.gradient);
+    for (const run::LaneSolver& isa : run::available_lane_solvers()) {
+      for (FixedPointGradient method :
+           {FixedPointGradient::Unrolled, FixedPointGradient::OneStep, FixedPointGradient::JaxOneStep}) {
+        GradientOptions go;
+        go.batch_size = c.batch;
+        go.keep_remainder = true;
+        go.method = method;
+        go.simd = isa.isa;
+        go.lane_tape = false;
+        const LossGradient one_row = loss_and_gradient(model(c.model), space, p.forcing, p.observed, p.loss, go);
+        go.lane_tape = true;
+        const LossGradient lanes = loss_and_gradient(model(c.model), space, p.forcing, p.observed, p.loss, go);
+        const std::string what = c.model + " " + fixed_point_gradient_name(method) + " " + isa.isa;
+        // The one-step rule's loss comes from the taped iteration itself: equal up to the rounding
+        // of the vector mathematics; the unrolled loss from the same double forward run.
+        if (method == FixedPointGradient::Unrolled)
+          EXPECT_EQ(lanes.loss, one_row.loss) << what;
+        else
+          EXPECT_NEAR(lanes.loss, one_row.loss, 1e-12 * one_row.loss) << what;
+        expect_all_finite(lanes, what);
+        const double ratio = reverse_forward_ratio(lanes.gradient, one_row.gradient, 1e-11);
+        std::printf("[ lane tape ] %-44s rows %zu batch %zu: error / allowed %.3f, %.2f s (one row per tape %.2f s)\n",
+                    what.c_str(), c.rows, c.batch, ratio, lanes.seconds, one_row.seconds);
+        EXPECT_LE(ratio, 1.0) << what << "\n" << table(space, lanes.gradient, one_row.gradient);
+      }
     }
   }
 }
