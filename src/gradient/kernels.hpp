@@ -431,41 +431,56 @@ enum BlInput {
 // Which formula gave the Nusselt number (physics::boundary_resistance_scaled).
 enum class Convection : int { ForcedTurbulent, ForcedLaminar, FreeTurbulent, FreeLaminar };
 
-// The forward pass's values that the adjoint reads.
-struct BlData {
-  double x[kBlInputs];
-  double wind, grashof, reynolds, nusselt, out[3];
-  bool floored;  // the Grashof number clipped at 0 (a leaf cooler than the air)
-  Convection regime;
+// The forward pass's values that the adjoint reads; V is double, or simd::Lanes for the lane tape
+// (the regime and the Grashof clip then lane by lane).
+template <class V>
+struct BlDataOf {
+  using Mask = decltype(std::declval<const V&>() < 0.0);
+  V x[kBlInputs];
+  V wind, grashof, reynolds, nusselt, out[3];
+  Mask floored;  // the Grashof number clipped at 0 (a leaf cooler than the air)
+  Mask free_turbulent, forced_turbulent, forced_laminar, free_laminar;  // which formula gave Nu
 };
+using BlData = BlDataOf<double>;
+
+inline Convection regime_of(const BlData& d) {
+  if (d.free_turbulent) return Convection::FreeTurbulent;
+  if (d.forced_turbulent) return Convection::ForcedTurbulent;
+  if (d.forced_laminar) return Convection::ForcedLaminar;
+  return Convection::FreeLaminar;
+}
 
 // physics::boundary_resistance_scaled<double> written out: the same operations in the same order
 // (values and regime bit-identical to the template; tests/gradient/test_gradient_processes.cpp).
-inline void bl_forward(BlData& d) {
-  const double* x = d.x;
-  const double grashof = x[kBlGrashof] * (x[kBlTleaf] - x[kBlTair]) / x[kBlTair];
+// A regime's formula is evaluated where some lane takes it (for double: only the one taken).
+template <class V>
+void bl_forward(BlDataOf<V>& d) {
+  using physics::any_lane;
+  using physics::where;
+  using std::pow;
+  using std::sqrt;
+  const V* x = d.x;
+  const V grashof = x[kBlGrashof] * (x[kBlTleaf] - x[kBlTair]) / x[kBlTair];
   d.floored = grashof < 0.0;
-  d.grashof = d.floored ? 0.0 : grashof;
-  const double nu_tp = x[kBlNu] * x[kBlTp];
+  d.grashof = where(d.floored, V(0.0), grashof);
+  const V nu_tp = x[kBlNu] * x[kBlTp];
   d.reynolds = x[kBlLleaf] * d.wind / nu_tp;
-  const double ratio = d.grashof / (d.reynolds * d.reynolds);
-  if (ratio > 1.0 && d.grashof >= 100000.0) {
-    d.regime = Convection::FreeTurbulent;
-    d.nusselt = 0.13 * std::pow(d.grashof, 0.33);
-  } else if (ratio <= 1.0) {
-    if (d.reynolds > 14000.0) {
-      d.regime = Convection::ForcedTurbulent;
-      d.nusselt = 0.036 * std::pow(d.reynolds, 0.8) * x[kBlBetfac];
-    } else {
-      d.regime = Convection::ForcedLaminar;
-      d.nusselt = 0.66 * std::sqrt(d.reynolds) * x[kBlBetfac];
-    }
-  } else {
-    d.regime = Convection::FreeLaminar;
-    d.nusselt = 0.5 * std::pow(d.grashof, 0.25);
-  }
-  const double scale[3] = {x[kBlPr33], x[kBlSc33], x[kBlScc33]};
-  const double diffusivity[3] = {x[kBlDheat], x[kBlDvapor], x[kBlDco2]};
+  const V ratio = d.grashof / (d.reynolds * d.reynolds);
+  d.free_turbulent = ratio > 1.0 && d.grashof >= 100000.0;
+  const auto forced = !d.free_turbulent && ratio <= 1.0;
+  d.forced_turbulent = forced && d.reynolds > 14000.0;
+  d.forced_laminar = forced && !(d.reynolds > 14000.0);
+  d.free_laminar = !(d.free_turbulent || forced);
+  V nusselt = 0.0;
+  if (any_lane(d.free_turbulent)) nusselt = where(d.free_turbulent, V(0.13 * pow(d.grashof, 0.33)), nusselt);
+  if (any_lane(d.forced_turbulent))
+    nusselt = where(d.forced_turbulent, V(0.036 * pow(d.reynolds, 0.8) * x[kBlBetfac]), nusselt);
+  if (any_lane(d.forced_laminar))
+    nusselt = where(d.forced_laminar, V(0.66 * sqrt(d.reynolds) * x[kBlBetfac]), nusselt);
+  if (any_lane(d.free_laminar)) nusselt = where(d.free_laminar, V(0.5 * pow(d.grashof, 0.25)), nusselt);
+  d.nusselt = nusselt;
+  const V scale[3] = {x[kBlPr33], x[kBlSc33], x[kBlScc33]};
+  const V diffusivity[3] = {x[kBlDheat], x[kBlDvapor], x[kBlDco2]};
   for (int k = 0; k < 3; ++k) d.out[k] = x[kBlLleaf] / (diffusivity[k] * x[kBlTp] * (d.nusselt * scale[k]));
 }
 
@@ -474,38 +489,38 @@ inline void bl_forward(BlData& d) {
 // betfac, forced) or b ln Gr (free), ln Re = ln l + ln u - ln nu - ln s. The adjoint runs on the
 // logarithms (the adjoint of ln x is x times that of x), one division per input that is on the
 // tape, and none for the constants (a one-step tape has only l and the Grashof prefactor).
-inline void boundary_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
-  const BlData& d = *static_cast<const BlData*>(data);
-  const double* x = d.x;
-  double g[3], total = 0.0;  // adjoints of ln r_k
+template <class V>
+void boundary_adjoint(const V* out_adj, const Index* in, V* adj, const void* data) {
+  using physics::any_lane;
+  using physics::where;
+  const BlDataOf<V>& d = *static_cast<const BlDataOf<V>*>(data);
+  const V* x = d.x;
+  V g[3], total = 0.0;  // adjoints of ln r_k
   for (int k = 0; k < 3; ++k) total += (g[k] = out_adj[k] * d.out[k]);
   // ln Nu: its slope b in ln Re or ln Gr, and whether betfac multiplies it.
-  double b_re = 0.0, b_gr = 0.0;
-  bool forced = false;
-  switch (d.regime) {
-    case Convection::FreeTurbulent: b_gr = 0.33; break;
-    case Convection::FreeLaminar: b_gr = 0.25; break;
-    case Convection::ForcedTurbulent: b_re = 0.8, forced = true; break;
-    case Convection::ForcedLaminar: b_re = 0.5, forced = true; break;
-  }
-  const double ln_re = -total * b_re;  // adjoint of ln Re
-  const double ln_gr = -total * b_gr;  // adjoint of ln Gr
-  auto add = [&](int input, double log_adjoint) {
+  const V b_re = where(d.forced_turbulent, V(0.8), where(d.forced_laminar, V(0.5), V(0.0)));
+  const V b_gr = where(d.free_turbulent, V(0.33), where(d.free_laminar, V(0.25), V(0.0)));
+  const auto forced = d.forced_turbulent || d.forced_laminar;
+  const V ln_re = -total * b_re;  // adjoint of ln Re
+  const V ln_gr = -total * b_gr;  // adjoint of ln Gr
+  auto add = [&](int input, const V& log_adjoint) {
     if (in[input]) adj[in[input]] += log_adjoint / x[input];
   };
   add(kBlLleaf, total + ln_re);
   add(kBlTp, -total - ln_re);
   add(kBlNu, -ln_re);
-  if (forced) add(kBlBetfac, -total);
+  if (any_lane(forced)) add(kBlBetfac, where(forced, V(-total), V(0.0)));
   const int diffusivity_input[3] = {kBlDheat, kBlDvapor, kBlDco2};
   const int scale_input[3] = {kBlPr33, kBlSc33, kBlScc33};
   for (int k = 0; k < 3; ++k) add(diffusivity_input[k], -g[k]), add(scale_input[k], -g[k]);
   // Gr = G (T_L - T_a) / T_a > 0 in the free regimes (no derivative where clipped at 0).
-  if (b_gr != 0.0 && !d.floored) {
-    add(kBlGrashof, ln_gr);
-    const double dt_bar = ln_gr / (x[kBlTleaf] - x[kBlTair]);
+  const auto free_gr = (d.free_turbulent || d.free_laminar) && !d.floored;
+  if (any_lane(free_gr)) {
+    const V lg = where(free_gr, ln_gr, V(0.0));
+    add(kBlGrashof, lg);
+    const V dt_bar = where(free_gr, V(lg / (x[kBlTleaf] - x[kBlTair])), V(0.0));
     add_adjoint(adj, in[kBlTleaf], dt_bar);
-    add_adjoint(adj, in[kBlTair], -dt_bar - ln_gr / x[kBlTair]);
+    add_adjoint(adj, in[kBlTair], -dt_bar - lg / x[kBlTair]);
   }
 }
 
@@ -1979,29 +1994,50 @@ void longwave_transfer(int J, int sweeps, const LaneVar<A>& sky, const LaneVar<A
                                           t_soil_surface, ir_down, ir_up, source);
 }
 
-// physics::boundary_resistance_scaled for Var: one external block per leaf (outputs r_b for heat,
-// water vapour and CO2) instead of about 25 nodes.
-inline physics::BoundaryResistance<Var> boundary_resistance_scaled(const Var& t_leaf, const Var& t_air, double wind,
-                                                                   const Var& tp_factor, const Parameters<Var>& p,
-                                                                   const physics::BoundaryLayerConstants<Var>& c) {
-  using namespace kernels_detail;
-  const Var* args[kBlInputs] = {&t_leaf, &t_air, &tp_factor, &p.lleaf, &p.betfac, &c.grashof, &c.nu,
-                                &c.d_heat, &c.d_vapor, &c.d_co2, &c.pr33, &c.sc33, &c.scc33};
-  BlData d;
+namespace kernels_detail {
+// physics::boundary_resistance_scaled recorded as one external block per leaf (outputs r_b for
+// heat, water vapour and CO2) instead of about 25 nodes.
+template <class Active>
+physics::BoundaryResistance<Active> boundary_resistance_taped(const Active& t_leaf, const Active& t_air,
+                                                              const typename ActiveTraits<Active>::Value& wind,
+                                                              const Active& tp_factor, const Parameters<Active>& p,
+                                                              const physics::BoundaryLayerConstants<Active>& c) {
+  using AT = ActiveTraits<Active>;
+  using V = typename AT::Value;
+  const Active* args[kBlInputs] = {&t_leaf, &t_air, &tp_factor, &p.lleaf, &p.betfac, &c.grashof, &c.nu,
+                                   &c.d_heat, &c.d_vapor, &c.d_co2, &c.pr33, &c.sc33, &c.scc33};
+  auto& tape = AT::tape();
+  void* where = nullptr;
+  const std::size_t offset = tape.reserve_external_data(sizeof(BlDataOf<V>), &where);
+  auto& d = *static_cast<BlDataOf<V>*>(where);
   Index inputs[kBlInputs];
   const bool active = gather_inputs(args, kBlInputs, d.x, inputs);
   d.wind = wind;
   bl_forward(d);
-  physics::BoundaryResistance<Var> r;
-  if (!active) {
-    r.heat = d.out[0], r.vapor = d.out[1], r.co2 = d.out[2];
+  physics::BoundaryResistance<Active> r;
+  if (!active) {  // the reserved data stays unused
+    r.heat = Active(d.out[0]), r.vapor = Active(d.out[1]), r.co2 = Active(d.out[2]);
     return r;
   }
-  const Index first = thread_tape().push_external(inputs, kBlInputs, 3, &boundary_adjoint, &d, sizeof(d));
-  r.heat = Var(d.out[0], first);
-  r.vapor = Var(d.out[1], first + 1);
-  r.co2 = Var(d.out[2], first + 2);
+  const Index first = tape.push_external_inplace(inputs, kBlInputs, 3, AT::adjoint(&boundary_adjoint<V>), offset);
+  r.heat = AT::make(d.out[0], first);
+  r.vapor = AT::make(d.out[1], first + 1);
+  r.co2 = AT::make(d.out[2], first + 2);
   return r;
+}
+}  // namespace kernels_detail
+
+inline physics::BoundaryResistance<Var> boundary_resistance_scaled(const Var& t_leaf, const Var& t_air, double wind,
+                                                                   const Var& tp_factor, const Parameters<Var>& p,
+                                                                   const physics::BoundaryLayerConstants<Var>& c) {
+  return kernels_detail::boundary_resistance_taped(t_leaf, t_air, wind, tp_factor, p, c);
+}
+template <class A>
+physics::BoundaryResistance<LaneVar<A>> boundary_resistance_scaled(
+    const LaneVar<A>& t_leaf, const LaneVar<A>& t_air, const std::type_identity_t<simd::Lanes<A, 1>>& wind,
+    const LaneVar<A>& tp_factor, const Parameters<LaneVar<A>>& p,
+    const physics::BoundaryLayerConstants<LaneVar<A>>& c) {
+  return kernels_detail::boundary_resistance_taped(t_leaf, t_air, wind, tp_factor, p, c);
 }
 
 // physics::leaf_photosynthesis for Var: one external block per leaf (outputs A_n, g_s, R_d, c_i).

@@ -207,7 +207,7 @@ TEST(GradientProcess, BoundaryLayerKernelAgreesWithTemplate) {
     std::copy(std::begin(in), std::end(in), d.x);
     d.wind = c.wind;
     ad::kernels_detail::bl_forward(d);
-    EXPECT_EQ(d.regime, c.regime) << c.wind;
+    EXPECT_EQ(ad::kernels_detail::regime_of(d), c.regime) << c.wind;
     EXPECT_EQ(d.floored, c.floored) << c.wind;
     const BoundaryResistance<double> r = physics::boundary_resistance_scaled<double>(c.t_leaf, c.t_air, c.wind, tp, p, blc);
     EXPECT_EQ(d.out[0], r.heat);
@@ -678,6 +678,77 @@ TEST(GradientProcess, LeafEnergyKernelEveryBranch) {
       if (!b.found && b.taken(energy_branches(x, b.amphi))) b.found = energy_kernel_case(x, b.amphi, b.name);
   }
   for (const Branch& b : branches) EXPECT_TRUE(b.found) << "branch not reached: " << b.name;
+}
+
+// The boundary-layer block on the lane tape: each lane has the scalar block's values and Jacobian,
+// with the two lanes of a vector in different convection regimes (and one with the Grashof number
+// clipped).
+TEST(GradientProcess, BoundaryLayerKernelInLanesEqualsTheScalarKernelLaneByLane) {
+  using Arch = xsimd::sse2;  // every x86-64 processor runs it
+  using LV = ad::LaneVar<Arch>;
+  using Row = simd::Lanes<Arch, 1>;
+  ad::LaneTapeGuard<Arch> guard;
+  constexpr int kIn = 7, kOut = 3;
+  const Parameters<double> p0 = trained_like();
+  // t_leaf, t_air, wind, lleaf: forced laminar, forced turbulent, free turbulent, free laminar,
+  // forced laminar with the Grashof number clipped (the cases of BoundaryLayerKernelAgreesWithTemplate).
+  const double cases[5][4] = {{300.0, 298.0, 2.0, 0.04}, {300.0, 298.0, 30.0, 0.1}, {310.0, 298.0, 0.05, 0.1},
+                              {300.0, 298.0, 0.01, 0.01}, {295.0, 298.0, 2.0, 0.04}};
+  const auto block = [&](const auto* x, auto* y, const auto& wind) {
+    using T = std::decay_t<decltype(*y)>;
+    Parameters<T> p = cast_parameters<T>(p0);
+    p.lleaf = x[3], p.betfac = x[4], p.nuvisc = x[5], p.dv = x[6];
+    const BoundaryLayerConstants<T> blc = make_boundary_layer_constants(p);
+    const BoundaryResistance<T> r = boundary_resistance_scaled(x[0], x[1], wind, x[2], p, blc);
+    y[0] = r.heat, y[1] = r.vapor, y[2] = r.co2;
+  };
+  const auto inputs = [&](const double* c) {
+    return std::vector<double>{c[0], c[1], diffusivity_scaling(c[1], 99.0), c[3], p0.betfac, p0.nuvisc, p0.dv};
+  };
+  int pairs = 0;
+  for (const auto& [k0, k1] : {std::pair{0, 1}, std::pair{1, 2}, std::pair{2, 3}, std::pair{3, 4}, std::pair{4, 2}}) {
+    const std::vector<double> lane_x[2] = {inputs(cases[k0]), inputs(cases[k1])};
+    const double winds[2] = {cases[k0][2], cases[k1][2]};
+    ad::LaneTape<Arch>& tape = ad::thread_lane_tape<Arch>();
+    tape.reset();
+    LV xv[kIn], yv[kOut];
+    for (int i = 0; i < kIn; ++i) {
+      const double v[2] = {lane_x[0][i], lane_x[1][i]};
+      xv[i] = LV::leaf(Row::load(v));
+    }
+    block(xv, yv, Row::load(winds));
+    double lane_value[kOut][2], lane_jac[kOut][kIn][2];
+    for (int o = 0; o < kOut; ++o) {
+      yv[o].v.store(lane_value[o]);
+      tape.zero_adjoints();
+      tape.adjoints()[yv[o].i] = Row(1.0);
+      tape.reverse();
+      for (int i = 0; i < kIn; ++i) tape.adjoints()[xv[i].i].store(lane_jac[o][i]);
+    }
+    for (int l = 0; l < 2; ++l) {
+      ad::Tape& st = ad::thread_tape();
+      st.reset();
+      ad::Var xs[kIn], ys[kOut];
+      for (int i = 0; i < kIn; ++i) xs[i] = ad::Var::leaf(lane_x[l][i]);
+      block(xs, ys, winds[l]);
+      // The hand-written block on both tapes, not the template in lanes (about 25 nodes more).
+      EXPECT_LE(tape.size(), st.size() + 5);
+      for (int o = 0; o < kOut; ++o) {
+        // The vector pow rounds differently from the C library's: a few units in the last place.
+        EXPECT_NEAR(lane_value[o][l], ys[o].v, 1e-14 * std::abs(ys[o].v)) << "output " << o << " lane " << l;
+        st.zero_adjoints();
+        st.adjoints()[ys[o].i] = 1.0;
+        st.reverse();
+        double scale = 0.0;
+        for (int i = 0; i < kIn; ++i) scale = std::max(scale, std::abs(st.adjoints()[xs[i].i]));
+        for (int i = 0; i < kIn; ++i)
+          EXPECT_NEAR(lane_jac[o][i][l], st.adjoints()[xs[i].i], 1e-13 * scale)
+              << "d output " << o << " / input " << i << ", lane " << l << ", cases " << k0 << "/" << k1;
+      }
+    }
+    ++pairs;
+  }
+  EXPECT_EQ(pairs, 5);
 }
 
 // The energy-balance kernel on the lane tape: each lane has the scalar kernel's values and
