@@ -72,7 +72,6 @@ struct ActiveTraits<Var> {
   static const double& value(const Var& x) { return x.v; }
   static Var make(double v, Index i) { return Var(v, i); }
   static Tape& tape() { return thread_tape(); }
-  static constexpr ExternalAdjoint adjoint(ExternalAdjoint fn) { return fn; }
 };
 template <class A>
 struct ActiveTraits<LaneVar<A>> {
@@ -80,7 +79,6 @@ struct ActiveTraits<LaneVar<A>> {
   static const Value& value(const LaneVar<A>& x) { return x.v; }
   static LaneVar<A> make(const Value& v, Index i) { return LaneVar<A>(v.v[0], i); }
   static LaneTape<A>& tape() { return thread_lane_tape<A>(); }
-  static constexpr LaneExternalAdjoint<A> adjoint(LaneExternalAdjoint<A> fn) { return fn; }
 };
 
 // A block's data: a header H, then values of type V from the first address aligned for V.
@@ -1481,7 +1479,7 @@ physics::LeafEnergy<Active> leaf_energy_balance_handwritten(
     out.closure = Active(w.closure);
     return out;
   }
-  const Index first = tape.push_external_inplace(inputs, kLeInputs, 5, AT::adjoint(&leaf_energy_adjoint<V>), offset);
+  const Index first = tape.push_external_inplace(inputs, kLeInputs, 5, &leaf_energy_adjoint<V>, offset);
   out.LE = AT::make(w.LE, first);
   out.H = AT::make(w.H, first + 1);
   out.t_leaf = AT::make(w.t_leaf, first + 2);
@@ -1642,7 +1640,7 @@ Active evaluate_scalar_taped(const nn::DenseNetView<Active>& net, const Active* 
   z2[W] = sum;
   const V y = nn::activate(net.final, sum);
   if (!active) return Active(y);  // the reserved data stays unused
-  const Index id = tape.push_external_inplace(inputs.data(), n_in, 1, AT::adjoint(&net_adjoint<V>), offset);
+  const Index id = tape.push_external_inplace(inputs.data(), n_in, 1, &net_adjoint<V>, offset);
   return AT::make(y, id);
 }
 
@@ -1691,7 +1689,7 @@ void dispersion_sums_taped(physics::ProfileLevels levels, int J, const double* _
   }
   const DispersionData data{dij_t, levels, J};
   const Index first = AT::tape().push_external(inputs.data(), inputs.size(), 3 * static_cast<std::size_t>(M),
-                                               AT::adjoint(&dispersion_adjoint<V>), &data, sizeof(data));
+                                               &dispersion_adjoint<V>, &data, sizeof(data));
   for (int k = 0; k < M; ++k) {
     const int i = levels.node(k);
     sum_a[i] = AT::make(sa[k], first + k);
@@ -1739,7 +1737,7 @@ void profile_from_sums_taped(physics::ProfileLevels levels, const double* dij_t,
   inputs[M] = stability_factor.i, inputs[M + 1] = soil_flux.i, inputs[M + 2] = unit_factor.i;
   *h = Header{dij_t, levels, ustar_factor, scale, f};
   const Index first = tape.push_external_inplace(inputs.data(), inputs.size(), static_cast<std::size_t>(M),
-                                                 AT::adjoint(&profile_adjoint<V>), offset);
+                                                 &profile_adjoint<V>, offset);
   for (int k = 0; k < M; ++k) sums[levels.node(k)] = AT::make(u[k] + c_ref - top, first + k);
 }
 
@@ -1770,7 +1768,7 @@ void conduct_soil_heat_taped(const physics::SoilColumnOf<typename ActiveTraits<A
   auto* data = static_cast<SoilData<V>*>(where);
   for (int m = 0; m < L; ++m)
     for (int k = 0; k < physics::kConductionMapColumns; ++k) data->map[m][k] = s.conduction_map[m][k];
-  const Index first = tape.push_external_inplace(inputs, L + 2, L, AT::adjoint(&soil_adjoint<V>), offset);
+  const Index first = tape.push_external_inplace(inputs, L + 2, L, &soil_adjoint<V>, offset);
   for (int m = 0; m < L; ++m) t[m] = AT::make(tv[m], first + m);
 }
 
@@ -1852,7 +1850,7 @@ void longwave_transfer_taped(int J, int sweeps, const Active& sky, const Active*
   inputs[2 * J + 3] = one_minus_eps.i;
   inputs[2 * J + 4] = soil_emission.i;
   const Index first = tape.push_external_inplace(inputs.data(), inputs.size(), 2 * static_cast<std::size_t>(J) + 1,
-                                                 AT::adjoint(&longwave_adjoint<V>), offset);
+                                                 &longwave_adjoint<V>, offset);
   ir_down[J] = sky;
   for (int i = 0; i < J; ++i) ir_down[i] = AT::make(dn[i], first + i);
   for (int i = 0; i <= J; ++i) ir_up[i] = AT::make(up[i], first + J + i);
@@ -2019,7 +2017,7 @@ physics::BoundaryResistance<Active> boundary_resistance_taped(const Active& t_le
     r.heat = Active(d.out[0]), r.vapor = Active(d.out[1]), r.co2 = Active(d.out[2]);
     return r;
   }
-  const Index first = tape.push_external_inplace(inputs, kBlInputs, 3, AT::adjoint(&boundary_adjoint<V>), offset);
+  const Index first = tape.push_external_inplace(inputs, kBlInputs, 3, &boundary_adjoint<V>, offset);
   r.heat = AT::make(d.out[0], first);
   r.vapor = AT::make(d.out[1], first + 1);
   r.co2 = AT::make(d.out[2], first + 2);

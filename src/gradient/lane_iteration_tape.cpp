@@ -1,7 +1,10 @@
 // Choosing the lane-taped iteration by instruction set (gradient/lane_iteration_tape.hpp).
 #include "gradient/lane_iteration_tape.hpp"
 
-#include <xsimd/xsimd.hpp>
+#include <string>
+#include <vector>
+
+#include "run/lane_solver.hpp"
 
 namespace canveg::gradient {
 
@@ -14,25 +17,39 @@ void release_lane_tape_avx2();
 void release_lane_tape_avx512();
 #endif
 
-std::unique_ptr<LaneIterationTape> make_lane_iteration_tape(const std::string& isa, const LaneIterationSetup& setup) {
+namespace {
+
+// The lane-taped iteration of each instruction set, by the name of its lane solver.
+struct LaneTapeEntry {
+  const char* isa;
+  std::unique_ptr<LaneIterationTape> (*make)(const LaneIterationSetup&);
+  void (*release)();
+};
+
+std::vector<LaneTapeEntry> lane_tape_entries() {
 #if defined(CANVEG_LANES_X86)
-  if (isa == "avx512") return make_lane_iteration_tape_avx512(setup);
-  if (isa == "avx2+fma") return make_lane_iteration_tape_avx2(setup);
-  if (isa == "sse2") return make_lane_iteration_tape_sse2(setup);
+  return {{"avx512", &make_lane_iteration_tape_avx512, &release_lane_tape_avx512},
+          {"avx2+fma", &make_lane_iteration_tape_avx2, &release_lane_tape_avx2},
+          {"sse2", &make_lane_iteration_tape_sse2, &release_lane_tape_sse2}};
+#else
+  return {};
 #endif
-  (void)isa;
-  (void)setup;
+}
+
+}  // namespace
+
+std::unique_ptr<LaneIterationTape> make_lane_iteration_tape(const std::string& isa, const LaneIterationSetup& setup) {
+  for (const LaneTapeEntry& e : lane_tape_entries())
+    if (isa == e.isa) return e.make(setup);
   return nullptr;
 }
 
 void release_lane_tapes() {
-#if defined(CANVEG_LANES_X86)
-  // Only the instruction sets this machine runs: the others' code may use their instructions.
-  const auto cpu = xsimd::available_architectures();
-  if (cpu.sse2) release_lane_tape_sse2();
-  if (cpu.avx2 && cpu.fma3_avx2) release_lane_tape_avx2();
-  if (cpu.avx512f && cpu.avx512cd && cpu.avx512dq && cpu.avx512bw) release_lane_tape_avx512();
-#endif
+  // Only the instruction sets this machine runs (those of run::available_lane_solvers): the
+  // others' code may use instructions it lacks.
+  for (const run::LaneSolver& solver : run::available_lane_solvers())
+    for (const LaneTapeEntry& e : lane_tape_entries())
+      if (std::string(solver.isa) == e.isa) e.release();
 }
 
 }  // namespace canveg::gradient

@@ -25,7 +25,6 @@ class LaneIterationTapeOf final : public LaneIterationTape {
  public:
   using LV = ad::LaneVar<A>;
   using Row = simd::Lanes<A, 1>;
-  using Batch = xsimd::batch<double, A>;
   static constexpr std::size_t W = LV::kWidth;
   static_assert(W <= kMaxTapeLanes);
 
