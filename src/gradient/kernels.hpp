@@ -533,74 +533,93 @@ enum PsInput {
   kPsInputs
 };
 
-// Every intermediate of physics::leaf_photosynthesis that its derivatives or branches need.
-struct PsWork {
-  double pst, tlc, tp25, kct, tau, ko25_pa, o2_pa, bc, gammac, rd0, rd, jmax, vcmax, rb_mole, gb, dd, b8, k_rh, gbk,
-      bp16, cig;
-  double e_kc, e_rd, e_jm[2], e_vc[2];  // the exponentials of the temperature functions
-  double alpha, bbeta, gamma, theta, jp;
-  bool electron;
-  double B, a, E;
-  double denom, P, Qc, Rc, P2, Q, R, qqq_raw, tst, qqq, sqq, argu, argc, ang, Qf, sq;
-  double roots[3], shift[3];
-  int sel;  // index of the chosen root, -1 when the roots are the constant 0 (tstroots <= 0)
-  double aph1, jsuc;
-  bool sucrose;
-  double aph2, cs, rhc, gsl, gsco2, ci, wj, wc;
+// Every intermediate of physics::leaf_photosynthesis that its derivatives or branches need. V is
+// double, or simd::Lanes for the lane tape: a branch decision is then a mask, lane by lane
+// (dark_only stays one decision: the template skips the cubic only when every lane is dark).
+template <class V>
+struct PsWorkOf {
+  using Mask = decltype(std::declval<const V&>() < 0.0);
+  V pst, tlc, tp25, kct, tau, ko25_pa, o2_pa, bc, gammac, rd0, rd, jmax, vcmax, rb_mole, gb, dd, b8, k_rh, gbk, bp16,
+      cig;
+  V e_kc, e_rd, e_jm[2], e_vc[2];  // the exponentials of the temperature functions
+  V alpha, bbeta, gamma, theta, jp;
+  Mask electron;
+  V B, a, E;
+  V denom, P, Qc, Rc, P2, Q, R, qqq_raw, tst, qqq, sqq, argu, argc, ang, Qf, sq;
+  V roots[3];
+  V sel;  // index of the chosen root (0, 1, 2), -1 where the roots are the constant 0 (tstroots <= 0)
+  V aph1, jsuc;
+  Mask sucrose;
+  V aph2, cs, rhc, gsl, gsco2, ci, wj, wc;
   // co-limitation (smoothed minima)
-  double b, c, dsc, disc, wp, bb, cc, dsc2, disc2, aps;
-  bool wp_minus, aps_minus, colim;
-  double aph3, gsl2;
+  V b, c, dsc, disc, wp, bb, cc, dsc2, disc2, aps;
+  Mask wp_minus, aps_minus, colim;
+  V aph3, gsl2;
   // dark fallback; dark_only: a leaf without light that respires, whose cubic is not solved
-  bool fallback, dark_only;
-  double gq, ps1, d1, den, aq, bq, cq, prd, sv, aphq;
+  Mask fallback;
+  bool dark_only;
+  V gq, ps1, d1, den, aq, bq, cq, prd, sv, aphq;
   // outputs
-  double out_a, out_gs, out_ci;
+  V out_a, out_gs, out_ci;
 };
+using PsWork = PsWorkOf<double>;
 
 // The block's data: the input values, the constant arguments and the forward pass's
-// intermediates (about 1 kB per leaf; storing them halves the adjoint's cost against recomputing).
+// intermediates (about 1 kB per leaf and lane; storing them halves the adjoint's cost against
+// recomputing).
+template <class V>
 struct PsData {
-  double x[kPsInputs];
-  double pressure_kpa;
+  V x[kPsInputs];
+  V pressure_kpa;
   bool amphistomatous, single_dark_respiration;
-  PsWork w;
+  PsWorkOf<V> w;
 };
 
-// physics::arrhenius<double> and physics::peaked_temperature<double> (the same operations),
-// keeping their exponentials for the adjoint.
-inline double arrhenius_kept(double r25, double act, double tm, double rugc, double t25, double tl, double& e) {
-  e = std::exp(tm * act / (t25 * rugc * tl));
+// physics::arrhenius and physics::peaked_temperature (the same operations), keeping their
+// exponentials for the adjoint.
+template <class V>
+V arrhenius_kept(const V& r25, const V& act, const V& tm, const V& rugc, const V& t25, const V& tl, V& e) {
+  using std::exp;
+  e = exp(tm * act / (t25 * rugc * tl));
   return r25 * e;
 }
-inline double peaked_kept(double ro, double act, double to, double rugc, double hk, double tl, double* e) {
-  const double dt = tl - to;
-  const double prod = rugc * to * tl;
-  e[0] = std::exp(act * dt / prod);
-  const double numerator = ro * hk * e[0];
-  e[1] = std::exp(hk * dt / prod);
-  const double denominator = hk - act * (1.0 - e[1]);
+template <class V>
+V peaked_kept(const V& ro, const V& act, const V& to, const V& rugc, const V& hk, const V& tl, V* e) {
+  using std::exp;
+  const V dt = tl - to;
+  const V prod = rugc * to * tl;
+  e[0] = exp(act * dt / prod);
+  const V numerator = ro * hk * e[0];
+  e[1] = exp(hk * dt / prod);
+  const V denominator = hk - act * (1.0 - e[1]);
   return numerator / denominator;
 }
 
-// physics::leaf_photosynthesis<double> written out with its intermediates kept: the same double
-// operations in the same order (so values and branch decisions are bit-identical to the
-// template; the tests check it).
-inline void ps_forward(const double* x, double pressure_kpa, bool amphistomatous, bool single_rd, PsWork& w) {
+// physics::leaf_photosynthesis written out with its intermediates kept: the same operations in
+// the same order (so values and branch decisions are bit-identical to the template; the tests
+// check it). For lanes a branch is taken where any lane takes it and its result chosen lane by
+// lane, as in the template.
+template <class V>
+void ps_forward(const V* x, const std::type_identity_t<V>& pressure_kpa, bool amphistomatous, bool single_rd,
+                PsWorkOf<V>& w) {
+  using physics::any_lane;
+  using physics::where;
+  using std::acos;
+  using std::cos;
   using std::sqrt;
-  const double par = x[kPsPar], ca = x[kPsCa], t_leaf = x[kPsTleaf], rb_co2 = x[kPsRb], rh = x[kPsRh];
-  const double kball = x[kPsKball], bprime = x[kPsBprime], qalpha = x[kPsQalpha];
+  const V par = x[kPsPar], ca = x[kPsCa], t_leaf = x[kPsTleaf], rb_co2 = x[kPsRb], rh = x[kPsRh];
+  const V kball = x[kPsKball], bprime = x[kPsBprime], qalpha = x[kPsQalpha];
   w.pst = 101.3 * 0.022624 / (273.15 * pressure_kpa);
   w.tlc = t_leaf - 273.15;
   w.tp25 = t_leaf - x[kPsTk25];
   w.kct = arrhenius_kept(x[kPsKc25], x[kPsEkc], w.tp25, x[kPsRugc], x[kPsTk25], t_leaf, w.e_kc);
-  w.tau = physics::co2_o2_specificity<double>(w.tlc);
+  w.tau = physics::co2_o2_specificity<V>(w.tlc);
   w.ko25_pa = x[kPsKo25] * 100.0;
   w.o2_pa = x[kPsO2] * 101.3;
   w.bc = w.kct * (1.0 + w.o2_pa / w.ko25_pa);
   w.gammac = 500.0 * x[kPsO2] / w.tau;
-  w.rd0 = arrhenius_kept(x[kPsVcopt] * 0.004657, x[kPsErd], w.tp25, x[kPsRugc], x[kPsTk25], t_leaf, w.e_rd);
-  w.rd = par > 10.0 ? w.rd0 * 0.4 : w.rd0;
+  w.rd0 = arrhenius_kept(V(x[kPsVcopt] * 0.004657), x[kPsErd], w.tp25, x[kPsRugc], x[kPsTk25], t_leaf, w.e_rd);
+  w.rd = where(par > 10.0, V(w.rd0 * 0.4), w.rd0);
   w.jmax = peaked_kept(x[kPsJmopt], x[kPsEjm], x[kPsToptjm], x[kPsRugc], x[kPsHkin], t_leaf, w.e_jm);
   w.vcmax = peaked_kept(x[kPsVcopt], x[kPsEvc], x[kPsToptvc], x[kPsRugc], x[kPsHkin], t_leaf, w.e_vc);
   w.rb_mole = rb_co2 * t_leaf * w.pst;
@@ -611,7 +630,7 @@ inline void ps_forward(const double* x, double pressure_kpa, bool amphistomatous
   w.gbk = w.gb * w.k_rh;
   w.bp16 = bprime / 1.6;
   w.cig = ca * 0.7;
-  const double gb = w.gb, k_rh = w.k_rh, gbk = w.gbk, bp16 = w.bp16, dd = w.dd, b8 = w.b8, rd = w.rd;
+  const V gb = w.gb, k_rh = w.k_rh, gbk = w.gbk, bp16 = w.bp16, dd = w.dd, b8 = w.b8, rd = w.rd;
   if (!amphistomatous) {
     w.alpha = 1.0 + (bp16 / gb) - k_rh;
     w.bbeta = ca * (gbk - 2.0 * bp16 - gb);
@@ -623,17 +642,18 @@ inline void ps_forward(const double* x, double pressure_kpa, bool amphistomatous
     w.gamma = ca * ca * gb * bp16 * 4.0;
     w.theta = 2.0 * gbk - 2.0 * bp16;
   }
-  const double alpha = w.alpha, bbeta = w.bbeta, gamma = w.gamma, theta = w.theta;
+  const V alpha = w.alpha, bbeta = w.bbeta, gamma = w.gamma, theta = w.theta;
   w.jp = qalpha * par / sqrt(1.0 + (qalpha * qalpha * par * par / (w.jmax * w.jmax)));
   {
-    const double wj0 = w.jp * (w.cig - dd) / (4.0 * w.cig + b8);
-    const double wc0 = w.vcmax * (w.cig - dd) / (w.cig + w.bc);
+    const V wj0 = w.jp * (w.cig - dd) / (4.0 * w.cig + b8);
+    const V wc0 = w.vcmax * (w.cig - dd) / (w.cig + w.bc);
     w.electron = wj0 < wc0;
   }
-  if (w.electron) w.B = b8, w.a = w.jp, w.E = 4.0;
-  else w.B = w.bc, w.a = w.vcmax, w.E = 1.0;
-  const double B = w.B, a = w.a, E = w.E;
-  double aphoto = 0.0, gs_m_s = 0.0, ci = 0.0;
+  w.B = where(w.electron, b8, w.bc);
+  w.a = where(w.electron, w.jp, w.vcmax);
+  w.E = where(w.electron, V(4.0), V(1.0));
+  const V B = w.B, a = w.a, E = w.E;
+  V aphoto = 0.0, gs_m_s = 0.0, ci = 0.0;
   // Without light (J = 0) and with R_d > 0 the fallback below replaces whatever the cubic gives:
   // neither the cubic nor the co-limitation is solved (the template's test, so that the two take
   // the same branch whatever the inputs).
@@ -643,50 +663,55 @@ inline void ps_forward(const double* x, double pressure_kpa, bool amphistomatous
     w.P = (E * bbeta + B * theta - a * alpha + E * rd * alpha) / w.denom;
     w.Qc = (E * gamma + (B * gamma / ca) - a * bbeta + a * dd * theta + E * rd * bbeta + rd * B * theta) / w.denom;
     w.Rc = (-a * gamma + a * dd * gamma / ca + E * rd * gamma + rd * B * gamma / ca) / w.denom;
-    const double P = w.P;
+    const V P = w.P;
     w.P2 = P * P;
-    const double P3 = w.P2 * P;
+    const V P3 = w.P2 * P;
     w.Q = (w.P2 - 3.0 * w.Qc) / 9.0;
     w.R = (2.0 * P3 - 9.0 * P * w.Qc + 27.0 * w.Rc) / 54.0;
-    const double rr = w.R * w.R;
+    const V rr = w.R * w.R;
     w.qqq_raw = w.Q * w.Q * w.Q;
     w.tst = w.qqq_raw - rr;
     w.qqq = physics::floor_at(w.qqq_raw, 0.01);
     w.sqq = sqrt(w.qqq);
     w.argu = w.R / w.sqq;
     w.argc = physics::clip(w.argu, -0.99, 0.99);
-    w.ang = std::acos(w.argc);
+    w.ang = acos(w.argc);
     w.Qf = physics::floor_at(w.Q, 0.01);
     w.sq = sqrt(w.Qf);
-    w.shift[0] = 0.0, w.shift[1] = physics::kTwoPiCubic, w.shift[2] = -physics::kTwoPiCubic;
-    double r[3] = {0.0, 0.0, 0.0};
-    if (w.tst > 0.0) {
-      r[0] = -2.0 * w.sq * std::cos(w.ang / 3.0) - P / 3.0;
-      r[1] = -2.0 * w.sq * std::cos((w.ang + physics::kTwoPiCubic) / 3.0) - P / 3.0;
-      r[2] = -2.0 * w.sq * std::cos((w.ang - physics::kTwoPiCubic) / 3.0) - P / 3.0;
+    V r[3] = {0.0, 0.0, 0.0};
+    const auto three_roots = w.tst > 0.0;
+    if (any_lane(three_roots)) {
+      r[0] = where(three_roots, V(-2.0 * w.sq * cos(w.ang / 3.0) - P / 3.0), r[0]);
+      r[1] = where(three_roots, V(-2.0 * w.sq * cos((w.ang + physics::kTwoPiCubic) / 3.0) - P / 3.0), r[1]);
+      r[2] = where(three_roots, V(-2.0 * w.sq * cos((w.ang - physics::kTwoPiCubic) / 3.0) - P / 3.0), r[2]);
     }
     for (int k = 0; k < 3; ++k) w.roots[k] = r[k];
     // The template's sort and root choice, following which root lands where.
-    int lo = 0, mid = 1, hi = 2;
-    if (r[mid] < r[lo]) std::swap(lo, mid);
-    if (r[hi] < r[mid]) std::swap(mid, hi);
-    if (r[mid] < r[lo]) std::swap(lo, mid);
-    const double l = r[lo], m = r[mid], h = r[hi];
-    int chosen;
-    if (l > 0.0 && m > 0.0 && h > 0.0) chosen = lo;
-    else if (l < 0.0 && m < 0.0 && h > 0.0) chosen = hi;
-    else if (l < 0.0 && m > 0.0 && h > 0.0) chosen = mid;
-    else if (l < 0.0 && m < 0.0 && h < 0.0) chosen = hi;
-    else chosen = lo;
-    w.sel = w.tst > 0.0 ? chosen : -1;
-    aphoto = r[chosen];
+    V lo = r[0], mid = r[1], hi = r[2];
+    V lo_k = 0.0, mid_k = 1.0, hi_k = 2.0;
+    const auto sort_pair = [](V& u, V& u_k, V& v, V& v_k) {
+      const auto swap = v < u;
+      const V smaller = where(swap, v, u), smaller_k = where(swap, v_k, u_k);
+      v = where(swap, u, v), v_k = where(swap, u_k, v_k);
+      u = smaller, u_k = smaller_k;
+    };
+    sort_pair(lo, lo_k, mid, mid_k);
+    sort_pair(mid, mid_k, hi, hi_k);
+    sort_pair(lo, lo_k, mid, mid_k);
+    const auto pick_lo = lo > 0.0 && mid > 0.0 && hi > 0.0;
+    const auto pick_hi = lo < 0.0 && mid < 0.0 && hi > 0.0;
+    const auto pick_mid = lo < 0.0 && mid > 0.0 && hi > 0.0;
+    const auto pick_hi2 = lo < 0.0 && mid < 0.0 && hi < 0.0;
+    aphoto = where(pick_lo, lo, where(pick_hi, hi, where(pick_mid, mid, where(pick_hi2, hi, lo))));
+    const V chosen = where(pick_lo, lo_k, where(pick_hi, hi_k, where(pick_mid, mid_k, where(pick_hi2, hi_k, lo_k))));
+    w.sel = where(three_roots, chosen, V(-1.0));
     if (!single_rd) aphoto = aphoto - rd;
     w.aph1 = aphoto;
     w.jsuc = w.vcmax / 2.0 - rd;
     w.sucrose = w.jsuc < aphoto;
-    if (w.sucrose) aphoto = w.jsuc;
+    aphoto = where(w.sucrose, w.jsuc, aphoto);
     w.aph2 = aphoto;
-    w.cs = amphistomatous ? ca - aphoto / (2.0 * gb) : ca - aphoto / gb;
+    w.cs = amphistomatous ? V(ca - aphoto / (2.0 * gb)) : V(ca - aphoto / gb);
     w.rhc = physics::cap_at(rh, 1.0);
     w.gsl = (kball * w.rhc * aphoto / w.cs) + bprime;
     gs_m_s = w.gsl * t_leaf * w.pst;
@@ -700,32 +725,32 @@ inline void ps_forward(const double* x, double pressure_kpa, bool amphistomatous
       w.c = w.wj * w.wc;
       w.dsc = w.b * w.b - 4.0 * ac * w.c;
       w.disc = sqrt(w.dsc);  // sqrt_nonneg: the same value
-      const double rp = (-w.b + w.disc) / (2.0 * ac), rm = (-w.b - w.disc) / (2.0 * ac);
+      const V rp = (-w.b + w.disc) / (2.0 * ac), rm = (-w.b - w.disc) / (2.0 * ac);
       w.wp_minus = rm < rp;
-      w.wp = w.wp_minus ? rm : rp;
+      w.wp = where(w.wp_minus, rm, rp);
       const double aa = 0.95;
       w.bb = -(w.wp + w.jsuc);
       w.cc = w.wp * w.jsuc;
       w.dsc2 = w.bb * w.bb - 4.0 * aa * w.cc;
       w.disc2 = sqrt(w.dsc2);
-      const double sp = (-w.bb + w.disc2) / (2.0 * aa), sm = (-w.bb - w.disc2) / (2.0 * aa);
+      const V sp = (-w.bb + w.disc2) / (2.0 * aa), sm = (-w.bb - w.disc2) / (2.0 * aa);
       w.aps_minus = sm < sp;
-      w.aps = w.aps_minus ? sm : sp;
+      w.aps = where(w.aps_minus, sm, sp);
       w.colim = w.aps < aphoto && w.aps > 0.0;
-      if (w.colim) {
-        aphoto = w.aps - rd;
-        w.aph3 = aphoto;
-        w.gsl2 = (kball * w.rhc * aphoto / w.cs) / 1.0 + bprime;
-        gs_m_s = w.gsl2 * t_leaf * 101.3 * 0.022624 / (273.15 * pressure_kpa);
+      if (any_lane(w.colim)) {
+        w.aph3 = w.aps - rd;
+        w.gsl2 = (kball * w.rhc * w.aph3 / w.cs) / 1.0 + bprime;
+        aphoto = where(w.colim, w.aph3, aphoto);
+        gs_m_s = where(w.colim, V(w.gsl2 * t_leaf * 101.3 * 0.022624 / (273.15 * pressure_kpa)), gs_m_s);
       }
     }
     ci = w.ci;
   }
-  w.fallback = w.dark_only || w.wj <= rd || w.wc <= rd;
-  if (w.fallback) {
-    const double gs_mole = bprime;
+  const V zero = 0.0;
+  w.fallback = w.dark_only ? zero == zero : (w.wj <= rd || w.wc <= rd);
+  if (any_lane(w.fallback)) {
+    const V gs_mole = bprime;
     w.gq = gs_mole / 1.6;
-    gs_m_s = gs_mole * t_leaf * w.pst;
     w.ps1 = ca * gb * w.gq;
     w.d1 = w.gq + gb;
     w.den = gb * w.gq;
@@ -734,26 +759,40 @@ inline void ps_forward(const double* x, double pressure_kpa, bool amphistomatous
     w.cq = a * w.ps1 - a * dd * w.den - E * rd * w.ps1 - rd * B * w.den;
     w.prd = w.bq * w.bq - 4.0 * w.aq * w.cq;
     w.sv = sqrt(physics::floor_at(w.prd, 0.0));
-    aphoto = (-w.bq - w.sv) / (2.0 * w.aq);
-    w.aphq = aphoto;
-    const double cs_q = ca - aphoto / gb;
-    ci = cs_q - aphoto / w.gq;
+    w.aphq = (-w.bq - w.sv) / (2.0 * w.aq);
+    const V cs_q = ca - w.aphq / gb;
+    gs_m_s = where(w.fallback, V(gs_mole * t_leaf * w.pst), gs_m_s);
+    aphoto = where(w.fallback, w.aphq, aphoto);
+    ci = where(w.fallback, V(cs_q - w.aphq / w.gq), ci);
   }
   w.out_a = aphoto;
   w.out_gs = gs_m_s;
   w.out_ci = ci;
 }
 
+// acc += g where the mask is set. For one half-hour (a bool) a plain branch, so that a branch not
+// taken changes nothing; for lanes the other lanes add an exact 0, whatever g holds there (a
+// branch's intermediates may be infinite or NaN in lanes that do not take it).
+template <class V, class M>
+CANVEG_AD_INLINE void add_where(const M& mask, V& acc, const std::type_identity_t<V>& g) {
+  if constexpr (std::is_same_v<M, bool>) {
+    if (mask) acc += g;
+  } else {
+    using physics::where;
+    acc += where(mask, g, V(0.0));
+  }
+}
+
 // Adjoint of arrhenius: r25 e, e = exp(z) (kept from the forward pass), z = tm act / (t25 rugc tl).
-inline void arrhenius_adjoint(double g, double e, double r25, double act, double tm, double rugc, double t25,
-                              double tl, double& r25_bar, double& act_bar, double& tm_bar, double& rugc_bar,
-                              double& t25_bar, double& tl_bar) {
-  const double wd = t25 * rugc * tl;
-  const double z = tm * act / wd;
+template <class V>
+void arrhenius_adjoint(const V& g, const V& e, const V& r25, const V& act, const V& tm, const V& rugc, const V& t25,
+                       const V& tl, V& r25_bar, V& act_bar, V& tm_bar, V& rugc_bar, V& t25_bar, V& tl_bar) {
+  const V wd = t25 * rugc * tl;
+  const V z = tm * act / wd;
   r25_bar += g * e;
-  const double z_bar = g * r25 * e;
-  const double u_bar = z_bar / wd;
-  const double w_bar = -z_bar * z / wd;
+  const V z_bar = g * r25 * e;
+  const V u_bar = z_bar / wd;
+  const V w_bar = -z_bar * z / wd;
   tm_bar += u_bar * act;
   act_bar += u_bar * tm;
   t25_bar += w_bar * rugc * tl;
@@ -763,237 +802,254 @@ inline void arrhenius_adjoint(double g, double e, double r25, double act, double
 
 // Adjoint of peaked_temperature: ro hk e1 / (hk - act (1 - e2)), e1 = exp(act dt / prod),
 // e2 = exp(hk dt / prod) (e1, e2 kept from the forward pass), dt = tl - to, prod = rugc to tl.
-inline void peaked_adjoint(double g, const double* e, double ro, double act, double to, double rugc, double hk,
-                           double tl, double& ro_bar, double& act_bar, double& to_bar, double& rugc_bar,
-                           double& hk_bar, double& tl_bar) {
-  const double dt = tl - to, prod = rugc * to * tl;
-  const double z1 = act * dt / prod, z2 = hk * dt / prod;
-  const double e1 = e[0], e2 = e[1];
-  const double num = ro * hk * e1, den = hk - act * (1.0 - e2);
-  const double out = num / den;
-  const double num_bar = g / den, den_bar = -g * out / den;
+template <class V>
+void peaked_adjoint(const V& g, const V* e, const V& ro, const V& act, const V& to, const V& rugc, const V& hk,
+                    const V& tl, V& ro_bar, V& act_bar, V& to_bar, V& rugc_bar, V& hk_bar, V& tl_bar) {
+  const V dt = tl - to, prod = rugc * to * tl;
+  const V z1 = act * dt / prod, z2 = hk * dt / prod;
+  const V e1 = e[0], e2 = e[1];
+  const V num = ro * hk * e1, den = hk - act * (1.0 - e2);
+  const V out = num / den;
+  const V num_bar = g / den, den_bar = -g * out / den;
   ro_bar += num_bar * hk * e1;
   hk_bar += num_bar * ro * e1 + den_bar;
-  const double z1_bar = num_bar * ro * hk * e1;
+  const V z1_bar = num_bar * ro * hk * e1;
   act_bar += -den_bar * (1.0 - e2);
-  const double z2_bar = den_bar * act * e2;
+  const V z2_bar = den_bar * act * e2;
   act_bar += z1_bar * dt / prod;
   hk_bar += z2_bar * dt / prod;
-  const double dt_bar = (z1_bar * act + z2_bar * hk) / prod;
-  const double prod_bar = -(z1_bar * z1 + z2_bar * z2) / prod;
+  const V dt_bar = (z1_bar * act + z2_bar * hk) / prod;
+  const V prod_bar = -(z1_bar * z1 + z2_bar * z2) / prod;
   tl_bar += dt_bar + prod_bar * rugc * to;
   to_bar += -dt_bar + prod_bar * rugc * tl;
   rugc_bar += prod_bar * to * tl;
 }
 
 // Outputs: A_n, g_s, R_d, c_i. Runs the stored forward pass backwards (docs/model.md 2.11; the
-// branch structure is that of physics::leaf_photosynthesis).
-inline void photosynthesis_adjoint(const double* out_adj, const Index* in, double* adj, const void* data) {
-  const PsData& d = *static_cast<const PsData*>(data);
-  const double* x = d.x;
-  const PsWork& w = d.w;
-  const double ca = x[kPsCa], tl = x[kPsTleaf], rb = x[kPsRb], rh = x[kPsRh], par = x[kPsPar];
-  const double kball = x[kPsKball], bprime = x[kPsBprime], qa = x[kPsQalpha];
-  const double gb = w.gb, dd = w.dd, rd = w.rd, E = w.E, B = w.B, a = w.a;
-  const double alpha = w.alpha, bbeta = w.bbeta, gamma = w.gamma, theta = w.theta;
-  double xb[kPsInputs] = {};
-  double rd_bar = out_adj[2];
-  double a_bar = 0, B_bar = 0, dd_bar = 0, gb_bar = 0, ca_bar = 0, tl_bar = 0, bprime_bar = 0, kball_bar = 0;
-  double aphF_bar = 0, gsF_bar = 0, ciF_bar = 0;
+// branch structure is that of physics::leaf_photosynthesis). Each branch passes its adjoint on
+// through add_where with the branch's mask: for lanes, a lane that did not take the branch adds an
+// exact 0 even where the branch's values are not finite there (what the lane tape's sweep does for
+// the template: no partial where the adjoint is 0).
+template <class V>
+void photosynthesis_adjoint(const V* out_adj, const Index* in, V* adj, const void* data) {
+  using physics::any_lane;
+  using physics::where;
+  using std::cos;
+  using std::sin;
+  using std::sqrt;
+  const PsData<V>& d = *static_cast<const PsData<V>*>(data);
+  const V* x = d.x;
+  const PsWorkOf<V>& w = d.w;
+  const V ca = x[kPsCa], tl = x[kPsTleaf], rb = x[kPsRb], rh = x[kPsRh], par = x[kPsPar];
+  const V kball = x[kPsKball], bprime = x[kPsBprime], qa = x[kPsQalpha];
+  const V gb = w.gb, dd = w.dd, rd = w.rd, E = w.E, B = w.B, a = w.a;
+  const V alpha = w.alpha, bbeta = w.bbeta, gamma = w.gamma, theta = w.theta;
+  V xb[kPsInputs];
+  for (V& v : xb) v = 0.0;
+  V rd_bar = out_adj[2];
+  V a_bar = 0.0, B_bar = 0.0, dd_bar = 0.0, gb_bar = 0.0, ca_bar = 0.0, tl_bar = 0.0, bprime_bar = 0.0,
+    kball_bar = 0.0;
 
   // Dark fallback: A_n from the quadratic, g_s at the intercept, c_i from the diffusion chain.
-  if (w.fallback) {
-    const double A_bar = out_adj[0], G_bar = out_adj[1], CI_bar = out_adj[3];
-    double gq_bar = 0, aph_bar = A_bar;
-    const double aph = w.aphq, gq = w.gq;
+  const auto& fb = w.fallback;
+  if (any_lane(fb)) {
+    const V A_bar = out_adj[0], G_bar = out_adj[1], CI_bar = out_adj[3];
+    V gq_bar = 0.0, aph_bar = A_bar;
+    const V aph = w.aphq, gq = w.gq;
     // ci = cs_q - A / g_q, cs_q = ca - A / g_b
-    const double csq_bar = CI_bar;
+    const V csq_bar = CI_bar;
     aph_bar += -CI_bar / gq;
     gq_bar += CI_bar * aph / (gq * gq);
-    ca_bar += csq_bar;
+    add_where(fb, ca_bar, csq_bar);
     aph_bar += -csq_bar / gb;
-    gb_bar += csq_bar * aph / (gb * gb);
+    add_where(fb, gb_bar, csq_bar * aph / (gb * gb));
     // A = (-b_q - sqrt(max(disc, 0))) / (2 a_q)
-    double bq_bar = -aph_bar / (2.0 * w.aq);
-    const double sv_bar = -aph_bar / (2.0 * w.aq);
-    double aq_bar = -aph_bar * aph / w.aq;
-    const double prd_bar = w.prd > 0.0 ? sv_bar * 0.5 / w.sv : 0.0;  // floor_at and sqrt_nonneg
+    V bq_bar = -aph_bar / (2.0 * w.aq);
+    const V sv_bar = -aph_bar / (2.0 * w.aq);
+    V aq_bar = -aph_bar * aph / w.aq;
+    const V prd_bar = where(w.prd > 0.0, V(sv_bar * 0.5 / w.sv), V(0.0));  // floor_at and sqrt_nonneg
     bq_bar += prd_bar * 2.0 * w.bq;
     aq_bar += -4.0 * prd_bar * w.cq;
-    const double cq_bar = -4.0 * prd_bar * w.aq;
-    double ps1_bar = 0, den_bar = 0, d1_bar = 0;
+    const V cq_bar = -4.0 * prd_bar * w.aq;
+    V ps1_bar = 0.0, den_bar = 0.0, d1_bar = 0.0;
     // c_q = a ps1 - a dd den - E rd ps1 - rd B den
-    a_bar += cq_bar * (w.ps1 - dd * w.den);
+    add_where(fb, a_bar, cq_bar * (w.ps1 - dd * w.den));
     ps1_bar += cq_bar * (a - E * rd);
-    dd_bar += -cq_bar * a * w.den;
+    add_where(fb, dd_bar, -cq_bar * a * w.den);
     den_bar += cq_bar * (-a * dd - rd * B);
-    rd_bar += cq_bar * (-E * w.ps1 - B * w.den);
-    B_bar += -cq_bar * rd * w.den;
+    add_where(fb, rd_bar, cq_bar * (-E * w.ps1 - B * w.den));
+    add_where(fb, B_bar, -cq_bar * rd * w.den);
     // b_q = -ps1 E - a d1 + E rd d1 - B den
     ps1_bar += -bq_bar * E;
-    a_bar += -bq_bar * w.d1;
+    add_where(fb, a_bar, -bq_bar * w.d1);
     d1_bar += bq_bar * (-a + E * rd);
-    rd_bar += bq_bar * E * w.d1;
-    B_bar += -bq_bar * w.den;
+    add_where(fb, rd_bar, bq_bar * E * w.d1);
+    add_where(fb, B_bar, -bq_bar * w.den);
     den_bar += -bq_bar * B;
     d1_bar += aq_bar * E;  // a_q = d1 E
-    gb_bar += den_bar * gq + d1_bar + ps1_bar * ca * gq;
+    add_where(fb, gb_bar, den_bar * gq + d1_bar + ps1_bar * ca * gq);
     gq_bar += den_bar * gb + d1_bar + ps1_bar * ca * gb;
-    ca_bar += ps1_bar * gb * gq;
+    add_where(fb, ca_bar, ps1_bar * gb * gq);
     // g_s = b' T_L pst, g_q = b' / 1.6
-    bprime_bar += G_bar * tl * w.pst + gq_bar / 1.6;
-    tl_bar += G_bar * bprime * w.pst;
-  } else {
-    aphF_bar = out_adj[0], gsF_bar = out_adj[1], ciF_bar = out_adj[3];
+    add_where(fb, bprime_bar, G_bar * tl * w.pst + gq_bar / 1.6);
+    add_where(fb, tl_bar, G_bar * bprime * w.pst);
   }
-
-  // What the cubic's and the co-limitation's adjoints pass on (zero for a dark-only leaf, which
-  // solved neither).
-  double jp_bar = 0, vcmax_bar = 0, b8_bar = 0, bc_bar = 0;
-  double alpha_bar = 0, bbeta_bar = 0, gamma_bar = 0, theta_bar = 0;
-  if (!w.dark_only) {
-    double aph2_bar = 0, gsms1_bar = 0, jsuc_bar = 0, cs_bar = 0, rhc_bar = 0, wj_bar = 0, wc_bar = 0;
-    const double kr = kball * w.rhc;
+  // The other lanes: A_n, g_s and c_i from the cubic and the co-limitation. What their adjoints pass
+  // on is zero for a dark-only leaf, which solved neither, and masked (add_where) in the lanes of
+  // the fallback, whose outputs do not depend on them.
+  const auto lit = !fb;
+  const V &aphF_bar = out_adj[0], &gsF_bar = out_adj[1], &ciF_bar = out_adj[3];
+  V jp_bar = 0.0, vcmax_bar = 0.0, b8_bar = 0.0, bc_bar = 0.0;
+  V alpha_bar = 0.0, bbeta_bar = 0.0, gamma_bar = 0.0, theta_bar = 0.0;
+  if (!w.dark_only && any_lane(lit)) {
+    V aph2_bar = 0.0, gsms1_bar = 0.0, jsuc_bar = 0.0, cs_bar = 0.0, rhc_bar = 0.0, wj_bar = 0.0, wc_bar = 0.0;
+    const V kr = kball * w.rhc;
     // Co-limitation replacement: A_n = A_ps - R_d, g_s from Ball-Berry with it; c_i unchanged.
-    if (w.colim) {
-      const double K = 101.3 * 0.022624 / (273.15 * d.pressure_kpa);
-      const double gsl2_bar = gsF_bar * tl * K;
-      tl_bar += gsF_bar * w.gsl2 * K;
-      kball_bar += gsl2_bar * w.rhc * w.aph3 / w.cs;
-      rhc_bar += gsl2_bar * kball * w.aph3 / w.cs;
-      const double aph3_bar = aphF_bar + gsl2_bar * kr / w.cs;
-      cs_bar += -gsl2_bar * kr * w.aph3 / (w.cs * w.cs);
-      bprime_bar += gsl2_bar;
-      const double aps_bar = aph3_bar;
-      rd_bar -= aph3_bar;
+    const auto colim = w.colim && lit;
+    if (any_lane(colim)) {
+      const V K = 101.3 * 0.022624 / (273.15 * d.pressure_kpa);
+      const V gsl2_bar = gsF_bar * tl * K;
+      add_where(colim, tl_bar, gsF_bar * w.gsl2 * K);
+      add_where(colim, kball_bar, gsl2_bar * w.rhc * w.aph3 / w.cs);
+      add_where(colim, rhc_bar, gsl2_bar * kball * w.aph3 / w.cs);
+      const V aph3_bar = aphF_bar + gsl2_bar * kr / w.cs;
+      add_where(colim, cs_bar, -gsl2_bar * kr * w.aph3 / (w.cs * w.cs));
+      add_where(colim, bprime_bar, gsl2_bar);
+      const V aps_bar = aph3_bar;
+      add_where(colim, rd_bar, -aph3_bar);
       // A_ps: smaller root of 0.95 A^2 + bb A + cc, bb = -(wp + J_s), cc = wp J_s
       const double aa = 0.95, ac = 0.98;
-      double bb_bar = -aps_bar / (2.0 * aa);
-      const double disc2_bar = (w.aps_minus ? -aps_bar : aps_bar) / (2.0 * aa);
-      const double dsc2_bar = w.dsc2 > 0.0 ? disc2_bar * 0.5 / w.disc2 : 0.0;
+      V bb_bar = -aps_bar / (2.0 * aa);
+      const V disc2_bar = where(w.aps_minus, V(-aps_bar), aps_bar) / (2.0 * aa);
+      const V dsc2_bar = where(w.dsc2 > 0.0, V(disc2_bar * 0.5 / w.disc2), V(0.0));
       bb_bar += 2.0 * w.bb * dsc2_bar;
-      const double cc_bar = -4.0 * aa * dsc2_bar;
-      double wp_bar = cc_bar * w.jsuc - bb_bar;
-      jsuc_bar += cc_bar * w.wp - bb_bar;
+      const V cc_bar = -4.0 * aa * dsc2_bar;
+      const V wp_bar = cc_bar * w.jsuc - bb_bar;
+      add_where(colim, jsuc_bar, cc_bar * w.wp - bb_bar);
       // wp: smaller root of 0.98 W^2 + b W + c, b = -(Wj + Wc), c = Wj Wc
-      double b_bar = -wp_bar / (2.0 * ac);
-      const double disc_bar = (w.wp_minus ? -wp_bar : wp_bar) / (2.0 * ac);
-      const double dsc_bar = w.dsc > 0.0 ? disc_bar * 0.5 / w.disc : 0.0;
+      V b_bar = -wp_bar / (2.0 * ac);
+      const V disc_bar = where(w.wp_minus, V(-wp_bar), wp_bar) / (2.0 * ac);
+      const V dsc_bar = where(w.dsc > 0.0, V(disc_bar * 0.5 / w.disc), V(0.0));
       b_bar += 2.0 * w.b * dsc_bar;
-      const double c_bar = -4.0 * ac * dsc_bar;
-      wj_bar += c_bar * w.wc - b_bar;
-      wc_bar += c_bar * w.wj - b_bar;
-    } else {
-      aph2_bar += aphF_bar;
-      gsms1_bar += gsF_bar;
+      const V c_bar = -4.0 * ac * dsc_bar;
+      add_where(colim, wj_bar, c_bar * w.wc - b_bar);
+      add_where(colim, wc_bar, c_bar * w.wj - b_bar);
+    }
+    const auto direct = !w.colim && lit;
+    if (any_lane(direct)) {
+      add_where(direct, aph2_bar, aphF_bar);
+      add_where(direct, gsms1_bar, gsF_bar);
     }
     // Wj, Wc at c_i.
-    double ci_bar = ciF_bar;
+    V ci_bar = ciF_bar;
     {
-      const double nj = w.ci - dd, dj = 4.0 * w.ci + w.b8;
-      jp_bar += wj_bar * nj / dj;
-      const double nj_bar = wj_bar * w.jp / dj, dj_bar = -wj_bar * w.wj / dj;
+      const V nj = w.ci - dd, dj = 4.0 * w.ci + w.b8;
+      add_where(lit, jp_bar, wj_bar * nj / dj);
+      const V nj_bar = wj_bar * w.jp / dj, dj_bar = -wj_bar * w.wj / dj;
       ci_bar += nj_bar + 4.0 * dj_bar;
-      dd_bar -= nj_bar;
-      b8_bar += dj_bar;
-      const double nc = w.ci - dd, dc = w.ci + w.bc;
-      vcmax_bar += wc_bar * nc / dc;
-      const double nc_bar = wc_bar * w.vcmax / dc, dc_bar = -wc_bar * w.wc / dc;
+      add_where(lit, dd_bar, -nj_bar);
+      add_where(lit, b8_bar, dj_bar);
+      const V nc = w.ci - dd, dc = w.ci + w.bc;
+      add_where(lit, vcmax_bar, wc_bar * nc / dc);
+      const V nc_bar = wc_bar * w.vcmax / dc, dc_bar = -wc_bar * w.wc / dc;
       ci_bar += nc_bar + dc_bar;
-      dd_bar -= nc_bar;
-      bc_bar += dc_bar;
+      add_where(lit, dd_bar, -nc_bar);
+      add_where(lit, bc_bar, dc_bar);
     }
     // c_i = c_s - A / g_co2, g_co2 = g_sl / 1.6, g_s = g_sl T_L pst, g_sl = m rh A / c_s + b'.
     {
       cs_bar += ci_bar;
       aph2_bar += -ci_bar / w.gsco2;
-      const double gsl_bar = ci_bar * w.aph2 / (w.gsco2 * w.gsco2) / 1.6 + gsms1_bar * tl * w.pst;
-      tl_bar += gsms1_bar * w.gsl * w.pst;
-      kball_bar += gsl_bar * w.rhc * w.aph2 / w.cs;
+      const V gsl_bar = ci_bar * w.aph2 / (w.gsco2 * w.gsco2) / 1.6 + gsms1_bar * tl * w.pst;
+      add_where(lit, tl_bar, gsms1_bar * w.gsl * w.pst);
+      add_where(lit, kball_bar, gsl_bar * w.rhc * w.aph2 / w.cs);
       rhc_bar += gsl_bar * kball * w.aph2 / w.cs;
       aph2_bar += gsl_bar * kr / w.cs;
       cs_bar += -gsl_bar * kr * w.aph2 / (w.cs * w.cs);
-      bprime_bar += gsl_bar;
-      if (!(rh > 1.0)) xb[kPsRh] += rhc_bar;  // cap_at(rh, 1)
+      add_where(lit, bprime_bar, gsl_bar);
+      add_where(lit && !(rh > 1.0), xb[kPsRh], rhc_bar);  // cap_at(rh, 1)
       // c_s = ca - A / (n g_b), n = 2 for amphistomatous leaves
-      const double ng = d.amphistomatous ? 2.0 * gb : gb;
-      ca_bar += cs_bar;
+      const V ng = d.amphistomatous ? V(2.0 * gb) : gb;
+      add_where(lit, ca_bar, cs_bar);
       aph2_bar += -cs_bar / ng;
-      gb_bar += cs_bar * w.aph2 / (ng * gb);
+      add_where(lit, gb_bar, cs_bar * w.aph2 / (ng * gb));
     }
     // Sucrose cap and the root.
-    double aph1_bar = 0;
-    if (w.sucrose) jsuc_bar += aph2_bar;
-    else aph1_bar = aph2_bar;
-    vcmax_bar += jsuc_bar / 2.0;
-    rd_bar -= jsuc_bar;
-    if (!d.single_dark_respiration) rd_bar -= aph1_bar;
-    double P_bar = 0, Qc_bar = 0, Rc_bar = 0;
-    if (w.sel >= 0) {
-      const double root_bar = aph1_bar;
-      const double arg = (w.ang + w.shift[w.sel]) / 3.0;
-      const double sq_bar = root_bar * -2.0 * std::cos(arg);
-      const double ang_bar = root_bar * 2.0 * w.sq * std::sin(arg) / 3.0;
-      P_bar += -root_bar / 3.0;
-      double Q_bar = w.Q < 0.01 ? 0.0 : sq_bar * 0.5 / w.sq;
-      const bool clipped = w.argu < -0.99 || w.argu > 0.99;
-      const double argu_bar = clipped ? 0.0 : -ang_bar / std::sqrt(1.0 - w.argc * w.argc);
-      double R_bar = argu_bar / w.sqq;
-      const double sqq_bar = -argu_bar * w.argu / w.sqq;
-      const double qqq_bar = w.qqq_raw < 0.01 ? 0.0 : sqq_bar * 0.5 / w.sqq;
+    add_where(w.sucrose, jsuc_bar, aph2_bar);
+    const V aph1_bar = where(w.sucrose, V(0.0), aph2_bar);
+    add_where(lit, vcmax_bar, jsuc_bar / 2.0);
+    add_where(lit, rd_bar, -jsuc_bar);
+    if (!d.single_dark_respiration) add_where(lit, rd_bar, -aph1_bar);
+    V P_bar = 0.0, Qc_bar = 0.0, Rc_bar = 0.0;
+    const auto rooted = w.sel >= 0.0 && lit;
+    if (any_lane(rooted)) {
+      const V root_bar = aph1_bar;
+      const V shift = where(w.sel == 1.0, V(physics::kTwoPiCubic), where(w.sel == 2.0, V(-physics::kTwoPiCubic), V(0.0)));
+      const V arg = (w.ang + shift) / 3.0;
+      const V sq_bar = root_bar * -2.0 * cos(arg);
+      const V ang_bar = root_bar * 2.0 * w.sq * sin(arg) / 3.0;
+      add_where(rooted, P_bar, -root_bar / 3.0);
+      V Q_bar = where(w.Q < 0.01, V(0.0), V(sq_bar * 0.5 / w.sq));
+      const auto clipped = w.argu < -0.99 || w.argu > 0.99;
+      const V argu_bar = where(clipped, V(0.0), V(-ang_bar / sqrt(1.0 - w.argc * w.argc)));
+      const V R_bar = argu_bar / w.sqq;
+      const V sqq_bar = -argu_bar * w.argu / w.sqq;
+      const V qqq_bar = where(w.qqq_raw < 0.01, V(0.0), V(sqq_bar * 0.5 / w.sqq));
       Q_bar += qqq_bar * 3.0 * w.Q * w.Q;
       // R = (2 P^3 - 9 P Qc + 27 Rc) / 54, Q = (P^2 - 3 Qc) / 9
-      P_bar += R_bar * (6.0 * w.P2 - 9.0 * w.Qc) / 54.0 + Q_bar * 2.0 * w.P / 9.0;
-      Qc_bar += -R_bar * 9.0 * w.P / 54.0 - Q_bar * 3.0 / 9.0;
-      Rc_bar += R_bar * 27.0 / 54.0;
+      add_where(rooted, P_bar, R_bar * (6.0 * w.P2 - 9.0 * w.Qc) / 54.0 + Q_bar * 2.0 * w.P / 9.0);
+      add_where(rooted, Qc_bar, -R_bar * 9.0 * w.P / 54.0 - Q_bar * 3.0 / 9.0);
+      add_where(rooted, Rc_bar, R_bar * 27.0 / 54.0);
     }
     // P, Q, R of the cubic = numerators / (E alpha).
     {
-      const double Pn_bar = P_bar / w.denom, Qn_bar = Qc_bar / w.denom, Rn_bar = Rc_bar / w.denom;
-      const double denom_bar = -(P_bar * w.P + Qc_bar * w.Qc + Rc_bar * w.Rc) / w.denom;
-      alpha_bar += E * denom_bar;
+      const V Pn_bar = P_bar / w.denom, Qn_bar = Qc_bar / w.denom, Rn_bar = Rc_bar / w.denom;
+      const V denom_bar = -(P_bar * w.P + Qc_bar * w.Qc + Rc_bar * w.Rc) / w.denom;
+      add_where(lit, alpha_bar, E * denom_bar);
       // Pn = E bbeta + B theta - a alpha + E rd alpha
-      bbeta_bar += E * Pn_bar;
-      B_bar += theta * Pn_bar;
-      theta_bar += B * Pn_bar;
-      a_bar += -alpha * Pn_bar;
-      alpha_bar += (-a + E * rd) * Pn_bar;
-      rd_bar += E * alpha * Pn_bar;
+      add_where(lit, bbeta_bar, E * Pn_bar);
+      add_where(lit, B_bar, theta * Pn_bar);
+      add_where(lit, theta_bar, B * Pn_bar);
+      add_where(lit, a_bar, -alpha * Pn_bar);
+      add_where(lit, alpha_bar, (-a + E * rd) * Pn_bar);
+      add_where(lit, rd_bar, E * alpha * Pn_bar);
       // Qn = E gamma + B gamma / ca - a bbeta + a dd theta + E rd bbeta + rd B theta
-      gamma_bar += (E + B / ca) * Qn_bar;
-      B_bar += (gamma / ca + rd * theta) * Qn_bar;
-      ca_bar += -B * gamma / (ca * ca) * Qn_bar;
-      a_bar += (-bbeta + dd * theta) * Qn_bar;
-      bbeta_bar += (-a + E * rd) * Qn_bar;
-      dd_bar += a * theta * Qn_bar;
-      theta_bar += (a * dd + rd * B) * Qn_bar;
-      rd_bar += (E * bbeta + B * theta) * Qn_bar;
+      add_where(lit, gamma_bar, (E + B / ca) * Qn_bar);
+      add_where(lit, B_bar, (gamma / ca + rd * theta) * Qn_bar);
+      add_where(lit, ca_bar, -B * gamma / (ca * ca) * Qn_bar);
+      add_where(lit, a_bar, (-bbeta + dd * theta) * Qn_bar);
+      add_where(lit, bbeta_bar, (-a + E * rd) * Qn_bar);
+      add_where(lit, dd_bar, a * theta * Qn_bar);
+      add_where(lit, theta_bar, (a * dd + rd * B) * Qn_bar);
+      add_where(lit, rd_bar, (E * bbeta + B * theta) * Qn_bar);
       // Rn = -a gamma + a dd gamma / ca + E rd gamma + rd B gamma / ca
-      a_bar += (-gamma + dd * gamma / ca) * Rn_bar;
-      gamma_bar += (-a + a * dd / ca + E * rd + rd * B / ca) * Rn_bar;
-      dd_bar += a * gamma / ca * Rn_bar;
-      ca_bar += -(a * dd * gamma + rd * B * gamma) / (ca * ca) * Rn_bar;
-      rd_bar += (E * gamma + B * gamma / ca) * Rn_bar;
-      B_bar += rd * gamma / ca * Rn_bar;
+      add_where(lit, a_bar, (-gamma + dd * gamma / ca) * Rn_bar);
+      add_where(lit, gamma_bar, (-a + a * dd / ca + E * rd + rd * B / ca) * Rn_bar);
+      add_where(lit, dd_bar, a * gamma / ca * Rn_bar);
+      add_where(lit, ca_bar, -(a * dd * gamma + rd * B * gamma) / (ca * ca) * Rn_bar);
+      add_where(lit, rd_bar, (E * gamma + B * gamma / ca) * Rn_bar);
+      add_where(lit, B_bar, rd * gamma / ca * Rn_bar);
     }
   }
   // (a, B) from the limitation chosen at ci = 0.7 ca.
-  if (w.electron) b8_bar += B_bar, jp_bar += a_bar;
-  else bc_bar += B_bar, vcmax_bar += a_bar;
+  add_where(w.electron, b8_bar, B_bar);
+  add_where(w.electron, jp_bar, a_bar);
+  add_where(!w.electron, bc_bar, B_bar);
+  add_where(!w.electron, vcmax_bar, a_bar);
   // J = qalpha I / sqrt(1 + qalpha^2 I^2 / Jmax^2)
-  double jmax_bar = 0;
+  V jmax_bar = 0.0;
   {
-    const double n2 = qa * qa * par * par, d2 = w.jmax * w.jmax;
-    const double s = 1.0 + n2 / d2, sq = std::sqrt(s);
-    const double qp_bar = jp_bar / sq;
-    const double s_bar = -jp_bar * w.jp / sq * 0.5 / sq;
-    const double n2_bar = s_bar / d2, d2_bar = -s_bar * n2 / (d2 * d2);
+    const V n2 = qa * qa * par * par, d2 = w.jmax * w.jmax;
+    const V s = 1.0 + n2 / d2, sq = sqrt(s);
+    const V qp_bar = jp_bar / sq;
+    const V s_bar = -jp_bar * w.jp / sq * 0.5 / sq;
+    const V n2_bar = s_bar / d2, d2_bar = -s_bar * n2 / (d2 * d2);
     xb[kPsQalpha] += qp_bar * par + n2_bar * 2.0 * qa * par * par;
     xb[kPsPar] += qp_bar * qa + n2_bar * 2.0 * par * qa * qa;
     jmax_bar += d2_bar * 2.0 * w.jmax;
   }
   // Coefficients of the coupled system.
-  double gbk_bar = 0, bp16_bar = 0, krh_bar = 0;
+  V gbk_bar = 0.0, bp16_bar = 0.0, krh_bar = 0.0;
   {
     const double m = d.amphistomatous ? 2.0 : 1.0, g4 = d.amphistomatous ? 4.0 : 1.0;
     bp16_bar += alpha_bar / gb;
@@ -1014,29 +1070,29 @@ inline void photosynthesis_adjoint(const double* out_adj, const Index* in, doubl
   }
   dd_bar += 8.0 * b8_bar;
   // Gamma* = 500 O2 / tau(T_L)
-  double tau_bar = -dd_bar * w.gammac / w.tau;
+  const V tau_bar = -dd_bar * w.gammac / w.tau;
   xb[kPsO2] += dd_bar * 500.0 / w.tau;
   // g_b = 1 / (rb T_L pst)
   {
-    const double rbm_bar = -gb_bar * gb * gb;
+    const V rbm_bar = -gb_bar * gb * gb;
     xb[kPsRb] += rbm_bar * tl * w.pst;
     tl_bar += rbm_bar * rb * w.pst;
   }
-  double tp25_bar = 0;
+  V tp25_bar = 0.0;
   peaked_adjoint(vcmax_bar, w.e_vc, x[kPsVcopt], x[kPsEvc], x[kPsToptvc], x[kPsRugc], x[kPsHkin], tl, xb[kPsVcopt],
                  xb[kPsEvc], xb[kPsToptvc], xb[kPsRugc], xb[kPsHkin], tl_bar);
   peaked_adjoint(jmax_bar, w.e_jm, x[kPsJmopt], x[kPsEjm], x[kPsToptjm], x[kPsRugc], x[kPsHkin], tl, xb[kPsJmopt],
                  xb[kPsEjm], xb[kPsToptjm], xb[kPsRugc], xb[kPsHkin], tl_bar);
   {
-    double r25_bar = 0;
-    arrhenius_adjoint(par > 10.0 ? rd_bar * 0.4 : rd_bar, w.e_rd, x[kPsVcopt] * 0.004657, x[kPsErd], w.tp25, x[kPsRugc],
-                      x[kPsTk25], tl, r25_bar, xb[kPsErd], tp25_bar, xb[kPsRugc], xb[kPsTk25], tl_bar);
+    V r25_bar = 0.0;
+    arrhenius_adjoint(where(par > 10.0, V(rd_bar * 0.4), rd_bar), w.e_rd, V(x[kPsVcopt] * 0.004657), x[kPsErd], w.tp25,
+                      x[kPsRugc], x[kPsTk25], tl, r25_bar, xb[kPsErd], tp25_bar, xb[kPsRugc], xb[kPsTk25], tl_bar);
     xb[kPsVcopt] += r25_bar * 0.004657;
   }
   // B_c = K_c(T) (1 + O / K_o)
   {
-    const double ratio = w.o2_pa / w.ko25_pa;
-    const double kct_bar = bc_bar * (1.0 + ratio), ratio_bar = bc_bar * w.kct;
+    const V ratio = w.o2_pa / w.ko25_pa;
+    const V kct_bar = bc_bar * (1.0 + ratio), ratio_bar = bc_bar * w.kct;
     xb[kPsO2] += ratio_bar / w.ko25_pa * 101.3;
     xb[kPsKo25] += -ratio_bar * ratio / w.ko25_pa * 100.0;
     arrhenius_adjoint(kct_bar, w.e_kc, x[kPsKc25], x[kPsEkc], w.tp25, x[kPsRugc], x[kPsTk25], tl, xb[kPsKc25],
@@ -1044,11 +1100,11 @@ inline void photosynthesis_adjoint(const double* out_adj, const Index* in, doubl
   }
   // tau(T_L - 273.15): ratio of two cubics.
   {
-    const double t = w.tlc, t2 = t * t, t3 = t2 * t;
-    const double kc = 78.5e-3 + -2.89e-3 * t + 54.7e-6 * t2 + -0.417e-6 * t3;
-    const double ko = 2.1e-3 + -57.1e-6 * t + 1.024e-6 * t2 + -7.503e-9 * t3;
-    const double dkc = -2.89e-3 + 2.0 * 54.7e-6 * t + 3.0 * -0.417e-6 * t2;
-    const double dko = -57.1e-6 + 2.0 * 1.024e-6 * t + 3.0 * -7.503e-9 * t2;
+    const V t = w.tlc, t2 = t * t, t3 = t2 * t;
+    const V kc = 78.5e-3 + -2.89e-3 * t + 54.7e-6 * t2 + -0.417e-6 * t3;
+    const V ko = 2.1e-3 + -57.1e-6 * t + 1.024e-6 * t2 + -7.503e-9 * t3;
+    const V dkc = -2.89e-3 + 2.0 * 54.7e-6 * t + 3.0 * -0.417e-6 * t2;
+    const V dko = -57.1e-6 + 2.0 * 1.024e-6 * t + 3.0 * -7.503e-9 * t2;
     tl_bar += tau_bar * 102.0 * (dkc * ko - kc * dko) / (ko * ko);
   }
   tl_bar += tp25_bar;
@@ -1403,8 +1459,10 @@ void le_preaccumulate(const double* x, double e_air, const int* position, int m,
 }
 
 // The inputs of a leaf photosynthesis block, in the order of PsWork / the block's Jacobian.
-inline std::array<const Var*, kPsInputs> ps_arguments(const Var& par_absorbed, const Var& ca, const Var& t_leaf,
-                                                      const Var& rb_co2, const Var& rh, const Parameters<Var>& p) {
+template <class Active>
+std::array<const Active*, kPsInputs> ps_arguments(const Active& par_absorbed, const Active& ca, const Active& t_leaf,
+                                                  const Active& rb_co2, const Active& rh,
+                                                  const Parameters<Active>& p) {
   return {&par_absorbed, &ca,     &t_leaf,   &rb_co2,  &rh,      &p.tk_25,  &p.kc25,   &p.ekc,
           &p.rugc,       &p.ko25, &p.o2,     &p.vcopt, &p.erd,   &p.jmopt,  &p.ejm,    &p.toptjm,
           &p.hkin,       &p.evc,  &p.toptvc, &p.qalpha, &p.kball, &p.bprime};
@@ -1419,35 +1477,40 @@ std::array<const Active*, kLeInputs> le_arguments(const Active& q_abs, const Act
           &air.d2es_dt2, &air.des_dt, &air.vpd, &air.latent_base, &air.air_density, &p.ep, &p.sigma, &p.Cp};
 }
 
-// physics::leaf_photosynthesis for Var, hand-written: one external block (outputs A_n, g_s, R_d,
-// c_i) instead of about 250 nodes per leaf; the adjoint runs the stored double forward pass
-// backwards. leaf_rh is min(rh, 1) as in the template (rh itself, or the constant 1).
-inline physics::LeafPhotosynthesis<Var> leaf_photosynthesis_handwritten(
-    const Var& par_absorbed, const Var& ca, const Var& t_leaf, const Var& rb_co2, const double& pressure_kpa, const Var& rh,
-    bool amphistomatous, const Parameters<Var>& p, bool single_dark_respiration) {
-  const std::array<const Var*, kPsInputs> args = ps_arguments(par_absorbed, ca, t_leaf, rb_co2, rh, p);
-  Tape& tape = thread_tape();
+// physics::leaf_photosynthesis for Var or LaneVar, hand-written: one external block (outputs A_n,
+// g_s, R_d, c_i) instead of about 250 nodes per leaf (300 in lanes); the adjoint runs the stored
+// forward pass backwards. leaf_rh is min(rh, 1) as in the template (rh itself, or the constant 1).
+template <class Active>
+physics::LeafPhotosynthesis<Active> leaf_photosynthesis_handwritten(
+    const Active& par_absorbed, const Active& ca, const Active& t_leaf, const Active& rb_co2,
+    const typename ActiveTraits<Active>::Value& pressure_kpa, const Active& rh, bool amphistomatous,
+    const Parameters<Active>& p, bool single_dark_respiration) {
+  using AT = ActiveTraits<Active>;
+  using V = typename AT::Value;
+  const std::array<const Active*, kPsInputs> args = ps_arguments(par_absorbed, ca, t_leaf, rb_co2, rh, p);
+  auto& tape = AT::tape();
   void* where = nullptr;
-  const std::size_t offset = tape.reserve_external_data(sizeof(PsData), &where);
-  auto* d = static_cast<PsData*>(where);
+  const std::size_t offset = tape.reserve_external_data(sizeof(PsData<V>), &where);
+  auto* d = static_cast<PsData<V>*>(where);
   Index inputs[kPsInputs];
   const bool active = gather_inputs(args.data(), kPsInputs, d->x, inputs);
   d->pressure_kpa = pressure_kpa;
   d->amphistomatous = amphistomatous;
   d->single_dark_respiration = single_dark_respiration;
-  PsWork& w = d->w;
+  PsWorkOf<V>& w = d->w;
   ps_forward(d->x, pressure_kpa, amphistomatous, single_dark_respiration, w);
-  physics::LeafPhotosynthesis<Var> out;
-  out.leaf_rh = rh > 1.0 ? Var(1.0) : rh;
+  physics::LeafPhotosynthesis<Active> out;
+  out.leaf_rh = physics::cap_at(rh, 1.0);
   if (!active) {  // the reserved data stays unused
-    out.net_assimilation = w.out_a, out.gs_m_s = w.out_gs, out.dark_respiration = w.rd, out.ci = w.out_ci;
+    out.net_assimilation = Active(w.out_a), out.gs_m_s = Active(w.out_gs), out.dark_respiration = Active(w.rd);
+    out.ci = Active(w.out_ci);
     return out;
   }
-  const Index first = tape.push_external_inplace(inputs, kPsInputs, 4, &photosynthesis_adjoint, offset);
-  out.net_assimilation = Var(w.out_a, first);
-  out.gs_m_s = Var(w.out_gs, first + 1);
-  out.dark_respiration = Var(w.rd, first + 2);
-  out.ci = Var(w.out_ci, first + 3);
+  const Index first = tape.push_external_inplace(inputs, kPsInputs, 4, &photosynthesis_adjoint<V>, offset);
+  out.net_assimilation = AT::make(w.out_a, first);
+  out.gs_m_s = AT::make(w.out_gs, first + 1);
+  out.dark_respiration = AT::make(w.rd, first + 2);
+  out.ci = AT::make(w.out_ci, first + 3);
   return out;
 }
 
@@ -2046,6 +2109,16 @@ inline physics::LeafPhotosynthesis<Var> leaf_photosynthesis(const Var& par_absor
   if (preaccumulate_leaf_blocks())
     return kernels_detail::leaf_photosynthesis_preaccumulated(par_absorbed, ca, t_leaf, rb_co2, pressure_kpa, rh,
                                                               amphistomatous, p, single_dark_respiration);
+  return kernels_detail::leaf_photosynthesis_handwritten(par_absorbed, ca, t_leaf, rb_co2, pressure_kpa, rh,
+                                                         amphistomatous, p, single_dark_respiration);
+}
+
+// The same for LaneVar: the hand-written block in lanes.
+template <class A>
+physics::LeafPhotosynthesis<LaneVar<A>> leaf_photosynthesis(
+    const LaneVar<A>& par_absorbed, const LaneVar<A>& ca, const LaneVar<A>& t_leaf, const LaneVar<A>& rb_co2,
+    const std::type_identity_t<simd::Lanes<A, 1>>& pressure_kpa, const LaneVar<A>& rh, bool amphistomatous,
+    const Parameters<LaneVar<A>>& p, bool single_dark_respiration = false) {
   return kernels_detail::leaf_photosynthesis_handwritten(par_absorbed, ca, t_leaf, rb_co2, pressure_kpa, rh,
                                                          amphistomatous, p, single_dark_respiration);
 }

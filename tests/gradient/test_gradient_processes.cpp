@@ -536,7 +536,7 @@ TEST(GradientProcess, PreaccumulatedLeafBlocksEqualHandWritten) {
         ad::Var* fields[] = {&p.tk_25, &p.kc25, &p.ekc, &p.rugc, &p.ko25, &p.o2, &p.vcopt, &p.erd, &p.jmopt,
                              &p.ejm, &p.toptjm, &p.hkin, &p.evc, &p.toptvc, &p.qalpha, &p.kball, &p.bprime};
         for (int k = 0; k < 17; ++k) *fields[k] = x[5 + k];
-        const auto f = form == 0   ? &leaf_photosynthesis_handwritten
+        const auto f = form == 0   ? &leaf_photosynthesis_handwritten<ad::Var>
                        : form == 1 ? &leaf_photosynthesis_preaccumulated
                                    : &physics::leaf_photosynthesis<ad::Var>;
         const auto out = f(x[0], x[1], x[2], x[3], 100.0, x[4], c.amphi, p, c.single_rd);
@@ -800,6 +800,88 @@ TEST(GradientProcess, LeafEnergyKernelInLanesEqualsTheScalarKernelLaneByLane) {
                                            "kinds " + std::to_string(k0) + "/" + std::to_string(k1) +
                                                (amphi ? ", amphistomatous" : ""));
     }
+  }
+}
+
+// The photosynthesis block on the lane tape: each lane has the scalar block's values and Jacobian,
+// with the two lanes of a vector on different branches of section 2.11 (limitation, root choice,
+// clips, sucrose cap, co-limitation, fallback), and a leaf without light beside a lit one (the
+// dark lane then runs the cubic and falls back, where alone it skips the cubic).
+TEST(GradientProcess, PhotosynthesisKernelInLanesEqualsTheScalarKernelLaneByLane) {
+  ad::LaneTapeGuard<xsimd::sse2> guard;
+  using W = ad::kernels_detail::PsWork;
+  constexpr int kIn = ad::kernels_detail::kPsInputs, kOut = 5;
+  const std::vector<std::pair<std::string, std::function<bool(const W&, const PsCase&)>>> kinds = {
+      {"Rubisco-limited", [](const W& w, const PsCase&) { return !w.electron && !w.fallback && w.sel >= 0 && !w.colim; }},
+      {"electron transport", [](const W& w, const PsCase&) { return w.electron && !w.fallback && w.sel >= 0 && !w.colim; }},
+      {"co-limitation", [](const W& w, const PsCase&) { return w.colim && !w.fallback && !w.sucrose; }},
+      {"sucrose cap", [](const W& w, const PsCase&) { return w.sucrose && !w.fallback; }},
+      {"fallback", [](const W& w, const PsCase&) { return w.fallback && w.prd > 0.0; }},
+      {"no real roots", [](const W& w, const PsCase&) { return w.sel < 0 && !w.fallback; }},
+      {"smallest root", [](const W& w, const PsCase&) { return w.sel == 0 && !w.fallback; }},
+      {"second root", [](const W& w, const PsCase&) { return w.sel == 1 && !w.fallback; }},
+      {"third root", [](const W& w, const PsCase&) { return w.sel == 2 && !w.fallback; }},
+      {"arg_u clipped", [](const W& w, const PsCase&) { return (w.argu > 0.99 || w.argu < -0.99) && w.sel >= 0 && !w.fallback; }},
+      {"qqq floor", [](const W& w, const PsCase&) { return w.qqq_raw < 0.01 && w.sel >= 0 && !w.fallback; }},
+      {"rh > 1", [](const W& w, const PsCase& c) { return c.x[4] > 1.0 && !w.fallback && w.sel >= 0; }},
+  };
+  // The first well-conditioned case of each kind (as in PhotosynthesisKernelEveryBranch), per
+  // stomatal layout.
+  std::vector<PsCase> found[2];
+  for (auto& f : found) f.resize(kinds.size());
+  std::mt19937 rng(53);
+  std::size_t missing = 2 * kinds.size();
+  for (int it = 0; it < 4000000 && missing > 0; ++it) {
+    const PsCase c = ps_sample(rng, false);
+    const W w = ps_branches(c);
+    for (std::size_t k = 0; k < kinds.size(); ++k) {
+      if (found[c.amphi][k].x.empty() && kinds[k].second(w, c) &&
+          canveg::test::jacobian_ok(photosynthesis_jacobian(c, false), kIn, 1e-5))
+        found[c.amphi][k] = c, --missing;
+    }
+  }
+  for (int amphi = 0; amphi < 2; ++amphi)
+    for (std::size_t k = 0; k < kinds.size(); ++k)
+      ASSERT_FALSE(found[amphi][k].x.empty()) << "branch not reached: " << kinds[k].first << ", amphi " << amphi;
+  for (int amphi = 0; amphi < 2; ++amphi) {
+    for (std::size_t k0 = 0; k0 < kinds.size(); ++k0) {
+      for (std::size_t k1 = k0 + 1; k1 < kinds.size(); ++k1) {
+        const std::vector<double> lane_x[2] = {found[amphi][k0].x, found[amphi][k1].x};
+        for (const bool single_rd : {false, true}) {
+          const auto block = [&](const auto* x, auto* y, const auto& pressure) {
+            using T = std::decay_t<decltype(*y)>;
+            Parameters<T> p = cast_parameters<T>(trained_like());
+            T* fields[] = {&p.tk_25, &p.kc25, &p.ekc,   &p.rugc,   &p.ko25,   &p.o2,     &p.vcopt, &p.erd,  &p.jmopt,
+                           &p.ejm,   &p.toptjm, &p.hkin, &p.evc,   &p.toptvc, &p.qalpha, &p.kball, &p.bprime};
+            for (int f = 0; f < 17; ++f) *fields[f] = x[5 + f];
+            const LeafPhotosynthesis<T> r =
+                leaf_photosynthesis(x[0], x[1], x[2], x[3], pressure, x[4], amphi == 1, p, single_rd);
+            y[0] = r.net_assimilation, y[1] = r.gs_m_s, y[2] = r.dark_respiration, y[3] = r.ci, y[4] = r.leaf_rh;
+          };
+          const double pressure[2] = {100.0, 100.0};
+          // The vector exp, acos and cos round differently from the C library's.
+          expect_lanes_equal_scalar<kIn, kOut>(block, lane_x, pressure, 1e-12,
+                                               kinds[k0].first + " / " + kinds[k1].first + (amphi ? ", amphistomatous" : "") +
+                                                   (single_rd ? ", single R_d" : ""));
+        }
+      }
+    }
+    // A leaf without light beside a lit one, and two dark leaves (the cubic skipped).
+    std::vector<double> dark = found[amphi][0].x;
+    dark[0] = 0.0;
+    const std::vector<double> lit_dark[2] = {found[amphi][1].x, dark}, dark_dark[2] = {dark, dark};
+    const auto block = [&](const auto* x, auto* y, const auto& pressure) {
+      using T = std::decay_t<decltype(*y)>;
+      Parameters<T> p = cast_parameters<T>(trained_like());
+      T* fields[] = {&p.tk_25, &p.kc25, &p.ekc,   &p.rugc,   &p.ko25,   &p.o2,     &p.vcopt, &p.erd,  &p.jmopt,
+                     &p.ejm,   &p.toptjm, &p.hkin, &p.evc,   &p.toptvc, &p.qalpha, &p.kball, &p.bprime};
+      for (int f = 0; f < 17; ++f) *fields[f] = x[5 + f];
+      const LeafPhotosynthesis<T> r = leaf_photosynthesis(x[0], x[1], x[2], x[3], pressure, x[4], amphi == 1, p);
+      y[0] = r.net_assimilation, y[1] = r.gs_m_s, y[2] = r.dark_respiration, y[3] = r.ci, y[4] = r.leaf_rh;
+    };
+    const double pressure[2] = {100.0, 97.0};
+    expect_lanes_equal_scalar<kIn, kOut>(block, lit_dark, pressure, 1e-12, "lit / dark");
+    expect_lanes_equal_scalar<kIn, kOut>(block, dark_dark, pressure, 1e-12, "dark / dark");
   }
 }
 
