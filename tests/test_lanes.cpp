@@ -13,8 +13,10 @@
 #include "canveg/forcing.hpp"
 #include "canveg/model_io.hpp"
 #include "canveg/run.hpp"
+#include "physics/iterated_state.hpp"
 #include "physics/profiles.hpp"
 #include "physics/soil_energy.hpp"
+#include "run/column_model.hpp"
 #include "run/lane_solver.hpp"
 #include "simd/lanes.hpp"
 
@@ -141,6 +143,51 @@ TEST_P(EveryModelKind, VectorsInTurnEqualTheLockStepOrderBitForBit) {
       CANVEG_OUTPUT_FIELDS(CANVEG_SAME_OUTPUT)
 #undef CANVEG_SAME_OUTPUT
     }
+  }
+}
+
+// The iterated states before every iteration (the gradient's checkpoints), written by the lane
+// solver straight from the lanes (LaneIterationObserver::iterated_state_before, vectors one at a
+// time) equal those read off the unpacked scalar states in lock-step order, bit for bit, for every
+// instruction set and one at a time, with a partial last vector.
+TEST_P(EveryModelKind, IteratedStatesFromTheLanesEqualTheUnpackedStatesBitForBit) {
+  const canveg::Model<double> m = model(GetParam());
+  const std::vector<double> dij_t = canveg::transpose_dij(m.dij, m.setup.n_total_layers, m.setup.n_can_layers);
+  const canveg::physics::ColumnModel<double> cm = canveg::make_column_model(m, dij_t);
+  const std::size_t n = 21, S = canveg::physics::iterated_size(cm.J, cm.N), K = static_cast<std::size_t>(cm.niter);
+  // Direct: the solver writes each iteration's states into its slot.
+  struct Direct : canveg::run::BlockHooks {
+    std::vector<double> out;
+    std::size_t slot;
+    double* iterated_state_before(int k) override { return out.data() + static_cast<std::size_t>(k) * slot; }
+  };
+  // Unpacked: the scalar states are read before every iteration.
+  struct Unpacked : canveg::run::BlockHooks {
+    std::vector<double> out;
+    std::size_t slot, n;
+    canveg::run::LockstepColumns<double>* cols;
+    bool reads_states_before(int) const override { return true; }
+    void before_iteration(int k) override {
+      double* o = out.data() + static_cast<std::size_t>(k) * slot;
+      for (std::size_t i = 0; i < n; ++i) canveg::physics::visit_iterated(cols->states[i], [&o](double& x) { *o++ = x; });
+    }
+  };
+  std::vector<canveg::run::LaneSolver> solvers = canveg::run::available_lane_solvers();
+  solvers.push_back(canveg::run::LaneSolver{});  // one at a time
+  for (const canveg::run::LaneSolver& solver : solvers) {
+    SCOPED_TRACE(solver.isa);
+    canveg::run::LockstepColumns<double> cols_a, cols_b;
+    Direct direct;
+    direct.slot = n * S;
+    direct.out.assign(K * n * S, -1.0);
+    Unpacked unpacked;
+    unpacked.slot = n * S, unpacked.n = n, unpacked.cols = &cols_b;
+    unpacked.out.assign(K * n * S, -2.0);
+    canveg::run::solve_block(solver, cm, window(), 5, n, {}, cols_a, direct);
+    canveg::run::solve_block(solver, cm, window(), 5, n, {}, cols_b, unpacked);
+    ASSERT_EQ(direct.out.size(), unpacked.out.size());
+    for (std::size_t k = 0; k < direct.out.size(); ++k)
+      ASSERT_EQ(direct.out[k], unpacked.out[k]) << "iteration " << k / (n * S) << " row " << k % (n * S) / S << " value " << k % S;
   }
 }
 

@@ -17,6 +17,7 @@
 #include <cstddef>
 
 #include "physics/column_solver.hpp"
+#include "physics/iterated_state.hpp"
 
 namespace canveg::gradient {
 
@@ -41,30 +42,11 @@ void apply_header(const RowHeader& h, physics::ColumnState<T>& s) {
   s.cloudiness_ratio = h.cloudiness_ratio;
 }
 
-inline std::size_t iterated_size(int J, int N) {
-  return static_cast<std::size_t>(2 * (J + 1) + 2 * J + physics::kSoilNodes + 3 * N + 4);
-}
-// Position of the soil surface temperature in the iterated list.
-inline std::size_t surface_index(int J, int N) {
-  return static_cast<std::size_t>(2 * (J + 1) + 2 * J + physics::kSoilNodes + 3 * N);
-}
-
-template <class T, class F>
-void visit_iterated(physics::ColumnState<T>& s, F&& f) {
-  const int J = s.J, N = s.N;
-  for (int l = 0; l <= J; ++l) f(s.ir_down[l]);
-  for (int l = 0; l <= J; ++l) f(s.ir_up[l]);
-  for (int j = 0; j < J; ++j) f(s.sun.t_leaf[j]);
-  for (int j = 0; j < J; ++j) f(s.shade.t_leaf[j]);
-  for (int k = 0; k < physics::kSoilNodes; ++k) f(s.t_soil[k]);
-  for (int i = 0; i < N; ++i) f(s.t_air[i]);
-  for (int i = 0; i < N; ++i) f(s.e_air[i]);
-  for (int i = 0; i < N; ++i) f(s.co2[i]);
-  f(s.t_surface);  // surface_index()
-  f(s.zl);
-  f(s.veg_ps);
-  f(s.veg_rd);
-}
+// The iterated list (iterated_size, surface_index, visit_iterated) is physics::'s: the lane
+// solver writes it straight from its lanes.
+using physics::iterated_size;
+using physics::surface_index;
+using physics::visit_iterated;
 
 inline std::size_t constants_size(int J) { return static_cast<std::size_t>(5 + 2 * (4 * (J + 1) + 2 * J) + J); }
 

@@ -73,15 +73,14 @@ void ReverseEngine::forward(std::size_t begin, std::size_t n, bool independent, 
     std::size_t n;
     bool all;
     CheckpointHooks(ReverseEngine& engine, std::size_t rows, bool every) : e(engine), n(rows), all(every) {}
-    bool reads_states_before(int k) const override { return all || k == e.niter_ - 1; }
     void after_init(std::size_t i, physics::ColumnState<double>& s) override {
       e.headers_[i] = header_of(s);
       save_constants(s, e.constants_.data() + i * e.C_);
     }
-    void before_iteration(int k) override {
-      if (!all && k != e.niter_ - 1) return;
+    double* iterated_state_before(int k) override {
+      if (!all && k != e.niter_ - 1) return nullptr;
       const std::size_t slot = all ? static_cast<std::size_t>(k) : 0;
-      for (std::size_t i = 0; i < n; ++i) save_iterated(e.cols_.states[i], e.checkpoints_.data() + (slot * n + i) * e.S_);
+      return e.checkpoints_.data() + slot * n * e.S_;
     }
   } hooks(*this, n, all_checkpoints);
   le_.resize(n);

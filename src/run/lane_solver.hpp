@@ -26,6 +26,11 @@ struct LaneIterationObserver {
   virtual bool reads_states_after(int /*k*/) const { return false; }
   virtual void before_iteration(int /*k*/) {}
   virtual void after_iteration(int /*k*/) {}
+  // Where the iterated state of the block's rows before iteration k goes: physics::visit_iterated's
+  // list, physics::iterated_size values per row, row after row; nullptr: nowhere. The lane solver
+  // writes it straight from the lanes, so an observer that reads nothing else lets the vectors be
+  // solved one at a time (the states then never leave the cache between iterations).
+  virtual double* iterated_state_before(int /*k*/) { return nullptr; }
 };
 
 // One lock-step block: n initialised scalar columns in, the same columns after model.niter

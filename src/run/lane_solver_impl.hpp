@@ -12,6 +12,7 @@
 
 #include "nn/dense_net.hpp"
 #include "physics/column_solver.hpp"
+#include "physics/iterated_state.hpp"
 #include "run/lane_solver.hpp"
 #include "simd/lanes.hpp"
 
@@ -155,6 +156,21 @@ void build_conduction_maps(physics::ColumnState<double>* states, std::size_t n, 
   }
 }
 
+// The iterated state of the vector's first `count` rows into rows[0 .. count) of a checkpoint
+// (LaneIterationObserver::iterated_state_before), straight from the lanes.
+template <class A, int K>
+void save_iterated_lanes(physics::ColumnState<L<A, K>>& lanes, std::size_t count, double* rows) {
+  constexpr std::size_t W = L<A, K>::kWidth;
+  const std::size_t S = physics::iterated_size(lanes.J, lanes.N);
+  std::size_t m = 0;
+  physics::visit_iterated(lanes, [&](L<A, K>& x) {
+    alignas(64) double values[W];
+    x.store(values);
+    for (std::size_t l = 0; l < count; ++l) rows[l * S + m] = values[l];
+    ++m;
+  });
+}
+
 // Whether `observer` reads the states of the block before or after any of the n iterations.
 inline bool reads_any_states(const LaneIterationObserver* observer, int niter) {
   if (!observer) return false;
@@ -191,6 +207,8 @@ void solve_vectors_in_turn(const LaneBlock& job, const LaneModel<A, K>& model) {
     for (std::size_t l = 0; l < W; ++l) flags[l] = job.has_previous[b * W + std::min(l, count - 1)] ? 1.0 : 0.0;
     const simd::LaneMask<A, K> has_previous = L<A, K>::load(flags) != 0.0;
     for (std::size_t k = 0; k < niter; ++k) {
+      if (double* out = job.observer ? job.observer->iterated_state_before(static_cast<int>(k)) : nullptr)
+        save_iterated_lanes<A, K>(*state, count, out + b * W * physics::iterated_size(md.J, md.N));
       alignas(64) double surface[W], previous[W];
       state->t_surface.store(surface);
       previous[0] = b == 0 ? job.surface_before_first : last_lane_before[k];
@@ -239,6 +257,9 @@ void solve_block(const LaneBlock& job) {
     scalar_states_current = true;
   };
   for (int k = 0; k < md.niter; ++k) {
+    if (double* out = observer->iterated_state_before(k))
+      for (std::size_t b = 0; b < blocks; ++b)
+        save_iterated_lanes<A, K>(states[b], count_in(b), out + b * W * physics::iterated_size(md.J, md.N));
     if (observer->reads_states_before(k)) unpack_all();
     observer->before_iteration(k);
     for (std::size_t b = 0; b < blocks; ++b) states[b].t_surface.store(surface.get() + b * W);

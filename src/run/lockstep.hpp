@@ -11,10 +11,12 @@
 #pragma once
 
 #include <cstddef>
+#include <type_traits>
 #include <vector>
 
 #include "canveg/forcing.hpp"
 #include "physics/column_solver.hpp"
+#include "physics/iterated_state.hpp"
 #include "run/column_model.hpp"
 
 namespace canveg::run {
@@ -46,6 +48,7 @@ struct LockstepHooks {
   void after_init(std::size_t /*row in block*/, State& /*state*/) {}
   void before_iteration(int /*k*/) {}
   void after_iteration(int /*k*/) {}
+  double* iterated_state_before(int /*k*/) { return nullptr; }  // as LaneIterationObserver's
 };
 
 // Whether row i of a block starting at record row `first` reads its predecessor's surface temperature.
@@ -84,6 +87,11 @@ void solve_lockstep(const physics::ColumnModel<T>& model, const ForcingRecord& f
   const T before_first = initialise_lockstep(model, forcing, first, n, coupling, cols, hooks);
   const auto has_previous = [&](std::size_t i) { return reads_previous_row(coupling, first, i); };
   for (int k = 0; k < model.niter; ++k) {
+    if constexpr (std::is_same_v<T, double>) {
+      if (double* out = hooks.iterated_state_before(k)) {
+        for (std::size_t i = 0; i < n; ++i) physics::visit_iterated(cols.states[i], [&out](double& x) { *out++ = x; });
+      }
+    }
     hooks.before_iteration(k);
     for (std::size_t i = 0; i < n; ++i) cols.snapshot[i] = cols.states[i].t_surface;
     for (std::size_t i = 0; i < n; ++i) {
