@@ -20,6 +20,7 @@
 // scalar tape's derivatives up to the rounding of the vector mathematics.
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -125,9 +126,12 @@ class LaneTape {
   const Row* adjoints() const { return adj_; }
   void zero_adjoints() { std::memset(static_cast<void*>(adj_), 0, size_ * sizeof(Row)); }
 
-  // Propagates the adjoints from the last node back to node 1, lane by lane only where a node's
-  // adjoint is not 0 (see the header).
-  void reverse() {
+  // Propagates the adjoints from the last node back to node `first` (node 1 by default), lane by
+  // lane only where a node's adjoint is not 0 (see the header). The nodes before `first` must be
+  // leaves (the recording's inputs): their adjoints are final once node `first` is swept, and
+  // sweeping them would only add their zero partials.
+  void reverse(Index first = 1) {
+    assert(first >= 1 && (n_hooks_ == 0 || hooks_[0].id >= first));
     Row* adj = adj_;
     const Batch zero(0.0);
     std::size_t next_hook = n_hooks_;
@@ -136,7 +140,7 @@ class LaneTape {
     const Link* links = links_;
     const Batch* partials = partials_;
     Batch carry = zero;  // what node i + 1 passed to node i, held in a register (see sweep_node)
-    for (std::size_t i = size_ - 1; i > 0; --i) {
+    for (std::size_t i = size_ - 1; i >= static_cast<std::size_t>(first); --i) {
       sweep_node(links, partials, adj, i, carry);
       if (static_cast<Index>(i) == hook_id) {
         const Hook& h = hooks_[--next_hook];
@@ -144,6 +148,7 @@ class LaneTape {
         hook_id = next_hook ? hooks_[next_hook - 1].id : 0;
       }
     }
+    adj[first - 1].v[0] += carry;  // what node `first` passed to the node before it
   }
 
   void release() {

@@ -56,6 +56,7 @@
 #include "physics/column_solver.hpp"
 #include "physics/leaf_energy.hpp"
 #include "physics/photosynthesis.hpp"
+#include "physics/thermo.hpp"
 
 namespace canveg::ad {
 
@@ -2121,6 +2122,47 @@ physics::LeafPhotosynthesis<LaneVar<A>> leaf_photosynthesis(
     const Parameters<LaneVar<A>>& p, bool single_dark_respiration = false) {
   return kernels_detail::leaf_photosynthesis_handwritten(par_absorbed, ca, t_leaf, rb_co2, pressure_kpa, rh,
                                                          amphistomatous, p, single_dark_respiration);
+}
+
+// The moist-air functions of one temperature for LaneVar (docs/model.md 2.1): each output is a
+// function of T alone, recorded as one node with its derivative written out, instead of the 6
+// nodes of e_s(T) and the 25 of moist_air (a third of a 50-layer iteration's nodes were these).
+// The values are the template's operations on the lanes, so the lane forward pass's bit for bit.
+// With c = 18 / R:  e_s' = e_s (6790.4985 / T^2 - 5.02808 / T),  lambda' = -2370,
+//   D = e_s lambda c / T^2:  D' = c (e_s' lambda + e_s lambda') / T^2 - 2 D / T,
+//   D2 = -2 e_s lambda c / T^3 + D lambda c / T^2:
+//   D2' = -2 c (e_s' lambda + e_s lambda') / T^3 + 6 e_s lambda c / T^4 + c (D' lambda + D lambda') / T^2
+//         - 2 D lambda c / T^3.
+namespace kernels_detail {
+template <class A>
+simd::Lanes<A, 1> saturation_slope(const simd::Lanes<A, 1>& es, const simd::Lanes<A, 1>& t) {
+  return es * (6790.4985 / (t * t) - 5.02808 / t);
+}
+}  // namespace kernels_detail
+
+template <class A>
+LaneVar<A> saturation_vapour_pressure(const LaneVar<A>& tk) {
+  const simd::Lanes<A, 1> es = physics::saturation_vapour_pressure(tk.v);
+  return lanes_detail::unary(es.v[0], tk, kernels_detail::saturation_slope(es, tk.v).v[0]);
+}
+
+template <class A>
+physics::MoistAir<LaneVar<A>> moist_air(const LaneVar<A>& tk) {
+  using V = simd::Lanes<A, 1>;
+  const physics::MoistAir<V> m = physics::moist_air(tk.v);
+  const V t = tk.v, c = 18.0 / physics::kGasConstant1000;
+  const V es_t = kernels_detail::saturation_slope(m.es, t), lam_t = -2370.0;
+  const V product_t = es_t * m.lambda + m.es * lam_t;  // (e_s lambda)'
+  const V t2 = t * t, t3 = t2 * t;
+  const V des_t = c * product_t / t2 - 2.0 * m.des_dt / t;
+  const V d2_t = -2.0 * c * product_t / t3 + 6.0 * m.es * m.lambda * c / (t3 * t) +
+                 c * (des_t * m.lambda + m.des_dt * lam_t) / t2 - 2.0 * m.des_dt * m.lambda * c / t3;
+  physics::MoistAir<LaneVar<A>> out;
+  out.es = lanes_detail::unary(m.es.v[0], tk, es_t.v[0]);
+  out.lambda = lanes_detail::unary(m.lambda.v[0], tk, lam_t.v[0]);
+  out.des_dt = lanes_detail::unary(m.des_dt.v[0], tk, des_t.v[0]);
+  out.d2es_dt2 = lanes_detail::unary(m.d2es_dt2.v[0], tk, d2_t.v[0]);
+  return out;
 }
 
 // physics::leaf_energy_balance for Var: one external block per leaf (outputs LE, H, T_L, R_net,

@@ -27,6 +27,17 @@ struct LaneRows {
   const double* state[kMaxTapeLanes] = {};      // iterated_size(J, N) values
   bool has_previous[kMaxTapeLanes] = {};        // reads the previous row's surface temperature
   double previous_surface[kMaxTapeLanes] = {};
+  // The lanes' constants packed lane-major (value m of lane l at [m * W + l], lanes past count
+  // repeating the last row), when the caller keeps them so across iterations; null: gathered
+  // from constants[l].
+  const double* packed_constants = nullptr;
+};
+
+// Where a sweep's constant adjoints are added: to each lane's row (rows[l], constants_size(J)
+// values), or to one lane-major block (packed, as LaneRows::packed_constants, every lane).
+struct ConstantAdjoints {
+  double* const* rows = nullptr;
+  double* packed = nullptr;
 };
 
 class LaneIterationTape {
@@ -44,10 +55,10 @@ class LaneIterationTape {
   // none).
   virtual void sweep(const double* const* state_adjoint, const double* d_le, const double* d_nee) = 0;
   // After a sweep, for the first `count` lanes: adds the parameter adjoints summed over the lanes
-  // to gradient, adds each lane's constant adjoints to constants[l], writes its state adjoints to
+  // to gradient, adds the constant adjoints to `constants`, writes each lane's state adjoints to
   // state[l] (when state is not null) and its previous-surface adjoint to surface[l] (0 where
   // the lane has no previous row).
-  virtual void collect(std::size_t count, double* gradient, double* const* constants, double* const* state,
+  virtual void collect(std::size_t count, double* gradient, const ConstantAdjoints& constants, double* const* state,
                        double* surface) const = 0;
   virtual std::size_t tape_nodes() const = 0;
   virtual std::size_t bytes() const = 0;

@@ -68,7 +68,6 @@ class LaneIterationTapeOf final : public LaneIterationTape {
 
     param_first_ = static_cast<ad::Index>(tape.size());
     for (std::size_t k = 0; k < P_; ++k) *param_ptr_[k] = LV::leaf(Row(param_value_[k]));
-    cm_.blc = physics::make_boundary_layer_constants(model_.para);
 
     // The half-hours' set-up (forcing, soil column with its conduction map), lane by lane.
     run::lanes_detail::pack_members<A, 1>(
@@ -84,10 +83,17 @@ class LaneIterationTapeOf final : public LaneIterationTape {
       for (std::size_t l = 0; l < W; ++l) v[l] = source[l][m];
       return Row::load(v);
     };
-    for (std::size_t l = 0; l < W; ++l) source[l] = rows.constants[lane(l)];
     const_first_ = static_cast<ad::Index>(tape.size());
     std::size_t m = 0;
-    visit_constants(s, [&](LV& x) { x = LV::leaf(gather(m++)); });
+    if (const double* packed = rows.packed_constants) {
+      visit_constants(s, [&](LV& x) {
+        x = LV::leaf(Row::load(packed));
+        packed += W;
+      });
+    } else {
+      for (std::size_t l = 0; l < W; ++l) source[l] = rows.constants[lane(l)];
+      visit_constants(s, [&](LV& x) { x = LV::leaf(gather(m++)); });
+    }
     for (std::size_t l = 0; l < W; ++l) source[l] = rows.state[lane(l)];
     state_first_ = static_cast<ad::Index>(tape.size());
     m = 0;
@@ -111,6 +117,9 @@ class LaneIterationTapeOf final : public LaneIterationTape {
       surface_leaf_ = previous_surface.i;
     }
     for (std::size_t l = 0; l < W; ++l) has_previous_[l] = rows.has_previous[lane(l)];
+    // Every node so far is a leaf (an input); the sweep stops at the first operation.
+    first_operation_ = static_cast<ad::Index>(tape.size());
+    cm_.blc = physics::make_boundary_layer_constants(model_.para);
     physics::iterate_column(cm_, s, has_previous, previous_surface,
                             fluxes_only ? physics::IterationScope::LeAndNee : physics::IterationScope::Full);
     le_ = physics::column_le(s);
@@ -143,10 +152,10 @@ class LaneIterationTapeOf final : public LaneIterationTape {
     if (d_le && le_.i) adj[le_.i] += Row::load(d_le);
     if (d_nee && nee_.i) adj[nee_.i] += Row::load(d_nee);
     adj[0] = Row(0.0);
-    tape.reverse();
+    tape.reverse(first_operation_);
   }
 
-  void collect(std::size_t count, double* gradient, double* const* constants, double* const* state,
+  void collect(std::size_t count, double* gradient, const ConstantAdjoints& constants, double* const* state,
                double* surface) const override {
     const Row* adj = ad::thread_lane_tape<A>().adjoints();
     alignas(64) double v[W];
@@ -154,9 +163,13 @@ class LaneIterationTapeOf final : public LaneIterationTape {
       adj[param_first_ + static_cast<ad::Index>(k)].store(v);
       for (std::size_t l = 0; l < count; ++l) gradient[k] += v[l];
     }
-    for (std::size_t m = 0; m < C_; ++m) {
-      adj[const_first_ + static_cast<ad::Index>(m)].store(v);
-      for (std::size_t l = 0; l < count; ++l) constants[l][m] += v[l];
+    if (double* packed = constants.packed) {
+      for (std::size_t m = 0; m < C_; ++m, packed += W) (Row::load(packed) + adj[const_first_ + m]).store(packed);
+    } else {
+      for (std::size_t m = 0; m < C_; ++m) {
+        adj[const_first_ + static_cast<ad::Index>(m)].store(v);
+        for (std::size_t l = 0; l < count; ++l) constants.rows[l][m] += v[l];
+      }
     }
     if (state) {
       for (std::size_t m = 0; m < S_; ++m) {
@@ -186,7 +199,7 @@ class LaneIterationTapeOf final : public LaneIterationTape {
   std::unique_ptr<physics::ColumnState<LV>> state_;
   std::vector<LV*> param_ptr_;
   std::vector<double> param_value_;
-  ad::Index param_first_ = 0, const_first_ = 0, state_first_ = 0, surface_leaf_ = 0;
+  ad::Index param_first_ = 0, const_first_ = 0, state_first_ = 0, surface_leaf_ = 0, first_operation_ = 1;
   bool has_previous_[W] = {};
   bool swept_ = false;  // whether the current recording has been swept (its adjoints are not 0)
   std::vector<double> no_adjoint_;  // S_ zeros: the next-state adjoint of a lane past the rows

@@ -53,7 +53,8 @@ void ReverseEngine::note_memory() {
   auto cap = [](const auto& v) { return v.capacity() * sizeof(typename std::decay_t<decltype(v)>::value_type); };
   const std::size_t bytes = cols_.bytes() + cap(headers_) + cap(constants_) + cap(checkpoints_) + cap(le_) +
                             cap(nee_) + cap(d_le_) + cap(d_nee_) + cap(adj_next_) + cap(adj_prev_) +
-                            cap(adj_const_) + cap(lambda_) + cap(lambda_new_) + cap(buffer_v_) +
+                            cap(adj_const_) + cap(packed_constants_) + cap(packed_constant_adjoints_) +
+                            cap(lambda_) + cap(lambda_new_) + cap(buffer_v_) +
                             ad::thread_tape().bytes() + (lane_tape_ ? lane_tape_->bytes() : 0);
   peak_bytes_ = std::max(peak_bytes_, bytes);
 }
@@ -223,19 +224,30 @@ void ReverseEngine::reverse_unrolled_lanes(std::size_t n, bool independent, doub
   adj_const_.assign(n * C_, 0.0);
   double d_le[kMaxTapeLanes], d_nee[kMaxTapeLanes], surface[kMaxTapeLanes];
   const double* next[kMaxTapeLanes];
-  double *constants[kMaxTapeLanes], *previous[kMaxTapeLanes];
+  double* previous[kMaxTapeLanes];
+  // The constants of every vector packed lane-major once (the same in every iteration), and their
+  // adjoints summed so over the iterations, then added to each row's (the same sums in the same
+  // order as row by row).
+  const std::size_t vectors = (n + W - 1) / W, block = C_ * W;
+  packed_constants_.resize(vectors * block);
+  packed_constant_adjoints_.assign(vectors * block, 0.0);
+  for (std::size_t v = 0; v < vectors; ++v) {
+    const std::size_t count = std::min(W, n - v * W);
+    for (std::size_t l = 0; l < W; ++l) {
+      const double* row = constants_.data() + (v * W + std::min(l, count - 1)) * C_;
+      for (std::size_t m = 0; m < C_; ++m) packed_constants_[v * block + m * W + l] = row[m];
+    }
+  }
   for (int k = niter_ - 1; k >= 0; --k) {
     const bool last = k == niter_ - 1;
     const double* ckpt = checkpoints_.data() + static_cast<std::size_t>(k) * n * S_;
     for (std::size_t first = 0; first < n; first += W) {
-      const LaneRows rows = lane_rows(first, std::min(W, n - first), ckpt, independent);
+      LaneRows rows = lane_rows(first, std::min(W, n - first), ckpt, independent);
+      rows.packed_constants = packed_constants_.data() + first / W * block;
       for (std::size_t l = 0; l < W; ++l) {
         const std::size_t i = first + l;
         const bool real = l < rows.count;
-        if (real) {
-          constants[l] = adj_const_.data() + i * C_;
-          previous[l] = adj_prev_.data() + i * S_;
-        }
+        if (real) previous[l] = adj_prev_.data() + i * S_;
         next[l] = real && !last ? adj_next_.data() + i * S_ : nullptr;
         d_le[l] = real && last ? d_le_[i] : 0.0;
         d_nee[l] = real && last ? d_nee_[i] : 0.0;
@@ -243,7 +255,8 @@ void ReverseEngine::reverse_unrolled_lanes(std::size_t n, bool independent, doub
       lanes.record(rows, false);
       max_tape_nodes_ = std::max(max_tape_nodes_, lanes.tape_nodes());
       lanes.sweep(last ? nullptr : next, last ? d_le : nullptr, last ? d_nee : nullptr);
-      lanes.collect(rows.count, gradient, constants, previous, surface);
+      const ConstantAdjoints constant_adjoints{nullptr, packed_constant_adjoints_.data() + first / W * block};
+      lanes.collect(rows.count, gradient, constant_adjoints, previous, surface);
       // The storage coupling: row i's previous-surface adjoint goes to row i - 1's state, written
       // above (this vector) or by the vector before.
       for (std::size_t l = 0; l < rows.count; ++l)
@@ -251,6 +264,10 @@ void ReverseEngine::reverse_unrolled_lanes(std::size_t n, bool independent, doub
       if (first == 0 || first + W >= n) note_memory();
     }
     std::swap(adj_next_, adj_prev_);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const double* packed = packed_constant_adjoints_.data() + i / W * block + i % W;
+    for (std::size_t m = 0; m < C_; ++m) adj_const_[i * C_ + m] += packed[m * W];
   }
   reverse_initialisation(n, true, gradient);
 }
@@ -280,7 +297,7 @@ void ReverseEngine::reverse_one_step_lanes(std::size_t n, bool independent, cons
       row_loss_seeds(le_[i], nee_[i], le_obs[i], nee_obs[i], n, p_.loss, d_le[l], d_nee[l]);
     }
     lanes.sweep(nullptr, d_le, d_nee);
-    lanes.collect(rows.count, gradient, constants, nullptr, nullptr);
+    lanes.collect(rows.count, gradient, ConstantAdjoints{constants, nullptr}, nullptr, nullptr);
     if (first == 0 || first + W >= n) note_memory();
   }
   reverse_initialisation(n, false, gradient);

@@ -108,6 +108,7 @@ class ReverseEngine {
 
   // Adjoints.
   std::vector<double> adj_next_, adj_prev_, adj_const_, lambda_, lambda_new_;
+  std::vector<double> packed_constants_, packed_constant_adjoints_;  // [vector][C][W] (reverse_unrolled_lanes)
   std::vector<char> passthrough_;
   std::vector<double> krylov_;
 

@@ -885,6 +885,31 @@ TEST(GradientProcess, PhotosynthesisKernelInLanesEqualsTheScalarKernelLaneByLane
   }
 }
 
+// The moist-air functions of one temperature on the lane tape (one node per output, derivatives
+// written out) against the scalar tape's generic template, lane by lane, on both sides of the
+// latent heat's 273 K step.
+TEST(GradientProcess, MoistAirInLanesEqualsTheScalarTapeLaneByLane) {
+  ad::LaneTapeGuard<xsimd::sse2> guard;
+  const auto block = [](const auto* x, auto* y, const auto&) {
+    const MoistAir<std::decay_t<decltype(*y)>> m = moist_air(x[0]);
+    y[0] = m.es, y[1] = m.lambda, y[2] = m.des_dt, y[3] = m.d2es_dt2, y[4] = saturation_vapour_pressure(x[0]);
+  };
+  const double no_row[2] = {0.0, 0.0};
+  for (const auto& [t0, t1] : {std::pair{250.0, 300.0}, std::pair{272.9, 273.1}, std::pair{318.0, 263.0}}) {
+    const std::vector<double> lane_x[2] = {{t0}, {t1}};
+    expect_lanes_equal_scalar<1, 5>(block, lane_x, no_row, 1e-14, std::to_string(t0) + " / " + std::to_string(t1));
+  }
+  // One node per output: the overloads, not the templates, were recorded.
+  using LV = ad::LaneVar<xsimd::sse2>;
+  ad::LaneTape<xsimd::sse2>& tape = ad::thread_lane_tape<xsimd::sse2>();
+  tape.reset();
+  const LV x = LV::leaf(simd::Lanes<xsimd::sse2, 1>(290.0));
+  const std::size_t before = tape.size();
+  LV y[5];
+  block(&x, y, 0.0);
+  EXPECT_EQ(tape.size() - before, 5u);
+}
+
 TEST(GradientProcess, SquareRootGuardKeepsValuesAndGivesFiniteSlopes) {
   for (double v : {0.0, -0.0, -1.0, 1e-300, 4.0}) {
     ad::thread_tape().reset();
