@@ -9,6 +9,10 @@
 // per operation. tests/gradient/test_gradient_processes.cpp checks each against the generic
 // template: values bit for bit, derivatives against forward mode.
 //
+// Lifetime: the dispersion matrix and the networks' weights are read where they live when the tape
+// is swept, so the model that was taped must outlive the sweep (ReverseEngine and the lane tapes
+// keep theirs as members).
+//
 // One-definition rule: every translation unit that instantiates the physics with ad::Var or
 // ad::LaneVar must include this header first (src/gradient/reverse_engine.hpp and
 // src/gradient/lane_iteration_tape_impl.hpp do), so that all of them resolve these calls to the
@@ -315,26 +319,23 @@ void longwave_adjoint(const V* out_adj, const Index* in, V* adj, const void* dat
 
 // --- dense network (LeafRHDL, RsoilDL) ---------------------------------------------------------
 
-// Layout: header, then weights w0 b0 w1 b1 w2 b2 (as DenseNet), x[in], z1[width], z2[width], z3,
-// h1[width], h2[width] (the hidden activations).
+// Layout: header, then x[in], z1[width], z2[width], z3, h1[width], h2[width] (the inputs, the
+// pre-activations and the hidden activations). The weights are read where they live, in the
+// network's view (the model's parameters, which outlive the tape, as the dispersion matrix does):
+// their values and tape indices are not copied per evaluation (a third of the block's recording
+// time, and most of its data, when they were).
+template <class Active>
 struct NetHeader {
-  int in, width;
-  Activation hidden, final;
+  nn::DenseNetView<Active> net;
 };
 
 // The block's arrays of values (of type V, after the header) for `in` inputs and `width` units.
 template <class V>
 struct NetArrays {
-  V *w0, *b0, *w1, *b1, *w2, *b2, *x, *z1, *z2, *h1, *h2;
-  static constexpr std::size_t weights(int in, int width) {
-    return static_cast<std::size_t>(width * in + width + width * width + width + width + 1);
-  }
-  static constexpr std::size_t values(int in, int width) {
-    return weights(in, width) + static_cast<std::size_t>(in + 4 * width + 1);
-  }
+  V *x, *z1, *z2, *h1, *h2;
+  static constexpr std::size_t values(int in, int width) { return static_cast<std::size_t>(in + 4 * width + 1); }
   NetArrays(V* first, int in, int width) {
-    w0 = first, b0 = w0 + width * in, w1 = b0 + width, b1 = w1 + width * width, w2 = b1 + width;
-    b2 = w2 + width, x = b2 + 1, z1 = x + in, z2 = z1 + width, h1 = z2 + width + 1, h2 = h1 + width;
+    x = first, z1 = x + in, z2 = z1 + width, h1 = z2 + width + 1, h2 = h1 + width;
   }
 };
 
@@ -361,47 +362,49 @@ inline V activation_slope(Activation a, const V& z) {
   }
 }
 
-// Inputs: the network's weights (w0 b0 w1 b1 w2 b2), then x[in]; one output.
-template <class V>
-void net_adjoint(const V* out_adj, const Index* in, V* adj, const void* data) {
-  const NetHeader& h = *static_cast<const NetHeader*>(data);
-  const int I = h.in, W = h.width;
-  const NetArrays<const V> a(values_after<V>(&h), I, W);
-  const V *w0 = a.w0, *w1 = a.w1, *w2 = a.w2, *x = a.x, *z1 = a.z1, *z2 = a.z2;
+// Inputs: x[in]; the weights' adjoints go to their own tape indices (read from the view); one
+// output.
+template <class Active>
+void net_adjoint(const typename ActiveTraits<Active>::Value* out_adj, const Index* in,
+                 typename ActiveTraits<Active>::Value* adj, const void* data) {
+  using AT = ActiveTraits<Active>;
+  using V = typename AT::Value;
+  const nn::DenseNetView<Active>& net = static_cast<const NetHeader<Active>*>(data)->net;
+  const int I = net.in_size, W = net.width;
+  const NetArrays<const V> a(values_after<V>(static_cast<const NetHeader<Active>*>(data)), I, W);
+  const Active *w0 = net.w0, *b0 = net.b0, *w1 = net.w1, *b1 = net.b1, *w2 = net.w2, *b2 = net.b2;
+  const V *x = a.x, *z1 = a.z1, *z2 = a.z2;
   const V z3 = z2[W];
   const V *h1 = a.h1, *h2 = a.h2;  // the hidden activations, kept by the forward pass
-  // The inputs are listed in the order of the values.
-  const NetArrays<const Index> ii(in, I, W);
-  const Index *iw0 = ii.w0, *ib0 = ii.b0, *iw1 = ii.w1, *ib1 = ii.b1, *iw2 = ii.w2, *ib2 = ii.b2, *ix = ii.x;
   // tanh' = 1 - tanh^2 from the kept activation: the same value as activation_slope, without
   // evaluating tanh again (two thirds of the network's tanh calls were here).
   const auto hidden_slope = [&](const V& z, const V& a) {
-    return h.hidden == Activation::Tanh ? V(1.0 - a * a) : activation_slope(h.hidden, z);
+    return net.hidden == Activation::Tanh ? V(1.0 - a * a) : activation_slope(net.hidden, z);
   };
   V g2[nn::kMaxWidth], g1[nn::kMaxWidth];
-  const V g3 = out_adj[0] * activation_slope(h.final, z3);
-  add_adjoint(adj, ib2[0], g3);
+  const V g3 = out_adj[0] * activation_slope(net.final, z3);
+  add_adjoint(adj, b2[0].i, g3);
   for (int j = 0; j < W; ++j) {
-    add_adjoint(adj, iw2[j], g3 * h2[j]);
-    g2[j] = g3 * w2[j] * hidden_slope(z2[j], h2[j]);
-    add_adjoint(adj, ib1[j], g2[j]);
+    add_adjoint(adj, w2[j].i, g3 * h2[j]);
+    g2[j] = g3 * AT::value(w2[j]) * hidden_slope(z2[j], h2[j]);
+    add_adjoint(adj, b1[j].i, g2[j]);
   }
   for (int i = 0; i < W; ++i) {
     V s = 0.0;
     for (int j = 0; j < W; ++j) {
-      add_adjoint(adj, iw1[j * W + i], g2[j] * h1[i]);
-      s += g2[j] * w1[j * W + i];
+      add_adjoint(adj, w1[j * W + i].i, g2[j] * h1[i]);
+      s += g2[j] * AT::value(w1[j * W + i]);
     }
     g1[i] = s * hidden_slope(z1[i], h1[i]);
-    add_adjoint(adj, ib0[i], g1[i]);
+    add_adjoint(adj, b0[i].i, g1[i]);
   }
   for (int k = 0; k < I; ++k) {
     V s = 0.0;
     for (int i = 0; i < W; ++i) {
-      add_adjoint(adj, iw0[i * I + k], g1[i] * x[k]);
-      s += g1[i] * w0[i * I + k];
+      add_adjoint(adj, w0[i * I + k].i, g1[i] * x[k]);
+      s += g1[i] * AT::value(w0[i * I + k]);
     }
-    add_adjoint(adj, ix[k], s);
+    add_adjoint(adj, in[k], s);
   }
 }
 
@@ -1662,49 +1665,46 @@ Active evaluate_scalar_taped(const nn::DenseNetView<Active>& net, const Active* 
   const int I = net.in_size, W = net.width;
   if (net.out_size != 1 || W > nn::kMaxWidth || I > 64) return nn::evaluate_scalar<Active, Active>(net, x);
   auto& tape = AT::tape();
-  const std::size_t n_in = NetArrays<V>::weights(I, W) + static_cast<std::size_t>(I);
-  // Weights, inputs, pre-activations z1 [W], z2 and the output's [W + 1], activations h1, h2 [W each].
-  const std::size_t bytes = header_bytes<V, NetHeader>() + NetArrays<V>::values(I, W) * sizeof(V);
+  const std::size_t bytes = header_bytes<V, NetHeader<Active>>() + NetArrays<V>::values(I, W) * sizeof(V);
   void* where = nullptr;
   const std::size_t offset = tape.reserve_external_data(bytes, &where);
-  auto* h = static_cast<NetHeader*>(where);
-  h->in = I, h->width = W, h->hidden = net.hidden, h->final = net.final;
-  V* w = values_after<V>(h);
-  thread_local std::vector<Index> inputs;
-  inputs.resize(n_in);
-  std::size_t k = 0;
+  auto* h = static_cast<NetHeader<Active>*>(where);
+  h->net = net;
+  const NetArrays<V> a(values_after<V>(h), I, W);
+  Index inputs[64];
   bool active = false;
-  auto take = [&](const Active* v, int n) {
-    for (int i = 0; i < n; ++i, ++k) {
-      w[k] = AT::value(v[i]);
-      inputs[k] = v[i].i;
-      active = active || v[i].i != 0;
-    }
+  for (int i = 0; i < I; ++i) {
+    a.x[i] = AT::value(x[i]);
+    inputs[i] = x[i].i;
+    active = active || x[i].i != 0;
+  }
+  const auto any_active = [&active](const Active* v, int n) {
+    for (int i = 0; i < n && !active; ++i) active = v[i].i != 0;
   };
-  take(net.w0, W * I), take(net.b0, W), take(net.w1, W * W), take(net.b1, W), take(net.w2, W), take(net.b2, 1);
-  take(x, I);
-  const NetArrays<V> a(w, I, W);
-  const V *w0 = a.w0, *b0 = a.b0, *w1 = a.w1, *b1 = a.b1, *w2 = a.w2, *b2 = a.b2, *xv = a.x;
+  any_active(net.w0, W * I), any_active(net.b0, W), any_active(net.w1, W * W), any_active(net.b1, W);
+  any_active(net.w2, W), any_active(net.b2, 1);
+  const Active *w0 = net.w0, *b0 = net.b0, *w1 = net.w1, *b1 = net.b1, *w2 = net.w2, *b2 = net.b2;
+  const V* xv = a.x;
   V *z1 = a.z1, *z2 = a.z2, *h1 = a.h1, *h2 = a.h2;
   // Values exactly as nn::dense_layer with plain values.
   for (int o = 0; o < W; ++o) {
-    V sum = b0[o];
-    for (int i = 0; i < I; ++i) sum = sum + w0[o * I + i] * xv[i];
+    V sum = AT::value(b0[o]);
+    for (int i = 0; i < I; ++i) sum = sum + AT::value(w0[o * I + i]) * xv[i];
     z1[o] = sum;
     h1[o] = nn::activate(net.hidden, sum);
   }
   for (int o = 0; o < W; ++o) {
-    V sum = b1[o];
-    for (int i = 0; i < W; ++i) sum = sum + w1[o * W + i] * h1[i];
+    V sum = AT::value(b1[o]);
+    for (int i = 0; i < W; ++i) sum = sum + AT::value(w1[o * W + i]) * h1[i];
     z2[o] = sum;
     h2[o] = nn::activate(net.hidden, sum);
   }
-  V sum = b2[0];
-  for (int i = 0; i < W; ++i) sum = sum + w2[i] * h2[i];
+  V sum = AT::value(b2[0]);
+  for (int i = 0; i < W; ++i) sum = sum + AT::value(w2[i]) * h2[i];
   z2[W] = sum;
   const V y = nn::activate(net.final, sum);
   if (!active) return Active(y);  // the reserved data stays unused
-  const Index id = tape.push_external_inplace(inputs.data(), n_in, 1, &net_adjoint<V>, offset);
+  const Index id = tape.push_external_inplace(inputs, static_cast<std::size_t>(I), 1, &net_adjoint<Active>, offset);
   return AT::make(y, id);
 }
 

@@ -1000,7 +1000,10 @@ TEST(GradientProcess, DenseNetworksTemplateAndKernel) {
   for (int kernel = 0; kernel < 2; ++kernel) {
     auto f = [&](const auto* xin, auto* y) {
       using T = std::decay_t<decltype(*y)>;
-      DenseNet<T> n2;
+      // The tape reads a network's weights where they live when it is swept (kernels.hpp): the
+      // network outlives the call.
+      static DenseNet<T> n2;
+      n2 = DenseNet<T>{};
       n2.in_size = 2, n2.width = 6, n2.out_size = 1, n2.hidden = hidden, n2.final = Activation::Sigmoid;
       int k = 0;
       for (auto* v : {&n2.w0, &n2.b0, &n2.w1, &n2.b1, &n2.w2, &n2.b2}) {
@@ -1019,7 +1022,8 @@ TEST(GradientProcess, DenseNetworksTemplateAndKernel) {
   vmax.T_air = 35, vmin.T_air = -5, vmax.soilmoisture = 0.45, vmin.soilmoisture = 0.02, vmax.rsoil = 9, vmin.rsoil = 0.2;
   auto g = [&](const auto* xin, auto* y) {
     using T = std::decay_t<decltype(*y)>;
-    DenseNet<T> n2;
+    static DenseNet<T> n2;  // outlives the call, as above
+    n2 = DenseNet<T>{};
     n2.in_size = 2, n2.width = 6, n2.out_size = 1, n2.hidden = Activation::Tanh, n2.final = Activation::Tanh;
     int k = 0;
     for (auto* v : {&n2.w0, &n2.b0, &n2.w1, &n2.b1, &n2.w2, &n2.b2}) {
@@ -1149,7 +1153,10 @@ void column_case(LeafRhModule rh, double hour, double lai, double swc, double fd
   x.push_back(297.5);  // previous row's surface temperature
   auto f = [&](const auto* xin, auto* y) {
     using T = std::decay_t<decltype(*y)>;
-    Model<T> m = model_cast<T>(m0);
+    // The tape reads the LeafRHDL weights where they live when it is swept (kernels.hpp): the
+    // model outlives the call.
+    static Model<T> m;
+    m = model_cast<T>(m0);
     for (std::size_t k = 0; k < 21; ++k) *space.locate(m, k) = xin[k];
     const ColumnModel<T> cm = make_column_model(m, dij_t);
     std::vector<T> buffer(column_storage_size(3, 6));
