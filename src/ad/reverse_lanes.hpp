@@ -20,6 +20,7 @@
 // scalar tape's derivatives up to the rounding of the vector mathematics.
 #pragma once
 
+#include <algorithm>
 #include <cassert>
 #include <cstddef>
 #include <cstdlib>
@@ -48,7 +49,7 @@ class LaneTape {
   // Starts a new recording (memory is kept).
   void reset() {
     if (!links_) grow_nodes();
-    size_ = 1;
+    size_ = inputs_end_ = 1;
     links_[0] = Link{0, 0};
     partials_[0] = partials_[1] = Batch(0.0);
     adj_[0] = Row(0.0);
@@ -67,6 +68,18 @@ class LaneTape {
     return static_cast<Index>(size_++);
   }
   CANVEG_AD_INLINE Index leaf() { return push(0, Batch(0.0), 0, Batch(0.0)); }
+  // n leaves at once, the recording's inputs, before any operation; returns the first. Only their
+  // adjoints are cleared: a sweep never visits them (reverse stops at the first node after them),
+  // so their links and partials are not written.
+  Index inputs(std::size_t n) {
+    assert(size_ == inputs_end_);
+    while (size_ + n > capacity_) grow_nodes();
+    const auto first = static_cast<Index>(size_);
+    std::memset(static_cast<void*>(adj_ + size_), 0, n * sizeof(Row));
+    size_ += n;
+    inputs_end_ = size_;
+    return first;
+  }
 
   // An external block with n_in inputs (0 for constants) and n_out outputs, which become n_out new
   // consecutive nodes; returns the first. `data` is copied onto the tape and handed to `fn` in the
@@ -126,11 +139,12 @@ class LaneTape {
   const Row* adjoints() const { return adj_; }
   void zero_adjoints() { std::memset(static_cast<void*>(adj_), 0, size_ * sizeof(Row)); }
 
-  // Propagates the adjoints from the last node back to node `first` (node 1 by default), lane by
-  // lane only where a node's adjoint is not 0 (see the header). The nodes before `first` must be
-  // leaves (the recording's inputs): their adjoints are final once node `first` is swept, and
-  // sweeping them would only add their zero partials.
+  // Propagates the adjoints from the last node back to node `first` (node 1 by default; at least
+  // the first after the bulk inputs), lane by lane only where a node's adjoint is not 0 (see the
+  // header). The nodes before `first` must be leaves (the recording's inputs): their adjoints are
+  // final once node `first` is swept, and sweeping them would only add their zero partials.
   void reverse(Index first = 1) {
+    first = std::max(first, static_cast<Index>(inputs_end_));
     assert(first >= 1 && (n_hooks_ == 0 || hooks_[0].id >= first));
     Row* adj = adj_;
     const Batch zero(0.0);
@@ -240,6 +254,7 @@ class LaneTape {
   Index* inputs_ = nullptr;
   unsigned char* data_ = nullptr;
   std::size_t size_ = 0, capacity_ = 0;
+  std::size_t inputs_end_ = 1;  // the nodes before it are bulk inputs (see inputs)
   std::size_t n_hooks_ = 0, hook_capacity_ = 0;
   std::size_t n_inputs_ = 0, input_capacity_ = 0;
   std::size_t n_data_ = 0, data_capacity_ = 0;

@@ -66,8 +66,10 @@ class LaneIterationTapeOf final : public LaneIterationTape {
     const std::size_t count = rows.count;
     const auto lane = [count](std::size_t l) { return std::min(l, count - 1); };
 
-    param_first_ = static_cast<ad::Index>(tape.size());
-    for (std::size_t k = 0; k < P_; ++k) *param_ptr_[k] = LV::leaf(Row(param_value_[k]));
+    // The inputs (parameters, constants, state) are recorded first, in bulk (LaneTape::inputs).
+    param_first_ = tape.inputs(P_);
+    for (std::size_t k = 0; k < P_; ++k)
+      *param_ptr_[k] = LV(Row(param_value_[k]).v[0], param_first_ + static_cast<ad::Index>(k));
 
     // The half-hours' set-up (forcing, soil column with its conduction map), lane by lane.
     run::lanes_detail::pack_members<A, 1>(
@@ -83,24 +85,27 @@ class LaneIterationTapeOf final : public LaneIterationTape {
       for (std::size_t l = 0; l < W; ++l) v[l] = source[l][m];
       return Row::load(v);
     };
-    const_first_ = static_cast<ad::Index>(tape.size());
-    std::size_t m = 0;
+    const_first_ = tape.inputs(C_);
+    ad::Index id = const_first_;
     if (const double* packed = rows.packed_constants) {
       visit_constants(s, [&](LV& x) {
-        x = LV::leaf(Row::load(packed));
+        x = LV(Row::load(packed).v[0], id++);
         packed += W;
       });
     } else {
       for (std::size_t l = 0; l < W; ++l) source[l] = rows.constants[lane(l)];
-      visit_constants(s, [&](LV& x) { x = LV::leaf(gather(m++)); });
+      std::size_t m = 0;
+      visit_constants(s, [&](LV& x) { x = LV(gather(m++).v[0], id++); });
     }
     for (std::size_t l = 0; l < W; ++l) source[l] = rows.state[lane(l)];
-    state_first_ = static_cast<ad::Index>(tape.size());
-    m = 0;
-    if (fluxes_only)
+    std::size_t m = 0;
+    if (fluxes_only) {
+      state_first_ = 0;
       visit_iterated(s, [&](LV& x) { x = LV(gather(m++)); });
-    else
-      visit_iterated(s, [&](LV& x) { x = LV::leaf(gather(m++)); });
+    } else {
+      state_first_ = id = tape.inputs(S_);
+      visit_iterated(s, [&](LV& x) { x = LV(gather(m++).v[0], id++); });
+    }
 
     alignas(64) double flags[W], previous[W];
     bool any_previous = false;

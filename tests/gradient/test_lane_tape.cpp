@@ -151,4 +151,31 @@ TEST(LaneTape, ASweepStoppingAtTheFirstOperationGivesTheLeavesTheirAdjoints) {
   }
 }
 
+// Inputs recorded in bulk (LaneTape::inputs: only their adjoints are cleared) get the adjoints of
+// leaves recorded one by one; the default sweep stops at the first node after them.
+TEST(LaneTape, BulkInputsGetTheAdjointsOfLeaves) {
+  canveg::ad::LaneTapeGuard<Arch> guard;
+  canveg::ad::LaneTape<Arch>& tape = canveg::ad::thread_lane_tape<Arch>();
+  alignas(64) double got[2][W];
+  for (const bool bulk : {false, true}) {
+    tape.reset();
+    LV x, y;
+    if (bulk) {
+      const canveg::ad::Index first = tape.inputs(2);
+      x = LV(Row(2.0).v[0], first), y = LV(Row(5.0).v[0], first + 1);
+    } else {
+      x = LV::leaf(Row(2.0)), y = LV::leaf(Row(5.0));
+    }
+    const LV out = (y * 3.0) * x + x;
+    tape.adjoints()[out.i] = Row(1.0);
+    tape.reverse();
+    tape.adjoints()[x.i].store(got[0]);
+    tape.adjoints()[y.i].store(got[1]);
+    for (std::size_t l = 0; l < W; ++l) {
+      EXPECT_EQ(got[0][l], 16.0) << "bulk " << bulk << " lane " << l;
+      EXPECT_EQ(got[1][l], 6.0) << "bulk " << bulk << " lane " << l;
+    }
+  }
+}
+
 }  // namespace
