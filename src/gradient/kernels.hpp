@@ -1,13 +1,15 @@
 // Hand-written adjoints of the hot kernels of a column iteration, for the reverse
 // tape (docs/gradients.md "Speed"). Each is an overload for ad::Var of a template in src/physics,
 // preferred over the template by overload resolution (found by argument-dependent lookup when
-// the physics is instantiated with Var); the dispersion, profile, soil, longwave, network and
-// canopy-sum kernels also have one for ad::LaneVar (the lane tape, docs/gradients.md "The tape in
-// lanes"), from the same source where the two share it (kernels_detail::ActiveTraits). Each computes its values with the same double
-// operations in the same order as the template (so taped values stay bit-identical to a double
-// run) and records one external block whose adjoint is written out by hand, instead of one node
+// the physics is instantiated with Var); each also has one for ad::LaneVar (the lane tape,
+// docs/gradients.md "The tape in lanes"), from the same source (kernels_detail::ActiveTraits; the
+// leaf blocks' branches are masks there). Each computes its values with the same operations in
+// the same order as the template (so taped values stay bit-identical to a run of the same value
+// type) and records one external block whose adjoint is written out by hand, instead of one node
 // per operation. tests/gradient/test_gradient_processes.cpp checks each against the generic
-// template: values bit for bit, derivatives against forward mode.
+// template: values bit for bit, derivatives against forward mode, and the lane blocks lane by
+// lane against the scalar ones. The moist-air functions of one temperature are one node per
+// output for LaneVar only (the scalar tape records them node by node).
 //
 // Lifetime: the dispersion matrix and the networks' weights are read where they live when the tape
 // is swept, so the model that was taped must outlive the sweep (ReverseEngine and the lane tapes

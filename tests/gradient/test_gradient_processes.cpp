@@ -803,6 +803,18 @@ TEST(GradientProcess, LeafEnergyKernelInLanesEqualsTheScalarKernelLaneByLane) {
   }
 }
 
+// Unqualified leaf_photosynthesis (the hand-written block for Var and LaneVar) of the 22 block
+// inputs x (PsCase order); y: A_n, g_s, R_d, c_i, leaf rh.
+template <class T, class P>
+void photosynthesis_block(const T* x, T* y, const P& pressure, bool amphi, bool single_rd) {
+  Parameters<T> p = cast_parameters<T>(trained_like());
+  T* fields[] = {&p.tk_25, &p.kc25, &p.ekc, &p.rugc,   &p.ko25,   &p.o2,     &p.vcopt, &p.erd,   &p.jmopt,
+                 &p.ejm,   &p.toptjm, &p.hkin, &p.evc, &p.toptvc, &p.qalpha, &p.kball, &p.bprime};
+  for (int f = 0; f < 17; ++f) *fields[f] = x[5 + f];
+  const LeafPhotosynthesis<T> r = leaf_photosynthesis(x[0], x[1], x[2], x[3], pressure, x[4], amphi, p, single_rd);
+  y[0] = r.net_assimilation, y[1] = r.gs_m_s, y[2] = r.dark_respiration, y[3] = r.ci, y[4] = r.leaf_rh;
+}
+
 // The photosynthesis block on the lane tape: each lane has the scalar block's values and Jacobian,
 // with the two lanes of a vector on different branches of section 2.11 (limitation, root choice,
 // clips, sucrose cap, co-limitation, fallback), and a leaf without light beside a lit one (the
@@ -849,14 +861,7 @@ TEST(GradientProcess, PhotosynthesisKernelInLanesEqualsTheScalarKernelLaneByLane
         const std::vector<double> lane_x[2] = {found[amphi][k0].x, found[amphi][k1].x};
         for (const bool single_rd : {false, true}) {
           const auto block = [&](const auto* x, auto* y, const auto& pressure) {
-            using T = std::decay_t<decltype(*y)>;
-            Parameters<T> p = cast_parameters<T>(trained_like());
-            T* fields[] = {&p.tk_25, &p.kc25, &p.ekc,   &p.rugc,   &p.ko25,   &p.o2,     &p.vcopt, &p.erd,  &p.jmopt,
-                           &p.ejm,   &p.toptjm, &p.hkin, &p.evc,   &p.toptvc, &p.qalpha, &p.kball, &p.bprime};
-            for (int f = 0; f < 17; ++f) *fields[f] = x[5 + f];
-            const LeafPhotosynthesis<T> r =
-                leaf_photosynthesis(x[0], x[1], x[2], x[3], pressure, x[4], amphi == 1, p, single_rd);
-            y[0] = r.net_assimilation, y[1] = r.gs_m_s, y[2] = r.dark_respiration, y[3] = r.ci, y[4] = r.leaf_rh;
+            photosynthesis_block(x, y, pressure, amphi == 1, single_rd);
           };
           const double pressure[2] = {100.0, 100.0};
           // The vector exp, acos and cos round differently from the C library's.
@@ -871,13 +876,7 @@ TEST(GradientProcess, PhotosynthesisKernelInLanesEqualsTheScalarKernelLaneByLane
     dark[0] = 0.0;
     const std::vector<double> lit_dark[2] = {found[amphi][1].x, dark}, dark_dark[2] = {dark, dark};
     const auto block = [&](const auto* x, auto* y, const auto& pressure) {
-      using T = std::decay_t<decltype(*y)>;
-      Parameters<T> p = cast_parameters<T>(trained_like());
-      T* fields[] = {&p.tk_25, &p.kc25, &p.ekc,   &p.rugc,   &p.ko25,   &p.o2,     &p.vcopt, &p.erd,  &p.jmopt,
-                     &p.ejm,   &p.toptjm, &p.hkin, &p.evc,   &p.toptvc, &p.qalpha, &p.kball, &p.bprime};
-      for (int f = 0; f < 17; ++f) *fields[f] = x[5 + f];
-      const LeafPhotosynthesis<T> r = leaf_photosynthesis(x[0], x[1], x[2], x[3], pressure, x[4], amphi == 1, p);
-      y[0] = r.net_assimilation, y[1] = r.gs_m_s, y[2] = r.dark_respiration, y[3] = r.ci, y[4] = r.leaf_rh;
+      photosynthesis_block(x, y, pressure, amphi == 1, false);
     };
     const double pressure[2] = {100.0, 97.0};
     expect_lanes_equal_scalar<kIn, kOut>(block, lit_dark, pressure, 1e-12, "lit / dark");
