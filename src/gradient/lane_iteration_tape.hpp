@@ -50,15 +50,15 @@ class LaneIterationTape {
   virtual void record(const LaneRows& rows, bool fluxes_only) = 0;
   // The taped LE and NEE of each lane (width() values each).
   virtual void fluxes(double* le, double* nee) const = 0;
-  // Sweeps the recording seeded with each lane's next-state adjoint (state_adjoint[l]: the
-  // iterated list, or null for none) and the adjoints of its LE and NEE (width() values, null for
-  // none).
-  virtual void sweep(const double* const* state_adjoint, const double* d_le, const double* d_nee) = 0;
+  // Sweeps the recording seeded with the lanes' next-state adjoints (lane-major: value m of the
+  // iterated list of lane l at [m * W + l]; null for none) and the adjoints of their LE and NEE
+  // (width() values, null for none).
+  virtual void sweep(const double* state_adjoint, const double* d_le, const double* d_nee) = 0;
   // After a sweep, for the first `count` lanes: adds the parameter adjoints summed over the lanes
-  // to gradient, adds the constant adjoints to `constants`, writes each lane's state adjoints to
-  // state[l] (when state is not null) and its previous-surface adjoint to surface[l] (0 where
-  // the lane has no previous row).
-  virtual void collect(std::size_t count, double* gradient, const ConstantAdjoints& constants, double* const* state,
+  // to gradient, adds the constant adjoints to `constants`, writes the state adjoints to `state`
+  // (when not null; lane-major as sweep reads them, 0 in the lanes from count on) and each lane's
+  // previous-surface adjoint to surface[l] (0 where the lane has no previous row).
+  virtual void collect(std::size_t count, double* gradient, const ConstantAdjoints& constants, double* state,
                        double* surface) const = 0;
   virtual std::size_t tape_nodes() const = 0;
   virtual std::size_t bytes() const = 0;

@@ -41,7 +41,6 @@ class LaneIterationTapeOf final : public LaneIterationTape {
     cm_.air_above_canopy = setup.air_above_canopy;
     cm_.conduction_maps_by_caller = true;  // each row's map comes with its header
     buffer_.reset(new LV[physics::column_storage_size(J_, N_)]);
-    no_adjoint_.assign(S_, 0.0);
     state_.reset(new physics::ColumnState<LV>);
     state_->bind(buffer_.get(), J_, N_);
     param_ptr_.resize(P_);
@@ -136,22 +135,15 @@ class LaneIterationTapeOf final : public LaneIterationTape {
     nee_.v.store(nee);
   }
 
-  void sweep(const double* const* state_adjoint, const double* d_le, const double* d_nee) override {
+  void sweep(const double* state_adjoint, const double* d_le, const double* d_nee) override {
     ad::LaneTape<A>& tape = ad::thread_lane_tape<A>();
     if (swept_) tape.zero_adjoints();  // a fresh recording's adjoints are 0 already
     swept_ = true;
     Row* adj = tape.adjoints();
     if (state_adjoint) {
-      const double* source[W];
-      for (std::size_t l = 0; l < W; ++l) source[l] = state_adjoint[l] ? state_adjoint[l] : no_adjoint_.data();
-      std::size_t m = 0;
       visit_iterated(*state_, [&](LV& x) {
-        if (x.i) {
-          alignas(64) double v[W];
-          for (std::size_t l = 0; l < W; ++l) v[l] = source[l][m];
-          adj[x.i] += Row::load(v);
-        }
-        ++m;
+        if (x.i) adj[x.i] += Row::load(state_adjoint);
+        state_adjoint += W;
       });
     }
     if (d_le && le_.i) adj[le_.i] += Row::load(d_le);
@@ -160,7 +152,7 @@ class LaneIterationTapeOf final : public LaneIterationTape {
     tape.reverse(first_operation_);
   }
 
-  void collect(std::size_t count, double* gradient, const ConstantAdjoints& constants, double* const* state,
+  void collect(std::size_t count, double* gradient, const ConstantAdjoints& constants, double* state,
                double* surface) const override {
     const Row* adj = ad::thread_lane_tape<A>().adjoints();
     alignas(64) double v[W];
@@ -177,9 +169,9 @@ class LaneIterationTapeOf final : public LaneIterationTape {
       }
     }
     if (state) {
-      for (std::size_t m = 0; m < S_; ++m) {
-        adj[state_first_ + static_cast<ad::Index>(m)].store(v);
-        for (std::size_t l = 0; l < count; ++l) state[l][m] = v[l];
+      for (std::size_t m = 0; m < S_; ++m, state += W) {
+        adj[state_first_ + static_cast<ad::Index>(m)].store(state);
+        for (std::size_t l = count; l < W; ++l) state[l] = 0.0;
       }
     }
     if (surface) {
@@ -207,7 +199,6 @@ class LaneIterationTapeOf final : public LaneIterationTape {
   ad::Index param_first_ = 0, const_first_ = 0, state_first_ = 0, surface_leaf_ = 0, first_operation_ = 1;
   bool has_previous_[W] = {};
   bool swept_ = false;  // whether the current recording has been swept (its adjoints are not 0)
-  std::vector<double> no_adjoint_;  // S_ zeros: the next-state adjoint of a lane past the rows
   LV le_, nee_;
 };
 

@@ -219,16 +219,16 @@ LaneRows ReverseEngine::lane_rows(std::size_t first, std::size_t count, const do
 void ReverseEngine::reverse_unrolled_lanes(std::size_t n, bool independent, double* gradient) {
   LaneIterationTape& lanes = *lane_tape_;
   const std::size_t W = lanes.width();
-  adj_next_.assign(n * S_, 0.0);
-  adj_prev_.resize(n * S_);
+  const std::size_t vectors = (n + W - 1) / W, block = C_ * W, state_block = S_ * W;
+  // The state adjoints are lane-major as the lane tape reads and writes them (value m of row i at
+  // [(i / W * S + m) * W + i % W]), in rows order only for the initialisation at the end.
+  adj_next_.assign(vectors * state_block, 0.0);
+  adj_prev_.assign(vectors * state_block, 0.0);
   adj_const_.assign(n * C_, 0.0);
   double d_le[kMaxTapeLanes], d_nee[kMaxTapeLanes], surface[kMaxTapeLanes];
-  const double* next[kMaxTapeLanes];
-  double* previous[kMaxTapeLanes];
   // The constants of every vector packed lane-major once (the same in every iteration), and their
   // adjoints summed so over the iterations, then added to each row's (the same sums in the same
   // order as row by row).
-  const std::size_t vectors = (n + W - 1) / W, block = C_ * W;
   packed_constants_.resize(vectors * block);
   packed_constant_adjoints_.assign(vectors * block, 0.0);
   for (std::size_t v = 0; v < vectors; ++v) {
@@ -243,32 +243,37 @@ void ReverseEngine::reverse_unrolled_lanes(std::size_t n, bool independent, doub
     const double* ckpt = checkpoints_.data() + static_cast<std::size_t>(k) * n * S_;
     for (std::size_t first = 0; first < n; first += W) {
       LaneRows rows = lane_rows(first, std::min(W, n - first), ckpt, independent);
-      rows.packed_constants = packed_constants_.data() + first / W * block;
+      const std::size_t v = first / W;
+      rows.packed_constants = packed_constants_.data() + v * block;
       for (std::size_t l = 0; l < W; ++l) {
-        const std::size_t i = first + l;
         const bool real = l < rows.count;
-        if (real) previous[l] = adj_prev_.data() + i * S_;
-        next[l] = real && !last ? adj_next_.data() + i * S_ : nullptr;
-        d_le[l] = real && last ? d_le_[i] : 0.0;
-        d_nee[l] = real && last ? d_nee_[i] : 0.0;
+        d_le[l] = real && last ? d_le_[first + l] : 0.0;
+        d_nee[l] = real && last ? d_nee_[first + l] : 0.0;
       }
       lanes.record(rows, false);
       max_tape_nodes_ = std::max(max_tape_nodes_, lanes.tape_nodes());
-      lanes.sweep(last ? nullptr : next, last ? d_le : nullptr, last ? d_nee : nullptr);
-      const ConstantAdjoints constant_adjoints{nullptr, packed_constant_adjoints_.data() + first / W * block};
-      lanes.collect(rows.count, gradient, constant_adjoints, previous, surface);
+      lanes.sweep(last ? nullptr : adj_next_.data() + v * state_block, last ? d_le : nullptr, last ? d_nee : nullptr);
+      const ConstantAdjoints constant_adjoints{nullptr, packed_constant_adjoints_.data() + v * block};
+      lanes.collect(rows.count, gradient, constant_adjoints, adj_prev_.data() + v * state_block, surface);
       // The storage coupling: row i's previous-surface adjoint goes to row i - 1's state, written
       // above (this vector) or by the vector before.
-      for (std::size_t l = 0; l < rows.count; ++l)
-        if (rows.has_previous[l]) adj_prev_[(first + l - 1) * S_ + surface_] += surface[l];
+      for (std::size_t l = 0; l < rows.count; ++l) {
+        const std::size_t r = first + l - 1;
+        if (rows.has_previous[l]) adj_prev_[(r / W * S_ + surface_) * W + r % W] += surface[l];
+      }
       if (first == 0 || first + W >= n) note_memory();
     }
     std::swap(adj_next_, adj_prev_);
   }
+  // The adjoints of the initial states and of the constants in rows order.
+  adj_prev_.resize(n * S_);
   for (std::size_t i = 0; i < n; ++i) {
+    const double* packed_state = adj_next_.data() + i / W * state_block + i % W;
+    for (std::size_t m = 0; m < S_; ++m) adj_prev_[i * S_ + m] = packed_state[m * W];
     const double* packed = packed_constant_adjoints_.data() + i / W * block + i % W;
     for (std::size_t m = 0; m < C_; ++m) adj_const_[i * C_ + m] += packed[m * W];
   }
+  std::swap(adj_next_, adj_prev_);
   reverse_initialisation(n, true, gradient);
 }
 
