@@ -20,7 +20,6 @@
 // scalar tape's derivatives up to the rounding of the vector mathematics.
 #pragma once
 
-#include <algorithm>
 #include <cassert>
 #include <cstddef>
 #include <cstdlib>
@@ -68,7 +67,8 @@ class LaneTape {
     return static_cast<Index>(size_++);
   }
   CANVEG_AD_INLINE Index leaf() { return push(0, Batch(0.0), 0, Batch(0.0)); }
-  // n leaves at once, the recording's inputs, before any operation; returns the first. Only their
+  // n leaves at once, the recording's inputs, before any operation (a recording may add inputs
+  // several times, as long as no other node comes between); returns the first. Only their
   // adjoints are cleared: a sweep never visits them (reverse stops at the first node after them),
   // so their links and partials are not written.
   Index inputs(std::size_t n) {
@@ -139,13 +139,12 @@ class LaneTape {
   const Row* adjoints() const { return adj_; }
   void zero_adjoints() { std::memset(static_cast<void*>(adj_), 0, size_ * sizeof(Row)); }
 
-  // Propagates the adjoints from the last node back to node `first` (node 1 by default; at least
-  // the first after the bulk inputs), lane by lane only where a node's adjoint is not 0 (see the
-  // header). The nodes before `first` must be leaves (the recording's inputs): their adjoints are
-  // final once node `first` is swept, and sweeping them would only add their zero partials.
-  void reverse(Index first = 1) {
-    first = std::max(first, static_cast<Index>(inputs_end_));
-    assert(first >= 1 && (n_hooks_ == 0 || hooks_[0].id >= first));
+  // Propagates the adjoints from the last node back to the first after the bulk inputs (inputs),
+  // lane by lane only where a node's adjoint is not 0 (see the header). The inputs' adjoints are
+  // final once that node is swept.
+  void reverse() {
+    const std::size_t first = inputs_end_;
+    assert(n_hooks_ == 0 || hooks_[0].id >= static_cast<Index>(first));
     Row* adj = adj_;
     const Batch zero(0.0);
     std::size_t next_hook = n_hooks_;
@@ -154,7 +153,7 @@ class LaneTape {
     const Link* links = links_;
     const Batch* partials = partials_;
     Batch carry = zero;  // what node i + 1 passed to node i, held in a register (see sweep_node)
-    for (std::size_t i = size_ - 1; i >= static_cast<std::size_t>(first); --i) {
+    for (std::size_t i = size_ - 1; i >= first; --i) {
       sweep_node(links, partials, adj, i, carry);
       if (static_cast<Index>(i) == hook_id) {
         const Hook& h = hooks_[--next_hook];

@@ -65,7 +65,8 @@ class LaneIterationTapeOf final : public LaneIterationTape {
     const std::size_t count = rows.count;
     const auto lane = [count](std::size_t l) { return std::min(l, count - 1); };
 
-    // The inputs (parameters, constants, state) are recorded first, in bulk (LaneTape::inputs).
+    // The inputs (parameters, constants, state, previous surface) are recorded first, in bulk
+    // (LaneTape::inputs): the sweep stops at the first operation after them.
     param_first_ = tape.inputs(P_);
     for (std::size_t k = 0; k < P_; ++k)
       *param_ptr_[k] = LV(Row(param_value_[k]).v[0], param_first_ + static_cast<ad::Index>(k));
@@ -117,13 +118,11 @@ class LaneIterationTapeOf final : public LaneIterationTape {
     LV previous_surface(Row::load(previous));
     surface_leaf_ = 0;
     if (any_previous && !fluxes_only) {
-      previous_surface = LV::leaf(Row::load(previous));
-      surface_leaf_ = previous_surface.i;
+      surface_leaf_ = tape.inputs(1);
+      previous_surface = LV(previous_surface.b(), surface_leaf_);
     }
     for (std::size_t l = 0; l < W; ++l) has_previous_[l] = rows.has_previous[lane(l)];
-    // Every node so far is a leaf (an input); the sweep stops at the first operation.
-    first_operation_ = static_cast<ad::Index>(tape.size());
-    cm_.blc = physics::make_boundary_layer_constants(model_.para);
+    cm_.blc = physics::make_boundary_layer_constants(model_.para);  // operations: after the inputs
     physics::iterate_column(cm_, s, has_previous, previous_surface,
                             fluxes_only ? physics::IterationScope::LeAndNee : physics::IterationScope::Full);
     le_ = physics::column_le(s);
@@ -149,7 +148,7 @@ class LaneIterationTapeOf final : public LaneIterationTape {
     if (d_le && le_.i) adj[le_.i] += Row::load(d_le);
     if (d_nee && nee_.i) adj[nee_.i] += Row::load(d_nee);
     adj[0] = Row(0.0);
-    tape.reverse(first_operation_);
+    tape.reverse();
   }
 
   void collect(std::size_t count, double* gradient, const ConstantAdjoints& constants, double* state,
@@ -196,7 +195,7 @@ class LaneIterationTapeOf final : public LaneIterationTape {
   std::unique_ptr<physics::ColumnState<LV>> state_;
   std::vector<LV*> param_ptr_;
   std::vector<double> param_value_;
-  ad::Index param_first_ = 0, const_first_ = 0, state_first_ = 0, surface_leaf_ = 0, first_operation_ = 1;
+  ad::Index param_first_ = 0, const_first_ = 0, state_first_ = 0, surface_leaf_ = 0;
   bool has_previous_[W] = {};
   bool swept_ = false;  // whether the current recording has been swept (its adjoints are not 0)
   LV le_, nee_;

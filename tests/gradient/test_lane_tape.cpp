@@ -121,38 +121,9 @@ TEST(LaneTape, AZeroAdjointStopsANaNPartialButANaNAdjointPropagates) {
   for (std::size_t l = 0; l < W; ++l) EXPECT_TRUE(std::isnan(dx[l])) << l;
 }
 
-// A sweep that stops at the first operation (the leaves before it are inputs) gives the leaves
-// the adjoints of a full sweep, also the leaf just before that operation, whose share the sweep
-// holds in a register (the carry) when it stops.
-TEST(LaneTape, ASweepStoppingAtTheFirstOperationGivesTheLeavesTheirAdjoints) {
-  canveg::ad::LaneTapeGuard<Arch> guard;
-  canveg::ad::LaneTape<Arch>& tape = canveg::ad::thread_lane_tape<Arch>();
-  tape.reset();
-  const LV x = LV::leaf(Row(2.0)), y = LV::leaf(Row(5.0));
-  const auto first_operation = static_cast<canveg::ad::Index>(tape.size());
-  const LV z = y * 3.0;  // its parent is the node just before it
-  const LV out = z * x + x;
-  alignas(64) double full[2][W], stopped[2][W];
-  for (const bool stop : {false, true}) {
-    tape.zero_adjoints();
-    tape.adjoints()[out.i] = Row(1.0);
-    if (stop)
-      tape.reverse(first_operation);
-    else
-      tape.reverse();
-    tape.adjoints()[x.i].store((stop ? stopped : full)[0]);
-    tape.adjoints()[y.i].store((stop ? stopped : full)[1]);
-  }
-  for (std::size_t l = 0; l < W; ++l) {
-    EXPECT_EQ(full[0][l], 16.0) << l;  // d out / dx = z + 1
-    EXPECT_EQ(full[1][l], 6.0) << l;   // d out / dy = 3 x
-    EXPECT_EQ(stopped[0][l], full[0][l]) << l;
-    EXPECT_EQ(stopped[1][l], full[1][l]) << l;
-  }
-}
-
-// Inputs recorded in bulk (LaneTape::inputs: only their adjoints are cleared) get the adjoints of
-// leaves recorded one by one; the default sweep stops at the first node after them.
+// Inputs recorded in bulk (LaneTape::inputs: only their adjoints are cleared, and the sweep stops
+// at the first node after them) get the adjoints of leaves recorded one by one, also the input
+// just before that node, whose share the sweep holds in a register (the carry) when it stops.
 TEST(LaneTape, BulkInputsGetTheAdjointsOfLeaves) {
   canveg::ad::LaneTapeGuard<Arch> guard;
   canveg::ad::LaneTape<Arch>& tape = canveg::ad::thread_lane_tape<Arch>();
@@ -166,7 +137,7 @@ TEST(LaneTape, BulkInputsGetTheAdjointsOfLeaves) {
     } else {
       x = LV::leaf(Row(2.0)), y = LV::leaf(Row(5.0));
     }
-    const LV out = (y * 3.0) * x + x;
+    const LV out = (y * 3.0) * x + x;  // y * 3's parent is the node just before it
     tape.adjoints()[out.i] = Row(1.0);
     tape.reverse();
     tape.adjoints()[x.i].store(got[0]);
