@@ -23,22 +23,19 @@ inline constexpr std::size_t kMaxTapeLanes = 8;
 struct LaneRows {
   std::size_t count = 0;
   const RowHeader* header[kMaxTapeLanes] = {};
-  const double* constants[kMaxTapeLanes] = {};  // constants_size(J) values
   const double* state[kMaxTapeLanes] = {};      // iterated_size(J, N) values
   bool has_previous[kMaxTapeLanes] = {};        // reads the previous row's surface temperature
   double previous_surface[kMaxTapeLanes] = {};
-  // The lanes' constants packed lane-major (value m of lane l at [m * W + l], lanes past count
-  // repeating the last row), when the caller keeps them so across iterations; null: gathered
-  // from constants[l].
+  // The lanes' constants, lane-major (value m of lane l at [m * W + l]; lanes past count
+  // repeating the last row), constants_size(J) vectors.
   const double* packed_constants = nullptr;
 };
 
-// Where a sweep's constant adjoints are added: to each lane's row (rows[l], constants_size(J)
-// values), or to one lane-major block (packed, as LaneRows::packed_constants, every lane).
-struct ConstantAdjoints {
-  double* const* rows = nullptr;
-  double* packed = nullptr;
-};
+// Position of value m of row i in an array of `size` values per row laid out lane-major in
+// vectors of W rows (the layout the lane tape reads and writes).
+inline std::size_t lane_major(std::size_t i, std::size_t m, std::size_t size, std::size_t W) {
+  return (i / W * size + m) * W + i % W;
+}
 
 class LaneIterationTape {
  public:
@@ -55,10 +52,11 @@ class LaneIterationTape {
   // (width() values, null for none).
   virtual void sweep(const double* state_adjoint, const double* d_le, const double* d_nee) = 0;
   // After a sweep, for the first `count` lanes: adds the parameter adjoints summed over the lanes
-  // to gradient, adds the constant adjoints to `constants`, writes the state adjoints to `state`
-  // (when not null; lane-major as sweep reads them, 0 in the lanes from count on) and each lane's
-  // previous-surface adjoint to surface[l] (0 where the lane has no previous row).
-  virtual void collect(std::size_t count, double* gradient, const ConstantAdjoints& constants, double* state,
+  // to gradient, adds the constant adjoints to `constants` (lane-major as packed_constants, every
+  // lane), writes the state adjoints to `state` (when not null; lane-major as sweep reads them, 0
+  // in the lanes from count on) and each lane's previous-surface adjoint to surface[l] (0 where
+  // the lane has no previous row).
+  virtual void collect(std::size_t count, double* gradient, double* constants, double* state,
                        double* surface) const = 0;
   virtual std::size_t tape_nodes() const = 0;
   virtual std::size_t bytes() const = 0;

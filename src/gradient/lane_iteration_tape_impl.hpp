@@ -87,16 +87,11 @@ class LaneIterationTapeOf final : public LaneIterationTape {
     };
     const_first_ = tape.inputs(C_);
     ad::Index id = const_first_;
-    if (const double* packed = rows.packed_constants) {
-      visit_constants(s, [&](LV& x) {
-        x = LV(Row::load(packed).v[0], id++);
-        packed += W;
-      });
-    } else {
-      for (std::size_t l = 0; l < W; ++l) source[l] = rows.constants[lane(l)];
-      std::size_t m = 0;
-      visit_constants(s, [&](LV& x) { x = LV(gather(m++).v[0], id++); });
-    }
+    const double* packed = rows.packed_constants;
+    visit_constants(s, [&](LV& x) {
+      x = LV(Row::load(packed).v[0], id++);
+      packed += W;
+    });
     for (std::size_t l = 0; l < W; ++l) source[l] = rows.state[lane(l)];
     std::size_t m = 0;
     if (fluxes_only) {
@@ -151,7 +146,7 @@ class LaneIterationTapeOf final : public LaneIterationTape {
     tape.reverse();
   }
 
-  void collect(std::size_t count, double* gradient, const ConstantAdjoints& constants, double* state,
+  void collect(std::size_t count, double* gradient, double* constants, double* state,
                double* surface) const override {
     const Row* adj = ad::thread_lane_tape<A>().adjoints();
     alignas(64) double v[W];
@@ -159,14 +154,7 @@ class LaneIterationTapeOf final : public LaneIterationTape {
       adj[param_first_ + static_cast<ad::Index>(k)].store(v);
       for (std::size_t l = 0; l < count; ++l) gradient[k] += v[l];
     }
-    if (double* packed = constants.packed) {
-      for (std::size_t m = 0; m < C_; ++m, packed += W) (Row::load(packed) + adj[const_first_ + m]).store(packed);
-    } else {
-      for (std::size_t m = 0; m < C_; ++m) {
-        adj[const_first_ + static_cast<ad::Index>(m)].store(v);
-        for (std::size_t l = 0; l < count; ++l) constants.rows[l][m] += v[l];
-      }
-    }
+    for (std::size_t m = 0; m < C_; ++m, constants += W) (Row::load(constants) + adj[const_first_ + m]).store(constants);
     if (state) {
       for (std::size_t m = 0; m < S_; ++m, state += W) {
         adj[state_first_ + static_cast<ad::Index>(m)].store(state);

@@ -205,10 +205,10 @@ void ReverseEngine::reverse_unrolled(std::size_t n, bool independent, double* gr
 LaneRows ReverseEngine::lane_rows(std::size_t first, std::size_t count, const double* states, bool independent) const {
   LaneRows rows;
   rows.count = count;
+  rows.packed_constants = packed_constants_.data() + first * C_;  // pack_constants
   for (std::size_t l = 0; l < count; ++l) {
     const std::size_t i = first + l;
     rows.header[l] = &headers_[i];
-    rows.constants[l] = constants_.data() + i * C_;
     rows.state[l] = states + i * S_;
     rows.has_previous[l] = !independent && i > 0;
     rows.previous_surface[l] = rows.has_previous[l] ? states[(i - 1) * S_ + surface_] : 0.0;
@@ -216,35 +216,40 @@ LaneRows ReverseEngine::lane_rows(std::size_t first, std::size_t count, const do
   return rows;
 }
 
+// The batch's constants lane-major for the lane tape (lanes past the last row repeating it), and
+// their adjoints' array zeroed.
+void ReverseEngine::pack_constants(std::size_t n, std::size_t W) {
+  const std::size_t rows = (n + W - 1) / W * W;
+  packed_constants_.resize(rows * C_);
+  packed_constant_adjoints_.assign(rows * C_, 0.0);
+  for (std::size_t i = 0; i < rows; ++i) {
+    const double* row = constants_.data() + std::min(i, n - 1) * C_;
+    for (std::size_t m = 0; m < C_; ++m) packed_constants_[lane_major(i, m, C_, W)] = row[m];
+  }
+}
+
+// adj_const_ = the lane tape's constant adjoints, in rows order.
+void ReverseEngine::unpack_constant_adjoints(std::size_t n, std::size_t W) {
+  adj_const_.assign(n * C_, 0.0);  // 0 + each sum: its value bit for bit as summed row by row
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t m = 0; m < C_; ++m) adj_const_[i * C_ + m] += packed_constant_adjoints_[lane_major(i, m, C_, W)];
+}
+
 void ReverseEngine::reverse_unrolled_lanes(std::size_t n, bool independent, double* gradient) {
   LaneIterationTape& lanes = *lane_tape_;
   const std::size_t W = lanes.width();
-  const std::size_t vectors = (n + W - 1) / W, block = C_ * W, state_block = S_ * W;
-  // The state adjoints are lane-major as the lane tape reads and writes them (value m of row i at
-  // [(i / W * S + m) * W + i % W]), in rows order only for the initialisation at the end.
-  adj_next_.assign(vectors * state_block, 0.0);
-  adj_prev_.assign(vectors * state_block, 0.0);
-  adj_const_.assign(n * C_, 0.0);
+  const std::size_t padded = (n + W - 1) / W * W;  // rows in whole vectors
+  // The state adjoints are lane-major as the lane tape reads and writes them (lane_major), in rows
+  // order only for the initialisation at the end.
+  adj_next_.assign(padded * S_, 0.0);
+  adj_prev_.assign(padded * S_, 0.0);
   double d_le[kMaxTapeLanes], d_nee[kMaxTapeLanes], surface[kMaxTapeLanes];
-  // The constants of every vector packed lane-major once (the same in every iteration), and their
-  // adjoints summed so over the iterations, then added to each row's (the same sums in the same
-  // order as row by row).
-  packed_constants_.resize(vectors * block);
-  packed_constant_adjoints_.assign(vectors * block, 0.0);
-  for (std::size_t v = 0; v < vectors; ++v) {
-    const std::size_t count = std::min(W, n - v * W);
-    for (std::size_t l = 0; l < W; ++l) {
-      const double* row = constants_.data() + (v * W + std::min(l, count - 1)) * C_;
-      for (std::size_t m = 0; m < C_; ++m) packed_constants_[v * block + m * W + l] = row[m];
-    }
-  }
+  pack_constants(n, W);  // once for all the iterations, their adjoints summed so over them
   for (int k = niter_ - 1; k >= 0; --k) {
     const bool last = k == niter_ - 1;
     const double* ckpt = checkpoints_.data() + static_cast<std::size_t>(k) * n * S_;
     for (std::size_t first = 0; first < n; first += W) {
-      LaneRows rows = lane_rows(first, std::min(W, n - first), ckpt, independent);
-      const std::size_t v = first / W;
-      rows.packed_constants = packed_constants_.data() + v * block;
+      const LaneRows rows = lane_rows(first, std::min(W, n - first), ckpt, independent);
       for (std::size_t l = 0; l < W; ++l) {
         const bool real = l < rows.count;
         d_le[l] = real && last ? d_le_[first + l] : 0.0;
@@ -252,28 +257,23 @@ void ReverseEngine::reverse_unrolled_lanes(std::size_t n, bool independent, doub
       }
       lanes.record(rows, false);
       max_tape_nodes_ = std::max(max_tape_nodes_, lanes.tape_nodes());
-      lanes.sweep(last ? nullptr : adj_next_.data() + v * state_block, last ? d_le : nullptr, last ? d_nee : nullptr);
-      const ConstantAdjoints constant_adjoints{nullptr, packed_constant_adjoints_.data() + v * block};
-      lanes.collect(rows.count, gradient, constant_adjoints, adj_prev_.data() + v * state_block, surface);
+      lanes.sweep(last ? nullptr : adj_next_.data() + first * S_, last ? d_le : nullptr, last ? d_nee : nullptr);
+      lanes.collect(rows.count, gradient, packed_constant_adjoints_.data() + first * C_, adj_prev_.data() + first * S_,
+                    surface);
       // The storage coupling: row i's previous-surface adjoint goes to row i - 1's state, written
       // above (this vector) or by the vector before.
-      for (std::size_t l = 0; l < rows.count; ++l) {
-        const std::size_t r = first + l - 1;
-        if (rows.has_previous[l]) adj_prev_[(r / W * S_ + surface_) * W + r % W] += surface[l];
-      }
+      for (std::size_t l = 0; l < rows.count; ++l)
+        if (rows.has_previous[l]) adj_prev_[lane_major(first + l - 1, surface_, S_, W)] += surface[l];
       if (first == 0 || first + W >= n) note_memory();
     }
     std::swap(adj_next_, adj_prev_);
   }
   // The adjoints of the initial states and of the constants in rows order.
   adj_prev_.resize(n * S_);
-  for (std::size_t i = 0; i < n; ++i) {
-    const double* packed_state = adj_next_.data() + i / W * state_block + i % W;
-    for (std::size_t m = 0; m < S_; ++m) adj_prev_[i * S_ + m] = packed_state[m * W];
-    const double* packed = packed_constant_adjoints_.data() + i / W * block + i % W;
-    for (std::size_t m = 0; m < C_; ++m) adj_const_[i * C_ + m] += packed[m * W];
-  }
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t m = 0; m < S_; ++m) adj_prev_[i * S_ + m] = adj_next_[lane_major(i, m, S_, W)];
   std::swap(adj_next_, adj_prev_);
+  unpack_constant_adjoints(n, W);
   reverse_initialisation(n, true, gradient);
 }
 
@@ -283,13 +283,11 @@ void ReverseEngine::reverse_one_step_lanes(std::size_t n, bool independent, cons
                                            const double* nee_obs, double* gradient) {
   LaneIterationTape& lanes = *lane_tape_;
   const std::size_t W = lanes.width();
-  adj_const_.assign(n * C_, 0.0);
   const double* xlast = checkpoints_.data();
   double le[kMaxTapeLanes], nee[kMaxTapeLanes], d_le[kMaxTapeLanes], d_nee[kMaxTapeLanes];
-  double* constants[kMaxTapeLanes];
+  pack_constants(n, W);
   for (std::size_t first = 0; first < n; first += W) {
     const LaneRows rows = lane_rows(first, std::min(W, n - first), xlast, independent);
-    for (std::size_t l = 0; l < rows.count; ++l) constants[l] = adj_const_.data() + (first + l) * C_;
     lanes.record(rows, /*fluxes_only=*/true);
     max_tape_nodes_ = std::max(max_tape_nodes_, lanes.tape_nodes());
     lanes.fluxes(le, nee);
@@ -302,9 +300,10 @@ void ReverseEngine::reverse_one_step_lanes(std::size_t n, bool independent, cons
       row_loss_seeds(le_[i], nee_[i], le_obs[i], nee_obs[i], n, p_.loss, d_le[l], d_nee[l]);
     }
     lanes.sweep(nullptr, d_le, d_nee);
-    lanes.collect(rows.count, gradient, ConstantAdjoints{constants, nullptr}, nullptr, nullptr);
+    lanes.collect(rows.count, gradient, packed_constant_adjoints_.data() + first * C_, nullptr, nullptr);
     if (first == 0 || first + W >= n) note_memory();
   }
+  unpack_constant_adjoints(n, W);
   reverse_initialisation(n, false, gradient);
 }
 

@@ -83,8 +83,12 @@ class ReverseEngine {
   // The same with the rows of each iteration taped W at a time (lane_tape_).
   void reverse_unrolled_lanes(std::size_t n, bool independent, double* gradient);
   // Rows [first, first + count) of the batch for one lane recording, from the iterated states
-  // `states` ([n][S], one checkpoint).
+  // `states` ([n][S], one checkpoint) and the packed constants (pack_constants).
   LaneRows lane_rows(std::size_t first, std::size_t count, const double* states, bool independent) const;
+  // The lane tape's constants: packed lane-major (packed_constants_, adjoints zeroed), and their
+  // adjoints back into adj_const_.
+  void pack_constants(std::size_t n, std::size_t W);
+  void unpack_constant_adjoints(std::size_t n, std::size_t W);
   // The one-step rule (OneStep, JaxOneStep) with the rows taped W at a time.
   void reverse_one_step_lanes(std::size_t n, bool independent, const double* le_obs, const double* nee_obs,
                               double* gradient);
@@ -108,7 +112,7 @@ class ReverseEngine {
 
   // Adjoints.
   std::vector<double> adj_next_, adj_prev_, adj_const_, lambda_, lambda_new_;
-  std::vector<double> packed_constants_, packed_constant_adjoints_;  // [vector][C][W] (reverse_unrolled_lanes)
+  std::vector<double> packed_constants_, packed_constant_adjoints_;  // [vector][C][W] (the lane tape)
   std::vector<char> passthrough_;
   std::vector<double> krylov_;
 
