@@ -545,16 +545,14 @@ enum PsInput {
 template <class V>
 struct PsWorkOf {
   using Mask = decltype(std::declval<const V&>() < 0.0);
-  V pst, tlc, tp25, kct, tau, ko25_pa, o2_pa, bc, gammac, rd0, rd, jmax, vcmax, rb_mole, gb, dd, b8, k_rh, gbk, bp16,
-      cig;
+  V pst, tlc, tp25, kct, tau, ko25_pa, o2_pa, bc, gammac, rd, jmax, vcmax, gb, dd, b8, k_rh, gbk, bp16, cig;
   V e_kc, e_rd, e_jm[2], e_vc[2];  // the exponentials of the temperature functions
   V alpha, bbeta, gamma, theta, jp;
   Mask electron;
   V B, a, E;
-  V denom, P, Qc, Rc, P2, Q, R, qqq_raw, tst, qqq, sqq, argu, argc, ang, Qf, sq;
-  V roots[3];
+  V denom, P, Qc, Rc, P2, Q, R, qqq_raw, sqq, argu, argc, ang, sq;
   V sel;  // index of the chosen root (0, 1, 2), -1 where the roots are the constant 0 (tstroots <= 0)
-  V aph1, jsuc;
+  V jsuc;
   Mask sucrose;
   V aph2, cs, rhc, gsl, gsco2, ci, wj, wc;
   // co-limitation (smoothed minima)
@@ -624,12 +622,12 @@ void ps_forward(const V* x, const std::type_identity_t<V>& pressure_kpa, bool am
   w.o2_pa = x[kPsO2] * 101.3;
   w.bc = w.kct * (1.0 + w.o2_pa / w.ko25_pa);
   w.gammac = 500.0 * x[kPsO2] / w.tau;
-  w.rd0 = arrhenius_kept(V(x[kPsVcopt] * 0.004657), x[kPsErd], w.tp25, x[kPsRugc], x[kPsTk25], t_leaf, w.e_rd);
-  w.rd = where(par > 10.0, V(w.rd0 * 0.4), w.rd0);
+  const V rd0 = arrhenius_kept(V(x[kPsVcopt] * 0.004657), x[kPsErd], w.tp25, x[kPsRugc], x[kPsTk25], t_leaf, w.e_rd);
+  w.rd = where(par > 10.0, V(rd0 * 0.4), rd0);
   w.jmax = peaked_kept(x[kPsJmopt], x[kPsEjm], x[kPsToptjm], x[kPsRugc], x[kPsHkin], t_leaf, w.e_jm);
   w.vcmax = peaked_kept(x[kPsVcopt], x[kPsEvc], x[kPsToptvc], x[kPsRugc], x[kPsHkin], t_leaf, w.e_vc);
-  w.rb_mole = rb_co2 * t_leaf * w.pst;
-  w.gb = 1.0 / w.rb_mole;
+  const V rb_mole = rb_co2 * t_leaf * w.pst;
+  w.gb = 1.0 / rb_mole;
   w.dd = w.gammac;
   w.b8 = 8.0 * w.dd;
   w.k_rh = rh * kball / 1.6;
@@ -676,22 +674,19 @@ void ps_forward(const V* x, const std::type_identity_t<V>& pressure_kpa, bool am
     w.R = (2.0 * P3 - 9.0 * P * w.Qc + 27.0 * w.Rc) / 54.0;
     const V rr = w.R * w.R;
     w.qqq_raw = w.Q * w.Q * w.Q;
-    w.tst = w.qqq_raw - rr;
-    w.qqq = physics::floor_at(w.qqq_raw, 0.01);
-    w.sqq = sqrt(w.qqq);
+    const V tst = w.qqq_raw - rr;
+    w.sqq = sqrt(physics::floor_at(w.qqq_raw, 0.01));
     w.argu = w.R / w.sqq;
     w.argc = physics::clip(w.argu, -0.99, 0.99);
     w.ang = acos(w.argc);
-    w.Qf = physics::floor_at(w.Q, 0.01);
-    w.sq = sqrt(w.Qf);
+    w.sq = sqrt(physics::floor_at(w.Q, 0.01));
     V r[3] = {0.0, 0.0, 0.0};
-    const auto three_roots = w.tst > 0.0;
+    const auto three_roots = tst > 0.0;
     if (any_lane(three_roots)) {
       r[0] = where(three_roots, V(-2.0 * w.sq * cos(w.ang / 3.0) - P / 3.0), r[0]);
       r[1] = where(three_roots, V(-2.0 * w.sq * cos((w.ang + physics::kTwoPiCubic) / 3.0) - P / 3.0), r[1]);
       r[2] = where(three_roots, V(-2.0 * w.sq * cos((w.ang - physics::kTwoPiCubic) / 3.0) - P / 3.0), r[2]);
     }
-    for (int k = 0; k < 3; ++k) w.roots[k] = r[k];
     // The template's sort and root choice, following which root lands where.
     V lo = r[0], mid = r[1], hi = r[2];
     V lo_k = 0.0, mid_k = 1.0, hi_k = 2.0;
@@ -712,7 +707,6 @@ void ps_forward(const V* x, const std::type_identity_t<V>& pressure_kpa, bool am
     const V chosen = where(pick_lo, lo_k, where(pick_hi, hi_k, where(pick_mid, mid_k, where(pick_hi2, hi_k, lo_k))));
     w.sel = where(three_roots, chosen, V(-1.0));
     if (!single_rd) aphoto = aphoto - rd;
-    w.aph1 = aphoto;
     w.jsuc = w.vcmax / 2.0 - rd;
     w.sucrose = w.jsuc < aphoto;
     aphoto = where(w.sucrose, w.jsuc, aphoto);
