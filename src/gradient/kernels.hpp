@@ -1128,8 +1128,8 @@ enum LeInput {
 
 template <class V>
 struct LeWorkOf {
-  V gb, r_side, r_water, gw, eps, lecoef, hcoef, hcoef2, repeat, a, b, c, prod, sv, LE;
-  V a_t, b_t, c_t, disc_t, st, del, t_leaf, H, l_out, rnet, closure;
+  V gb, gw, eps, lecoef, hcoef, hcoef2, repeat, a, b, c, prod, sv, LE;
+  V a_t, b_t, c_t, disc_t, st, del, t_leaf, H, rnet, closure;
 };
 using LeWork = LeWorkOf<double>;
 
@@ -1152,13 +1152,14 @@ void le_forward(const V* x, const std::type_identity_t<V>& pressure_kpa, bool am
   const V tk2 = x[kLeTk2], tk3 = x[kLeTk3], l_air = x[kLeLair], d2est = x[kLeD2es], dest = x[kLeDes],
           vpd = x[kLeVpd];
   w.gb = 1.0 / rb_vapor;
+  V r_water;
   if (!amphistomatous) {
-    w.r_water = (w.gb + gs) / (w.gb * gs);
+    r_water = (w.gb + gs) / (w.gb * gs);
   } else {
-    w.r_side = rb_vapor + 2.0 / gs;
-    w.r_water = w.r_side * w.r_side / (w.r_side + w.r_side);
+    const V r_side = rb_vapor + 2.0 / gs;
+    r_water = r_side * r_side / (r_side + r_side);
   }
-  w.gw = 1.0 / w.r_water;
+  w.gw = 1.0 / r_water;
   w.eps = x[kLeEp] * x[kLeSigma];
   const V epsigma = w.eps;
   w.lecoef = (1.0 / (pressure_kpa * 1000.0)) * (x[kLeLatentBase] * w.gw);
@@ -1192,8 +1193,7 @@ void le_forward(const V* x, const std::type_identity_t<V>& pressure_kpa, bool am
   w.t_leaf = x[kLeTair] + w.del;
   w.H = w.hcoef2 * w.del;
   const V tl2 = w.t_leaf * w.t_leaf;
-  w.l_out = 2.0 * epsigma * (tl2 * tl2);
-  w.rnet = q_abs - w.l_out;
+  w.rnet = q_abs - 2.0 * epsigma * (tl2 * tl2);
   w.closure = w.rnet - w.H - w.LE;
 }
 
