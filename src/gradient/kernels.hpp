@@ -441,7 +441,7 @@ template <class V>
 struct BlDataOf {
   using Mask = decltype(std::declval<const V&>() < 0.0);
   V x[kBlInputs];
-  V wind, grashof, reynolds, nusselt, out[3];
+  V wind, grashof, reynolds, out[3];
   Mask floored;  // the Grashof number clipped at 0 (a leaf cooler than the air)
   Mask free_turbulent, forced_turbulent, forced_laminar, free_laminar;  // which formula gave Nu
 };
@@ -482,10 +482,9 @@ void bl_forward(BlDataOf<V>& d) {
   if (any_lane(d.forced_laminar))
     nusselt = where(d.forced_laminar, V(0.66 * sqrt(d.reynolds) * x[kBlBetfac]), nusselt);
   if (any_lane(d.free_laminar)) nusselt = where(d.free_laminar, V(0.5 * pow(d.grashof, 0.25)), nusselt);
-  d.nusselt = nusselt;
   const V scale[3] = {x[kBlPr33], x[kBlSc33], x[kBlScc33]};
   const V diffusivity[3] = {x[kBlDheat], x[kBlDvapor], x[kBlDco2]};
-  for (int k = 0; k < 3; ++k) d.out[k] = x[kBlLleaf] / (diffusivity[k] * x[kBlTp] * (d.nusselt * scale[k]));
+  for (int k = 0; k < 3; ++k) d.out[k] = x[kBlLleaf] / (diffusivity[k] * x[kBlTp] * (nusselt * scale[k]));
 }
 
 // Outputs: r_b for heat, water vapour and CO2 (docs/model.md 2.10), r_k = l / (D_k s Nu P_k), a
