@@ -544,12 +544,12 @@ enum PsInput {
 template <class V>
 struct PsWorkOf {
   using Mask = decltype(std::declval<const V&>() < 0.0);
-  V pst, tlc, tp25, kct, tau, ko25_pa, o2_pa, bc, gammac, rd, jmax, vcmax, gb, dd, b8, k_rh, gbk, bp16, cig;
+  V pst, tlc, tp25, kct, tau, ko25_pa, o2_pa, bc, gammac, rd, jmax, vcmax, rbm, gb, dd, b8, k_rh, gbk, bp16, cig;
   V e_kc, e_rd, e_jm[2], e_vc[2];  // the exponentials of the temperature functions
   V alpha, bbeta, gamma, theta, jp;
   Mask electron;
   V B, a, E;
-  V denom, P, Qc, Rc, P2, Q, R, qqq_raw, sqq, argu, argc, ang, sq;
+  V inv_denom, P, Qc, Rc, P2, Q, R, qqq_raw, sqq, argu, argc, ang, sq;
   V sel;  // index of the chosen root (0, 1, 2), -1 where the roots are the constant 0 (tstroots <= 0)
   V jsuc;
   Mask sucrose;
@@ -573,7 +573,6 @@ using PsWork = PsWorkOf<double>;
 template <class V>
 struct PsData {
   V x[kPsInputs];
-  V pressure_kpa;
   bool amphistomatous, single_dark_respiration;
   PsWorkOf<V> w;
 };
@@ -591,9 +590,10 @@ V peaked_kept(const V& ro, const V& act, const V& to, const V& rugc, const V& hk
   using std::exp;
   const V dt = tl - to;
   const V prod = rugc * to * tl;
-  e[0] = exp(act * dt / prod);
+  const V dt_prod = dt / prod;
+  e[0] = exp(act * dt_prod);
   const V numerator = ro * hk * e[0];
-  e[1] = exp(hk * dt / prod);
+  e[1] = exp(hk * dt_prod);
   const V denominator = hk - act * (1.0 - e[1]);
   return numerator / denominator;
 }
@@ -625,22 +625,22 @@ void ps_forward(const V* x, const std::type_identity_t<V>& pressure_kpa, bool am
   w.rd = where(par > 10.0, V(rd0 * 0.4), rd0);
   w.jmax = peaked_kept(x[kPsJmopt], x[kPsEjm], x[kPsToptjm], x[kPsRugc], x[kPsHkin], t_leaf, w.e_jm);
   w.vcmax = peaked_kept(x[kPsVcopt], x[kPsEvc], x[kPsToptvc], x[kPsRugc], x[kPsHkin], t_leaf, w.e_vc);
-  const V rb_mole = rb_co2 * t_leaf * w.pst;
-  w.gb = 1.0 / rb_mole;
+  w.rbm = rb_co2 * t_leaf * w.pst;
+  w.gb = 1.0 / w.rbm;
   w.dd = w.gammac;
   w.b8 = 8.0 * w.dd;
-  w.k_rh = rh * kball / 1.6;
+  w.k_rh = rh * kball * (1.0 / 1.6);
   w.gbk = w.gb * w.k_rh;
-  w.bp16 = bprime / 1.6;
+  w.bp16 = bprime * (1.0 / 1.6);
   w.cig = ca * 0.7;
   const V gb = w.gb, k_rh = w.k_rh, gbk = w.gbk, bp16 = w.bp16, dd = w.dd, b8 = w.b8, rd = w.rd;
   if (!amphistomatous) {
-    w.alpha = 1.0 + (bp16 / gb) - k_rh;
+    w.alpha = 1.0 + (bp16 * w.rbm) - k_rh;
     w.bbeta = ca * (gbk - 2.0 * bp16 - gb);
     w.gamma = ca * ca * gb * bp16;
     w.theta = gbk - bp16;
   } else {
-    w.alpha = 1.0 + (bp16 / gb) - k_rh;
+    w.alpha = 1.0 + (bp16 * w.rbm) - k_rh;
     w.bbeta = ca * (2.0 * gbk - 3.0 * bp16 - 2.0 * gb);
     w.gamma = ca * ca * gb * bp16 * 4.0;
     w.theta = 2.0 * gbk - 2.0 * bp16;
@@ -662,15 +662,16 @@ void ps_forward(const V* x, const std::type_identity_t<V>& pressure_kpa, bool am
   // the same branch whatever the inputs).
   w.dark_only = physics::dark_everywhere(par, [&] { return rd; });
   if (!w.dark_only) {
-    w.denom = E * alpha;
-    w.P = (E * bbeta + B * theta - a * alpha + E * rd * alpha) / w.denom;
-    w.Qc = (E * gamma + (B * gamma / ca) - a * bbeta + a * dd * theta + E * rd * bbeta + rd * B * theta) / w.denom;
-    w.Rc = (-a * gamma + a * dd * gamma / ca + E * rd * gamma + rd * B * gamma / ca) / w.denom;
+    w.inv_denom = 1.0 / (E * alpha);
+    const V gamma_ca = gamma / ca;
+    w.P = (E * bbeta + B * theta - a * alpha + E * rd * alpha) * w.inv_denom;
+    w.Qc = (E * gamma + (B * gamma_ca) - a * bbeta + a * dd * theta + E * rd * bbeta + rd * B * theta) * w.inv_denom;
+    w.Rc = (-a * gamma + a * dd * gamma_ca + E * rd * gamma + rd * B * gamma_ca) * w.inv_denom;
     const V P = w.P;
     w.P2 = P * P;
     const V P3 = w.P2 * P;
-    w.Q = (w.P2 - 3.0 * w.Qc) / 9.0;
-    w.R = (2.0 * P3 - 9.0 * P * w.Qc + 27.0 * w.Rc) / 54.0;
+    w.Q = (w.P2 - 3.0 * w.Qc) * (1.0 / 9.0);
+    w.R = (2.0 * P3 - 9.0 * P * w.Qc + 27.0 * w.Rc) * (1.0 / 54.0);
     const V rr = w.R * w.R;
     w.qqq_raw = w.Q * w.Q * w.Q;
     const V tst = w.qqq_raw - rr;
@@ -682,9 +683,9 @@ void ps_forward(const V* x, const std::type_identity_t<V>& pressure_kpa, bool am
     V r[3] = {0.0, 0.0, 0.0};
     const auto three_roots = tst > 0.0;
     if (any_lane(three_roots)) {
-      r[0] = where(three_roots, V(-2.0 * w.sq * cos(w.ang / 3.0) - P / 3.0), r[0]);
-      r[1] = where(three_roots, V(-2.0 * w.sq * cos((w.ang + physics::kTwoPiCubic) / 3.0) - P / 3.0), r[1]);
-      r[2] = where(three_roots, V(-2.0 * w.sq * cos((w.ang - physics::kTwoPiCubic) / 3.0) - P / 3.0), r[2]);
+      r[0] = where(three_roots, V(-2.0 * w.sq * cos(w.ang * (1.0 / 3.0)) - P * (1.0 / 3.0)), r[0]);
+      r[1] = where(three_roots, V(-2.0 * w.sq * cos((w.ang + physics::kTwoPiCubic) * (1.0 / 3.0)) - P * (1.0 / 3.0)), r[1]);
+      r[2] = where(three_roots, V(-2.0 * w.sq * cos((w.ang - physics::kTwoPiCubic) * (1.0 / 3.0)) - P * (1.0 / 3.0)), r[2]);
     }
     // The template's sort and root choice, following which root lands where.
     V lo = r[0], mid = r[1], hi = r[2];
@@ -706,15 +707,15 @@ void ps_forward(const V* x, const std::type_identity_t<V>& pressure_kpa, bool am
     const V chosen = where(pick_lo, lo_k, where(pick_hi, hi_k, where(pick_mid, mid_k, where(pick_hi2, hi_k, lo_k))));
     w.sel = where(three_roots, chosen, V(-1.0));
     if (!single_rd) aphoto = aphoto - rd;
-    w.jsuc = w.vcmax / 2.0 - rd;
+    w.jsuc = w.vcmax * 0.5 - rd;
     w.sucrose = w.jsuc < aphoto;
     aphoto = where(w.sucrose, w.jsuc, aphoto);
     w.aph2 = aphoto;
-    w.cs = amphistomatous ? V(ca - aphoto / (2.0 * gb)) : V(ca - aphoto / gb);
+    w.cs = amphistomatous ? V(ca - aphoto * w.rbm * 0.5) : V(ca - aphoto * w.rbm);
     w.rhc = physics::cap_at(rh, 1.0);
     w.gsl = (kball * w.rhc * aphoto / w.cs) + bprime;
     gs_m_s = w.gsl * t_leaf * w.pst;
-    w.gsco2 = w.gsl / 1.6;
+    w.gsco2 = w.gsl * (1.0 / 1.6);
     w.ci = w.cs - aphoto / w.gsco2;
     w.wj = w.jp * (w.ci - dd) / (4.0 * w.ci + b8);
     w.wc = w.vcmax * (w.ci - dd) / (w.ci + w.bc);
@@ -724,7 +725,7 @@ void ps_forward(const V* x, const std::type_identity_t<V>& pressure_kpa, bool am
       w.c = w.wj * w.wc;
       w.dsc = w.b * w.b - 4.0 * ac * w.c;
       w.disc = sqrt(w.dsc);  // sqrt_nonneg: the same value
-      const V rp = (-w.b + w.disc) / (2.0 * ac), rm = (-w.b - w.disc) / (2.0 * ac);
+      const V rp = (-w.b + w.disc) * (0.5 / ac), rm = (-w.b - w.disc) * (0.5 / ac);
       w.wp_minus = rm < rp;
       w.wp = where(w.wp_minus, rm, rp);
       const double aa = 0.95;
@@ -732,15 +733,15 @@ void ps_forward(const V* x, const std::type_identity_t<V>& pressure_kpa, bool am
       w.cc = w.wp * w.jsuc;
       w.dsc2 = w.bb * w.bb - 4.0 * aa * w.cc;
       w.disc2 = sqrt(w.dsc2);
-      const V sp = (-w.bb + w.disc2) / (2.0 * aa), sm = (-w.bb - w.disc2) / (2.0 * aa);
+      const V sp = (-w.bb + w.disc2) * (0.5 / aa), sm = (-w.bb - w.disc2) * (0.5 / aa);
       w.aps_minus = sm < sp;
       w.aps = where(w.aps_minus, sm, sp);
       w.colim = w.aps < aphoto && w.aps > 0.0;
       if (any_lane(w.colim)) {
         w.aph3 = w.aps - rd;
-        w.gsl2 = (kball * w.rhc * w.aph3 / w.cs) / 1.0 + bprime;
+        w.gsl2 = (kball * w.rhc * w.aph3 / w.cs) + bprime;
         aphoto = where(w.colim, w.aph3, aphoto);
-        gs_m_s = where(w.colim, V(w.gsl2 * t_leaf * 101.3 * 0.022624 / (273.15 * pressure_kpa)), gs_m_s);
+        gs_m_s = where(w.colim, V(w.gsl2 * t_leaf * w.pst), gs_m_s);
       }
     }
     ci = w.ci;
@@ -749,7 +750,7 @@ void ps_forward(const V* x, const std::type_identity_t<V>& pressure_kpa, bool am
   w.fallback = w.dark_only ? zero == zero : (w.wj <= rd || w.wc <= rd);
   if (any_lane(w.fallback)) {
     const V gs_mole = bprime;
-    w.gq = gs_mole / 1.6;
+    w.gq = gs_mole * (1.0 / 1.6);
     w.ps1 = ca * gb * w.gq;
     w.d1 = w.gq + gb;
     w.den = gb * w.gq;
@@ -759,7 +760,7 @@ void ps_forward(const V* x, const std::type_identity_t<V>& pressure_kpa, bool am
     w.prd = w.bq * w.bq - 4.0 * w.aq * w.cq;
     w.sv = sqrt(physics::floor_at(w.prd, 0.0));
     w.aphq = (-w.bq - w.sv) / (2.0 * w.aq);
-    const V cs_q = ca - w.aphq / gb;
+    const V cs_q = ca - w.aphq * w.rbm;
     gs_m_s = where(w.fallback, V(gs_mole * t_leaf * w.pst), gs_m_s);
     aphoto = where(w.fallback, w.aphq, aphoto);
     ci = where(w.fallback, V(cs_q - w.aphq / w.gq), ci);
@@ -786,12 +787,12 @@ CANVEG_AD_INLINE void add_where(const M& mask, V& acc, const std::type_identity_
 template <class V>
 void arrhenius_adjoint(const V& g, const V& e, const V& r25, const V& act, const V& tm, const V& rugc, const V& t25,
                        const V& tl, V& r25_bar, V& act_bar, V& tm_bar, V& rugc_bar, V& t25_bar, V& tl_bar) {
-  const V wd = t25 * rugc * tl;
-  const V z = tm * act / wd;
+  const V inv_wd = 1.0 / (t25 * rugc * tl);
+  const V z = tm * act * inv_wd;
   r25_bar += g * e;
   const V z_bar = g * r25 * e;
-  const V u_bar = z_bar / wd;
-  const V w_bar = -z_bar * z / wd;
+  const V u_bar = z_bar * inv_wd;
+  const V w_bar = -z_bar * z * inv_wd;
   tm_bar += u_bar * act;
   act_bar += u_bar * tm;
   t25_bar += w_bar * rugc * tl;
@@ -804,21 +805,22 @@ void arrhenius_adjoint(const V& g, const V& e, const V& r25, const V& act, const
 template <class V>
 void peaked_adjoint(const V& g, const V* e, const V& ro, const V& act, const V& to, const V& rugc, const V& hk,
                     const V& tl, V& ro_bar, V& act_bar, V& to_bar, V& rugc_bar, V& hk_bar, V& tl_bar) {
-  const V dt = tl - to, prod = rugc * to * tl;
-  const V z1 = act * dt / prod, z2 = hk * dt / prod;
+  const V dt = tl - to, inv_prod = 1.0 / (rugc * to * tl);
+  const V dt_prod = dt * inv_prod;
+  const V z1 = act * dt_prod, z2 = hk * dt_prod;
   const V e1 = e[0], e2 = e[1];
-  const V num = ro * hk * e1, den = hk - act * (1.0 - e2);
-  const V out = num / den;
-  const V num_bar = g / den, den_bar = -g * out / den;
+  const V num = ro * hk * e1, inv_den = 1.0 / (hk - act * (1.0 - e2));
+  const V out = num * inv_den;
+  const V num_bar = g * inv_den, den_bar = -g * out * inv_den;
   ro_bar += num_bar * hk * e1;
   hk_bar += num_bar * ro * e1 + den_bar;
   const V z1_bar = num_bar * ro * hk * e1;
   act_bar += -den_bar * (1.0 - e2);
   const V z2_bar = den_bar * act * e2;
-  act_bar += z1_bar * dt / prod;
-  hk_bar += z2_bar * dt / prod;
-  const V dt_bar = (z1_bar * act + z2_bar * hk) / prod;
-  const V prod_bar = -(z1_bar * z1 + z2_bar * z2) / prod;
+  act_bar += z1_bar * dt_prod;
+  hk_bar += z2_bar * dt_prod;
+  const V dt_bar = (z1_bar * act + z2_bar * hk) * inv_prod;
+  const V prod_bar = -(z1_bar * z1 + z2_bar * z2) * inv_prod;
   tl_bar += dt_bar + prod_bar * rugc * to;
   to_bar += -dt_bar + prod_bar * rugc * tl;
   rugc_bar += prod_bar * to * tl;
@@ -857,15 +859,17 @@ void photosynthesis_adjoint(const V* out_adj, const Index* in, V* adj, const voi
     const V aph = w.aphq, gq = w.gq;
     // ci = cs_q - A / g_q, cs_q = ca - A / g_b
     const V csq_bar = CI_bar;
-    aph_bar += -CI_bar / gq;
-    gq_bar += CI_bar * aph / (gq * gq);
+    const V inv_gq = 1.0 / gq, rbm = w.rbm;
+    aph_bar += -CI_bar * inv_gq;
+    gq_bar += CI_bar * aph * inv_gq * inv_gq;
     add_where(fb, ca_bar, csq_bar);
-    aph_bar += -csq_bar / gb;
-    add_where(fb, gb_bar, csq_bar * aph / (gb * gb));
+    aph_bar += -csq_bar * rbm;
+    add_where(fb, gb_bar, csq_bar * aph * rbm * rbm);
     // A = (-b_q - sqrt(max(disc, 0))) / (2 a_q)
-    V bq_bar = -aph_bar / (2.0 * w.aq);
-    const V sv_bar = -aph_bar / (2.0 * w.aq);
-    V aq_bar = -aph_bar * aph / w.aq;
+    const V inv_2aq = 0.5 / w.aq;
+    V bq_bar = -aph_bar * inv_2aq;
+    const V sv_bar = -aph_bar * inv_2aq;
+    V aq_bar = -aph_bar * aph * (2.0 * inv_2aq);
     const V prd_bar = where(w.prd > 0.0, V(sv_bar * 0.5 / w.sv), V(0.0));  // floor_at and sqrt_nonneg
     bq_bar += prd_bar * 2.0 * w.bq;
     aq_bar += -4.0 * prd_bar * w.cq;
@@ -890,7 +894,7 @@ void photosynthesis_adjoint(const V* out_adj, const Index* in, V* adj, const voi
     gq_bar += den_bar * gb + d1_bar + ps1_bar * ca * gb;
     add_where(fb, ca_bar, ps1_bar * gb * gq);
     // g_s = b' T_L pst, g_q = b' / 1.6
-    add_where(fb, bprime_bar, G_bar * tl * w.pst + gq_bar / 1.6);
+    add_where(fb, bprime_bar, G_bar * tl * w.pst + gq_bar * (1.0 / 1.6));
     add_where(fb, tl_bar, G_bar * bprime * w.pst);
   }
   // The other lanes: A_n, g_s and c_i from the cubic and the co-limitation. What their adjoints pass
@@ -903,31 +907,31 @@ void photosynthesis_adjoint(const V* out_adj, const Index* in, V* adj, const voi
   if (!w.dark_only && any_lane(lit)) {
     V aph2_bar = 0.0, gsms1_bar = 0.0, jsuc_bar = 0.0, cs_bar = 0.0, rhc_bar = 0.0, wj_bar = 0.0, wc_bar = 0.0;
     const V kr = kball * w.rhc;
+    const V inv_cs = 1.0 / w.cs;
     // Co-limitation replacement: A_n = A_ps - R_d, g_s from Ball-Berry with it; c_i unchanged.
     const auto colim = w.colim && lit;
     if (any_lane(colim)) {
-      const V K = 101.3 * 0.022624 / (273.15 * d.pressure_kpa);
-      const V gsl2_bar = gsF_bar * tl * K;
-      add_where(colim, tl_bar, gsF_bar * w.gsl2 * K);
-      add_where(colim, kball_bar, gsl2_bar * w.rhc * w.aph3 / w.cs);
-      add_where(colim, rhc_bar, gsl2_bar * kball * w.aph3 / w.cs);
-      const V aph3_bar = aphF_bar + gsl2_bar * kr / w.cs;
-      add_where(colim, cs_bar, -gsl2_bar * kr * w.aph3 / (w.cs * w.cs));
+      const V gsl2_bar = gsF_bar * tl * w.pst;
+      add_where(colim, tl_bar, gsF_bar * w.gsl2 * w.pst);
+      add_where(colim, kball_bar, gsl2_bar * w.rhc * w.aph3 * inv_cs);
+      add_where(colim, rhc_bar, gsl2_bar * kball * w.aph3 * inv_cs);
+      const V aph3_bar = aphF_bar + gsl2_bar * kr * inv_cs;
+      add_where(colim, cs_bar, -gsl2_bar * kr * w.aph3 * inv_cs * inv_cs);
       add_where(colim, bprime_bar, gsl2_bar);
       const V aps_bar = aph3_bar;
       add_where(colim, rd_bar, -aph3_bar);
       // A_ps: smaller root of 0.95 A^2 + bb A + cc, bb = -(wp + J_s), cc = wp J_s
       const double aa = 0.95, ac = 0.98;
-      V bb_bar = -aps_bar / (2.0 * aa);
-      const V disc2_bar = where(w.aps_minus, V(-aps_bar), aps_bar) / (2.0 * aa);
+      V bb_bar = -aps_bar * (0.5 / aa);
+      const V disc2_bar = where(w.aps_minus, V(-aps_bar), aps_bar) * (0.5 / aa);
       const V dsc2_bar = where(w.dsc2 > 0.0, V(disc2_bar * 0.5 / w.disc2), V(0.0));
       bb_bar += 2.0 * w.bb * dsc2_bar;
       const V cc_bar = -4.0 * aa * dsc2_bar;
       const V wp_bar = cc_bar * w.jsuc - bb_bar;
       add_where(colim, jsuc_bar, cc_bar * w.wp - bb_bar);
       // wp: smaller root of 0.98 W^2 + b W + c, b = -(Wj + Wc), c = Wj Wc
-      V b_bar = -wp_bar / (2.0 * ac);
-      const V disc_bar = where(w.wp_minus, V(-wp_bar), wp_bar) / (2.0 * ac);
+      V b_bar = -wp_bar * (0.5 / ac);
+      const V disc_bar = where(w.wp_minus, V(-wp_bar), wp_bar) * (0.5 / ac);
       const V dsc_bar = where(w.dsc > 0.0, V(disc_bar * 0.5 / w.disc), V(0.0));
       b_bar += 2.0 * w.b * dsc_bar;
       const V c_bar = -4.0 * ac * dsc_bar;
@@ -942,15 +946,15 @@ void photosynthesis_adjoint(const V* out_adj, const Index* in, V* adj, const voi
     // Wj, Wc at c_i.
     V ci_bar = ciF_bar;
     {
-      const V nj = w.ci - dd, dj = 4.0 * w.ci + w.b8;
-      add_where(lit, jp_bar, wj_bar * nj / dj);
-      const V nj_bar = wj_bar * w.jp / dj, dj_bar = -wj_bar * w.wj / dj;
+      const V nj = w.ci - dd, inv_dj = 1.0 / (4.0 * w.ci + w.b8);
+      add_where(lit, jp_bar, wj_bar * nj * inv_dj);
+      const V nj_bar = wj_bar * w.jp * inv_dj, dj_bar = -wj_bar * w.wj * inv_dj;
       ci_bar += nj_bar + 4.0 * dj_bar;
       add_where(lit, dd_bar, -nj_bar);
       add_where(lit, b8_bar, dj_bar);
-      const V nc = w.ci - dd, dc = w.ci + w.bc;
-      add_where(lit, vcmax_bar, wc_bar * nc / dc);
-      const V nc_bar = wc_bar * w.vcmax / dc, dc_bar = -wc_bar * w.wc / dc;
+      const V nc = w.ci - dd, inv_dc = 1.0 / (w.ci + w.bc);
+      add_where(lit, vcmax_bar, wc_bar * nc * inv_dc);
+      const V nc_bar = wc_bar * w.vcmax * inv_dc, dc_bar = -wc_bar * w.wc * inv_dc;
       ci_bar += nc_bar + dc_bar;
       add_where(lit, dd_bar, -nc_bar);
       add_where(lit, bc_bar, dc_bar);
@@ -958,25 +962,26 @@ void photosynthesis_adjoint(const V* out_adj, const Index* in, V* adj, const voi
     // c_i = c_s - A / g_co2, g_co2 = g_sl / 1.6, g_s = g_sl T_L pst, g_sl = m rh A / c_s + b'.
     {
       cs_bar += ci_bar;
-      aph2_bar += -ci_bar / w.gsco2;
-      const V gsl_bar = ci_bar * w.aph2 / (w.gsco2 * w.gsco2) / 1.6 + gsms1_bar * tl * w.pst;
+      const V inv_gsco2 = 1.0 / w.gsco2;
+      aph2_bar += -ci_bar * inv_gsco2;
+      const V gsl_bar = ci_bar * w.aph2 * inv_gsco2 * inv_gsco2 * (1.0 / 1.6) + gsms1_bar * tl * w.pst;
       add_where(lit, tl_bar, gsms1_bar * w.gsl * w.pst);
-      add_where(lit, kball_bar, gsl_bar * w.rhc * w.aph2 / w.cs);
-      rhc_bar += gsl_bar * kball * w.aph2 / w.cs;
-      aph2_bar += gsl_bar * kr / w.cs;
-      cs_bar += -gsl_bar * kr * w.aph2 / (w.cs * w.cs);
+      add_where(lit, kball_bar, gsl_bar * w.rhc * w.aph2 * inv_cs);
+      rhc_bar += gsl_bar * kball * w.aph2 * inv_cs;
+      aph2_bar += gsl_bar * kr * inv_cs;
+      cs_bar += -gsl_bar * kr * w.aph2 * inv_cs * inv_cs;
       add_where(lit, bprime_bar, gsl_bar);
       add_where(lit && !(rh > 1.0), xb[kPsRh], rhc_bar);  // cap_at(rh, 1)
       // c_s = ca - A / (n g_b), n = 2 for amphistomatous leaves
-      const V ng = d.amphistomatous ? V(2.0 * gb) : gb;
+      const V inv_ng = d.amphistomatous ? V(0.5 * w.rbm) : w.rbm;
       add_where(lit, ca_bar, cs_bar);
-      aph2_bar += -cs_bar / ng;
-      add_where(lit, gb_bar, cs_bar * w.aph2 / (ng * gb));
+      aph2_bar += -cs_bar * inv_ng;
+      add_where(lit, gb_bar, cs_bar * w.aph2 * inv_ng * w.rbm);
     }
     // Sucrose cap and the root.
     add_where(w.sucrose, jsuc_bar, aph2_bar);
     const V aph1_bar = where(w.sucrose, V(0.0), aph2_bar);
-    add_where(lit, vcmax_bar, jsuc_bar / 2.0);
+    add_where(lit, vcmax_bar, jsuc_bar * 0.5);
     add_where(lit, rd_bar, -jsuc_bar);
     if (!d.single_dark_respiration) add_where(lit, rd_bar, -aph1_bar);
     V P_bar = 0.0, Qc_bar = 0.0, Rc_bar = 0.0;
@@ -984,26 +989,28 @@ void photosynthesis_adjoint(const V* out_adj, const Index* in, V* adj, const voi
     if (any_lane(rooted)) {
       const V root_bar = aph1_bar;
       const V shift = where(w.sel == 1.0, V(physics::kTwoPiCubic), where(w.sel == 2.0, V(-physics::kTwoPiCubic), V(0.0)));
-      const V arg = (w.ang + shift) / 3.0;
+      const V arg = (w.ang + shift) * (1.0 / 3.0);
       const V sq_bar = root_bar * -2.0 * cos(arg);
-      const V ang_bar = root_bar * 2.0 * w.sq * sin(arg) / 3.0;
-      add_where(rooted, P_bar, -root_bar / 3.0);
+      const V ang_bar = root_bar * 2.0 * w.sq * sin(arg) * (1.0 / 3.0);
+      add_where(rooted, P_bar, -root_bar * (1.0 / 3.0));
       V Q_bar = where(w.Q < 0.01, V(0.0), V(sq_bar * 0.5 / w.sq));
       const auto clipped = w.argu < -0.99 || w.argu > 0.99;
       const V argu_bar = where(clipped, V(0.0), V(-ang_bar / sqrt(1.0 - w.argc * w.argc)));
-      const V R_bar = argu_bar / w.sqq;
-      const V sqq_bar = -argu_bar * w.argu / w.sqq;
-      const V qqq_bar = where(w.qqq_raw < 0.01, V(0.0), V(sqq_bar * 0.5 / w.sqq));
+      const V inv_sqq = 1.0 / w.sqq;
+      const V R_bar = argu_bar * inv_sqq;
+      const V sqq_bar = -argu_bar * w.argu * inv_sqq;
+      const V qqq_bar = where(w.qqq_raw < 0.01, V(0.0), V(sqq_bar * 0.5 * inv_sqq));
       Q_bar += qqq_bar * 3.0 * w.Q * w.Q;
       // R = (2 P^3 - 9 P Qc + 27 Rc) / 54, Q = (P^2 - 3 Qc) / 9
-      add_where(rooted, P_bar, R_bar * (6.0 * w.P2 - 9.0 * w.Qc) / 54.0 + Q_bar * 2.0 * w.P / 9.0);
-      add_where(rooted, Qc_bar, -R_bar * 9.0 * w.P / 54.0 - Q_bar * 3.0 / 9.0);
-      add_where(rooted, Rc_bar, R_bar * 27.0 / 54.0);
+      add_where(rooted, P_bar, R_bar * (6.0 * w.P2 - 9.0 * w.Qc) * (1.0 / 54.0) + Q_bar * 2.0 * w.P * (1.0 / 9.0));
+      add_where(rooted, Qc_bar, -R_bar * 9.0 * w.P * (1.0 / 54.0) - Q_bar * (3.0 / 9.0));
+      add_where(rooted, Rc_bar, R_bar * 0.5);
     }
     // P, Q, R of the cubic = numerators / (E alpha).
     {
-      const V Pn_bar = P_bar / w.denom, Qn_bar = Qc_bar / w.denom, Rn_bar = Rc_bar / w.denom;
-      const V denom_bar = -(P_bar * w.P + Qc_bar * w.Qc + Rc_bar * w.Rc) / w.denom;
+      const V Pn_bar = P_bar * w.inv_denom, Qn_bar = Qc_bar * w.inv_denom, Rn_bar = Rc_bar * w.inv_denom;
+      const V denom_bar = -(P_bar * w.P + Qc_bar * w.Qc + Rc_bar * w.Rc) * w.inv_denom;
+      const V inv_ca = 1.0 / ca, gamma_ca = gamma * inv_ca;
       add_where(lit, alpha_bar, E * denom_bar);
       // Pn = E bbeta + B theta - a alpha + E rd alpha
       add_where(lit, bbeta_bar, E * Pn_bar);
@@ -1013,21 +1020,21 @@ void photosynthesis_adjoint(const V* out_adj, const Index* in, V* adj, const voi
       add_where(lit, alpha_bar, (-a + E * rd) * Pn_bar);
       add_where(lit, rd_bar, E * alpha * Pn_bar);
       // Qn = E gamma + B gamma / ca - a bbeta + a dd theta + E rd bbeta + rd B theta
-      add_where(lit, gamma_bar, (E + B / ca) * Qn_bar);
-      add_where(lit, B_bar, (gamma / ca + rd * theta) * Qn_bar);
-      add_where(lit, ca_bar, -B * gamma / (ca * ca) * Qn_bar);
+      add_where(lit, gamma_bar, (E + B * inv_ca) * Qn_bar);
+      add_where(lit, B_bar, (gamma_ca + rd * theta) * Qn_bar);
+      add_where(lit, ca_bar, -B * gamma_ca * inv_ca * Qn_bar);
       add_where(lit, a_bar, (-bbeta + dd * theta) * Qn_bar);
       add_where(lit, bbeta_bar, (-a + E * rd) * Qn_bar);
       add_where(lit, dd_bar, a * theta * Qn_bar);
       add_where(lit, theta_bar, (a * dd + rd * B) * Qn_bar);
       add_where(lit, rd_bar, (E * bbeta + B * theta) * Qn_bar);
       // Rn = -a gamma + a dd gamma / ca + E rd gamma + rd B gamma / ca
-      add_where(lit, a_bar, (-gamma + dd * gamma / ca) * Rn_bar);
-      add_where(lit, gamma_bar, (-a + a * dd / ca + E * rd + rd * B / ca) * Rn_bar);
-      add_where(lit, dd_bar, a * gamma / ca * Rn_bar);
-      add_where(lit, ca_bar, -(a * dd * gamma + rd * B * gamma) / (ca * ca) * Rn_bar);
-      add_where(lit, rd_bar, (E * gamma + B * gamma / ca) * Rn_bar);
-      add_where(lit, B_bar, rd * gamma / ca * Rn_bar);
+      add_where(lit, a_bar, (-gamma + dd * gamma_ca) * Rn_bar);
+      add_where(lit, gamma_bar, (-a + a * dd * inv_ca + E * rd + rd * B * inv_ca) * Rn_bar);
+      add_where(lit, dd_bar, a * gamma_ca * Rn_bar);
+      add_where(lit, ca_bar, -(a * dd + rd * B) * gamma_ca * inv_ca * Rn_bar);
+      add_where(lit, rd_bar, (E * gamma + B * gamma_ca) * Rn_bar);
+      add_where(lit, B_bar, rd * gamma_ca * Rn_bar);
     }
   }
   // (a, B) from the limitation chosen at ci = 0.7 ca.
@@ -1038,11 +1045,11 @@ void photosynthesis_adjoint(const V* out_adj, const Index* in, V* adj, const voi
   // J = qalpha I / sqrt(1 + qalpha^2 I^2 / Jmax^2)
   V jmax_bar = 0.0;
   {
-    const V n2 = qa * qa * par * par, d2 = w.jmax * w.jmax;
-    const V s = 1.0 + n2 / d2, sq = sqrt(s);
-    const V qp_bar = jp_bar / sq;
-    const V s_bar = -jp_bar * w.jp / sq * 0.5 / sq;
-    const V n2_bar = s_bar / d2, d2_bar = -s_bar * n2 / (d2 * d2);
+    const V n2 = qa * qa * par * par, inv_d2 = 1.0 / (w.jmax * w.jmax);
+    const V s = 1.0 + n2 * inv_d2, inv_sq = 1.0 / sqrt(s);
+    const V qp_bar = jp_bar * inv_sq;
+    const V s_bar = -jp_bar * w.jp * inv_sq * 0.5 * inv_sq;
+    const V n2_bar = s_bar * inv_d2, d2_bar = -s_bar * n2 * inv_d2 * inv_d2;
     xb[kPsQalpha] += qp_bar * par + n2_bar * 2.0 * qa * par * par;
     xb[kPsPar] += qp_bar * qa + n2_bar * 2.0 * par * qa * qa;
     jmax_bar += d2_bar * 2.0 * w.jmax;
@@ -1051,8 +1058,8 @@ void photosynthesis_adjoint(const V* out_adj, const Index* in, V* adj, const voi
   V gbk_bar = 0.0, bp16_bar = 0.0, krh_bar = 0.0;
   {
     const double m = d.amphistomatous ? 2.0 : 1.0, g4 = d.amphistomatous ? 4.0 : 1.0;
-    bp16_bar += alpha_bar / gb;
-    gb_bar += -alpha_bar * w.bp16 / (gb * gb);
+    bp16_bar += alpha_bar * w.rbm;
+    gb_bar += -alpha_bar * w.bp16 * w.rbm * w.rbm;
     krh_bar -= alpha_bar;
     ca_bar += bbeta_bar * (m * w.gbk - (m + 1.0) * w.bp16 - m * gb);
     gbk_bar += bbeta_bar * ca * m + m * theta_bar;
@@ -1061,16 +1068,17 @@ void photosynthesis_adjoint(const V* out_adj, const Index* in, V* adj, const voi
     ca_bar += gamma_bar * 2.0 * ca * gb * w.bp16 * g4;
     gb_bar += gamma_bar * ca * ca * w.bp16 * g4;
     bp16_bar += gamma_bar * ca * ca * gb * g4;
-    bprime_bar += bp16_bar / 1.6;
+    bprime_bar += bp16_bar * (1.0 / 1.6);
     gb_bar += gbk_bar * w.k_rh;
     krh_bar += gbk_bar * gb;
-    xb[kPsRh] += krh_bar * kball / 1.6;
-    kball_bar += krh_bar * rh / 1.6;
+    xb[kPsRh] += krh_bar * kball * (1.0 / 1.6);
+    kball_bar += krh_bar * rh * (1.0 / 1.6);
   }
   dd_bar += 8.0 * b8_bar;
   // Gamma* = 500 O2 / tau(T_L)
-  const V tau_bar = -dd_bar * w.gammac / w.tau;
-  xb[kPsO2] += dd_bar * 500.0 / w.tau;
+  const V inv_tau = 1.0 / w.tau;
+  const V tau_bar = -dd_bar * w.gammac * inv_tau;
+  xb[kPsO2] += dd_bar * 500.0 * inv_tau;
   // g_b = 1 / (rb T_L pst)
   {
     const V rbm_bar = -gb_bar * gb * gb;
@@ -1090,10 +1098,11 @@ void photosynthesis_adjoint(const V* out_adj, const Index* in, V* adj, const voi
   }
   // B_c = K_c(T) (1 + O / K_o)
   {
-    const V ratio = w.o2_pa / w.ko25_pa;
+    const V inv_ko = 1.0 / w.ko25_pa;
+    const V ratio = w.o2_pa * inv_ko;
     const V kct_bar = bc_bar * (1.0 + ratio), ratio_bar = bc_bar * w.kct;
-    xb[kPsO2] += ratio_bar / w.ko25_pa * 101.3;
-    xb[kPsKo25] += -ratio_bar * ratio / w.ko25_pa * 100.0;
+    xb[kPsO2] += ratio_bar * inv_ko * 101.3;
+    xb[kPsKo25] += -ratio_bar * ratio * inv_ko * 100.0;
     arrhenius_adjoint(kct_bar, w.e_kc, x[kPsKc25], x[kPsEkc], w.tp25, x[kPsRugc], x[kPsTk25], tl, xb[kPsKc25],
                       xb[kPsEkc], tp25_bar, xb[kPsRugc], xb[kPsTk25], tl_bar);
   }
@@ -1127,7 +1136,7 @@ enum LeInput {
 
 template <class V>
 struct LeWorkOf {
-  V gb, gw, eps, lecoef, hcoef, hcoef2, repeat, a, b, c, prod, sv, LE;
+  V gw, eps, lecoef, hcoef, hcoef2, repeat, a, b, c, prod, sv, LE;
   V a_t, b_t, c_t, disc_t, st, del, t_leaf, H, rnet, closure;
 };
 using LeWork = LeWorkOf<double>;
@@ -1150,15 +1159,11 @@ void le_forward(const V* x, const std::type_identity_t<V>& pressure_kpa, bool am
   const V q_abs = x[kLeQ], rb_heat = x[kLeRbHeat], rb_vapor = x[kLeRbVapor], gs = x[kLeGs];
   const V tk2 = x[kLeTk2], tk3 = x[kLeTk3], l_air = x[kLeLair], d2est = x[kLeD2es], dest = x[kLeDes],
           vpd = x[kLeVpd];
-  w.gb = 1.0 / rb_vapor;
-  V r_water;
   if (!amphistomatous) {
-    r_water = (w.gb + gs) / (w.gb * gs);
+    w.gw = gs / (1.0 + gs * rb_vapor);
   } else {
-    const V r_side = rb_vapor + 2.0 / gs;
-    r_water = r_side * r_side / (r_side + r_side);
+    w.gw = 2.0 / (rb_vapor + 2.0 / gs);
   }
-  w.gw = 1.0 / r_water;
   w.eps = x[kLeEp] * x[kLeSigma];
   const V epsigma = w.eps;
   w.lecoef = (1.0 / (pressure_kpa * 1000.0)) * (x[kLeLatentBase] * w.gw);
@@ -1229,9 +1234,10 @@ void leaf_energy_adjoint(const V* out_adj, const Index* in, V* adj, const void* 
   xb[kLeTair] += TLb;
   if (any_lane(real_root)) {
     const V del_b = where(real_root, V(Hb * w.hcoef2 + TLb), V(0.0));
-    V bt_b = -del_b / (2.0 * w.a_t);
-    V at_b = -del_b * w.del / w.a_t;
-    const V dt_b = where(w.disc_t > 0.0, V(del_b / (2.0 * w.a_t) * 0.5 / w.st), V(0.0));  // sqrt_nonneg
+    const V inv_2at = 0.5 / w.a_t;
+    V bt_b = -del_b * inv_2at;
+    V at_b = -del_b * w.del * (2.0 * inv_2at);
+    const V dt_b = where(w.disc_t > 0.0, V(del_b * inv_2at * 0.5 / w.st), V(0.0));  // sqrt_nonneg
     bt_b += 2.0 * w.b_t * dt_b;
     at_b += -4.0 * w.c_t * dt_b;
     const V ct_b = -4.0 * w.a_t * dt_b;
@@ -1249,19 +1255,20 @@ void leaf_energy_adjoint(const V* out_adj, const Index* in, V* adj, const void* 
     // a_t = 12 eps tk2 + d2es lecoef / 2
     eps_b += 12.0 * tk2 * at_b;
     xb[kLeTk2] += 12.0 * eps * at_b;
-    xb[kLeD2es] += at_b * lec / 2.0;
-    lec_b += at_b * d2 / 2.0;
+    xb[kLeD2es] += at_b * lec * 0.5;
+    lec_b += at_b * d2 * 0.5;
   }
   // LE = (-b - sqrt(max(b^2 - 4 a c, 0))) / (2 a)
-  V b_b = -LEb / (2.0 * a);
-  V a_b = -LEb * w.LE / a;
+  const V inv_2a = 0.5 / a;
+  V b_b = -LEb * inv_2a;
+  V a_b = -LEb * w.LE * (2.0 * inv_2a);
   const auto positive = w.prod > 0.0;
-  {
-    const V p_b = where(positive, V(-LEb / (2.0 * a) * 0.5 / w.sv), V(0.0));  // floor_at and sqrt_nonneg
-    b_b += 2.0 * b * p_b;
-    a_b += -4.0 * c * p_b;
-  }
-  const V c_b = where(positive, V(-4.0 * a * (-LEb / (2.0 * a) * 0.5 / w.sv)), V(0.0));
+  // floor_at and sqrt_nonneg
+  const V p_b = where(positive, V(-LEb * inv_2a * 0.5 / w.sv), V(0.0));
+  b_b += 2.0 * b * p_b;
+  a_b += -4.0 * c * p_b;
+  const V c_b = where(positive, V(-4.0 * a * p_b), V(0.0));
+  const V inv_rep = 1.0 / rep;
   const V k1 = q * q - 4.0 * q * l + 4.0 * l * l;
   V k1_b = 0.0;
   if (!d.amphistomatous) {
@@ -1282,9 +1289,9 @@ void leaf_energy_adjoint(const V* out_adj, const Index* in, V* adj, const void* 
     xb[kLeQ] += -2.0 * a * b_b;
     xb[kLeLair] += 4.0 * a * b_b;
     // a = lecoef d2es / (4 repeat)
-    lec_b += a_b * d2 / (4.0 * rep);
-    xb[kLeD2es] += a_b * lec / (4.0 * rep);
-    rep_b += -a_b * a / rep;
+    lec_b += a_b * d2 * (0.25 * inv_rep);
+    xb[kLeD2es] += a_b * lec * (0.25 * inv_rep);
+    rep_b += -a_b * a * inv_rep;
   } else {
     // c = repeat lecoef vpd + lecoef des (Q - 2 L_air) + lecoef d2es K1 / (2 repeat)
     rep_b += c_b * lec * vpd;
@@ -1294,23 +1301,24 @@ void leaf_energy_adjoint(const V* out_adj, const Index* in, V* adj, const void* 
     xb[kLeDes] += c_b * lec * (q - 2.0 * l);
     xb[kLeQ] += c_b * lec * de;
     xb[kLeLair] += -2.0 * c_b * lec * de;
-    const V t3 = lec * d2 * k1 / (2.0 * rep);
-    lec_b += c_b * d2 * k1 / (2.0 * rep);
-    xb[kLeD2es] += c_b * lec * k1 / (2.0 * rep);
-    k1_b += c_b * lec * d2 / (2.0 * rep);
-    rep_b += -c_b * t3 / rep;
+    const V inv_2rep = 0.5 * inv_rep;
+    const V t3 = lec * d2 * k1 * inv_2rep;
+    lec_b += c_b * d2 * k1 * inv_2rep;
+    xb[kLeD2es] += c_b * lec * k1 * inv_2rep;
+    k1_b += c_b * lec * d2 * inv_2rep;
+    rep_b += -c_b * t3 * inv_rep;
     // b = -repeat - lecoef des + 2 a (2 L_air - Q) / repeat
     rep_b -= b_b;
     lec_b -= b_b * de;
     xb[kLeDes] -= b_b * lec;
-    a_b += b_b * 2.0 * (2.0 * l - q) / rep;
-    xb[kLeLair] += b_b * 4.0 * a / rep;
-    xb[kLeQ] += -b_b * 2.0 * a / rep;
-    rep_b += -b_b * 2.0 * a * (2.0 * l - q) / (rep * rep);
+    a_b += b_b * 2.0 * (2.0 * l - q) * inv_rep;
+    xb[kLeLair] += b_b * 4.0 * a * inv_rep;
+    xb[kLeQ] += -b_b * 2.0 * a * inv_rep;
+    rep_b += -b_b * 2.0 * a * (2.0 * l - q) * inv_rep * inv_rep;
     // a = lecoef d2es / (2 repeat)
-    lec_b += a_b * d2 / (2.0 * rep);
-    xb[kLeD2es] += a_b * lec / (2.0 * rep);
-    rep_b += -a_b * a / rep;
+    lec_b += a_b * d2 * inv_2rep;
+    xb[kLeD2es] += a_b * lec * inv_2rep;
+    rep_b += -a_b * a * inv_rep;
   }
   // K1 = Q^2 - 4 Q L_air + 4 L_air^2
   xb[kLeQ] += k1_b * (2.0 * q - 4.0 * l);
@@ -1320,10 +1328,10 @@ void leaf_energy_adjoint(const V* out_adj, const Index* in, V* adj, const void* 
   eps_b += 8.0 * tk3 * rep_b;
   xb[kLeTk3] += 8.0 * eps * rep_b;
   {
-    const V hc_b = 2.0 * hc2_b, rbh = x[kLeRbHeat];
-    xb[kLeDensity] += hc_b * x[kLeCp] / rbh;
-    xb[kLeCp] += hc_b * x[kLeDensity] / rbh;
-    xb[kLeRbHeat] += -hc_b * w.hcoef / rbh;
+    const V hc_b = 2.0 * hc2_b, inv_rbh = 1.0 / x[kLeRbHeat];
+    xb[kLeDensity] += hc_b * x[kLeCp] * inv_rbh;
+    xb[kLeCp] += hc_b * x[kLeDensity] * inv_rbh;
+    xb[kLeRbHeat] += -hc_b * w.hcoef * inv_rbh;
   }
   // lecoef = latent_base g_w / (1000 P); eps = ep sigma
   const V kp = 1.0 / (d.pressure_kpa * 1000.0);
@@ -1331,16 +1339,15 @@ void leaf_energy_adjoint(const V* out_adj, const Index* in, V* adj, const void* 
   const V gw_b = lec_b * kp * x[kLeLatentBase];
   xb[kLeEp] += eps_b * x[kLeSigma];
   xb[kLeSigma] += eps_b * x[kLeEp];
-  // g_w = 1 / r_water
+  // g_w = 1 / r_water, the stomatal and boundary-layer resistances in series
   const V rw_b = -gw_b * w.gw * w.gw;
   const V gs = x[kLeGs];
   if (!d.amphistomatous) {
-    // r_water = 1/g_b + 1/g_s, g_b = 1 / rb_vapor
-    const V gb_b = -rw_b / (w.gb * w.gb);
+    // r_water = 1/g_b + 1/g_s = rb_vapor + 1/g_s
     xb[kLeGs] += -rw_b / (gs * gs);
-    xb[kLeRbVapor] += -gb_b * w.gb * w.gb;
+    xb[kLeRbVapor] += rw_b;
   } else {
-    // r_water = r_side / 2, r_side = rb_vapor + 2 / g_s
+    // r_water = r_side / 2 (the two faces in parallel), r_side = rb_vapor + 2 / g_s
     const V rs_b = rw_b * 0.5;
     xb[kLeRbVapor] += rs_b;
     xb[kLeGs] += -2.0 * rs_b / (gs * gs);
@@ -1493,7 +1500,6 @@ physics::LeafPhotosynthesis<Active> leaf_photosynthesis_handwritten(
   auto* d = static_cast<PsData<V>*>(where);
   Index inputs[kPsInputs];
   const bool active = gather_inputs(args.data(), kPsInputs, d->x, inputs);
-  d->pressure_kpa = pressure_kpa;
   d->amphistomatous = amphistomatous;
   d->single_dark_respiration = single_dark_respiration;
   PsWorkOf<V>& w = d->w;

@@ -57,16 +57,15 @@ template <class T>
 CANVEG_HD LeafEnergy<T> leaf_energy_balance(const T& q_abs, const T& rb_heat, const T& rb_vapor,
                                             const T& gs, const LayerAir<T>& air, const RowValue<T>& pressure_kpa,
                                             bool amphistomatous, const Parameters<T>& p) {
-  const T gb = 1.0 / rb_vapor;
-  T r_water;
+  // Conductance to water vapour g_w = 1 / r_water: stomata and boundary layer in series,
+  // r_water = r_b + 1/g_s, or two faces in parallel, each with r_b + 2/g_s, so r_water is half of
+  // that. Written with one division (two for two faces): physics/photosynthesis.hpp says why.
+  T gw;
   if (!amphistomatous) {
-    r_water = (gb + gs) / (gb * gs);
+    gw = gs / (1.0 + gs * rb_vapor);
   } else {
-    // Two faces in parallel, each with r_b + 2/g_s.
-    const T r_side = rb_vapor + 2.0 / gs;
-    r_water = r_side * r_side / (r_side + r_side);
+    gw = 2.0 / (rb_vapor + 2.0 / gs);
   }
-  const T gw = 1.0 / r_water;
   const T epsigma = p.ep * p.sigma;
   const T& tk2 = air.tk2;
   const T& tk3 = air.tk3;

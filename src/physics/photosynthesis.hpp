@@ -31,8 +31,9 @@ CANVEG_HD inline T peaked_temperature(const T& rate_opt, const T& activation, co
                                       const T& rugc, const T& hkin, const T& t_leaf) {
   const T dt = t_leaf - t_opt;
   const T prod = rugc * t_opt * t_leaf;
-  const T numerator = rate_opt * hkin * exp(activation * dt / prod);
-  const T denominator = hkin - activation * (1.0 - exp(hkin * dt / prod));
+  const T dt_prod = dt / prod;
+  const T numerator = rate_opt * hkin * exp(activation * dt_prod);
+  const T denominator = hkin - activation * (1.0 - exp(hkin * dt_prod));
   return numerator / denominator;
 }
 
@@ -67,6 +68,11 @@ CANVEG_HD inline bool dark_everywhere(const T& par_absorbed, const DarkRespirati
 // Inputs: absorbed PAR [umol m-2 s-1], layer CO2 [ppm], leaf temperature [K], CO2 boundary-layer
 // resistance [s m-1], pressure [kPa], leaf relative humidity rh (physics: e_a/e_s(T_L), or the
 // LeafRHDL network), amphistomatous flag.
+// Divisions are the vector unit's slowest arithmetic (a vector of 8 doubles divides in about 8
+// cycles, multiplies in 1; docs/performance.md, "Fewer divisions"), so a division by a constant is
+// a multiplication by its reciprocal, x / g_b is x r_b, and the cubic's three coefficients share
+// one reciprocal of their denominator: the equations of JAX-CanVeg, rounded differently in the
+// last bit. gradient/kernels.hpp (ps_forward) repeats these operations in this order.
 template <class T>
 CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const T& ca, const T& t_leaf,
                                                     const T& rb_co2, const RowValue<T>& pressure_kpa, const T& rh,
@@ -90,20 +96,20 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
   const T gb_mole = 1.0 / rb_mole;
   const T dd = gammac;
   const T b8_dd = 8.0 * dd;
-  const T k_rh = rh * p.kball / 1.6;  // Ball-Berry slope for CO2
+  const T k_rh = rh * p.kball * (1.0 / 1.6);  // Ball-Berry slope for CO2
   const T gb_k_rh = gb_mole * k_rh;
-  const T bprime16 = p.bprime / 1.6;
+  const T bprime16 = p.bprime * (1.0 / 1.6);
   const T ci_guess = ca * 0.7;
 
   // Coefficients of the coupled Farquhar / Ball-Berry / diffusion system.
   T alpha_ps, bbeta, gamma, theta_ps;
   if (!amphistomatous) {
-    alpha_ps = 1.0 + (bprime16 / gb_mole) - k_rh;
+    alpha_ps = 1.0 + (bprime16 * rb_mole) - k_rh;
     bbeta = ca * (gb_k_rh - 2.0 * bprime16 - gb_mole);
     gamma = ca * ca * gb_mole * bprime16;
     theta_ps = gb_k_rh - bprime16;
   } else {
-    alpha_ps = 1.0 + (bprime16 / gb_mole) - k_rh;
+    alpha_ps = 1.0 + (bprime16 * rb_mole) - k_rh;
     bbeta = ca * (2.0 * gb_k_rh - 3.0 * bprime16 - 2.0 * gb_mole);
     gamma = ca * ca * gb_mole * bprime16 * 4.0;
     theta_ps = 2.0 * gb_k_rh - 2.0 * bprime16;
@@ -127,7 +133,7 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
   };
   const auto dark_solution = [&] {
     const T gs_mole = p.bprime;
-    const T gs_co2_q = gs_mole / 1.6;
+    const T gs_co2_q = gs_mole * (1.0 / 1.6);
     const T ps_1 = ca * gb_mole * gs_co2_q;
     const T delta_1 = gs_co2_q + gb_mole;
     const T den = gb_mole * gs_co2_q;
@@ -136,7 +142,7 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
     const T c_q = a_ps * ps_1 - a_ps * dd * den - E_ps * rd * ps_1 - rd * B_ps * den;
     const T product = floor_at(T(b_q * b_q - 4.0 * a_q * c_q), 0.0);
     const T aphoto_q = (-b_q - sqrt_nonneg(product)) / (2.0 * a_q);
-    const T cs_q = ca - aphoto_q / gb_mole;
+    const T cs_q = ca - aphoto_q * rb_mole;
     return DarkSolution{T(gs_mole * t_leaf * pstat273), aphoto_q, T(cs_q - aphoto_q / gs_co2_q)};
   };
   // Leaves without light (every half-hour of the vector at night): the fallback replaces whatever
@@ -154,18 +160,18 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
     return out;
   }
 
-  const T denom = E_ps * alpha_ps;
-  const T Pcube = (E_ps * bbeta + B_ps * theta_ps - a_ps * alpha_ps + E_ps * rd * alpha_ps) / denom;
-  const T Qcube = (E_ps * gamma + (B_ps * gamma / ca) - a_ps * bbeta + a_ps * dd * theta_ps +
-                   E_ps * rd * bbeta + rd * B_ps * theta_ps) /
-                  denom;
-  const T Rcube = (-a_ps * gamma + a_ps * dd * gamma / ca + E_ps * rd * gamma + rd * B_ps * gamma / ca) / denom;
+  const T inv_denom = 1.0 / (E_ps * alpha_ps);
+  const T gamma_ca = gamma / ca;
+  const T Pcube = (E_ps * bbeta + B_ps * theta_ps - a_ps * alpha_ps + E_ps * rd * alpha_ps) * inv_denom;
+  const T Qcube = (E_ps * gamma + (B_ps * gamma_ca) - a_ps * bbeta + a_ps * dd * theta_ps +
+                   E_ps * rd * bbeta + rd * B_ps * theta_ps) * inv_denom;
+  const T Rcube = (-a_ps * gamma + a_ps * dd * gamma_ca + E_ps * rd * gamma + rd * B_ps * gamma_ca) * inv_denom;
 
   // Trigonometric roots (Numerical Recipes) with JAX-CanVeg's stabilising clips.
   const T P2 = Pcube * Pcube;
   const T P3 = P2 * Pcube;
-  T Q = (P2 - 3.0 * Qcube) / 9.0;
-  const T R = (2.0 * P3 - 9.0 * Pcube * Qcube + 27.0 * Rcube) / 54.0;
+  T Q = (P2 - 3.0 * Qcube) * (1.0 / 9.0);
+  const T R = (2.0 * P3 - 9.0 * Pcube * Qcube + 27.0 * Rcube) * (1.0 / 54.0);
   const T rr = R * R;
   T qqq = Q * Q * Q;
   const T tstroots = qqq - rr;
@@ -178,9 +184,9 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
   T root1 = 0.0, root2 = 0.0, root3 = 0.0;
   const auto three_roots = tstroots > 0.0;
   if (any_lane(three_roots)) {
-    root1 = where(three_roots, T(-2.0 * sqrt_q * cos(ang_l / 3.0) - Pcube / 3.0), root1);
-    root2 = where(three_roots, T(-2.0 * sqrt_q * cos((ang_l + kTwoPiCubic) / 3.0) - Pcube / 3.0), root2);
-    root3 = where(three_roots, T(-2.0 * sqrt_q * cos((ang_l - kTwoPiCubic) / 3.0) - Pcube / 3.0), root3);
+    root1 = where(three_roots, T(-2.0 * sqrt_q * cos(ang_l * (1.0 / 3.0)) - Pcube * (1.0 / 3.0)), root1);
+    root2 = where(three_roots, T(-2.0 * sqrt_q * cos((ang_l + kTwoPiCubic) * (1.0 / 3.0)) - Pcube * (1.0 / 3.0)), root2);
+    root3 = where(three_roots, T(-2.0 * sqrt_q * cos((ang_l - kTwoPiCubic) * (1.0 / 3.0)) - Pcube * (1.0 / 3.0)), root3);
   }
   // Sort the three roots (compare and swap).
   const auto sort_pair = [](T& a, T& b) {
@@ -201,14 +207,14 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
   // JAX-CanVeg subtracts R_d from the root although the cubic already includes it (kept by
   // default for reproduction; single_dark_respiration is the corrected behaviour).
   if (!single_dark_respiration) aphoto = aphoto - rd;
-  const T j_sucrose = vcmax / 2.0 - rd;
+  const T j_sucrose = vcmax * 0.5 - rd;
   aphoto = where(j_sucrose < aphoto, j_sucrose, aphoto);
 
-  const T cs = amphistomatous ? T(ca - aphoto / (2.0 * gb_mole)) : T(ca - aphoto / gb_mole);
+  const T cs = amphistomatous ? T(ca - aphoto * rb_mole * 0.5) : T(ca - aphoto * rb_mole);
   const T rh_capped = cap_at(rh, 1.0);
   T gs_leaf_mole = (p.kball * rh_capped * aphoto / cs) + p.bprime;
   T gs_m_s = gs_leaf_mole * t_leaf * pstat273;
-  T gs_co2 = gs_leaf_mole / 1.6;
+  T gs_co2 = gs_leaf_mole * (1.0 / 1.6);
   T ci = cs - aphoto / gs_co2;
 
   // Co-limitation: smoothed minimum of Wj, Wc (theta 0.98) and of that with the sucrose limit
@@ -220,19 +226,19 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
     const T b = -(wj + wc);
     const T c = wj * wc;
     const T disc = sqrt_nonneg(T(b * b - 4.0 * a * c));
-    const T wp = min_of(T((-b + disc) / (2.0 * a)), T((-b - disc) / (2.0 * a)));
+    const T wp = min_of(T((-b + disc) * (0.5 / a)), T((-b - disc) * (0.5 / a)));
     const double aa = 0.95;
     const T bb = -(wp + j_sucrose);
     const T cc = wp * j_sucrose;
     const T disc2 = sqrt_nonneg(T(bb * bb - 4.0 * aa * cc));
-    const T aps = min_of(T((-bb + disc2) / (2.0 * aa)), T((-bb - disc2) / (2.0 * aa)));
+    const T aps = min_of(T((-bb + disc2) * (0.5 / aa)), T((-bb - disc2) * (0.5 / aa)));
     const auto colimited = aps < aphoto && aps > 0.0;
     if (any_lane(colimited)) {
       const T aphoto_c = aps - rd;
-      const T gs_leaf_mole_c = (p.kball * rh_capped * aphoto_c / cs) / 1.0 + p.bprime;
+      const T gs_leaf_mole_c = (p.kball * rh_capped * aphoto_c / cs) + p.bprime;
       aphoto = where(colimited, aphoto_c, aphoto);
       gs_leaf_mole = where(colimited, gs_leaf_mole_c, gs_leaf_mole);
-      gs_m_s = where(colimited, T(gs_leaf_mole_c * t_leaf * 101.3 * 0.022624 / (273.15 * pressure_kpa)), gs_m_s);
+      gs_m_s = where(colimited, T(gs_leaf_mole_c * t_leaf * pstat273), gs_m_s);
     }
   }
 
