@@ -550,6 +550,7 @@ struct PsWorkOf {
   Mask electron;
   V B, a, E;
   V inv_denom, P, Qc, Rc, P2, Q, R, qqq_raw, sqq, argu, argc, ang, sq;
+  V sin_third, cos_third;  // of ang / 3, when any lane has three real roots
   V sel;  // index of the chosen root (0, 1, 2), -1 where the roots are the constant 0 (tstroots <= 0)
   V jsuc;
   Mask sucrose;
@@ -608,7 +609,6 @@ void ps_forward(const V* x, const std::type_identity_t<V>& pressure_kpa, bool am
   using physics::any_lane;
   using physics::where;
   using std::acos;
-  using std::cos;
   using std::sqrt;
   const V par = x[kPsPar], ca = x[kPsCa], t_leaf = x[kPsTleaf], rb_co2 = x[kPsRb], rh = x[kPsRh];
   const V kball = x[kPsKball], bprime = x[kPsBprime], qalpha = x[kPsQalpha];
@@ -683,9 +683,14 @@ void ps_forward(const V* x, const std::type_identity_t<V>& pressure_kpa, bool am
     V r[3] = {0.0, 0.0, 0.0};
     const auto three_roots = tst > 0.0;
     if (any_lane(three_roots)) {
-      r[0] = where(three_roots, V(-2.0 * w.sq * cos(w.ang * (1.0 / 3.0)) - P * (1.0 / 3.0)), r[0]);
-      r[1] = where(three_roots, V(-2.0 * w.sq * cos((w.ang + physics::kTwoPiCubic) * (1.0 / 3.0)) - P * (1.0 / 3.0)), r[1]);
-      r[2] = where(three_roots, V(-2.0 * w.sq * cos((w.ang - physics::kTwoPiCubic) * (1.0 / 3.0)) - P * (1.0 / 3.0)), r[2]);
+      using physics::sin_cos;  // and simd::sin_cos for lanes, by argument-dependent lookup
+      sin_cos(V(w.ang * (1.0 / 3.0)), w.sin_third, w.cos_third);
+      const V sin_third = w.sin_third, cos_third = w.cos_third;
+      const V cos_plus = cos_third * physics::kCosThirdTwoPiCubic - sin_third * physics::kSinThirdTwoPiCubic;
+      const V cos_minus = cos_third * physics::kCosThirdTwoPiCubic + sin_third * physics::kSinThirdTwoPiCubic;
+      r[0] = where(three_roots, V(-2.0 * w.sq * cos_third - P * (1.0 / 3.0)), r[0]);
+      r[1] = where(three_roots, V(-2.0 * w.sq * cos_plus - P * (1.0 / 3.0)), r[1]);
+      r[2] = where(three_roots, V(-2.0 * w.sq * cos_minus - P * (1.0 / 3.0)), r[2]);
     }
     // The template's sort and root choice, following which root lands where.
     V lo = r[0], mid = r[1], hi = r[2];
@@ -835,8 +840,6 @@ template <class V>
 void photosynthesis_adjoint(const V* out_adj, const Index* in, V* adj, const void* data) {
   using physics::any_lane;
   using physics::where;
-  using std::cos;
-  using std::sin;
   using std::sqrt;
   const PsData<V>& d = *static_cast<const PsData<V>*>(data);
   const V* x = d.x;
@@ -988,10 +991,15 @@ void photosynthesis_adjoint(const V* out_adj, const Index* in, V* adj, const voi
     const auto rooted = w.sel >= 0.0 && lit;
     if (any_lane(rooted)) {
       const V root_bar = aph1_bar;
-      const V shift = where(w.sel == 1.0, V(physics::kTwoPiCubic), where(w.sel == 2.0, V(-physics::kTwoPiCubic), V(0.0)));
-      const V arg = (w.ang + shift) * (1.0 / 3.0);
-      const V sq_bar = root_bar * -2.0 * cos(arg);
-      const V ang_bar = root_bar * 2.0 * w.sq * sin(arg) * (1.0 / 3.0);
+      // The chosen root's angle (ang + shift) / 3, shift 0 or +-2 pi: its cosine and sine from those
+      // of ang / 3 kept by the forward pass.
+      const V c0 = w.cos_third, s0 = w.sin_third;
+      const V c0_c = c0 * physics::kCosThirdTwoPiCubic, s0_c = s0 * physics::kCosThirdTwoPiCubic;
+      const V s0_s = s0 * physics::kSinThirdTwoPiCubic, c0_s = c0 * physics::kSinThirdTwoPiCubic;
+      const V cos_arg = where(w.sel == 1.0, V(c0_c - s0_s), where(w.sel == 2.0, V(c0_c + s0_s), c0));
+      const V sin_arg = where(w.sel == 1.0, V(s0_c + c0_s), where(w.sel == 2.0, V(s0_c - c0_s), s0));
+      const V sq_bar = root_bar * -2.0 * cos_arg;
+      const V ang_bar = root_bar * 2.0 * w.sq * sin_arg * (1.0 / 3.0);
       add_where(rooted, P_bar, -root_bar * (1.0 / 3.0));
       V Q_bar = where(w.Q < 0.01, V(0.0), V(sq_bar * 0.5 / w.sq));
       const auto clipped = w.argu < -0.99 || w.argu > 0.99;

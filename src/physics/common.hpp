@@ -30,8 +30,12 @@ using std::tanh;
 // JAX-CanVeg uses the literal 3.14159 for pi in the sun-angle and leaf-angle code
 // (shared_utilities/constants.py); reproducing it keeps agreement at round-off level.
 inline constexpr double kPiLiteral = 3.14159;
-// The photosynthesis cubic uses 2*pi written as 2 x 3.1415926.
+// The photosynthesis cubic uses 2*pi written as 2 x 3.1415926; its roots are shifted by a third
+// of that, whose cosine and sine (of the exact 6.2831852 / 3, to double precision) give the two
+// shifted roots from the sine and cosine of the unshifted angle.
 inline constexpr double kTwoPiCubic = 3.1415926 * 2.0;
+inline constexpr double kCosThirdTwoPiCubic = -0.49999996905991817;
+inline constexpr double kSinThirdTwoPiCubic = 0.8660254216477025;
 // Conversion of PAR quanta to energy: 4.6 umol J-1.
 inline constexpr double kPhotonsPerJoule = 4.6;
 inline constexpr double kKelvin = 273.15;
@@ -117,6 +121,13 @@ CANVEG_HD inline T square(const T& x) {
   return x * x;
 }
 // Plain value of a scalar (AD types provide their own overload).
+// sin(x) and cos(x) together; the SIMD lane type overloads it with one vector evaluation of both.
+template <class T>
+CANVEG_HD inline void sin_cos(const T& x, T& s, T& c) {
+  s = sin(x);
+  c = cos(x);
+}
+
 CANVEG_HD inline double value_of(double x) { return x; }
 CANVEG_HD inline float value_of(float x) { return x; }
 CANVEG_HD inline bool is_finite(double x) { return std::isfinite(x); }

@@ -184,9 +184,15 @@ CANVEG_HD LeafPhotosynthesis<T> leaf_photosynthesis(const T& par_absorbed, const
   T root1 = 0.0, root2 = 0.0, root3 = 0.0;
   const auto three_roots = tstroots > 0.0;
   if (any_lane(three_roots)) {
-    root1 = where(three_roots, T(-2.0 * sqrt_q * cos(ang_l * (1.0 / 3.0)) - Pcube * (1.0 / 3.0)), root1);
-    root2 = where(three_roots, T(-2.0 * sqrt_q * cos((ang_l + kTwoPiCubic) * (1.0 / 3.0)) - Pcube * (1.0 / 3.0)), root2);
-    root3 = where(three_roots, T(-2.0 * sqrt_q * cos((ang_l - kTwoPiCubic) * (1.0 / 3.0)) - Pcube * (1.0 / 3.0)), root3);
+    // cos((angle +- 2 pi) / 3) = cos(angle / 3) cos(2 pi / 3) -+ sin(angle / 3) sin(2 pi / 3):
+    // one sine and cosine instead of three cosines.
+    T sin_third, cos_third;
+    sin_cos(T(ang_l * (1.0 / 3.0)), sin_third, cos_third);
+    const T cos_plus = cos_third * kCosThirdTwoPiCubic - sin_third * kSinThirdTwoPiCubic;
+    const T cos_minus = cos_third * kCosThirdTwoPiCubic + sin_third * kSinThirdTwoPiCubic;
+    root1 = where(three_roots, T(-2.0 * sqrt_q * cos_third - Pcube * (1.0 / 3.0)), root1);
+    root2 = where(three_roots, T(-2.0 * sqrt_q * cos_plus - Pcube * (1.0 / 3.0)), root2);
+    root3 = where(three_roots, T(-2.0 * sqrt_q * cos_minus - Pcube * (1.0 / 3.0)), root3);
   }
   // Sort the three roots (compare and swap).
   const auto sort_pair = [](T& a, T& b) {

@@ -160,6 +160,16 @@ CANVEG_LANES_UNARY(acos)
 CANVEG_LANES_UNARY(tanh)
 #undef CANVEG_LANES_UNARY
 
+// sin and cos of the same lanes in one evaluation (they share the argument reduction).
+template <class A, int K>
+inline void sin_cos(const Lanes<A, K>& x, Lanes<A, K>& s, Lanes<A, K>& c) {
+  for (int k = 0; k < K; ++k) {
+    const auto sc = xsimd::sincos(x.v[k]);
+    s.v[k] = sc.first;
+    c.v[k] = sc.second;
+  }
+}
+
 template <class A, int K>
 inline Lanes<A, K> pow(const Lanes<A, K>& x, const Lanes<A, K>& y) {
   CANVEG_LANES_EACH(Lanes<A CANVEG_COMMA K>, v[k] = xsimd::pow(x.v[k], y.v[k]));
