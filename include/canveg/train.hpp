@@ -76,6 +76,11 @@ struct TrainOptions {
   // rest, and return the epoch with the lowest loss on the held-out days (independent half-hours).
   // 0: off, as in JAX-CanVeg.
   int validation_days = 0;
+  // The test loss (with test data) after every test_every-th epoch and after the last of
+  // `epochs`; NaN in the history for the others. 1: every epoch, as JAX-CanVeg logs it. The test
+  // loss is a forward run over the test period that does not change the training (a seventh of an
+  // exact 50-layer epoch, two fifths of a one-step one; docs/training.md).
+  int test_every = 1;
 };
 
 // One epoch of the history.
@@ -83,7 +88,7 @@ struct EpochRecord {
   int epoch = 0;                  // 0-based
   double learning_rate = 0.0;     // used for this epoch's step
   double train_loss = 0.0;        // at the parameters the epoch started from
-  double test_loss = 0.0;         // after the step (NaN without test data)
+  double test_loss = 0.0;         // after the step (NaN without test data, or not this epoch: test_every)
   double validation_loss = 0.0;   // after the step, on the held-out days (NaN without them)
   double seconds = 0.0;
   std::vector<double> parameters;  // after the step, in TrainResult::parameter_names order

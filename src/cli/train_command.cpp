@@ -70,7 +70,7 @@ struct TrainArgs {
   std::vector<int> lr_boundaries = {50, 100, 200};
   double learning_rate = 0.01, lr_scale = 0.5;
   double le_weight = std::numeric_limits<double>::quiet_NaN();  // NaN: the model's training weight, else 0.5
-  int epochs = 300, threads = 0, validation_days = 0;
+  int epochs = 300, threads = 0, validation_days = 0, test_every = 1;
   long long seed = -1;  // -1: keep the model's network weights
   std::size_t batch_size = 1024;
   bool keep_remainder = false, jax_pooled_update = false, jax_stop_model = false, no_stop_rules = false;
@@ -174,7 +174,7 @@ void refuse_canveg_only_options(const TrainArgs& a) {
       "--site",          "--reset-parameters", "--networks-from", "--validation-days", "--checkpoint",
       "--resume",        "--keep-remainder",   "--scaler-fluxes", "--train",           "--bounds",
       "--method",        "--jax-pooled-update", "--jax-stop-model", "--no-stop-rules", "--threads",
-      "--formulation", "--simd", "--lane-tape", "--no-lane-tape"};
+      "--formulation", "--simd", "--lane-tape", "--no-lane-tape", "--test-every"};
   for (const char* option : kCanVegOnly)
     if (a.given.count(option))
       throw InputError("", 0, option,
@@ -285,6 +285,7 @@ TrainOptions common_train_options(const TrainArgs& a) {
   options.stop_rules = !a.no_stop_rules;
   options.stop_model = a.jax_stop_model ? StopModel::Tripping : StopModel::LastAccepted;
   options.validation_days = a.validation_days;
+  options.test_every = a.test_every;
   return options;
 }
 
@@ -478,7 +479,7 @@ int run_train(const TrainArgs& a) {
     }
 
     // What a checkpoint must agree with to be resumed (everything that changes the result).
-    const nlohmann::json settings = {
+    nlohmann::json settings = {
         {"model", a.model},         {"site", a.site},
         {"forcing", a.forcing},     {"observed", a.observed},
         {"test_forcing", a.test_forcing}, {"test_observed", a.test_observed},
@@ -499,6 +500,8 @@ int run_train(const TrainArgs& a) {
         {"data", training_data_fingerprint(problem.forcing, problem.observed)},
         {"test_data", problem.test_forcing ? training_data_fingerprint(*problem.test_forcing, *problem.test_observed)
                                            : std::string()}};
+    // Only when not the default, so that checkpoints written before the option existed resume.
+    if (a.test_every != 1) settings["test_every"] = a.test_every;
     std::unique_ptr<TrainState> resume;
     if (a.resume) {
       if (std::filesystem::exists(checkpoint_path)) {
@@ -604,6 +607,10 @@ CLI::App* add_train_command(CLI::App& app, cli::CommandSlot& slot) {
                   "(default 0: off, as in JAX-CanVeg)")
       ->check(CLI::Range(0, 100000));
   cmd->add_option("--test-forcing", a->test_forcing, "test forcing CSV (test loss logged per epoch)");
+  cmd->add_option("--test-every", a->test_every,
+                  "evaluate the test loss after every N-th epoch and after the last one, not after every epoch "
+                  "(default 1, as JAX-CanVeg; the others are left empty in the history)")
+      ->check(CLI::Range(1, 1000000));
   cmd->add_option("--test-observed", a->test_observed, "observed fluxes of the test period");
   cmd->add_option("-o,--output", a->output, "trained model JSON (readable by canveg run; required unless --sites)");
   cmd->add_option("--history", a->history, "per-epoch CSV (default: <output stem>-history.csv)");

@@ -82,6 +82,7 @@ bool all_finite(const std::vector<double>& v) {
 
 void check_problem(const TrainProblem& p, const TrainOptions& o) {
   if (o.epochs < 0) throw InputError("", 0, "--epochs", "must be 0 or more");
+  if (o.test_every < 1) throw InputError("", 0, "--test-every", "must be 1 or more (1: the test loss every epoch)");
   if (!(o.learning_rate.initial > 0) || !(o.learning_rate.scale > 0))
     throw InputError("", 0, "--learning-rate", "the learning rate and its scale must be positive");
   const std::size_t batch = o.gradient.batch_size == 0 ? p.forcing.size() : o.gradient.batch_size;
@@ -392,12 +393,14 @@ EngineResult train_engine(const std::vector<const TrainProblem*>& problems, cons
     assign_all(next, true);
     state.parameters = space.values(sites[0].current.model);
 
-    // Test and held-out losses after the step, weighted like the training loss.
+    // Test and held-out losses after the step, weighted like the training loss; the test loss every
+    // test_every epochs and after the last (the same epochs on every process).
+    const bool test_now = (epoch + 1) % options.test_every == 0 || epoch + 1 == options.epochs;
     std::vector<double> after(2 * S, 0.0);
     for (std::size_t i = 0; i < S; ++i) {
       const SiteTraining& site = sites[i];
       if (!site.computed_here) continue;
-      if (site.problem.test_forcing)
+      if (site.problem.test_forcing && test_now)
         after[2 * i] = loss_value(site.current.model, *site.problem.test_forcing, *site.problem.test_observed,
                                   site.loss, test_options);
       if (site.held_out > 0)
@@ -415,7 +418,7 @@ EngineResult train_engine(const std::vector<const TrainProblem*>& problems, cons
     record.epoch = epoch;
     record.learning_rate = lr;
     record.train_loss = loss;
-    record.test_loss = total_test_rows > 0 ? test_loss : kNaN;
+    record.test_loss = total_test_rows > 0 && test_now ? test_loss : kNaN;
     record.validation_loss = total_validation_rows > 0 ? validation_loss : kNaN;
     record.parameters = state.parameters;
     record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -314,6 +314,10 @@ TEST(TrainCommand, WritesModelHistoryAndCheckpoint) {
   EXPECT_EQ(other_option.exit_code, 1);
   EXPECT_NE(other_option.err.find("other settings than this training (forcing_options:"), std::string::npos)
       << other_option.err;
+  const auto other_every = test::run_canveg(common + " --output " + shell_quote(out) + " --resume --test-every 2", dir);
+  EXPECT_EQ(other_every.exit_code, 1);
+  EXPECT_NE(other_every.err.find("other settings than this training (test_every:"), std::string::npos)
+      << other_every.err;
   const std::string original = test::read_text(f);
   std::string edited = original;
   const std::size_t second_row_end = edited.find('\n', edited.find('\n') + 1);
@@ -431,4 +435,39 @@ TEST(TrainValidation, KeepsTheEpochWithTheLowestValidationLoss) {
   EXPECT_EQ(train(p, o).history[0].train_loss, train(first_three_days, none).history[0].train_loss);
   o.validation_days = 4;
   EXPECT_THROW(train(p, o), InputError);
+}
+
+// --test-every: the test loss after every N-th epoch and after the last, bit for bit the values
+// of a training that evaluates it every epoch; the training itself does not change.
+TEST(TrainTestLoss, EveryNthEpochAndTheLast) {
+  TrainProblem p = problem("US-Hn1_PB-1L-0.5.json");
+  const ForcingRecord test_forcing =
+      read_forcing_csv(test::fluxtower("US-Hn1", "US-Hn1-forcings-test.csv")).slice(1000, 1000 + kRows);
+  const ObservedFluxes test_observed =
+      read_flux_csv(test::fluxtower("US-Hn1", "US-Hn1-fluxes-nonegle-test.csv")).slice(1000, 1000 + kRows);
+  p.test_forcing = &test_forcing;
+  p.test_observed = &test_observed;
+  const TrainResult every = train(p, small_options(5));
+  TrainOptions o = small_options(5);
+  o.test_every = 2;
+  const TrainResult some = train(p, o);
+  ASSERT_EQ(every.history.size(), 5u);
+  ASSERT_EQ(some.history.size(), 5u);
+  for (std::size_t e = 0; e < 5; ++e) {
+    SCOPED_TRACE(::testing::Message() << "epoch " << e);
+    EXPECT_EQ(some.history[e].train_loss, every.history[e].train_loss);
+    EXPECT_EQ(some.history[e].parameters, every.history[e].parameters);
+    ASSERT_TRUE(std::isfinite(every.history[e].test_loss));
+    if (e == 1 || e == 3 || e == 4)
+      EXPECT_EQ(some.history[e].test_loss, every.history[e].test_loss);
+    else
+      EXPECT_TRUE(std::isnan(some.history[e].test_loss));
+  }
+  o.test_every = 0;
+  try {
+    train(p, o);
+    ADD_FAILURE() << "test_every 0 accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "--test-every");
+  }
 }
