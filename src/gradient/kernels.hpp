@@ -2143,29 +2143,31 @@ physics::LeafPhotosynthesis<LaneVar<A>> leaf_photosynthesis(
 //   D2' = -2 c (e_s' lambda + e_s lambda') / T^3 + 6 e_s lambda c / T^4 + c (D' lambda + D lambda') / T^2
 //         - 2 D lambda c / T^3.
 namespace kernels_detail {
+// de_s/dT from e_s and 1/T.
 template <class A>
-simd::Lanes<A, 1> saturation_slope(const simd::Lanes<A, 1>& es, const simd::Lanes<A, 1>& t) {
-  return es * (6790.4985 / (t * t) - 5.02808 / t);
+simd::Lanes<A, 1> saturation_slope(const simd::Lanes<A, 1>& es, const simd::Lanes<A, 1>& inv_t) {
+  return es * ((6790.4985 * inv_t - 5.02808) * inv_t);
 }
 }  // namespace kernels_detail
 
 template <class A>
 LaneVar<A> saturation_vapour_pressure(const LaneVar<A>& tk) {
   const simd::Lanes<A, 1> es = physics::saturation_vapour_pressure(tk.v);
-  return lanes_detail::unary(es.v[0], tk, kernels_detail::saturation_slope(es, tk.v).v[0]);
+  return lanes_detail::unary(es.v[0], tk, kernels_detail::saturation_slope(es, 1.0 / tk.v).v[0]);
 }
 
 template <class A>
 physics::MoistAir<LaneVar<A>> moist_air(const LaneVar<A>& tk) {
   using V = simd::Lanes<A, 1>;
   const physics::MoistAir<V> m = physics::moist_air(tk.v);
-  const V t = tk.v, c = 18.0 / physics::kGasConstant1000;
-  const V es_t = kernels_detail::saturation_slope(m.es, t), lam_t = -2370.0;
+  // One division: the powers of 1/T (divisions cost the vector unit most, physics/photosynthesis.hpp).
+  const V u = 1.0 / tk.v, c = 18.0 / physics::kGasConstant1000;
+  const V es_t = kernels_detail::saturation_slope(m.es, u), lam_t = -2370.0;
   const V product_t = es_t * m.lambda + m.es * lam_t;  // (e_s lambda)'
-  const V t2 = t * t, t3 = t2 * t;
-  const V des_t = c * product_t / t2 - 2.0 * m.des_dt / t;
-  const V d2_t = -2.0 * c * product_t / t3 + 6.0 * m.es * m.lambda * c / (t3 * t) +
-                 c * (des_t * m.lambda + m.des_dt * lam_t) / t2 - 2.0 * m.des_dt * m.lambda * c / t3;
+  const V u2 = u * u, u3 = u2 * u;
+  const V des_t = c * product_t * u2 - 2.0 * m.des_dt * u;
+  const V d2_t = -2.0 * c * product_t * u3 + 6.0 * m.es * m.lambda * c * (u3 * u) +
+                 c * (des_t * m.lambda + m.des_dt * lam_t) * u2 - 2.0 * m.des_dt * m.lambda * c * u3;
   physics::MoistAir<LaneVar<A>> out;
   out.es = lanes_detail::unary(m.es.v[0], tk, es_t.v[0]);
   out.lambda = lanes_detail::unary(m.lambda.v[0], tk, lam_t.v[0]);
