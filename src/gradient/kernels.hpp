@@ -788,11 +788,12 @@ CANVEG_AD_INLINE void add_where(const M& mask, V& acc, const std::type_identity_
   }
 }
 
-// Adjoint of arrhenius: r25 e, e = exp(z) (kept from the forward pass), z = tm act / (t25 rugc tl).
+// Adjoint of arrhenius: r25 e, e = exp(z) (kept from the forward pass), z = tm act / (t25 rugc tl);
+// inv_wd = 1 / (t25 rugc tl), shared by the temperature functions of one leaf.
 template <class V>
 void arrhenius_adjoint(const V& g, const V& e, const V& r25, const V& act, const V& tm, const V& rugc, const V& t25,
-                       const V& tl, V& r25_bar, V& act_bar, V& tm_bar, V& rugc_bar, V& t25_bar, V& tl_bar) {
-  const V inv_wd = 1.0 / (t25 * rugc * tl);
+                       const V& tl, const V& inv_wd, V& r25_bar, V& act_bar, V& tm_bar, V& rugc_bar, V& t25_bar,
+                       V& tl_bar) {
   const V z = tm * act * inv_wd;
   r25_bar += g * e;
   const V z_bar = g * r25 * e;
@@ -1098,10 +1099,12 @@ void photosynthesis_adjoint(const V* out_adj, const Index* in, V* adj, const voi
                  xb[kPsEvc], xb[kPsToptvc], xb[kPsRugc], xb[kPsHkin], tl_bar);
   peaked_adjoint(jmax_bar, w.e_jm, x[kPsJmopt], x[kPsEjm], x[kPsToptjm], x[kPsRugc], x[kPsHkin], tl, xb[kPsJmopt],
                  xb[kPsEjm], xb[kPsToptjm], xb[kPsRugc], xb[kPsHkin], tl_bar);
+  const V inv_wd = 1.0 / (x[kPsTk25] * x[kPsRugc] * tl);  // the Arrhenius functions' (R_d, K_c)
   {
     V r25_bar = 0.0;
     arrhenius_adjoint(where(par > 10.0, V(rd_bar * 0.4), rd_bar), w.e_rd, V(x[kPsVcopt] * 0.004657), x[kPsErd], w.tp25,
-                      x[kPsRugc], x[kPsTk25], tl, r25_bar, xb[kPsErd], tp25_bar, xb[kPsRugc], xb[kPsTk25], tl_bar);
+                      x[kPsRugc], x[kPsTk25], tl, inv_wd, r25_bar, xb[kPsErd], tp25_bar, xb[kPsRugc], xb[kPsTk25],
+                      tl_bar);
     xb[kPsVcopt] += r25_bar * 0.004657;
   }
   // B_c = K_c(T) (1 + O / K_o)
@@ -1111,8 +1114,8 @@ void photosynthesis_adjoint(const V* out_adj, const Index* in, V* adj, const voi
     const V kct_bar = bc_bar * (1.0 + ratio), ratio_bar = bc_bar * w.kct;
     xb[kPsO2] += ratio_bar * inv_ko * 101.3;
     xb[kPsKo25] += -ratio_bar * ratio * inv_ko * 100.0;
-    arrhenius_adjoint(kct_bar, w.e_kc, x[kPsKc25], x[kPsEkc], w.tp25, x[kPsRugc], x[kPsTk25], tl, xb[kPsKc25],
-                      xb[kPsEkc], tp25_bar, xb[kPsRugc], xb[kPsTk25], tl_bar);
+    arrhenius_adjoint(kct_bar, w.e_kc, x[kPsKc25], x[kPsEkc], w.tp25, x[kPsRugc], x[kPsTk25], tl, inv_wd,
+                      xb[kPsKc25], xb[kPsEkc], tp25_bar, xb[kPsRugc], xb[kPsTk25], tl_bar);
   }
   // tau(T_L - 273.15): ratio of two cubics.
   {
