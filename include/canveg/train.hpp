@@ -45,6 +45,10 @@ enum class StopModel {
   Tripping,      // JAX-CanVeg's: the model whose loss tripped the rule
 };
 
+inline constexpr int kExactFromAuto = -2, kExactFromNever = -1;
+
+enum class KeptParameters { LowestTrainingLoss, Last };
+
 struct TrainOptions {
   int epochs = 300;
   LearningRateSchedule learning_rate;
@@ -59,6 +63,14 @@ struct TrainOptions {
   // the exact unrolled gradient, which also trains parameters the loss reaches only through earlier
   // iterations and can step into parameters where half-hours blow up; and it costs a fifth.
   GradientOptions gradient{1024, false, FixedPointGradient::OneStep};
+  // From this epoch (0-based) on, the exact (unrolled) gradient replaces gradient.method, and
+  // Adam's moments start afresh (they estimated the other gradient's statistics). kExactFromAuto:
+  // the last boundary of the learning-rate schedule (epoch 200 by default) when the method is the
+  // one-step gradient, never with the others; kExactFromNever: never. The one-step gradient leaves
+  // out how the fixed point moves with the parameters; once the steps are small that bias can
+  // outweigh them and the loss drifts up, where the exact gradient keeps descending
+  // (docs/training.md, "The exact gradient for the last phase").
+  int exact_from = kExactFromAuto;
   // Parameters to train by name: scalars of the parameter table, or "LeafRHDL" / "RsoilDL" for a
   // whole network. Empty: JAX-CanVeg's list (every trained scalar, and the networks the model uses).
   std::vector<std::string> trained;
@@ -76,12 +88,24 @@ struct TrainOptions {
   // rest, and return the epoch with the lowest loss on the held-out days (independent half-hours).
   // 0: off, as in JAX-CanVeg.
   int validation_days = 0;
+  // Without validation days, which parameters the trained model takes: those of the lowest
+  // training loss the run evaluated (the loss after the last step included), or the last ones
+  // (JAX-CanVeg). The loss path is not monotone (a rugged loss, Adam's steps of about one learning
+  // rate), so the last parameters can be well above the best the run found.
+  KeptParameters keep = KeptParameters::LowestTrainingLoss;
   // The test loss (with test data) after every test_every-th epoch and after the last of
   // `epochs`; NaN in the history for the others. 1: every epoch, as JAX-CanVeg logs it. The test
   // loss is a forward run over the test period that does not change the training (a seventh of an
   // exact 50-layer epoch, two fifths of a one-step one; docs/training.md).
   int test_every = 1;
 };
+
+// The epoch from which a training uses the exact gradient (TrainOptions::exact_from resolved), or
+// kExactFromNever.
+int exact_gradient_from(const TrainOptions& options);
+
+// --exact-from's text: "auto", "never" or an epoch (0 or more); InputError naming `option` else.
+int parse_exact_from(const std::string& text, const std::string& option);
 
 // One epoch of the history.
 struct EpochRecord {
@@ -109,7 +133,11 @@ struct TrainResult {
   std::vector<EpochRecord> history;
   std::string stop_reason;  // "completed N epochs", "NaN training loss at epoch N", ...
   int epochs_run = 0;
-  int best_epoch = -1;  // with validation days: the epoch whose parameters were kept
+  // The epoch whose parameters (EpochRecord::parameters, after its step) the model took, by the
+  // lowest validation loss or the lowest training loss; -1 when the last were kept by rule
+  // (KeptParameters::Last, or a stop rule's model).
+  int best_epoch = -1;
+  double final_train_loss = 0.0;  // the training loss after the last step (NaN when not evaluated)
   OutputScaler scaler;
 };
 
@@ -152,7 +180,7 @@ TrainResult train(const TrainProblem& problem, const TrainOptions& options, cons
 // half-hours (the test and held-out losses likewise by theirs), and so is the gradient.
 //
 // A process may compute some of the sites only (SiteShare::computes); `share` then receives, twice
-// per epoch, a vector holding each site's numbers (zero for sites computed elsewhere) and must leave
+// per epoch and once after the last, a vector holding each site's numbers (zero for sites computed elsewhere) and must leave
 // every site's numbers in it on every process, e.g. an MPI all-reduce sum. The sites are combined in
 // site order afterwards, so the result is bit-identical whichever process computed which site.
 struct SiteShare {
@@ -168,6 +196,7 @@ struct MultiSiteTrainResult {
   std::string stop_reason;
   int epochs_run = 0;
   int best_epoch = -1;
+  double final_train_loss = 0.0;
 };
 
 MultiSiteTrainResult train_sites(const std::vector<TrainProblem>& sites, const TrainOptions& options,

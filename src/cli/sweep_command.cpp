@@ -1,7 +1,8 @@
 // `canveg sweep`: the LE/NEE weight sweep (include/canveg/sweep.hpp, docs/training.md).
 //
 //   canveg sweep --output-dir <dir> [--data <shared data>] [--sites US-Hn1] [--families PB-1L,Hybrid-1L]
-//                [--weights 0,0.1,...,1] [--seeds 0] [--epochs 300] [--method onestep] [--jax-pooled-update]
+//                [--weights 0,0.1,...,1] [--seeds 0] [--epochs 300] [--method onestep] [--exact-from auto]
+//                [--keep-epoch lowest|last] [--jax-pooled-update]
 //                [--rows N] [--jobs N] [--formulation jax|corrected] [--task-index I] [--quiet]
 //   mpirun -np N canveg sweep ...   (rank k runs tasks k, k + N, ...; rank 0 writes sweep.csv)
 #include "cli/sweep_command.hpp"
@@ -25,7 +26,7 @@ namespace {
 
 struct SweepArgs {
   SweepOptions options;
-  std::string method = "onestep";
+  std::string method = "onestep", exact_from = "auto", keep_epoch = "lowest";
   std::string formulation = "jax";
   int task_index = -1;  // >= 0: run only this task (a job of a Slurm array)
   bool quiet = false;
@@ -63,6 +64,8 @@ int run_sweep_command(SweepArgs& a) {
   bool failed = false;
   try {
     a.options.train.gradient.method = parse_fixed_point_gradient(a.method, "--method");
+    a.options.train.exact_from = parse_exact_from(a.exact_from, "--exact-from");
+    a.options.train.keep = a.keep_epoch == "last" ? KeptParameters::Last : KeptParameters::LowestTrainingLoss;
     if (!parse_formulation(a.formulation, a.options.formulation))
       throw InputError("", 0, "--formulation", "expected jax or corrected, found '" + a.formulation + "'");
     a.options.dnn.epochs = a.options.train.epochs;  // --epochs applies to every family
@@ -143,6 +146,15 @@ CLI::App* add_sweep_command(CLI::App& app, cli::CommandSlot& slot) {
   cmd->add_option("--epochs", a->options.train.epochs, "epochs per training")->capture_default_str();
   cmd->add_option("--method", a->method, "gradient: onestep, unrolled (exact), implicit, onestep-jax")
       ->check(CLI::IsMember({"unrolled", "implicit", "onestep", "onestep-jax"}))
+      ->capture_default_str();
+  cmd->add_option("--exact-from", a->exact_from,
+                  "auto|never|EPOCH: the exact (unrolled) gradient from this epoch on (auto: epoch 200 with --method "
+                  "onestep, never with the others; canveg train --help)")
+      ->capture_default_str();
+  cmd->add_option("--keep-epoch", a->keep_epoch,
+                  "lowest|last: each trained model takes the parameters of its lowest training loss, or the last "
+                  "epoch's (JAX-CanVeg)")
+      ->check(CLI::IsMember({"lowest", "last"}))
       ->capture_default_str();
   cmd->add_flag("--jax-pooled-update", a->options.train.jax_pooled_update,
                 "reproduction only: JAX-CanVeg's one update per network array");

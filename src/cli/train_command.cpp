@@ -5,7 +5,8 @@
 //                --output <trained.json> [--history <history.csv>] [--checkpoint <file>] [--resume]
 //                [--epochs 300] [--learning-rate 0.01] [--lr-boundaries 50,100,200] [--lr-scale 0.5]
 //                [--batch-size 1024] [--keep-remainder] [--le-weight w] [--train name,...]
-//                [--bounds name=lower:upper ...] [--method onestep|unrolled|implicit|onestep-jax]
+//                [--bounds name=lower:upper ...] [--method onestep|unrolled|implicit|onestep-jax] [--exact-from auto]
+//                [--keep-epoch lowest|last]
 //                [--reset-parameters] [--networks-from <model.json> | --seed N] [--validation-days N]
 //                [--jax-pooled-update] [--jax-stop-model] [--no-stop-rules] [--threads N] [--quiet]
 //
@@ -52,7 +53,8 @@ void warn_loss_rise(const TrainResult& result) {
   if (result.best_epoch >= 0 || !(rise.ratio > kLossRiseWarning)) return;
   std::fprintf(stderr,
                "canveg: warning: train: the training loss ended at %.4g, %.1f times its lowest (%.4g at epoch %d); "
-               "the model written is the last epoch's. --validation-days N keeps the best epoch on held-out days; "
+               "the model written is the last epoch's (--keep-epoch last). --validation-days N keeps the best epoch on "
+               "held-out days, the default --keep-epoch lowest the lowest training loss; "
                "the exact gradients (--method unrolled, implicit) can follow the loss into parameters where "
                "half-hours blow up, the default --method onestep does not (docs/training.md, \"When the loss "
                "rises\")\n",
@@ -62,7 +64,7 @@ void warn_loss_rise(const TrainResult& result) {
 struct TrainArgs {
   std::string model, site, forcing, observed, test_forcing, test_observed, output, history, checkpoint;
   std::string sites, output_dir;  // multi-site training
-  std::string scaler_fluxes, networks_from, method = "onestep";
+  std::string scaler_fluxes, networks_from, method = "onestep", exact_from = "auto", keep_epoch = "lowest";
   std::string family;     // "CanVeg", "DNN", or empty: DNN when --model is a DNN file, else CanVeg
   std::string site_name;  // DNN: the site of a new network
   std::string formulation;  // "": as the model file says (model JSON: jax, site TOML: corrected)
@@ -174,7 +176,7 @@ void refuse_canveg_only_options(const TrainArgs& a) {
       "--site",          "--reset-parameters", "--networks-from", "--validation-days", "--checkpoint",
       "--resume",        "--keep-remainder",   "--scaler-fluxes", "--train",           "--bounds",
       "--method",        "--jax-pooled-update", "--jax-stop-model", "--no-stop-rules", "--threads",
-      "--formulation", "--simd", "--lane-tape", "--no-lane-tape", "--test-every"};
+      "--formulation", "--simd", "--lane-tape", "--no-lane-tape", "--test-every", "--exact-from", "--keep-epoch"};
   for (const char* option : kCanVegOnly)
     if (a.given.count(option))
       throw InputError("", 0, option,
@@ -286,6 +288,8 @@ TrainOptions common_train_options(const TrainArgs& a) {
   options.stop_model = a.jax_stop_model ? StopModel::Tripping : StopModel::LastAccepted;
   options.validation_days = a.validation_days;
   options.test_every = a.test_every;
+  options.exact_from = parse_exact_from(a.exact_from, "--exact-from");
+  options.keep = a.keep_epoch == "last" ? KeptParameters::Last : KeptParameters::LowestTrainingLoss;
   return options;
 }
 
@@ -502,6 +506,9 @@ int run_train(const TrainArgs& a) {
                                            : std::string()}};
     // Only when not the default, so that checkpoints written before the option existed resume.
     if (a.test_every != 1) settings["test_every"] = a.test_every;
+    // Resolved, and always: a checkpoint of a build that had no exact phase must not resume into one.
+    settings["exact_from"] = exact_gradient_from(options);
+    settings["keep_epoch"] = a.keep_epoch;
     std::unique_ptr<TrainState> resume;
     if (a.resume) {
       if (std::filesystem::exists(checkpoint_path)) {
@@ -534,6 +541,9 @@ int run_train(const TrainArgs& a) {
                    r.learning_rate, r.train_loss);
       if (std::isfinite(r.test_loss)) std::fprintf(stderr, "  test loss %.6g", r.test_loss);
       std::fprintf(stderr, "  (%.1f s, %s left)\n", r.seconds, duration(left).c_str());
+      if (r.epoch + 1 == exact_gradient_from(options) && r.epoch + 1 < a.epochs)
+        std::fprintf(stderr, "canveg: train: the exact (unrolled) gradient from epoch %d on (--exact-from)\n",
+                     r.epoch + 2);
     };
     const TrainResult result = train(problem, options, on_epoch, resume.get());
 
@@ -552,6 +562,7 @@ int run_train(const TrainArgs& a) {
                       {"nee_mean", result.scaler.nee_mean}, {"nee_std", result.scaler.nee_std}}},
           {"epochs_run", result.epochs_run},
           {"best_epoch", result.best_epoch},
+          {"train_loss_after_last_step", result.final_train_loss},
           {"stop_reason", result.stop_reason},
           {"train_loss", losses_train},
           {"test_loss", losses_test},
@@ -642,6 +653,17 @@ CLI::App* add_train_command(CLI::App& app, cli::CommandSlot& slot) {
                   "JAX-CanVeg's list)")
       ->delimiter(',');
   cmd->add_option("--bounds", a->bounds, "replace a parameter's bounds: name=lower:upper (repeatable)");
+  cmd->add_option("--exact-from", a->exact_from,
+                  "auto|never|EPOCH: from this epoch (0-based) on, the exact (unrolled) gradient replaces --method's, "
+                  "with Adam's moments started afresh; auto (default): the last --lr-boundaries epoch (200) with "
+                  "--method onestep, never with the other methods")
+      ->capture_default_str();
+  cmd->add_option("--keep-epoch", a->keep_epoch,
+                  "lowest (default): the trained model takes the parameters of the lowest training loss of the run "
+                  "(the loss after the last step included); last: the last epoch's (JAX-CanVeg). --validation-days "
+                  "keeps the lowest held-out loss instead")
+      ->check(CLI::IsMember({"lowest", "last"}))
+      ->capture_default_str();
   cmd->add_option("--method", a->method,
                   "gradient through the fixed point: onestep (the last iteration's), unrolled (exact), implicit, "
                   "onestep-jax (JAX-CanVeg's training gradient exactly); docs/gradients.md, docs/training.md")

@@ -171,6 +171,8 @@ std::pair<Scores, Scores> canveg_task(const SweepOptions& o, const SweepTask& t,
                                    {"rows", o.rows},
                                    {"batch_size", options.gradient.batch_size},
                                    {"method", fixed_point_gradient_name(options.gradient.method)},
+                                   {"exact_from", exact_gradient_from(options)},
+                                   {"keep_epoch", options.keep == KeptParameters::Last ? "last" : "lowest"},
                                    {"jax_pooled_update", options.jax_pooled_update},
                                    {"formulation", formulation_name(o.formulation)}};
   if (fs::exists(base + ".json")) {

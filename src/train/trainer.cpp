@@ -4,10 +4,12 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "canveg/errors.hpp"
 #include "canveg/fields.hpp"
 #include "canveg/train.hpp"
+#include "io/csv_table.hpp"
 #include "train/seeded_random.hpp"
 
 namespace canveg {
@@ -82,6 +84,10 @@ bool all_finite(const std::vector<double>& v) {
 
 void check_problem(const TrainProblem& p, const TrainOptions& o) {
   if (o.epochs < 0) throw InputError("", 0, "--epochs", "must be 0 or more");
+  if (o.exact_from < kExactFromAuto)
+    throw InputError("", 0, "--exact-from", "must be an epoch (0 or more), auto or never");
+  if (o.exact_from >= 0 && o.gradient.method == FixedPointGradient::Unrolled)
+    throw InputError("", 0, "--exact-from", "the method is the exact (unrolled) gradient already");
   if (o.test_every < 1) throw InputError("", 0, "--test-every", "must be 1 or more (1: the test loss every epoch)");
   if (!(o.learning_rate.initial > 0) || !(o.learning_rate.scale > 0))
     throw InputError("", 0, "--learning-rate", "the learning rate and its scale must be positive");
@@ -141,6 +147,22 @@ double LearningRateSchedule::at(int epoch) const {
   for (int b : boundaries)
     if (epoch >= b) rate *= scale;
   return rate;
+}
+
+int exact_gradient_from(const TrainOptions& options) {
+  if (options.exact_from != kExactFromAuto) return options.exact_from;
+  const std::vector<int>& b = options.learning_rate.boundaries;
+  if (options.gradient.method != FixedPointGradient::OneStep || b.empty()) return kExactFromNever;
+  return std::max(0, *std::max_element(b.begin(), b.end()));
+}
+
+int parse_exact_from(const std::string& text, const std::string& option) {
+  if (text == "auto") return kExactFromAuto;
+  if (text == "never") return kExactFromNever;
+  const std::optional<double> epoch = io::parse_double(text);
+  if (!epoch || *epoch < 0 || *epoch > 1e6 || *epoch != std::floor(*epoch))
+    throw InputError("", 0, option, "expected auto, never or an epoch (0 or more), found '" + text + "'");
+  return static_cast<int>(*epoch);
 }
 
 ParameterSpace training_space(const Model<double>& model, const std::vector<std::string>& trained) {
@@ -217,6 +239,7 @@ struct EngineResult {
   std::string stop_reason;
   int epochs_run = 0;
   int best_epoch = -1;
+  double final_train_loss = 0.0;
 };
 
 // The training of include/canveg/train.hpp over one or more sites sharing the trained parameters.
@@ -308,6 +331,7 @@ EngineResult train_engine(const std::vector<const TrainProblem*>& problems, cons
     if (sharing.share) sharing.share(numbers);
   };
 
+  const int exact_from = exact_gradient_from(options);
   EngineResult result;
   result.parameter_names = space.names();
   result.stop_reason = "completed " + std::to_string(options.epochs) + " epochs";
@@ -316,11 +340,14 @@ EngineResult train_engine(const std::vector<const TrainProblem*>& problems, cons
     const auto t0 = std::chrono::steady_clock::now();
     const std::size_t L = epoch_numbers(P);
     std::vector<double> numbers(S * L, 0.0);
+    const bool exact_now = exact_from >= 0 && epoch >= exact_from;
+    GradientOptions gradient_options = options.gradient;
+    if (exact_now) gradient_options.method = FixedPointGradient::Unrolled;
     for (std::size_t i = 0; i < S; ++i) {
       if (!sites[i].computed_here) continue;
       const SiteTraining& site = sites[i];
       const LossGradient g = loss_and_gradient(site.current.model, space, site.problem.forcing,
-                                               site.problem.observed, site.loss, options.gradient);
+                                               site.problem.observed, site.loss, gradient_options);
       double* n = &numbers[i * L];
       n[0] = g.loss;
       for (std::size_t k = 0; k < P; ++k) {
@@ -381,7 +408,12 @@ EngineResult train_engine(const std::vector<const TrainProblem*>& problems, cons
     // Adam (optax.adam: scale_by_adam then the learning rate), step count epoch + 1.
     const double lr = options.learning_rate.at(epoch);
     const double b1 = options.adam_b1, b2 = options.adam_b2;
-    const double correction1 = 1.0 - std::pow(b1, epoch + 1), correction2 = 1.0 - std::pow(b2, epoch + 1);
+    if (exact_now && epoch == exact_from) {
+      std::fill(state.adam_m.begin(), state.adam_m.end(), 0.0);
+      std::fill(state.adam_v.begin(), state.adam_v.end(), 0.0);
+    }
+    const int step = exact_now ? epoch - exact_from + 1 : epoch + 1;  // Adam's step count
+    const double correction1 = 1.0 - std::pow(b1, step), correction2 = 1.0 - std::pow(b2, step);
     state.previous = state.parameters;
     std::vector<double> next(P);
     for (std::size_t k = 0; k < P; ++k) {
@@ -430,6 +462,39 @@ EngineResult train_engine(const std::vector<const TrainProblem*>& problems, cons
 
   result.history = state.history;
   result.epochs_run = static_cast<int>(state.history.size());
+  const bool keep_lowest_training_loss =
+      total_validation_rows == 0 && options.keep == KeptParameters::LowestTrainingLoss && !result.history.empty();
+  // An epoch's training loss is that of the parameters it started from, so the last step's
+  // parameters are scored by one more forward run (weighted over the sites as every loss).
+  result.final_train_loss = kNaN;
+  if (keep_lowest_training_loss && !stopped) {
+    std::vector<double> final_losses(S, 0.0);
+    for (std::size_t i = 0; i < S; ++i)
+      if (sites[i].computed_here)
+        final_losses[i] = loss_value(sites[i].current.model, sites[i].problem.forcing, sites[i].problem.observed,
+                                     sites[i].loss, options.gradient);
+    exchange(final_losses);
+    result.final_train_loss = 0.0;
+    for (std::size_t i = 0; i < S; ++i) result.final_train_loss += weight[i] * final_losses[i];
+  }
+  if (keep_lowest_training_loss) {
+    // Epoch k's parameters are scored by epoch k + 1's training loss, the last epoch's by the loss
+    // after it (not evaluated when a stop rule fired: its loss is the one that tripped). NaN never
+    // wins; a tie goes to the later epoch.
+    const std::vector<EpochRecord>& h = result.history;
+    int best = -1;
+    double lowest = std::numeric_limits<double>::infinity();
+    for (std::size_t k = 0; k + 1 < h.size(); ++k)
+      if (h[k + 1].train_loss <= lowest) lowest = h[k + 1].train_loss, best = static_cast<int>(k);
+    if (result.final_train_loss <= lowest) lowest = result.final_train_loss, best = static_cast<int>(h.size()) - 1;
+    if (best >= 0) {
+      assign_all(h[static_cast<std::size_t>(best)].parameters, true);
+      result.best_epoch = best;
+      if (best + 1 < static_cast<int>(h.size()) || stopped)
+        result.stop_reason += "; kept history row " + std::to_string(best) + "'s parameters (training loss " +
+                              std::to_string(lowest) + ", the lowest)";
+    }
+  }
   if (total_validation_rows > 0 && !result.history.empty()) {
     // Keep the parameters of the epoch with the lowest validation loss (NaN never wins).
     const EpochRecord* best = nullptr;
@@ -463,6 +528,7 @@ TrainResult train(const TrainProblem& problem, const TrainOptions& options, cons
   result.stop_reason = std::move(r.stop_reason);
   result.epochs_run = r.epochs_run;
   result.best_epoch = r.best_epoch;
+  result.final_train_loss = r.final_train_loss;
   result.scaler = r.scalers.front();
   return result;
 }
@@ -480,6 +546,7 @@ MultiSiteTrainResult train_sites(const std::vector<TrainProblem>& sites, const T
   result.stop_reason = std::move(r.stop_reason);
   result.epochs_run = r.epochs_run;
   result.best_epoch = r.best_epoch;
+  result.final_train_loss = r.final_train_loss;
   return result;
 }
 

@@ -281,16 +281,23 @@ TEST(TrainCommand, WritesModelHistoryAndCheckpoint) {
                                     dir);
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
-  // A learning rate far too large throws the loss up from its first epoch: the command still
-  // writes the last epoch's model but says so, also with --quiet.
+  // A learning rate far too large throws the loss up from its first epoch: with --keep-epoch last
+  // the command writes the last epoch's model but says so, also with --quiet; by default it writes
+  // the parameters of the lowest training loss and names their epoch.
   const std::string too_fast = "train --model " + shell_quote(test::trained("US-Hn1_Hybrid-1L-0.5.json")) +
                                " --forcing " + shell_quote(f) + " --observed " + shell_quote(o) +
                                " --batch-size 64 --learning-rate 0.5 --epochs 6 --quiet --output " +
                                shell_quote((dir.path() / "rose.json").string());
-  const auto rose = test::run_canveg(too_fast, dir);
+  const auto rose = test::run_canveg(too_fast + " --keep-epoch last", dir);
   ASSERT_EQ(rose.exit_code, 0) << rose.err;
   EXPECT_NE(rose.err.find("warning: train: the training loss ended at"), std::string::npos) << rose.err;
   EXPECT_NE(rose.err.find("--validation-days"), std::string::npos) << rose.err;
+  const auto kept = test::run_canveg(too_fast, dir);
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_EQ(kept.err.find("warning"), std::string::npos) << kept.err;
+  const nlohmann::json kept_record = nlohmann::json::parse(test::read_text((dir.path() / "rose.json").string()))["training"];
+  EXPECT_LT(kept_record["best_epoch"].get<int>(), 5);
+  EXPECT_NE(kept_record["stop_reason"].get<std::string>().find("kept history row"), std::string::npos);
 
   const auto clobber = test::run_canveg(common + " --output " + shell_quote(f), dir);
   EXPECT_EQ(clobber.exit_code, 1);
@@ -470,4 +477,95 @@ TEST(TrainTestLoss, EveryNthEpochAndTheLast) {
   } catch (const InputError& e) {
     EXPECT_EQ(e.field(), "--test-every");
   }
+}
+
+// --exact-from: the epochs before it are those of the one-step training; from it on, those of an
+// exact (unrolled) training started afresh (Adam's moments and step count) from the parameters
+// reached, bit for bit. auto: the last learning-rate boundary, with the one-step method only.
+TEST(TrainExactFrom, TheExactGradientWithAdamAfreshFromThatEpoch) {
+  const TrainProblem p = problem("US-Hn1_PB-1L-0.5.json");
+  TrainOptions o = small_options(4);
+  o.exact_from = 2;
+  const TrainResult switched = train(p, o);
+  TrainOptions first = small_options(2);
+  first.exact_from = kExactFromNever;
+  first.keep = KeptParameters::Last;  // the parameters the switched run goes on from
+  const TrainResult one_step = train(p, first);
+  TrainProblem p2 = p;
+  p2.initial = one_step.model;
+  TrainOptions then = small_options(2);
+  then.gradient.method = FixedPointGradient::Unrolled;
+  then.exact_from = kExactFromNever;
+  const TrainResult exact = train(p2, then);
+  ASSERT_EQ(switched.history.size(), 4u);
+  for (std::size_t e = 0; e < 4; ++e) {
+    SCOPED_TRACE(::testing::Message() << "epoch " << e);
+    const EpochRecord& want = e < 2 ? one_step.history[e] : exact.history[e - 2];
+    EXPECT_EQ(switched.history[e].train_loss, want.train_loss);
+    EXPECT_EQ(switched.history[e].parameters, want.parameters);
+  }
+  // The exact steps differ from the one-step ones.
+  TrainOptions never = small_options(4);
+  never.exact_from = kExactFromNever;
+  EXPECT_NE(train(p, never).history[2].parameters, switched.history[2].parameters);
+
+  TrainOptions automatic;
+  EXPECT_EQ(exact_gradient_from(automatic), 200);
+  automatic.learning_rate.boundaries = {10, 30};
+  EXPECT_EQ(exact_gradient_from(automatic), 30);
+  automatic.gradient.method = FixedPointGradient::JaxOneStep;
+  EXPECT_EQ(exact_gradient_from(automatic), kExactFromNever);
+  EXPECT_EQ(parse_exact_from("auto", "--exact-from"), kExactFromAuto);
+  EXPECT_EQ(parse_exact_from("never", "--exact-from"), kExactFromNever);
+  EXPECT_EQ(parse_exact_from("150", "--exact-from"), 150);
+  for (const char* bad : {"-3", "2.5", "soon"}) EXPECT_THROW(parse_exact_from(bad, "--exact-from"), InputError) << bad;
+  TrainOptions already = small_options(2);
+  already.gradient.method = FixedPointGradient::Unrolled;
+  already.exact_from = 1;
+  try {
+    train(p, already);
+    ADD_FAILURE() << "exact_from with the unrolled method accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "--exact-from");
+  }
+}
+
+// The trained model takes the parameters of the lowest training loss the run evaluated: epoch k's
+// parameters are scored by epoch k + 1's loss, the last ones by one more evaluation; with
+// KeptParameters::Last, the last ones.
+TEST(TrainKeep, TheLowestTrainingLossOrTheLast) {
+  const TrainProblem p = problem("US-Hn1_Hybrid-1L-0.5.json");
+  TrainOptions o = small_options(6);
+  o.learning_rate.initial = 0.5;  // far too large: the loss rises after its first steps
+  const TrainResult lowest = train(p, o);
+  o.keep = KeptParameters::Last;
+  const TrainResult last = train(p, o);
+  ASSERT_EQ(lowest.history.size(), 6u);
+  const ParameterSpace space = training_space(p.initial.model, {});
+  EXPECT_EQ(space.values(last.model.model), last.history.back().parameters);
+  EXPECT_EQ(last.best_epoch, -1);
+  EXPECT_TRUE(std::isnan(last.final_train_loss));
+  // The loss after the last step is that of the model at the last parameters.
+  LossSpec loss = o.loss;
+  loss.scaler = standard_scaler(p.observed);
+  EXPECT_NEAR(lowest.final_train_loss,
+              loss_value(last.model.model, p.forcing, p.observed, loss, o.gradient), 1e-12 * lowest.final_train_loss);
+  // The kept epoch is the arg-min of the scores.
+  std::vector<double> score;
+  for (std::size_t k = 0; k + 1 < 6; ++k) score.push_back(lowest.history[k + 1].train_loss);
+  score.push_back(lowest.final_train_loss);
+  const auto best = static_cast<int>(std::min_element(score.begin(), score.end()) - score.begin());
+  ASSERT_LT(best, 5) << "the loss did not rise; the test needs a rising path";
+  EXPECT_EQ(lowest.best_epoch, best);
+  EXPECT_EQ(space.values(lowest.model.model), lowest.history[static_cast<std::size_t>(best)].parameters);
+  EXPECT_NE(lowest.stop_reason.find("kept history row " + std::to_string(best) + "'s parameters"), std::string::npos)
+      << lowest.stop_reason;
+  // The two runs' paths are the same.
+  for (std::size_t e = 0; e < 6; ++e) EXPECT_EQ(lowest.history[e].parameters, last.history[e].parameters);
+  // Where the loss keeps falling, the last parameters are the lowest and the reason says nothing more.
+  const TrainResult falling = train(p, small_options(3));
+  ASSERT_LT(falling.final_train_loss, falling.history[2].train_loss);
+  EXPECT_EQ(falling.best_epoch, 2);
+  EXPECT_EQ(space.values(falling.model.model), falling.history[2].parameters);
+  EXPECT_EQ(falling.stop_reason, "completed 3 epochs");
 }
