@@ -529,8 +529,9 @@ def train(model: Model, forcing: Forcing, observed: Observed, *, epochs: int = 3
 
     One Adam step per epoch over batches of ``batch_size`` contiguous half-hours, the learning rate
     halved at epochs 50, 100 and 200, every parameter clipped to its bounds, JAX-CanVeg's stop
-    rules, the one-step gradient with one update per parameter (``canveg train``'s default,
-    docs/training.md); loss w MSE(LE) + (1 - w) MSE(NEE) on fluxes standardised by the training
+    rules, the one-step gradient with one update per parameter until epoch 200 and the exact
+    gradient after it, the parameters of the lowest training loss kept (``canveg train``'s
+    defaults, docs/training.md); loss w MSE(LE) + (1 - w) MSE(NEE) on fluxes standardised by the training
     observations (``le_weight`` defaults to the model's training weight, else 0.5). ``trained``: parameter names
     (or "LeafRHDL"/"RsoilDL"); default JAX-CanVeg's list. With ``test_forcing`` and
     ``test_observed`` the test loss is logged per epoch. The GIL is released while training.
