@@ -323,6 +323,8 @@ TEST(DnnTrainCommand, TrainsRunsAndRefusesBadOptions) {
   refused("--family DNN --site-name US-Hn1 " + data + " --le-weight 1.5", "[0, 1]");
   refused("--family dnn --site-name US-Hn1 " + data + " --method onestep", "--method does not apply to --family DNN");
   refused("--family dnn --site-name US-Hn1 " + data + " --test-every 5", "--test-every does not apply to --family DNN");
+  refused("--family dnn --site-name US-Hn1 " + data + " --exact-from 5", "--exact-from does not apply to --family DNN");
+  refused("--family dnn --site-name US-Hn1 " + data + " --keep-epoch last", "--keep-epoch does not apply to --family DNN");
   refused("--family DNN " + data, "exactly one of --model <DNN file>");
   refused("--site-name US-Hn1 " + data, "--site-name names a new network of --family DNN");
   refused("--family CanVeg --model " + shell_quote(test::trained("US-Hn1_DNN_LE-GPP-0.5.json")) + " " + data,

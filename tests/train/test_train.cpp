@@ -325,6 +325,18 @@ TEST(TrainCommand, WritesModelHistoryAndCheckpoint) {
   EXPECT_EQ(other_every.exit_code, 1);
   EXPECT_NE(other_every.err.find("other settings than this training (test_every:"), std::string::npos)
       << other_every.err;
+  // The exact phase and the kept parameters change the result: another of either is refused too.
+  const auto other_exact = test::run_canveg(common + " --output " + shell_quote(out) + " --resume --exact-from 1", dir);
+  EXPECT_EQ(other_exact.exit_code, 1);
+  EXPECT_NE(other_exact.err.find("other settings than this training (exact_from:"), std::string::npos)
+      << other_exact.err;
+  const auto other_keep = test::run_canveg(common + " --output " + shell_quote(out) + " --resume --keep-epoch last", dir);
+  EXPECT_EQ(other_keep.exit_code, 1);
+  EXPECT_NE(other_keep.err.find("other settings than this training (keep_epoch:"), std::string::npos)
+      << other_keep.err;
+  const auto bad_exact = test::run_canveg(common + " --output " + shell_quote(out) + " --exact-from soon", dir);
+  EXPECT_EQ(bad_exact.exit_code, 1);
+  EXPECT_NE(bad_exact.err.find("'--exact-from': expected auto, never or an epoch"), std::string::npos) << bad_exact.err;
   const std::string original = test::read_text(f);
   std::string edited = original;
   const std::size_t second_row_end = edited.find('\n', edited.find('\n') + 1);
