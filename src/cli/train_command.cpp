@@ -55,9 +55,9 @@ void warn_loss_rise(const TrainResult& result) {
                "canveg: warning: train: the training loss ended at %.4g, %.1f times its lowest (%.4g at epoch %d); "
                "the model written is the last epoch's (--keep-epoch last). --validation-days N keeps the best epoch on "
                "held-out days, the default --keep-epoch lowest the lowest training loss; "
-               "the exact gradients (--method unrolled, implicit) can follow the loss into parameters where "
-               "half-hours blow up, the default --method onestep does not (docs/training.md, \"When the loss "
-               "rises\")\n",
+               "the exact gradients (--method unrolled, implicit, and the exact phase of --exact-from) can follow "
+               "the loss into parameters where half-hours blow up, the one-step gradient does not (docs/training.md, "
+               "\"When the loss rises\")\n",
                result.history.back().train_loss, rise.ratio, rise.lowest, rise.lowest_epoch + 1);
 }
 

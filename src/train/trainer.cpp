@@ -405,7 +405,8 @@ EngineResult train_engine(const std::vector<const TrainProblem*>& problems, cons
       }
     }
 
-    // Adam (optax.adam: scale_by_adam then the learning rate), step count epoch + 1.
+    // Adam (optax.adam: scale_by_adam then the learning rate), step count epoch + 1; in the exact
+    // phase counted from its first epoch, with the moments zeroed there.
     const double lr = options.learning_rate.at(epoch);
     const double b1 = options.adam_b1, b2 = options.adam_b2;
     if (exact_now && epoch == exact_from) {
