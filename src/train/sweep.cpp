@@ -144,7 +144,15 @@ double history_minutes(const std::string& path) {
 void read_training_record(const std::string& path, const nlohmann::json& settings, SweepRow& row) {
   const nlohmann::json doc = io::parse_json_file(path);
   if (doc.contains("training") && doc["training"].contains("settings")) {
-    const std::string difference = settings_difference(doc["training"]["settings"], settings, true);
+    // A model recorded before the exact phase and the kept-epoch rule existed was trained with the
+    // one-step gradient throughout and kept its last epoch: compared as such, not skipped.
+    nlohmann::json recorded = doc["training"]["settings"];
+    const auto absent = [&](const char* key) {
+      return recorded.is_object() && settings.contains(key) && !recorded.contains(key);
+    };
+    if (absent("exact_from")) recorded["exact_from"] = kExactFromNever;
+    if (absent("keep_epoch")) recorded["keep_epoch"] = "last";
+    const std::string difference = settings_difference(recorded, settings, true);
     if (!difference.empty())
       throw InputError(path, 0, "training.settings",
                        "this model was trained under other settings than the sweep asks for (" + difference +

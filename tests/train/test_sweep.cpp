@@ -53,6 +53,25 @@ TEST(SweepCommand, TrainsEachTaskOnceAndTabulates) {
             std::string::npos)
       << other.err;
   EXPECT_EQ(std::filesystem::last_write_time(out + "/US-Hn1_PB-1L-0.0_s0.json"), model_time);
+  // A model recorded before the exact phase and the kept-epoch rule existed counts as trained
+  // without them (the one-step gradient throughout, the last epoch kept), not as matching.
+  {
+    for (const char* task : {"US-Hn1_PB-1L-0.0_s0", "US-Hn1_PB-1L-1.0_s0"}) {
+      const std::string path = out + "/" + task + ".json";
+      nlohmann::json doc = nlohmann::json::parse(canveg::test::read_text(path));
+      doc["training"]["settings"].erase("exact_from");
+      doc["training"]["settings"].erase("keep_epoch");
+      canveg::test::write_text(path, doc.dump(1));
+    }
+    const auto older = canveg::test::run_canveg(args, dir);
+    EXPECT_EQ(older.exit_code, 1);
+    EXPECT_NE(older.err.find("trained under other settings than the sweep asks for (exact_from: -1 before, 200 now)"),
+              std::string::npos)
+        << older.err;
+    const auto as_then = canveg::test::run_canveg(args + " --exact-from never --keep-epoch last", dir);
+    EXPECT_EQ(as_then.exit_code, 0) << as_then.err;
+    EXPECT_NE(as_then.err.find("done earlier"), std::string::npos) << as_then.err;
+  }
 
   // The Pareto plot (matplotlib, scripts/plot_sweep.py).
   const std::string png = out + "/pareto.png";
