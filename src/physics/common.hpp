@@ -120,7 +120,6 @@ template <class T>
 CANVEG_HD inline T square(const T& x) {
   return x * x;
 }
-// Plain value of a scalar (AD types provide their own overload).
 // sin(x) and cos(x) together; the SIMD lane type overloads it with one vector evaluation of both.
 template <class T>
 CANVEG_HD inline void sin_cos(const T& x, T& s, T& c) {
@@ -128,6 +127,7 @@ CANVEG_HD inline void sin_cos(const T& x, T& s, T& c) {
   c = cos(x);
 }
 
+// Plain value of a scalar (AD types provide their own overload).
 CANVEG_HD inline double value_of(double x) { return x; }
 CANVEG_HD inline float value_of(float x) { return x; }
 CANVEG_HD inline bool is_finite(double x) { return std::isfinite(x); }
