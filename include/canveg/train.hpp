@@ -107,6 +107,11 @@ int exact_gradient_from(const TrainOptions& options);
 // --exact-from's text: "auto", "never" or an epoch (0 or more); InputError naming `option` else.
 int parse_exact_from(const std::string& text, const std::string& option);
 
+// --keep-epoch's text: "lowest" or "last" (kept_parameters_name gives it back); InputError naming
+// `option` else.
+KeptParameters parse_kept_parameters(const std::string& text, const std::string& option);
+const char* kept_parameters_name(KeptParameters keep);
+
 // One epoch of the history.
 struct EpochRecord {
   int epoch = 0;                  // 0-based

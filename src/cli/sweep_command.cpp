@@ -65,7 +65,7 @@ int run_sweep_command(SweepArgs& a) {
   try {
     a.options.train.gradient.method = parse_fixed_point_gradient(a.method, "--method");
     a.options.train.exact_from = parse_exact_from(a.exact_from, "--exact-from");
-    a.options.train.keep = a.keep_epoch == "last" ? KeptParameters::Last : KeptParameters::LowestTrainingLoss;
+    a.options.train.keep = parse_kept_parameters(a.keep_epoch, "--keep-epoch");
     if (!parse_formulation(a.formulation, a.options.formulation))
       throw InputError("", 0, "--formulation", "expected jax or corrected, found '" + a.formulation + "'");
     a.options.dnn.epochs = a.options.train.epochs;  // --epochs applies to every family

@@ -289,7 +289,7 @@ TrainOptions common_train_options(const TrainArgs& a) {
   options.validation_days = a.validation_days;
   options.test_every = a.test_every;
   options.exact_from = parse_exact_from(a.exact_from, "--exact-from");
-  options.keep = a.keep_epoch == "last" ? KeptParameters::Last : KeptParameters::LowestTrainingLoss;
+  options.keep = parse_kept_parameters(a.keep_epoch, "--keep-epoch");
   return options;
 }
 
@@ -507,8 +507,9 @@ int run_train(const TrainArgs& a) {
     // Only when not the default, so that checkpoints written before the option existed resume.
     if (a.test_every != 1) settings["test_every"] = a.test_every;
     // Resolved, and always: a checkpoint of a build that had no exact phase must not resume into one.
-    settings["exact_from"] = exact_gradient_from(options);
-    settings["keep_epoch"] = a.keep_epoch;
+    const int exact_from = exact_gradient_from(options);
+    settings["exact_from"] = exact_from;
+    settings["keep_epoch"] = kept_parameters_name(options.keep);
     std::unique_ptr<TrainState> resume;
     if (a.resume) {
       if (std::filesystem::exists(checkpoint_path)) {
@@ -541,7 +542,7 @@ int run_train(const TrainArgs& a) {
                    r.learning_rate, r.train_loss);
       if (std::isfinite(r.test_loss)) std::fprintf(stderr, "  test loss %.6g", r.test_loss);
       std::fprintf(stderr, "  (%.1f s, %s left)\n", r.seconds, duration(left).c_str());
-      if (r.epoch + 1 == exact_gradient_from(options) && r.epoch + 1 < a.epochs)
+      if (r.epoch + 1 == exact_from && r.epoch + 1 < a.epochs)
         std::fprintf(stderr, "canveg: train: the exact (unrolled) gradient from epoch %d on (--exact-from)\n",
                      r.epoch + 2);
     };

@@ -180,7 +180,7 @@ std::pair<Scores, Scores> canveg_task(const SweepOptions& o, const SweepTask& t,
                                    {"batch_size", options.gradient.batch_size},
                                    {"method", fixed_point_gradient_name(options.gradient.method)},
                                    {"exact_from", exact_gradient_from(options)},
-                                   {"keep_epoch", options.keep == KeptParameters::Last ? "last" : "lowest"},
+                                   {"keep_epoch", kept_parameters_name(options.keep)},
                                    {"jax_pooled_update", options.jax_pooled_update},
                                    {"formulation", formulation_name(o.formulation)}};
   if (fs::exists(base + ".json")) {

@@ -165,6 +165,16 @@ int parse_exact_from(const std::string& text, const std::string& option) {
   return static_cast<int>(*epoch);
 }
 
+KeptParameters parse_kept_parameters(const std::string& text, const std::string& option) {
+  for (const KeptParameters keep : {KeptParameters::LowestTrainingLoss, KeptParameters::Last})
+    if (text == kept_parameters_name(keep)) return keep;
+  throw InputError("", 0, option, "expected lowest or last, found '" + text + "'");
+}
+
+const char* kept_parameters_name(KeptParameters keep) {
+  return keep == KeptParameters::Last ? "last" : "lowest";
+}
+
 ParameterSpace training_space(const Model<double>& model, const std::vector<std::string>& trained) {
   if (trained.empty()) return ParameterSpace(model);
   std::vector<ParameterRef> refs;
