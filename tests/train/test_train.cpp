@@ -39,6 +39,17 @@ TrainProblem problem(const std::string& model_file) {
   return p;
 }
 
+// train() refuses the options with an InputError naming `field`, its message holding `text`.
+void expect_refused(const TrainProblem& p, const TrainOptions& o, const std::string& field, const std::string& text) {
+  try {
+    train(p, o);
+    ADD_FAILURE() << "expected InputError naming " << field;
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), field) << e.what();
+    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+  }
+}
+
 TrainOptions small_options(int epochs) {
   TrainOptions o;
   o.epochs = epochs;
@@ -211,15 +222,8 @@ TEST(Train, PooledUpdateMovesEachNetworkArrayAsOne) {
 
 TEST(Train, BadSettingsAreRefused) {
   const TrainProblem p = problem("US-Hn1_PB-1L-0.5.json");
-  const auto refused = [&](TrainOptions o, const TrainProblem& q, const std::string& field, const std::string& text) {
-    try {
-      train(q, o);
-      ADD_FAILURE() << "expected InputError naming " << field;
-    } catch (const InputError& e) {
-      EXPECT_EQ(e.field(), field) << e.what();
-      EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-    }
-  };
+  const auto refused = [](const TrainOptions& o, const TrainProblem& q, const std::string& field,
+                          const std::string& text) { expect_refused(q, o, field, text); };
   TrainOptions o = small_options(1);
   o.loss.le_weight = 1.5;
   refused(o, p, "--le-weight", "[0, 1]");
@@ -483,12 +487,7 @@ TEST(TrainTestLoss, EveryNthEpochAndTheLast) {
       EXPECT_TRUE(std::isnan(some.history[e].test_loss));
   }
   o.test_every = 0;
-  try {
-    train(p, o);
-    ADD_FAILURE() << "test_every 0 accepted";
-  } catch (const InputError& e) {
-    EXPECT_EQ(e.field(), "--test-every");
-  }
+  expect_refused(p, o, "--test-every", "must be 1 or more");
 }
 
 // --exact-from: the epochs before it are those of the one-step training; from it on, those of an
@@ -534,12 +533,7 @@ TEST(TrainExactFrom, TheExactGradientWithAdamAfreshFromThatEpoch) {
   TrainOptions already = small_options(2);
   already.gradient.method = FixedPointGradient::Unrolled;
   already.exact_from = 1;
-  try {
-    train(p, already);
-    ADD_FAILURE() << "exact_from with the unrolled method accepted";
-  } catch (const InputError& e) {
-    EXPECT_EQ(e.field(), "--exact-from");
-  }
+  expect_refused(p, already, "--exact-from", "the exact (unrolled) gradient already");
 }
 
 // The trained model takes the parameters of the lowest training loss the run evaluated: epoch k's
@@ -550,6 +544,9 @@ TEST(TrainKeep, TheLowestTrainingLossOrTheLast) {
   TrainOptions o = small_options(6);
   o.learning_rate.initial = 0.5;  // far too large: the loss rises after its first steps
   const TrainResult lowest = train(p, o);
+  EXPECT_EQ(parse_kept_parameters("lowest", "--keep-epoch"), KeptParameters::LowestTrainingLoss);
+  EXPECT_EQ(parse_kept_parameters(kept_parameters_name(KeptParameters::Last), "--keep-epoch"), KeptParameters::Last);
+  EXPECT_THROW(parse_kept_parameters("best", "--keep-epoch"), InputError);
   o.keep = KeptParameters::Last;
   const TrainResult last = train(p, o);
   ASSERT_EQ(lowest.history.size(), 6u);
