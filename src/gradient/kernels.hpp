@@ -277,36 +277,38 @@ void longwave_adjoint(const V* out_adj, const Index* in, V* adj, const void* dat
     // i = J-1-k, from the adjoint of U_s[J] down to that of U_s[0].
     const V* u_s = U + static_cast<std::size_t>(std::min(s, stored)) * (J + 1);
     const V* d_s = D + static_cast<std::size_t>(std::min(s, stored) - 1) * (J + 1);
+    // db holds the outputs' adjoints before the first sweep, and nothing after a down pass: each
+    // entry is then written, not added to (the arrays are not cleared between sweeps).
+    const bool first_sweep = s == S;
     V g = affine_chain_adjoint(
         J, ub[J], fw, [&](int k) { return ub[J - 1 - k]; },
         [&](int k, const V& g_above, const V& g_here, int slot) {
           const int i = J - 1 - k;
-          db[i + 1] += g_above * bw;
+          db[i + 1] = first_sweep ? V(db[i + 1] + g_above * bw) : V(g_above * bw);
           src_bar[i] += g_above;
           fw_acc[slot] += g_above * u_s[i];
           bw_acc[slot] += g_above * d_s[i + 1];
           ub[i] = g_here;
         });
     // U_s[0] = (1 - eps_soil) D_s[0] + soil emission.
-    db[0] += g * ome;  // g is ub[0] here
+    db[0] = first_sweep ? V(db[0] + g * ome) : V(g * ome);  // g is ub[0] here
     ome_bar += g * d_s[0];
     soil_bar += g;
     // Down pass: D_s[i] = D_s[i+1] fw + U_{s-1}[i] bw + src[i], i = J-1..0; D_s[J] = sky; step k
     // is layer i = k, from the adjoint of D_s[0] up to that of D_s[J].
     // U_{s-1} enters only here; the adjoint of U_s has been used up.
     const V* u_prev = U + static_cast<std::size_t>(std::min(s - 1, stored)) * (J + 1);
-    for (int i = 0; i <= J; ++i) ub[i] = 0.0;
+    ub[J] = 0.0;  // U_{s-1}[J] is not read by the down pass; ub[0..J-1] are written below
     affine_chain_adjoint(
         J, db[0], fw, [&](int k) { return db[k + 1]; },
         [&](int i, const V& g_below, const V& g_here, int slot) {
-          ub[i] += g_below * bw;
+          ub[i] = g_below * bw;
           src_bar[i] += g_below;
           fw_acc[slot] += g_below * d_s[i + 1];
           bw_acc[slot] += g_below * u_prev[i];
           db[i + 1] = g_here;
         });
     sky_bar += db[J];
-    for (int i = 0; i <= J; ++i) db[i] = 0.0;
   }
   const V fw_bar = (fw_acc[0] + fw_acc[1]) + (fw_acc[2] + fw_acc[3]);
   const V bw_bar = (bw_acc[0] + bw_acc[1]) + (bw_acc[2] + bw_acc[3]);
