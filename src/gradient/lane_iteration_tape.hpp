@@ -29,6 +29,9 @@ struct LaneRows {
   // The lanes' constants, lane-major (value m of lane l at [m * W + l]; lanes past count
   // repeating the last row), constants_size(J) vectors.
   const double* packed_constants = nullptr;
+  // The same rows (headers) as this LaneIterationTape's previous recording: their set-up (forcing,
+  // soil column) is still in its lanes and is not packed again.
+  bool same_rows_as_before = false;
 };
 
 // Position of value m of row i in an array of `size` values per row laid out lane-major in

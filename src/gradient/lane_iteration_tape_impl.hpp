@@ -71,13 +71,16 @@ class LaneIterationTapeOf final : public LaneIterationTape {
     for (std::size_t k = 0; k < P_; ++k)
       *param_ptr_[k] = LV(Row(param_value_[k]).v[0], param_first_ + static_cast<ad::Index>(k));
 
-    // The half-hours' set-up (forcing, soil column with its conduction map), lane by lane.
-    run::lanes_detail::pack_members<A, 1>(
-        s.forcing, count, [&](std::size_t l) -> const physics::RowForcing& { return rows.header[l]->forcing; },
-        [](auto& a, auto& b, auto&& fn) { a.zip(b, fn); });
-    run::lanes_detail::pack_members<A, 1>(
-        s.soil, count, [&](std::size_t l) -> const physics::SoilColumn& { return rows.header[l]->soil; },
-        [](auto& a, auto& b, auto&& fn) { a.zip(b, fn); });
+    // The half-hours' set-up (forcing, soil column with its conduction map), lane by lane: plain
+    // lanes, which the iteration reads only, so they outlast the recording.
+    if (!rows.same_rows_as_before) {
+      run::lanes_detail::pack_members<A, 1>(
+          s.forcing, count, [&](std::size_t l) -> const physics::RowForcing& { return rows.header[l]->forcing; },
+          [](auto& a, auto& b, auto&& fn) { a.zip(b, fn); });
+      run::lanes_detail::pack_members<A, 1>(
+          s.soil, count, [&](std::size_t l) -> const physics::SoilColumn& { return rows.header[l]->soil; },
+          [](auto& a, auto& b, auto&& fn) { a.zip(b, fn); });
+    }
 
     const double* source[W];
     const auto gather = [&source](std::size_t m) {

@@ -53,7 +53,7 @@ void ReverseEngine::note_memory() {
   auto cap = [](const auto& v) { return v.capacity() * sizeof(typename std::decay_t<decltype(v)>::value_type); };
   const std::size_t bytes = cols_.bytes() + cap(headers_) + cap(constants_) + cap(checkpoints_) + cap(le_) +
                             cap(nee_) + cap(d_le_) + cap(d_nee_) + cap(adj_next_) + cap(adj_prev_) +
-                            cap(adj_const_) + cap(packed_constants_) + cap(packed_constant_adjoints_) +
+                            cap(adj_const_) + cap(adj_init_) + cap(coupling_) + cap(coupling_before_) + cap(packed_constants_) + cap(packed_constant_adjoints_) +
                             cap(lambda_) + cap(lambda_new_) + cap(buffer_v_) +
                             ad::thread_tape().bytes() + (lane_tape_ ? lane_tape_->bytes() : 0);
   peak_bytes_ = std::max(peak_bytes_, bytes);
@@ -235,44 +235,61 @@ void ReverseEngine::unpack_constant_adjoints(std::size_t n, std::size_t W) {
     for (std::size_t m = 0; m < C_; ++m) adj_const_[i * C_ + m] += packed_constant_adjoints_[lane_major(i, m, C_, W)];
 }
 
+// Vector by vector, last to first, each through its iterations last to first: a vector's rows are
+// recorded with the same set-up 15 times in a row (packed once, LaneRows::same_rows_as_before),
+// and its state adjoints stay in the cache. The storage coupling carries the adjoint of a row's
+// previous-surface input to the row before it at the same checkpoint: within the vector, to the
+// lane before; from lane 0, to the last lane of the vector before, which comes next and receives
+// it (coupling_[k]) after its own recording of iteration k has written that state's adjoint.
 void ReverseEngine::reverse_unrolled_lanes(std::size_t n, bool independent, double* gradient) {
   LaneIterationTape& lanes = *lane_tape_;
   const std::size_t W = lanes.width();
-  const std::size_t padded = (n + W - 1) / W * W;  // rows in whole vectors
-  // The state adjoints are lane-major as the lane tape reads and writes them (lane_major), in rows
-  // order only for the initialisation at the end.
-  adj_next_.assign(padded * S_, 0.0);
-  adj_prev_.assign(padded * S_, 0.0);
+  const std::size_t vectors = (n + W - 1) / W;
+  const auto niter = static_cast<std::size_t>(niter_);
+  // The state adjoints of one vector, lane-major as the lane tape reads and writes them
+  // (lane_major): after the iteration being swept (next) and before it (prev).
+  adj_next_.assign(W * S_, 0.0);
+  adj_prev_.assign(W * S_, 0.0);
+  adj_init_.assign(n * S_, 0.0);  // every row's initial-state adjoint, rows order
+  coupling_.assign(niter, 0.0);
+  coupling_before_.assign(niter, 0.0);
   double d_le[kMaxTapeLanes], d_nee[kMaxTapeLanes], surface[kMaxTapeLanes];
-  pack_constants(n, W);  // once for all the iterations, their adjoints summed so over them
-  for (int k = niter_ - 1; k >= 0; --k) {
-    const bool last = k == niter_ - 1;
-    const double* ckpt = checkpoints_.data() + static_cast<std::size_t>(k) * n * S_;
-    for (std::size_t first = 0; first < n; first += W) {
-      const LaneRows rows = lane_rows(first, std::min(W, n - first), ckpt, independent);
+  pack_constants(n, W);  // their adjoints summed over the iterations
+  for (std::size_t v = vectors; v-- > 0;) {
+    const std::size_t first = v * W;
+    const std::size_t count = std::min(W, n - first);
+    std::fill(coupling_before_.begin(), coupling_before_.end(), 0.0);
+    for (std::size_t k = niter; k-- > 0;) {
+      const bool last = k + 1 == niter;
+      const double* ckpt = checkpoints_.data() + k * n * S_;
+      LaneRows rows = lane_rows(first, count, ckpt, independent);
+      rows.same_rows_as_before = !last;
       for (std::size_t l = 0; l < W; ++l) {
-        const bool real = l < rows.count;
+        const bool real = l < count;
         d_le[l] = real && last ? d_le_[first + l] : 0.0;
         d_nee[l] = real && last ? d_nee_[first + l] : 0.0;
       }
       lanes.record(rows, false);
       max_tape_nodes_ = std::max(max_tape_nodes_, lanes.tape_nodes());
-      lanes.sweep(last ? nullptr : adj_next_.data() + first * S_, last ? d_le : nullptr, last ? d_nee : nullptr);
-      lanes.collect(rows.count, gradient, packed_constant_adjoints_.data() + first * C_, adj_prev_.data() + first * S_,
-                    surface);
-      // The storage coupling: row i's previous-surface adjoint goes to row i - 1's state, written
-      // above (this vector) or by the vector before.
-      for (std::size_t l = 0; l < rows.count; ++l)
-        if (rows.has_previous[l]) adj_prev_[lane_major(first + l - 1, surface_, S_, W)] += surface[l];
-      if (first == 0 || first + W >= n) note_memory();
+      lanes.sweep(last ? nullptr : adj_next_.data(), last ? d_le : nullptr, last ? d_nee : nullptr);
+      lanes.collect(count, gradient, packed_constant_adjoints_.data() + first * C_, adj_prev_.data(), surface);
+      // From the vector after this one (its lane 0), to this one's last row.
+      if (v + 1 < vectors) adj_prev_[lane_major(W - 1, surface_, S_, W)] += coupling_[k];
+      for (std::size_t l = 0; l < count; ++l) {
+        if (!rows.has_previous[l]) continue;
+        if (l > 0)
+          adj_prev_[lane_major(l - 1, surface_, S_, W)] += surface[l];
+        else
+          coupling_before_[k] = surface[0];
+      }
+      if (v + 1 == vectors || v == 0) note_memory();
+      std::swap(adj_next_, adj_prev_);
     }
-    std::swap(adj_next_, adj_prev_);
+    std::swap(coupling_, coupling_before_);
+    for (std::size_t l = 0; l < count; ++l)
+      for (std::size_t m = 0; m < S_; ++m) adj_init_[(first + l) * S_ + m] = adj_next_[lane_major(l, m, S_, W)];
   }
-  // The adjoints of the initial states and of the constants in rows order.
-  adj_prev_.resize(n * S_);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t m = 0; m < S_; ++m) adj_prev_[i * S_ + m] = adj_next_[lane_major(i, m, S_, W)];
-  std::swap(adj_next_, adj_prev_);
+  std::swap(adj_next_, adj_init_);  // reverse_initialisation reads the initial-state adjoints there
   unpack_constant_adjoints(n, W);
   reverse_initialisation(n, true, gradient);
 }

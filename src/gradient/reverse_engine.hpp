@@ -112,6 +112,7 @@ class ReverseEngine {
 
   // Adjoints.
   std::vector<double> adj_next_, adj_prev_, adj_const_, lambda_, lambda_new_;
+  std::vector<double> adj_init_, coupling_, coupling_before_;  // reverse_unrolled_lanes
   std::vector<double> packed_constants_, packed_constant_adjoints_;  // [vector][C][W] (the lane tape)
   std::vector<char> passthrough_;
   std::vector<double> krylov_;
