@@ -146,6 +146,39 @@ TEST_P(EveryModelKind, VectorsInTurnEqualTheLockStepOrderBitForBit) {
   }
 }
 
+// Independent half-hours go into the vectors of the lanes solved in turn grouped by light, those
+// without light first (run/lane_solver_impl.hpp, light_grouped_order); with --convergence the
+// lock-step order keeps time order. The window's vectors in time order mix night and day, so the
+// grouping moves rows to other lanes and neighbours: the outputs are the same bit for bit, for
+// every instruction set, with partial vectors (chunks of 100 rows).
+TEST_P(EveryModelKind, IndependentRowsGroupedByLightEqualTimeOrderBitForBit) {
+  const canveg::Model<double> m = model(GetParam());
+  std::size_t mixed = 0;
+  for (std::size_t first = 0; first + 8 <= window().size(); first += 8) {
+    std::size_t lit = 0;
+    for (std::size_t r = first; r < first + 8; ++r) lit += window().rg[r] > 0.0 ? 1 : 0;
+    mixed += lit > 0 && lit < 8 ? 1 : 0;
+  }
+  ASSERT_GE(mixed, 4u) << "the window must mix night and day within vectors";
+  for (const canveg::run::LaneSolver& solver : canveg::run::available_lane_solvers()) {
+    SCOPED_TRACE(solver.isa);
+    canveg::RunOptions o;
+    o.simd = solver.isa;
+    o.threads = 2;
+    o.chunk_rows = 100;
+    o.storage_coupling = false;
+    o.convergence = true;
+    const canveg::RunResult time_order = canveg::run_model(m, window(), o);
+    o.convergence = false;
+    const canveg::RunResult grouped = canveg::run_model(m, window(), o);
+    for (std::size_t r = 0; r < window().size(); ++r) {
+#define CANVEG_SAME_OUTPUT(name, ...) EXPECT_EQ(time_order.outputs.name[r], grouped.outputs.name[r]) << #name << " row " << r;
+      CANVEG_OUTPUT_FIELDS(CANVEG_SAME_OUTPUT)
+#undef CANVEG_SAME_OUTPUT
+    }
+  }
+}
+
 // The iterated states before every iteration (the gradient's checkpoints), written by the lane
 // solver straight from the lanes (LaneIterationObserver::iterated_state_before, vectors one at a
 // time) equal those read off the unpacked scalar states in lock-step order, bit for bit, for every
