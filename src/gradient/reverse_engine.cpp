@@ -199,7 +199,7 @@ void ReverseEngine::reverse_unrolled(std::size_t n, bool independent, double* gr
     }
     std::swap(adj_next_, adj_prev_);
   }
-  reverse_initialisation(n, true, gradient);
+  reverse_initialisation(n, adj_next_.data(), gradient);
 }
 
 LaneRows ReverseEngine::lane_rows(std::size_t first, std::size_t count, const double* states, bool independent) const {
@@ -289,9 +289,8 @@ void ReverseEngine::reverse_unrolled_lanes(std::size_t n, bool independent, doub
     for (std::size_t l = 0; l < count; ++l)
       for (std::size_t m = 0; m < S_; ++m) adj_init_[(first + l) * S_ + m] = adj_next_[lane_major(l, m, S_, W)];
   }
-  std::swap(adj_next_, adj_init_);  // reverse_initialisation reads the initial-state adjoints there
   unpack_constant_adjoints(n, W);
-  reverse_initialisation(n, true, gradient);
+  reverse_initialisation(n, adj_init_.data(), gradient);
 }
 
 // The one-step rule with the rows taped W at a time: its rows are independent (the state and the
@@ -321,7 +320,7 @@ void ReverseEngine::reverse_one_step_lanes(std::size_t n, bool independent, cons
     if (first == 0 || first + W >= n) note_memory();
   }
   unpack_constant_adjoints(n, W);
-  reverse_initialisation(n, false, gradient);
+  reverse_initialisation(n, nullptr, gradient);
 }
 
 // Implicit-function theorem at the final state x* (the input of the last iteration), or the
@@ -401,7 +400,7 @@ int ReverseEngine::reverse_fixed_point(std::size_t n, bool independent, bool one
     coupling = (!one_step && surface_leaf_) ? adj[surface_leaf_] : 0.0;
     if (ii == 0 || ii + 1 == n) note_memory();
   }
-  reverse_initialisation(n, false, gradient);
+  reverse_initialisation(n, nullptr, gradient);
   return most;
 }
 
@@ -490,7 +489,7 @@ bool ReverseEngine::gmres(const std::function<void(const double*, double*)>& app
 
 // Tapes each row's initialisation and sweeps it with the adjoints of the constants and (unrolled)
 // of the initial state.
-void ReverseEngine::reverse_initialisation(std::size_t n, bool with_state, double* gradient) {
+void ReverseEngine::reverse_initialisation(std::size_t n, const double* state_adjoint, double* gradient) {
   for (std::size_t i = 0; i < n; ++i) {
     tape_initialisation(i);
     ad::Tape& tape = ad::thread_tape();
@@ -504,7 +503,7 @@ void ReverseEngine::reverse_initialisation(std::size_t n, bool with_state, doubl
       if (x.i && !detached) adj[x.i] += *ac;
       ++ac;
     });
-    if (with_state) seed_outputs(adj_next_.data() + i * S_, nullptr, nullptr, i);
+    if (state_adjoint) seed_outputs(state_adjoint + i * S_, nullptr, nullptr, i);
     adj[0] = 0.0;
     tape.reverse();
     collect_parameters(gradient);

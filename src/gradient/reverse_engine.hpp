@@ -95,7 +95,8 @@ class ReverseEngine {
   int reverse_fixed_point(std::size_t n, bool independent, bool one_step, const double* le_obs,
                           const double* nee_obs, double* gradient);
   bool gmres(const std::function<void(const double*, double*)>& apply, const double* b, double* x);
-  void reverse_initialisation(std::size_t n, bool with_state, double* gradient);
+  // state_adjoint: the adjoints of the rows' initial states ([n][S], rows order; unrolled), or null.
+  void reverse_initialisation(std::size_t n, const double* state_adjoint, double* gradient);
   void note_memory();
 
   const SharedProblem& p_;
