@@ -44,10 +44,16 @@ class LaneIterationTape {
  public:
   virtual ~LaneIterationTape() = default;
   virtual std::size_t width() const = 0;
+  // What a recording holds.
+  enum class Recording {
+    Full,           // the whole iteration, from the state (leaves) to the next state, LE and NEE
+    FluxesOfState,  // the state as leaves, only what LE and NEE read (the unrolled last iteration)
+    FluxesOnly      // the state and the surface as constants, only what LE and NEE read (one-step)
+  };
   // Tapes the iteration of `rows`, as ReverseEngine::tape_iteration does for one row (leaves:
-  // parameters, constants, state, previous surface; `fluxes_only`: the state and the surface
-  // enter as constants and the iteration stops at LE and NEE).
-  virtual void record(const LaneRows& rows, bool fluxes_only) = 0;
+  // parameters, constants, then the state and the previous surface unless FluxesOnly; the
+  // Fluxes recordings stop at LE and NEE, physics::IterationScope::LeAndNee).
+  virtual void record(const LaneRows& rows, Recording what) = 0;
   // The taped LE and NEE of each lane (width() values each).
   virtual void fluxes(double* le, double* nee) const = 0;
   // Sweeps the recording seeded with the lanes' next-state adjoints (lane-major: value m of the

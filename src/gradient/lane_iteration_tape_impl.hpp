@@ -57,7 +57,8 @@ class LaneIterationTapeOf final : public LaneIterationTape {
 
   std::size_t width() const override { return W; }
 
-  void record(const LaneRows& rows, bool fluxes_only) override {
+  void record(const LaneRows& rows, Recording what) override {
+    const bool fluxes_only = what == Recording::FluxesOnly;
     ad::LaneTape<A>& tape = ad::thread_lane_tape<A>();
     tape.reset();
     swept_ = false;
@@ -122,7 +123,8 @@ class LaneIterationTapeOf final : public LaneIterationTape {
     for (std::size_t l = 0; l < W; ++l) has_previous_[l] = rows.has_previous[lane(l)];
     cm_.blc = physics::make_boundary_layer_constants(model_.para);  // operations: after the inputs
     physics::iterate_column(cm_, s, has_previous, previous_surface,
-                            fluxes_only ? physics::IterationScope::LeAndNee : physics::IterationScope::Full);
+                            what == Recording::Full ? physics::IterationScope::Full
+                                                    : physics::IterationScope::LeAndNee);
     le_ = physics::column_le(s);
     nee_ = physics::column_nee(s);
   }

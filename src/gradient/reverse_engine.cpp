@@ -269,7 +269,8 @@ void ReverseEngine::reverse_unrolled_lanes(std::size_t n, bool independent, doub
         d_le[l] = real && last ? d_le_[first + l] : 0.0;
         d_nee[l] = real && last ? d_nee_[first + l] : 0.0;
       }
-      lanes.record(rows, false);
+      // The last iteration's next state is read by nothing: its recording stops at LE and NEE.
+      lanes.record(rows, last ? LaneIterationTape::Recording::FluxesOfState : LaneIterationTape::Recording::Full);
       max_tape_nodes_ = std::max(max_tape_nodes_, lanes.tape_nodes());
       lanes.sweep(last ? nullptr : adj_next_.data(), last ? d_le : nullptr, last ? d_nee : nullptr);
       lanes.collect(count, gradient, packed_constant_adjoints_.data() + first * C_, adj_prev_.data(), surface);
@@ -304,7 +305,7 @@ void ReverseEngine::reverse_one_step_lanes(std::size_t n, bool independent, cons
   pack_constants(n, W);
   for (std::size_t first = 0; first < n; first += W) {
     const LaneRows rows = lane_rows(first, std::min(W, n - first), xlast, independent);
-    lanes.record(rows, /*fluxes_only=*/true);
+    lanes.record(rows, LaneIterationTape::Recording::FluxesOnly);
     max_tape_nodes_ = std::max(max_tape_nodes_, lanes.tape_nodes());
     lanes.fluxes(le, nee);
     for (std::size_t l = 0; l < W; ++l) {
