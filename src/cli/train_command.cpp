@@ -658,6 +658,17 @@ CLI::App* add_train_command(CLI::App& app, cli::CommandSlot& slot) {
                   "auto|never|EPOCH: from this epoch (0-based) on, the exact (unrolled) gradient replaces --method's, "
                   "with Adam's moments started afresh; auto (default): the last --lr-boundaries epoch (200) with "
                   "--method onestep, never with the other methods")
+      // Checked as the command line is read, not after the forcing and observations.
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            try {
+              parse_exact_from(value, "");  // CLI11 names the option
+              return std::string();
+            } catch (const InputError& e) {
+              return std::string(e.what());
+            }
+          },
+          "auto|never|EPOCH"))
       ->capture_default_str();
   cmd->add_option("--keep-epoch", a->keep_epoch,
                   "lowest (default): the trained model takes the parameters of the lowest training loss of the run "

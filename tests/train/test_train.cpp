@@ -338,9 +338,20 @@ TEST(TrainCommand, WritesModelHistoryAndCheckpoint) {
   EXPECT_EQ(other_keep.exit_code, 1);
   EXPECT_NE(other_keep.err.find("other settings than this training (keep_epoch:"), std::string::npos)
       << other_keep.err;
-  const auto bad_exact = test::run_canveg(common + " --output " + shell_quote(out) + " --exact-from soon", dir);
-  EXPECT_EQ(bad_exact.exit_code, 1);
-  EXPECT_NE(bad_exact.err.find("'--exact-from': expected auto, never or an epoch"), std::string::npos) << bad_exact.err;
+  // A malformed --exact-from is refused as the command line is read, before any file is (the
+  // forcing named here does not exist).
+  const std::string missing_forcing = (dir.path() / "no-such-forcing.csv").string();
+  const std::string missing_fluxes = (dir.path() / "no-such-fluxes.csv").string();
+  const auto bad_exact =
+      test::run_canveg("train --model " + shell_quote(test::trained("US-Hn1_Hybrid-1L-0.5.json")) + " --forcing " +
+                           shell_quote(missing_forcing) + " --observed " + shell_quote(missing_fluxes) + " --output " +
+                           shell_quote(out) + " --exact-from soon",
+                       dir);
+  EXPECT_EQ(bad_exact.exit_code, 2);
+  EXPECT_NE(bad_exact.err.find("--exact-from: expected auto, never or an epoch (0 or more), found 'soon'"),
+            std::string::npos)
+      << bad_exact.err;
+  EXPECT_EQ(bad_exact.err.find("no-such-forcing"), std::string::npos) << bad_exact.err;
   const std::string original = test::read_text(f);
   std::string edited = original;
   const std::size_t second_row_end = edited.find('\n', edited.find('\n') + 1);
