@@ -530,18 +530,35 @@ int run_train(const TrainArgs& a) {
 
     if (!a.quiet)
       std::fprintf(stderr, "canveg: train: formulation %s\n", describe_formulation(problem.initial.model.setup).c_str());
-    const auto start = std::chrono::steady_clock::now();
-    const int first_epoch = resume ? resume->epochs_done : 0;
+    // The time left is estimated per phase: an exact epoch costs several one-step ones (about 2.5
+    // to 3 times at US-Bi1, docs/performance.md), so the one-step epochs' pace would understate
+    // it. Before the exact phase, the estimate covers the one-step epochs left and names the
+    // exact ones.
+    auto phase_start = std::chrono::steady_clock::now();
+    int phase_first = resume ? resume->epochs_done : 0;
+    const auto exact_phase = [&](int epoch) { return exact_from >= 0 && epoch >= exact_from; };
     const auto on_epoch = [&](const TrainState& state, const EpochRecord& r) {
       write_train_state(state, settings, checkpoint_path);
       if (a.quiet) return;
-      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const int done = r.epoch + 1 - first_epoch;
-      const double left = elapsed / done * (a.epochs - r.epoch - 1);
+      const auto now = std::chrono::steady_clock::now();
+      const double elapsed = std::chrono::duration<double>(now - phase_start).count();
+      const int done = r.epoch + 1 - phase_first;
+      const int epochs_left = a.epochs - r.epoch - 1;
+      const int exact_left = exact_from < 0 ? 0 : std::min(epochs_left, std::max(0, a.epochs - exact_from));
+      const int same_phase_left = exact_phase(r.epoch) ? epochs_left : epochs_left - exact_left;
+      const double left = elapsed / done * same_phase_left;
       std::fprintf(stderr, "canveg: train: epoch %d/%d  lr %.3g  train loss %.6g", r.epoch + 1, a.epochs,
                    r.learning_rate, r.train_loss);
       if (std::isfinite(r.test_loss)) std::fprintf(stderr, "  test loss %.6g", r.test_loss);
-      std::fprintf(stderr, "  (%.1f s, %s left)\n", r.seconds, duration(left).c_str());
+      if (exact_phase(r.epoch) || exact_left == 0)
+        std::fprintf(stderr, "  (%.1f s, %s left)\n", r.seconds, duration(left).c_str());
+      else
+        std::fprintf(stderr, "  (%.1f s, %s left before the %d exact epochs)\n", r.seconds, duration(left).c_str(),
+                     exact_left);
+      if (!exact_phase(r.epoch) && exact_phase(r.epoch + 1)) {  // the next epoch starts the exact phase
+        phase_start = now;
+        phase_first = r.epoch + 1;
+      }
       if (r.epoch + 1 == exact_from && r.epoch + 1 < a.epochs)
         std::fprintf(stderr, "canveg: train: the exact (unrolled) gradient from epoch %d on (--exact-from)\n",
                      r.epoch + 2);

@@ -352,6 +352,21 @@ TEST(TrainCommand, WritesModelHistoryAndCheckpoint) {
             std::string::npos)
       << bad_exact.err;
   EXPECT_EQ(bad_exact.err.find("no-such-forcing"), std::string::npos) << bad_exact.err;
+  // The progress lines estimate the time left per phase: before the exact phase, that of the
+  // one-step epochs, naming the exact ones to come.
+  std::string verbose = common;
+  verbose.erase(verbose.find(" --quiet"));
+  verbose.replace(verbose.find("--epochs 2"), 10, "--epochs 3");
+  const auto phases = test::run_canveg(verbose + " --exact-from 2 --output " +
+                                           shell_quote((dir.path() / "phases.json").string()),
+                                       dir);
+  ASSERT_EQ(phases.exit_code, 0) << phases.err;
+  EXPECT_NE(phases.err.find("epoch 1/3"), std::string::npos) << phases.err;
+  EXPECT_NE(phases.err.find("left before the 1 exact epochs)"), std::string::npos) << phases.err;
+  EXPECT_NE(phases.err.find("the exact (unrolled) gradient from epoch 3 on"), std::string::npos) << phases.err;
+  const std::size_t third = phases.err.find("epoch 3/3");
+  ASSERT_NE(third, std::string::npos) << phases.err;
+  EXPECT_EQ(phases.err.find("exact epochs)", third), std::string::npos) << phases.err;
   const std::string original = test::read_text(f);
   std::string edited = original;
   const std::size_t second_row_end = edited.find('\n', edited.find('\n') + 1);
