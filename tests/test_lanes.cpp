@@ -120,6 +120,21 @@ TEST_P(EveryModelKind, AHalfHoursResultDoesNotDependOnItsLane) {
   }
 }
 
+// Runs `o` with --convergence (the lock-step order) and without (vectors in turn) and checks that
+// every output is the same bit for bit.
+void expect_in_turn_equals_lockstep(const canveg::Model<double>& m, canveg::RunOptions o) {
+  o.convergence = true;
+  const canveg::RunResult lockstep = canveg::run_model(m, window(), o);
+  o.convergence = false;
+  const canveg::RunResult in_turn = canveg::run_model(m, window(), o);
+  ASSERT_EQ(lockstep.simd, in_turn.simd);
+  for (std::size_t r = 0; r < window().size(); ++r) {
+#define CANVEG_SAME_OUTPUT(name, ...) EXPECT_EQ(lockstep.outputs.name[r], in_turn.outputs.name[r]) << #name << " row " << r;
+    CANVEG_OUTPUT_FIELDS(CANVEG_SAME_OUTPUT)
+#undef CANVEG_SAME_OUTPUT
+  }
+}
+
 // Without an observer of the iterations the lane solver takes its vectors one at a time through
 // all the iterations (lane_solver_impl.hpp); with --convergence it keeps the lock-step order and
 // the whole air profile. The outputs are the same bit for bit, for every instruction set, with
@@ -133,16 +148,7 @@ TEST_P(EveryModelKind, VectorsInTurnEqualTheLockStepOrderBitForBit) {
     o.threads = 2;
     o.chunk_rows = 100;
     o.restart_every = 77;
-    o.convergence = true;
-    const canveg::RunResult lockstep = canveg::run_model(m, window(), o);
-    o.convergence = false;
-    const canveg::RunResult in_turn = canveg::run_model(m, window(), o);
-    ASSERT_EQ(lockstep.simd, in_turn.simd);
-    for (std::size_t r = 0; r < window().size(); ++r) {
-#define CANVEG_SAME_OUTPUT(name, ...) EXPECT_EQ(lockstep.outputs.name[r], in_turn.outputs.name[r]) << #name << " row " << r;
-      CANVEG_OUTPUT_FIELDS(CANVEG_SAME_OUTPUT)
-#undef CANVEG_SAME_OUTPUT
-    }
+    expect_in_turn_equals_lockstep(m, o);
   }
 }
 
@@ -167,15 +173,7 @@ TEST_P(EveryModelKind, IndependentRowsGroupedByLightEqualTimeOrderBitForBit) {
     o.threads = 2;
     o.chunk_rows = 100;
     o.storage_coupling = false;
-    o.convergence = true;
-    const canveg::RunResult time_order = canveg::run_model(m, window(), o);
-    o.convergence = false;
-    const canveg::RunResult grouped = canveg::run_model(m, window(), o);
-    for (std::size_t r = 0; r < window().size(); ++r) {
-#define CANVEG_SAME_OUTPUT(name, ...) EXPECT_EQ(time_order.outputs.name[r], grouped.outputs.name[r]) << #name << " row " << r;
-      CANVEG_OUTPUT_FIELDS(CANVEG_SAME_OUTPUT)
-#undef CANVEG_SAME_OUTPUT
-    }
+    expect_in_turn_equals_lockstep(m, o);
   }
 }
 
