@@ -53,7 +53,8 @@ void ReverseEngine::note_memory() {
   auto cap = [](const auto& v) { return v.capacity() * sizeof(typename std::decay_t<decltype(v)>::value_type); };
   const std::size_t bytes = cols_.bytes() + cap(headers_) + cap(constants_) + cap(checkpoints_) + cap(le_) +
                             cap(nee_) + cap(d_le_) + cap(d_nee_) + cap(adj_next_) + cap(adj_prev_) +
-                            cap(adj_const_) + cap(adj_init_) + cap(coupling_) + cap(coupling_before_) + cap(packed_constants_) + cap(packed_constant_adjoints_) +
+                            cap(adj_const_) + cap(adj_init_) + cap(coupling_) + cap(coupling_before_) +
+                            cap(packed_constants_) + cap(packed_constant_adjoints_) +
                             cap(lambda_) + cap(lambda_new_) + cap(buffer_v_) +
                             ad::thread_tape().bytes() + (lane_tape_ ? lane_tape_->bytes() : 0);
   peak_bytes_ = std::max(peak_bytes_, bytes);

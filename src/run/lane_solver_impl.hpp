@@ -122,10 +122,10 @@ void pack_state_of(const RowAt& row_at, std::size_t count, std::size_t stride, p
                   [](auto& a, auto& b, auto&& fn) { a.zip(b, fn); });
 }
 template <class A, int K>
-void pack_state(physics::ColumnState<double>* rows, std::size_t count, std::size_t stride,
+void pack_state(const physics::ColumnState<double>* rows, std::size_t count, std::size_t stride,
                 physics::ColumnState<L<A, K>>& lanes) {
-  pack_state_of<A, K>([rows](std::size_t l) -> physics::ColumnState<double>& { return rows[l]; }, count, stride,
-                      lanes);
+  pack_state_of<A, K>([rows](std::size_t l) -> const physics::ColumnState<double>& { return rows[l]; }, count,
+                      stride, lanes);
 }
 
 // The iterated part of the state (buffer and scalars) back into the scalar columns
@@ -192,15 +192,6 @@ inline bool reads_any_states(const LaneIterationObserver* observer, int niter) {
   return false;
 }
 
-// run::solve_lockstep's iteration order, W rows at a time: before iteration k every surface
-// temperature is snapshot, and row i reads row i-1's snapshot.
-//
-// Where no observer reads the states between iterations, the vectors are taken one at a time
-// through all the iterations instead: the same operations on the same values, so the same result
-// bit for bit, while one vector's state (about 150 kB at 50 layers with AVX-512) stays in the
-// core's cache instead of the whole block streaming through it once per iteration. Row i's
-// iteration k reads row i-1's surface temperature before that row's iteration k: lane l - 1's
-// in the same vector, and for lane 0 the previous vector's last lane's, kept for each iteration.
 // Independent half-hours (none reads the one before) whose states no observer reads between
 // iterations may share vectors in any order: a lane's result does not depend on its neighbours,
 // but a vector's cost does. Where every lane is without light the leaves skip the photosynthesis'
@@ -226,6 +217,16 @@ inline std::vector<std::size_t> light_grouped_order(const LaneBlock& job) {
   return order;
 }
 
+// run::solve_lockstep's iteration order, W rows at a time: before iteration k every surface
+// temperature is snapshot, and row i reads row i-1's snapshot.
+//
+// Where no observer reads the states between iterations, the vectors are taken one at a time
+// through all the iterations instead: the same operations on the same values, so the same result
+// bit for bit, while one vector's state (about 150 kB at 50 layers with AVX-512) stays in the
+// core's cache instead of the whole block streaming through it once per iteration. Row i's
+// iteration k reads row i-1's surface temperature before that row's iteration k: lane l - 1's
+// in the same vector, and for lane 0 the previous vector's last lane's, kept for each iteration.
+// Independent half-hours go into the vectors in light_grouped_order.
 template <class A, int K>
 void solve_vectors_in_turn(const LaneBlock& job, const LaneModel<A, K>& model) {
   constexpr std::size_t W = L<A, K>::kWidth;
