@@ -321,23 +321,17 @@ TEST(TrainCommand, WritesModelHistoryAndCheckpoint) {
   // A resume continues only the training its checkpoint belongs to: the same values read the same
   // way, not only the same file names. Another forcing option, or the forcing edited in place, is
   // refused, naming what differs; the unchanged training resumes.
-  const auto other_option = test::run_canveg(common + " --output " + shell_quote(out) + " --resume --lai 2.5", dir);
-  EXPECT_EQ(other_option.exit_code, 1);
-  EXPECT_NE(other_option.err.find("other settings than this training (forcing_options:"), std::string::npos)
-      << other_option.err;
-  const auto other_every = test::run_canveg(common + " --output " + shell_quote(out) + " --resume --test-every 2", dir);
-  EXPECT_EQ(other_every.exit_code, 1);
-  EXPECT_NE(other_every.err.find("other settings than this training (test_every:"), std::string::npos)
-      << other_every.err;
+  // A resume with `option` is refused, naming the setting `key` that differs.
+  const auto expect_resume_refused = [&](const std::string& option, const std::string& key) {
+    const auto r = test::run_canveg(common + " --output " + shell_quote(out) + " --resume " + option, dir);
+    EXPECT_EQ(r.exit_code, 1) << option;
+    EXPECT_NE(r.err.find("other settings than this training (" + key + ":"), std::string::npos) << r.err;
+  };
+  expect_resume_refused("--lai 2.5", "forcing_options");
+  expect_resume_refused("--test-every 2", "test_every");
   // The exact phase and the kept parameters change the result: another of either is refused too.
-  const auto other_exact = test::run_canveg(common + " --output " + shell_quote(out) + " --resume --exact-from 1", dir);
-  EXPECT_EQ(other_exact.exit_code, 1);
-  EXPECT_NE(other_exact.err.find("other settings than this training (exact_from:"), std::string::npos)
-      << other_exact.err;
-  const auto other_keep = test::run_canveg(common + " --output " + shell_quote(out) + " --resume --keep-epoch last", dir);
-  EXPECT_EQ(other_keep.exit_code, 1);
-  EXPECT_NE(other_keep.err.find("other settings than this training (keep_epoch:"), std::string::npos)
-      << other_keep.err;
+  expect_resume_refused("--exact-from 1", "exact_from");
+  expect_resume_refused("--keep-epoch last", "keep_epoch");
   // A malformed --exact-from is refused as the command line is read, before any file is (the
   // forcing named here does not exist).
   const std::string missing_forcing = (dir.path() / "no-such-forcing.csv").string();
