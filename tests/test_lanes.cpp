@@ -120,6 +120,15 @@ TEST_P(EveryModelKind, AHalfHoursResultDoesNotDependOnItsLane) {
   }
 }
 
+// Run options for one instruction set, 2 threads and chunks of 100 rows (partial vectors).
+canveg::RunOptions chunked_options(const canveg::run::LaneSolver& solver) {
+  canveg::RunOptions o;
+  o.simd = solver.isa;
+  o.threads = 2;
+  o.chunk_rows = 100;
+  return o;
+}
+
 // Runs `o` with --convergence (the lock-step order) and without (vectors in turn) and checks that
 // every output is the same bit for bit.
 void expect_in_turn_equals_lockstep(const canveg::Model<double>& m, canveg::RunOptions o) {
@@ -143,10 +152,7 @@ TEST_P(EveryModelKind, VectorsInTurnEqualTheLockStepOrderBitForBit) {
   const canveg::Model<double> m = model(GetParam());
   for (const canveg::run::LaneSolver& solver : canveg::run::available_lane_solvers()) {
     SCOPED_TRACE(solver.isa);
-    canveg::RunOptions o;
-    o.simd = solver.isa;
-    o.threads = 2;
-    o.chunk_rows = 100;
+    canveg::RunOptions o = chunked_options(solver);
     o.restart_every = 77;
     expect_in_turn_equals_lockstep(m, o);
   }
@@ -168,10 +174,7 @@ TEST_P(EveryModelKind, IndependentRowsGroupedByLightEqualTimeOrderBitForBit) {
   ASSERT_GE(mixed, 4u) << "the window must mix night and day within vectors";
   for (const canveg::run::LaneSolver& solver : canveg::run::available_lane_solvers()) {
     SCOPED_TRACE(solver.isa);
-    canveg::RunOptions o;
-    o.simd = solver.isa;
-    o.threads = 2;
-    o.chunk_rows = 100;
+    canveg::RunOptions o = chunked_options(solver);
     o.storage_coupling = false;
     expect_in_turn_equals_lockstep(m, o);
   }
