@@ -15,6 +15,8 @@
 
 #include <gtest/gtest.h>
 
+#include "canveg/errors.hpp"
+
 namespace canveg::test {
 
 inline std::string shared_data(const std::string& relative) { return std::string(CANVEG_SHARED_DATA) + "/" + relative; }
@@ -110,6 +112,18 @@ inline void expect_relative(const std::vector<double>& a, const std::vector<doub
 // told, as in containers). In a sanitizer build LeakSanitizer is off for the ranks: OpenMPI leaves
 // its own allocations at exit (in libmpi and unloaded plugins); canveg's code paths are leak-checked
 // by the same tests' single-process runs.
+// `call()` throws an InputError naming `field`, its message holding `text`.
+template <class Call>
+void expect_input_error(const Call& call, const std::string& field, const std::string& text) {
+  try {
+    call();
+    ADD_FAILURE() << "expected InputError naming " << field;
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), field) << e.what();
+    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+  }
+}
+
 inline constexpr const char* kMpirunTwoRanks =
     "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ASAN_OPTIONS=\"$ASAN_OPTIONS:detect_leaks=0\" "
     "mpirun --oversubscribe -np 2 ";

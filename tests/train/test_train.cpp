@@ -41,13 +41,7 @@ TrainProblem problem(const std::string& model_file) {
 
 // train() refuses the options with an InputError naming `field`, its message holding `text`.
 void expect_refused(const TrainProblem& p, const TrainOptions& o, const std::string& field, const std::string& text) {
-  try {
-    train(p, o);
-    ADD_FAILURE() << "expected InputError naming " << field;
-  } catch (const InputError& e) {
-    EXPECT_EQ(e.field(), field) << e.what();
-    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
-  }
+  test::expect_input_error([&] { train(p, o); }, field, text);
 }
 
 TrainOptions small_options(int epochs) {
