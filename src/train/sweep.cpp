@@ -151,7 +151,7 @@ void read_training_record(const std::string& path, const nlohmann::json& setting
       return recorded.is_object() && settings.contains(key) && !recorded.contains(key);
     };
     if (absent("exact_from")) recorded["exact_from"] = kExactFromNever;
-    if (absent("keep_epoch")) recorded["keep_epoch"] = "last";
+    if (absent("keep_epoch")) recorded["keep_epoch"] = kept_parameters_name(KeptParameters::Last);
     const std::string difference = settings_difference(recorded, settings, true);
     if (!difference.empty())
       throw InputError(path, 0, "training.settings",
